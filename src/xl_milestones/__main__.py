@@ -1,0 +1,3 @@
+from xl_milestones.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The pure core: schema, validation, model and the computation rules. No I/O, no clock."""

@@ -1,0 +1,38 @@
+"""The Issue record: one problem found in a workbook, with its location and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem in the user's data. ``row`` is the row number Excel shows; ``cell`` is A1."""
+
+    severity: Severity
+    code: str
+    sheet: str
+    row: int | None
+    column: str | None
+    cell: str | None
+    value: str | None
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.sheet, self.row or 0, self.column or "", self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data

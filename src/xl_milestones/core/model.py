@@ -1,0 +1,249 @@
+"""Raw rows as read from a workbook, and the typed records built from the rows that validate.
+
+Raw rows carry plain Python values (str, int, float, bool, datetime, CellError or None) and their
+Excel row numbers; the typed records carry Decimal money, dates and the schema's defaults.
+Record attribute names are the schema's field names (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from xl_milestones.core.issues import Issue
+from xl_milestones.core.schema import Sheet
+
+# ------------------------------------------------------------------------------------ raw input
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """An Excel error value in a cell, such as ``#REF!`` or ``#N/A``."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(slots=True)
+class RawRow:
+    """One data row of a table: values by field name, as the reader found them."""
+
+    row: int
+    values: dict[str, object]
+    hidden: bool = False
+
+
+@dataclass(slots=True)
+class RawTable:
+    """One sheet's table: where it sits and its rows, by field name."""
+
+    sheet: Sheet
+    sheet_name: str
+    header_row: int
+    columns: dict[str, str]
+    rows: list[RawRow] = field(default_factory=list)
+
+    def cell(self, field_name: str, row: int) -> str | None:
+        """The A1 address of a field in a row, or None when the column is absent."""
+        letter = self.columns.get(field_name)
+        return f"{letter}{row}" if letter else None
+
+
+@dataclass(slots=True)
+class RawWorkbook:
+    """Every schema table found in a workbook, plus what the reader itself found wrong."""
+
+    path: str
+    tables: dict[str, RawTable]
+    date1904: bool = False
+    issues: list[Issue] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------- typed records
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    as_of_date: date | None = None
+    reporting_currency: str | None = None
+    business_day_convention: str = "following"
+    holiday_country: str | None = None
+    late_interest_regime: str = "none"
+    late_interest_reference_rate: Decimal = Decimal(0)
+    late_interest_margin: Decimal | None = None
+    at_risk_window_days: int = 14
+    rag_tolerance_days: int = 0
+    check_completion: str = "block"
+    check_deliverables: str = "block"
+    check_predecessors: str = "block"
+    check_blocking_issues: str = "block"
+    check_disputes: str = "block"
+    check_approvers: str = "block"
+    check_contract_active: str = "block"
+    check_evidence: str = "warn"
+    check_acceptance_criteria: str = "warn"
+    check_pending_changes: str = "warn"
+    check_invoice: str = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    row: int
+    contract_id: str
+    contract_name: str
+    supplier: str
+    currency: str
+    original_value: Decimal
+    start_date: date
+    end_date: date | None = None
+    payment_terms_days: int = 30
+    payment_terms_basis: str = "after_invoice"
+    retention_rate: Decimal = Decimal(0)
+    retention_limit: Decimal | None = None
+    advance_amount: Decimal = Decimal(0)
+    advance_recovery_threshold: Decimal = Decimal("0.10")
+    advance_recovery_rate: Decimal = Decimal("0.25")
+    delay_damages_rate: Decimal = Decimal(0)
+    delay_damages_cap: Decimal | None = None
+    vat_rate: Decimal = Decimal(0)
+    contract_owner: str | None = None
+    contract_status: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    row: int
+    milestone_id: str
+    contract_id: str
+    milestone_name: str
+    milestone_type: str
+    baseline_date: date
+    owner: str | None = None
+    acceptance_criteria: str | None = None
+    forecast_date: date | None = None
+    actual_date: date | None = None
+    percent_complete: Decimal = Decimal(0)
+    payment_basis: str = "none"
+    payment_percent: Decimal | None = None
+    payment_amount: Decimal | None = None
+    predecessors: tuple[str, ...] = ()
+    evidence: str | None = None
+    on_hold: bool = False
+    cancelled: bool = False
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deliverable:
+    row: int
+    deliverable_id: str
+    milestone_id: str
+    deliverable_name: str
+    due_date: date | None = None
+    submitted_date: date | None = None
+    accepted_date: date | None = None
+    acceptance_status: str = "pending"
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signoff:
+    row: int
+    milestone_id: str
+    approver_role: str
+    approver_name: str
+    decision: str = "pending"
+    decision_date: date | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    row: int
+    min_value: Decimal
+    approver_role: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOrder:
+    row: int
+    change_id: str
+    contract_id: str
+    description: str
+    milestone_id: str | None = None
+    value_change: Decimal = Decimal(0)
+    extension_days: int = 0
+    change_status: str = "proposed"
+    approved_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    row: int
+    invoice_id: str
+    milestone_id: str
+    invoice_date: date
+    invoice_amount: Decimal
+    paid_date: date | None = None
+    paid_amount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRecord:
+    """A risk, issue or dispute from the Issues sheet (not a validation Issue)."""
+
+    row: int
+    issue_id: str
+    milestone_id: str
+    category: str
+    description: str
+    severity: str = "medium"
+    blocking: bool = False
+    issue_status: str = "open"
+    raised_date: date | None = None
+    closed_date: date | None = None
+    issue_owner: str | None = None
+    amount_disputed: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    row: int
+    holiday_date: date
+    holiday_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    row: int
+    currency: str
+    rate_to_reporting: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedMilestone:
+    """A Milestones row that is not computed because it, or a row it depends on, has errors."""
+
+    row: int
+    milestone_id: str | None
+
+
+@dataclass(slots=True)
+class Model:
+    """Everything the engine needs, from the rows that validated."""
+
+    settings: Settings = field(default_factory=Settings)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    milestones: list[Milestone] = field(default_factory=list)
+    deliverables: list[Deliverable] = field(default_factory=list)
+    signoffs: list[Signoff] = field(default_factory=list)
+    approval_rules: list[ApprovalRule] = field(default_factory=list)
+    change_orders: list[ChangeOrder] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    issues: list[IssueRecord] = field(default_factory=list)
+    holidays: list[Holiday] = field(default_factory=list)
+    fx_rates: dict[str, FxRate] = field(default_factory=dict)
+    skipped: list[SkippedMilestone] = field(default_factory=list)
