@@ -917,13 +917,73 @@ DASHBOARD: Final = Sheet(
     key="dashboard",
     output=True,
     description="Key figures and charts of the portfolio, in the reporting currency.",
-    fields=tuple(
-        _f(n, h, t, d, result=True)
-        for n, h, t, d in (
-            ("metric", "Metric", T.TEXT, "What is measured."),
-            ("value", "Value", T.NUMBER, "The figure."),
-        )
+    fields=(),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A table a refresh writes at a fixed place of the Dashboard; charts read from it."""
+
+    title: str
+    first_column: str
+    header_row: int
+    fields: tuple[Field, ...]
+
+
+def _out(*specs: tuple[str, str, FieldType, str]) -> tuple[Field, ...]:
+    return tuple(_f(n, h, t, d, result=True) for n, h, t, d in specs)
+
+
+# Row 1 holds the title, row 2 the as-of date and reporting currency; blocks start on row 4.
+DASHBOARD_TITLE_ROW: Final = 1
+DASHBOARD_AS_OF_ROW: Final = 2
+DASHBOARD_KPIS: Final = Block(
+    "Key figures",
+    "A",
+    4,
+    _out(
+        ("metric", "Metric", T.TEXT, "What is measured."),
+        ("value", "Value", T.NUMBER, "The figure, in the reporting currency for amounts."),
     ),
+)
+DASHBOARD_STATUS: Final = Block(
+    "Milestones by status",
+    "D",
+    4,
+    _out(
+        ("status", "Status", T.TEXT, "A milestone status."),
+        ("count", "Milestones", T.INT, "How many milestones have it."),
+    ),
+)
+DASHBOARD_SCURVE: Final = Block(
+    "Cumulative payments by month",
+    "G",
+    4,
+    _out(
+        ("month", "Month", T.DATE, "First day of the month."),
+        ("cumulative_planned", "Planned", T.MONEY, "Cumulative value by baseline date."),
+        ("cumulative_forecast", "Forecast", T.MONEY, "Cumulative value by forecast date."),
+        ("cumulative_paid", "Paid", T.MONEY, "Cumulative payments by paid date."),
+    ),
+)
+DASHBOARD_BLOCKS: Final = (DASHBOARD_KPIS, DASHBOARD_STATUS, DASHBOARD_SCURVE)
+
+# The key figures of RULES.md section 5, in the order the Dashboard lists them.
+DASHBOARD_METRICS: Final = (
+    ("milestones", "Milestones"),
+    ("green", "RAG Green"),
+    ("amber", "RAG Amber"),
+    ("red", "RAG Red"),
+    ("ready_for_signoff", "Ready for sign-off"),
+    ("due_30", "Due in the next 30 days"),
+    ("due_60", "Due in the next 60 days"),
+    ("due_90", "Due in the next 90 days"),
+    ("overdue", "Overdue outstanding"),
+    ("retention_held", "Retention held"),
+    ("delay_damages_taken", "Delay damages taken"),
+    ("delay_damages_accrued", "Delay damages accrued"),
+    ("advance_outstanding", "Advance outstanding"),
 )
 
 OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (DASHBOARD, PAYMENT_SCHEDULE, VALIDATION, REFRESH_LOG)

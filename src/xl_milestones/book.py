@@ -1,0 +1,64 @@
+"""The book-adapter interface: what a refresh reads from a workbook and what it writes back.
+
+One interface, three implementations: the file adapter the command line uses (``io``), the live
+Excel adapter the ribbon macros use (``excel``), and an in-memory one for tests. ``actions``
+is written once against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from xl_milestones.core.model import RawWorkbook
+from xl_milestones.core.schema import Block, Sheet
+
+
+@dataclass(slots=True)
+class TableWrite:
+    """Rows for an output sheet (Payment Schedule, Validation, Refresh Log).
+
+    ``rows`` hold one value per field of ``sheet`` in field order: str, int, Decimal, date,
+    bool or None. ``append`` keeps the rows already there (the Refresh Log); otherwise the
+    sheet's rows are replaced. ``links`` maps a row index to the internal cell reference the
+    row's Cell column links to (``'Milestones'!F7``), for the Validation sheet.
+    """
+
+    sheet: Sheet
+    rows: list[tuple[object, ...]]
+    append: bool = False
+    links: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BlockWrite:
+    """Rows for one Dashboard block, replacing what the block held."""
+
+    block: Block
+    rows: list[tuple[object, ...]]
+
+
+@dataclass(slots=True)
+class BookUpdate:
+    """Everything one refresh writes.
+
+    ``results`` maps a Milestones worksheet row number to its result values by field name; a
+    result column the sheet lacks is added after its last column. ``dashboard_header`` is the
+    text of the Dashboard's as-of row.
+    """
+
+    results: dict[int, dict[str, object]]
+    tables: list[TableWrite] = field(default_factory=list)
+    blocks: list[BlockWrite] = field(default_factory=list)
+    dashboard_header: str = ""
+
+
+class Book(Protocol):
+    """A workbook a refresh reads from and writes to."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self) -> RawWorkbook: ...
+
+    def write(self, update: BookUpdate) -> None: ...

@@ -1,0 +1,1 @@
+"""Adapters for live Excel through xlwings: the ribbon macros."""

@@ -1,0 +1,1 @@
+"""Documents made from the results: the sign-off pack."""

@@ -1,0 +1,1 @@
+"""Builds the workbook template from the schema: sheets, VBA project and ribbon."""
