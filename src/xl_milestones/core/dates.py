@@ -1,0 +1,156 @@
+"""Calendar arithmetic of the rules: month ends, whole calendar months, business days and the
+payment-term date rules (RULES.md section 2).
+
+A ``BusinessCalendar`` knows weekends, the Holidays sheet and one country's public holidays (from
+the ``holidays`` package, loaded once per country and year for the whole process).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Final
+
+import holidays as holidays_lib
+from dateutil.relativedelta import relativedelta
+
+CONVENTIONS: Final = ("none", "following", "modified_following", "preceding")
+ONE_DAY: Final = timedelta(days=1)
+
+
+def month_start(day: date) -> date:
+    """The first day of the month of ``day``."""
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    """The last day of the month of ``day`` (29 February in a leap year)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def whole_months(start: date, end: date) -> tuple[int, int]:
+    """Whole calendar months from ``start`` to ``end``, and the days left over.
+
+    A month is whole when ``start`` plus that many months (``relativedelta``, which clamps
+    31 January + 1 month to 28/29 February) is not after ``end``. ``end`` before ``start`` gives
+    (0, 0). Example: 15 January to 20 March = (2, 5); 31 January to 28 February 2026 = (1, 0).
+    """
+    if end <= start:
+        return 0, 0
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    stepped = start + relativedelta(months=months)
+    if stepped > end:
+        months -= 1
+        stepped = start + relativedelta(months=months)
+    return months, (end - stepped).days
+
+
+@lru_cache(maxsize=4096)
+def _country_year(country: str, year: int) -> frozenset[date] | None:
+    """Public holidays of one country and year, or None when the package does not know it."""
+    try:
+        calendar_ = holidays_lib.country_holidays(country, years=year)
+    except NotImplementedError:
+        return None
+    return frozenset(calendar_.keys())
+
+
+def known_country(country: str) -> bool:
+    """Whether the ``holidays`` package has public holidays for this ISO 3166 code."""
+    return _country_year(country.strip().upper(), 2000) is not None
+
+
+class BusinessCalendar:
+    """Which days are business days: not Saturday or Sunday, not a listed holiday, and not a
+    public holiday of ``country`` (when given and known; an unknown code adds none)."""
+
+    __slots__ = ("_by_year", "country", "country_known", "extra")
+
+    def __init__(self, holidays: Iterable[date] = (), country: str | None = None) -> None:
+        self.extra: frozenset[date] = frozenset(holidays)
+        code = country.strip().upper() if country and country.strip() else None
+        self.country: str | None = code
+        self.country_known: bool = code is None or known_country(code)
+        self._by_year: dict[int, frozenset[date]] = {}
+
+    def _public(self, year: int) -> frozenset[date]:
+        found = self._by_year.get(year)
+        if found is None:
+            found = frozenset()
+            if self.country is not None and self.country_known:
+                found = _country_year(self.country, year) or frozenset()
+            self._by_year[year] = found
+        return found
+
+    def is_business_day(self, day: date) -> bool:
+        """False on weekends, listed holidays and the country's public holidays."""
+        if day.weekday() >= 5 or day in self.extra:
+            return False
+        return day not in self._public(day.year)
+
+    def following(self, day: date) -> date:
+        """``day`` itself when a business day, else the next business day."""
+        while not self.is_business_day(day):
+            day += ONE_DAY
+        return day
+
+    def preceding(self, day: date) -> date:
+        """``day`` itself when a business day, else the previous business day."""
+        while not self.is_business_day(day):
+            day -= ONE_DAY
+        return day
+
+    def adjust(self, day: date, convention: str) -> date:
+        """Move ``day`` by a business day convention: none, following, modified_following or
+        preceding. modified_following takes the next business day unless that falls in the next
+        month, and then the previous one."""
+        if convention == "none":
+            return day
+        if convention == "following":
+            return self.following(day)
+        if convention == "preceding":
+            return self.preceding(day)
+        if convention == "modified_following":
+            moved = self.following(day)
+            return moved if moved.month == day.month else self.preceding(day)
+        raise ValueError(
+            f"unknown business day convention {convention!r}; use one of {CONVENTIONS}"
+        )
+
+
+WEEKENDS_ONLY: Final = BusinessCalendar()
+
+
+def payment_due_date(
+    start: date,
+    days: int,
+    basis: str = "after_invoice",
+    convention: str = "none",
+    holidays: BusinessCalendar | Iterable[date] | None = None,
+) -> date:
+    """The payment due date from a start date (the sign-off date or the invoice date).
+
+    ``basis`` is a Payment Terms Basis: after_signoff / after_invoice count ``days`` from
+    ``start``; eom_after_signoff / eom_after_invoice count them from the last day of ``start``'s
+    month. The result is then moved by ``convention`` over weekends and ``holidays`` (a
+    BusinessCalendar, or a plain list of holiday dates). Example: 15 February 2026, 30 days,
+    eom_after_invoice -> 28 February + 30 = 30 March 2026 (a Monday, unchanged).
+    """
+    if basis.startswith("eom_"):
+        base = month_end(start)
+    elif basis.startswith("after_"):
+        base = start
+    else:
+        raise ValueError(f"unknown payment terms basis {basis!r}")
+    due = base + timedelta(days=days)
+    if convention == "none":
+        return due
+    if isinstance(holidays, BusinessCalendar):
+        cal = holidays
+    elif holidays is None:
+        cal = WEEKENDS_ONLY
+    else:
+        cal = BusinessCalendar(holidays)
+    return cal.adjust(due, convention)

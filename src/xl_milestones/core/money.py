@@ -1,0 +1,59 @@
+"""Decimal money: rounding half away from zero to a currency's minor unit, and display.
+
+The one rounding helper of the core (RULES.md: each output is rounded once, at the end of its own
+formula). Minor units come from ISO 4217 (``currencies.MINOR_UNITS``); an unknown code gets 2.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Final
+
+from xl_milestones.core.currencies import MINOR_UNITS
+
+ZERO: Final = Decimal(0)
+DEFAULT_MINOR_UNITS: Final = 2
+
+
+def minor_units(currency: str | None) -> int:
+    """Decimal places of a currency: 2 for EUR, 0 for JPY, 3 for KWD; 2 when unknown or blank."""
+    if not currency:
+        return DEFAULT_MINOR_UNITS
+    return MINOR_UNITS.get(currency.strip().upper(), DEFAULT_MINOR_UNITS)
+
+
+@lru_cache(maxsize=512)
+def quantum(currency: str | None) -> Decimal:
+    """The smallest amount of a currency as a Decimal exponent: ``0.01``, ``1``, ``0.001``."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_money(amount: Decimal, currency: str | None) -> Decimal:
+    """Round half away from zero (Excel's ROUND) to the currency's minor unit.
+
+    ``ROUND_HALF_UP`` in the decimal module rounds ties away from zero for negatives too
+    (-2.345 -> -2.35), which is what Excel does. The rounding mode is passed explicitly so no
+    decimal context is switched.
+    """
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: object) -> Decimal:
+    """A Decimal from an int, str, Decimal or float (floats through ``str`` so 0.1 stays 0.1)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a yes/no value is not an amount")
+    if isinstance(value, int | str):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    raise TypeError(f"not an amount: {value!r}")
+
+
+def format_money(amount: Decimal, currency: str | None) -> str:
+    """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
+    places = minor_units(currency)
+    text = f"{round_money(amount, currency):,.{places}f}"
+    return f"{text} {currency}" if currency else text
