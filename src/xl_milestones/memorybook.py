@@ -1,0 +1,80 @@
+"""An in-memory ``Book`` for tests: it holds a RawWorkbook and records every update written to it.
+
+Results written to Milestones rows are applied to the held rows, so a second ``read`` sees them
+the way a real workbook would; output sheets and Dashboard blocks are kept as written.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
+from xl_milestones.core.model import RawTable, RawWorkbook
+from xl_milestones.core.schema import MILESTONES
+
+
+class MemoryBook:
+    """A workbook held in memory. ``updates`` lists every ``BookUpdate`` in the order written."""
+
+    def __init__(self, raw: RawWorkbook, name: str | None = None) -> None:
+        self._raw = raw
+        self._name = name or raw.path or "memory"
+        self.updates: list[BookUpdate] = []
+        self.reads = 0
+        # Output sheets by sheet name, as they stand after the updates (appends accumulate).
+        self.tables: dict[str, list[tuple[object, ...]]] = {}
+        self.blocks: dict[str, list[tuple[object, ...]]] = {}
+        self.dashboard_header = ""
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def read(self) -> RawWorkbook:
+        """A deep copy, so the caller cannot change what the book holds by editing rows."""
+        self.reads += 1
+        return copy.deepcopy(self._raw)
+
+    def write(self, update: BookUpdate) -> None:
+        self.updates.append(copy.deepcopy(update))
+        self._apply_results(update.results)
+        for table in update.tables:
+            self._apply_table(table)
+        for block in update.blocks:
+            self._apply_block(block)
+        self.dashboard_header = update.dashboard_header
+
+    @property
+    def last(self) -> BookUpdate:
+        """The last update written; AssertionError when nothing was written."""
+        assert self.updates, "nothing was written to this book"
+        return self.updates[-1]
+
+    def _apply_results(self, results: dict[int, dict[str, object]]) -> None:
+        table: RawTable | None = self._raw.tables.get(MILESTONES.key)
+        if table is None:
+            return
+        by_row = {raw_row.row: raw_row for raw_row in table.rows}
+        for row, values in results.items():
+            target = by_row.get(row)
+            if target is None:
+                raise KeyError(f"Milestones has no data row {row}")
+            unknown = set(values) - {f.name for f in MILESTONES.results}
+            if unknown:
+                raise KeyError(f"not result fields of Milestones: {sorted(unknown)}")
+            target.values.update(values)
+
+    def _apply_table(self, table: TableWrite) -> None:
+        width = len(table.sheet.fields)
+        for row in table.rows:
+            if len(row) != width:
+                raise ValueError(f"{table.sheet.name}: a row has {len(row)} values, not {width}")
+        kept = self.tables.get(table.sheet.name, []) if table.append else []
+        self.tables[table.sheet.name] = [*kept, *table.rows]
+
+    def _apply_block(self, block: BlockWrite) -> None:
+        width = len(block.block.fields)
+        for row in block.rows:
+            if len(row) != width:
+                raise ValueError(f"{block.block.title}: a row has {len(row)} values, not {width}")
+        self.blocks[block.block.title] = list(block.rows)
