@@ -1,0 +1,425 @@
+"""Reading an .xlsx/.xlsm file into raw rows by header name, each value with its Excel row.
+
+Cell values come from python-calamine (fast); hidden rows, error values, Excel tables and the
+1904 flag come from the package XML (``xlsxparts``). Files that are not readable workbooks are
+refused with a one-line ``WorkbookError`` saying what to do; bad data inside sheets is left to
+the validator, except what only the reader can see (merged cells, hidden rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from python_calamine import CalamineWorkbook
+
+from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
+from xl_milestones.core.schema import INPUT_SHEETS, SETTINGS, Sheet, normalize_header, sheet_by_name
+from xl_milestones.errors import WorkbookError
+from xl_milestones.io.xlsxparts import (
+    PackageInfo,
+    SheetPart,
+    SheetScan,
+    TablePart,
+    read_package,
+    scan_sheet,
+)
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or .xlsm"
+# A header row is looked for in the first rows of a sheet that has no Excel table over it.
+_HEADER_SCAN_ROWS = 30
+
+_LETTERS: list[str] = []
+
+
+def column_letter(index: int) -> str:
+    """``0`` -> ``A``, ``27`` -> ``AB``."""
+    while len(_LETTERS) <= index:
+        n = len(_LETTERS) + 1
+        out = ""
+        while n:
+            n, rem = divmod(n - 1, 26)
+            out = chr(65 + rem) + out
+        _LETTERS.append(out)
+    return _LETTERS[index]
+
+
+def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
+    """Every schema input sheet of the workbook at ``path``, as raw rows by field name.
+
+    Raises WorkbookError when the file is not a readable .xlsx/.xlsm, a required sheet is
+    missing, or a sheet has no header row or lacks a required column.
+    """
+    file = Path(path)
+    _check_file(file)
+    try:
+        with zipfile.ZipFile(file) as zf:
+            package = read_package(zf)
+            parts = _schema_sheets(file, package)
+            scans = {key: scan_sheet(zf, part.path) for key, (part, _s) in parts.items()}
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+        raise WorkbookError(
+            f"{file}: the workbook is damaged and cannot be read ({exc}): "
+            "open it in Excel, repair it and save it again"
+        ) from None
+    try:
+        book = CalamineWorkbook.from_path(str(file))
+    except Exception as exc:  # calamine's own error types vary by version
+        raise WorkbookError(
+            f"{file}: the workbook cannot be read ({type(exc).__name__}: {exc}): "
+            "open it in Excel and save it again as .xlsx"
+        ) from None
+    raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
+    try:
+        for key, (part, sheet) in parts.items():
+            try:
+                data = book.get_sheet_by_name(part.name)
+                rows = cast(list[list[object]], data.to_python(skip_empty_area=True))
+                start = data.start or (0, 0)
+                merged = data.merged_cell_ranges or []
+            except Exception as exc:  # calamine's own error types vary by version
+                raise WorkbookError(
+                    f"{file}: sheet '{part.name}' cannot be read ({exc}): "
+                    "open the workbook in Excel and save it again"
+                ) from None
+            table = _read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
+            if table is not None:
+                raw.tables[key] = table
+    finally:
+        book.close()
+    for sheet in INPUT_SHEETS:
+        if sheet.required and sheet.key not in raw.tables:
+            raise WorkbookError(
+                f"{file}: sheet '{sheet.name}' is empty: it needs a header row "
+                f"({_header_list(sheet)}) and one row per {sheet.name.lower()[:-1]}"
+            )
+    return raw
+
+
+# ---------------------------------------------------------------------------- the file itself
+
+
+def _check_file(file: Path) -> None:
+    if not file.exists():
+        raise WorkbookError(f"{file}: no such file: check the path and the file name")
+    if file.is_dir():
+        raise WorkbookError(f"{file}: is a folder, not a workbook: give the path of a .xlsx file")
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise WorkbookError(
+            f"{file}: cannot be opened ({exc.strerror}): check its permissions"
+        ) from None
+    if not head:
+        raise WorkbookError(f"{file}: the file is empty: it is not a workbook")
+    if head == _OLE_MAGIC:
+        _refuse_ole(file)
+    if not head.startswith(_ZIP_MAGIC):
+        kind = "a text file" if _looks_like_text(file) else "not a workbook"
+        raise WorkbookError(
+            f"{file}: {kind}, not an Excel workbook: "
+            "give a .xlsx or .xlsm file (a CSV must be opened in Excel and saved as .xlsx)"
+        )
+    try:
+        with zipfile.ZipFile(file) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WorkbookError(
+            f"{file}: the file is damaged or not a workbook ({exc}): "
+            "give a .xlsx or .xlsm file saved by Excel"
+        ) from None
+    if "xl/workbook.bin" in names:
+        raise WorkbookError(f"{file}: a binary workbook (.xlsb) cannot be read: {_SAVE_AS}")
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        raise WorkbookError(f"{file}: an OpenDocument file (.ods) cannot be read: {_SAVE_AS}")
+    if not any(n.startswith("xl/") and n.endswith(".xml") for n in names):
+        raise WorkbookError(
+            f"{file}: a zip file but not an Excel workbook: give a .xlsx or .xlsm file"
+        )
+
+
+def _refuse_ole(file: Path) -> None:
+    # Stream names sit in the compound file's directory as UTF-16LE; looking for them is enough
+    # to tell an encrypted Office file from an old binary workbook without an OLE library.
+    data = file.read_bytes()
+    if (
+        "EncryptionInfo".encode("utf-16-le") in data
+        or "EncryptedPackage".encode("utf-16-le") in data
+    ):
+        raise WorkbookError(
+            f"{file}: the workbook is password-protected (encrypted): "
+            "open it in Excel, remove the password (File > Info > Protect Workbook) and save it"
+        )
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        raise WorkbookError(
+            f"{file}: an old Excel 97-2003 workbook (.xls) cannot be read: {_SAVE_AS}"
+        )
+    raise WorkbookError(
+        f"{file}: an OLE compound file (an old Office document), not a workbook: "
+        "give a .xlsx or .xlsm file"
+    )
+
+
+def _looks_like_text(file: Path) -> bool:
+    with file.open("rb") as fh:
+        head = fh.read(4096)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+# ------------------------------------------------------------------------------------- sheets
+
+
+def _schema_sheets(file: Path, package: PackageInfo) -> dict[str, tuple[SheetPart, Sheet]]:
+    """The workbook's input sheets by schema key; output sheets and others are not read."""
+    found: dict[str, tuple[SheetPart, Sheet]] = {}
+    for part in package.sheets:
+        sheet = sheet_by_name(part.name)
+        if sheet is None or sheet.output:
+            continue
+        if sheet.key in found:
+            raise WorkbookError(
+                f"{file}: sheets '{found[sheet.key][0].name}' and '{part.name}' both stand for "
+                f"the {sheet.name} sheet: rename or delete one of them"
+            )
+        found[sheet.key] = (part, sheet)
+    names = [p.name for p in package.sheets]
+    for sheet in INPUT_SHEETS:
+        if sheet.required and sheet.key not in found:
+            hint = _nearest(sheet.name, names)
+            maybe = f" (is '{hint}' meant to be it? rename it)" if hint else ""
+            raise WorkbookError(
+                f"{file}: the workbook has no '{sheet.name}' sheet{maybe}: "
+                f"add a sheet named {sheet.name} with the columns {_header_list(sheet)}"
+            )
+    return found
+
+
+def _header_list(sheet: Sheet) -> str:
+    return ", ".join(f.header for f in sheet.inputs if f.required or sheet is SETTINGS)
+
+
+def _nearest(word: str, candidates: Sequence[str]) -> str | None:
+    keyed = {normalize_header(c): c for c in candidates if normalize_header(c)}
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
+    return keyed[hit[0]] if hit else None
+
+
+@dataclass(slots=True)
+class _Area:
+    header_row: int  # zero-based, in sheet coordinates
+    first_col: int
+    last_col: int
+    last_row: int | None  # inclusive; None = to the end of the data
+
+
+def _read_table(
+    file: Path,
+    sheet: Sheet,
+    part: SheetPart,
+    rows: list[list[object]],
+    start: tuple[int, int],
+    scan: SheetScan,
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    issues: list[Issue],
+) -> RawTable | None:
+    r0, c0 = start
+    width = max((len(r) for r in rows), default=0)
+    keys = {f.key: f for f in sheet.fields}
+
+    def cell(row: int, col: int) -> object:
+        i, j = row - r0, col - c0
+        if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
+            return rows[i][j]
+        return None
+
+    def matches(row: int, first: int, last: int) -> int:
+        return sum(
+            1
+            for col in range(first, last + 1)
+            if isinstance(v := cell(row, col), str) and normalize_header(v) in keys
+        )
+
+    area = _table_area(part.tables, matches)
+    if area is None:
+        best, best_row = 0, -1
+        for row in range(r0, min(r0 + len(rows), r0 + _HEADER_SCAN_ROWS)):
+            n = matches(row, c0, c0 + width - 1)
+            if n > best:
+                best, best_row = n, row
+        if best == 0:
+            if not rows:
+                return None  # an empty sheet; the caller refuses it when it is required
+            raise WorkbookError(
+                f"{file}: sheet '{part.name}' has no header row: its first row must hold the "
+                f"column headers ({_header_list(sheet)})"
+            )
+        area = _Area(best_row, c0, c0 + width - 1, None)
+
+    columns: dict[str, str] = {}
+    where: dict[str, int] = {}
+    unmatched: list[tuple[str, int]] = []
+    for col in range(area.first_col, area.last_col + 1):
+        text = cell(area.header_row, col)
+        if not isinstance(text, str) or not text.strip():
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                unmatched.append((str(text), col))
+            continue
+        f = keys.get(normalize_header(text))
+        if f is None:
+            unmatched.append((text, col))
+            continue
+        if f.name in columns:
+            raise WorkbookError(
+                f"{file}: sheet '{part.name}' has two '{f.header}' columns "
+                f"({columns[f.name]} and {column_letter(col)}): rename or delete one of them"
+            )
+        columns[f.name] = column_letter(col)
+        where[f.name] = col
+
+    header_excel_row = area.header_row + 1
+    needed = [f for f in sheet.inputs if f.required or sheet is SETTINGS]
+    missing = [f for f in needed if f.name not in columns]
+    if missing:
+        parts = []
+        for f in missing:
+            hint = _nearest(f.header, [t for t, _c in unmatched])
+            if hint is not None:
+                col = next(c for t, c in unmatched if t == hint)
+                parts.append(
+                    f"'{f.header}' (is '{hint}' in {column_letter(col)}{header_excel_row} "
+                    "meant to be it? rename it)"
+                )
+            else:
+                parts.append(f"'{f.header}'")
+        raise WorkbookError(
+            f"{file}: sheet '{part.name}' has no {' or '.join(parts)} column in its header row "
+            f"(row {header_excel_row}): add the column or correct its header"
+        )
+
+    table = RawTable(sheet, part.name, header_excel_row, columns)
+    inputs = [(f.name, where[f.name]) for f in sheet.inputs if f.name in where]
+    errors_by_row: dict[int, dict[int, str]] = {}
+    for (erow, ecol), code in scan.errors.items():
+        errors_by_row.setdefault(erow, {})[ecol] = code
+
+    first = area.header_row + 1
+    last = r0 + len(rows) - 1 if area.last_row is None else area.last_row
+    if errors_by_row:
+        last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
+    hidden = scan.hidden_rows
+    for row in range(first, last + 1):
+        excel_row = row + 1
+        i = row - r0
+        data = rows[i] if 0 <= i < len(rows) else []
+        n = len(data)
+        values: dict[str, object] = {}
+        filled = False
+        for name, col in inputs:
+            j = col - c0
+            v = data[j] if 0 <= j < n else None
+            if v == "" or v is None:
+                v = None
+            elif type(v) is float and v.is_integer() and abs(v) < 2**53:
+                v = int(v)
+            values[name] = v
+            if v is not None:
+                filled = True
+        row_errors = errors_by_row.get(excel_row)
+        if row_errors:
+            for name, col in inputs:
+                error = row_errors.get(col)
+                if error is not None:
+                    values[name] = CellError(error)
+                    filled = True
+        if not filled:
+            continue
+        table.rows.append(RawRow(excel_row, values, excel_row in hidden))
+
+    _merged_issues(table, where, merged, area, last, issues)
+    for raw_row in table.rows:
+        if raw_row.hidden:
+            name = next(n for n, _c in inputs if raw_row.values.get(n) is not None)
+            issues.append(
+                Issue(
+                    Severity.WARNING,
+                    "hidden-row",
+                    part.name,
+                    raw_row.row,
+                    sheet.field(name).header,
+                    table.cell(name, raw_row.row),
+                    _show(raw_row.values.get(name)),
+                    f"row {raw_row.row} is hidden; its values are checked and used like any "
+                    "other: unhide it to review them, or delete the row if it should not count",
+                )
+            )
+    return table
+
+
+def _table_area(tables: list[TablePart], count: Callable[[int, int, int], int]) -> _Area | None:
+    """The Excel table over the sheet whose header row matches the most schema headers."""
+    best: tuple[int, _Area] | None = None
+    for t in tables:
+        if t.header_rows < 1:
+            continue
+        n = count(t.first_row, t.first_col, t.last_col)
+        if n and (best is None or n > best[0]):
+            best = (n, _Area(t.first_row, t.first_col, t.last_col, t.last_row - t.totals_rows))
+    return best[1] if best else None
+
+
+def _merged_issues(
+    table: RawTable,
+    where: dict[str, int],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    area: _Area,
+    last: int,
+    issues: list[Issue],
+) -> None:
+    input_cols = {col: name for name, col in where.items() if not table.sheet.field(name).result}
+    for (mr0, mc0), (mr1, mc1) in merged:
+        covered = [input_cols[c] for c in range(mc0, mc1 + 1) if c in input_cols]
+        if not covered or mr1 < area.header_row or mr0 > last:
+            continue
+        name = covered[0]
+        ref = f"{column_letter(mc0)}{mr0 + 1}:{column_letter(mc1)}{mr1 + 1}"
+        for row in range(max(mr0, area.header_row), min(mr1, last) + 1):
+            excel_row = row + 1
+            what = "the header row" if row == area.header_row else f"row {excel_row}"
+            issues.append(
+                Issue(
+                    Severity.ERROR,
+                    "merged-cell",
+                    table.sheet_name,
+                    excel_row,
+                    table.sheet.field(name).header,
+                    table.cell(name, excel_row),
+                    ref,
+                    f"merged cells {ref} cover {what} of the input columns: unmerge them and "
+                    "enter the value in every cell that needs it",
+                )
+            )
+
+
+def _show(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,228 @@
+"""The parts of an .xlsx/.xlsm package the fast reader does not expose.
+
+python-calamine gives cell values; this module reads what it leaves out, straight from the zip:
+the 1904 date-system flag, where each sheet's XML and Excel tables are, hidden rows and the error
+values (#REF!, #N/A...) of cells, which calamine returns as blanks.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_STRICT_REL_ID = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+# Sheet XML can be hundreds of megabytes for 100,000 rows; it is scanned in chunks with byte
+# patterns that match only the rare tags wanted (hidden rows, error cells), which the regex engine
+# skips past far faster than an XML parser can walk every cell. These patterns read tag
+# attributes only; no entity or DTD is ever expanded.
+_HIDDEN_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*?)\bhidden=\"(?:1|true)\"([^>]*)>")
+_ERROR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)\bt=\"e\"([^>]*)>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</")
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
+_CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class TablePart:
+    """An Excel table (ListObject): its name and where it sits, zero-based and inclusive."""
+
+    name: str
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    header_rows: int
+    totals_rows: int
+
+
+@dataclass(slots=True)
+class SheetPart:
+    """One worksheet of the package: its name, XML part and tables."""
+
+    name: str
+    path: str
+    tables: list[TablePart] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PackageInfo:
+    """What the reader needs from the package structure."""
+
+    date1904: bool
+    sheets: list[SheetPart]
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet."""
+
+    hidden_rows: set[int] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse(zf: zipfile.ZipFile, name: str) -> Element | None:
+    try:
+        data = zf.read(name)
+    except KeyError:
+        return None
+    root: Element = SafeET.fromstring(data)
+    return root
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationships of ``part``: id -> (type, absolute target path inside the zip)."""
+    folder, base = posixpath.split(part)
+    root = _parse(zf, posixpath.join(folder, "_rels", base + ".rels"))
+    out: dict[str, tuple[str, str]] = {}
+    if root is None:
+        return out
+    for rel in root.iter(_PKG_REL):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(path))
+    return out
+
+
+def column_index(letters: str) -> int:
+    """Zero-based column index of ``A``..``XFD``."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def parse_ref(ref: str) -> tuple[int, int, int, int] | None:
+    """``A1:D7`` -> (first_row, first_col, last_row, last_col), zero-based, or None."""
+    m = _REF.match(ref.strip().upper())
+    if not m:
+        return None
+    c1, r1, c2, r2 = m.groups()
+    if c2 is None:
+        c2, r2 = c1, r1
+    return int(r1) - 1, column_index(c1), int(r2) - 1, column_index(c2)
+
+
+def _workbook_part(zf: zipfile.ZipFile) -> str:
+    for _id, (rtype, target) in _rels(zf, "").items():
+        if rtype.endswith("/officeDocument"):
+            return target
+    return "xl/workbook.xml"
+
+
+def read_package(zf: zipfile.ZipFile) -> PackageInfo:
+    """The 1904 flag, and each worksheet's XML part and tables, in workbook order."""
+    wb_part = _workbook_part(zf)
+    root = _parse(zf, wb_part)
+    if root is None:
+        raise KeyError(wb_part)
+    date1904 = False
+    sheets: list[SheetPart] = []
+    rels = _rels(zf, wb_part)
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "workbookPr":
+            date1904 = el.get("date1904", "").lower() in ("1", "true")
+        elif name == "sheet":
+            rid = el.get(_REL_ID) or el.get(_STRICT_REL_ID) or ""
+            rtype, target = rels.get(rid, ("", ""))
+            if rtype.endswith("/worksheet"):
+                sheets.append(SheetPart(el.get("name", ""), target))
+    for sheet in sheets:
+        for rtype, target in _rels(zf, sheet.path).values():
+            if not rtype.endswith("/table"):
+                continue
+            table = _parse(zf, target)
+            if table is None:
+                continue
+            where = parse_ref(table.get("ref", ""))
+            if where is None:
+                continue
+            sheet.tables.append(
+                TablePart(
+                    name=table.get("displayName") or table.get("name") or "",
+                    first_row=where[0],
+                    first_col=where[1],
+                    last_row=where[2],
+                    last_col=where[3],
+                    header_rows=int(table.get("headerRowCount", "1") or 1),
+                    totals_rows=int(table.get("totalsRowCount", "0") or 0),
+                )
+            )
+    return PackageInfo(date1904=date1904, sheets=sheets)
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
+    """Hidden rows and error-valued cells of a worksheet part, read in chunks."""
+    scan = SheetScan()
+    try:
+        stream = zf.open(part)
+    except KeyError:
+        return scan
+    with stream:
+        carry = b""
+        while chunk := stream.read(_CHUNK):
+            buf = carry + chunk
+            # Cut at the start of the last row so that no tag or cell straddles two chunks.
+            cut = _last_row_start(buf)
+            if cut <= 0:
+                carry = buf
+                continue
+            _scan_bytes(buf[:cut], scan)
+            carry = buf[cut:]
+        _scan_bytes(carry, scan)
+    return scan
+
+
+def _last_row_start(buf: bytes) -> int:
+    tail = max(0, len(buf) - 1_000_000)
+    last = -1
+    for m in _ROW_START.finditer(buf, tail):
+        last = m.start()
+    if last < 0 and tail > 0:
+        for m in _ROW_START.finditer(buf):
+            last = m.start()
+    return last
+
+
+def _scan_bytes(data: bytes, scan: SheetScan) -> None:
+    if b"hidden=" in data:
+        for m in _HIDDEN_ROW.finditer(data):
+            num = _ROW_NUMBER.search(m.group(1) + b" " + m.group(2))
+            if num:
+                scan.hidden_rows.add(int(num.group(1)))
+    if b't="e"' in data:
+        for m in _ERROR_CELL.finditer(data):
+            ref = _CELL_REF.search(m.group(1) + b" " + m.group(2))
+            if not ref:
+                continue
+            code = "#VALUE!"
+            if not m.group(2).endswith(b"/"):
+                close = _CELL_END.search(data, m.end())
+                end = close.start() if close else len(data)
+                value = _VALUE.search(data, m.end(), end)
+                if value and value.group(1):
+                    code = value.group(1).decode("utf-8", "replace")
+            row, col = int(ref.group(2)), column_index(ref.group(1).decode("ascii"))
+            scan.errors[(row, col)] = code
