@@ -1,0 +1,860 @@
+"""The engine: one call from a validated Model and an as-of date to every result of RULES.md.
+
+``compute`` indexes the child rows by milestone once, then runs the rules in dependency order:
+dates and values, sign-off state, status (predecessors first), readiness checks, the contract
+ledgers in certification order, payment dates and interest, and finally the portfolio figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Final, TypeVar
+
+from xl_milestones.core import payments as pay
+from xl_milestones.core import status as st
+from xl_milestones.core.dates import BusinessCalendar, payment_due_date
+from xl_milestones.core.interest import annual_rate, interest_on_parts, late_parts
+from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.model import (
+    ChangeOrder,
+    Contract,
+    Deliverable,
+    Invoice,
+    IssueRecord,
+    Milestone,
+    Model,
+    Signoff,
+    SkippedMilestone,
+)
+from xl_milestones.core.money import ZERO, format_money, round_money
+from xl_milestones.core.portfolio import (
+    FORECAST,
+    INVOICED,
+    PAID,
+    PLANNED,
+    DashboardTally,
+    Flows,
+    dashboard,
+    due_window_keys,
+    payment_schedule,
+    scurve,
+)
+from xl_milestones.core.schema import FX_RATES, MILESTONES, SETTINGS, STATUSES, FieldType, Sheet
+from xl_milestones.core.signoff import (
+    CheckResult,
+    RoleApproval,
+    SignoffState,
+    check_modes,
+    evaluate,
+    latest_decisions,
+    match_key,
+    readiness,
+    required_roles,
+    signoff_state,
+    sorted_rules,
+)
+
+_T = TypeVar("_T")
+RESULT_FIELDS: Final = tuple(f.name for f in MILESTONES.results)
+MONEY_FIELDS: Final = tuple(f.name for f in MILESTONES.results if f.type is FieldType.MONEY)
+NOT_COMPUTED: Final = "not computed: see Validation"
+
+# Finds the A1 address of (sheet, field, row) when the caller knows the layout; the core does not.
+CellLocator = Callable[[Sheet, str, int], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneResult:
+    """Every result field of one Milestones row, with the explanations the sign-off pack prints.
+
+    ``values`` holds each field of ``MILESTONES.results`` (Decimal money rounded to the
+    currency's minor unit, date, int, bool, str, or None for blank). ``approvers`` lists each
+    role: required or not, satisfied or not, and the approvers with their latest decision.
+    """
+
+    row: int
+    milestone_id: str | None
+    computed: bool
+    values: dict[str, object]
+    currency: str | None = None
+    explanation: str = NOT_COMPUTED
+    payment_explanation: str = ""
+    checks: tuple[CheckResult, ...] = ()
+    approvers: tuple[RoleApproval, ...] = ()
+
+
+@dataclass(slots=True)
+class EngineResult:
+    """Everything one refresh writes: per-milestone results in Milestones row order, the
+    payment schedule and S-curve rows (schema field order), the dashboard figures and counts,
+    engine warnings, and a JSON-able summary for the command line."""
+
+    as_of: date
+    reporting_currency: str
+    milestones: list[MilestoneResult]
+    payment_schedule: list[tuple[object, ...]]
+    dashboard: dict[str, Decimal | int]
+    status_counts: dict[str, int]
+    scurve: list[tuple[object, ...]]
+    issues: list[Issue] = field(default_factory=list)
+    totals: dict[str, object] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, MilestoneResult]:
+        """Computed results by milestone id."""
+        return {r.milestone_id: r for r in self.milestones if r.milestone_id and r.computed}
+
+
+def blank_values() -> dict[str, object]:
+    """Every result field blank: what a row that is not computed shows."""
+    return dict.fromkeys(RESULT_FIELDS)
+
+
+def reporting_currency(model: Model) -> str:
+    """The Reporting Currency setting, else the most common contract currency (ties: the
+    alphabetically first), else EUR for a workbook without contracts."""
+    if model.settings.reporting_currency:
+        return model.settings.reporting_currency.strip().upper()
+    counts = Counter(c.currency.strip().upper() for c in model.contracts.values())
+    if not counts:
+        return "EUR"
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def counts_as_approved(change: ChangeOrder, as_of: date) -> bool:
+    """An approved change counts once its approval date is reached (no date: counts)."""
+    if change.change_status != "approved":
+        return False
+    return change.approved_date is None or change.approved_date <= as_of
+
+
+def _group(rows: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
+    out: dict[str, list[_T]] = {}
+    for r in rows:
+        k = key(r)
+        bucket = out.get(k)
+        if bucket is None:
+            out[k] = [r]
+        else:
+            bucket.append(r)
+    return out
+
+
+@dataclass(slots=True)
+class _Work:
+    """Intermediate figures of one milestone while the engine runs."""
+
+    m: Milestone
+    contract: Contract
+    revised: date
+    late: int
+    value: Decimal | None = None
+    state: SignoffState | None = None
+    status: str = ""
+    explanation: str = ""
+    payable: bool = False
+    deductions: pay.Deductions | None = None
+    exposure: Decimal | None = None
+
+
+class _Engine:
+    def __init__(self, model: Model, as_of: date, cell_of: CellLocator | None) -> None:
+        self.model = model
+        self.as_of = as_of
+        self.cell_of = cell_of
+        self.settings = model.settings
+        self.reporting = reporting_currency(model)
+        self.issues: list[Issue] = []
+        self.rates: dict[str, Decimal] = {
+            cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()
+        }
+        self.rates[self.reporting] = Decimal(1)
+        self.missing_fx: set[str] = set()
+        s = self.settings
+        self.calendar = BusinessCalendar(
+            (h.holiday_date for h in model.holidays), s.holiday_country
+        )
+        if not self.calendar.country_known:
+            self._warn(
+                "unknown-holiday-country",
+                SETTINGS,
+                None,
+                "value",
+                s.holiday_country,
+                f"Holiday Country {s.holiday_country!r} has no public holiday calendar; only "
+                "weekends and the Holidays sheet are non-business days. Enter an ISO 3166 code "
+                "such as GB, US or DE.",
+            )
+        self.rules = sorted_rules(model.approval_rules)
+        self.all_roles = tuple(dict.fromkeys(r.approver_role.strip() for r in self.rules))
+        self.modes = check_modes(s)
+        margin = s.late_interest_margin
+        self.regime = s.late_interest_regime
+        self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
+
+    # ---------------------------------------------------------------------------- issues
+    def _warn(
+        self,
+        code: str,
+        sheet: Sheet,
+        row: int | None,
+        field_name: str | None,
+        value: object,
+        message: str,
+    ) -> None:
+        column = None
+        if field_name is not None:
+            column = "Value" if sheet is SETTINGS else sheet.header(field_name)
+        cell = None
+        if self.cell_of is not None and row is not None and field_name is not None:
+            cell = self.cell_of(sheet, field_name, row)
+        self.issues.append(
+            Issue(
+                Severity.WARNING,
+                code,
+                sheet.name,
+                row,
+                column,
+                cell,
+                None if value is None else str(value),
+                message,
+            )
+        )
+
+    def rate_of(self, currency: str) -> Decimal | None:
+        rate = self.rates.get(currency)
+        if rate is None:
+            self.missing_fx.add(currency)
+        return rate
+
+    # ------------------------------------------------------------------------------ run
+    def run(self) -> EngineResult:
+        model, as_of = self.model, self.as_of
+        contracts = model.contracts
+        milestones = [m for m in model.milestones if m.contract_id in contracts]
+        by_id = {m.milestone_id: m for m in milestones}
+
+        # Change orders, once: sums by milestone and by contract.
+        ext_ms: dict[str, int] = {}
+        val_ms: dict[str, Decimal] = {}
+        ext_wide: dict[str, int] = {}
+        val_wide: dict[str, Decimal] = {}
+        val_all: dict[str, Decimal] = {}
+        proposed: dict[str, list[str]] = {}
+        for co in model.change_orders:
+            if co.contract_id not in contracts:
+                continue
+            if counts_as_approved(co, as_of):
+                cid = co.contract_id
+                val_all[cid] = val_all.get(cid, ZERO) + co.value_change
+                if co.milestone_id:
+                    mid = co.milestone_id
+                    ext_ms[mid] = ext_ms.get(mid, 0) + co.extension_days
+                    val_ms[mid] = val_ms.get(mid, ZERO) + co.value_change
+                else:
+                    ext_wide[cid] = ext_wide.get(cid, 0) + co.extension_days
+                    val_wide[cid] = val_wide.get(cid, ZERO) + co.value_change
+            elif co.change_status == "proposed" and co.milestone_id:
+                proposed.setdefault(co.milestone_id, []).append(co.change_id)
+
+        deliverables = _group(model.deliverables, _deliverable_key)
+        signoffs = _group(model.signoffs, _signoff_key)
+        invoices = _group((i for i in model.invoices if i.invoice_date <= as_of), _invoice_key)
+        open_issues = _group(
+            (i for i in model.issues if i.issue_status == "open"), _issue_record_key
+        )
+
+        percent_base = {
+            cid: c.original_value + val_wide.get(cid, ZERO) for cid, c in contracts.items()
+        }
+        revised_value = {
+            cid: c.original_value + val_all.get(cid, ZERO) for cid, c in contracts.items()
+        }
+
+        # Pass 1: dates and values of percent and fixed milestones.
+        work: dict[str, _Work] = {}
+        for m in milestones:
+            c = contracts[m.contract_id]
+            ext = ext_ms.get(m.milestone_id, 0) + ext_wide.get(m.contract_id, 0)
+            revised = st.revised_date(m.baseline_date, ext)
+            w = _Work(m, c, revised, st.days_late(revised, m.actual_date, m.forecast_date, as_of))
+            w.value = pay.base_value(
+                m.payment_basis,
+                m.payment_percent,
+                m.payment_amount,
+                percent_base[m.contract_id],
+                val_ms.get(m.milestone_id, ZERO),
+                c.currency,
+            )
+            work[m.milestone_id] = w
+
+        # Retention releases: a share of the retention the contract's milestones carry.
+        carrying = _group(
+            (w for w in work.values() if w.m.payment_basis in pay.DEDUCTIBLE and not w.m.cancelled),
+            _work_contract,
+        )
+        last_deductible: dict[str, str] = {}
+        release_base: dict[str, Decimal] = {}
+        for cid, ws in carrying.items():
+            ws.sort(key=_baseline_order)
+            last_deductible[cid] = ws[-1].m.milestone_id
+            release_base[cid] = pay.total_retention(
+                contracts[cid], [w.value or ZERO for w in ws], revised_value[cid]
+            )
+        for w in work.values():
+            m = w.m
+            if m.payment_basis == pay.RELEASE:
+                pct = m.payment_percent if m.payment_percent is not None else ZERO
+                base = release_base.get(m.contract_id, ZERO)
+                w.value = round_money(pct * base, w.contract.currency) + round_money(
+                    val_ms.get(m.milestone_id, ZERO), w.contract.currency
+                )
+
+        # Sign-off state: required roles by value in the reporting currency.
+        for mid, w in work.items():
+            entries = latest_decisions(signoffs.get(mid, ()))
+            if not self.rules:
+                required: tuple[str, ...] = ()
+            else:
+                rate = self.rate_of(w.contract.currency)
+                if rate is None:
+                    required = self.all_roles
+                else:
+                    worth = None
+                    if w.value is not None:
+                        worth = round_money(w.value * rate, self.reporting)
+                    required = required_roles(worth, self.rules)
+            w.state = signoff_state(w.m.actual_date is not None, entries, required)
+
+        # Status, predecessors first (iteratively: chains may be long; cycles are cut).
+        self._statuses(work, by_id, deliverables, open_issues)
+
+        # Readiness checks and the contract ledgers.
+        ready: dict[str, tuple[tuple[CheckResult, ...], bool, str]] = {}
+        for mid, w in work.items():
+            checks = self._checks(w, work, deliverables, open_issues, invoices, proposed)
+            ok, blockers = readiness(checks, w.m.cancelled)
+            ready[mid] = (checks, ok, blockers)
+        ledgers = self._ledgers(work, revised_value, last_deductible)
+
+        # Results, schedule flows and dashboard tallies.
+        flows = Flows()
+        tally = DashboardTally()
+        results: list[MilestoneResult] = []
+        for m in milestones:
+            w = work[m.milestone_id]
+            checks, ok, blockers = ready[m.milestone_id]
+            values = self._payment_values(w, invoices.get(m.milestone_id, ()), ok, blockers)
+            payment_text = str(values.pop("_explanation"))
+            for name in MONEY_FIELDS:
+                amount = values[name]
+                if isinstance(amount, Decimal):
+                    # Fixes the exponent too: a zero deduction shows as 0.00, not 0.
+                    values[name] = round_money(amount, w.contract.currency)
+            assert w.state is not None
+            results.append(
+                MilestoneResult(
+                    row=m.row,
+                    milestone_id=m.milestone_id,
+                    computed=True,
+                    values=values,
+                    currency=w.contract.currency,
+                    explanation=w.explanation,
+                    payment_explanation=payment_text,
+                    checks=checks,
+                    approvers=w.state.roles,
+                )
+            )
+            self._tally(w, values, invoices.get(m.milestone_id, ()), flows, tally)
+
+        for ledger in ledgers.values():
+            tally.add("advance_outstanding", ledger.contract.currency, ledger.advance_outstanding)
+
+        for skipped in model.skipped:
+            results.append(
+                MilestoneResult(skipped.row, skipped.milestone_id, False, blank_values())
+            )
+        results.sort(key=lambda r: r.row)
+
+        ordered_contracts = sorted(contracts.values(), key=lambda c: c.row)
+        for c in ordered_contracts:
+            if c.contract_id in flows.by_contract:
+                self.rate_of(c.currency)
+        schedule = payment_schedule(ordered_contracts, flows, self.rates, self.reporting)
+        figures, missing = dashboard(tally, self.rates, self.reporting)
+        self.missing_fx |= missing
+        for currency in sorted(self.missing_fx):
+            self._warn(
+                "missing-fx-rate",
+                FX_RATES,
+                None,
+                "currency",
+                currency,
+                f"No FX rate for {currency} to {self.reporting}: amounts in {currency} are left "
+                f"out of the Dashboard and the reporting columns of the Payment Schedule. Add a "
+                f"row for {currency} to the FX Rates sheet.",
+            )
+        status_counts = {s: 0 for s in STATUSES}
+        for w in work.values():
+            status_counts[w.status] += 1
+        return EngineResult(
+            as_of=as_of,
+            reporting_currency=self.reporting,
+            milestones=results,
+            payment_schedule=schedule,
+            dashboard=figures,
+            status_counts=status_counts,
+            scurve=scurve(schedule),
+            issues=sorted(self.issues, key=Issue.sort_key),
+            totals=_totals(results, status_counts, figures, self.reporting, len(model.skipped)),
+        )
+
+    # ------------------------------------------------------------------------- status
+    def _statuses(
+        self,
+        work: dict[str, _Work],
+        by_id: dict[str, Milestone],
+        deliverables: dict[str, list[Deliverable]],
+        open_issues: dict[str, list[IssueRecord]],
+    ) -> None:
+        done: set[str] = set()
+        visiting: set[str] = set()
+        for start in work:
+            if start in done:
+                continue
+            stack = [start]
+            while stack:
+                mid = stack[-1]
+                if mid in done:
+                    stack.pop()
+                    continue
+                if mid not in visiting:
+                    waiting = [
+                        p
+                        for p in work[mid].m.predecessors
+                        if p in work and p not in done and p not in visiting
+                    ]
+                    if waiting:
+                        visiting.add(mid)
+                        stack.extend(waiting)
+                        continue
+                visiting.discard(mid)
+                self._status(work[mid], work, done, deliverables, open_issues)
+                done.add(mid)
+                stack.pop()
+
+    def _status(
+        self,
+        w: _Work,
+        work: dict[str, _Work],
+        done: set[str],
+        deliverables: dict[str, list[Deliverable]],
+        open_issues: dict[str, list[IssueRecord]],
+    ) -> None:
+        m, state = w.m, w.state
+        assert state is not None
+        mid = m.milestone_id
+        dispute = None
+        risk_issue = None
+        for issue in open_issues.get(mid, ()):
+            if issue.category == "dispute" and dispute is None:
+                dispute = issue.issue_id
+            if risk_issue is None:
+                if issue.blocking:
+                    risk_issue = (issue.issue_id, "blocks sign-off")
+                elif issue.severity in st.RISK_SEVERITIES:
+                    risk_issue = (issue.issue_id, issue.severity)
+        risky_pred = None
+        for p in m.predecessors:
+            pw = work.get(p)
+            if pw is not None and p in done and pw.status in st.RISKY_FOR_SUCCESSORS:
+                risky_pred = (p, pw.status)
+                break
+        started = any(
+            d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
+            for d in deliverables.get(mid, ())
+        )
+        rejection = None
+        if state.rejection is not None:
+            r = state.rejection
+            rejection = (r.name, r.role, r.decision_date)
+        facts = st.StatusFacts(
+            as_of=self.as_of,
+            revised=w.revised,
+            actual_date=m.actual_date,
+            forecast_date=m.forecast_date,
+            percent_complete=m.percent_complete,
+            window_days=self.settings.at_risk_window_days,
+            cancelled=m.cancelled,
+            signed_off=state.signed_off,
+            signoff_date=state.signoff_date,
+            rejection=rejection,
+            on_hold=m.on_hold,
+            open_dispute=dispute,
+            risk_issue=risk_issue,
+            risky_predecessor=risky_pred,
+            started=started,
+            waiting_for=_waiting_text(state),
+        )
+        w.status, w.explanation = st.classify(facts)
+
+    # ------------------------------------------------------------------------- checks
+    def _checks(
+        self,
+        w: _Work,
+        work: dict[str, _Work],
+        deliverables: dict[str, list[Deliverable]],
+        open_issues: dict[str, list[IssueRecord]],
+        invoices: dict[str, list[Invoice]],
+        proposed: dict[str, list[str]],
+    ) -> tuple[CheckResult, ...]:
+        m, c, state = w.m, w.contract, w.state
+        assert state is not None
+        mid = m.milestone_id
+        fails: dict[str, list[str]] = {}
+        if m.actual_date is None:
+            fails["Completion"] = ["actual date not entered"]
+        dels = deliverables.get(mid, ())
+        bad = [f"deliverable {d.deliverable_id} not accepted" for d in dels if not _accepted(d)]
+        if bad:
+            fails["Deliverables"] = bad
+        preds = []
+        for p in m.predecessors:
+            pw = work.get(p)
+            if pw is None or pw.status != st.SIGNED_OFF:
+                preds.append(f"predecessor {p} not signed off")
+        if preds:
+            fails["Predecessors"] = preds
+        mine = open_issues.get(mid, ())
+        blocking = [f"issue {i.issue_id} blocks sign-off" for i in mine if i.blocking]
+        if blocking:
+            fails["Blocking Issues"] = blocking
+        disputes = [f"open dispute {i.issue_id}" for i in mine if i.category == "dispute"]
+        if disputes:
+            fails["Disputes"] = disputes
+        approvers = [f"no approver listed for role {r}" for r in state.unlisted_roles]
+        if state.no_rule and not state.roles:
+            approvers.append("no approver listed")
+        if m.owner:
+            owner = match_key(m.owner)
+            for role in state.roles:
+                for e in role.approvers:
+                    if match_key(e.name) == owner:
+                        approvers.append(f"approver {e.name} is the milestone owner")
+        if approvers:
+            fails["Approvers"] = approvers
+        if c.contract_status != "active":
+            fails["Contract Active"] = [f"contract {c.contract_id} is {c.contract_status}"]
+        if not m.evidence and not any(d.evidence for d in dels):
+            fails["Evidence"] = ["no evidence on the milestone or its deliverables"]
+        if not (m.acceptance_criteria or "").strip():
+            fails["Acceptance Criteria"] = ["acceptance criteria blank"]
+        pending = proposed.get(mid)
+        if pending:
+            fails["Pending Changes"] = [f"change {cid} proposed" for cid in pending]
+        if (
+            m.payment_basis != "none"
+            and c.payment_terms_basis in pay.INVOICE_BASES
+            and not invoices.get(mid)
+        ):
+            fails["Invoice"] = ["no invoice yet"]
+        return evaluate(self.modes, fails)
+
+    # ------------------------------------------------------------------------ ledgers
+    def _ledgers(
+        self,
+        work: dict[str, _Work],
+        revised_value: dict[str, Decimal],
+        last_deductible: dict[str, str],
+    ) -> dict[str, pay.ContractLedger]:
+        ledgers: dict[str, pay.ContractLedger] = {}
+        payable: list[_Work] = []
+        for w in work.values():
+            cid = w.m.contract_id
+            if cid not in ledgers:
+                ledgers[cid] = pay.ContractLedger(w.contract, revised_value[cid])
+            if w.m.payment_basis != "none" and w.status == st.SIGNED_OFF:
+                w.payable = True
+                payable.append(w)
+        payable.sort(key=_certification_order)
+        for w in payable:
+            if w.m.payment_basis in pay.DEDUCTIBLE:
+                ledger = ledgers[w.m.contract_id]
+                is_last = last_deductible.get(w.m.contract_id) == w.m.milestone_id
+                w.deductions = ledger.certify(w.value or ZERO, w.late, is_last)
+            else:
+                w.deductions = pay.Deductions(ZERO, ZERO, ZERO)
+        for w in work.values():
+            if w.payable or w.m.payment_basis not in pay.DEDUCTIBLE or w.m.cancelled:
+                continue
+            days = ((w.m.actual_date or self.as_of) - w.revised).days
+            w.exposure = ledgers[w.m.contract_id].exposure(w.value or ZERO, days)
+        return ledgers
+
+    # ----------------------------------------------------------------------- payments
+    def _payment_values(
+        self, w: _Work, invoices: Sequence[Invoice], ready: bool, blockers: str
+    ) -> dict[str, object]:
+        m, c, state = w.m, w.contract, w.state
+        assert state is not None
+        cur = c.currency
+        values = blank_values()
+        values.update(
+            revised_date=w.revised,
+            status=w.status,
+            rag=st.rag(w.status, w.late, self.settings.rag_tolerance_days),
+            days_late=w.late,
+            signoff_ready=ready,
+            signoff_blockers=blockers or None,
+            signoff_date=state.signoff_date,
+            milestone_value=w.value,
+            days_overdue=0,
+        )
+        paid_rows = [
+            (i.paid_date, i.paid_amount)
+            for i in invoices
+            if i.paid_date is not None and _paid_by(i, self.as_of)
+        ]
+        paid = sum((amount for _d, amount in paid_rows), ZERO)
+        basis = m.payment_basis
+        if basis == "none":
+            values["payment_status"] = pay.NOT_PAYABLE
+            if invoices:
+                values["paid_amount"] = round_money(paid, cur)
+            values["_explanation"] = "No payment on this milestone."
+            return values
+        values["paid_amount"] = round_money(paid, cur)
+        if not w.payable:
+            values["payment_status"] = pay.NOT_PAYABLE
+            if basis in pay.DEDUCTIBLE:
+                values["delay_damages"] = w.exposure if w.exposure is not None else ZERO
+            if m.cancelled:
+                text = "Not payable: the milestone is cancelled."
+            else:
+                text = f"Not payable until signed off; value {format_money(w.value or ZERO, cur)}"
+                if w.exposure:
+                    text += f"; delay damages accrued so far {format_money(w.exposure, cur)}"
+                text += "."
+            values["_explanation"] = text
+            return values
+
+        value = w.value or ZERO
+        d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
+        net = value - d.retention - d.advance - d.delay
+        vat = round_money(net * c.vat_rate, cur)
+        due_amount = net + vat
+        outstanding = due_amount - paid
+        if basis in pay.DEDUCTIBLE:
+            values.update(
+                retention_amount=d.retention, advance_recovery=d.advance, delay_damages=d.delay
+            )
+        else:
+            values.update(retention_amount=ZERO, advance_recovery=ZERO, delay_damages=ZERO)
+        values.update(net_amount=net, vat_amount=vat, amount_due=due_amount)
+        values["outstanding_amount"] = outstanding
+        invoice_based = c.payment_terms_basis in pay.INVOICE_BASES
+        start = state.signoff_date
+        if invoice_based:
+            start = min((i.invoice_date for i in invoices), default=None)
+        due = None
+        if start is not None:
+            due = payment_due_date(
+                start,
+                c.payment_terms_days,
+                c.payment_terms_basis,
+                self.settings.business_day_convention,
+                self.calendar,
+            )
+        values["payment_due_date"] = due
+        status = pay.payment_status(
+            True, invoice_based, bool(invoices), outstanding, paid, due, self.as_of
+        )
+        values["payment_status"] = status
+        interest = round_money(ZERO, cur)
+        if due is not None and self.regime != "none" and status != pay.AWAITING_INVOICE:
+            parts = late_parts(due_amount, due, paid_rows, self.as_of)
+            interest = interest_on_parts(parts, due_amount, due, self.regime, self.rate, cur)
+        values["late_interest"] = interest
+        if status == pay.OVERDUE and due is not None:
+            values["days_overdue"] = (self.as_of - due).days
+        if outstanding < 0:
+            self._warn(
+                "overpaid",
+                MILESTONES,
+                m.row,
+                "outstanding_amount",
+                outstanding,
+                f"Milestone {m.milestone_id} is overpaid by {format_money(-outstanding, cur)}: "
+                f"paid {format_money(paid, cur)} against {format_money(due_amount, cur)} due. "
+                "Check the Paid Amount of its invoices.",
+            )
+        values["_explanation"] = _payment_text(
+            status, due_amount, paid, outstanding, due, values["days_overdue"], interest, c
+        )
+        return values
+
+    def _tally(
+        self,
+        w: _Work,
+        values: dict[str, object],
+        invoices: Sequence[Invoice],
+        flows: Flows,
+        tally: DashboardTally,
+    ) -> None:
+        m, c = w.m, w.contract
+        cur, cid = c.currency, c.contract_id
+        tally.count("milestones")
+        rag = values["rag"]
+        if isinstance(rag, str):
+            tally.count(rag.lower())
+        if values["signoff_ready"] and w.status not in (st.SIGNED_OFF, st.CANCELLED):
+            tally.count("ready_for_signoff")
+        if w.value is not None and not m.cancelled:
+            flows.add(cid, PLANNED, m.baseline_date, w.value)
+            forecast = st.effective_forecast(m.actual_date, m.forecast_date, w.revised)
+            flows.add(cid, FORECAST, forecast, w.value)
+        for inv in invoices:
+            flows.add(cid, INVOICED, inv.invoice_date, inv.invoice_amount)
+            if _paid_by(inv, self.as_of):
+                assert inv.paid_date is not None
+                flows.add(cid, PAID, inv.paid_date, inv.paid_amount)
+        status = values["payment_status"]
+        outstanding = values["outstanding_amount"]
+        due = values["payment_due_date"]
+        if isinstance(outstanding, Decimal) and outstanding > 0:
+            if status == pay.OVERDUE:
+                tally.add("overdue", cur, outstanding)
+            elif isinstance(due, date):
+                for key in due_window_keys(due, self.as_of):
+                    tally.add(key, cur, outstanding)
+        if w.payable and w.deductions is not None:
+            if m.payment_basis == pay.RELEASE:
+                tally.add("retention_held", cur, -(w.value or ZERO))
+            tally.add("retention_held", cur, w.deductions.retention)
+            tally.add("delay_damages_taken", cur, w.deductions.delay)
+        elif w.exposure:
+            tally.add("delay_damages_accrued", cur, w.exposure)
+
+
+def _deliverable_key(d: Deliverable) -> str:
+    return d.milestone_id
+
+
+def _signoff_key(s: Signoff) -> str:
+    return s.milestone_id
+
+
+def _invoice_key(i: Invoice) -> str:
+    return i.milestone_id
+
+
+def _issue_record_key(i: IssueRecord) -> str:
+    return i.milestone_id
+
+
+def _work_contract(w: _Work) -> str:
+    return w.m.contract_id
+
+
+def _baseline_order(w: _Work) -> tuple[date, int]:
+    return (w.m.baseline_date, w.m.row)
+
+
+def _certification_order(w: _Work) -> tuple[date, date, int]:
+    assert w.state is not None
+    return (w.state.signoff_date or date.max, w.m.baseline_date, w.m.row)
+
+
+def _accepted(d: Deliverable) -> bool:
+    return d.acceptance_status == "accepted"
+
+
+def _paid_by(invoice: Invoice, as_of: date) -> bool:
+    return invoice.paid_date is not None and invoice.paid_date <= as_of and invoice.paid_amount > 0
+
+
+def _waiting_text(state: SignoffState) -> str:
+    if state.missing_roles:
+        return "approval by " + ", ".join(state.missing_roles)
+    if state.no_rule and not state.roles:
+        return "an approver to be listed"
+    return ""
+
+
+def _payment_text(
+    status: str,
+    amount_due: Decimal,
+    paid: Decimal,
+    outstanding: Decimal,
+    due: date | None,
+    days_overdue: object,
+    interest: Decimal,
+    c: Contract,
+) -> str:
+    cur = c.currency
+    interest_text = f"; late interest {format_money(interest, cur)}" if interest else ""
+    if status == pay.AWAITING_INVOICE:
+        return (
+            f"Awaiting invoice: {format_money(amount_due, cur)} falls due "
+            f"{c.payment_terms_days} days after the invoice"
+            + (" month end." if c.payment_terms_basis.startswith("eom_") else ".")
+        )
+    if status == pay.PAID:
+        return f"Paid: {format_money(paid, cur)} paid in full{interest_text}."
+    if status == pay.OVERDUE:
+        return (
+            f"Overdue: {format_money(outstanding, cur)} due {due}, {days_overdue} days "
+            f"overdue{interest_text}."
+        )
+    if status == pay.PART_PAID:
+        return (
+            f"Part paid: {format_money(paid, cur)} of {format_money(amount_due, cur)} paid; "
+            f"{format_money(outstanding, cur)} due {due}{interest_text}."
+        )
+    return f"Not yet due: {format_money(amount_due, cur)} due {due}."
+
+
+def _totals(
+    results: Sequence[MilestoneResult],
+    status_counts: dict[str, int],
+    figures: dict[str, Decimal | int],
+    reporting: str,
+    skipped: int,
+) -> dict[str, object]:
+    rag: dict[str, int] = {"Green": 0, "Amber": 0, "Red": 0}
+    payment: dict[str, int] = {}
+    for r in results:
+        if not r.computed:
+            continue
+        value = r.values["rag"]
+        if isinstance(value, str):
+            rag[value] += 1
+        ps = str(r.values["payment_status"])
+        payment[ps] = payment.get(ps, 0) + 1
+    return {
+        "milestones": len(results),
+        "computed": len(results) - skipped,
+        "not_computed": skipped,
+        "status": dict(status_counts),
+        "rag": rag,
+        "payment_status": payment,
+        "reporting_currency": reporting,
+        "amounts": {k: str(v) for k, v in figures.items() if isinstance(v, Decimal)},
+    }
+
+
+def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> EngineResult:
+    """Every result of RULES.md for ``model`` as of ``as_of``.
+
+    ``cell_of`` (optional) gives the A1 address of a (sheet, field, row) so that engine warnings
+    carry a cell; without it their ``cell`` is None (the core does not know the layout).
+    Milestones whose contract is not in the model are treated as skipped rows.
+    """
+    missing = [m for m in model.milestones if m.contract_id not in model.contracts]
+    if missing:
+        extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
+        model = replace(model, skipped=[*model.skipped, *extra])
+    return _Engine(model, as_of, cell_of).run()

@@ -1,0 +1,186 @@
+"""Portfolio figures (RULES.md section 5): the Payment Schedule per contract and month, the
+S-curve of the whole portfolio, and the Dashboard key figures, in the reporting currency.
+
+Amounts are summed per contract (or currency) first and converted once, then rounded to the
+reporting currency, so totals do not collect a rounding difference per milestone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Final
+
+from xl_milestones.core.dates import month_start
+from xl_milestones.core.model import Contract
+from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
+
+PLANNED: Final = 0
+FORECAST: Final = 1
+INVOICED: Final = 2
+PAID: Final = 3
+SCHEDULE_FIELDS: Final = tuple(f.name for f in PAYMENT_SCHEDULE.fields)
+SCURVE_FIELDS: Final = tuple(f.name for f in DASHBOARD_SCURVE.fields)
+METRIC_KEYS: Final = tuple(key for key, _label in DASHBOARD_METRICS)
+WINDOWS: Final = ((30, "due_30"), (60, "due_60"), (90, "due_90"))
+# Dashboard figures that are counts of milestones; every other one is an amount.
+COUNT_METRICS: Final = frozenset({"milestones", "green", "amber", "red", "ready_for_signoff"})
+
+
+@dataclass(slots=True)
+class Flows:
+    """Per contract, per month (first day): planned, forecast, invoiced and paid amounts."""
+
+    by_contract: dict[str, dict[date, list[Decimal]]] = field(default_factory=dict)
+
+    def add(self, contract_id: str, kind: int, day: date, amount: Decimal) -> None:
+        months = self.by_contract.get(contract_id)
+        if months is None:
+            months = self.by_contract[contract_id] = {}
+        month = month_start(day)
+        cells = months.get(month)
+        if cells is None:
+            cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
+        cells[kind] += amount
+
+
+def convert(amount: Decimal, rate: Decimal | None, reporting: str) -> Decimal | None:
+    """An amount in the reporting currency, rounded; None when there is no rate."""
+    if rate is None:
+        return None
+    return round_money(amount * rate, reporting)
+
+
+def payment_schedule(
+    contracts: Sequence[Contract],
+    flows: Flows,
+    rates: Mapping[str, Decimal],
+    reporting: str,
+) -> list[tuple[object, ...]]:
+    """Rows in PAYMENT_SCHEDULE field order: contracts in sheet order, then months in order.
+
+    Only months in which something is planned, forecast, invoiced or paid get a row; the
+    cumulative columns run on over the gaps. Reporting columns are blank without an FX rate.
+    """
+    rows: list[tuple[object, ...]] = []
+    for contract in contracts:
+        months = flows.by_contract.get(contract.contract_id)
+        if not months:
+            continue
+        rate = rates.get(contract.currency)
+        zero = round_money(ZERO, contract.currency)
+        running = [zero, zero, zero, zero]
+        for month in sorted(months):
+            cells = [round_money(x, contract.currency) for x in months[month]]
+            for i in range(4):
+                running[i] += cells[i]
+            values: dict[str, object] = {
+                "month": month,
+                "contract_id": contract.contract_id,
+                "currency": contract.currency,
+                "planned": cells[PLANNED],
+                "forecast": cells[FORECAST],
+                "invoiced": cells[INVOICED],
+                "paid": cells[PAID],
+                "cumulative_planned": running[PLANNED],
+                "cumulative_forecast": running[FORECAST],
+                "cumulative_invoiced": running[INVOICED],
+                "cumulative_paid": running[PAID],
+                "planned_reporting": convert(cells[PLANNED], rate, reporting),
+                "forecast_reporting": convert(cells[FORECAST], rate, reporting),
+                "invoiced_reporting": convert(cells[INVOICED], rate, reporting),
+                "paid_reporting": convert(cells[PAID], rate, reporting),
+            }
+            rows.append(tuple(values[name] for name in SCHEDULE_FIELDS))
+    return rows
+
+
+def scurve(schedule: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
+    cumulative planned, forecast and paid in the reporting currency (rows without a rate are
+    left out)."""
+    i_month = SCHEDULE_FIELDS.index("month")
+    cols = (
+        SCHEDULE_FIELDS.index("planned_reporting"),
+        SCHEDULE_FIELDS.index("forecast_reporting"),
+        SCHEDULE_FIELDS.index("paid_reporting"),
+    )
+    per_month: dict[date, list[Decimal]] = {}
+    for row in schedule:
+        month = row[i_month]
+        assert isinstance(month, date)
+        cells = per_month.setdefault(month, [ZERO, ZERO, ZERO])
+        for k, col in enumerate(cols):
+            value = row[col]
+            if isinstance(value, Decimal):
+                cells[k] += value
+    if not per_month:
+        return []
+    out: list[tuple[object, ...]] = []
+    running = [ZERO, ZERO, ZERO]
+    month = min(per_month)
+    last = max(per_month)
+    while month <= last:
+        found = per_month.get(month)
+        if found:
+            for k in range(3):
+                running[k] += found[k]
+        values = {
+            "month": month,
+            "cumulative_planned": running[0],
+            "cumulative_forecast": running[1],
+            "cumulative_paid": running[2],
+        }
+        out.append(tuple(values[name] for name in SCURVE_FIELDS))
+        month = month_start(month + timedelta(days=32))
+    return out
+
+
+@dataclass(slots=True)
+class DashboardTally:
+    """Per-currency sums gathered milestone by milestone, converted once at the end."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def add(self, key: str, currency: str, amount: Decimal) -> None:
+        if not amount:
+            return
+        per = self.sums.setdefault(key, {})
+        per[currency] = per.get(currency, ZERO) + amount
+
+
+def due_window_keys(due: date, as_of: date) -> tuple[str, ...]:
+    """The 'Due in the next N days' figures an amount due on ``due`` falls in: windows are
+    cumulative and count from as_of itself (due today is not yet overdue) to as_of + N."""
+    days = (due - as_of).days
+    if days < 0:
+        return ()
+    return tuple(key for limit, key in WINDOWS if days <= limit)
+
+
+def dashboard(
+    tally: DashboardTally, rates: Mapping[str, Decimal], reporting: str
+) -> tuple[dict[str, Decimal | int], set[str]]:
+    """Figures keyed by DASHBOARD_METRICS keys, and the currencies that had no FX rate."""
+    missing: set[str] = set()
+    out: dict[str, Decimal | int] = {}
+    for key in METRIC_KEYS:
+        if key in COUNT_METRICS:
+            out[key] = tally.counts.get(key, 0)
+        else:
+            total = ZERO
+            for currency, amount in sorted(tally.sums.get(key, {}).items()):
+                rate = rates.get(currency)
+                if rate is None:
+                    missing.add(currency)
+                    continue
+                total += amount * rate
+            out[key] = round_money(total, reporting)
+    return out, missing

@@ -1,0 +1,228 @@
+"""Sign-off (RULES.md sections 1 and 4): each approver's latest decision, the roles a milestone
+needs by its value, whether it is signed off or rejected, and the readiness checks with their
+reasons.
+
+Roles and names are matched ignoring case and surrounding spaces ("finance" = "Finance ").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+from xl_milestones.core.model import ApprovalRule, Settings, Signoff
+from xl_milestones.core.schema import SIGNOFF_CHECKS
+
+BLOCK: Final = "block"
+WARN: Final = "warn"
+OFF: Final = "off"
+PASS: Final = "pass"
+FAIL: Final = "fail"
+SKIPPED: Final = "skipped"
+CHECK_NAMES: Final = tuple(name for name, _mode, _reason in SIGNOFF_CHECKS)
+
+
+def match_key(text: str) -> str:
+    """How roles and names are compared: case and surrounding/duplicate spaces ignored."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ApproverEntry:
+    """One approver's latest decision on a milestone."""
+
+    role: str
+    name: str
+    decision: str
+    decision_date: date | None
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoleApproval:
+    """A role on a milestone: whether it is required, whether it is satisfied, who is listed."""
+
+    role: str
+    required: bool
+    satisfied: bool
+    approvers: tuple[ApproverEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffState:
+    """Where a milestone's approvals stand."""
+
+    signed_off: bool
+    signoff_date: date | None
+    rejection: ApproverEntry | None
+    roles: tuple[RoleApproval, ...]
+    missing_roles: tuple[str, ...]
+    unlisted_roles: tuple[str, ...]
+    no_rule: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One sign-off check: its mode from Settings, its outcome and why it failed."""
+
+    name: str
+    mode: str
+    outcome: str
+    reason: str = ""
+
+
+def latest_decisions(rows: Iterable[Signoff]) -> list[ApproverEntry]:
+    """Each approver's row that counts: the latest decision_date, then the lowest row.
+
+    An approver is a (role, name) pair. A row without a decision date counts as older than every
+    dated row, so a later undated "pending" line does not undo a dated decision.
+    """
+    best: dict[tuple[str, str], Signoff] = {}
+    for s in rows:
+        key = (match_key(s.approver_role), match_key(s.approver_name))
+        held = best.get(key)
+        if held is None or _newer(s, held):
+            best[key] = s
+    entries = [
+        ApproverEntry(s.approver_role, s.approver_name, s.decision, s.decision_date, s.row)
+        for s in best.values()
+    ]
+    entries.sort(key=lambda e: e.row)
+    return entries
+
+
+def _newer(a: Signoff, b: Signoff) -> bool:
+    da, db = a.decision_date, b.decision_date
+    if da != db:
+        if da is None:
+            return False
+        if db is None:
+            return True
+        return da > db
+    return a.row < b.row
+
+
+def sorted_rules(rules: Iterable[ApprovalRule]) -> list[ApprovalRule]:
+    """Approval rules by ascending minimum value, so the applicable ones are a prefix."""
+    return sorted(rules, key=lambda r: (r.min_value, r.row))
+
+
+def required_roles(
+    value_reporting: Decimal | None, rules: Sequence[ApprovalRule]
+) -> tuple[str, ...]:
+    """Roles whose Minimum Value is at most the milestone value in the reporting currency (no
+    value counts as 0). ``rules`` must be sorted by ``sorted_rules``."""
+    value = Decimal(0) if value_reporting is None else value_reporting
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.min_value > value:
+            break
+        seen.setdefault(match_key(rule.approver_role), rule.approver_role.strip())
+    return tuple(seen.values())
+
+
+def signoff_state(
+    complete: bool, entries: Sequence[ApproverEntry], required: Sequence[str]
+) -> SignoffState:
+    """Signed off: complete, every required role has an approver whose latest decision is
+    approved (with a date), and no approver's latest decision is rejected. With no required
+    role, every listed approver must approve and at least one must be listed.
+
+    The sign-off date is when the last requirement was met: for each required role the date of
+    its earliest approval, and the latest of those (with no rule: the latest approval).
+    """
+    by_role: dict[str, list[ApproverEntry]] = {}
+    for e in entries:
+        by_role.setdefault(match_key(e.role), []).append(e)
+    rejections = [e for e in entries if e.decision == "rejected"]
+    rejection = max(rejections, key=_decided_order) if rejections else None
+    roles: list[RoleApproval] = []
+    missing: list[str] = []
+    unlisted: list[str] = []
+    met_dates: list[date] = []
+    no_rule = not required
+    if required:
+        required_keys = set()
+        for role in required:
+            key = match_key(role)
+            required_keys.add(key)
+            listed = by_role.get(key, [])
+            approved = [e.decision_date for e in listed if _approved(e)]
+            dates = [d for d in approved if d is not None]
+            if dates:
+                met_dates.append(min(dates))
+            else:
+                missing.append(role)
+                if not listed:
+                    unlisted.append(role)
+            roles.append(RoleApproval(role, True, bool(dates), tuple(listed)))
+        for key, listed in by_role.items():
+            if key not in required_keys:
+                ok = any(_approved(e) for e in listed)
+                roles.append(RoleApproval(listed[0].role, False, ok, tuple(listed)))
+        all_met = not missing
+    else:
+        for listed in by_role.values():
+            ok = all(_approved(e) for e in listed)
+            if not ok:
+                missing.append(listed[0].role)
+            met_dates.extend(e.decision_date for e in listed if _approved(e) and e.decision_date)
+            roles.append(RoleApproval(listed[0].role, True, ok, tuple(listed)))
+        all_met = bool(entries) and not missing
+    signed = complete and all_met and rejection is None
+    return SignoffState(
+        signed_off=signed,
+        signoff_date=max(met_dates) if signed and met_dates else None,
+        rejection=rejection,
+        roles=tuple(roles),
+        missing_roles=tuple(missing),
+        unlisted_roles=tuple(unlisted),
+        no_rule=no_rule,
+    )
+
+
+def _approved(e: ApproverEntry) -> bool:
+    return e.decision == "approved" and e.decision_date is not None
+
+
+def _decided_order(e: ApproverEntry) -> tuple[date, int]:
+    return (e.decision_date or date.min, -e.row)
+
+
+def check_modes(settings: Settings) -> dict[str, str]:
+    """The mode of each check, from the ``Check <name>`` settings."""
+    return {
+        name: str(getattr(settings, "check_" + name.lower().replace(" ", "_"), default))
+        for name, default, _reason in SIGNOFF_CHECKS
+    }
+
+
+def evaluate(
+    modes: Mapping[str, str], failures: Mapping[str, Sequence[str]]
+) -> tuple[CheckResult, ...]:
+    """Every check in RULES.md order: off -> skipped; else fail with its reasons, or pass."""
+    results: list[CheckResult] = []
+    for name in CHECK_NAMES:
+        mode = modes.get(name, BLOCK)
+        if mode == OFF:
+            results.append(CheckResult(name, mode, SKIPPED))
+            continue
+        reasons = failures.get(name, ())
+        if reasons:
+            results.append(CheckResult(name, mode, FAIL, "; ".join(reasons)))
+        else:
+            results.append(CheckResult(name, mode, PASS))
+    return tuple(results)
+
+
+def readiness(checks: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str]:
+    """(signoff_ready, signoff_blockers): ready when no block-mode check fails; blockers lists
+    block reasons first, then warn reasons prefixed ``warning:``. Cancelled is never ready."""
+    blocks = [c.reason for c in checks if c.outcome == FAIL and c.mode == BLOCK]
+    warns = ["warning: " + c.reason for c in checks if c.outcome == FAIL and c.mode == WARN]
+    if cancelled:
+        return False, "; ".join(["milestone is cancelled", *blocks, *warns])
+    return not blocks, "; ".join(blocks + warns)

@@ -1,0 +1,160 @@
+"""Milestone status, RAG and slippage (RULES.md section 1): revised date, days late, the status
+ladder and its plain-English explanation.
+
+Everything here is a pure function of facts the engine gathers from the model; the sign-off state
+(signed off / rejected) comes from ``signoff.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Final
+
+HALF: Final = Decimal("0.5")
+NOT_STARTED: Final = "Not started"
+IN_PROGRESS: Final = "In progress"
+AT_RISK: Final = "At risk"
+LATE: Final = "Late"
+AWAITING: Final = "Awaiting sign-off"
+SIGNED_OFF: Final = "Signed off"
+REJECTED: Final = "Rejected"
+ON_HOLD: Final = "On hold"
+CANCELLED: Final = "Cancelled"
+# Statuses that make a successor At risk (RULES.md 1, status 7).
+RISKY_FOR_SUCCESSORS: Final = frozenset({LATE, AT_RISK, ON_HOLD})
+RISK_SEVERITIES: Final = frozenset({"high", "critical"})
+
+
+def revised_date(baseline_date: date, extension_days: int) -> date:
+    """Baseline date plus the extension days of the approved change orders that apply."""
+    return baseline_date + timedelta(days=extension_days)
+
+
+def effective_forecast(actual_date: date | None, forecast_date: date | None, revised: date) -> date:
+    """The actual date, else the forecast date, else the revised date."""
+    return actual_date or forecast_date or revised
+
+
+def days_late(
+    revised: date, actual_date: date | None, forecast_date: date | None, as_of: date
+) -> int:
+    """Actual minus revised when complete (negative = early); otherwise the larger of as_of and
+    the forecast minus revised (negative = days left)."""
+    if actual_date is not None:
+        return (actual_date - revised).days
+    forecast = forecast_date or revised
+    return max((as_of - revised).days, (forecast - revised).days)
+
+
+def days_text(days: int) -> str:
+    """``1 day`` / ``3 days``."""
+    return f"{days} day" if abs(days) == 1 else f"{days} days"
+
+
+def lateness_text(days: int) -> str:
+    """``3 days late`` / ``on time`` / ``2 days early``."""
+    if days > 0:
+        return days_text(days) + " late"
+    if days < 0:
+        return days_text(-days) + " early"
+    return "on time"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """What the status ladder looks at, for one milestone.
+
+    ``risk_issue`` is the id of an open issue that blocks sign-off or is high/critical;
+    ``risky_predecessor`` is (id, status) of a predecessor that is Late, At risk or On hold;
+    ``rejection`` is (approver name, role, date) of a rejection that counts;
+    ``waiting_for`` names the roles whose approval is still missing.
+    """
+
+    as_of: date
+    revised: date
+    actual_date: date | None
+    forecast_date: date | None
+    percent_complete: Decimal
+    window_days: int
+    cancelled: bool = False
+    signed_off: bool = False
+    signoff_date: date | None = None
+    rejection: tuple[str, str, date | None] | None = None
+    on_hold: bool = False
+    open_dispute: str | None = None
+    risk_issue: tuple[str, str] | None = None
+    risky_predecessor: tuple[str, str] | None = None
+    started: bool = False
+    waiting_for: str = ""
+
+
+def classify(facts: StatusFacts) -> tuple[str, str]:
+    """The first status of RULES.md 1 that applies, and one sentence saying why."""
+    f = facts
+    late = days_late(f.revised, f.actual_date, f.forecast_date, f.as_of)
+    if f.cancelled:
+        return CANCELLED, "Cancelled: the milestone no longer applies."
+    if f.signed_off and f.actual_date is not None:
+        return (
+            SIGNED_OFF,
+            f"Signed off on {f.signoff_date}; completed {f.actual_date} ({lateness_text(late)}).",
+        )
+    if f.rejection is not None:
+        name, role, when = f.rejection
+        on = f" on {when}" if when else ""
+        return REJECTED, f"Rejected by {name} ({role}){on}."
+    if f.on_hold or f.open_dispute:
+        why = "marked on hold" if f.on_hold else f"open dispute {f.open_dispute}"
+        return ON_HOLD, f"On hold: {why}."
+    if f.actual_date is not None:
+        waiting = f"; waiting for {f.waiting_for}" if f.waiting_for else ""
+        return (
+            AWAITING,
+            f"Awaiting sign-off: completed {f.actual_date} ({lateness_text(late)}){waiting}.",
+        )
+    forecast = f.forecast_date or f.revised
+    if f.as_of > f.revised:
+        passed = (f.as_of - f.revised).days
+        fc = f"forecast {f.forecast_date}" if f.forecast_date else "no forecast date"
+        return LATE, f"Late: revised date {f.revised} passed {days_text(passed)} ago; {fc}."
+    left = (f.revised - f.as_of).days
+    reason = _risk_reason(f, forecast, left)
+    if reason:
+        return AT_RISK, f"At risk: {reason}."
+    due = f"revised date {f.revised}, {days_text(left)} left"
+    if f.percent_complete > 0 or f.started:
+        pct = (f.percent_complete * 100).normalize()
+        return IN_PROGRESS, f"In progress: {pct:f}% complete; {due}."
+    return NOT_STARTED, f"Not started; {due}."
+
+
+def _risk_reason(f: StatusFacts, forecast: date, left: int) -> str:
+    if forecast > f.revised:
+        slip = (forecast - f.revised).days
+        return f"forecast {forecast} is {days_text(slip)} after the revised date {f.revised}"
+    if f.risk_issue is not None:
+        issue_id, why = f.risk_issue
+        return f"open issue {issue_id} ({why})"
+    if f.risky_predecessor is not None:
+        pred, status = f.risky_predecessor
+        return f"predecessor {pred} is {status}"
+    if left <= f.window_days and f.percent_complete < HALF:
+        pct = (f.percent_complete * 100).normalize()
+        return f"revised date {f.revised} is {days_text(left)} away and only {pct:f}% complete"
+    return ""
+
+
+def rag(status: str, late_days: int, tolerance_days: int) -> str | None:
+    """Cancelled: blank. Signed off / Awaiting sign-off: Green within tolerance, else Amber.
+    Rejected, On hold, Late: Red. At risk: Amber. In progress, Not started: Green."""
+    if status == CANCELLED:
+        return None
+    if status in (SIGNED_OFF, AWAITING):
+        return "Green" if late_days <= tolerance_days else "Amber"
+    if status in (REJECTED, ON_HOLD, LATE):
+        return "Red"
+    if status == AT_RISK:
+        return "Amber"
+    return "Green"
