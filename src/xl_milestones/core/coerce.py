@@ -1,0 +1,455 @@
+"""Cell coercion: a raw cell value to the typed value its schema field needs, or a Problem.
+
+One converter per field, built once and called for every cell of its column, so the common case
+(a value of the right type) costs a type check and little else. Converters never raise on any
+input: every value Excel can hold maps to a typed value or to a Problem with a stable code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Final, NamedTuple
+
+from xl_milestones.core.issues import Severity
+from xl_milestones.core.model import CellError
+from xl_milestones.core.schema import Field, FieldType
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+# Excel's error values; text equal to one of them in a typed column is treated as that error.
+ERROR_LITERALS: Final = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+_YES: Final = frozenset({"yes", "y", "true", "1"})
+_NO: Final = frozenset({"no", "n", "false", "0"})
+# Excel's last date (9999-12-31) as a 1900-system serial.
+_MAX_SERIAL: Final = 2958465
+_EPOCH_1900: Final = dt.date(1899, 12, 30)
+_EPOCH_1900_EARLY: Final = dt.date(1899, 12, 31)
+_EPOCH_1904: Final = dt.date(1904, 1, 1)
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DATE_LIKE = re.compile(
+    r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ -,]*\d{2,4}|"
+    r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
+)
+_ID_SPLIT = re.compile(r"[,;]")
+_CURRENCY_SIGNS = str.maketrans("", "", "£$€¥ \u00a0\u202f")
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+
+
+class Problem(NamedTuple):
+    """What is wrong with one cell. ``value`` is what is used anyway (warnings only)."""
+
+    severity: Severity
+    code: str
+    message: str
+    value: object = None
+
+
+Converter = Callable[[object], tuple[object, Problem | None]]
+
+
+def show(value: object) -> str | None:
+    """A cell value as the text an Issue reports (dates in ISO form, 1001.0 as 1001)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def to_decimal(value: float | int) -> Decimal:
+    """A float or int as the Decimal the user typed: 0.1 -> Decimal('0.1'), not its binary form."""
+    if type(value) is int:
+        return Decimal(value)
+    return Decimal(repr(value))
+
+
+def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
+    """The number a text stands for ("1,250.50", "£300", "(40)", "10%"), and whether it had %."""
+    s = text.strip().translate(_CURRENCY_SIGNS)
+    negative = False
+    if len(s) > 2 and s[0] == "(" and s[-1] == ")":
+        negative, s = True, s[1:-1]
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].strip()
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    if not _NUMBER_TEXT.match(s):
+        return None
+    try:
+        number = Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+        return None
+    if negative:
+        number = -number
+    if percent:
+        number = number / _HUNDRED
+    return number, percent
+
+
+def serial_to_date(serial: float, date1904: bool) -> dt.date | None:
+    """An Excel serial number as a date in the workbook's date system, or None when invalid."""
+    whole = int(serial // 1)
+    if date1904:
+        if whole < 0 or whole > _MAX_SERIAL - 1462:
+            return None
+        return _EPOCH_1904 + dt.timedelta(days=whole)
+    if whole < 1 or whole > _MAX_SERIAL or whole == 60:  # 60 is Excel's fictitious 1900-02-29
+        return None
+    if whole < 60:
+        return _EPOCH_1900_EARLY + dt.timedelta(days=whole)
+    return _EPOCH_1900 + dt.timedelta(days=whole)
+
+
+def ratio_hint(number: Decimal) -> str:
+    """The message for a whole-number percentage: ``enter 10% (0.10), not 10``."""
+    shown = format(number.normalize(), "f")
+    fraction = format((number / _HUNDRED).normalize(), "f")
+    if "." not in fraction:
+        fraction += ".00"
+    elif len(fraction.split(".")[1]) < 2:
+        fraction += "0"
+    return f"enter {shown}% ({fraction}), not {shown}"
+
+
+def _error_problem(code: str) -> Problem:
+    return Problem(
+        ERROR,
+        "formula-error",
+        f"the cell shows the error {code}: correct the formula or type the value",
+    )
+
+
+_WHITESPACE = Problem(
+    WARNING,
+    "whitespace-only",
+    "the cell holds only spaces and is read as blank: clear it or enter the value",
+)
+
+
+def _range_problem(field: Field, number: Decimal) -> Problem | None:
+    lo, hi = field.minimum, field.maximum
+    if lo is not None and (number < lo or (field.exclusive_minimum and number == lo)):
+        bound = "more than" if field.exclusive_minimum else "at least"
+        return Problem(ERROR, "out-of-range", _range_text(field, bound, lo))
+    if hi is not None and number > hi:
+        return Problem(ERROR, "out-of-range", _range_text(field, "at most", hi))
+    return None
+
+
+def _range_text(field: Field, bound: str, limit: Decimal) -> str:
+    if field.type is FieldType.RATIO:
+        shown = format((limit * _HUNDRED).normalize(), "f") + "%"
+    else:
+        shown = format(limit.normalize(), "f")
+    return f"{field.header} must be {bound} {shown}: correct the value"
+
+
+def converter(field: Field, date1904: bool = False) -> Converter:
+    """The converter for one field's cells (``date1904`` for serial numbers in date columns)."""
+    t = field.type
+    if t is FieldType.TEXT:
+        return _text
+    if t is FieldType.ID:
+        return _id
+    if t is FieldType.IDS:
+        return _ids
+    if t is FieldType.DATE:
+        return _date_converter(date1904)
+    if t is FieldType.YESNO:
+        return _yesno
+    if t is FieldType.ENUM:
+        return _enum_converter(field)
+    return _number_converter(field)
+
+
+def _text(v: object) -> tuple[object, Problem | None]:
+    tv = type(v)
+    if tv is str:
+        s = v.strip()  # type: ignore[attr-defined]
+        if s:
+            return s, None
+        return None, _WHITESPACE
+    if isinstance(v, CellError):
+        return None, _error_problem(v.code)
+    return show(v), None
+
+
+def _id(v: object) -> tuple[object, Problem | None]:
+    tv = type(v)
+    if tv is str:
+        s: str = v  # type: ignore[assignment]
+        stripped = s.strip()
+        if stripped == s:
+            if s in ERROR_LITERALS:
+                return None, _error_problem(s)
+            return s, None
+        if not stripped:
+            return None, _WHITESPACE
+        return None, Problem(
+            ERROR,
+            "id-spaces",
+            f"the id '{s}' has spaces before or after it: remove them ('{stripped}')",
+        )
+    if tv is int:
+        return str(v), None
+    if tv is float:
+        return _float_text(v), None  # type: ignore[arg-type]
+    if isinstance(v, CellError):
+        return None, _error_problem(v.code)
+    what = "TRUE/FALSE" if tv is bool else "a date" if isinstance(v, dt.date) else "this value"
+    return None, Problem(ERROR, "not-an-id", f"{what} is not an id: enter the reference as text")
+
+
+def _ids(v: object) -> tuple[object, Problem | None]:
+    tv = type(v)
+    if tv is str:
+        s: str = v  # type: ignore[assignment]
+        if s.strip() in ERROR_LITERALS:
+            return None, _error_problem(s.strip())
+        parts = tuple(p.strip() for p in _ID_SPLIT.split(s))
+        ids = tuple(p for p in parts if p)
+        if not ids:
+            return None, _WHITESPACE if not s.strip() else None
+        return ids, None
+    if tv is int:
+        return (str(v),), None
+    if tv is float:
+        return (_float_text(v),), None  # type: ignore[arg-type]
+    if isinstance(v, CellError):
+        return None, _error_problem(v.code)
+    return None, Problem(
+        ERROR,
+        "not-an-id",
+        "this is not a list of ids: enter ids separated by commas, e.g. M-001, M-002",
+    )
+
+
+def _date_converter(date1904: bool) -> Converter:
+    def convert(v: object) -> tuple[object, Problem | None]:
+        tv = type(v)
+        if tv is dt.date:
+            return v, None
+        if tv is dt.datetime:
+            return v.date(), None  # type: ignore[attr-defined]
+        if tv is int or tv is float:
+            day = serial_to_date(v, date1904)  # type: ignore[arg-type]
+            if day is not None:
+                return day, None
+            return None, Problem(
+                ERROR,
+                "not-a-date",
+                f"{show(v)} is not a valid Excel date: enter a date such as 2026-03-31",
+            )
+        if tv is str:
+            return _date_text(v)  # type: ignore[arg-type]
+        if isinstance(v, CellError):
+            return None, _error_problem(v.code)
+        if isinstance(v, dt.date):  # subclasses of date or datetime
+            return (v.date() if isinstance(v, dt.datetime) else v), None
+        what = (
+            "TRUE/FALSE"
+            if tv is bool
+            else "a time of day"
+            if isinstance(v, dt.time)
+            else "a duration"
+            if isinstance(v, dt.timedelta)
+            else "this value"
+        )
+        return None, Problem(
+            ERROR, "not-a-date", f"{what} is not a date: enter a date such as 2026-03-31"
+        )
+
+    return convert
+
+
+def _date_text(s: str) -> tuple[object, Problem | None]:
+    text = s.strip()
+    if not text:
+        return None, _WHITESPACE
+    if text in ERROR_LITERALS:
+        return None, _error_problem(text)
+    iso: dt.date | None = None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            iso = dt.date.fromisoformat(text)
+        except ValueError:
+            iso = None
+    elif len(text) > 10 and text[4] == "-" and text[10] in "T ":
+        try:
+            iso = dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            iso = None
+    if iso is not None:
+        return iso, Problem(
+            WARNING,
+            "date-as-text",
+            f"the date {text} is stored as text; it is read as {iso.isoformat()}: "
+            "enter it as a date so Excel can sort and compute with it",
+            iso,
+        )
+    if _DATE_LIKE.match(text):
+        return None, Problem(
+            ERROR,
+            "date-text-not-iso",
+            f"'{text}' is a date written as text in a form that can be read more than one way: "
+            "enter it as a date (or as text in the form 2026-03-31)",
+        )
+    return None, Problem(
+        ERROR, "not-a-date", f"'{text}' is not a date: enter a date such as 2026-03-31"
+    )
+
+
+def _yesno(v: object) -> tuple[object, Problem | None]:
+    tv = type(v)
+    if tv is bool:
+        return v, None
+    if tv is str:
+        s = v.strip().lower()  # type: ignore[attr-defined]
+        if s in _YES:
+            return True, None
+        if s in _NO:
+            return False, None
+        if not s:
+            return None, _WHITESPACE
+        if s.upper() in ERROR_LITERALS:
+            return None, _error_problem(s.upper())
+    elif (tv is int or tv is float) and v in (0, 1):
+        return v == 1, None
+    elif isinstance(v, CellError):
+        return None, _error_problem(v.code)
+    return None, Problem(
+        ERROR, "not-yes-no", f"'{show(v)}' is not yes or no: enter yes or no (or leave it blank)"
+    )
+
+
+def _enum_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def _enum_converter(field: Field) -> Converter:
+    allowed = {_enum_key(e): e for e in field.enum}
+    listing = ", ".join(field.enum)
+
+    def convert(v: object) -> tuple[object, Problem | None]:
+        if type(v) is str:
+            s: str = v
+            hit = allowed.get(s) or allowed.get(_enum_key(s))
+            if hit is not None:
+                return hit, None
+            if not s.strip():
+                return None, _WHITESPACE
+            if s.strip() in ERROR_LITERALS:
+                return None, _error_problem(s.strip())
+        elif isinstance(v, CellError):
+            return None, _error_problem(v.code)
+        return None, Problem(
+            ERROR,
+            "not-in-list",
+            f"'{show(v)}' is not allowed in {field.header}: choose one of {listing}",
+        )
+
+    return convert
+
+
+def _number_converter(field: Field) -> Converter:
+    t = field.type
+    is_int = t is FieldType.INT
+    is_ratio = t is FieldType.RATIO
+    checked = field.minimum is not None or field.maximum is not None
+    kind = "a whole number" if is_int else "a percentage" if is_ratio else "a number"
+
+    def finish(number: Decimal) -> tuple[object, Problem | None]:
+        if is_ratio and number > _ONE:
+            return None, Problem(ERROR, "ratio-as-whole-number", ratio_hint(number))
+        if is_int:
+            if number != number.to_integral_value():
+                return None, Problem(
+                    ERROR,
+                    "not-a-whole-number",
+                    f"{show(number)} is not a whole number: enter {field.header} in whole units",
+                )
+            if checked and (p := _range_problem(field, number)) is not None:
+                return None, p
+            return int(number), None
+        if checked and (p := _range_problem(field, number)) is not None:
+            return None, p
+        return number, None
+
+    def convert(v: object) -> tuple[object, Problem | None]:
+        tv = type(v)
+        if tv is float or tv is int:
+            return finish(to_decimal(v))  # type: ignore[arg-type]
+        if tv is str:
+            s: str = v  # type: ignore[assignment]
+            if not s.strip():
+                return None, _WHITESPACE
+            if s.strip() in ERROR_LITERALS:
+                return None, _error_problem(s.strip())
+            parsed = parse_number_text(s)
+            if parsed is not None:
+                number, _pct = parsed
+                return None, Problem(
+                    ERROR,
+                    "number-as-text",
+                    f"'{s.strip()}' is a number stored as text: enter it as a number "
+                    f"({show(number)}) so that it counts",
+                )
+            return None, Problem(
+                ERROR, "not-a-number", f"'{s.strip()}' is not {kind}: enter {kind}"
+            )
+        if isinstance(v, CellError):
+            return None, _error_problem(v.code)
+        if tv is bool:
+            what = "TRUE/FALSE"
+        elif isinstance(v, dt.date):
+            what = "a date"
+        elif isinstance(v, (dt.time, dt.timedelta)):
+            what = "a time"
+        elif isinstance(v, Decimal):
+            return finish(v)
+        else:
+            what = "this value"
+        return None, Problem(ERROR, "not-a-number", f"{what} is not {kind}: enter {kind}")
+
+    return convert

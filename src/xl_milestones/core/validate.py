@@ -1,0 +1,1073 @@
+"""The validator: every rule of the milestone schema, per cell, per table and across sheets.
+
+``validate(raw, today=...)`` turns the reader's raw rows into Issues (sorted by sheet, row,
+column) and a Model built only from the rows that validated, with the schema's defaults. It
+never raises on bad data. Milestones that cannot be computed without guessing are listed in
+``Model.skipped``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from xl_milestones.core.coerce import Problem, converter, show
+from xl_milestones.core.currencies import MINOR_UNITS
+from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.model import (
+    ApprovalRule,
+    ChangeOrder,
+    Contract,
+    Deliverable,
+    FxRate,
+    Holiday,
+    Invoice,
+    IssueRecord,
+    Milestone,
+    Model,
+    RawTable,
+    RawWorkbook,
+    Settings,
+    Signoff,
+    SkippedMilestone,
+)
+from xl_milestones.core.schema import (
+    APPROVAL_RULES,
+    CHANGE_ORDERS,
+    CONTRACTS,
+    DELIVERABLES,
+    FX_RATES,
+    HOLIDAYS,
+    INPUT_SHEETS,
+    INVOICES,
+    ISSUES,
+    MILESTONES,
+    SETTING_FIELDS,
+    SETTINGS,
+    SIGNOFFS,
+    Field,
+    FieldType,
+    Sheet,
+    setting_by_name,
+)
+
+ERROR: Final = Severity.ERROR
+WARNING: Final = Severity.WARNING
+_ONE: Final = Decimal(1)
+_PAYMENT_FIELDS: Final = frozenset({"payment_basis", "payment_percent", "cancelled"})
+
+# Sheets whose rows feed every milestone: an error there leaves nothing safe to compute.
+_GLOBAL_SHEETS: Final = (SETTINGS.key, APPROVAL_RULES.key, HOLIDAYS.key)
+# Sheets whose rows feed one milestone, through their Milestone ID.
+_FEEDING_SHEETS: Final = (DELIVERABLES.key, SIGNOFFS.key, INVOICES.key, ISSUES.key)
+
+
+@dataclass(slots=True)
+class Validation:
+    """The outcome of validating a workbook."""
+
+    issues: list[Issue]
+    model: Model
+    as_of: date
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues if i.severity is ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for i in self.issues if i.severity is WARNING)
+
+
+@dataclass(slots=True)
+class _Row:
+    """One data row after coercion: typed values (None when blank or bad) and its error flag."""
+
+    row: int
+    values: dict[str, Any]
+    error: bool = False
+    bad: set[str] | None = None  # fields whose cell could not be read as their type
+
+
+def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Validation:
+    """Validate every sheet of ``raw`` and build the model from the rows that pass.
+
+    ``as_of`` overrides the Settings As Of Date; ``today`` is used when neither is given.
+    """
+    return _Validator(raw, today, as_of).run()
+
+
+def noun(sheet: Sheet) -> str:
+    """What one row of a sheet is: ``Change Orders`` -> ``change order``."""
+    return sheet.name.lower().removesuffix("s")
+
+
+class _Validator:
+    def __init__(self, raw: RawWorkbook, today: date, as_of: date | None) -> None:
+        self.raw = raw
+        self.today = today
+        self.explicit_as_of = as_of
+        self.as_of = as_of or today
+        self.issues: list[Issue] = list(raw.issues)
+        self.rows: dict[str, list[_Row]] = {}
+        self.fallback: dict[str, str] = {}
+        for key, table in raw.tables.items():
+            letters = [table.columns[f.name] for f in table.sheet.fields if f.name in table.columns]
+            self.fallback[key] = letters[0] if letters else "A"
+        self.settings = Settings()
+        self.settings_rows: list[_Row] = []
+        self.reporting_currency: str | None = None
+
+    # ------------------------------------------------------------------------------ issues
+
+    def add(
+        self,
+        key: str,
+        r: _Row,
+        severity: Severity,
+        code: str,
+        field_name: str,
+        value: object,
+        message: str,
+    ) -> None:
+        table = self.raw.tables[key]
+        header = table.sheet.field(field_name).header
+        cell = table.cell(field_name, r.row) or f"{self.fallback[key]}{r.row}"
+        self.issues.append(
+            Issue(severity, code, table.sheet_name, r.row, header, cell, show(value), message)
+        )
+        if severity is ERROR:
+            r.error = True
+            if r.bad is None:
+                r.bad = set()
+            r.bad.add(field_name)
+
+    # -------------------------------------------------------------------------------- run
+
+    def run(self) -> Validation:
+        reader_errors: dict[str, set[int]] = {}
+        names = {t.sheet_name: key for key, t in self.raw.tables.items()}
+        for issue in self.raw.issues:
+            if issue.severity is ERROR and issue.sheet in names and issue.row is not None:
+                reader_errors.setdefault(names[issue.sheet], set()).add(issue.row)
+
+        self._settings()
+        for sheet in INPUT_SHEETS:
+            if sheet is SETTINGS:
+                continue
+            rows = self._coerce(sheet.key)
+            bad = reader_errors.get(sheet.key)
+            if bad:
+                for r in rows:
+                    if r.row in bad:
+                        r.error = True
+            self.rows[sheet.key] = rows
+        if bad_settings := reader_errors.get(SETTINGS.key):
+            for r in self.settings_rows:
+                if r.row in bad_settings:
+                    r.error = True
+
+        for key, field_name in ((CONTRACTS.key, "currency"), (FX_RATES.key, "currency")):
+            for r in self.rows[key]:
+                self._currency(key, r, field_name)
+        for sheet in INPUT_SHEETS:
+            if sheet is not SETTINGS:
+                self._unique(sheet)
+        self._resolve_reporting_currency()
+        self._contracts()
+        self._milestones()
+        self._deliverables()
+        self._signoffs()
+        self._change_orders()
+        self._invoices()
+        self._issue_rows()
+        self._fx()
+
+        model = self._model()
+        self.issues.sort(key=Issue.sort_key)
+        return Validation(self.issues, model, self.as_of)
+
+    # --------------------------------------------------------------------------- settings
+
+    def _settings(self) -> None:
+        table = self.raw.tables.get(SETTINGS.key)
+        if table is None:
+            return
+        key = SETTINGS.key
+        seen: dict[str, _Row] = {}
+        values: dict[str, object] = {}
+        for raw_row in table.rows:
+            r = _Row(raw_row.row, dict(raw_row.values))
+            self.settings_rows.append(r)
+            name_value, problem = converter(SETTINGS.field("setting"))(raw_row.values["setting"])
+            if problem is not None:
+                self._problem(key, r, SETTINGS.field("setting"), raw_row.values["setting"], problem)
+            if name_value is None:
+                if raw_row.values.get("value") is not None and problem is None:
+                    self.add(
+                        key, r, ERROR, "required", "setting", None, _required_text(table, "setting")
+                    )
+                continue
+            setting = setting_by_name(str(name_value))
+            if setting is None:
+                hint = _nearest(str(name_value), [f.header for f in SETTING_FIELDS])
+                maybe = f"did you mean '{hint}'? " if hint else ""
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "unknown-setting",
+                    "setting",
+                    name_value,
+                    f"'{name_value}' is not a setting: {maybe}correct the name or delete the row",
+                )
+                continue
+            if setting.name in seen:
+                first = seen[setting.name]
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "duplicate-setting",
+                    "setting",
+                    name_value,
+                    f"{setting.header} is also set in row {first.row}: keep one row per setting",
+                )
+                continue
+            seen[setting.name] = r
+            raw_value = raw_row.values.get("value")
+            if raw_value is None:
+                continue
+            value, problem = converter(setting, self.raw.date1904)(raw_value)
+            if problem is not None:
+                self._problem(
+                    key,
+                    r,
+                    SETTINGS.field("value"),
+                    raw_value,
+                    problem._replace(message=f"{setting.header}: {problem.message}"),
+                )
+            if value is None:
+                continue
+            if setting.name == "reporting_currency":
+                code = str(value).upper()
+                if code not in MINOR_UNITS:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "unknown-currency",
+                        "value",
+                        value,
+                        f"Reporting Currency '{value}' is not an ISO 4217 currency code: "
+                        "enter a code such as GBP, EUR or USD",
+                    )
+                    continue
+                value = code
+            elif setting.name == "holiday_country":
+                code = str(value).upper()
+                if not _is_holiday_country(code):
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "unknown-country",
+                        "value",
+                        value,
+                        f"Holiday Country '{value}' is not a country whose holidays are known: "
+                        "enter an ISO 3166 code such as GB, US or DE, or leave it blank",
+                    )
+                    continue
+                value = code
+            values[setting.name] = value
+        self.settings = Settings(**values)  # type: ignore[arg-type]
+        if self.explicit_as_of is None and self.settings.as_of_date is not None:
+            self.as_of = self.settings.as_of_date
+
+    # ---------------------------------------------------------------------- cell coercion
+
+    def _problem(self, key: str, r: _Row, f: Field, value: object, problem: Problem) -> None:
+        self.add(key, r, problem.severity, problem.code, f.name, value, problem.message)
+
+    def _coerce(self, key: str) -> list[_Row]:
+        table = self.raw.tables.get(key)
+        if table is None:
+            return []
+        sheet = table.sheet
+        date1904 = self.raw.date1904
+        specs = [
+            (f.name, f, converter(f, date1904), f.required)
+            for f in sheet.inputs
+            if f.name in table.columns
+        ]
+        absent = [f.name for f in sheet.inputs if f.name not in table.columns]
+        out: list[_Row] = []
+        for raw_row in table.rows:
+            values = raw_row.values
+            typed: dict[str, Any] = dict.fromkeys(absent)
+            found: list[tuple[Field, object, Problem]] = []
+            missing: list[Field] = []
+            substantive = False
+            for name, f, convert, required in specs:
+                v = values.get(name)
+                if v is None:
+                    typed[name] = None
+                    if required:
+                        missing.append(f)
+                    continue
+                value, problem = convert(v)
+                typed[name] = value
+                if problem is None:
+                    substantive = True
+                    continue
+                found.append((f, v, problem))
+                if problem.code == "whitespace-only":
+                    if required:
+                        missing.append(f)
+                else:
+                    substantive = True
+            r = _Row(raw_row.row, typed)
+            for f, v, problem in found:
+                self._problem(key, r, f, v, problem)
+            if not substantive:
+                continue  # blanks and spaces only: a blank row, its spaces reported above
+            for f in missing:
+                self.add(key, r, ERROR, "required", f.name, None, _required_text(table, f.name))
+            out.append(r)
+        return out
+
+    def _currency(self, key: str, r: _Row, field_name: str) -> None:
+        value = r.values.get(field_name)
+        if value is None:
+            return
+        code = str(value).upper()
+        if code in MINOR_UNITS:
+            r.values[field_name] = code
+            return
+        r.values[field_name] = None
+        self.add(
+            key,
+            r,
+            ERROR,
+            "unknown-currency",
+            field_name,
+            value,
+            f"'{value}' is not an ISO 4217 currency code: enter a code such as GBP, EUR or USD",
+        )
+
+    def _unique(self, sheet: Sheet) -> None:
+        rows = self.rows[sheet.key]
+        for f in sheet.inputs:
+            if not f.unique:
+                continue
+            seen: dict[object, list[_Row]] = {}
+            for r in rows:
+                v = r.values.get(f.name)
+                if v is not None:
+                    seen.setdefault(v, []).append(r)
+            for v, group in seen.items():
+                if len(group) < 2:
+                    continue
+                for r in group:
+                    others = ", ".join(str(o.row) for o in group if o is not r)
+                    s = "s" if len(group) > 2 else ""
+                    if f.type is FieldType.ID:
+                        self.add(
+                            sheet.key,
+                            r,
+                            ERROR,
+                            "duplicate-id",
+                            f.name,
+                            v,
+                            f"{f.header} {v} is also used in row{s} {others}: "
+                            f"each {noun(sheet)} needs its own id",
+                        )
+                    else:
+                        # A repeated holiday is harmless; a repeated FX rate is ambiguous.
+                        severity = WARNING if f.type is FieldType.DATE else ERROR
+                        self.add(
+                            sheet.key,
+                            r,
+                            severity,
+                            "duplicate-value",
+                            f.name,
+                            v,
+                            f"{show(v)} is also in row{s} {others}: keep one row for it",
+                        )
+
+    def _resolve_reporting_currency(self) -> None:
+        if self.settings.reporting_currency:
+            self.reporting_currency = self.settings.reporting_currency
+            return
+        counts = Counter(
+            r.values["currency"] for r in self.rows[CONTRACTS.key] if r.values["currency"]
+        )
+        if counts:
+            # Most common; on a tie, the one met first on the Contracts sheet.
+            top = max(counts.values())
+            for r in self.rows[CONTRACTS.key]:
+                if counts.get(r.values["currency"]) == top:
+                    self.reporting_currency = r.values["currency"]
+                    break
+
+    # ---------------------------------------------------------------------- cross checks
+
+    def _date_order(
+        self, key: str, r: _Row, earlier: str, later: str, later_text: str = ""
+    ) -> None:
+        a, b = r.values.get(earlier), r.values.get(later)
+        if a is None or b is None or b >= a:
+            return
+        sheet = self.raw.tables[key].sheet
+        self.add(
+            key,
+            r,
+            ERROR,
+            "date-order",
+            later,
+            b,
+            later_text
+            or f"{sheet.header(later)} {b.isoformat()} is before {sheet.header(earlier)} "
+            f"{a.isoformat()}: correct one of the two dates",
+        )
+
+    def _status_date(
+        self, key: str, r: _Row, status_field: str, states: tuple[str, ...], date_field: str
+    ) -> None:
+        status = r.values.get(status_field)
+        if status in states and r.values.get(date_field) is None:
+            sheet = self.raw.tables[key].sheet
+            self.add(
+                key,
+                r,
+                ERROR,
+                "status-date-required",
+                date_field,
+                None,
+                f"{sheet.header(status_field)} is {status} but {sheet.header(date_field)} is "
+                f"blank: enter the date it became {status}",
+            )
+
+    def _not_after_as_of(self, key: str, r: _Row, field_name: str) -> None:
+        day = r.values.get(field_name)
+        if day is None or day <= self.as_of:
+            return
+        header = self.raw.tables[key].sheet.header(field_name)
+        self.add(
+            key,
+            r,
+            ERROR,
+            "future-date",
+            field_name,
+            day,
+            f"{header} {day.isoformat()} is after the as-of date {self.as_of.isoformat()}: "
+            "a date that has not happened yet cannot be recorded; correct it or leave it blank",
+        )
+
+    def _reference(
+        self, key: str, r: _Row, field_name: str, known: dict[str, Any] | set[str], target: Sheet
+    ) -> bool:
+        value = r.values.get(field_name)
+        if value is None or value in known:
+            return value is not None
+        self.add(
+            key,
+            r,
+            ERROR,
+            "unknown-reference",
+            field_name,
+            value,
+            f"{target.header(field_name if target.key != MILESTONES.key else 'milestone_id')} "
+            f"{value} is not on the {target.name} sheet: correct the id or add the "
+            f"{noun(target)}",
+        )
+        return False
+
+    def _contracts(self) -> None:
+        key = CONTRACTS.key
+        for r in self.rows[key]:
+            self._date_order(key, r, "start_date", "end_date")
+            advance, value = r.values.get("advance_amount"), r.values.get("original_value")
+            if advance is not None and value is not None and advance > value:
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "advance-over-value",
+                    "advance_amount",
+                    advance,
+                    f"the advance {show(advance)} is more than the original value {show(value)}: "
+                    "correct one of the two",
+                )
+
+    def _milestones(self) -> None:
+        key = MILESTONES.key
+        rows = self.rows[key]
+        contracts = {
+            r.values["contract_id"]: r for r in self.rows[CONTRACTS.key] if r.values["contract_id"]
+        }
+        by_id: dict[str, _Row] = {}
+        for r in rows:
+            mid = r.values["milestone_id"]
+            if mid is not None and mid not in by_id:
+                by_id[mid] = r
+        self.milestones_by_id = by_id
+        self.contract_rows = contracts
+
+        for r in rows:
+            v = r.values
+            self._reference(key, r, "contract_id", contracts, CONTRACTS)
+            self._payment_fields(r)
+            self._not_after_as_of(key, r, "actual_date")
+            contract = contracts.get(v["contract_id"])
+            if contract is not None and v["actual_date"] is not None:
+                start = contract.values.get("start_date")
+                if start is not None and v["actual_date"] < start:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "date-order",
+                        "actual_date",
+                        v["actual_date"],
+                        f"Actual Date {v['actual_date'].isoformat()} is before the contract's "
+                        f"Start Date {start.isoformat()}: correct one of the two dates",
+                    )
+            pct = v["percent_complete"]
+            if v["actual_date"] is not None and pct is not None and pct < _ONE:
+                self.add(
+                    key,
+                    r,
+                    WARNING,
+                    "percent-complete-mismatch",
+                    "percent_complete",
+                    pct,
+                    "the milestone has an Actual Date, so it counts as 100% complete: "
+                    "set % Complete to 100%",
+                )
+        self._predecessors(rows, by_id)
+        self._payment_totals(rows)
+
+    def _payment_fields(self, r: _Row) -> None:
+        key = MILESTONES.key
+        v = r.values
+        if r.bad and "payment_basis" in r.bad:
+            return
+        basis = v["payment_basis"] or "none"
+        pct, amount = v["payment_percent"], v["payment_amount"]
+        if r.bad and ("payment_percent" in r.bad or "payment_amount" in r.bad):
+            return
+        if basis in ("percent", "retention_release") and pct is None:
+            self.add(
+                key,
+                r,
+                ERROR,
+                "payment-percent-required",
+                "payment_percent",
+                None,
+                f"Payment Basis is {basis}: enter the Payment % (e.g. 25% for a quarter)",
+            )
+        if basis == "fixed" and amount is None:
+            self.add(
+                key,
+                r,
+                ERROR,
+                "payment-amount-required",
+                "payment_amount",
+                None,
+                "Payment Basis is fixed: enter the Payment Amount",
+            )
+        if basis in ("none", "fixed") and pct is not None:
+            self.add(
+                key,
+                r,
+                WARNING,
+                "payment-field-unused",
+                "payment_percent",
+                pct,
+                f"Payment % is not used when Payment Basis is {basis}: clear it, or change the "
+                "Payment Basis to percent",
+            )
+        if basis in ("none", "percent", "retention_release") and amount is not None:
+            self.add(
+                key,
+                r,
+                WARNING,
+                "payment-field-unused",
+                "payment_amount",
+                amount,
+                f"Payment Amount is not used when Payment Basis is {basis}: clear it, or change "
+                "the Payment Basis to fixed",
+            )
+
+    def _predecessors(self, rows: list[_Row], by_id: dict[str, _Row]) -> None:
+        key = MILESTONES.key
+        graph: dict[str, list[str]] = {}
+        for r in rows:
+            v = r.values
+            preds = v["predecessors"]
+            mid = v["milestone_id"]
+            if not preds:
+                continue
+            edges: list[str] = []
+            for p in preds:
+                target = by_id.get(p)
+                if target is None:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "unknown-reference",
+                        "predecessors",
+                        p,
+                        f"predecessor {p} is not on the Milestones sheet: correct the id or "
+                        "remove it from Predecessors",
+                    )
+                    continue
+                tc, oc = target.values["contract_id"], v["contract_id"]
+                if tc is not None and oc is not None and tc != oc:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "cross-contract-predecessor",
+                        "predecessors",
+                        p,
+                        f"predecessor {p} belongs to contract {tc}, not {oc}: a predecessor must "
+                        "be a milestone of the same contract",
+                    )
+                    continue
+                edges.append(p)
+            if mid is not None and by_id.get(mid) is r and edges:
+                graph[mid] = edges
+        for cycle, members in _cycles(graph):
+            text = " → ".join([*cycle, cycle[0]])
+            for mid in members:
+                self.add(
+                    key,
+                    by_id[mid],
+                    ERROR,
+                    "predecessor-cycle",
+                    "predecessors",
+                    ", ".join(by_id[mid].values["predecessors"]),
+                    f"predecessors form a cycle {text}: remove one of these links",
+                )
+
+    def _payment_totals(self, rows: list[_Row]) -> None:
+        key = MILESTONES.key
+        percent: dict[str, list[_Row]] = {}
+        release: dict[str, list[_Row]] = {}
+        fixed: set[str] = set()
+        unsure: set[str] = set()  # a basis, % or cancelled flag could not be read
+        for r in rows:
+            v = r.values
+            cid = v["contract_id"]
+            if cid is not None and r.bad and not r.bad.isdisjoint(_PAYMENT_FIELDS):
+                unsure.add(cid)
+            if cid is None or v["cancelled"]:
+                continue
+            basis = v["payment_basis"]
+            if basis == "percent" and v["payment_percent"] is not None:
+                percent.setdefault(cid, []).append(r)
+            elif basis == "retention_release" and v["payment_percent"] is not None:
+                release.setdefault(cid, []).append(r)
+            elif basis == "fixed":
+                fixed.add(cid)
+        for cid, group in percent.items():
+            if cid in unsure:
+                continue
+            total = sum((r.values["payment_percent"] for r in group), Decimal(0))
+            if total > _ONE:
+                for r in group:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "payment-percent-over-100",
+                        "payment_percent",
+                        r.values["payment_percent"],
+                        f"the Payment % of contract {cid}'s percent milestones add up to "
+                        f"{_pct(total)}, more than 100%: correct them",
+                    )
+            elif total < _ONE and cid not in fixed and cid in self.contract_rows:
+                self.add(
+                    CONTRACTS.key,
+                    self.contract_rows[cid],
+                    WARNING,
+                    "payment-percent-under-100",
+                    "contract_id",
+                    cid,
+                    f"the Payment % of the contract's milestones add up to {_pct(total)}, less "
+                    "than 100%: add the missing milestones or correct the percentages",
+                )
+        for cid, group in release.items():
+            if cid in unsure:
+                continue
+            total = sum((r.values["payment_percent"] for r in group), Decimal(0))
+            if total > _ONE:
+                for r in group:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "retention-release-over-100",
+                        "payment_percent",
+                        r.values["payment_percent"],
+                        f"the retention releases of contract {cid} add up to {_pct(total)} of "
+                        "the retention, more than 100%: correct them",
+                    )
+
+    def _deliverables(self) -> None:
+        key = DELIVERABLES.key
+        for r in self.rows[key]:
+            self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES)
+            self._date_order(key, r, "submitted_date", "accepted_date")
+            self._status_date(key, r, "acceptance_status", ("accepted",), "accepted_date")
+
+    def _signoffs(self) -> None:
+        key = SIGNOFFS.key
+        for r in self.rows[key]:
+            v = r.values
+            known = self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES)
+            self._status_date(key, r, "decision", ("approved", "rejected"), "decision_date")
+            self._not_after_as_of(key, r, "decision_date")
+            if v["decision"] == "rejected" and not v["comment"]:
+                self.add(
+                    key,
+                    r,
+                    WARNING,
+                    "rejection-without-comment",
+                    "comment",
+                    None,
+                    "a rejection should say why: enter the reason in Comment",
+                )
+            if not known:
+                continue
+            milestone = self.milestones_by_id[v["milestone_id"]].values
+            actual, decided = milestone["actual_date"], v["decision_date"]
+            if actual is not None and decided is not None and decided < actual:
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "date-order",
+                    "decision_date",
+                    decided,
+                    f"Decision Date {decided.isoformat()} is before the milestone's Actual Date "
+                    f"{actual.isoformat()}: a milestone is approved after it is achieved",
+                )
+            owner, name = milestone["owner"], v["approver_name"]
+            if owner and name and _person(owner) == _person(name):
+                self.add(
+                    key,
+                    r,
+                    WARNING,
+                    "self-approval",
+                    "approver_name",
+                    name,
+                    f"{name} owns milestone {v['milestone_id']} and cannot approve it: name "
+                    "another approver (sign-off stays blocked until then)",
+                )
+
+    def _change_orders(self) -> None:
+        key = CHANGE_ORDERS.key
+        for r in self.rows[key]:
+            v = r.values
+            self._reference(key, r, "contract_id", self.contract_rows, CONTRACTS)
+            if self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES):
+                mc = self.milestones_by_id[v["milestone_id"]].values["contract_id"]
+                if mc is not None and v["contract_id"] is not None and mc != v["contract_id"]:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "milestone-not-in-contract",
+                        "milestone_id",
+                        v["milestone_id"],
+                        f"milestone {v['milestone_id']} belongs to contract {mc}, not "
+                        f"{v['contract_id']}: correct the Contract ID or the Milestone ID",
+                    )
+            self._status_date(key, r, "change_status", ("approved",), "approved_date")
+
+    def _invoices(self) -> None:
+        key = INVOICES.key
+        for r in self.rows[key]:
+            v = r.values
+            self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES)
+            self._date_order(key, r, "invoice_date", "paid_date")
+            if v["paid_amount"] is not None and v["paid_amount"] > 0 and v["paid_date"] is None:
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "paid-date-required",
+                    "paid_date",
+                    None,
+                    "a Paid Amount needs the date it was paid: enter the Paid Date",
+                )
+
+    def _issue_rows(self) -> None:
+        key = ISSUES.key
+        for r in self.rows[key]:
+            self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES)
+            self._status_date(key, r, "issue_status", ("closed",), "closed_date")
+            self._date_order(key, r, "raised_date", "closed_date")
+
+    def _fx(self) -> None:
+        rates = {r.values["currency"] for r in self.rows[FX_RATES.key] if r.values["currency"]}
+        reporting = self.reporting_currency
+        if reporting is None:
+            return
+        for r in self.rows[CONTRACTS.key]:
+            cur = r.values["currency"]
+            if cur is None or cur == reporting or cur in rates:
+                continue
+            where = "the FX Rates sheet" if FX_RATES.key in self.raw.tables else "an FX Rates sheet"
+            self.add(
+                CONTRACTS.key,
+                r,
+                ERROR,
+                "missing-fx-rate",
+                "currency",
+                cur,
+                f"no FX rate for {cur} to the reporting currency {reporting}: add a {cur} row "
+                f"to {where}",
+            )
+
+    # ---------------------------------------------------------------------------- model
+
+    def _skipped_milestones(self) -> set[int]:
+        """Rows of Milestones that cannot be computed without guessing (see docs/decisions.md)."""
+        milestones = self.rows[MILESTONES.key]
+        if any(r.error for key in _GLOBAL_SHEETS for r in self._rows_of(key)):
+            return {r.row for r in milestones}
+        bad_contracts = {r.values["contract_id"] for r in self.rows[CONTRACTS.key] if r.error}
+        bad_milestones: set[str] = set()
+        for key in _FEEDING_SHEETS:
+            for r in self.rows[key]:
+                if r.error and r.values["milestone_id"] is not None:
+                    bad_milestones.add(r.values["milestone_id"])
+        for r in self.rows[CHANGE_ORDERS.key]:
+            if not r.error:
+                continue
+            if r.values["milestone_id"] is not None:
+                bad_milestones.add(r.values["milestone_id"])
+            elif r.values["contract_id"] is not None:
+                bad_contracts.add(r.values["contract_id"])
+        bad_currencies: set[str] = set()
+        for r in self.rows[FX_RATES.key]:
+            if r.error:
+                if r.values["currency"] is None:
+                    return {r.row for r in milestones}
+                bad_currencies.add(r.values["currency"])
+        if bad_currencies:
+            for r in self.rows[CONTRACTS.key]:
+                if r.values["currency"] in bad_currencies:
+                    bad_contracts.add(r.values["contract_id"])
+        for r in milestones:
+            if r.error and r.values["milestone_id"] is not None:
+                bad_milestones.add(r.values["milestone_id"])
+
+        skipped: set[int] = set()
+        for r in milestones:
+            v = r.values
+            if r.error or v["contract_id"] in bad_contracts or v["milestone_id"] in bad_milestones:
+                skipped.add(r.row)
+        # Payments of a contract are computed together (retention limits, advance recovery,
+        # damages caps, retention releases): one payment milestone that cannot be computed
+        # leaves the others of its contract unknown too. Status runs along predecessors.
+        changed = True
+        while changed:
+            changed = False
+            pool: set[str] = set()
+            for r in milestones:
+                if r.row in skipped and r.values["contract_id"] is not None:
+                    basis = r.values["payment_basis"]
+                    if basis != "none" and not (basis is None and not r.error):
+                        pool.add(r.values["contract_id"])
+            skipped_ids = {r.values["milestone_id"] for r in milestones if r.row in skipped}
+            for r in milestones:
+                if r.row in skipped:
+                    continue
+                v = r.values
+                paying = v["payment_basis"] not in (None, "none")
+                if (paying and v["contract_id"] in pool) or any(
+                    p in skipped_ids for p in (v["predecessors"] or ())
+                ):
+                    skipped.add(r.row)
+                    changed = True
+        return skipped
+
+    def _rows_of(self, key: str) -> list[_Row]:
+        return self.settings_rows if key == SETTINGS.key else self.rows.get(key, [])
+
+    def _model(self) -> Model:
+        skipped_rows = self._skipped_milestones()
+        model = Model(settings=self.settings)
+        if self.reporting_currency and not self.settings.reporting_currency:
+            model.settings = _replace_settings(self.settings, self.reporting_currency)
+        for r in self.rows[CONTRACTS.key]:
+            if not r.error:
+                c = _record(Contract, CONTRACTS, r)
+                model.contracts[c.contract_id] = c
+        for r in self.rows[MILESTONES.key]:
+            if r.row in skipped_rows:
+                model.skipped.append(SkippedMilestone(r.row, r.values["milestone_id"]))
+                continue
+            m = _record(Milestone, MILESTONES, r)
+            if m.actual_date is not None and m.percent_complete != _ONE:
+                m = _with(m, percent_complete=_ONE)
+            model.milestones.append(m)
+        lists: tuple[tuple[Sheet, type[Any], list[Any]], ...] = (
+            (DELIVERABLES, Deliverable, model.deliverables),
+            (SIGNOFFS, Signoff, model.signoffs),
+            (APPROVAL_RULES, ApprovalRule, model.approval_rules),
+            (CHANGE_ORDERS, ChangeOrder, model.change_orders),
+            (INVOICES, Invoice, model.invoices),
+            (ISSUES, IssueRecord, model.issues),
+            (HOLIDAYS, Holiday, model.holidays),
+        )
+        for sheet, cls, target in lists:
+            for r in self.rows[sheet.key]:
+                if not r.error:
+                    target.append(_record(cls, sheet, r))
+        for r in self.rows[FX_RATES.key]:
+            if not r.error:
+                fx = _record(FxRate, FX_RATES, r)
+                model.fx_rates[fx.currency] = fx
+        return model
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _record(cls: type[Any], sheet: Sheet, r: _Row) -> Any:
+    kwargs: dict[str, Any] = {"row": r.row}
+    for f in sheet.inputs:
+        v = r.values.get(f.name)
+        if v is None:
+            v = () if f.type is FieldType.IDS else f.default
+        kwargs[f.name] = v
+    return cls(**kwargs)
+
+
+def _with(record: Milestone, **changes: Any) -> Milestone:
+    from dataclasses import replace
+
+    return replace(record, **changes)
+
+
+def _replace_settings(settings: Settings, reporting_currency: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, reporting_currency=reporting_currency)
+
+
+def _required_text(table: RawTable, field_name: str) -> str:
+    f = table.sheet.field(field_name)
+    return f"{f.header} is required: fill it in ({f.description[0].lower()}{f.description[1:]})"
+
+
+def _pct(total: Decimal) -> str:
+    return format((total * 100).normalize(), "f") + "%"
+
+
+def _person(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _nearest(word: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    from xl_milestones.core.schema import normalize_header
+
+    keyed = {normalize_header(c): c for c in candidates}
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
+    return keyed[hit[0]] if hit else None
+
+
+def _is_holiday_country(code: str) -> bool:
+    try:
+        import holidays
+    except ImportError:  # pragma: no cover - holidays is a runtime dependency
+        return len(code) == 2 and code.isalpha()
+    return code in holidays.list_supported_countries()
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
+    """Each predecessor cycle: one cycle path to name it, and every milestone caught in it.
+
+    Tarjan's strongly connected components, written without recursion so that a long chain of
+    predecessors cannot overflow the stack.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[tuple[list[str], list[str]]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            edges = graph.get(node, [])
+            if i < len(edges):
+                work.append((node, i + 1))
+                nxt = edges[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                members: list[str] = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    members.append(m)
+                    if m == node:
+                        break
+                if len(members) > 1 or node in graph.get(node, []):
+                    found.append((_cycle_path(graph, set(members)), sorted(members)))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return found
+
+
+def _cycle_path(graph: dict[str, list[str]], members: set[str]) -> list[str]:
+    """A shortest cycle through the smallest id of a strongly connected component."""
+    start = min(members)
+    if start in graph.get(start, []):
+        return [start]
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt: list[str] = []
+        for node in frontier:
+            for p in graph.get(node, []):
+                if p not in members:
+                    continue
+                if p == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return list(reversed(path))
+                if p not in previous:
+                    previous[p] = node
+                    nxt.append(p)
+        frontier = nxt
+    return sorted(members)  # pragma: no cover - a component always holds a cycle
+
+
+__all__ = ["Validation", "noun", "validate"]
