@@ -1,7 +1,8 @@
 """An in-memory ``Book`` for tests: it holds a RawWorkbook and records every update written to it.
 
-Results written to Milestones rows are applied to the held rows, so a second ``read`` sees them
-the way a real workbook would; output sheets and Dashboard blocks are kept as written.
+Like the file and Excel readers, ``read`` returns input values only; the results written to
+Milestones rows, the output sheets and the Dashboard blocks are kept as they would stand in the
+workbook, for tests to inspect.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ class MemoryBook:
         self._name = name or raw.path or "memory"
         self.updates: list[BookUpdate] = []
         self.reads = 0
-        # Output sheets by sheet name, as they stand after the updates (appends accumulate).
+        # Result values by Milestones row, and output sheets by name, as they stand after the
+        # updates (a later update overwrites a result; appended rows accumulate).
+        self.results: dict[int, dict[str, object]] = {}
         self.tables: dict[str, list[tuple[object, ...]]] = {}
         self.blocks: dict[str, list[tuple[object, ...]]] = {}
         self.dashboard_header = ""
@@ -52,17 +55,15 @@ class MemoryBook:
 
     def _apply_results(self, results: dict[int, dict[str, object]]) -> None:
         table: RawTable | None = self._raw.tables.get(MILESTONES.key)
-        if table is None:
-            return
-        by_row = {raw_row.row: raw_row for raw_row in table.rows}
+        rows = {raw_row.row for raw_row in table.rows} if table else set()
+        names = {f.name for f in MILESTONES.results}
         for row, values in results.items():
-            target = by_row.get(row)
-            if target is None:
+            if row not in rows:
                 raise KeyError(f"Milestones has no data row {row}")
-            unknown = set(values) - {f.name for f in MILESTONES.results}
+            unknown = set(values) - names
             if unknown:
                 raise KeyError(f"not result fields of Milestones: {sorted(unknown)}")
-            target.values.update(values)
+            self.results.setdefault(row, {}).update(values)
 
     def _apply_table(self, table: TableWrite) -> None:
         width = len(table.sheet.fields)

@@ -41,13 +41,17 @@ def test_read_returns_a_copy_the_caller_cannot_use_to_change_the_book() -> None:
     assert book.reads == 2
 
 
-def test_results_are_recorded_and_applied_to_their_rows() -> None:
+def test_results_are_recorded_by_row_and_a_read_still_gives_inputs_only() -> None:
     book = MemoryBook(_raw())
     book.write(BookUpdate(results={3: {"status": "Late", "days_late": 4}}))
-    assert book.last.results == {3: {"status": "Late", "days_late": 4}}
+    book.write(BookUpdate(results={3: {"status": "Signed off"}, 2: {"status": "Not started"}}))
+    assert book.updates[0].results == {3: {"status": "Late", "days_late": 4}}
+    assert book.results == {
+        3: {"status": "Signed off", "days_late": 4},
+        2: {"status": "Not started"},
+    }
     rows = book.read().tables[MILESTONES.key].rows
-    assert rows[0].values == {"milestone_id": "M-1"}
-    assert rows[1].values == {"milestone_id": "M-2", "status": "Late", "days_late": 4}
+    assert [r.values for r in rows] == [{"milestone_id": "M-1"}, {"milestone_id": "M-2"}]
 
 
 def test_a_result_for_a_row_that_is_not_there_or_an_input_field_is_refused() -> None:

@@ -1,0 +1,318 @@
+"""The live-Excel book adapter: the ``Book`` interface over an open xlwings Book.
+
+Reads each schema sheet's used range in one call; writes each contiguous run of result columns,
+each output sheet and each Dashboard block with one range assignment. It uses only the xlwings
+calls listed in ``XLWINGS_CALLS``, which the tests' fake implements and checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from xl_milestones.book import BookUpdate, TableWrite
+from xl_milestones.core.model import RawTable, RawWorkbook
+from xl_milestones.core.schema import (
+    DASHBOARD,
+    DASHBOARD_AS_OF_ROW,
+    INPUT_SHEETS,
+    MILESTONES,
+    Block,
+    Field,
+    Sheet,
+    normalize_header,
+)
+from xl_milestones.errors import WorkbookError
+from xl_milestones.io import reader
+from xl_milestones.io.xlsxparts import PackageInfo, SheetPart, SheetScan
+
+if TYPE_CHECKING:
+    import xlwings as xw
+
+# What the adapter touches, by xlwings class; the test fake implements exactly these.
+XLWINGS_CALLS: Final = {
+    "App": ("status_bar", "screen_updating", "calculation"),
+    "Book": ("fullname", "app", "sheets"),
+    "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
+    "Sheet": ("name", "range", "used_range"),
+    "Range": ("row", "column", "options", "value", "last_cell", "clear_contents"),
+}
+
+# The error values xlwings returns as text with ``err_to_str``.
+EXCEL_ERRORS: Final = frozenset(
+    [
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    ]
+)
+
+Grid = list[list[object]]
+
+
+def column_index(letters: str) -> int:
+    """``A`` -> 1, ``Z`` -> 26, ``AA`` -> 27."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def column_letter(index: int) -> str:
+    """1 -> ``A``, 27 -> ``AA``."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def excel_value(value: object) -> object:
+    """A Python value as it is assigned to a cell.
+
+    Excel parses a text assigned through COM like typed input: ``=x``, ``+x``, ``-x`` and ``@x``
+    become formulas, ``2026-01-31`` a date, ``0012`` the number 12, ``TRUE`` a boolean. Every
+    text is therefore written with a leading apostrophe, which Excel keeps as the cell's prefix
+    character (not part of its value), so the cell holds exactly the text given.
+    """
+    if value is None or isinstance(value, bool | int | float | datetime | date):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    text = str(value)
+    return "'" + text if text else None
+
+
+class XlwingsBook:
+    """A workbook open in Excel. ``progress`` messages go to Excel's status bar."""
+
+    def __init__(self, book: xw.Book) -> None:
+        self._book = book
+        self._milestones: RawTable | None = None
+        self._milestones_width = 0
+        self._depth = 0
+
+    @property
+    def name(self) -> str:
+        return str(self._book.fullname)
+
+    # ------------------------------------------------------------------------------ status bar
+
+    def progress(self, message: str) -> None:
+        """Show a message in Excel's status bar (restored when the outermost ``busy`` ends)."""
+        self._book.app.status_bar = f"xl-milestones: {message}"
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Status bar, screen updating and manual calculation for a batch of calls; the user's
+        settings come back at the end, also on error. Nested uses restore once, at the outside."""
+        app = self._book.app
+        self._depth += 1
+        if self._depth > 1:
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        saved = (app.status_bar, app.screen_updating, app.calculation)
+        try:
+            app.screen_updating = False
+            app.calculation = "manual"
+            yield
+        finally:
+            self._depth -= 1
+            # status_bar False hands the bar back to Excel; calculation last, so Excel
+            # recalculates once with everything written.
+            app.status_bar = saved[0]
+            app.screen_updating = saved[1]
+            app.calculation = saved[2]
+
+    # ------------------------------------------------------------------------------- reading
+
+    def _sheets(self) -> dict[str, Any]:
+        return {normalize_header(sheet.name): sheet for sheet in self._book.sheets}
+
+    def read(self) -> RawWorkbook:
+        """Every schema input sheet, as the file reader builds it from the same cells.
+
+        The file reader's table logic does the work (header row, columns by name, blank rows,
+        whole numbers as int). What only the file shows is not read live: hidden rows, merged
+        cells and the extent of Excel tables (the header row is found by its headers instead).
+        """
+        with self.busy():
+            source = Path(self.name)
+            worksheets = {sheet.name: sheet for sheet in self._book.sheets}
+            package = PackageInfo(False, [SheetPart(name, name) for name in worksheets])
+            raw = RawWorkbook(path=self.name, tables={})
+            for key, (part, sheet) in reader._schema_sheets(source, package).items():
+                self.progress(f"reading {part.name}")
+                used = worksheets[part.name].used_range
+                grid = used.options(ndim=2, err_to_str=True).value
+                start = (used.row - 1, used.column - 1)
+                scan = SheetScan()
+                rows = _clean(grid, start, scan)
+                table = reader._read_table(source, sheet, part, rows, start, scan, [], raw.issues)
+                if table is not None:
+                    raw.tables[key] = table
+                if sheet is MILESTONES:
+                    self._milestones = table
+                    self._milestones_width = start[1] + max(map(len, grid), default=0)
+            for sheet in INPUT_SHEETS:
+                if sheet.required and sheet.key not in raw.tables:
+                    raise WorkbookError(
+                        f"{source}: sheet '{sheet.name}' is empty: it needs a header row and "
+                        f"one row per {sheet.name.lower()[:-1]}"
+                    )
+            return raw
+
+    # ------------------------------------------------------------------------------- writing
+
+    def write(self, update: BookUpdate) -> None:
+        with self.busy():
+            if self._milestones is None:
+                self.read()
+            self.progress("writing results")
+            self._write_results(update.results)
+            for table in update.tables:
+                self.progress(f"writing {table.sheet.name}")
+                self._write_table(table)
+            if update.blocks or update.dashboard_header:
+                self.progress(f"writing {DASHBOARD.name}")
+                dashboard = self._sheet(DASHBOARD)
+                if update.dashboard_header:
+                    dashboard.range((DASHBOARD_AS_OF_ROW, 1)).value = excel_value(
+                        update.dashboard_header
+                    )
+                for block in update.blocks:
+                    self._write_block(dashboard, block.block, block.rows)
+
+    def _sheet(self, sheet: Sheet) -> Any:
+        """The worksheet of a schema sheet, added after the last sheet when missing."""
+        found = self._sheets().get(normalize_header(sheet.name))
+        if found is None:
+            sheets = self._book.sheets
+            found = sheets.add(sheet.name, after=sheets[len(sheets) - 1])
+        return found
+
+    def _write_results(self, results: dict[int, dict[str, object]]) -> None:
+        table = self._milestones
+        if table is None or not (results or table.rows):
+            return
+        sheet = self._sheet(MILESTONES)
+        added: set[str] = set()
+        for field in MILESTONES.results:
+            if field.name not in table.columns:  # appended after the last column, in order
+                self._milestones_width += 1
+                table.columns[field.name] = column_letter(self._milestones_width)
+                added.add(field.name)
+        first = table.header_row + 1
+        last = max([*results, *(raw.row for raw in table.rows), first])
+        for new in (False, True):
+            positions = {
+                column_index(table.columns[f.name]): f
+                for f in MILESTONES.results
+                if (f.name in added) is new
+            }
+            for start, fields in _runs(positions):
+                block: Grid = [
+                    [excel_value(results.get(row, {}).get(f.name)) for f in fields]
+                    for row in range(first, last + 1)
+                ]
+                if new:  # a column the sheet lacked: its header too
+                    block.insert(0, [excel_value(f.header) for f in fields])
+                    sheet.range((table.header_row, start)).value = block
+                else:
+                    sheet.range((first, start)).value = block
+
+    def _write_table(self, table: TableWrite) -> None:
+        """Header in row 1 and the rows under it (the template's layout), in one assignment;
+        an append goes under the last used row."""
+        sheet = self._sheet(table.sheet)
+        body = [[excel_value(v) for v in row] for row in table.rows]
+        if table.links:
+            cell = [f.name for f in table.sheet.fields].index("cell")
+            for index, target in table.links.items():
+                body[index][cell] = _hyperlink(target, table.rows[index][cell])
+        header = [excel_value(f.header) for f in table.sheet.fields]
+        last_row = sheet.used_range.last_cell.row
+        if table.append and sheet.range((1, 1)).value is not None:
+            if body:
+                sheet.range((last_row + 1, 1)).value = body
+            return
+        sheet.range((1, 1)).value = [header, *body]
+        _clear_below(sheet, 1 + len(body), last_row, 1, len(header))
+
+    def _write_block(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> None:
+        """Title, header and rows of a Dashboard block (the template's layout): one assignment."""
+        first = column_index(block.first_column)
+        width = len(block.fields)
+        last_row = sheet.used_range.last_cell.row
+        sheet.range((block.header_row - 1, first)).value = [
+            [excel_value(block.title), *([None] * (width - 1))],
+            [excel_value(f.header) for f in block.fields],
+            *([excel_value(v) for v in row] for row in rows),
+        ]
+        _clear_below(sheet, block.header_row + len(rows), last_row, first, width)
+
+
+def _runs(positions: dict[int, Field]) -> Iterator[tuple[int, list[Field]]]:
+    """Runs of adjacent columns: (first column, fields in column order)."""
+    run: list[Field] = []
+    start = previous = 0
+    for column in sorted(positions):
+        if run and column != previous + 1:
+            yield start, run
+            run = []
+        if not run:
+            start = column
+        run.append(positions[column])
+        previous = column
+    if run:
+        yield start, run
+
+
+def _hyperlink(target: str, text: object) -> str:
+    """A HYPERLINK formula to a cell of this workbook (``'Milestones'!F7``)."""
+    shown = str(text if text is not None else target).replace('"', '""')
+    return f'=HYPERLINK("#{target.replace(chr(34), chr(34) * 2)}","{shown}")'
+
+
+def _clear_below(sheet: Any, last_written: int, last_used: int, column: int, width: int) -> None:
+    """Clear what a previous, longer write left under the rows just written."""
+    if last_used > last_written:
+        sheet.range((last_written + 1, column), (last_used, column + width - 1)).clear_contents()
+
+
+def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
+    """Cell values as calamine gives them to the file reader: a date at midnight is a date, and
+    an error value goes to ``scan.errors`` (Excel row, zero-based column) as the file's XML does."""
+    if grid == [[None]]:  # the used range of an empty sheet is A1
+        return []
+    rows: Grid = []
+    for i, row in enumerate(grid):
+        out: list[object] = []
+        for j, value in enumerate(row):
+            if isinstance(value, datetime) and value.time() == datetime.min.time():
+                value = value.date()
+            elif isinstance(value, str) and value in EXCEL_ERRORS:
+                scan.errors[(start[0] + i + 1, start[1] + j)] = value
+                value = None
+            out.append(value)
+        rows.append(out)
+    return rows

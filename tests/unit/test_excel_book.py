@@ -1,0 +1,313 @@
+"""The live-Excel adapter against a fake of exactly the xlwings calls it makes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+import xlwings as xw
+from fake_xlwings import FakeBook, Formula
+
+from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
+from xl_milestones.core.model import CellError
+from xl_milestones.core.schema import (
+    CONTRACTS,
+    DASHBOARD_KPIS,
+    DASHBOARD_STATUS,
+    MILESTONES,
+    REFRESH_LOG,
+    VALIDATION,
+)
+from xl_milestones.errors import WorkbookError
+from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook, column_index, column_letter
+
+H = MILESTONES.header
+INPUTS = ["milestone_id", "contract_id", "milestone_name", "milestone_type", "baseline_date"]
+CONTRACT_HEADER = [f.header for f in CONTRACTS.fields if f.required]
+CONTRACT_ROW = ["C-1", "Fit-out", "Acme", "GBP", 1000.0, datetime(2026, 1, 5)]
+
+
+def _book(*, results: tuple[str, ...] = ("status", "rag"), extra: int = 0) -> FakeBook:
+    """Contracts with one row; Milestones with two rows, then the given result columns.
+
+    ``extra`` blank-headed rows after the two data rows hold stale results (from deleted rows).
+    """
+    book = FakeBook()
+    book._add("Contracts", [CONTRACT_HEADER, CONTRACT_ROW])
+    header = [H(n) for n in INPUTS] + [H(n) for n in results]
+    rows: list[list[object]] = [
+        header,
+        ["M-1", "C-1", "Design", "project", datetime(2026, 3, 31), *["old"] * len(results)],
+        ["M-2", "C-1", "Build", "payment", datetime(2026, 6, 30), *["old"] * len(results)],
+    ]
+    book._add("Milestones", rows)
+    return book
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def test_read_gives_raw_rows_by_field_with_dates_as_dates_and_whole_numbers_as_int() -> None:
+    book = FakeBook()
+    book._add(
+        "Contracts",
+        [
+            [*CONTRACT_HEADER, "Payment Terms Days"],
+            ["C-1", "A", "S", "GBP", 1200.5, datetime(2026, 1, 5), 30.0],
+            [None] * 7,
+            ["C-2", "B", "S", "EUR", 100.0, datetime(2026, 1, 5, 12, 30), None],
+        ],
+        top_left=(3, 2),  # a title above and a margin column: header found by its texts
+    )
+    book._sheet("Contracts")._put((1, 1), "Contracts of 2026")
+    book._add("milestones", [[H(n) for n in INPUTS], ["M-1", "C-1", "A", "project", None]])
+    raw = XlwingsBook(book).read()
+
+    table = raw.tables[CONTRACTS.key]
+    assert raw.path == r"C:\books\milestones.xlsm"
+    assert (table.sheet_name, table.header_row) == ("Contracts", 3)
+    assert table.columns["contract_id"] == "B" and table.columns["start_date"] == "G"
+    assert [r.row for r in table.rows] == [4, 6]  # the blank row is skipped
+    first, second = (r.values for r in table.rows)
+    assert first["original_value"] == 1200.5 and first["payment_terms_days"] == 30
+    assert type(first["payment_terms_days"]) is int
+    assert first["start_date"] == date(2026, 1, 5) and type(first["start_date"]) is date
+    assert second["start_date"] == datetime(2026, 1, 5, 12, 30)
+    assert raw.tables[MILESTONES.key].sheet_name == "milestones"  # matched like a header
+
+
+def test_read_takes_one_value_read_per_schema_sheet_and_skips_other_sheets() -> None:
+    book = _book()
+    book._add("Notes", [["anything"]])
+    book._add("Validation", [["Severity"]])
+    XlwingsBook(book).read()
+    assert {s.name: s.reads for s in book.sheets} == {
+        "Contracts": 1,
+        "Milestones": 1,
+        "Notes": 0,
+        "Validation": 0,
+    }
+
+
+def test_an_error_value_is_read_as_a_cell_error() -> None:
+    from fake_xlwings import ExcelError
+
+    book = _book()
+    book._sheet("Milestones")._put((3, 5), ExcelError("#REF!"))
+    raw = XlwingsBook(book).read()
+    assert raw.tables[MILESTONES.key].rows[1].values["baseline_date"] == CellError("#REF!")
+
+
+def test_a_missing_required_sheet_is_a_workbook_error_naming_the_book() -> None:
+    book = FakeBook()
+    book._add("Contracts", [CONTRACT_HEADER, CONTRACT_ROW])
+    with pytest.raises(WorkbookError, match=r"milestones\.xlsm: the workbook has no 'Milestones'"):
+        XlwingsBook(book).read()
+
+
+def test_a_required_sheet_without_rows_is_a_workbook_error() -> None:
+    book = _book()
+    book._sheet("Contracts")._cells.clear()
+    with pytest.raises(WorkbookError, match="sheet 'Contracts' is empty"):
+        XlwingsBook(book).read()
+
+
+# ------------------------------------------------------------------------------------- writing
+
+
+def test_results_are_written_one_assignment_per_run_of_adjacent_result_columns() -> None:
+    book = _book(results=("status", "rag"))
+    adapter = XlwingsBook(book)
+    adapter.read()
+    sheet = book._sheet("Milestones")
+    sheet.writes.clear()
+    adapter.write(BookUpdate(results={2: {"status": "Late", "rag": "Red"}, 3: {}}))
+
+    # F:G exist; the other result columns are added after G, with their headers, in one more.
+    assert sheet.writes[0] == ((2, 6), 2, 2)
+    n_added = len(MILESTONES.results) - 2
+    assert sheet.writes[1] == ((1, 8), 3, n_added)
+    assert len(sheet.writes) == 2
+    assert [sheet._get(2, 6), sheet._get(2, 7)] == ["Late", "Red"]
+    assert sheet._get(3, 6) is None  # a row without results is cleared, not left stale
+    assert [sheet._get(1, c) for c in range(8, 8 + n_added)] == [
+        f.header for f in MILESTONES.results if f.name not in ("status", "rag")
+    ]
+
+
+def test_a_second_write_reuses_the_added_columns() -> None:
+    book = _book(results=())
+    adapter = XlwingsBook(book)
+    adapter.write(BookUpdate(results={2: {"days_late": 3}}))
+    adapter.write(BookUpdate(results={2: {"days_late": 5}}))
+    sheet = book._sheet("Milestones")
+    column = 6 + [f.name for f in MILESTONES.results].index("days_late")
+    assert sheet._get(2, column) == 5
+    assert sheet.used_range.last_cell.column == 5 + len(MILESTONES.results)
+
+
+def test_result_values_become_cell_values() -> None:
+    book = _book(results=())
+    adapter = XlwingsBook(book)
+    adapter.write(
+        BookUpdate(
+            results={
+                2: {
+                    "amount_due": Decimal("48000.10"),
+                    "payment_due_date": date(2026, 4, 30),
+                    "signoff_ready": True,
+                    "days_late": -3,
+                    "signoff_blockers": "deliverable D-1 not accepted; warning: no evidence",
+                }
+            }
+        )
+    )
+    sheet = book._sheet("Milestones")
+    got = {
+        f.name: sheet._get(2, 6 + i)
+        for i, f in enumerate(MILESTONES.results)
+        if sheet._get(2, 6 + i)
+    }
+    assert got == {
+        "amount_due": 48000.1,
+        "payment_due_date": datetime(2026, 4, 30),
+        "signoff_ready": True,
+        "days_late": -3.0,
+        "signoff_blockers": "deliverable D-1 not accepted; warning: no evidence",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=SUM(A1)",
+        "+44 20 7946 0000",
+        "-5",
+        "-x",
+        "@x",
+        "2026-01-31",
+        "0012",
+        "TRUE",
+        "'quoted",
+        "1e5",
+    ],
+)
+def test_text_is_kept_as_text_whatever_excel_would_make_of_it(text: str) -> None:
+    book = _book()
+    XlwingsBook(book).write(BookUpdate(results={2: {"signoff_blockers": text}}))
+    sheet = book._sheet("Milestones")
+    column = sheet.used_range.last_cell.column
+    found = [sheet._get(2, c) for c in range(1, column + 1)]
+    assert text in found
+    assert not any(isinstance(v, Formula) for v in found)
+
+
+def test_output_table_replaces_its_rows_and_links_cells() -> None:
+    book = _book()
+    book._add("Validation", [[f.header for f in VALIDATION.fields]] + [["old"] * 8] * 5)
+    issue = ("error", "required", "Milestones", 3, "Type", "D3", None, "Type is required")
+    XlwingsBook(book).write(
+        BookUpdate(
+            results={}, tables=[TableWrite(VALIDATION, [issue], links={0: "'Milestones'!D3"})]
+        )
+    )
+    sheet = book._sheet("Validation")
+    assert sheet.writes[0] == ((1, 1), 2, 8)
+    assert [sheet._get(2, c) for c in (1, 2, 4, 8)] == [
+        "error",
+        "required",
+        3.0,
+        "Type is required",
+    ]
+    assert sheet._get(2, 6) == Formula('=HYPERLINK("#\'Milestones\'!D3","D3")')
+    assert sheet.used_range.last_cell.row == 2  # the older, longer list is cleared
+
+
+def test_an_appended_table_goes_under_the_last_row_and_a_new_sheet_gets_its_header() -> None:
+    book = _book()
+    adapter = XlwingsBook(book)
+    row = ("2026-03-31T10:00:00Z", date(2026, 3, 31), "0.1.0", 2, 0, 1, "Late: 1")
+    adapter.write(BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)]))
+    adapter.write(BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)]))
+    sheet = book._sheet("Refresh Log")
+    assert [s.name for s in book.sheets][-1] == "Refresh Log"
+    assert sheet._get(1, 1) == "Refreshed At"
+    assert [sheet._get(r, 4) for r in (2, 3)] == [2.0, 2.0]
+    assert sheet._get(2, 1) == "2026-03-31T10:00:00Z"  # not turned into a date
+    assert sheet.used_range.last_cell.row == 3
+
+
+def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared() -> None:
+    book = _book()
+    adapter = XlwingsBook(book)
+    status_rows = [("Late", 1), ("Signed off", 2), ("Not started", 3)]
+    adapter.write(
+        BookUpdate(
+            results={},
+            blocks=[
+                BlockWrite(DASHBOARD_STATUS, status_rows),
+                BlockWrite(DASHBOARD_KPIS, [("Milestones", 6)]),
+            ],
+            dashboard_header="As of 31 March 2026, amounts in GBP",
+        )
+    )
+    adapter.write(BookUpdate(results={}, blocks=[BlockWrite(DASHBOARD_STATUS, status_rows[:1])]))
+    sheet = book._sheet("Dashboard")
+    col = column_index(DASHBOARD_STATUS.first_column)
+    top = DASHBOARD_STATUS.header_row
+    assert sheet._get(top - 1, col) == DASHBOARD_STATUS.title
+    assert [sheet._get(top, col), sheet._get(top, col + 1)] == ["Status", "Milestones"]
+    assert [sheet._get(top + 1, col), sheet._get(top + 1, col + 1)] == ["Late", 1.0]
+    assert sheet._get(top + 2, col) is None  # the second write had one row
+    assert sheet._get(top + 1, 1) == "Milestones"  # the other block is untouched
+    assert sheet._get(2, 1) == "As of 31 March 2026, amounts in GBP"
+
+
+def test_status_bar_screen_updating_and_calculation_come_back_also_on_error() -> None:
+    book = _book()
+    book.app.status_bar = "the user's message"
+    book.app.status_history.clear()
+    adapter = XlwingsBook(book)
+    adapter.write(BookUpdate(results={2: {"status": "Late"}}))
+    assert "xl-milestones: writing results" in book.app.status_history
+    assert book.app.status_bar == "the user's message"
+    assert (book.app.screen_updating, book.app.calculation) == (True, "automatic")
+
+    with pytest.raises(ValueError), adapter.busy():
+        adapter.progress("working")
+        assert book.app.calculation == "manual" and book.app.screen_updating is False
+        raise ValueError("boom")
+    assert book.app.status_bar == "the user's message"
+    assert (book.app.screen_updating, book.app.calculation) == (True, "automatic")
+
+
+def test_the_adapter_uses_only_the_listed_xlwings_calls_and_they_exist_in_xlwings() -> None:
+    book = _book(results=())
+    book._add("Dashboard", [])
+    book.calls.clear()
+    adapter = XlwingsBook(book)
+    assert adapter.name == r"C:\books\milestones.xlsm"
+    adapter.read()
+    adapter.write(
+        BookUpdate(
+            results={2: {"status": "Late"}},
+            tables=[TableWrite(VALIDATION, []), TableWrite(REFRESH_LOG, [], append=True)],
+            blocks=[BlockWrite(DASHBOARD_STATUS, [("Late", 1)])],
+            dashboard_header="As of",
+        )
+    )
+    used = set(book.calls)
+    allowed = {(kind, name) for kind, names in XLWINGS_CALLS.items() for name in names}
+    assert used <= allowed, used - allowed
+    assert {kind for kind, _ in used} == set(XLWINGS_CALLS)
+    for kind, names in XLWINGS_CALLS.items():
+        real = getattr(xw.main, kind)
+        for name in names:
+            assert hasattr(real, name), f"xlwings.{kind} has no {name}"
+
+
+@pytest.mark.parametrize(("letters", "index"), [("A", 1), ("Z", 26), ("AA", 27), ("XFD", 16384)])
+def test_column_letters_and_indexes(letters: str, index: int) -> None:
+    assert column_index(letters) == index
+    assert column_letter(index) == letters
