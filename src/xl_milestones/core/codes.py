@@ -1,0 +1,248 @@
+"""Every issue code the reader and the validator can report: severity, meaning and fix.
+
+Codes are stable: workbooks, scripts and the Validation sheet refer to them. docs/validation.md
+is rendered from this table (``render_markdown``) and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+
+class Code(NamedTuple):
+    severity: str
+    meaning: str
+    fix: str
+
+
+CODES: Final[dict[str, Code]] = {
+    # cells
+    "required": Code("error", "A required cell is blank.", "Fill it in."),
+    "whitespace-only": Code(
+        "warning",
+        "The cell holds only spaces; it is read as blank.",
+        "Clear the cell or enter the value.",
+    ),
+    "formula-error": Code(
+        "error",
+        "The cell shows an Excel error value (#REF!, #N/A, #DIV/0!, #VALUE!...).",
+        "Correct the formula, or type the value.",
+    ),
+    "not-a-date": Code(
+        "error",
+        "A date column holds text, TRUE/FALSE, a time or a number that is not an Excel date.",
+        "Enter a date, e.g. 2026-03-31.",
+    ),
+    "date-as-text": Code(
+        "warning",
+        "A date is typed as text in ISO form (2026-03-31); it is read as that date.",
+        "Enter it as a real date so Excel can sort and compute with it.",
+    ),
+    "date-text-not-iso": Code(
+        "error",
+        "A date is typed as text in a form that can be read more than one way (31/03/2026).",
+        "Enter it as a real date, or as text in the form 2026-03-31.",
+    ),
+    "number-as-text": Code(
+        "error",
+        "A number column holds a number stored as text ('1,250', '£300', '10%'). "
+        "It is not used, since a number Excel cannot add up is not safe to pay on.",
+        "Convert it to a number (Excel's 'Convert to Number', or retype it).",
+    ),
+    "not-a-number": Code(
+        "error",
+        "A number column holds text, TRUE/FALSE or a date.",
+        "Enter a number.",
+    ),
+    "not-a-whole-number": Code(
+        "error", "A whole-number column (days) holds a fraction.", "Enter whole days."
+    ),
+    "ratio-as-whole-number": Code(
+        "error",
+        "A percentage column holds a number above 1, such as 10 for 10%.",
+        "Enter 10% (0.10), not 10.",
+    ),
+    "out-of-range": Code(
+        "error",
+        "A number is outside the range its column allows (e.g. a retention rate above 50%).",
+        "Correct the value; the message gives the limit.",
+    ),
+    "not-yes-no": Code(
+        "error", "A yes/no column holds something else.", "Enter yes or no, or leave it blank."
+    ),
+    "not-in-list": Code(
+        "error",
+        "A value is not one of the column's allowed values.",
+        "Choose one of the values the message lists (the template offers them as a dropdown).",
+    ),
+    "not-an-id": Code(
+        "error",
+        "An id or list of ids holds TRUE/FALSE, a date or another value that is not an id.",
+        "Enter the reference as text.",
+    ),
+    "id-spaces": Code(
+        "error",
+        "An id has spaces before or after it, so it would not match its references.",
+        "Remove the spaces.",
+    ),
+    "unknown-currency": Code(
+        "error",
+        "A currency is not an ISO 4217 code.",
+        "Enter a three-letter code such as GBP, EUR or USD.",
+    ),
+    # tables
+    "duplicate-id": Code(
+        "error",
+        "Two or more rows share an id that must be unique; every such row is reported.",
+        "Give each row its own id.",
+    ),
+    "duplicate-value": Code(
+        "error",
+        "A value that must be unique appears twice: an FX rate currency (error) or a holiday "
+        "date (warning).",
+        "Keep one row for it.",
+    ),
+    # settings
+    "unknown-setting": Code(
+        "error",
+        "The Settings sheet names a setting that does not exist (often a misspelling).",
+        "Correct the name (the message suggests the nearest setting) or delete the row.",
+    ),
+    "duplicate-setting": Code(
+        "error", "A setting is given on two rows.", "Keep one row per setting."
+    ),
+    "unknown-country": Code(
+        "error",
+        "Holiday Country is not a country whose public holidays are known.",
+        "Enter an ISO 3166 code such as GB, US or DE, or leave it blank.",
+    ),
+    # across fields and sheets
+    "unknown-reference": Code(
+        "error",
+        "A Contract ID, Milestone ID or predecessor refers to a row that does not exist.",
+        "Correct the id or add the missing row.",
+    ),
+    "cross-contract-predecessor": Code(
+        "error",
+        "A predecessor belongs to another contract.",
+        "Use milestones of the same contract as predecessors.",
+    ),
+    "milestone-not-in-contract": Code(
+        "error",
+        "A change order names a milestone of another contract.",
+        "Correct the Contract ID or the Milestone ID.",
+    ),
+    "predecessor-cycle": Code(
+        "error",
+        "Predecessors form a cycle (M-1 → M-2 → M-1); every milestone in it is reported.",
+        "Remove one link of the cycle.",
+    ),
+    "date-order": Code(
+        "error",
+        "Two dates are in the wrong order: end before start, accepted before submitted, paid "
+        "before invoiced, closed before raised, actual before the contract start, a decision "
+        "before the milestone's actual date.",
+        "Correct one of the two dates.",
+    ),
+    "future-date": Code(
+        "error",
+        "An Actual Date or Decision Date is after the as-of date.",
+        "Record only what has happened; correct the date or leave it blank.",
+    ),
+    "status-date-required": Code(
+        "error",
+        "A status needs its date: accepted (Accepted Date), approved or rejected (Decision "
+        "Date), an approved change order (Approved Date), a closed issue (Closed Date).",
+        "Enter the date.",
+    ),
+    "paid-date-required": Code(
+        "error", "An invoice has a Paid Amount but no Paid Date.", "Enter the Paid Date."
+    ),
+    "advance-over-value": Code(
+        "error",
+        "The advance payment is more than the contract's original value.",
+        "Correct the advance or the value.",
+    ),
+    "payment-percent-required": Code(
+        "error",
+        "Payment Basis is percent or retention_release but Payment % is blank.",
+        "Enter the Payment %.",
+    ),
+    "payment-amount-required": Code(
+        "error", "Payment Basis is fixed but Payment Amount is blank.", "Enter the amount."
+    ),
+    "payment-field-unused": Code(
+        "warning",
+        "Payment % or Payment Amount is filled in but the Payment Basis does not use it.",
+        "Clear it, or change the Payment Basis.",
+    ),
+    "payment-percent-over-100": Code(
+        "error",
+        "The Payment % of a contract's percent milestones (not cancelled) add up to more "
+        "than 100%; each of them is reported.",
+        "Correct the percentages.",
+    ),
+    "payment-percent-under-100": Code(
+        "warning",
+        "All of a contract's payment milestones are percent and their Payment % add up to "
+        "less than 100%.",
+        "Add the missing milestones or correct the percentages.",
+    ),
+    "retention-release-over-100": Code(
+        "error",
+        "A contract's retention releases add up to more than 100% of its retention.",
+        "Correct the percentages.",
+    ),
+    "percent-complete-mismatch": Code(
+        "warning",
+        "A milestone with an Actual Date has % Complete below 100%; it counts as 100%.",
+        "Set % Complete to 100%.",
+    ),
+    "rejection-without-comment": Code(
+        "warning", "A rejected sign-off has no comment.", "Enter the reason in Comment."
+    ),
+    "self-approval": Code(
+        "warning",
+        "An approver is the milestone's owner. The Approvers sign-off check blocks sign-off "
+        "while it stands, so the milestone is still computed.",
+        "Name another approver.",
+    ),
+    "missing-fx-rate": Code(
+        "error",
+        "A contract's currency is not the reporting currency and the FX Rates sheet has no "
+        "rate for it.",
+        "Add a row for the currency to the FX Rates sheet.",
+    ),
+    # what only the reader sees
+    "merged-cell": Code(
+        "error",
+        "Merged cells cover input columns; only the first cell holds a value, the others "
+        "read as blank. Each row the merge covers is reported.",
+        "Unmerge the cells and fill in each one.",
+    ),
+    "hidden-row": Code(
+        "warning",
+        "A hidden row holds data; it is validated and used like any other row.",
+        "Unhide it to review it, or delete it if it should not count.",
+    ),
+}
+
+
+def render_markdown() -> str:
+    """docs/validation.md: the table of codes, for users and for whoever scripts against them."""
+    lines = [
+        "# Validation issues",
+        "",
+        "Every problem `xl-milestones validate` (and a refresh) can report, by its stable code.",
+        "An **error** keeps the row out of the computation; a **warning** does not. A milestone",
+        "is not computed when its own row, its contract's row or any row feeding it has an",
+        "error (see docs/decisions.md). This page is generated from",
+        "`src/xl_milestones/core/codes.py`; a test keeps them in step.",
+        "",
+        "| code | severity | meaning | fix |",
+        "|---|---|---|---|",
+    ]
+    for name, code in CODES.items():
+        lines.append(f"| `{name}` | {code.severity} | {code.meaning} | {code.fix} |")
+    lines.append("")
+    return "\n".join(lines)
