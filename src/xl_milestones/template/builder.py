@@ -782,9 +782,10 @@ class _Builder:
             by_value("rag", styles.RAG_TINTS)
             by_value("payment_status", styles.PAYMENT_TINTS)
             ready = _col_letter(col["signoff_ready"])
-            # A blank cell equals FALSE in Excel, hence the first test; the refresh may write a
-            # boolean or the text "no".
-            formula = f'=AND(${ready}2<>"",OR(${ready}2=FALSE,${ready}2="no"))'
+            actual = _col_letter(col["actual_date"])
+            # Blocked = finished but not ready. A blank cell equals FALSE in Excel, hence the
+            # test for blank; a refresh may write a boolean or the text "no".
+            formula = f'=AND(${actual}2<>"",${ready}2<>"",OR(${ready}2=FALSE,${ready}2="no"))'
             for name in ("signoff_ready", "signoff_blockers"):
                 c = col[name]
                 ws.conditional_format(

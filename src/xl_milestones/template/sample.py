@@ -142,7 +142,7 @@ CONTRACTS: tuple[tuple[_Contract, tuple[_Milestone, ...]], ...] = (
                 "2026-12-18",
                 "not_started",
                 "percent",
-                D("0.20"),
+                D("0.30"),
                 criteria="Practical completion certificate issued; snagging list agreed.",
             ),
             M(
@@ -1155,7 +1155,7 @@ def _milestone(
                     decided,
                     "UAT exit report shows 4 open priority 2 defects.",
                 )
-            elif k == 0 and sc != "rejected":
+            elif k == 0 and sc != "rejected" and len(roles) > 1:
                 decision, date, comment = "approved", decided, None
             else:
                 decision, date, comment = "pending", None, None
