@@ -1,0 +1,592 @@
+"""Rewriting a worksheet part row by row: given cells to write and column ranges to clear, every
+other row is copied as the same bytes and every other cell of a touched row is kept as it was.
+
+A 100,000-row sheet is about 100 MB of XML, so the part is never built into a tree: rows are
+found with ``bytes.find`` and only the rows that change have their cells split by a pattern.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xl_milestones.errors import WorkbookError
+from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.package import (
+    cell_text,
+    col_index,
+    col_letters,
+    find_element,
+    format_range,
+    get_attr,
+    insert_before_first,
+    parse_range,
+    set_attr,
+    xml_text,
+    xml_unescape,
+)
+
+EXCEL_MAX_TEXT = 32767
+_EPOCH_1900 = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
+_LEAP_BUG_END = dt.date(1900, 3, 1)  # Excel's fictitious 29 February 1900 shifts earlier dates
+
+_R_ATTR = re.compile(rb'\sr="([A-Za-z]{1,3})(\d+)"')
+_S_ATTR = re.compile(rb'\ss="(\d+)"')
+_T_ATTR = re.compile(rb'\st="(\w+)"')
+_ROW_R = re.compile(rb'\sr="(\d+)"')
+
+# Elements that follow <hyperlinks> in a worksheet (ECMA-376 CT_Worksheet order).
+_AFTER_HYPERLINKS = (
+    b"printOptions",
+    b"pageMargins",
+    b"pageSetup",
+    b"headerFooter",
+    b"rowBreaks",
+    b"colBreaks",
+    b"customProperties",
+    b"cellWatches",
+    b"ignoredErrors",
+    b"smartTags",
+    b"drawing",
+    b"legacyDrawing",
+    b"legacyDrawingHF",
+    b"drawingHF",
+    b"picture",
+    b"oleObjects",
+    b"controls",
+    b"webPublishItems",
+    b"tableParts",
+    b"extLst",
+)
+
+
+def date_serial(value: dt.date, date1904: bool) -> float | int | None:
+    """Excel's serial number of a date (or datetime), or None before the date system starts."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if date1904:
+        serial = (day - _EPOCH_1904).days
+        if serial < 0:
+            return None
+    elif day >= _LEAP_BUG_END:
+        serial = (day - _EPOCH_1900).days
+    elif day >= dt.date(1900, 1, 1):
+        serial = (day - _EPOCH_1900).days - 1
+    else:
+        return None
+    if isinstance(value, dt.datetime):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return serial + seconds / 86400
+    return serial
+
+
+@dataclass(slots=True)
+class CellWrite:
+    """A value to write into one cell, and what its number format must show."""
+
+    value: object
+    kind: Kind
+    only_if_empty: bool = False  # a header the sheet already has stays as the user typed it
+    style: int | None = None  # style for a cell that did not exist before
+
+
+@dataclass(slots=True)
+class Zone:
+    """Cells of ``cols`` to clear from ``first_row`` down, unless written.
+
+    The zone runs at least through ``min_last_row`` (the end of the Excel table), then on while
+    rows hold a value in one of its columns: the first empty row ends it, so a note the user
+    typed further down, after a gap, is kept.
+    """
+
+    cols: frozenset[int]
+    first_row: int
+    min_last_row: int
+    ended: bool = False
+
+
+@dataclass(slots=True)
+class SheetEdit:
+    """Everything to change in one worksheet part."""
+
+    writes: dict[int, dict[int, CellWrite]] = field(default_factory=dict)
+    zones: list[Zone] = field(default_factory=list)
+    header_row: int = 0  # rows below it are data rows, whose styles new cells copy
+    # Internal hyperlinks: cell address -> location (``'Milestones'!F7``); ``link_area`` is the
+    # (columns, first row) whose old hyperlinks go.
+    links: dict[str, str] = field(default_factory=dict)
+    link_area: tuple[frozenset[int], int] | None = None
+
+
+@dataclass(slots=True)
+class RewriteResult:
+    chunks: list[bytes]
+    had_formula: bool  # a formula cell was overwritten or removed
+    rows_with_cells: int
+
+
+class _Cell:
+    __slots__ = ("col", "data", "formula", "has_value", "style")
+
+    def __init__(self, col: int, data: bytes, style: int | None, has_value: bool, formula: bool):
+        self.col = col
+        self.data = data
+        self.style = style
+        self.has_value = has_value
+        self.formula = formula
+
+
+class SheetRewriter:
+    """One pass over a worksheet part's bytes, producing the rewritten part as chunks."""
+
+    def __init__(
+        self,
+        data: bytes,
+        prefix: bytes,
+        styles: StyleSheet,
+        date1904: bool,
+        part: str,
+    ) -> None:
+        self.data = data
+        self.p = prefix
+        self.styles = styles
+        self.date1904 = date1904
+        self.part = part
+        p = re.escape(prefix)
+        self._cell_re = re.compile(
+            b"<" + p + rb"c(?=[\s/>])([^>]*?)(/>|>(.*?)</" + p + rb"c>)", re.S
+        )
+        self._f_re = re.compile(b"<" + p + rb"f\b([^>]*?)(?:/>|>.*?</" + p + rb"f>)", re.S)
+        self._v_open = b"<" + prefix + b"v>"
+        self._is_open = b"<" + prefix + b"is>"
+        self._f_open = b"<" + prefix + b"f"
+        self._c_marks = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
+        self._split()
+
+    # ------------------------------------------------------------------------------ layout
+
+    def _split(self) -> None:
+        data, p = self.data, self.p
+        start, end = find_element(data, p, b"sheetData")
+        if start < 0:
+            raise WorkbookError(f"worksheet part {self.part} has no <sheetData>")
+        gt = data.find(b">", start) + 1
+        if data[gt - 2 : gt] == b"/>":
+            self.head = data[:start] + b"<" + p + b"sheetData>"
+            self.rows_start = self.rows_end = gt
+            self.tail = b"</" + p + b"sheetData>" + data[gt:]
+            self._body = b""
+        else:
+            self.head = data[:gt]
+            self.rows_start = gt
+            self.rows_end = end - len(b"</" + p + b"sheetData>")
+            self.tail = data[self.rows_end :]
+
+    def iter_rows(self) -> Iterator[tuple[int, int, int, int, int]]:
+        """(row number, start, body start, body end, end) of each ``<row>``, in order."""
+        data = self.data
+        open_tag = b"<" + self.p + b"row"
+        close_tag = b"</" + self.p + b"row>"
+        pos, end, prev = self.rows_start, self.rows_end, 0
+        while True:
+            i = data.find(open_tag, pos, end)
+            if i < 0:
+                return
+            gt = data.find(b">", i)
+            m = _ROW_R.search(data, i, gt)
+            num = int(m.group(1)) if m else prev + 1
+            prev = num
+            if data[gt - 1] == 47:  # "/>": a row with no cells
+                yield num, i, gt + 1, gt + 1, gt + 1
+                pos = gt + 1
+            else:
+                k = data.find(close_tag, gt, end)
+                if k < 0:
+                    raise WorkbookError(f"worksheet part {self.part}: unterminated <row>")
+                yield num, i, gt + 1, k, k + len(close_tag)
+                pos = k + len(close_tag)
+
+    def cells(self, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
+        """(column, attributes, whole cell, content) of each cell of a row body."""
+        out = []
+        col = 0
+        for m in self._cell_re.finditer(body):
+            attrs = m.group(1)
+            r = _R_ATTR.search(attrs)
+            col = col_index(r.group(1).decode()) if r else col + 1
+            out.append((col, attrs, m.group(0), m.group(3) or b""))
+        return out
+
+    def cell_string(self, attrs: bytes, content: bytes) -> tuple[str | None, int | None]:
+        """The text of a cell (inline or formula string) or its shared-string index."""
+        t = _T_ATTR.search(attrs)
+        kind = t.group(1) if t else b"n"
+        if kind == b"s":
+            v = re.search(b"<" + re.escape(self.p) + rb"v>\s*(\d+)\s*<", content)
+            return None, int(v.group(1)) if v else None
+        if kind == b"inlineStr":
+            texts = re.findall(
+                b"<" + re.escape(self.p) + rb"t(?:\s[^>]*)?>(.*?)</" + re.escape(self.p) + b"t>",
+                content.split(b"<" + self.p + b"rPh")[0],
+                re.S,
+            )
+            return xml_unescape(b"".join(texts).decode("utf-8")), None
+        if kind == b"str":
+            v = re.search(b"<" + re.escape(self.p) + rb"v>(.*?)</", content, re.S)
+            return (xml_unescape(v.group(1).decode("utf-8")) if v else None), None
+        return None, None
+
+    def dimension(self) -> tuple[int, int, int, int] | None:
+        start, end = find_element(self.head, self.p, b"dimension")
+        if start < 0:
+            return None
+        return parse_range(get_attr(self.head[start:end], b"ref") or "")
+
+    def column_styles(self) -> dict[int, int]:
+        """Default style of each column from ``<cols>``."""
+        out: dict[int, int] = {}
+        start, end = find_element(self.head, self.p, b"cols")
+        if start < 0:
+            return out
+        for m in re.finditer(b"<" + re.escape(self.p) + rb"col\b[^>]*>", self.head[start:end]):
+            style = get_attr(m.group(0), b"style")
+            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
+            if style and style.isdigit() and int(style) and lo and hi:
+                # A <col> may span the whole sheet (min=1 max=16384); only record a bounded set.
+                for c in range(int(lo), min(int(hi), int(lo) + 1024) + 1):
+                    out[c] = int(style)
+        return out
+
+    # ------------------------------------------------------------------------------ values
+
+    def cell_xml(self, ref: str, style: int | None, value: object) -> bytes:
+        p = self.p
+        s = b' s="%d"' % style if style else b""
+        head = b"<" + p + b'c r="' + ref.encode() + b'"' + s
+        if value is None:
+            return head + b"/>"
+        if isinstance(value, bool):
+            return head + b' t="b"><' + p + b"v>" + (b"1" if value else b"0") + self._v_close()
+        if isinstance(value, int):
+            return head + b"><" + p + b"v>" + str(value).encode() + self._v_close()
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError(f"cannot write {value} into {ref}")
+            return head + b"><" + p + b"v>" + format(value, "f").encode() + self._v_close()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"cannot write {value} into {ref}")
+            return head + b"><" + p + b"v>" + repr(value).encode() + self._v_close()
+        if isinstance(value, dt.date):
+            serial = date_serial(value, self.date1904)
+            if serial is not None:
+                return head + b"><" + p + b"v>" + str(serial).encode() + self._v_close()
+            value = value.isoformat()
+        text = str(value)[:EXCEL_MAX_TEXT]
+        body = cell_text(text).encode("utf-8")
+        space = b' xml:space="preserve"' if text != text.strip() else b""
+        return (
+            head
+            + b' t="inlineStr"><'
+            + p
+            + b"is><"
+            + p
+            + b"t"
+            + space
+            + b">"
+            + body
+            + b"</"
+            + p
+            + b"t></"
+            + p
+            + b"is></"
+            + p
+            + b"c>"
+        )
+
+    def _v_close(self) -> bytes:
+        return b"</" + self.p + b"v></" + self.p + b"c>"
+
+    # ------------------------------------------------------------------------------ rewrite
+
+    def rewrite(self, edit: SheetEdit) -> RewriteResult:
+        data = self.data
+        chunks: list[bytes] = [b""]  # the head, filled in last (its dimension changes)
+        pending = sorted(edit.writes)
+        next_new = 0
+        orphans: set[bytes] = set()
+        col_styles = self.column_styles()
+        first_styles: dict[int, int] = {}
+        state = _State()
+        zones = edit.zones
+        pos = self.rows_start
+        last_row = 0
+
+        def emit_new_rows(below: int) -> None:
+            nonlocal next_new
+            while next_new < len(pending) and pending[next_new] < below:
+                num = pending[next_new]
+                next_new += 1
+                if num <= last_row:
+                    continue
+                row = self._build_row(
+                    num,
+                    b"<" + self.p + b'row r="%d">' % num,
+                    [],
+                    edit,
+                    state,
+                    col_styles,
+                    first_styles,
+                    orphans,
+                )
+                if row:
+                    chunks.append(row)
+
+        for num, start, body_start, body_end, end in self.iter_rows():
+            emit_new_rows(num)
+            chunks.append(data[pos:start])  # whitespace between rows, as it was
+            pos = end
+            for zone in zones:
+                # A missing row is an empty row: one past the table's end ends the zone.
+                if not zone.ended and num - 1 >= max(
+                    last_row + 1, zone.min_last_row + 1, zone.first_row
+                ):
+                    zone.ended = True
+            last_row = num
+            row_writes = edit.writes.get(num)
+            active = [z for z in zones if not z.ended and num >= z.first_row]
+            if (
+                row_writes is None
+                and not active
+                and not (orphans and b"shared" in data[body_start:body_end])
+            ):
+                chunks.append(data[start:end])
+                if any(mark in data[body_start:body_end] for mark in self._c_marks):
+                    state.note_row(num, None)
+                continue
+            tag = data[start:body_start]
+            if body_start == end:  # self-closed row: reopen it to add cells
+                tag = tag[:-2].rstrip() + b">"
+            cells = self.cells(data[body_start:body_end])
+            row = self._build_row(
+                num, tag, cells, edit, state, col_styles, first_styles, orphans, active
+            )
+            if row:
+                chunks.append(row)
+        emit_new_rows(1 << 30)
+        chunks.append(data[pos : self.rows_end])
+        chunks[0] = self._head(state)
+        chunks.append(self._tail(edit))
+        return RewriteResult(chunks, state.had_formula, state.rows)
+
+    def _build_row(
+        self,
+        num: int,
+        tag: bytes,
+        cells: list[tuple[int, bytes, bytes, bytes]],
+        edit: SheetEdit,
+        state: _State,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+        orphans: set[bytes],
+        active: list[Zone] | None = None,
+    ) -> bytes:
+        writes = dict(edit.writes.get(num, {}))
+        clear: set[int] = set()
+        for zone in active or ():
+            clear |= zone.cols
+        out: list[tuple[int, bytes]] = []
+        zone_values: dict[int, bool] = {}
+        for col, attrs, whole, content in cells:
+            s = _S_ATTR.search(attrs)
+            style = int(s.group(1)) if s else None
+            has_value = self._v_open in content or self._is_open in content
+            formula = self._f_open in content and self._f_re.search(content) is not None
+            if num > edit.header_row and style and col not in first_styles:
+                first_styles[col] = style
+            if active and col in clear:
+                zone_values[col] = zone_values.get(col, False) or has_value
+            cw = writes.get(col)
+            if cw is not None and not (cw.only_if_empty and has_value):
+                del writes[col]
+                self._note_removed(content, formula, orphans, state)
+                style = self._style_for(cw, style, col, col_styles, first_styles)
+                out.append((col, self.cell_xml(f"{col_letters(col)}{num}", style, cw.value)))
+                continue
+            if cw is not None:
+                del writes[col]  # only_if_empty and the cell has a value: keep it
+            elif col in clear:
+                self._note_removed(content, formula, orphans, state)
+                continue
+            if orphans and formula:
+                whole = self._drop_orphan_formula(whole, orphans, state)
+            if not _R_ATTR.search(attrs):
+                whole = (
+                    whole[: 1 + len(self.p) + 1]
+                    + (b' r="' + f"{col_letters(col)}{num}".encode() + b'"')
+                    + whole[1 + len(self.p) + 1 :]
+                )
+            out.append((col, whole))
+        for zone in active or ():
+            if num > zone.min_last_row and not any(zone_values.get(c) for c in zone.cols):
+                zone.ended = True
+        for col, cw in writes.items():
+            style = self._style_for(cw, None, col, col_styles, first_styles)
+            if cw.value is None and style is None:
+                continue
+            out.append((col, self.cell_xml(f"{col_letters(col)}{num}", style, cw.value)))
+        out.sort(key=lambda item: item[0])
+        if out:
+            state.note_row(num, (out[0][0], out[-1][0]))
+        tag = _drop_spans(tag)
+        if not out:
+            # A row that keeps its height or style stays; a bare one goes.
+            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
+            if re.fullmatch(b"<" + re.escape(self.p) + rb"row\s*>", bare):
+                return b""
+            return tag[:-1].rstrip() + b"/>"
+        return tag + b"".join(c for _col, c in out) + b"</" + self.p + b"row>"
+
+    def _style_for(
+        self,
+        cw: CellWrite,
+        old: int | None,
+        col: int,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> int | None:
+        style = old or cw.style or first_styles.get(col) or col_styles.get(col)
+        if cw.value is None:
+            return style
+        return self.styles.fit(style, cw.kind)
+
+    def _note_removed(
+        self, content: bytes, formula: bool, orphans: set[bytes], state: _State
+    ) -> None:
+        if not formula:
+            return
+        state.had_formula = True
+        m = self._f_re.search(content)
+        if m and b"shared" in m.group(1) and b"ref=" in m.group(1):
+            si = re.search(rb'\ssi="(\d+)"', m.group(1))
+            if si:
+                orphans.add(si.group(1))
+
+    def _drop_orphan_formula(self, whole: bytes, orphans: set[bytes], state: _State) -> bytes:
+        """A cell that shared the formula of a removed cell keeps its value, as a constant."""
+        m = self._f_re.search(whole)
+        if not m or b"shared" not in m.group(1) or b"ref=" in m.group(1):
+            return whole
+        si = re.search(rb'\ssi="(\d+)"', m.group(1))
+        if not si or si.group(1) not in orphans:
+            return whole
+        state.had_formula = True
+        return whole[: m.start()] + whole[m.end() :]
+
+    def _head(self, state: _State) -> bytes:
+        head = self.head
+        start, end = find_element(head, self.p, b"dimension")
+        if start < 0 or state.rows == 0:
+            return head
+        old = parse_range(get_attr(head[start:end], b"ref") or "")
+        if old is None and state.max_col == 0:
+            return head
+        c1, c2 = state.min_col, state.max_col
+        if old is not None:
+            c1, c2 = min(c1, old[0]), max(c2, old[2])
+        ref = format_range(c1, state.min_row, c2, state.max_row)
+        return head[:start] + set_attr(head[start:end], b"ref", ref) + head[end:]
+
+    def _tail(self, edit: SheetEdit) -> bytes:
+        tail = self.tail
+        if edit.link_area is None and not edit.links:
+            return tail
+        p = self.p
+        kept: list[bytes] = []
+        start, end = find_element(tail, p, b"hyperlinks")
+        if start >= 0:
+            for m in re.finditer(b"<" + re.escape(p) + rb"hyperlink\b[^>]*>", tail[start:end]):
+                where = parse_range(get_attr(m.group(0), b"ref") or "")
+                if where and edit.link_area:
+                    cols, first = edit.link_area
+                    if where[0] in cols and where[1] >= first:
+                        continue
+                kept.append(m.group(0) if m.group(0).endswith(b"/>") else m.group(0)[:-1] + b"/>")
+            tail = tail[:start] + tail[end:]
+        for ref, location in sorted(edit.links.items(), key=lambda kv: _ref_key(kv[0])):
+            kept.append(
+                b"<"
+                + p
+                + b'hyperlink ref="'
+                + ref.encode()
+                + b'" location="'
+                + xml_text(location).encode()
+                + b'" display="'
+                + xml_text(location.rsplit("!", 1)[-1]).encode()
+                + b'"/>'
+            )
+        if not kept:
+            return tail
+        block = b"<" + p + b"hyperlinks>" + b"".join(kept) + b"</" + p + b"hyperlinks>"
+        return insert_before_first(tail, p, _AFTER_HYPERLINKS, b"worksheet", block)
+
+
+class _State:
+    __slots__ = ("had_formula", "max_col", "max_row", "min_col", "min_row", "rows")
+
+    def __init__(self) -> None:
+        self.had_formula = False
+        self.rows = 0
+        self.min_row = self.min_col = 1 << 30
+        self.max_row = self.max_col = 0
+
+    def note_row(self, num: int, cols: tuple[int, int] | None) -> None:
+        self.rows += 1
+        self.min_row = min(self.min_row, num)
+        self.max_row = max(self.max_row, num)
+        if cols is not None:
+            self.min_col = min(self.min_col, cols[0])
+            self.max_col = max(self.max_col, cols[1])
+
+
+_SPANS = re.compile(rb'\sspans="[^"]*"')
+
+
+def _drop_spans(tag: bytes) -> bytes:
+    # spans is an optional hint of the row's first and last column; a changed row may not fit it.
+    return _SPANS.sub(b"", tag, count=1)
+
+
+def _ref_key(ref: str) -> tuple[int, int]:
+    got = parse_range(ref)
+    return (got[1], got[0]) if got else (0, 0)
+
+
+def row_values(
+    rewriter: SheetRewriter, rows: Callable[[int], bool], cols: frozenset[int]
+) -> dict[int, set[int]]:
+    """For the rows ``rows(num)`` accepts: which of ``cols`` hold a value."""
+    out: dict[int, set[int]] = {}
+    data = rewriter.data
+    for num, _start, body_start, body_end, _end in rewriter.iter_rows():
+        if not rows(num):
+            continue
+        filled = {
+            col
+            for col, _attrs, _whole, content in rewriter.cells(data[body_start:body_end])
+            if col in cols and (rewriter._v_open in content or rewriter._is_open in content)
+        }
+        if filled:
+            out[num] = filled
+    return out
+
+
+def insort_unique(values: list[int], value: int) -> None:
+    i = bisect.bisect_left(values, value)
+    if i == len(values) or values[i] != value:
+        values.insert(i, value)

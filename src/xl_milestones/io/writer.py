@@ -1,0 +1,849 @@
+"""Writing a refresh into a workbook file: only the parts the refresh owns change.
+
+The owned parts are the Milestones sheet (its result columns only), the Payment Schedule,
+Validation, Refresh Log and Dashboard sheets, the Excel tables over them, Dashboard charts that
+read a Dashboard block, and appended cell styles. Every other zip entry is copied unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
+
+from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
+from xl_milestones.core.model import RawTable
+from xl_milestones.core.schema import (
+    DASHBOARD,
+    DASHBOARD_AS_OF_ROW,
+    DASHBOARD_TITLE_ROW,
+    MILESTONES,
+    Block,
+    FieldType,
+    Sheet,
+    normalize_header,
+    sheet_by_name,
+)
+from xl_milestones.errors import WorkbookError
+from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.package import (
+    CALC_CHAIN_TYPE,
+    CHART_CT,
+    MAIN_NS,
+    REL_NS,
+    TABLE_TYPE,
+    WORKSHEET_CT,
+    WORKSHEET_TYPE,
+    Rel,
+    TablePart,
+    WorkbookInfo,
+    WorkbookSheet,
+    add_override,
+    add_rel,
+    add_sheet_entry,
+    as_utf8,
+    col_index,
+    col_letters,
+    content_types,
+    free_rid,
+    full_calc_on_load,
+    parse,
+    parse_range,
+    read_rels,
+    read_workbook_part,
+    rels_path,
+    remove_override,
+    remove_rel,
+    root_prefix,
+    xml_text,
+    xml_unescape,
+)
+from xl_milestones.io.sheet_rewrite import (
+    CellWrite,
+    SheetEdit,
+    SheetRewriter,
+    Zone,
+    date_serial,
+    row_values,
+)
+
+# The reader looks for a header row in the first rows of a sheet without an Excel table.
+HEADER_SCAN_ROWS = 30
+_STYLES_TYPE = REL_NS + "/styles"
+_SST_TYPE = REL_NS + "/sharedStrings"
+_COPY_CHUNK = 1 << 20
+
+
+def kind_of(value: object, ftype: FieldType) -> Kind:
+    """What number format a value of a field needs."""
+    if isinstance(value, bool):
+        return Kind.BOOL
+    if isinstance(value, dt.date):
+        return Kind.DATE
+    if isinstance(value, (int, float, Decimal)):
+        if ftype is FieldType.MONEY:
+            return Kind.MONEY
+        if ftype is FieldType.RATIO:
+            return Kind.PERCENT
+        return Kind.NUMBER
+    return Kind.TEXT
+
+
+def read_date1904(path: str | Path) -> bool:
+    """Whether the workbook at ``path`` counts dates from 1904 (Mac Excel's old date system)."""
+    with zipfile.ZipFile(path) as zin:
+        pkg = _Package(zin)
+        return pkg.workbook.date1904
+
+
+def apply_update(
+    src: Path,
+    dst: Path,
+    update: BookUpdate,
+    *,
+    date1904: bool,
+    milestones: RawTable | None = None,
+) -> None:
+    """Write ``src`` with ``update`` applied to ``dst`` (a new file; ``src`` is only read).
+
+    ``milestones`` is the table the reader found, so that results land in the columns it read;
+    without it the header row is looked for the way the reader does.
+    """
+    try:
+        with zipfile.ZipFile(src) as zin:
+            pkg = _Package(zin)
+            _Writer(pkg, update, date1904, milestones).run()
+            pkg.write(dst)
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"{src}: the workbook is damaged ({exc}): save it again") from None
+
+
+# ------------------------------------------------------------------------------ the package
+
+
+class _Package:
+    """The zip being rewritten: original entries, changed parts, removed and added parts."""
+
+    def __init__(self, zin: zipfile.ZipFile) -> None:
+        self.zin = zin
+        self.infos = zin.infolist()
+        self.names = {i.filename.lower(): i.filename for i in self.infos}
+        self.changed: dict[str, bytes | list[bytes]] = {}
+        self.removed: set[str] = set()
+        self.added: list[tuple[str, bytes | list[bytes]]] = []
+        root_rels = read_rels(self.read("_rels/.rels"), "")
+        wb_part = next(
+            (r.target for r in root_rels if r.type.endswith("/officeDocument")), "xl/workbook.xml"
+        )
+        wb_data = self.read(wb_part)
+        if wb_data is None:
+            raise WorkbookError("the workbook has no workbook part: it is not an Excel workbook")
+        self.workbook_part = self.names.get(wb_part.lower(), wb_part)
+        self.workbook_rels_part = rels_path(self.workbook_part)
+        self.workbook_rels = read_rels(self.read(self.workbook_rels_part), self.workbook_part)
+        self.workbook: WorkbookInfo = read_workbook_part(
+            as_utf8(wb_data, wb_part), wb_part, self.workbook_rels
+        )
+        styles = next((r.target for r in self.workbook_rels if r.type == _STYLES_TYPE), None)
+        self.styles_part = self.names.get(styles.lower(), styles) if styles else None
+        self.styles = StyleSheet(
+            as_utf8(data, self.styles_part)
+            if self.styles_part and (data := self.read(self.styles_part)) is not None
+            else None
+        )
+        sst = next((r.target for r in self.workbook_rels if r.type == _SST_TYPE), None)
+        self.sst_part = self.names.get(sst.lower(), sst) if sst else None
+        ct = self.read("[Content_Types].xml")
+        if ct is None:
+            raise WorkbookError("the workbook has no [Content_Types].xml: it is damaged")
+        self.content_types = content_types(ct)
+
+    def real(self, name: str) -> str:
+        return self.names.get(name.lower(), name)
+
+    def read(self, name: str) -> bytes | None:
+        """A part's bytes: as changed so far, or as in the zip; None when absent."""
+        real = self.real(name)
+        if real in self.removed:
+            return None
+        got = self.changed.get(real)
+        if got is not None:
+            return got if isinstance(got, bytes) else b"".join(got)
+        for added, data in self.added:
+            if added == name:
+                return data if isinstance(data, bytes) else b"".join(data)
+        if real.lower() not in self.names:
+            return None
+        return self.zin.read(real)
+
+    def set(self, name: str, data: bytes | list[bytes]) -> None:
+        real = self.real(name)
+        if real.lower() in self.names:
+            self.changed[real] = data
+        else:
+            self.added.append((name, data))
+
+    def exists(self, name: str) -> bool:
+        return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
+
+    def write(self, dst: Path) -> None:
+        with zipfile.ZipFile(dst, "w", allowZip64=True) as zout:
+            zout.comment = self.zin.comment
+            for info in self.infos:
+                name = info.filename
+                if name in self.removed:
+                    continue
+                zi = zipfile.ZipInfo(name, date_time=info.date_time)
+                zi.compress_type = info.compress_type
+                zi.external_attr = info.external_attr
+                data = self.changed.get(name)
+                big = info.file_size > (1 << 31)
+                if data is None:
+                    with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
+                        shutil.copyfileobj(fin, fout, _COPY_CHUNK)
+                else:
+                    _write_entry(zout, zi, data)
+            for name, data in self.added:
+                zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                _write_entry(zout, zi, data)
+
+
+def _write_entry(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
+    chunks = [data] if isinstance(data, bytes) else data
+    size = sum(len(c) for c in chunks)
+    with zout.open(zi, "w", force_zip64=size > (1 << 31)) as fout:
+        for chunk in chunks:
+            fout.write(chunk)
+
+
+def _shared_strings(pkg: _Package, wanted: set[int]) -> dict[int, str]:
+    """The shared strings at ``wanted`` indices, reading the part only as far as needed."""
+    out: dict[int, str] = {}
+    if not wanted or pkg.sst_part is None or pkg.real(pkg.sst_part).lower() not in pkg.names:
+        return out
+    last = max(wanted)
+    si_tag = "{" + MAIN_NS + "}si"
+    t_tag = "{" + MAIN_NS + "}t"
+    r_tag = "{" + MAIN_NS + "}r"
+    index = 0
+    try:
+        with pkg.zin.open(pkg.real(pkg.sst_part)) as fh:
+            for _event, el in SafeET.iterparse(fh, events=("end",), forbid_dtd=True):
+                if el.tag != si_tag:
+                    continue
+                if index in wanted:
+                    parts = []
+                    for child in el:
+                        if child.tag == t_tag:
+                            parts.append(child.text or "")
+                        elif child.tag == r_tag:
+                            parts.extend(t.text or "" for t in child if t.tag == t_tag)
+                    out[index] = "".join(parts)
+                el.clear()
+                index += 1
+                if index > last:
+                    break
+    except SafeET.ParseError as exc:
+        raise WorkbookError(f"the shared strings of the workbook are damaged ({exc})") from None
+    return out
+
+
+# ------------------------------------------------------------------------------- the writer
+
+
+@dataclass(slots=True)
+class _Layout:
+    """Where a table's header sits on a sheet, and which column holds each field."""
+
+    header_row: int
+    cols: dict[str, int]
+    last_col: int  # the last used column of the header row (or table)
+    header_style: int | None
+    table: TablePart | None
+
+
+@dataclass(slots=True)
+class _SheetWork:
+    entry: WorkbookSheet | None
+    part: str
+    rewriter: SheetRewriter
+    tables: list[TablePart]
+    edit: SheetEdit = field(default_factory=SheetEdit)
+    created: bool = False
+
+
+class _Writer:
+    def __init__(
+        self,
+        pkg: _Package,
+        update: BookUpdate,
+        date1904: bool,
+        milestones: RawTable | None,
+    ) -> None:
+        self.pkg = pkg
+        self.update = update
+        self.date1904 = date1904
+        self.milestones_hint = milestones
+        self.had_formula = False
+        self.touched = False
+        self._next_sheet_id = max((s.sheet_id for s in pkg.workbook.sheets), default=0) + 1
+
+    def run(self) -> None:
+        update = self.update
+        if update.results:
+            self._milestones()
+        for tw in update.tables:
+            self._output_sheet(tw)
+        if update.blocks or update.dashboard_header:
+            self._dashboard()
+        if not self.touched:
+            return
+        pkg = self.pkg
+        if pkg.styles.changed and pkg.styles_part:
+            data = pkg.styles.to_bytes()
+            assert data is not None
+            pkg.set(pkg.styles_part, data)
+        wb = pkg.read(pkg.workbook_part)
+        assert wb is not None
+        new_wb = full_calc_on_load(as_utf8(wb, pkg.workbook_part))
+        if new_wb != wb:
+            pkg.set(pkg.workbook_part, new_wb)
+        if self.had_formula:
+            self._drop_calc_chain()
+
+    # ------------------------------------------------------------------------------ sheets
+
+    def _find(self, sheet: Sheet) -> WorkbookSheet | None:
+        for entry in self.pkg.workbook.sheets:
+            if sheet_by_name(entry.name) is sheet:
+                if entry.kind != "worksheet" or entry.part is None:
+                    raise WorkbookError(
+                        f"sheet '{entry.name}' is not a worksheet ({entry.kind or 'no part'}): "
+                        f"rename it so that a refresh can add its own {sheet.name} sheet"
+                    )
+                return entry
+        return None
+
+    def _open(self, entry: WorkbookSheet) -> _SheetWork:
+        pkg = self.pkg
+        assert entry.part is not None
+        part = pkg.real(entry.part)
+        data = pkg.read(part)
+        if data is None:
+            raise WorkbookError(f"sheet '{entry.name}' has no worksheet part ({entry.part})")
+        data = as_utf8(data, part)
+        rewriter = SheetRewriter(data, root_prefix(data), pkg.styles, self.date1904, part)
+        tables = []
+        for rel in read_rels(pkg.read(rels_path(part)), part):
+            if rel.type == TABLE_TYPE and not rel.external:
+                tdata = pkg.read(rel.target)
+                if tdata is not None:
+                    tables.append(TablePart(pkg.real(rel.target), as_utf8(tdata, rel.target)))
+        return _SheetWork(entry, part, rewriter, tables)
+
+    def _new_sheet(self, sheet: Sheet, width: int) -> _SheetWork:
+        pkg = self.pkg
+        n = 1
+        folder = posixpath.join(posixpath.dirname(pkg.workbook_part), "worksheets")
+        while pkg.exists(posixpath.join(folder, f"sheet{n}.xml")):
+            n += 1
+        part = posixpath.join(folder, f"sheet{n}.xml")
+        cols = f'<cols><col min="1" max="{max(width, 1)}" width="18" customWidth="1"/></cols>'
+        data = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><dimension ref="A1"/>'
+            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData/>'
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+            'footer="0.3"/></worksheet>'
+        ).encode()
+        rewriter = SheetRewriter(data, b"", pkg.styles, self.date1904, part)
+        return _SheetWork(None, part, rewriter, [], created=True)
+
+    def _register(self, work: _SheetWork, sheet: Sheet) -> None:
+        """Add a created sheet to the workbook part, its relationships and the content types."""
+        pkg = self.pkg
+        rid = free_rid(pkg.workbook_rels)
+        target = posixpath.relpath(work.part, posixpath.dirname(pkg.workbook_part))
+        rels = pkg.read(pkg.workbook_rels_part)
+        if rels is None:
+            raise WorkbookError("the workbook has no relationships part: it is damaged")
+        pkg.set(pkg.workbook_rels_part, add_rel(rels, rid, WORKSHEET_TYPE, target))
+        pkg.workbook_rels.append(Rel(rid, WORKSHEET_TYPE, work.part, False))
+        wb = pkg.read(pkg.workbook_part)
+        assert wb is not None
+        sheet_id = self._next_sheet_id
+        self._next_sheet_id += 1
+        pkg.set(
+            pkg.workbook_part,
+            add_sheet_entry(as_utf8(wb, pkg.workbook_part), sheet.name, sheet_id, rid),
+        )
+        pkg.workbook.sheets.append(WorkbookSheet(sheet.name, sheet_id, rid, work.part, "worksheet"))
+        ct = pkg.read("[Content_Types].xml")
+        assert ct is not None
+        pkg.set("[Content_Types].xml", add_override(ct, work.part, WORKSHEET_CT))
+
+    def _finish(self, work: _SheetWork, sheet: Sheet) -> None:
+        result = work.rewriter.rewrite(work.edit)
+        self.had_formula |= result.had_formula
+        self.pkg.set(work.part, result.chunks)
+        for table in work.tables:
+            if table.changed:
+                self.pkg.set(table.part, table.data)
+        if work.created:
+            self._register(work, sheet)
+        self.touched = True
+
+    # ------------------------------------------------------------------------------ layout
+
+    def _layout(self, work: _SheetWork, sheet: Sheet, hint: RawTable | None) -> _Layout | None:
+        keys = {f.key: f.name for f in sheet.fields}
+        rw = work.rewriter
+        if hint is not None:
+            cols = {name: col_index(letter) for name, letter in hint.columns.items()}
+            return self._layout_at(work, hint.header_row, cols)
+        best: tuple[int, TablePart] | None = None
+        for table in work.tables:
+            if table.header_rows < 1:
+                continue
+            n = sum(1 for name in table.names if normalize_header(name) in keys)
+            if n and (best is None or n > best[0]):
+                best = (n, table)
+        if best is not None:
+            table = best[1]
+            cols = {}
+            for i, name in enumerate(table.names):
+                fname = keys.get(normalize_header(name))
+                if fname and fname not in cols:
+                    cols[fname] = table.c1 + i
+            return self._layout_at(work, table.r1, cols)
+        # A plain range: the row of the first rows with the most headers of the sheet.
+        rows: list[tuple[int, list[tuple[int, str | None, int | None]]]] = []
+        data = rw.data
+        for num, _s, body_start, body_end, _e in rw.iter_rows():
+            found = []
+            for col, attrs, _whole, content in rw.cells(data[body_start:body_end]):
+                text, index = rw.cell_string(attrs, content)
+                if text is not None or index is not None:
+                    found.append((col, text, index))
+            if found:
+                rows.append((num, found))
+                if len(rows) >= HEADER_SCAN_ROWS:
+                    break
+        strings = _shared_strings(
+            self.pkg, {i for _n, found in rows for _c, _t, i in found if i is not None}
+        )
+        best_row, best_cols = 0, dict[str, int]()
+        for num, found in rows:
+            cols = {}
+            for col, text, index in found:
+                value = text if text is not None else strings.get(index or 0, "")
+                fname = keys.get(normalize_header(value))
+                if fname and fname not in cols:
+                    cols[fname] = col
+            if len(cols) > len(best_cols):
+                best_row, best_cols = num, cols
+        if not best_cols:
+            return None
+        return self._layout_at(work, best_row, best_cols)
+
+    def _layout_at(self, work: _SheetWork, header_row: int, cols: dict[str, int]) -> _Layout:
+        rw = work.rewriter
+        last_col, header_style = max(cols.values(), default=0), None
+        for num, _s, body_start, body_end, _e in rw.iter_rows():
+            if num > header_row:
+                break
+            if num == header_row:
+                for col, attrs, _whole, content in rw.cells(rw.data[body_start:body_end]):
+                    if col >= last_col and (b"<" in content):
+                        last_col = col
+                        style = re.search(rb'\ss="(\d+)"', attrs)
+                        header_style = int(style.group(1)) if style else None
+        table = next(
+            (
+                t
+                for t in work.tables
+                if t.header_rows >= 1
+                and t.r1 == header_row
+                and any(t.c1 <= c <= t.c2 for c in cols.values())
+            ),
+            None,
+        )
+        if table is not None:
+            last_col = max(last_col, table.c2)
+        return _Layout(header_row, cols, last_col, header_style, table)
+
+    def _add_columns(
+        self, work: _SheetWork, layout: _Layout, sheet: Sheet, names: Iterable[str]
+    ) -> None:
+        """Give each missing field a column after the last used one, with its header."""
+        missing = [n for n in names if n not in layout.cols]
+        if not missing:
+            return
+        dim = work.rewriter.dimension()
+        first = max(layout.last_col, dim[2] if dim and layout.last_col else 0) + 1
+        headers = []
+        for i, name in enumerate(missing):
+            col = first + i
+            layout.cols[name] = col
+            header = sheet.field(name).header
+            headers.append(header)
+            work.edit.writes.setdefault(layout.header_row, {})[col] = CellWrite(
+                header, Kind.TEXT, style=layout.header_style
+            )
+        table = layout.table
+        if table is not None and table.c2 + 1 == first:
+            taken = {normalize_header(n) for n in table.names}
+            clash = [h for h in headers if normalize_header(h) in taken]
+            if clash:
+                raise WorkbookError(
+                    f"Excel table {table.name} already has a column named like "
+                    f"'{clash[0]}' that is not the {sheet.name} column: rename it"
+                )
+            table.add_columns(headers)
+        layout.last_col = first + len(missing) - 1
+
+    # --------------------------------------------------------------------------- Milestones
+
+    def _milestones(self) -> None:
+        entry = self._find(MILESTONES)
+        if entry is None:
+            raise WorkbookError(f"the workbook has no '{MILESTONES.name}' sheet to write to")
+        work = self._open(entry)
+        layout = self._layout(work, MILESTONES, self.milestones_hint)
+        if layout is None:
+            raise WorkbookError(
+                f"sheet '{entry.name}' has no header row with "
+                f"'{MILESTONES.header('milestone_id')}': the results cannot be placed"
+            )
+        used: list[str] = []
+        for values in self.update.results.values():
+            for name in values:
+                if name not in used:
+                    if not MILESTONES.field(name).result:
+                        raise ValueError(f"{name} is an input of {MILESTONES.name}, not a result")
+                    used.append(name)
+        order = [f.name for f in MILESTONES.results if f.name in used]
+        self._add_columns(work, layout, MILESTONES, order)
+        writes = work.edit.writes
+        work.edit.header_row = layout.header_row
+        for row, values in self.update.results.items():
+            if row <= layout.header_row:
+                raise ValueError(f"result row {row} is not below the header row")
+            target = writes.setdefault(row, {})
+            for name, value in values.items():
+                f = MILESTONES.field(name)
+                target[layout.cols[name]] = CellWrite(value, kind_of(value, f.type))
+        self._finish(work, MILESTONES)
+
+    # ------------------------------------------------------------------------ output sheets
+
+    def _output_sheet(self, tw: TableWrite) -> None:
+        sheet = tw.sheet
+        names = [f.name for f in sheet.fields]
+        for i, row in enumerate(tw.rows):
+            if len(row) != len(names):
+                raise ValueError(
+                    f"{sheet.name} row {i} has {len(row)} values for {len(names)} fields"
+                )
+        entry = self._find(sheet)
+        work = self._open(entry) if entry else self._new_sheet(sheet, len(names))
+        layout = None if work.created else self._layout(work, sheet, None)
+        if layout is None:
+            dim = work.rewriter.dimension()
+            empty = work.created or not any(True for _ in work.rewriter.iter_rows())
+            header_row = 1 if empty or dim is None else dim[3] + 2
+            layout = _Layout(header_row, {}, 0, None, None)
+        self._add_columns(work, layout, sheet, names)
+        cols = [layout.cols[n] for n in names]
+        owned = frozenset(cols)
+        header = layout.header_row
+        table = layout.table
+        edit = work.edit
+        edit.header_row = header
+        if tw.append:
+            filled = row_values(work.rewriter, lambda n: n > header, owned)
+            last = header
+            while last + 1 in filled:
+                last += 1
+            first = last + 1
+        else:
+            first = header + 1
+            end = table.data_last_row if table is not None else header
+            edit.zones.append(Zone(owned, first, end))
+        for i, row in enumerate(tw.rows):
+            target = edit.writes.setdefault(first + i, {})
+            for f, col, value in zip(sheet.fields, cols, row, strict=True):
+                target[col] = CellWrite(value, kind_of(value, f.type))
+        if tw.links or sheet.key == "validation":
+            link_col = layout.cols.get("cell")
+            if link_col is not None:
+                edit.link_area = (frozenset({link_col}), header + 1)
+                for i, location in tw.links.items():
+                    if 0 <= i < len(tw.rows):
+                        edit.links[f"{col_letters(link_col)}{first + i}"] = location
+        if table is not None:
+            if table.totals_rows:
+                raise WorkbookError(
+                    f"sheet '{work.entry.name if work.entry else sheet.name}': Excel table "
+                    f"{table.name} has a totals row, and a refresh rewrites every row of it: "
+                    "turn its totals row off (Table Design > Total Row)"
+                )
+            last_row = max(first - 1 + len(tw.rows), header + 1)
+            new_last = last_row + table.totals_rows
+            for other in work.tables:
+                if other is not table and other.overlaps(table.c1, table.r1, table.c2, new_last):
+                    raise WorkbookError(
+                        f"sheet '{work.entry.name if work.entry else sheet.name}': Excel table "
+                        f"{other.name} is below table {table.name}, which needs rows "
+                        f"{table.r1}-{new_last}: move it elsewhere"
+                    )
+            table.set_range(table.c2, new_last)
+        self._finish(work, sheet)
+
+    # ----------------------------------------------------------------------------- Dashboard
+
+    def _dashboard(self) -> None:
+        entry = self._find(DASHBOARD)
+        blocks = self.update.blocks
+        width = max(
+            (col_index(b.block.first_column) + len(b.block.fields) - 1 for b in blocks), default=1
+        )
+        work = self._open(entry) if entry else self._new_sheet(DASHBOARD, width)
+        edit = work.edit
+        writes = edit.writes
+        edit.header_row = min((b.block.header_row for b in blocks), default=DASHBOARD_AS_OF_ROW)
+        if work.created:
+            writes.setdefault(DASHBOARD_TITLE_ROW, {})[1] = CellWrite(DASHBOARD.name, Kind.TEXT)
+        if self.update.dashboard_header:
+            writes.setdefault(DASHBOARD_AS_OF_ROW, {})[1] = CellWrite(
+                self.update.dashboard_header, Kind.TEXT
+            )
+        extents: list[tuple[Block, list[tuple[object, ...]]]] = []
+        for bw in blocks:
+            self._block(bw, work)
+            extents.append((bw.block, bw.rows))
+        self._finish(work, DASHBOARD)
+        name = work.entry.name if work.entry else DASHBOARD.name
+        self._charts(name, extents)
+
+    def _block(self, bw: BlockWrite, work: _SheetWork) -> None:
+        block = bw.block
+        c0 = col_index(block.first_column)
+        cols = [c0 + i for i in range(len(block.fields))]
+        writes = work.edit.writes
+        if work.created and block.header_row > 1:
+            writes.setdefault(block.header_row - 1, {})[c0] = CellWrite(block.title, Kind.TEXT)
+        head = writes.setdefault(block.header_row, {})
+        for f, col in zip(block.fields, cols, strict=True):
+            head[col] = CellWrite(f.header, Kind.TEXT, only_if_empty=True)
+        work.edit.zones.append(Zone(frozenset(cols), block.header_row + 1, block.header_row))
+        for i, row in enumerate(bw.rows):
+            if len(row) != len(cols):
+                raise ValueError(f"block {block.title!r} row {i} has {len(row)} values")
+            target = writes.setdefault(block.header_row + 1 + i, {})
+            for f, col, value in zip(block.fields, cols, row, strict=True):
+                target[col] = CellWrite(value, kind_of(value, f.type))
+
+    def _charts(
+        self, sheet_name: str, blocks: list[tuple[Block, list[tuple[object, ...]]]]
+    ) -> None:
+        if not blocks:
+            return
+        pkg = self.pkg
+        charts = [
+            pkg.real(name)
+            for name, ctype in pkg.content_types.items()
+            if ctype == CHART_CT and pkg.real(name).lower() in pkg.names
+        ]
+        for part in charts:
+            data = pkg.read(part)
+            if data is None:
+                continue
+            new = repoint_chart(as_utf8(data, part), sheet_name, blocks, self.date1904)
+            if new is not None:
+                pkg.set(part, new)
+
+    # -------------------------------------------------------------------------- calc chain
+
+    def _drop_calc_chain(self) -> None:
+        """Remove the calculation chain: it lists formula cells, and some are gone now."""
+        pkg = self.pkg
+        rel = next((r for r in pkg.workbook_rels if r.type == CALC_CHAIN_TYPE), None)
+        if rel is None:
+            return
+        rels = pkg.read(pkg.workbook_rels_part)
+        if rels is not None:
+            pkg.set(pkg.workbook_rels_part, remove_rel(rels, rel.rid))
+        pkg.workbook_rels.remove(rel)
+        real = pkg.real(rel.target)
+        if real.lower() in pkg.names:
+            pkg.removed.add(real)
+        ct = pkg.read("[Content_Types].xml")
+        if ct is not None:
+            pkg.set("[Content_Types].xml", remove_override(ct, rel.target))
+
+
+# ------------------------------------------------------------------------------------ charts
+
+_CHART_REF = re.compile(
+    r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Za-z]+\$?\d+(?::\$?[A-Za-z]+\$?\d+)?)$"
+)
+
+
+def _abs_range(c1: int, r1: int, c2: int, r2: int) -> str:
+    first = f"${col_letters(c1)}${r1}"
+    return first if (c1, r1) == (c2, r2) else f"{first}:${col_letters(c2)}${r2}"
+
+
+def repoint_chart(
+    data: bytes,
+    sheet_name: str,
+    blocks: list[tuple[Block, list[tuple[object, ...]]]],
+    date1904: bool,
+) -> bytes | None:
+    """A chart part whose series read a Dashboard block, re-pointed at the rows written.
+
+    Each ``<c:f>`` reference into a block's data rows gets the block's new last row, and its
+    cached values are replaced by the values written, so that a viewer that draws from the cache
+    shows the same as Excel. None when the chart reads no block.
+    """
+    p = root_prefix(data)
+    parse(data, "chart")
+    ep = re.escape(p)
+    f_re = re.compile(b"<" + ep + b"f>(.*?)</" + ep + b"f>", re.S)
+    cache_re = re.compile(rb"\s*<" + ep + rb"(numCache|strCache)\b.*?</" + ep + rb"\1>", re.S)
+    out: list[bytes] = []
+    pos = 0
+    changed = False
+    for m in f_re.finditer(data):
+        formula = xml_unescape(m.group(1).decode("utf-8")).strip().lstrip("=")
+        ref = _CHART_REF.match(formula)
+        if not ref:
+            continue
+        name = (ref.group(1) or "").replace("''", "'") or (ref.group(2) or "")
+        where = parse_range(ref.group(3))
+        if where is None or name.lower() != sheet_name.lower():
+            continue
+        c1, r1, c2, r2 = where
+        hit = None
+        for block, rows in blocks:
+            b1 = col_index(block.first_column)
+            b2 = b1 + len(block.fields) - 1
+            hr = block.header_row
+            if b1 <= c1 and c2 <= b2 and r1 in (hr, hr + 1) and (r2 > r1 or r1 == hr + 1):
+                hit = (block, rows, b1, hr)
+                break
+        if hit is None:
+            continue
+        block, rows, b1, hr = hit
+        new_r2 = hr + max(len(rows), 1)
+        quoted = "'" + sheet_name.replace("'", "''") + "'"
+        new_formula = f"{quoted}!{_abs_range(c1, r1, c2, new_r2)}"
+        out.append(data[pos : m.start(1)])
+        out.append(xml_text(new_formula).encode())
+        pos = m.end(1)
+        cache = cache_re.match(data, m.end())
+        if cache is not None:
+            out.append(data[pos : cache.start()])
+            pos = cache.end()
+            if c1 == c2:
+                column = c1 - b1
+                values: list[object] = []
+                for row in range(r1, new_r2 + 1):
+                    if row == hr:
+                        values.append(block.fields[column].header)
+                    else:
+                        i = row - hr - 1
+                        values.append(rows[i][column] if i < len(rows) else None)
+                out.append(_cache(p, cache.group(1), cache.group(0), values, date1904))
+        changed = True
+    if not changed:
+        return None
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+def _cache(p: bytes, kind: bytes, old: bytes, values: list[object], date1904: bool) -> bytes:
+    lead = old[: len(old) - len(old.lstrip())]
+    fmt = b""
+    if kind == b"numCache":
+        m = re.search(
+            b"<" + re.escape(p) + rb"formatCode>.*?</" + re.escape(p) + rb"formatCode>", old, re.S
+        )
+        fmt = m.group(0) if m else b"<" + p + b"formatCode>General</" + p + b"formatCode>"
+    pts = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if kind == b"numCache":
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, dt.date):
+                serial = date_serial(value, date1904)
+                if serial is None:
+                    continue
+                text = str(serial)
+            elif isinstance(value, (int, float)):
+                text = repr(value) if isinstance(value, float) else str(value)
+            elif isinstance(value, Decimal):
+                text = format(value, "f")
+            else:
+                continue
+        else:
+            text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        pts.append(
+            b"<"
+            + p
+            + b'pt idx="%d"><' % i
+            + p
+            + b"v>"
+            + xml_text(text).encode()
+            + b"</"
+            + p
+            + b"v></"
+            + p
+            + b"pt>"
+        )
+    count = b"<" + p + b'ptCount val="%d"/>' % len(values)
+    return lead + b"<" + p + kind + b">" + fmt + count + b"".join(pts) + b"</" + p + kind + b">"
+
+
+def owned_parts(src: Path) -> Mapping[str, str]:
+    """For documentation and tests: the parts of ``src`` a refresh may change, with why."""
+    out: dict[str, str] = {}
+    with zipfile.ZipFile(src) as zin:
+        pkg = _Package(zin)
+        out[pkg.workbook_part] = "fullCalcOnLoad flag; <sheet> entries for added output sheets"
+        out[pkg.workbook_rels_part] = "relationships of added sheets; calcChain removed"
+        out["[Content_Types].xml"] = "content types of added sheets; calcChain removed"
+        if pkg.styles_part:
+            out[pkg.styles_part] = "appended cell formats (existing ones never change)"
+        for rel in pkg.workbook_rels:
+            if rel.type == CALC_CHAIN_TYPE:
+                out[pkg.real(rel.target)] = "removed when a formula cell is overwritten"
+        for entry in pkg.workbook.sheets:
+            sheet = sheet_by_name(entry.name)
+            if sheet is None or entry.part is None:
+                continue
+            if sheet is MILESTONES or sheet.output:
+                part = pkg.real(entry.part)
+                out[part] = f"{entry.name}: " + (
+                    "result columns" if sheet is MILESTONES else "the whole sheet's table"
+                )
+                for rel in read_rels(pkg.read(rels_path(part)), part):
+                    if rel.type == TABLE_TYPE:
+                        out[pkg.real(rel.target)] = f"Excel table on {entry.name}"
+        for name, ctype in pkg.content_types.items():
+            if ctype == CHART_CT:
+                out[pkg.real(name)] = "chart: series reading a Dashboard block"
+    return out
