@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("new", help="write a blank workbook template")
     p.add_argument("path", help="the new workbook (.xlsm)")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p.set_defaults(handler=_new)
 
     p = commands.add_parser("signoff-pack", help="write the sign-off pack for the review meeting")
@@ -91,7 +92,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     from xl_milestones import actions
 
-    return actions.new_command(args.path)
+    return actions.new_command(args.path, force=args.force)
 
 
 def _signoff_pack(args: argparse.Namespace) -> int:

@@ -1,0 +1,141 @@
+"""Shared helpers for the checks that stand in for Excel: the Open XML SDK validator,
+LibreOffice headless conversion, and PDF pages rendered to PNG with poppler.
+
+Each helper skips the calling test, with the reason, when its tool is not installed
+(`make test` installs them all), and never writes outside the folder it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OOXML_VALIDATOR = ROOT / ".tools" / "node_modules" / ".bin" / "ooxml-validator"
+# LibreOffice may take a while on its first start with a fresh profile.
+SOFFICE_TIMEOUT = 240
+
+
+def ooxml_validate(path: str | Path) -> list[dict[str, Any]]:
+    """The Open XML SDK validator's errors for a file (an empty list when it is valid).
+
+    Each error is the validator's JSON object (description, path, part, id, ...). Skips the
+    test when the validator is not installed (``make tools`` installs it).
+    """
+    if not OOXML_VALIDATOR.exists():
+        pytest.skip(f"Open XML SDK validator not installed at {OOXML_VALIDATOR}: run make tools")
+    proc = subprocess.run(
+        [str(OOXML_VALIDATOR), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"ooxml-validator gave no JSON (exit {proc.returncode}): {proc.stdout!r} "
+            f"{proc.stderr!r}"
+        ) from None
+    errors: list[dict[str, Any]] = list(report.get("errors") or [])
+    if proc.returncode != 0 and not errors:
+        raise AssertionError(f"ooxml-validator failed (exit {proc.returncode}): {proc.stderr}")
+    return errors
+
+
+def soffice() -> str:
+    """The LibreOffice executable, or skip the test."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        pytest.skip("LibreOffice (soffice) not installed: run make system")
+    return exe
+
+
+def libreoffice_convert(path: str | Path, fmt: str, outdir: str | Path) -> Path:
+    """Converts ``path`` with LibreOffice headless to ``fmt`` (``pdf``, ``xlsx``...) in ``outdir``.
+
+    Uses a private profile under ``outdir``, so tests may run in parallel. Returns the
+    converted file; fails the test with LibreOffice's output when nothing was written.
+    """
+    exe = soffice()
+    src = Path(path)
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    profile = out / ".lo-profile"
+    proc = subprocess.run(
+        [
+            exe,
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SOFFICE_TIMEOUT,
+        check=False,
+    )
+    target = out / (src.stem + "." + fmt.split(":")[0])
+    if not target.exists():
+        raise AssertionError(
+            f"LibreOffice did not convert {src.name} to {fmt} (exit {proc.returncode}): "
+            f"{proc.stdout} {proc.stderr}"
+        )
+    return target
+
+
+def pdf_pages_to_png(
+    pdf: str | Path,
+    outdir: str | Path,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    dpi: int = 50,
+) -> list[Path]:
+    """Renders the pages of a PDF (or pages ``first``..``last``, 1-based) to PNG files."""
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        pytest.skip("poppler (pdftoppm) not installed: run make system")
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    args = [exe, "-png", "-r", str(dpi)]
+    if first is not None:
+        args += ["-f", str(first)]
+    if last is not None:
+        args += ["-l", str(last)]
+    prefix = out / Path(pdf).stem
+    subprocess.run([*args, str(pdf), str(prefix)], check=True, timeout=120, capture_output=True)
+    return sorted(out.glob(Path(pdf).stem + "-*.png"))
+
+
+def pdf_page_texts(pdf: str | Path) -> list[str]:
+    """The text of each page of a PDF, in page order (pypdf)."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(str(pdf)).pages]
+
+
+def is_blank_png(path: str | Path, *, threshold: float = 0.002) -> bool:
+    """True when (nearly) every pixel of a PNG has the same colour as its corner.
+
+    ``threshold`` is the share of differing pixels below which the page counts as blank, so
+    a stray footer line alone does not make a page "not blank".
+    """
+    from PIL import Image
+
+    with Image.open(path) as img:
+        rgb = img.convert("RGB")
+        background = rgb.getpixel((0, 0))
+        pixels = list(rgb.getdata())
+    differing = sum(1 for p in pixels if p != background)
+    return differing / max(len(pixels), 1) < threshold
