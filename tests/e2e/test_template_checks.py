@@ -1,0 +1,107 @@
+"""The stand-ins for Excel on the template and the sample: the Open XML SDK validator accepts
+them, LibreOffice opens them and prints them, and the printed pages show what they should."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from tests.tools import (
+    is_blank_png,
+    libreoffice_convert,
+    ooxml_validate,
+    pdf_page_texts,
+    pdf_pages_to_png,
+)
+
+from xl_milestones.core import schema as S
+from xl_milestones.template.build import SAMPLE_FILE, TEMPLATE_FILE, build_sample, build_template
+from xl_milestones.template.builder import XLSM_MAIN
+
+BUILDERS = {TEMPLATE_FILE: build_template, SAMPLE_FILE: build_sample}
+
+
+@pytest.fixture(params=[TEMPLATE_FILE, SAMPLE_FILE])
+def workbook_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    path = tmp_path / request.param
+    BUILDERS[request.param](path)
+    return path
+
+
+def test_open_xml_sdk_finds_no_error(workbook_file: Path) -> None:
+    assert ooxml_validate(workbook_file) == []
+
+
+def test_workbook_part_is_macro_enabled(workbook_file: Path) -> None:
+    with zipfile.ZipFile(workbook_file) as z:
+        types = z.read("[Content_Types].xml").decode()
+    assert XLSM_MAIN in types
+
+
+def test_validator_helper_reports_errors(tmp_path: Path) -> None:
+    # A part that breaks the schema must come back as an error, or the check above proves nothing.
+    good = tmp_path / "good.xlsm"
+    build_template(good)
+    bad = tmp_path / "bad.xlsm"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "xl/workbook.xml":
+                data = data.replace(b"<sheets>", b"<sheets><bogus/>", 1)
+            zout.writestr(name, data)
+    assert ooxml_validate(bad)
+
+
+def _page_of(texts: list[str], sheet_name: str) -> int:
+    # Every printed sheet has its name in the footer, so a page is found by its last line.
+    for number, text in enumerate(texts, start=1):
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        if lines and (lines[-1].startswith(sheet_name + " ") or sheet_name in lines[-2:]):
+            return number
+    raise AssertionError(f"no printed page of {sheet_name}")
+
+
+@pytest.mark.slow
+def test_libreoffice_prints_dashboard_and_milestones(workbook_file: Path, tmp_path: Path) -> None:
+    pdf = libreoffice_convert(workbook_file, "pdf", tmp_path / "out")
+    texts = pdf_page_texts(pdf)
+    everything = "\n".join(texts)
+    assert "###" not in everything, "a column too narrow for its content"
+    for sheet in (S.DASHBOARD, S.MILESTONES):
+        page = _page_of(texts, sheet.name)
+        pngs = pdf_pages_to_png(pdf, tmp_path / f"png-{sheet.key}", first=page, last=page)
+        assert len(pngs) == 1
+        assert not is_blank_png(pngs[0]), f"{sheet.name} page {page} is blank"
+    # What a reviewer reads on paper: every header of Milestones, and the Dashboard blocks.
+    milestones_text = texts[_page_of(texts, S.MILESTONES.name) - 1]
+    for field in S.MILESTONES.fields[:6]:
+        assert field.header in milestones_text
+    dashboard_text = texts[_page_of(texts, S.DASHBOARD.name) - 1]
+    for block in S.DASHBOARD_BLOCKS:
+        assert block.title in dashboard_text
+
+
+def test_blank_page_detection(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 100), "white").save(blank)
+    drawn = tmp_path / "drawn.png"
+    img = Image.new("RGB", (200, 100), "white")
+    ImageDraw.Draw(img).rectangle((10, 10, 120, 60), fill="navy")
+    img.save(drawn)
+    assert is_blank_png(blank)
+    assert not is_blank_png(drawn)
+
+
+@pytest.mark.slow
+def test_committed_sample_opens_in_libreoffice_as_xlsx(tmp_path: Path) -> None:
+    # LibreOffice reads the sample's tables back: a round trip through another spreadsheet.
+    path = tmp_path / SAMPLE_FILE
+    build_sample(path)
+    out = libreoffice_convert(path, "xlsx", tmp_path / "lo")
+    with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as z:
+        names = z.namelist()
+    assert any(n.startswith("xl/worksheets/") for n in names)
