@@ -7,6 +7,7 @@ ledgers in certification order, payment dates and interest, and finally the port
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -191,6 +192,7 @@ class _Engine:
         self.rules = sorted_rules(model.approval_rules)
         self.all_roles = tuple(dict.fromkeys(r.approver_role.strip() for r in self.rules))
         self.modes = check_modes(s)
+        self.all_pass = evaluate(self.modes, {})
         margin = s.late_interest_margin
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
@@ -336,7 +338,10 @@ class _Engine:
         ready: dict[str, tuple[tuple[CheckResult, ...], bool, str]] = {}
         for mid, w in work.items():
             checks = self._checks(w, work, deliverables, open_issues, invoices, proposed)
-            ok, blockers = readiness(checks, w.m.cancelled)
+            if checks is self.all_pass and not w.m.cancelled:
+                ok, blockers = True, ""
+            else:
+                ok, blockers = readiness(checks, w.m.cancelled)
             ready[mid] = (checks, ok, blockers)
         ledgers = self._ledgers(work, revised_value, last_deductible)
 
@@ -349,11 +354,12 @@ class _Engine:
             checks, ok, blockers = ready[m.milestone_id]
             values = self._payment_values(w, invoices.get(m.milestone_id, ()), ok, blockers)
             payment_text = str(values.pop("_explanation"))
+            zero = round_money(ZERO, w.contract.currency)
             for name in MONEY_FIELDS:
-                amount = values[name]
-                if isinstance(amount, Decimal):
-                    # Fixes the exponent too: a zero deduction shows as 0.00, not 0.
-                    values[name] = round_money(amount, w.contract.currency)
+                # Every amount is already rounded; a bare zero gets the currency's exponent
+                # so that it shows as 0.00, not 0.
+                if values[name] is not None and not values[name]:
+                    values[name] = zero
             assert w.state is not None
             results.append(
                 MilestoneResult(
@@ -431,7 +437,7 @@ class _Engine:
                 if mid in done:
                     stack.pop()
                     continue
-                if mid not in visiting:
+                if mid not in visiting and work[mid].m.predecessors:
                     waiting = [
                         p
                         for p in work[mid].m.predecessors
@@ -561,7 +567,7 @@ class _Engine:
             and not invoices.get(mid)
         ):
             fails["Invoice"] = ["no invoice yet"]
-        return evaluate(self.modes, fails)
+        return evaluate(self.modes, fails) if fails else self.all_pass
 
     # ------------------------------------------------------------------------ ledgers
     def _ledgers(
@@ -857,4 +863,12 @@ def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> En
     if missing:
         extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
         model = replace(model, skipped=[*model.skipped, *extra])
-    return _Engine(model, as_of, cell_of).run()
+    # The run allocates several objects per row and frees none of them until it returns, so
+    # the cyclic collector would only rescan them again and again: pause it for the run.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Engine(model, as_of, cell_of).run()
+    finally:
+        if was_enabled:
+            gc.enable()

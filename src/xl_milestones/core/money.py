@@ -7,7 +7,6 @@ formula). Minor units come from ISO 4217 (``currencies.MINOR_UNITS``); an unknow
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Final
 
 from xl_milestones.core.currencies import MINOR_UNITS
@@ -23,10 +22,16 @@ def minor_units(currency: str | None) -> int:
     return MINOR_UNITS.get(currency.strip().upper(), DEFAULT_MINOR_UNITS)
 
 
-@lru_cache(maxsize=512)
+_QUANTA: dict[str | None, Decimal] = {}
+
+
 def quantum(currency: str | None) -> Decimal:
     """The smallest amount of a currency as a Decimal exponent: ``0.01``, ``1``, ``0.001``."""
-    return Decimal(1).scaleb(-minor_units(currency))
+    q = _QUANTA.get(currency)
+    if q is None:
+        # Cached per spelling: the engine rounds hundreds of thousands of amounts.
+        q = _QUANTA[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return q
 
 
 def round_money(amount: Decimal, currency: str | None) -> Decimal:
@@ -36,7 +41,10 @@ def round_money(amount: Decimal, currency: str | None) -> Decimal:
     (-2.345 -> -2.35), which is what Excel does. The rounding mode is passed explicitly so no
     decimal context is switched.
     """
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    q = _QUANTA.get(currency)
+    if q is None:
+        q = quantum(currency)
+    return amount.quantize(q, rounding=ROUND_HALF_UP)
 
 
 def to_decimal(value: object) -> Decimal:
@@ -55,5 +63,6 @@ def to_decimal(value: object) -> Decimal:
 def format_money(amount: Decimal, currency: str | None) -> str:
     """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
     places = minor_units(currency)
+    # The format spec rounds half-even, so round half away from zero first.
     text = f"{round_money(amount, currency):,.{places}f}"
     return f"{text} {currency}" if currency else text

@@ -23,6 +23,26 @@ FORECAST: Final = 1
 INVOICED: Final = 2
 PAID: Final = 3
 SCHEDULE_FIELDS: Final = tuple(f.name for f in PAYMENT_SCHEDULE.fields)
+# payment_schedule builds its rows positionally, in this order; fail at import if it drifts.
+_SCHEDULE_ORDER: Final = (
+    "month",
+    "contract_id",
+    "currency",
+    "planned",
+    "forecast",
+    "invoiced",
+    "paid",
+    "cumulative_planned",
+    "cumulative_forecast",
+    "cumulative_invoiced",
+    "cumulative_paid",
+    "planned_reporting",
+    "forecast_reporting",
+    "invoiced_reporting",
+    "paid_reporting",
+)
+if SCHEDULE_FIELDS != _SCHEDULE_ORDER:  # pragma: no cover - a schema change needs this module
+    raise ImportError("schema.PAYMENT_SCHEDULE fields changed; update core/portfolio.py")
 SCURVE_FIELDS: Final = tuple(f.name for f in DASHBOARD_SCURVE.fields)
 METRIC_KEYS: Final = tuple(key for key, _label in DASHBOARD_METRICS)
 WINDOWS: Final = ((30, "due_30"), (60, "due_60"), (90, "due_90"))
@@ -72,29 +92,28 @@ def payment_schedule(
             continue
         rate = rates.get(contract.currency)
         zero = round_money(ZERO, contract.currency)
+        # Already in the reporting currency: the amounts are its own, no conversion.
+        same = contract.currency == reporting
         running = [zero, zero, zero, zero]
         for month in sorted(months):
-            cells = [round_money(x, contract.currency) for x in months[month]]
+            # Sums of rounded amounts: only a bare zero needs the currency's exponent.
+            cells = [x if x else zero for x in months[month]]
             for i in range(4):
                 running[i] += cells[i]
-            values: dict[str, object] = {
-                "month": month,
-                "contract_id": contract.contract_id,
-                "currency": contract.currency,
-                "planned": cells[PLANNED],
-                "forecast": cells[FORECAST],
-                "invoiced": cells[INVOICED],
-                "paid": cells[PAID],
-                "cumulative_planned": running[PLANNED],
-                "cumulative_forecast": running[FORECAST],
-                "cumulative_invoiced": running[INVOICED],
-                "cumulative_paid": running[PAID],
-                "planned_reporting": convert(cells[PLANNED], rate, reporting),
-                "forecast_reporting": convert(cells[FORECAST], rate, reporting),
-                "invoiced_reporting": convert(cells[INVOICED], rate, reporting),
-                "paid_reporting": convert(cells[PAID], rate, reporting),
-            }
-            rows.append(tuple(values[name] for name in SCHEDULE_FIELDS))
+            if same:
+                rep: list[Decimal | None] = list(cells)
+            else:
+                rep = [convert(x, rate, reporting) for x in cells]
+            rows.append(
+                (
+                    month,
+                    contract.contract_id,
+                    contract.currency,
+                    *cells,
+                    *running,
+                    *rep,
+                )
+            )
     return rows
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 
 from xl_milestones.core.model import ApprovalRule, Settings, Signoff
@@ -25,9 +26,18 @@ SKIPPED: Final = "skipped"
 CHECK_NAMES: Final = tuple(name for name, _mode, _reason in SIGNOFF_CHECKS)
 
 
+_KEYS: dict[str, str] = {}
+
+
 def match_key(text: str) -> str:
     """How roles and names are compared: case and surrounding/duplicate spaces ignored."""
-    return " ".join(text.split()).casefold()
+    key = _KEYS.get(text)
+    if key is None:
+        # Memoised: the same few roles and names recur on every milestone.
+        key = " ".join(text.split()).casefold()
+        if len(_KEYS) < 100_000:
+            _KEYS[text] = key
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +144,8 @@ def signoff_state(
     The sign-off date is when the last requirement was met: for each required role the date of
     its earliest approval, and the latest of those (with no rule: the latest approval).
     """
+    if not entries:
+        return _unlisted_state(complete, tuple(required))
     by_role: dict[str, list[ApproverEntry]] = {}
     for e in entries:
         by_role.setdefault(match_key(e.role), []).append(e)
@@ -184,6 +196,20 @@ def signoff_state(
     )
 
 
+@lru_cache(maxsize=256)
+def _unlisted_state(complete: bool, required: tuple[str, ...]) -> SignoffState:
+    # No approver listed at all: the same answer for every such milestone needing these roles.
+    return SignoffState(
+        signed_off=False,
+        signoff_date=None,
+        rejection=None,
+        roles=tuple(RoleApproval(role, True, False, ()) for role in required),
+        missing_roles=required,
+        unlisted_roles=required,
+        no_rule=not required,
+    )
+
+
 def _approved(e: ApproverEntry) -> bool:
     return e.decision == "approved" and e.decision_date is not None
 
@@ -200,22 +226,33 @@ def check_modes(settings: Settings) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=256)
+def _plain(name: str, mode: str, outcome: str) -> CheckResult:
+    # Passed and skipped checks carry no reason, so one shared instance serves every milestone.
+    return CheckResult(name, mode, outcome)
+
+
+@lru_cache(maxsize=64)
+def _all_pass(modes: tuple[str, ...]) -> tuple[CheckResult, ...]:
+    return tuple(
+        _plain(name, mode, SKIPPED if mode == OFF else PASS)
+        for name, mode in zip(CHECK_NAMES, modes, strict=True)
+    )
+
+
 def evaluate(
     modes: Mapping[str, str], failures: Mapping[str, Sequence[str]]
 ) -> tuple[CheckResult, ...]:
     """Every check in RULES.md order: off -> skipped; else fail with its reasons, or pass."""
-    results: list[CheckResult] = []
-    for name in CHECK_NAMES:
-        mode = modes.get(name, BLOCK)
-        if mode == OFF:
-            results.append(CheckResult(name, mode, SKIPPED))
-            continue
-        reasons = failures.get(name, ())
-        if reasons:
-            results.append(CheckResult(name, mode, FAIL, "; ".join(reasons)))
-        else:
-            results.append(CheckResult(name, mode, PASS))
-    return tuple(results)
+    if not failures:
+        return _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
+    base = _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
+    return tuple(
+        CheckResult(c.name, c.mode, FAIL, "; ".join(failures[c.name]))
+        if c.outcome == PASS and failures.get(c.name)
+        else c
+        for c in base
+    )
 
 
 def readiness(checks: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str]:
