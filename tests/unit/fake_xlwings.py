@@ -349,3 +349,15 @@ def _read(value: object, as_text: bool) -> object:
     if isinstance(value, ExcelError):
         return str(value) if as_text else None
     return value
+
+
+def fake_from_file(path: str, fullname: str | None = None) -> FakeBook:
+    """A fake open workbook holding the cell values of a workbook file (sheet order kept)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    book = FakeBook(fullname or str(path))
+    for ws in workbook.worksheets:
+        rows = [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        book._add(ws.title, rows)
+    return book

@@ -100,10 +100,15 @@ def excel_value(value: object) -> object:
 
 
 class XlwingsBook:
-    """A workbook open in Excel. ``progress`` messages go to Excel's status bar."""
+    """A workbook open in Excel. ``progress`` messages go to Excel's status bar.
 
-    def __init__(self, book: xw.Book) -> None:
+    ``interactive=False`` is for worksheet functions: Excel forbids a function to change the
+    status bar, screen updating or calculation mode, so they are left alone.
+    """
+
+    def __init__(self, book: xw.Book, *, interactive: bool = True) -> None:
         self._book = book
+        self._interactive = interactive
         self._milestones: RawTable | None = None
         self._milestones_width = 0
         self._depth = 0
@@ -116,20 +121,21 @@ class XlwingsBook:
 
     def progress(self, message: str) -> None:
         """Show a message in Excel's status bar (restored when the outermost ``busy`` ends)."""
-        self._book.app.status_bar = f"xl-milestones: {message}"
+        if self._interactive:
+            self._book.app.status_bar = f"xl-milestones: {message}"
 
     @contextmanager
     def busy(self) -> Iterator[None]:
         """Status bar, screen updating and manual calculation for a batch of calls; the user's
         settings come back at the end, also on error. Nested uses restore once, at the outside."""
-        app = self._book.app
         self._depth += 1
-        if self._depth > 1:
+        if self._depth > 1 or not self._interactive:
             try:
                 yield
             finally:
                 self._depth -= 1
             return
+        app = self._book.app
         saved = (app.status_bar, app.screen_updating, app.calculation)
         try:
             app.screen_updating = False
