@@ -7,8 +7,24 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys as _sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from xl_milestones.book import Book
+from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
+from xl_milestones.core.engine import EngineResult
+from xl_milestones.core.issues import Issue
+from xl_milestones.core.schema import (
+    DASHBOARD_KPIS,
+    DASHBOARD_METRICS,
+    DASHBOARD_SCURVE,
+    DASHBOARD_STATUS,
+    PAYMENT_SCHEDULE,
+    REFRESH_LOG,
+    STATUSES,
+    VALIDATION,
+    Sheet,
+)
 from xl_milestones.core.validate import Validation, validate
 
 # ------------------------------------------------------------------------------------ validate
@@ -35,6 +51,144 @@ def validate_command(book: str, *, fmt: str = "text") -> int:
         print(output.validation_text(book, result.issues, computed, skipped))
     _sys.stdout.flush()
     return 1 if result.error_count else 0
+
+
+# ------------------------------------------------------------------------------------ refresh
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """What one refresh found and computed, for the command line, the macros and the demo."""
+
+    file: str
+    validation: Validation
+    result: EngineResult
+    issues: list[Issue]
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error_count else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``refresh --format json`` object of ARCHITECTURE.md."""
+        from xl_milestones import output
+
+        milestones: dict[str, dict[str, Any]] = {}
+        for r in self.result.milestones:
+            if r.milestone_id is None or r.milestone_id in milestones:
+                continue
+            values = {k: output.json_value(v) for k, v in r.values.items()}
+            values["explanation"] = r.explanation
+            values["payment_explanation"] = r.payment_explanation or None
+            milestones[r.milestone_id] = values
+        return {
+            "file": self.file,
+            "as_of": self.result.as_of.isoformat(),
+            "issues": [i.to_json() for i in self.issues],
+            "counts": output.counts(self.issues),
+            "milestones": milestones,
+            "totals": self.result.totals,
+        }
+
+
+def refresh(
+    book: Book,
+    *,
+    today: _dt.date,
+    as_of: _dt.date | None = None,
+    now: _dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshReport:
+    """Read, validate, compute and write every result into ``book``.
+
+    ``as_of`` overrides the Settings As Of Date, which overrides ``today``. Rows with errors are
+    written blank and listed on the Validation sheet; every other milestone is computed.
+    """
+    from xl_milestones.core.engine import compute
+
+    step = progress or (lambda _msg: None)
+    step("reading")
+    raw = book.read()
+    step("validating")
+    validation = validate(raw, today=today, as_of=as_of)
+
+    def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
+        table = raw.tables.get(sheet.key)
+        return table.cell(field_name, row) if table is not None else None
+
+    step("computing")
+    result = compute(validation.model, validation.as_of, cell_of)
+    issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
+    step("writing")
+    stamp = now or _dt.datetime.now(_dt.UTC)
+    book.write(book_update(result, issues, stamp))
+    return RefreshReport(book.name, validation, result, issues)
+
+
+def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime) -> BookUpdate:
+    """The cells one refresh writes: result columns, output sheets and Dashboard blocks."""
+    from xl_milestones import __version__
+
+    validation_rows: list[tuple[object, ...]] = []
+    links: dict[int, str] = {}
+    for n, i in enumerate(issues):
+        validation_rows.append(
+            (str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message)
+        )
+        if i.cell:
+            links[n] = f"'{i.sheet}'!{i.cell}"
+    counts = {s: n for s, n in result.status_counts.items() if n}
+    errors = sum(1 for i in issues if i.is_error)
+    log_row = (
+        now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        result.as_of,
+        __version__,
+        len(result.milestones),
+        errors,
+        len(issues) - errors,
+        ", ".join(f"{s} {n}" for s, n in counts.items()),
+    )
+    labels = dict(DASHBOARD_METRICS)
+    return BookUpdate(
+        results={r.row: r.values for r in result.milestones},
+        tables=[
+            TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
+            TableWrite(VALIDATION, validation_rows, links=links),
+            TableWrite(REFRESH_LOG, [log_row], append=True),
+        ],
+        blocks=[
+            BlockWrite(DASHBOARD_KPIS, [(labels[k], v) for k, v in result.dashboard.items()]),
+            BlockWrite(DASHBOARD_STATUS, [(s, result.status_counts.get(s, 0)) for s in STATUSES]),
+            BlockWrite(DASHBOARD_SCURVE, result.scurve),
+        ],
+        dashboard_header=(
+            f"As of {result.as_of.isoformat()} · amounts in {result.reporting_currency} · "
+            f"refreshed {now.strftime('%Y-%m-%d %H:%M')} UTC"
+        ),
+    )
+
+
+def refresh_command(
+    book: str, *, as_of: _dt.date | None = None, output: str | None = None, fmt: str = "text"
+) -> int:
+    """``xl-milestones refresh BOOK``: 0 done, 1 done with validation errors."""
+    import json
+
+    from xl_milestones import output as out
+    from xl_milestones.io.filebook import FileBook
+
+    target = FileBook(book, output=output)
+    report = refresh(target, today=_dt.date.today(), as_of=as_of)
+    if fmt == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(out.refresh_text(str(target.target), report))
+    _sys.stdout.flush()
+    return report.exit_code
 
 
 # ------------------------------------------------------------------------------------ new

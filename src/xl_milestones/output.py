@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.money import format_money
+
+if TYPE_CHECKING:
+    from xl_milestones.actions import RefreshReport
 
 
 def counts(issues: Sequence[Issue]) -> dict[str, int]:
@@ -67,4 +73,70 @@ def validation_text(file: str, issues: Sequence[Issue], computed: int, skipped: 
             )
         lines.append("")
     lines.append(summary_line(file, issues, computed, skipped))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ refresh
+
+
+def json_value(value: object) -> object:
+    """A result value as ARCHITECTURE.md's JSON wants it: money as an exact decimal string,
+    dates as ISO strings, yes/no as booleans, blank as null."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _money(value: object, currency: str) -> str:
+    amount = value if isinstance(value, Decimal) else Decimal(0)
+    return format_money(amount, currency)
+
+
+def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) -> str:
+    """What a refresh did, for the terminal: counts by status, RAG and payment status, the
+    money that matters this month, the problems found; ``detail`` adds the sign-off picture
+    (ready milestones and what blocks the others), as the demo shows it."""
+    result = report.result
+    totals = result.totals
+    cur = result.reporting_currency
+    lines = [f"Refreshed {target} as of {result.as_of.isoformat()}."]
+    status = {k: v for k, v in result.status_counts.items() if v}
+    lines.append("  Status:   " + ", ".join(f"{k} {v}" for k, v in status.items()))
+    rag = cast(dict[str, int], totals.get("rag", {}))
+    lines.append("  RAG:      " + ", ".join(f"{k} {v}" for k, v in rag.items()))
+    pay = cast(dict[str, int], totals.get("payment_status", {}))
+    lines.append("  Payments: " + ", ".join(f"{k} {v}" for k, v in sorted(pay.items())))
+    figures = result.dashboard
+    lines.append(f"  Due in the next 30 days: {_money(figures.get('due_30'), cur)}")
+    lines.append(f"  Overdue outstanding:     {_money(figures.get('overdue'), cur)}")
+    if detail:
+        waiting = [r for r in result.milestones if r.values.get("status") == "Awaiting sign-off"]
+        ready = [r for r in waiting if r.values.get("signoff_ready")]
+        lines.append(
+            f"  Ready for sign-off ({len(ready)}): " + ", ".join(str(r.milestone_id) for r in ready)
+            if ready
+            else "  Ready for sign-off: none"
+        )
+        blocked = [r for r in waiting if not r.values.get("signoff_ready")]
+        if blocked:
+            lines.append(f"  Awaiting sign-off but blocked ({len(blocked)}):")
+            lines.extend(
+                f"    {r.milestone_id}: {r.values.get('signoff_blockers')}" for r in blocked
+            )
+    c = counts(report.issues)
+    if report.issues:
+        lines.append(
+            f"  {_plural(c['error'], 'error')} and {_plural(c['warning'], 'warning')}: "
+            "see the Validation sheet (or `xl-milestones validate`)."
+        )
+        lines.extend(
+            f"    {i.sheet}!{i.cell or ''} {i.code}: {i.message}"
+            for i in report.issues
+            if i.is_error
+        )
+    skipped = totals.get("not_computed", 0)
+    if skipped:
+        lines.append(f"  {skipped} milestone(s) not computed because of errors in their rows.")
     return "\n".join(lines)
