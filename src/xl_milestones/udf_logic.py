@@ -111,7 +111,8 @@ class UdfCache:
     Within ``window`` seconds of the previous call for a workbook (one recalculation), the
     results are reused without reading. After that, the tables are read again (one call per
     sheet) and their fingerprint compared: unchanged tables reuse the results, changed ones are
-    computed again. A macro that edits inputs calls ``clear`` so the next call reads afresh.
+    computed again. So a value can be stale only when an edit recalculates within ``window`` of
+    the previous recalculation, and the next recalculation (F9) corrects it.
     """
 
     def __init__(

@@ -1,0 +1,187 @@
+"""The ribbon's macros: what each button of the Milestones tab runs through xlwings' RunPython.
+
+Each takes the calling workbook, runs the same use case as the command line (``actions``) over
+the live-Excel adapter, and ends with a short message box: the summary, or the first errors with
+a pointer to the Validation sheet, or what went wrong and what to do. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import xlwings as xw
+
+from xl_milestones import actions
+from xl_milestones.core.issues import Issue
+from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
+from xl_milestones.errors import UsageError, XlMilestonesError
+from xl_milestones.excel.book import XlwingsBook
+
+TITLE: Final = "xl-milestones"
+FIRST_ERRORS: Final = 5
+HELP_FILE: Final = Path(__file__).with_name("help.txt")
+
+
+class Report(Protocol):
+    """What the refresh and validate use cases report back."""
+
+    @property
+    def issues(self) -> list[Issue]: ...
+
+    def summary(self) -> str: ...
+
+
+# --------------------------------------------------------------------------------- the buttons
+
+
+def refresh() -> None:
+    """Refresh: validate, compute and write every result, output sheet and Dashboard block."""
+    _run("Refresh", lambda book, adapter: _report(_refresh(adapter)))
+
+
+def validate() -> None:
+    """Validate: check the input sheets and list every problem on the Validation sheet."""
+    _run(
+        "Validate",
+        lambda book, adapter: _report(actions.validate(adapter, today=dt.date.today())),
+    )
+
+
+def payment_schedule() -> None:
+    """Payment Schedule: refresh, then show the Payment Schedule sheet."""
+
+    def work(book: Any, adapter: XlwingsBook) -> str:
+        message = _report(_refresh(adapter))
+        _activate(book, PAYMENT_SCHEDULE)
+        return message
+
+    _run("Payment schedule", work)
+
+
+def signoff_pack() -> None:
+    """Sign-off pack: write the pack for the review meeting next to the workbook and open it."""
+
+    def work(book: Any, adapter: XlwingsBook) -> str:
+        output = pack_path(adapter.name, dt.date.today())
+        adapter.progress(f"writing {output.name}")
+        actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
+        opened = _open(output)
+        return f"Sign-off pack written: {output}" + ("" if opened else "\n(Open it from there.)")
+
+    _run("Sign-off pack", work)
+
+
+def import_functions() -> None:
+    """Import Functions: register the worksheet functions (MS_STATUS...) in this workbook."""
+
+    def work(book: Any, adapter: XlwingsBook) -> str:
+        from xl_milestones.template.builder import UDF_MODULE
+
+        try:
+            xw.import_udfs(UDF_MODULE, book.api)
+        except ImportError:
+            raise UsageError(
+                "The worksheet functions work in Excel on Windows only (xlwings needs pywin32)."
+            ) from None
+        except Exception as exc:  # Excel's COM errors have no importable type off Windows
+            raise UsageError(
+                "Excel did not let Python add the functions. Tick 'Trust access to the VBA "
+                "project object model' (File > Options > Trust Center > Trust Center Settings "
+                f"> Macro Settings) and click Import Functions again. ({exc})"
+            ) from None
+        return (
+            f"The functions of {UDF_MODULE} are ready: type =MS_ in a cell, or find them in "
+            "the Milestones category of the function wizard."
+        )
+
+    _run("Import functions", work)
+
+
+def show_help() -> None:
+    """Help: open the help text (Windows), and show where it is."""
+    book = xw.Book.caller()
+    opened = _open(HELP_FILE)
+    first = HELP_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    where = "" if opened else f"\n\nThe full help is in {HELP_FILE}"
+    book.app.alert(first + where, title=f"{TITLE}: help", mode="info")
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _run(title: str, work: Callable[[Any, XlwingsBook], str]) -> None:
+    """Run one button's work on the calling book and show how it went."""
+    book = xw.Book.caller()
+    adapter = XlwingsBook(book)
+    mode = "info"
+    try:
+        with adapter.busy():
+            message = work(book, adapter)
+    except XlMilestonesError as exc:
+        message, mode = str(exc), "critical"
+    except Exception as exc:  # a bug: a clear message box rather than xlwings' traceback
+        message = (
+            f"Internal error: {type(exc).__name__}: {exc}\n\n"
+            "Nothing was saved. Please report this, with the workbook if you can."
+        )
+        mode = "critical"
+    book.app.alert(message, title=f"{TITLE}: {title}", mode=mode)
+
+
+def _refresh(adapter: XlwingsBook) -> Report:
+    report: Report = actions.refresh(
+        adapter, as_of=None, today=dt.date.today(), progress=adapter.progress
+    )
+    return report
+
+
+def _report(report: Report) -> str:
+    """The summary, then the first errors and where to see them all."""
+    errors = [issue for issue in report.issues if issue.is_error]
+    lines = [report.summary().strip()]
+    if errors:
+        lines.append("")
+        lines += [f"- {_where(issue)}: {issue.message}" for issue in errors[:FIRST_ERRORS]]
+        more = len(errors) - FIRST_ERRORS
+        also = f" ({more} more)" if more > 0 else ""
+        lines.append(f"\nEvery problem{also} is listed on the {VALIDATION.name} sheet.")
+    return "\n".join(lines)
+
+
+def _where(issue: Issue) -> str:
+    if issue.cell:
+        return f"{issue.sheet}!{issue.cell}"
+    if issue.row:
+        return f"{issue.sheet} row {issue.row}"
+    return issue.sheet
+
+
+def pack_path(workbook: str, today: dt.date) -> Path:
+    """The sign-off pack beside the workbook: ``<name> sign-off pack <date>.html``."""
+    path = Path(workbook)
+    if not path.is_absolute():  # a new workbook Excel has not saved yet has no folder
+        raise UsageError(
+            "Save the workbook first: the sign-off pack is written in the workbook's folder."
+        )
+    return path.with_name(f"{path.stem} sign-off pack {today.isoformat()}.html")
+
+
+def _activate(book: Any, sheet: Sheet) -> None:
+    for candidate in book.sheets:
+        if normalize_header(candidate.name) == normalize_header(sheet.name):
+            candidate.activate()
+            return
+
+
+def _open(path: Path) -> bool:
+    """Open a file with its Windows program; False where there is none to ask (not Windows)."""
+    start = getattr(os, "startfile", None)
+    if start is None or not sys.platform.startswith("win"):
+        return False
+    start(str(path))
+    return True
