@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xlwings as xw
-from fake_xlwings import FakeBook
+from fake_xlwings import FakeBook, fake_from_file
+from tests.factory import valid_sheets, write_workbook
 
 import xl_milestones_udfs
 from xl_milestones import actions
+from xl_milestones.core.engine import compute
 from xl_milestones.core.issues import Issue, Severity
-from xl_milestones.errors import WorkbookError
+from xl_milestones.core.validate import validate
 from xl_milestones.excel import macros
 from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook
 
@@ -24,82 +25,87 @@ ROOT = Path(__file__).resolve().parents[2]
 MACRO_CALLS = {("App", "alert"), ("Sheet", "activate"), ("Book", "api")}
 
 
-@dataclass
-class _Report:
-    issues: list[Issue] = field(default_factory=list)
-    text: str = "Refreshed 4 milestones as of 2026-03-31: 1 Late, 3 Signed off."
-
-    def summary(self) -> str:
-        return self.text
-
-
 def _issue(n: int, severity: Severity = Severity.ERROR, cell: str | None = "F7") -> Issue:
     return Issue(severity, "required", "Milestones", 6 + n, "Type", cell, None, f"problem {n}")
 
 
-@pytest.fixture
-def book(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeBook:
-    fake = FakeBook(str(tmp_path / "milestones.xlsm"))
-    fake._add("Milestones", [["Milestone ID"]])
-    fake._add("Payment Schedule", [["Month"]])
+def _workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sheets: Any = None) -> FakeBook:
+    """A fake open workbook with the cells of the factory's valid workbook, as the caller."""
+    path = write_workbook(tmp_path / "milestones.xlsx", sheets or valid_sheets())
+    fake = fake_from_file(str(path), fullname=str(tmp_path / "milestones.xlsm"))
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: fake))
     return fake
 
 
 @pytest.fixture
+def book(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeBook:
+    return _workbook(tmp_path, monkeypatch)
+
+
+@pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Stand-ins for the use cases, recording what they were given."""
+    """A stand-in for the sign-off pack writer, recording what it was given."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    report = _Report()
-
-    def refresh(book: Any, **kw: Any) -> _Report:
-        seen.append(("refresh", {"book": book, **kw}))
-        kw["progress"]("computing")
-        return report
-
-    def validate(book: Any, **kw: Any) -> _Report:
-        seen.append(("validate", {"book": book, **kw}))
-        return _Report(text="No problems found.")
 
     def signoff_pack(book: Any, **kw: Any) -> None:
         seen.append(("signoff_pack", {"book": book, **kw}))
 
-    monkeypatch.setattr(actions, "refresh", refresh, raising=False)
-    monkeypatch.setattr(actions, "validate", validate, raising=False)
     monkeypatch.setattr(actions, "signoff_pack", signoff_pack, raising=False)
     return seen
 
 
-def test_refresh_runs_the_use_case_on_the_calling_book_and_shows_the_summary(
-    book: FakeBook, calls: list[tuple[str, dict[str, Any]]]
+def test_refresh_writes_the_results_into_the_calling_book_and_shows_a_summary(
+    book: FakeBook,
 ) -> None:
     book.app.status_bar = False
     macros.refresh()
-    ((name, kw),) = calls
-    assert name == "refresh" and isinstance(kw["book"], XlwingsBook)
-    assert kw["book"].name == book.fullname
-    assert kw["as_of"] is None and kw["today"] == date.today()
+    raw = read_workbook_of(book)
+    validation = validate(raw, today=date.today())
+    result = compute(validation.model, validation.as_of)
+    sheet = book._sheet("Milestones")
+    header = [sheet._get(1, c) for c in range(1, sheet.used_range.last_cell.column + 1)]
+    status = header.index("Status") + 1
+    assert [sheet._get(m.row, status) for m in result.milestones] == [
+        m.values["status"] for m in result.milestones
+    ]
+    assert {"Validation", "Refresh Log", "Dashboard", "Payment Schedule"} <= {
+        s.name for s in book.sheets
+    }
     assert "xl-milestones: computing" in book.app.status_history
     assert book.app.status_bar is False  # handed back to Excel
-    assert book.app.alerts == [
-        {
-            "prompt": "Refreshed 4 milestones as of 2026-03-31: 1 Late, 3 Signed off.",
-            "title": "xl-milestones: Refresh",
-            "mode": "info",
-        }
-    ]
+    (alert,) = book.app.alerts
+    assert alert["title"] == "xl-milestones: Refresh" and alert["mode"] == "info"
+    counts = ", ".join(f"{s} {n}" for s, n in result.status_counts.items() if n)
+    assert str(alert["prompt"]).startswith(
+        f"Refreshed as of {result.as_of.isoformat()}: {len(result.milestones)} milestones.\n"
+        f"Status: {counts}.\nDue in the next 30 days: "
+    )
 
 
-def test_errors_show_the_first_five_with_their_cells_and_point_to_validation(
-    book: FakeBook, monkeypatch: pytest.MonkeyPatch
+def read_workbook_of(book: FakeBook) -> Any:
+    return XlwingsBook(book).read()
+
+
+def test_errors_are_counted_and_the_first_shown_with_their_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][1]["baseline_date"] = "someday"
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    macros.refresh()
+    prompt = str(book.app.alerts[0]["prompt"])
+    assert "\n1 error, " in prompt
+    cell = XlwingsBook(book).read().tables["milestones"].cell("baseline_date", 3)
+    assert f"\n- Milestones!{cell}: " in prompt and "someday" in prompt
+    assert prompt.endswith("Every problem is listed on the Validation sheet.")
+    assert book._sheet("Validation")._get(2, 6) is not None
+
+
+def test_the_message_lists_five_errors_and_counts_the_rest() -> None:
     issues = [_issue(n) for n in range(7)] + [_issue(9, Severity.WARNING)]
     issues[1] = _issue(1, cell=None)
-    report = _Report(issues, "Refreshed with 7 errors.")
-    monkeypatch.setattr(actions, "refresh", lambda book, **kw: report, raising=False)
-    macros.refresh()
-    assert book.app.alerts[0]["prompt"] == (
-        "Refreshed with 7 errors.\n\n"
+    assert macros._message("Done.", issues) == (
+        "Done.\n7 errors, 1 warning.\n\n"
         "- Milestones!F7: problem 0\n"
         "- Milestones row 7: problem 1\n"
         "- Milestones!F7: problem 2\n"
@@ -107,43 +113,56 @@ def test_errors_show_the_first_five_with_their_cells_and_point_to_validation(
         "- Milestones!F7: problem 4\n"
         "\nEvery problem (2 more) is listed on the Validation sheet."
     )
+    assert macros._message("Done.", [_issue(0, Severity.WARNING)]) == (
+        "Done.\n0 errors, 1 warning.\nThey are listed on the Validation sheet."
+    )
+    assert macros._message("Done.", []) == "Done.\nNo problems found."
 
 
-def test_validate_runs_the_validate_use_case(
-    book: FakeBook, calls: list[tuple[str, dict[str, Any]]]
+def test_validate_lists_problems_and_leaves_the_results_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][1]["baseline_date"] = "someday"
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    sheet = book._sheet("Milestones")
+    before = dict(sheet._cells)
     macros.validate()
-    assert [name for name, _ in calls] == ["validate"]
-    assert calls[0][1]["today"] == date.today()
-    assert book.app.alerts[0]["prompt"] == "No problems found."
-    assert book.app.alerts[0]["title"] == "xl-milestones: Validate"
+    assert sheet._cells == before
+    validation = book._sheet("Validation")
+    assert validation._get(1, 1) == "Severity" and validation._get(2, 1) == "error"
+    assert str(validation._get(2, 6)).startswith("=HYPERLINK(")
+    assert validation._get(3, 1) is None
+    alert = book.app.alerts[0]
+    assert alert["title"] == "xl-milestones: Validate"
+    # M-002's bad date also stops the milestones that depend on it from being computed.
+    skipped = len(validate(XlwingsBook(book).read(), today=date.today()).model.skipped)
+    assert skipped >= 1
+    assert str(alert["prompt"]).startswith(
+        f"Checked {len(sheets['milestones'])} milestones ({skipped} with errors, not computed)."
+        "\n1 error, 0 warnings.\n\n- Milestones!F3: 'someday' is not a date"
+    )
 
 
-def test_payment_schedule_refreshes_then_shows_its_sheet(
-    book: FakeBook, calls: list[tuple[str, dict[str, Any]]]
-) -> None:
+def test_payment_schedule_refreshes_then_shows_its_sheet(book: FakeBook) -> None:
     macros.payment_schedule()
-    assert [name for name, _ in calls] == ["refresh"]
     assert book._active is book._sheet("Payment Schedule")
+    assert book._sheet("Payment Schedule")._get(1, 1) == "Month"
     assert book.app.alerts[0]["mode"] == "info"
 
 
 def test_an_unreadable_workbook_is_a_message_not_a_traceback(
-    book: FakeBook, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def refuse(book: Any, **kw: Any) -> None:
-        raise WorkbookError("milestones.xlsm: the workbook has no 'Contracts' sheet")
-
-    monkeypatch.setattr(actions, "refresh", refuse, raising=False)
-    book.app.calculation = "automatic"
+    book = FakeBook("/books/milestones.xlsm")
+    book._add("Milestones", [["Milestone ID"], ["M-1"]])
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
     macros.refresh()
-    assert book.app.alerts == [
-        {
-            "prompt": "milestones.xlsm: the workbook has no 'Contracts' sheet",
-            "title": "xl-milestones: Refresh",
-            "mode": "critical",
-        }
-    ]
+    (alert,) = book.app.alerts
+    assert str(alert["prompt"]).startswith(
+        "/books/milestones.xlsm: the workbook has no 'Contracts' sheet"
+    )
+    assert (alert["title"], alert["mode"]) == ("xl-milestones: Refresh", "critical")
     assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)
 
 
@@ -151,7 +170,7 @@ def test_a_bug_is_one_clear_message(book: FakeBook, monkeypatch: pytest.MonkeyPa
     def bug(book: Any, **kw: Any) -> None:
         raise KeyError("status")
 
-    monkeypatch.setattr(actions, "validate", bug, raising=False)
+    monkeypatch.setattr(actions, "validate_book", bug)
     macros.validate()
     prompt = str(book.app.alerts[0]["prompt"])
     assert prompt.startswith("Internal error: KeyError: 'status'")
@@ -268,7 +287,8 @@ def test_the_macros_use_only_the_adapter_calls_and_three_more(
 ) -> None:
     monkeypatch.setattr(xw, "import_udfs", lambda names, api: None)
     book.calls.clear()
-    for name in ("refresh", "validate", "payment_schedule", "signoff_pack", "import_functions"):
+    names = ("refresh", "validate", "payment_schedule", "signoff_pack", "import_functions")
+    for name in names:
         getattr(macros, name)()
     macros.show_help()
     allowed = {(kind, name) for kind, names in XLWINGS_CALLS.items() for name in names}

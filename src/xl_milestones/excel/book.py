@@ -218,7 +218,7 @@ class XlwingsBook:
 
     def _write_results(self, results: dict[int, dict[str, object]]) -> None:
         table = self._milestones
-        if table is None or not (results or table.rows):
+        if table is None or not results:  # nothing to write (Validate): leave results as they are
             return
         sheet = self._sheet(MILESTONES)
         added: set[str] = set()

@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import xlwings as xw
 
 from xl_milestones import actions
+from xl_milestones.book import BookUpdate, TableWrite
 from xl_milestones.core.issues import Issue
+from xl_milestones.core.money import format_money
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import XlwingsBook
@@ -27,36 +30,35 @@ FIRST_ERRORS: Final = 5
 HELP_FILE: Final = Path(__file__).with_name("help.txt")
 
 
-class Report(Protocol):
-    """What the refresh and validate use cases report back."""
-
-    @property
-    def issues(self) -> list[Issue]: ...
-
-    def summary(self) -> str: ...
-
-
 # --------------------------------------------------------------------------------- the buttons
 
 
 def refresh() -> None:
     """Refresh: validate, compute and write every result, output sheet and Dashboard block."""
-    _run("Refresh", lambda book, adapter: _report(_refresh(adapter)))
+    _run("Refresh", lambda book, adapter: _refresh(adapter))
 
 
 def validate() -> None:
     """Validate: check the input sheets and list every problem on the Validation sheet."""
-    _run(
-        "Validate",
-        lambda book, adapter: _report(actions.validate(adapter, today=dt.date.today())),
-    )
+
+    def work(book: Any, adapter: XlwingsBook) -> str:
+        adapter.progress("validating")
+        validation = actions.validate_book(adapter, today=dt.date.today())
+        adapter.write(BookUpdate(results={}, tables=[validation_table(validation.issues)]))
+        rows = len(validation.model.milestones)
+        skipped = len(validation.model.skipped)
+        head = f"Checked {_plural(rows + skipped, 'milestone')}"
+        head += f" ({skipped} with errors, not computed)." if skipped else "."
+        return _message(head, validation.issues)
+
+    _run("Validate", work)
 
 
 def payment_schedule() -> None:
     """Payment Schedule: refresh, then show the Payment Schedule sheet."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
-        message = _report(_refresh(adapter))
+        message = _refresh(adapter)
         _activate(book, PAYMENT_SCHEDULE)
         return message
 
@@ -133,24 +135,58 @@ def _run(title: str, work: Callable[[Any, XlwingsBook], str]) -> None:
     book.app.alert(message, title=f"{TITLE}: {title}", mode=mode)
 
 
-def _refresh(adapter: XlwingsBook) -> Report:
-    report: Report = actions.refresh(
-        adapter, as_of=None, today=dt.date.today(), progress=adapter.progress
+def _refresh(adapter: XlwingsBook) -> str:
+    report = actions.refresh(adapter, today=dt.date.today(), progress=adapter.progress)
+    result = report.result
+    counts = ", ".join(f"{s} {n}" for s, n in result.status_counts.items() if n)
+    figures, currency = result.dashboard, result.reporting_currency
+    head = "\n".join(
+        (
+            f"Refreshed as of {result.as_of.isoformat()}: "
+            f"{_plural(len(result.milestones), 'milestone')}.",
+            f"Status: {counts or 'none'}.",
+            f"Due in the next 30 days: {_money(figures.get('due_30'), currency)}; "
+            f"overdue: {_money(figures.get('overdue'), currency)}.",
+        )
     )
-    return report
+    return _message(head, report.issues)
 
 
-def _report(report: Report) -> str:
-    """The summary, then the first errors and where to see them all."""
-    errors = [issue for issue in report.issues if issue.is_error]
-    lines = [report.summary().strip()]
+def _message(head: str, issues: Sequence[Issue]) -> str:
+    """The summary, the counts of problems, the first errors and where to see them all."""
+    errors = [issue for issue in issues if issue.is_error]
+    warnings = len(issues) - len(errors)
+    if not issues:
+        return f"{head}\nNo problems found."
+    lines = [head, f"{_plural(len(errors), 'error')}, {_plural(warnings, 'warning')}."]
     if errors:
         lines.append("")
         lines += [f"- {_where(issue)}: {issue.message}" for issue in errors[:FIRST_ERRORS]]
         more = len(errors) - FIRST_ERRORS
         also = f" ({more} more)" if more > 0 else ""
         lines.append(f"\nEvery problem{also} is listed on the {VALIDATION.name} sheet.")
+    else:
+        lines.append(f"They are listed on the {VALIDATION.name} sheet.")
     return "\n".join(lines)
+
+
+def validation_table(issues: Sequence[Issue]) -> TableWrite:
+    """The Validation sheet's rows, each linked to its cell (as a refresh writes them)."""
+    rows: list[tuple[object, ...]] = []
+    links: dict[int, str] = {}
+    for n, i in enumerate(issues):
+        rows.append((str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message))
+        if i.cell:
+            links[n] = f"'{i.sheet}'!{i.cell}"
+    return TableWrite(VALIDATION, rows, links=links)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _money(value: object, currency: str) -> str:
+    return format_money(value if isinstance(value, Decimal) else Decimal(0), currency)
 
 
 def _where(issue: Issue) -> str:
