@@ -1,0 +1,114 @@
+"""The engine's contract with its callers: result shape, row order, skipped rows, warnings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from builders import contract, invoice, milestone, model, settings, signoff
+from xl_milestones.core.engine import NOT_COMPUTED, RESULT_FIELDS, compute
+from xl_milestones.core.model import SkippedMilestone
+from xl_milestones.core.schema import MILESTONES, STATUSES
+
+D = Decimal
+AS_OF = date(2026, 4, 30)
+
+
+def _model():  # type: ignore[no-untyped-def]
+    return model(
+        milestones=[
+            milestone(
+                "M-1",
+                row=2,
+                actual_date=date(2026, 3, 30),
+                payment_basis="fixed",
+                payment_amount=D("1000"),
+            ),
+            milestone("M-3", row=4, baseline_date=date(2026, 9, 30)),
+        ],
+        signoffs=[signoff("M-1")],
+        invoices=[invoice("I-1", "M-1", date(2026, 4, 3), 1000, date(2026, 4, 20), 1000)],
+        skipped=[SkippedMilestone(3, "M-2"), SkippedMilestone(5, None)],
+    )
+
+
+def test_every_result_field_in_row_order_with_skipped_rows() -> None:
+    out = compute(_model(), AS_OF)
+    assert [r.row for r in out.milestones] == [2, 3, 4, 5]
+    assert [r.computed for r in out.milestones] == [True, False, True, False]
+    for r in out.milestones:
+        assert list(r.values) == [f.name for f in MILESTONES.results] == list(RESULT_FIELDS)
+    skipped = out.milestones[1]
+    assert skipped.milestone_id == "M-2"
+    assert skipped.explanation == NOT_COMPUTED
+    assert set(skipped.values.values()) == {None}
+    assert out.totals["not_computed"] == 2
+    assert out.totals["computed"] == 2
+
+
+def test_value_types() -> None:
+    v = compute(_model(), AS_OF).milestones[0].values
+    assert v["milestone_value"] == D("1000.00")
+    assert str(v["amount_due"]) == "1000.00"
+    assert str(v["retention_amount"]) == "0.00"  # a zero shows with the currency's decimals
+    assert isinstance(v["days_late"], int)
+    assert v["signoff_ready"] is True
+    assert v["payment_status"] == "Paid"
+    assert isinstance(v["payment_due_date"], date)
+
+
+def test_totals_are_json() -> None:
+    out = compute(_model(), AS_OF)
+    text = json.dumps(out.totals)
+    back = json.loads(text)
+    assert back["status"]["Signed off"] == 1
+    assert set(back["status"]) == set(STATUSES)
+    assert back["reporting_currency"] == "EUR"
+
+
+def test_unknown_holiday_country_is_a_warning_not_a_crash() -> None:
+    m = _model()
+    m.settings = settings(holiday_country="ZZ")
+    out = compute(m, AS_OF)
+    (warning,) = out.issues
+    assert warning.code == "unknown-holiday-country"
+    assert warning.sheet == "Settings"
+    assert out.milestones[0].values["payment_due_date"] == date(2026, 5, 4)
+
+
+def test_cell_locator_gives_the_cell() -> None:
+    m = _model()
+    m.invoices.append(invoice("I-2", "M-1", date(2026, 4, 3), 50, date(2026, 4, 21), 50))
+    out = compute(m, AS_OF, cell_of=lambda sheet, field, row: f"Z{row}")
+    (warning,) = out.issues
+    assert (warning.code, warning.cell, warning.row) == ("overpaid", "Z2", 2)
+    assert compute(m, AS_OF).issues[0].cell is None
+
+
+def test_as_of_is_a_parameter() -> None:
+    # The same model a month earlier: M-3 still Not started but M-1 not yet paid.
+    early = compute(_model(), date(2026, 4, 10)).by_id()
+    assert early["M-1"].values["paid_amount"] == D("0.00")
+    assert early["M-1"].values["payment_status"] == "Not yet due"
+
+
+def test_explanations_are_one_sentence() -> None:
+    out = compute(_model(), AS_OF)
+    for r in out.milestones:
+        if r.computed:
+            assert r.explanation.endswith(".")
+            assert r.payment_explanation.endswith(".")
+
+
+def test_contract_without_milestones_and_empty_model() -> None:
+    out = compute(model(contracts=[contract()]), AS_OF)
+    assert out.milestones == []
+    assert out.payment_schedule == []
+    assert out.scurve == []
+    assert out.dashboard["milestones"] == 0
+    assert compute(model(contracts=[]), AS_OF).reporting_currency == "EUR"

@@ -1,0 +1,207 @@
+"""Portfolio figures (RULES.md section 5): payment schedule, S-curve and dashboard."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from builders import contract, fx, invoice, milestone, model, settings, signoff
+from xl_milestones.core.engine import compute
+from xl_milestones.core.portfolio import due_window_keys
+from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
+
+D = Decimal
+AS_OF = date(2026, 4, 30)
+SCHEDULE = [f.name for f in PAYMENT_SCHEDULE.fields]
+SCURVE = [f.name for f in DASHBOARD_SCURVE.fields]
+
+
+def _portfolio():  # type: ignore[no-untyped-def]
+    """C-1 in EUR (reporting), C-2 in USD at 0.90 EUR per USD.
+
+    C-1 M-1: 10,000 fixed, baseline 31 Mar, done 25 Mar, signed 1 Apr; invoiced 2 Apr
+      10,000, 4,000 paid 20 Apr.
+    C-1 M-2: 20,000 fixed, baseline 31 May, forecast 15 Jun.
+    C-1 M-3: cancelled, 5,000: left out of planned and forecast.
+    C-2 M-4: 1,000 USD fixed, baseline 30 Apr, done 28 Apr, signed 29 Apr, terms 30 days after
+      sign-off -> due 29 May (Friday).
+    """
+    return model(
+        contracts=[
+            contract("C-1"),
+            contract("C-2", currency="USD", payment_terms_basis="after_signoff"),
+        ],
+        milestones=[
+            milestone(
+                "M-1",
+                "C-1",
+                actual_date=date(2026, 3, 25),
+                payment_basis="fixed",
+                payment_amount=D(10000),
+            ),
+            milestone(
+                "M-2",
+                "C-1",
+                baseline_date=date(2026, 5, 31),
+                forecast_date=date(2026, 6, 15),
+                payment_basis="fixed",
+                payment_amount=D(20000),
+            ),
+            milestone("M-3", "C-1", cancelled=True, payment_basis="fixed", payment_amount=D(5000)),
+            milestone(
+                "M-4",
+                "C-2",
+                baseline_date=date(2026, 4, 30),
+                actual_date=date(2026, 4, 28),
+                payment_basis="fixed",
+                payment_amount=D(1000),
+            ),
+        ],
+        signoffs=[
+            signoff("M-1", decision_date=date(2026, 4, 1)),
+            signoff("M-4", decision_date=date(2026, 4, 29)),
+        ],
+        invoices=[
+            invoice("I-1", "M-1", date(2026, 4, 2), 10000, date(2026, 4, 20), 4000),
+        ],
+        fx_rates=[fx("USD", "0.90")],
+        settings=settings(reporting_currency="EUR"),
+    )
+
+
+def test_payment_schedule_rows() -> None:
+    out = compute(_portfolio(), AS_OF)
+    rows = [dict(zip(SCHEDULE, r, strict=True)) for r in out.payment_schedule]
+    key = [(r["contract_id"], r["month"]) for r in rows]
+    assert key == [
+        ("C-1", date(2026, 3, 1)),  # M-1 planned (31 Mar) and forecast (actual 25 Mar)
+        ("C-1", date(2026, 4, 1)),  # invoice and payment
+        ("C-1", date(2026, 5, 1)),  # M-2 planned
+        ("C-1", date(2026, 6, 1)),  # M-2 forecast
+        ("C-2", date(2026, 4, 1)),
+    ]
+    mar, apr, may, jun, usd = rows
+    assert (mar["planned"], mar["forecast"], mar["invoiced"]) == (
+        D("10000.00"),
+        D("10000.00"),
+        D("0.00"),
+    )
+    assert (apr["invoiced"], apr["paid"], apr["cumulative_planned"]) == (
+        D("10000.00"),
+        D("4000.00"),
+        D("10000.00"),
+    )
+    assert (may["planned"], may["forecast"], may["cumulative_planned"]) == (
+        D("20000.00"),
+        D("0.00"),
+        D("30000.00"),
+    )
+    assert (jun["cumulative_forecast"], jun["cumulative_paid"]) == (D("30000.00"), D("4000.00"))
+    # USD: 1,000 x 0.90 = 900.00 EUR.
+    assert (usd["currency"], usd["planned"], usd["planned_reporting"]) == (
+        "USD",
+        D("1000.00"),
+        D("900.00"),
+    )
+
+
+def test_scurve_is_cumulative_over_every_month() -> None:
+    out = compute(_portfolio(), AS_OF)
+    rows = [dict(zip(SCURVE, r, strict=True)) for r in out.scurve]
+    assert [r["month"] for r in rows] == [
+        date(2026, 3, 1),
+        date(2026, 4, 1),
+        date(2026, 5, 1),
+        date(2026, 6, 1),
+    ]
+    # Planned: Mar 10,000; Apr + 900 (USD); May + 20,000 -> 30,900 from May on.
+    assert [r["cumulative_planned"] for r in rows] == [
+        D("10000.00"),
+        D("10900.00"),
+        D("30900.00"),
+        D("30900.00"),
+    ]
+    assert rows[-1]["cumulative_paid"] == D("4000.00")
+
+
+def test_dashboard_figures() -> None:
+    out = compute(_portfolio(), AS_OF)
+    d = out.dashboard
+    assert list(d) == [k for k, _label in DASHBOARD_METRICS]
+    assert d["milestones"] == 4
+    # M-1 outstanding 6,000 EUR due 2 Apr + 30 = 2 May (Saturday) -> Mon 4 May, 4 days away;
+    # M-4 1,000 USD due 29 May (29 days) -> 900 EUR. Both in the 30-day window and the wider ones.
+    assert d["due_30"] == D("6900.00")
+    assert d["due_60"] == D("6900.00")
+    assert d["overdue"] == D("0.00")
+    assert d["ready_for_signoff"] == 0
+    assert out.status_counts["Signed off"] == 2
+    assert out.status_counts["Cancelled"] == 1
+    assert sum(out.status_counts.values()) == 4
+
+
+def test_due_windows_are_cumulative_and_start_today() -> None:
+    assert due_window_keys(AS_OF, AS_OF) == ("due_30", "due_60", "due_90")
+    assert due_window_keys(date(2026, 5, 30), AS_OF) == ("due_30", "due_60", "due_90")  # 30 days
+    assert due_window_keys(date(2026, 5, 31), AS_OF) == ("due_60", "due_90")  # 31 days
+    assert due_window_keys(date(2026, 7, 29), AS_OF) == ("due_90",)  # 90 days
+    assert due_window_keys(date(2026, 7, 30), AS_OF) == ()
+    assert due_window_keys(date(2026, 4, 29), AS_OF) == ()  # past: overdue, not due
+
+
+def test_retention_held_and_delay_damages() -> None:
+    # C-1 retention 5%, damages 0.1%/day. M-1 10,000 done 10 days late, signed off: retention
+    # 500, damages 0.001 x 10,000 x 10 = 100 taken. M-2 5,000 not done, 30 days late at 30 Apr:
+    # 150 accrued. M-3 releases 50% of all retention (5% x 15,000 = 750) = 375, signed off.
+    # Retention held = 500 - 375 = 125.
+    c = contract(retention_rate=D("0.05"), delay_damages_rate=D("0.001"))
+    m = model(
+        contracts=[c],
+        milestones=[
+            milestone(
+                "M-1", actual_date=date(2026, 4, 10), payment_basis="fixed", payment_amount=D(10000)
+            ),
+            milestone("M-2", payment_basis="fixed", payment_amount=D(5000)),
+            milestone(
+                "M-3",
+                actual_date=date(2026, 3, 1),
+                payment_basis="retention_release",
+                payment_percent=D("0.5"),
+            ),
+        ],
+        signoffs=[
+            signoff("M-1", decision_date=date(2026, 4, 11)),
+            signoff("M-3", decision_date=date(2026, 4, 12)),
+        ],
+    )
+    d = compute(m, AS_OF).dashboard
+    assert d["retention_held"] == D("125.00")
+    assert d["delay_damages_taken"] == D("100.00")
+    assert d["delay_damages_accrued"] == D("150.00")
+
+
+def test_missing_fx_rate_leaves_reporting_blank_and_warns_once() -> None:
+    m = _portfolio()
+    m.fx_rates.clear()
+    out = compute(m, AS_OF)
+    usd = next(r for r in out.payment_schedule if r[SCHEDULE.index("currency")] == "USD")
+    assert usd[SCHEDULE.index("planned_reporting")] is None
+    assert [i.code for i in out.issues] == ["missing-fx-rate"]
+    assert "USD" in out.issues[0].message
+    # The dashboard leaves USD out: only M-1's 6,000 EUR.
+    assert out.dashboard["due_30"] == D("6000.00")
+
+
+def test_reporting_currency_defaults_to_the_most_common() -> None:
+    m = model(
+        contracts=[
+            contract("C-1", currency="GBP"),
+            contract("C-2", currency="GBP"),
+            contract("C-3", currency="EUR"),
+        ]
+    )
+    assert compute(m, AS_OF).reporting_currency == "GBP"
