@@ -53,7 +53,6 @@ _DATE_LIKE = re.compile(
     r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ -,]*\d{2,4}|"
     r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
 )
-_ID_SPLIT = re.compile(r"[,;]")
 _CURRENCY_SIGNS = str.maketrans("", "", "£$€¥ \u00a0\u202f")
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
@@ -68,7 +67,8 @@ class Problem(NamedTuple):
     value: object = None
 
 
-Converter = Callable[[object], tuple[object, Problem | None]]
+# A converter returns the typed value, or a Problem (whose ``value`` is used for warnings).
+Converter = Callable[[object], object]
 
 
 def show(value: object) -> str | None:
@@ -203,62 +203,64 @@ def converter(field: Field, date1904: bool = False) -> Converter:
     return _number_converter(field)
 
 
-def _text(v: object) -> tuple[object, Problem | None]:
+def _text(v: object) -> object:
     tv = type(v)
     if tv is str:
         s = v.strip()  # type: ignore[attr-defined]
         if s:
-            return s, None
-        return None, _WHITESPACE
+            return s
+        return _WHITESPACE
     if isinstance(v, CellError):
-        return None, _error_problem(v.code)
-    return show(v), None
+        return _error_problem(v.code)
+    return show(v)
 
 
-def _id(v: object) -> tuple[object, Problem | None]:
+def _id(v: object) -> object:
     tv = type(v)
     if tv is str:
         s: str = v  # type: ignore[assignment]
         stripped = s.strip()
         if stripped == s:
             if s in ERROR_LITERALS:
-                return None, _error_problem(s)
-            return s, None
+                return _error_problem(s)
+            return s
         if not stripped:
-            return None, _WHITESPACE
-        return None, Problem(
+            return _WHITESPACE
+        return Problem(
             ERROR,
             "id-spaces",
             f"the id '{s}' has spaces before or after it: remove them ('{stripped}')",
         )
     if tv is int:
-        return str(v), None
+        return str(v)
     if tv is float:
-        return _float_text(v), None  # type: ignore[arg-type]
+        return _float_text(v)  # type: ignore[arg-type]
     if isinstance(v, CellError):
-        return None, _error_problem(v.code)
+        return _error_problem(v.code)
     what = "TRUE/FALSE" if tv is bool else "a date" if isinstance(v, dt.date) else "this value"
-    return None, Problem(ERROR, "not-an-id", f"{what} is not an id: enter the reference as text")
+    return Problem(ERROR, "not-an-id", f"{what} is not an id: enter the reference as text")
 
 
-def _ids(v: object) -> tuple[object, Problem | None]:
+def _ids(v: object) -> object:
     tv = type(v)
     if tv is str:
         s: str = v  # type: ignore[assignment]
-        if s.strip() in ERROR_LITERALS:
-            return None, _error_problem(s.strip())
-        parts = tuple(p.strip() for p in _ID_SPLIT.split(s))
-        ids = tuple(p for p in parts if p)
-        if not ids:
-            return None, _WHITESPACE if not s.strip() else None
-        return ids, None
+        if "," not in s and ";" not in s:
+            one = s.strip()
+            if not one:
+                return _WHITESPACE
+            if one in ERROR_LITERALS:
+                return _error_problem(one)
+            return (one,)
+        ids = tuple(p for p in (q.strip() for q in s.replace(";", ",").split(",")) if p)
+        return ids or None
     if tv is int:
-        return (str(v),), None
+        return (str(v),)
     if tv is float:
-        return (_float_text(v),), None  # type: ignore[arg-type]
+        return (_float_text(v),)  # type: ignore[arg-type]
     if isinstance(v, CellError):
-        return None, _error_problem(v.code)
-    return None, Problem(
+        return _error_problem(v.code)
+    return Problem(
         ERROR,
         "not-an-id",
         "this is not a list of ids: enter ids separated by commas, e.g. M-001, M-002",
@@ -266,17 +268,17 @@ def _ids(v: object) -> tuple[object, Problem | None]:
 
 
 def _date_converter(date1904: bool) -> Converter:
-    def convert(v: object) -> tuple[object, Problem | None]:
+    def convert(v: object) -> object:
         tv = type(v)
         if tv is dt.date:
-            return v, None
+            return v
         if tv is dt.datetime:
-            return v.date(), None  # type: ignore[attr-defined]
+            return v.date()  # type: ignore[attr-defined]
         if tv is int or tv is float:
             day = serial_to_date(v, date1904)  # type: ignore[arg-type]
             if day is not None:
-                return day, None
-            return None, Problem(
+                return day
+            return Problem(
                 ERROR,
                 "not-a-date",
                 f"{show(v)} is not a valid Excel date: enter a date such as 2026-03-31",
@@ -284,9 +286,9 @@ def _date_converter(date1904: bool) -> Converter:
         if tv is str:
             return _date_text(v)  # type: ignore[arg-type]
         if isinstance(v, CellError):
-            return None, _error_problem(v.code)
+            return _error_problem(v.code)
         if isinstance(v, dt.date):  # subclasses of date or datetime
-            return (v.date() if isinstance(v, dt.datetime) else v), None
+            return v.date() if isinstance(v, dt.datetime) else v
         what = (
             "TRUE/FALSE"
             if tv is bool
@@ -296,19 +298,19 @@ def _date_converter(date1904: bool) -> Converter:
             if isinstance(v, dt.timedelta)
             else "this value"
         )
-        return None, Problem(
+        return Problem(
             ERROR, "not-a-date", f"{what} is not a date: enter a date such as 2026-03-31"
         )
 
     return convert
 
 
-def _date_text(s: str) -> tuple[object, Problem | None]:
+def _date_text(s: str) -> object:
     text = s.strip()
     if not text:
-        return None, _WHITESPACE
+        return _WHITESPACE
     if text in ERROR_LITERALS:
-        return None, _error_problem(text)
+        return _error_problem(text)
     iso: dt.date | None = None
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
@@ -321,7 +323,7 @@ def _date_text(s: str) -> tuple[object, Problem | None]:
         except ValueError:
             iso = None
     if iso is not None:
-        return iso, Problem(
+        return Problem(
             WARNING,
             "date-as-text",
             f"the date {text} is stored as text; it is read as {iso.isoformat()}: "
@@ -329,36 +331,34 @@ def _date_text(s: str) -> tuple[object, Problem | None]:
             iso,
         )
     if _DATE_LIKE.match(text):
-        return None, Problem(
+        return Problem(
             ERROR,
             "date-text-not-iso",
             f"'{text}' is a date written as text in a form that can be read more than one way: "
             "enter it as a date (or as text in the form 2026-03-31)",
         )
-    return None, Problem(
-        ERROR, "not-a-date", f"'{text}' is not a date: enter a date such as 2026-03-31"
-    )
+    return Problem(ERROR, "not-a-date", f"'{text}' is not a date: enter a date such as 2026-03-31")
 
 
-def _yesno(v: object) -> tuple[object, Problem | None]:
+def _yesno(v: object) -> object:
     tv = type(v)
     if tv is bool:
-        return v, None
+        return v
     if tv is str:
         s = v.strip().lower()  # type: ignore[attr-defined]
         if s in _YES:
-            return True, None
+            return True
         if s in _NO:
-            return False, None
+            return False
         if not s:
-            return None, _WHITESPACE
+            return _WHITESPACE
         if s.upper() in ERROR_LITERALS:
-            return None, _error_problem(s.upper())
+            return _error_problem(s.upper())
     elif (tv is int or tv is float) and v in (0, 1):
-        return v == 1, None
+        return v == 1
     elif isinstance(v, CellError):
-        return None, _error_problem(v.code)
-    return None, Problem(
+        return _error_problem(v.code)
+    return Problem(
         ERROR, "not-yes-no", f"'{show(v)}' is not yes or no: enter yes or no (or leave it blank)"
     )
 
@@ -371,19 +371,19 @@ def _enum_converter(field: Field) -> Converter:
     allowed = {_enum_key(e): e for e in field.enum}
     listing = ", ".join(field.enum)
 
-    def convert(v: object) -> tuple[object, Problem | None]:
+    def convert(v: object) -> object:
         if type(v) is str:
             s: str = v
             hit = allowed.get(s) or allowed.get(_enum_key(s))
             if hit is not None:
-                return hit, None
+                return hit
             if not s.strip():
-                return None, _WHITESPACE
+                return _WHITESPACE
             if s.strip() in ERROR_LITERALS:
-                return None, _error_problem(s.strip())
+                return _error_problem(s.strip())
         elif isinstance(v, CellError):
-            return None, _error_problem(v.code)
-        return None, Problem(
+            return _error_problem(v.code)
+        return Problem(
             ERROR,
             "not-in-list",
             f"'{show(v)}' is not allowed in {field.header}: choose one of {listing}",
@@ -399,47 +399,45 @@ def _number_converter(field: Field) -> Converter:
     checked = field.minimum is not None or field.maximum is not None
     kind = "a whole number" if is_int else "a percentage" if is_ratio else "a number"
 
-    def finish(number: Decimal) -> tuple[object, Problem | None]:
+    def finish(number: Decimal) -> object:
         if is_ratio and number > _ONE:
-            return None, Problem(ERROR, "ratio-as-whole-number", ratio_hint(number))
+            return Problem(ERROR, "ratio-as-whole-number", ratio_hint(number))
         if is_int:
             if number != number.to_integral_value():
-                return None, Problem(
+                return Problem(
                     ERROR,
                     "not-a-whole-number",
                     f"{show(number)} is not a whole number: enter {field.header} in whole units",
                 )
             if checked and (p := _range_problem(field, number)) is not None:
-                return None, p
-            return int(number), None
+                return p
+            return int(number)
         if checked and (p := _range_problem(field, number)) is not None:
-            return None, p
-        return number, None
+            return p
+        return number
 
-    def convert(v: object) -> tuple[object, Problem | None]:
+    def convert(v: object) -> object:
         tv = type(v)
         if tv is float or tv is int:
             return finish(to_decimal(v))  # type: ignore[arg-type]
         if tv is str:
             s: str = v  # type: ignore[assignment]
             if not s.strip():
-                return None, _WHITESPACE
+                return _WHITESPACE
             if s.strip() in ERROR_LITERALS:
-                return None, _error_problem(s.strip())
+                return _error_problem(s.strip())
             parsed = parse_number_text(s)
             if parsed is not None:
                 number, _pct = parsed
-                return None, Problem(
+                return Problem(
                     ERROR,
                     "number-as-text",
                     f"'{s.strip()}' is a number stored as text: enter it as a number "
                     f"({show(number)}) so that it counts",
                 )
-            return None, Problem(
-                ERROR, "not-a-number", f"'{s.strip()}' is not {kind}: enter {kind}"
-            )
+            return Problem(ERROR, "not-a-number", f"'{s.strip()}' is not {kind}: enter {kind}")
         if isinstance(v, CellError):
-            return None, _error_problem(v.code)
+            return _error_problem(v.code)
         if tv is bool:
             what = "TRUE/FALSE"
         elif isinstance(v, dt.date):
@@ -450,6 +448,6 @@ def _number_converter(field: Field) -> Converter:
             return finish(v)
         else:
             what = "this value"
-        return None, Problem(ERROR, "not-a-number", f"{what} is not {kind}: enter {kind}")
+        return Problem(ERROR, "not-a-number", f"{what} is not {kind}: enter {kind}")
 
     return convert

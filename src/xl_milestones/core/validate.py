@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from xl_milestones.core.coerce import Problem, converter, show
 from xl_milestones.core.currencies import MINOR_UNITS
@@ -202,7 +202,9 @@ class _Validator:
         for raw_row in table.rows:
             r = _Row(raw_row.row, dict(raw_row.values))
             self.settings_rows.append(r)
-            name_value, problem = converter(SETTINGS.field("setting"))(raw_row.values["setting"])
+            name_value, problem = _split(
+                converter(SETTINGS.field("setting"))(raw_row.values["setting"])
+            )
             if problem is not None:
                 self._problem(key, r, SETTINGS.field("setting"), raw_row.values["setting"], problem)
             if name_value is None:
@@ -241,7 +243,7 @@ class _Validator:
             raw_value = raw_row.values.get("value")
             if raw_value is None:
                 continue
-            value, problem = converter(setting, self.raw.date1904)(raw_value)
+            value, problem = _split(converter(setting, self.raw.date1904)(raw_value))
             if problem is not None:
                 self._problem(
                     key,
@@ -298,46 +300,58 @@ class _Validator:
             return []
         sheet = table.sheet
         date1904 = self.raw.date1904
-        specs = [
-            (f.name, f, converter(f, date1904), f.required)
-            for f in sheet.inputs
-            if f.name in table.columns
-        ]
-        absent = [f.name for f in sheet.inputs if f.name not in table.columns]
-        out: list[_Row] = []
-        for raw_row in table.rows:
-            values = raw_row.values
-            typed: dict[str, Any] = dict.fromkeys(absent)
-            found: list[tuple[Field, object, Problem]] = []
-            missing: list[Field] = []
-            substantive = False
-            for name, f, convert, required in specs:
-                v = values.get(name)
-                if v is None:
-                    typed[name] = None
-                    if required:
-                        missing.append(f)
-                    continue
-                value, problem = convert(v)
-                typed[name] = value
-                if problem is None:
-                    substantive = True
-                    continue
-                found.append((f, v, problem))
+        raw_rows = table.rows
+        inputs = sheet.inputs
+        present = [f for f in inputs if f.name in table.columns]
+        n = len(raw_rows)
+        found: list[tuple[int, Field, object, Problem]] = []
+        missing: list[tuple[int, Field]] = []
+        spaces: set[int] = set()
+        typed_columns: dict[str, list[Any]] = {}
+        # Column by column: one converter call per filled cell and list passes for the rest.
+        for f in present:
+            name = f.name
+            convert = converter(f, date1904)
+            column = [raw.values.get(name) for raw in raw_rows]
+            typed_column = [None if v is None else convert(v) for v in column]
+            for i in [i for i, v in enumerate(typed_column) if type(v) is Problem]:
+                problem = cast(Problem, typed_column[i])
+                found.append((i, f, column[i], problem))
                 if problem.code == "whitespace-only":
-                    if required:
-                        missing.append(f)
-                else:
-                    substantive = True
-            r = _Row(raw_row.row, typed)
-            for f, v, problem in found:
-                self._problem(key, r, f, v, problem)
-            if not substantive:
-                continue  # blanks and spaces only: a blank row, its spaces reported above
-            for f in missing:
-                self.add(key, r, ERROR, "required", f.name, None, _required_text(table, f.name))
-            out.append(r)
-        return out
+                    spaces.add(i)
+                    if f.required:
+                        missing.append((i, f))
+                typed_column[i] = problem.value
+            typed_columns[name] = typed_column
+            if f.required:
+                missing.extend((i, f) for i, v in enumerate(column) if v is None)
+        names = [f.name for f in inputs]
+        empty: list[Any] = [None] * n
+        ordered = [typed_columns.get(name, empty) for name in names]
+        rows = (
+            [
+                _Row(raw.row, dict(zip(names, vals, strict=True)))
+                for raw, vals in zip(raw_rows, zip(*ordered, strict=True), strict=True)
+            ]
+            if names
+            else [_Row(raw.row, {}) for raw in raw_rows]
+        )
+        # A row of nothing but blanks and spaces is a blank row: only its spaces are reported.
+        blank = {
+            i
+            for i in spaces
+            if all(
+                v is None or (type(v) is str and not v.strip()) for v in raw_rows[i].values.values()
+            )
+        }
+        for i, f, value, problem in found:
+            self._problem(key, rows[i], f, value, problem)
+        for i, f in missing:
+            if i not in blank:
+                self.add(
+                    key, rows[i], ERROR, "required", f.name, None, _required_text(table, f.name)
+                )
+        return [r for i, r in enumerate(rows) if i not in blank]
 
     def _currency(self, key: str, r: _Row, field_name: str) -> None:
         value = r.values.get(field_name)
@@ -944,14 +958,31 @@ class _Validator:
 # ------------------------------------------------------------------------------------ helpers
 
 
+# Per sheet, the fields whose blank means something other than None, with that default.
+_DEFAULTS: Final = {
+    sheet.key: tuple(
+        (f.name, () if f.type is FieldType.IDS else f.default)
+        for f in sheet.inputs
+        if f.type is FieldType.IDS or f.default is not None
+    )
+    for sheet in INPUT_SHEETS
+}
+
+
 def _record(cls: type[Any], sheet: Sheet, r: _Row) -> Any:
-    kwargs: dict[str, Any] = {"row": r.row}
-    for f in sheet.inputs:
-        v = r.values.get(f.name)
-        if v is None:
-            v = () if f.type is FieldType.IDS else f.default
-        kwargs[f.name] = v
-    return cls(**kwargs)
+    """The typed record of a row that validated; its values take the schema's defaults."""
+    values = r.values
+    for name, default in _DEFAULTS[sheet.key]:
+        if values.get(name) is None:
+            values[name] = default
+    return cls(row=r.row, **values)
+
+
+def _split(value: object) -> tuple[object, Problem | None]:
+    """A converter's result as (value to use, problem or None)."""
+    if type(value) is Problem:
+        return value.value, value
+    return value, None
 
 
 def _with(record: Milestone, **changes: Any) -> Milestone:
@@ -1003,6 +1034,21 @@ def _cycles(graph: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
     Tarjan's strongly connected components, written without recursion so that a long chain of
     predecessors cannot overflow the stack.
     """
+    # Peel off every milestone no cycle can pass through (nothing depends on it, repeatedly);
+    # what remains is small in a real workbook, and only that goes through Tarjan's walk.
+    dependants: dict[str, int] = dict.fromkeys(graph, 0)
+    for edges in graph.values():
+        for p in edges:
+            dependants[p] = dependants.get(p, 0) + 1
+    free = [m for m, count in dependants.items() if count == 0]
+    while free:
+        m = free.pop()
+        for p in graph.get(m, ()):
+            dependants[p] -= 1
+            if dependants[p] == 0:
+                free.append(p)
+    left = {m for m, count in dependants.items() if count > 0}
+    graph = {m: [p for p in graph.get(m, []) if p in left] for m in left}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()

@@ -322,32 +322,30 @@ def _read_table(
     if errors_by_row:
         last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
     hidden = scan.hidden_rows
-    for row in range(first, last + 1):
-        excel_row = row + 1
-        i = row - r0
-        data = rows[i] if 0 <= i < len(rows) else []
-        n = len(data)
-        values: dict[str, object] = {}
-        filled = False
-        for name, col in inputs:
-            j = col - c0
-            v = data[j] if 0 <= j < n else None
-            if v == "" or v is None:
-                v = None
-            elif type(v) is float and v.is_integer() and abs(v) < 2**53:
-                v = int(v)
-            values[name] = v
-            if v is not None:
-                filled = True
-        row_errors = errors_by_row.get(excel_row)
+    # Column by column, in list comprehensions: 100,000 rows times 20 columns is the hot path.
+    n_rows = len(rows)
+    block = [rows[i] if 0 <= i < n_rows else [] for i in range(first - r0, last - r0 + 1)]
+    names = [name for name, _col in inputs]
+    cols = [
+        _clean([r[j] if 0 <= j < len(r) else None for r in block])
+        for j in (col - c0 for _name, col in inputs)
+    ]
+    width_inputs = len(names)
+    for k, vals in enumerate(zip(*cols, strict=True)):
+        excel_row = first + k + 1
+        row_errors = errors_by_row.get(excel_row) if errors_by_row else None
         if row_errors:
+            values = dict(zip(names, vals, strict=True))
             for name, col in inputs:
                 error = row_errors.get(col)
                 if error is not None:
                     values[name] = CellError(error)
-                    filled = True
-        if not filled:
+            if all(v is None for v in values.values()):
+                continue
+        elif vals.count(None) == width_inputs:
             continue
+        else:
+            values = dict(zip(names, vals, strict=True))
         table.rows.append(RawRow(excel_row, values, excel_row in hidden))
 
     _merged_issues(table, where, merged, area, last, issues)
@@ -413,6 +411,21 @@ def _merged_issues(
                     "enter the value in every cell that needs it",
                 )
             )
+
+
+_SAFE_INT = float(2**53)
+
+
+def _clean(column: list[object]) -> list[object]:
+    """Empty cells to None, and whole-number floats to int (calamine reads 1001 as 1001.0)."""
+    return [
+        None
+        if v == "" or v is None
+        else int(v)
+        if type(v) is float and v.is_integer() and -_SAFE_INT < v < _SAFE_INT
+        else v
+        for v in column
+    ]
 
 
 def _show(value: object) -> str | None:
