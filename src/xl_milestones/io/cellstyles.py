@@ -100,6 +100,9 @@ class StyleSheet:
             if start >= 0:
                 gt = data.find(b">", start) + 1
                 self._xfs = [m.group(0) for m in _XF.finditer(data, gt, end)]
+        self._index: dict[bytes, int] = {}
+        for i, xf in enumerate(self._xfs):
+            self._index.setdefault(xf, i)
         else:
             self._prefix = b""
 
@@ -156,8 +159,14 @@ class StyleSheet:
             gt = tag.find(b">")
             head = tag[: gt + 1]
             head = set_attr(set_attr(head, b"numFmtId", str(fmt_id)), b"applyNumberFormat", "1")
-            self._new_xfs.append(head + tag[gt + 1 :])
-            got = len(self._xfs) + len(self._new_xfs) - 1
+            entry = head + tag[gt + 1 :]
+            # A style an earlier refresh appended is reused, so styles.xml does not grow with
+            # every refresh.
+            got = self._index.get(entry)
+            if got is None:
+                self._new_xfs.append(entry)
+                got = len(self._xfs) + len(self._new_xfs) - 1
+                self._index[entry] = got
             self._derived[key] = got
         return got
 

@@ -117,6 +117,7 @@ class SheetEdit:
     writes: dict[int, dict[int, CellWrite]] = field(default_factory=dict)
     zones: list[Zone] = field(default_factory=list)
     header_row: int = 0  # rows below it are data rows, whose styles new cells copy
+    style_row: int | None = None  # a row whose cell styles new cells copy first (appending)
     # Internal hyperlinks: cell address -> location (``'Milestones'!F7``); ``link_area`` is the
     # (columns, first row) whose old hyperlinks go.
     links: dict[str, str] = field(default_factory=dict)
@@ -360,6 +361,11 @@ class SheetRewriter:
             last_row = num
             row_writes = edit.writes.get(num)
             active = [z for z in zones if not z.ended and num >= z.first_row]
+            if num == edit.style_row:
+                for col, attrs, _whole, _content in self.cells(data[body_start:body_end]):
+                    s = _S_ATTR.search(attrs)
+                    if s and int(s.group(1)):
+                        first_styles[col] = int(s.group(1))
             if (
                 row_writes is None
                 and not active

@@ -410,7 +410,7 @@ class _Writer:
         rw = work.rewriter
         if hint is not None:
             cols = {name: col_index(letter) for name, letter in hint.columns.items()}
-            return self._layout_at(work, hint.header_row, cols)
+            return self._layout_at(work, hint.header_row, cols, sheet)
         best: tuple[int, TablePart] | None = None
         for table in work.tables:
             if table.header_rows < 1:
@@ -425,7 +425,7 @@ class _Writer:
                 fname = keys.get(normalize_header(name))
                 if fname and fname not in cols:
                     cols[fname] = table.c1 + i
-            return self._layout_at(work, table.r1, cols)
+            return self._layout_at(work, table.r1, cols, sheet)
         # A plain range: the row of the first rows with the most headers of the sheet.
         rows: list[tuple[int, list[tuple[int, str | None, int | None]]]] = []
         data = rw.data
@@ -454,20 +454,38 @@ class _Writer:
                 best_row, best_cols = num, cols
         if not best_cols:
             return None
-        return self._layout_at(work, best_row, best_cols)
+        return self._layout_at(work, best_row, best_cols, sheet)
 
-    def _layout_at(self, work: _SheetWork, header_row: int, cols: dict[str, int]) -> _Layout:
+    def _layout_at(
+        self, work: _SheetWork, header_row: int, cols: dict[str, int], sheet: Sheet
+    ) -> _Layout:
+        """The layout of the header at ``header_row``; ``cols`` (from the reader or a table)
+        is completed with the sheet's own header cells, so a column added by an earlier
+        refresh is found again rather than added twice."""
         rw = work.rewriter
+        keys = {f.key: f.name for f in sheet.fields}
         last_col, header_style = max(cols.values(), default=0), None
+        found: list[tuple[int, str | None, int | None]] = []
         for num, _s, body_start, body_end, _e in rw.iter_rows():
             if num > header_row:
                 break
             if num == header_row:
                 for col, attrs, _whole, content in rw.cells(rw.data[body_start:body_end]):
+                    text, index = rw.cell_string(attrs, content)
+                    if text is not None or index is not None:
+                        found.append((col, text, index))
                     if col >= last_col and (b"<" in content):
                         last_col = col
                         style = re.search(rb'\ss="(\d+)"', attrs)
                         header_style = int(style.group(1)) if style else None
+        strings = _shared_strings(self.pkg, {i for _c, _t, i in found if i is not None})
+        taken = set(cols.values())
+        for col, text, index in found:
+            value = text if text is not None else strings.get(index or 0, "")
+            fname = keys.get(normalize_header(value))
+            if fname and fname not in cols and col not in taken:
+                cols[fname] = col
+                taken.add(col)
         table = next(
             (
                 t
@@ -576,6 +594,8 @@ class _Writer:
             while last + 1 in filled:
                 last += 1
             first = last + 1
+            if last > header:
+                edit.style_row = last  # new rows look like the last one
         else:
             first = header + 1
             end = table.data_last_row if table is not None else header

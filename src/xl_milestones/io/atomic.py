@@ -1,0 +1,167 @@
+"""Replacing a workbook file safely: build the new file beside the target, check that it opens
+again, keep a backup of the file it replaces, then move it into place in one step.
+
+Any failure removes the temporary file, leaves the target as it was and raises ``OutputError``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from xl_milestones.core.schema import MILESTONES, sheet_by_name
+from xl_milestones.errors import OutputError, XlMilestonesError
+
+BACKUP_SUFFIX = ".bak"
+
+
+def backup_path(target: Path) -> Path:
+    """Where the previous version of ``target`` is kept: ``book.xlsm`` -> ``book.xlsm.bak``.
+
+    The extension is not .xlsm on purpose: a script that refreshes every ``*.xlsm`` of a folder
+    does not pick the backups up.
+    """
+    return target.with_name(target.name + BACKUP_SUFFIX)
+
+
+def lock_path(target: Path) -> Path:
+    """The owner file Excel keeps beside a workbook while it has it open: ``~$book.xlsm``."""
+    return target.with_name("~$" + target.name)
+
+
+def check_not_open(target: Path, *, in_place: bool) -> None:
+    """Refuse to write a workbook that Excel has open (its lock file is beside it)."""
+    if not lock_path(target).exists():
+        return
+    if in_place:
+        raise OutputError(
+            f"{target} is open in Excel (the lock file {lock_path(target).name} is beside it): "
+            "close it in Excel and run again, or write the result elsewhere with --output"
+        )
+    raise OutputError(
+        f"{target} is open in Excel (the lock file {lock_path(target).name} is beside it): "
+        "close it in Excel, or choose another --output file"
+    )
+
+
+def verify_workbook(path: Path) -> None:
+    """Check that ``path`` is a workbook that opens again: a sound zip whose Milestones sheet
+    python-calamine reads. Raises OutputError otherwise."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if zf.testzip() is not None:
+                raise OutputError(f"{path}: a part of the new workbook is damaged")
+        book = CalamineWorkbook.from_path(str(path))
+        try:
+            names = [n for n in book.sheet_names if sheet_by_name(n) is MILESTONES]
+            for name in names[:1]:
+                book.get_sheet_by_name(name).to_python()
+        finally:
+            book.close()
+    except OutputError:
+        raise
+    except Exception as exc:  # calamine's error types vary between versions
+        raise OutputError(
+            f"the new workbook could not be read back ({type(exc).__name__}: {exc}); "
+            "nothing was changed: please report this with the workbook"
+        ) from None
+
+
+def _describe(exc: OSError, target: Path) -> str:
+    folder = target.parent
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
+        return f"cannot write {target}: the disk is full; free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {target}: permission denied; check that you may write to {folder} "
+            "and that the file is not read-only or open in another program"
+        )
+    if exc.errno == errno.EROFS:
+        return f"cannot write {target}: {folder} is on a read-only file system"
+    if exc.errno == errno.ENOENT:
+        return f"cannot write {target}: the folder {folder} does not exist"
+    return f"cannot write {target}: {exc.strerror or exc}"
+
+
+def _remove(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass  # best effort: the original error is the one to report
+
+
+def _keep_backup(target: Path) -> None:
+    """Save ``target`` as its backup without ever changing ``target`` itself."""
+    backup = backup_path(target)
+    fd, name = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        tmp.unlink()
+        try:
+            os.link(target, tmp)  # no copy: the backup is the very file being replaced
+        except OSError:
+            shutil.copy2(target, tmp)  # file systems without hard links (FAT, some shares)
+        os.replace(tmp, backup)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def replace_file(
+    target: Path,
+    build: Callable[[Path], None],
+    *,
+    in_place: bool,
+    verify: Callable[[Path], None] = verify_workbook,
+) -> None:
+    """Write ``target`` through ``build(temp_path)``, then swap it in.
+
+    ``in_place`` means ``target`` is the workbook being refreshed: Excel's lock file makes it
+    refuse, and the previous file is kept as ``backup_path(target)``. A symbolic link is
+    followed, so the link keeps pointing at the refreshed file.
+    """
+    target = Path(os.path.realpath(target))
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    check_not_open(target, in_place=in_place)
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        tmp = Path(name)
+        build(tmp)
+        verify(tmp)
+        if target.exists():
+            shutil.copymode(target, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes a private file; this is a document
+        if in_place and target.exists():
+            _keep_backup(target)
+        os.replace(tmp, target)
+        tmp = None
+    except XlMilestonesError:
+        _remove(tmp)
+        raise
+    except OSError as exc:
+        _remove(tmp)
+        raise OutputError(_describe(exc, target)) from None
+    except BaseException:
+        _remove(tmp)
+        raise

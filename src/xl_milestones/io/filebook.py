@@ -1,0 +1,89 @@
+"""The ``Book`` the command line uses: a workbook file, read with the fast reader and written by
+rewriting only the parts a refresh owns, in place (keeping a backup) or to another file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from xl_milestones.book import BookUpdate
+from xl_milestones.core.model import RawWorkbook
+from xl_milestones.core.schema import MILESTONES
+from xl_milestones.errors import OutputError, WorkbookError
+from xl_milestones.io.atomic import check_not_open, replace_file
+
+
+class FileBook:
+    """A workbook file. ``output`` is where ``write`` puts the result; None means in place.
+
+    With ``output`` the input file is never written to. In place, the previous file is kept
+    beside it as ``<name>.bak`` and Excel's lock file makes ``write`` refuse.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
+        self.path = Path(path)
+        self.output = Path(output) if output is not None else None
+        self._raw: RawWorkbook | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def target(self) -> Path:
+        return self.output if self.output is not None else self.path
+
+    @property
+    def in_place(self) -> bool:
+        if self.output is None:
+            return True
+        try:
+            return self.output.exists() and os.path.samefile(self.output, self.path)
+        except OSError:
+            return False
+
+    def read(self) -> RawWorkbook:
+        from xl_milestones.io.reader import read_workbook
+
+        raw = read_workbook(self.path)
+        self._raw = raw
+        self._stamp = self._stat()
+        return raw
+
+    def write(self, update: BookUpdate) -> None:
+        """Write ``update`` into the target file; OutputError when it cannot be written."""
+        from xl_milestones.io.writer import apply_update, read_date1904
+
+        check_not_open(self.target, in_place=self.in_place)
+        if self._stamp is not None and self._stat() != self._stamp:
+            raise OutputError(
+                f"{self.path} changed while it was being refreshed (saved from Excel?): "
+                "nothing was written; run the refresh again"
+            )
+        raw = self._raw
+        if raw is not None:
+            date1904 = raw.date1904
+        else:
+            try:
+                date1904 = read_date1904(self.path)
+            except OSError as exc:
+                raise WorkbookError(f"{self.path}: cannot be read ({exc.strerror})") from None
+        hint = raw.tables.get(MILESTONES.key) if raw is not None else None
+
+        def build(tmp: Path) -> None:
+            apply_update(self.path, tmp, update, date1904=date1904, milestones=hint)
+
+        replace_file(self.target, build, in_place=self.in_place)
+        if self.in_place:
+            # The file is now the refreshed one; a later write looks its layout up afresh.
+            self._raw = None
+            self._stamp = self._stat()
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
