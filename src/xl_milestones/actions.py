@@ -133,14 +133,6 @@ def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime
     """The cells one refresh writes: result columns, output sheets and Dashboard blocks."""
     from xl_milestones import __version__
 
-    validation_rows: list[tuple[object, ...]] = []
-    links: dict[int, str] = {}
-    for n, i in enumerate(issues):
-        validation_rows.append(
-            (str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message)
-        )
-        if i.cell:
-            links[n] = f"'{i.sheet}'!{i.cell}"
     counts = {s: n for s, n in result.status_counts.items() if n}
     errors = sum(1 for i in issues if i.is_error)
     log_row = (
@@ -157,7 +149,7 @@ def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime
         results={r.row: r.values for r in result.milestones},
         tables=[
             TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
-            TableWrite(VALIDATION, validation_rows, links=links),
+            validation_table(issues),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],
         blocks=[
@@ -170,6 +162,17 @@ def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime
             f"refreshed {now.strftime('%Y-%m-%d %H:%M')} UTC"
         ),
     )
+
+
+def validation_table(issues: Sequence[Issue]) -> TableWrite:
+    """The Validation sheet's rows, each linked to the cell it is about."""
+    rows: list[tuple[object, ...]] = []
+    links: dict[int, str] = {}
+    for n, i in enumerate(issues):
+        rows.append((str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message))
+        if i.cell:
+            links[n] = f"'{i.sheet}'!{i.cell}"
+    return TableWrite(VALIDATION, rows, links=links)
 
 
 def refresh_command(

@@ -18,7 +18,7 @@ from typing import Any, Final
 import xlwings as xw
 
 from xl_milestones import actions
-from xl_milestones.book import BookUpdate, TableWrite
+from xl_milestones.book import BookUpdate
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.money import format_money
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
@@ -44,7 +44,7 @@ def validate() -> None:
     def work(book: Any, adapter: XlwingsBook) -> str:
         adapter.progress("validating")
         validation = actions.validate_book(adapter, today=dt.date.today())
-        adapter.write(BookUpdate(results={}, tables=[validation_table(validation.issues)]))
+        adapter.write(BookUpdate(results={}, tables=[actions.validation_table(validation.issues)]))
         rows = len(validation.model.milestones)
         skipped = len(validation.model.skipped)
         head = f"Checked {_plural(rows + skipped, 'milestone')}"
@@ -168,17 +168,6 @@ def _message(head: str, issues: Sequence[Issue]) -> str:
     else:
         lines.append(f"They are listed on the {VALIDATION.name} sheet.")
     return "\n".join(lines)
-
-
-def validation_table(issues: Sequence[Issue]) -> TableWrite:
-    """The Validation sheet's rows, each linked to its cell (as a refresh writes them)."""
-    rows: list[tuple[object, ...]] = []
-    links: dict[int, str] = {}
-    for n, i in enumerate(issues):
-        rows.append((str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message))
-        if i.cell:
-            links[n] = f"'{i.sheet}'!{i.cell}"
-    return TableWrite(VALIDATION, rows, links=links)
 
 
 def _plural(n: int, word: str) -> str:
