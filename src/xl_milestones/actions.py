@@ -194,6 +194,57 @@ def refresh_command(
     return report.exit_code
 
 
+# ------------------------------------------------------------------------------------ demo
+
+
+def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
+    """``xl-milestones demo [DIR]``: write the sample workbook into DIR, refresh it, summarise.
+
+    The sample is built by the same builder as the committed one, so the demo works from an
+    installed package too; an earlier demo copy in DIR is replaced.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from xl_milestones import output as out
+    from xl_milestones.errors import OutputError
+    from xl_milestones.io.filebook import FileBook
+    from xl_milestones.template.build import SAMPLE_FILE, build_sample
+
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the demo folder ({exc.strerror})") from None
+    target = folder / SAMPLE_FILE
+    with tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder) as tmp:
+        sample = Path(tmp) / SAMPLE_FILE
+        build_sample(sample)
+        report = refresh(
+            FileBook(sample, output=target),
+            today=_dt.date.today(),
+            as_of=as_of,
+            progress=_progress_bar(("reading", "validating", "computing", "writing")),
+        )
+    print(out.refresh_text(str(target), report, detail=True))
+    print(f"\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard.")
+    return report.exit_code
+
+
+def _progress_bar(steps: Sequence[str]) -> Callable[[str], None]:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+    if not _sys.stderr.isatty():
+        return lambda _step: None
+
+    def show(step: str) -> None:
+        done = steps.index(step) + 1 if step in steps else len(steps)
+        bar = "#" * (done * 20 // len(steps))
+        end = "\n" if done == len(steps) else ""
+        print(f"\r[{bar:<20}] {step:<12}", end=end, file=_sys.stderr, flush=True)
+
+    return show
+
+
 # ------------------------------------------------------------------------------------ new
 
 
