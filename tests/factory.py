@@ -17,7 +17,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
-from xl_milestones.core.model import CellError
+from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
 from xl_milestones.core.schema import SETTING_FIELDS, SHEETS_BY_KEY, Sheet
 
 Rows = Sequence[Mapping[str, object]]
@@ -297,3 +297,25 @@ def valid_sheets() -> dict[str, list[dict[str, object]]]:
         "holidays": [{"holiday_date": d(2026, 12, 28), "holiday_name": "Company closure"}],
         "fx_rates": [{"currency": "EUR", "rate_to_reporting": 0.85}],
     }
+
+
+def raw_workbook(
+    sheets: Mapping[str, Rows], *, date1904: bool = False, path: str = "book.xlsx"
+) -> RawWorkbook:
+    """The RawWorkbook the reader would return for ``sheets``, without writing a file.
+
+    Every input column of each sheet is laid out in schema order (A, B, ...) with the header on
+    row 1; rows start on row 2. Keys are field names.
+    """
+    tables: dict[str, RawTable] = {}
+    for key, rows in sheets.items():
+        sheet = SHEETS_BY_KEY[key]
+        fields = list(sheet.inputs)
+        columns = {f.name: letter(i) for i, f in enumerate(fields)}
+        table = RawTable(sheet, sheet.name, 1, columns)
+        for i, row in enumerate(rows, start=2):
+            values = {f.name: row.get(f.name) for f in fields if not f.result}
+            if any(v is not None for v in values.values()):
+                table.rows.append(RawRow(i, values))
+        tables[key] = table
+    return RawWorkbook(path=path, tables=tables, date1904=date1904)

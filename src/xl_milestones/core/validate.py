@@ -900,7 +900,8 @@ class _Validator:
             for r in milestones:
                 if r.row in skipped and r.values["contract_id"] is not None:
                     basis = r.values["payment_basis"]
-                    if basis != "none" and not (basis is None and not r.error):
+                    unknown = r.bad is not None and "payment_basis" in r.bad
+                    if unknown or basis not in (None, "none"):
                         pool.add(r.values["contract_id"])
             skipped_ids = {r.values["milestone_id"] for r in milestones if r.row in skipped}
             for r in milestones:
