@@ -1,0 +1,109 @@
+"""FileBook: the file adapter of the command line, reading with the reader and writing with
+apply_update through the atomic replace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.factory import valid_sheets, write_workbook
+from tests.writerbooks import sample_update
+
+from xl_milestones.book import Book
+from xl_milestones.core.schema import MILESTONES, REFRESH_LOG
+from xl_milestones.errors import OutputError
+from xl_milestones.io.atomic import backup_path, lock_path
+from xl_milestones.io.filebook import FileBook
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    return write_workbook(tmp_path / "book.xlsx", valid_sheets())
+
+
+def rows_of(book: FileBook) -> list[int]:
+    return [r.row for r in book.read().tables[MILESTONES.key].rows]
+
+
+def test_is_a_book(src: Path) -> None:
+    book: Book = FileBook(src)
+    assert book.name == "book.xlsx"
+
+
+def test_write_in_place_keeps_a_backup(src: Path) -> None:
+    original = src.read_bytes()
+    book = FileBook(src)
+    book.write(sample_update(rows_of(book)))
+    assert backup_path(src).read_bytes() == original
+    ws = openpyxl.load_workbook(src)[MILESTONES.name]
+    heads = [c.value for c in ws[1]]
+    assert ws.cell(2, heads.index("Status") + 1).value == "Not started"
+    # The reader reads the refreshed file with its new columns, inputs unchanged.
+    again = FileBook(src).read()
+    assert [r.values["milestone_id"] for r in again.tables[MILESTONES.key].rows] == [
+        "M-001",
+        "M-002",
+        "M-003",
+        "M-101",
+    ]
+
+
+def test_write_to_an_output_never_touches_the_input(src: Path, tmp_path: Path) -> None:
+    original = src.read_bytes()
+    stamp = src.stat().st_mtime_ns
+    out = tmp_path / "out.xlsx"
+    book = FileBook(src, output=out)
+    assert not book.in_place
+    book.write(sample_update(rows_of(book)))
+    assert src.read_bytes() == original and src.stat().st_mtime_ns == stamp
+    assert not backup_path(src).exists() and not backup_path(out).exists()
+    assert openpyxl.load_workbook(out)[REFRESH_LOG.name]["D2"].value == 4
+
+
+def test_output_naming_the_input_is_in_place(src: Path) -> None:
+    assert FileBook(src, output=src).in_place
+    assert FileBook(src, output=src.parent / "." / src.name).in_place
+
+
+def test_two_writes_do_not_add_columns_twice(src: Path) -> None:
+    book = FileBook(src)
+    rows = rows_of(book)
+    book.write(sample_update(rows))
+    book.write(sample_update(rows))
+    heads = [c.value for c in openpyxl.load_workbook(src)[MILESTONES.name][1]]
+    assert len(heads) == len(set(heads))
+    assert openpyxl.load_workbook(src)[REFRESH_LOG.name].max_row == 3
+
+
+def test_a_lock_file_refuses_in_place_only(src: Path, tmp_path: Path) -> None:
+    lock_path(src).write_text("owner")
+    book = FileBook(src)
+    update = sample_update(rows_of(book))
+    before = src.read_bytes()
+    with pytest.raises(OutputError, match="open in Excel"):
+        book.write(update)
+    assert src.read_bytes() == before
+    FileBook(src, output=tmp_path / "out.xlsx").write(update)
+    assert (tmp_path / "out.xlsx").exists()
+
+
+def test_a_file_changed_since_it_was_read_is_not_overwritten(src: Path, tmp_path: Path) -> None:
+    book = FileBook(src)
+    update = sample_update(rows_of(book))
+    shutil.copyfile(write_workbook(tmp_path / "other.xlsx", valid_sheets()), src)
+    os.utime(src, ns=(1, 1))
+    changed = src.read_bytes()
+    with pytest.raises(OutputError, match="changed while"):
+        book.write(update)
+    assert src.read_bytes() == changed
+
+
+def test_write_without_read_finds_the_layout_itself(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.xlsx"
+    FileBook(src, output=out).write(sample_update([2, 3, 4, 5]))
+    ws = openpyxl.load_workbook(out)[MILESTONES.name]
+    heads = [c.value for c in ws[1]]
+    assert ws.cell(5, heads.index("Days Late") + 1).value == -3
