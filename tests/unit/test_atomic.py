@@ -103,7 +103,7 @@ def test_target_not_replaceable(good: Path, tmp_path: Path, monkeypatch) -> None
         real_replace(a, b)
 
     monkeypatch.setattr(atomic.os, "replace", refuse)
-    with pytest.raises(OutputError, match="permission denied.*open in another program"):
+    with pytest.raises(OutputError, match=r"permission denied.*open in another program"):
         replace_file(target, writer_of(build_book(tmp_path / "o.xlsx")), in_place=True)
     assert target.read_bytes() == good.read_bytes()
     assert leftovers(tmp_path) == []
