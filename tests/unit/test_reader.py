@@ -1,0 +1,319 @@
+"""The workbook reader on real files: layouts, values, what only it can see, and bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from tests.factory import valid_sheets, write_workbook
+
+from xl_milestones.core.model import CellError
+from xl_milestones.errors import WorkbookError
+from xl_milestones.io.reader import read_workbook
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return write_workbook(tmp_path / "book.xlsx", valid_sheets())
+
+
+def test_reads_every_input_sheet_by_field_name(book: Path) -> None:
+    raw = read_workbook(book)
+    assert set(raw.tables) == {
+        "settings",
+        "contracts",
+        "milestones",
+        "deliverables",
+        "signoffs",
+        "approval_rules",
+        "change_orders",
+        "invoices",
+        "issues",
+        "holidays",
+        "fx_rates",
+    }
+    ms = raw.tables["milestones"]
+    assert ms.header_row == 1
+    assert ms.columns["milestone_id"] == "A"
+    first = ms.rows[0]
+    assert first.row == 2
+    assert first.values["milestone_id"] == "M-001"
+    assert first.values["baseline_date"] == dt.date(2026, 2, 27)
+    assert first.values["percent_complete"] == 1 and type(first.values["percent_complete"]) is int
+    assert first.values["payment_percent"] == 0.4
+    assert not raw.date1904 and raw.issues == []
+
+
+@pytest.mark.parametrize("tables", [True, False])
+def test_plain_ranges_and_tables_read_the_same(tmp_path: Path, tables: bool) -> None:
+    path = write_workbook(tmp_path / "b.xlsx", valid_sheets(), tables=tables)
+    raw = read_workbook(path)
+    assert [r.values["milestone_id"] for r in raw.tables["milestones"].rows] == [
+        "M-001",
+        "M-002",
+        "M-003",
+        "M-101",
+    ]
+
+
+def test_any_column_order_extra_columns_and_header_spelling(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    for r in sheets["contracts"]:
+        r["Our internal ref"] = "X"
+    order = {
+        "contracts": [
+            "Our internal ref",
+            "CURRENCY",
+            "contract_id",
+            "Supplier",
+            "contract-name",
+            "Original Value",
+            "start date",
+        ]
+    }
+    for r in sheets["contracts"]:
+        r["CURRENCY"] = r.pop("currency")
+        r["contract-name"] = r.pop("contract_name")
+        r["start date"] = r.pop("start_date")
+    path = write_workbook(tmp_path / "b.xlsx", sheets, column_order=order)
+    table = read_workbook(path).tables["contracts"]
+    assert table.columns == {
+        "currency": "B",
+        "contract_id": "C",
+        "supplier": "D",
+        "contract_name": "E",
+        "original_value": "F",
+        "start_date": "G",
+    }
+    assert table.rows[0].values["currency"] == "GBP"
+    assert "Our internal ref" not in table.rows[0].values
+
+
+def test_header_row_found_below_a_title_and_away_from_column_a(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "b.xlsx", valid_sheets(), tables=False, header_row=4, first_column=2
+    )
+    table = read_workbook(path).tables["milestones"]
+    assert table.header_row == 4
+    assert table.columns["milestone_id"] == "C"
+    assert table.rows[0].row == 5
+
+
+def test_sheet_names_match_like_headers_and_output_sheets_are_not_read(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "b.xlsx",
+        valid_sheets(),
+        sheet_names={"signoffs": "signoffs", "change_orders": "CHANGE ORDERS"},
+        extra_sheets=["Dashboard", "Validation", "Notes"],
+    )
+    raw = read_workbook(path)
+    assert raw.tables["signoffs"].sheet_name == "signoffs"
+    assert raw.tables["change_orders"].sheet_name == "CHANGE ORDERS"
+    assert "dashboard" not in raw.tables and "validation" not in raw.tables
+
+
+def test_1904_workbooks_read_dates_right(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "b.xlsx", valid_sheets(), date1904=True)
+    raw = read_workbook(path)
+    assert raw.date1904
+    assert raw.tables["milestones"].rows[0].values["baseline_date"] == dt.date(2026, 2, 27)
+
+
+def test_ids_typed_as_numbers_are_whole_numbers(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["contracts"][0]["contract_id"] = 1001
+    path = write_workbook(tmp_path / "b.xlsx", sheets)
+    value = read_workbook(path).tables["contracts"].rows[0].values["contract_id"]
+    assert value == 1001 and type(value) is int
+
+
+def test_error_values_whitespace_and_blank_rows(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][0]["owner"] = CellError("#N/A")
+    sheets["milestones"][1]["notes"] = "   "
+    sheets["milestones"].insert(2, {})  # a blank row inside the table
+    path = write_workbook(tmp_path / "b.xlsx", sheets)
+    rows = read_workbook(path).tables["milestones"].rows
+    assert rows[0].values["owner"] == CellError("#N/A")
+    assert rows[1].values["notes"] == "   "
+    assert [r.row for r in rows] == [2, 3, 5, 6]
+
+
+def test_hidden_rows_are_read_and_reported(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "b.xlsx", valid_sheets(), hidden_rows={"milestones": [3]})
+    raw = read_workbook(path)
+    rows = raw.tables["milestones"].rows
+    assert [r.hidden for r in rows] == [False, True, False, False]
+    (issue,) = raw.issues
+    assert (issue.code, issue.sheet, issue.row, issue.cell) == ("hidden-row", "Milestones", 3, "A3")
+
+
+def test_merged_cells_over_input_columns_are_reported_per_row(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "b.xlsx", valid_sheets(), merged={"contracts": ["B2:B3"]})
+    raw = read_workbook(path)
+    assert [(i.code, i.cell) for i in raw.issues] == [("merged-cell", "B2"), ("merged-cell", "B3")]
+    assert all(i.value == "B2:B3" for i in raw.issues)
+
+
+# ----------------------------------------------------------------------------- bad workbooks
+
+
+def refused(path: Path, *words: str) -> str:
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(path) in message
+    for word in words:
+        assert word in message, message
+    if before is not None:
+        assert path.read_bytes() == before  # never modified
+    return message
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    refused(tmp_path / "nope.xlsx", "no such file")
+    refused(tmp_path, "folder")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", ("empty",)),
+        (b"Contract ID,Supplier\nC-1,Acme\n", ("text file", "save", ".xlsx")),
+        (hashlib.sha256(b"x").digest() * 64, ("not a workbook",)),
+    ],
+    ids=["empty", "csv-text", "random-bytes"],
+)
+def test_files_that_are_not_workbooks(tmp_path: Path, content: bytes, words: tuple[str]) -> None:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(content)
+    refused(path, *words)
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    refused(path, "not an Excel workbook")
+
+
+def test_xlsb_is_refused_with_save_as_advice(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsb"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    refused(path, ".xlsb", "save it as .xlsx")
+
+
+def test_ods_is_refused_with_save_as_advice(tmp_path: Path) -> None:
+    path = tmp_path / "book.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    refused(path, ".ods", "save it as .xlsx")
+
+
+def test_old_xls_compound_file_is_refused(tmp_path: Path) -> None:
+    from xl_milestones.template.vba.cfb import write_compound_file
+
+    path = tmp_path / "book.xls"
+    # A BOF record of a BIFF8 workbook globals substream, in a stream named Workbook.
+    bof = b"\x09\x08\x10\x00\x00\x06\x05\x00" + b"\x00" * 12
+    path.write_bytes(write_compound_file({"Workbook": bof}))
+    refused(path, ".xls", "save it as .xlsx")
+
+
+def test_encrypted_workbook_is_refused(tmp_path: Path, book: Path) -> None:
+    msoffcrypto = pytest.importorskip("msoffcrypto")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    path = tmp_path / "secret.xlsx"
+    out = io.BytesIO()
+    with book.open("rb") as fh:
+        OOXMLFile(fh).encrypt("s3cret", out)
+    path.write_bytes(out.getvalue())
+    assert msoffcrypto.OfficeFile(io.BytesIO(out.getvalue())).is_encrypted()
+    refused(path, "password", "remove the password")
+
+
+def test_missing_required_sheet_suggests_a_misnamed_one(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "b.xlsx", valid_sheets(), sheet_names={"milestones": "Milestone list"}
+    )
+    message = refused(path, "'Milestones'", "Milestone list")
+    assert "Milestone ID" in message
+
+
+def test_missing_required_column_names_sheet_column_and_nearest_header(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    for r in sheets["milestones"]:
+        r["Basline Date"] = r.pop("baseline_date")
+    path = write_workbook(tmp_path / "b.xlsx", sheets)
+    refused(path, "'Milestones'", "'Baseline Date'", "'Basline Date'", "rename it")
+
+
+def test_optional_sheet_lacking_a_required_column_is_refused(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    for r in sheets["invoices"]:
+        del r["invoice_amount"]
+    path = write_workbook(tmp_path / "b.xlsx", sheets)
+    refused(path, "'Invoices'", "'Invoice Amount'")
+
+
+def test_sheet_without_a_header_row(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["contracts"] = [{"a": 1, "b": 2}]
+    path = write_workbook(tmp_path / "b.xlsx", sheets, tables=False)
+    refused(path, "'Contracts'", "no header row")
+
+
+def test_two_columns_with_the_same_header(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    path = write_workbook(
+        tmp_path / "b.xlsx",
+        sheets,
+        tables=False,
+        column_order={
+            "fx_rates": ["currency", "rate_to_reporting", "Rate-To-Reporting"],
+        },
+    )
+    refused(path, "'FX Rates'", "two 'Rate To Reporting' columns")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["xls", "ods"])
+def test_real_xls_and_ods_from_libreoffice_are_refused(
+    tmp_path: Path, book: Path, target: str
+) -> None:
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    profile = tmp_path / "profile"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(tmp_path / "out"),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    converted = tmp_path / "out" / f"book.{target}"
+    refused(converted, f".{target}", "save it as .xlsx")
