@@ -1,0 +1,220 @@
+"""`xl-milestones refresh` and `demo` end to end on real files: exit codes, JSON, the written
+results, the input left alone, idempotence, and edits reflected by the next refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.factory import setting, valid_sheets, write_workbook
+
+from xl_milestones.cli import main
+from xl_milestones.core.schema import MILESTONES, REFRESH_LOG, VALIDATION
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _book(tmp_path: Path, sheets: dict[str, list[dict[str, object]]] | None = None) -> Path:
+    return write_workbook(tmp_path / "book.xlsx", sheets or valid_sheets())
+
+
+def _column_values(path: Path, header: str) -> dict[str, object]:
+    """Milestone ID -> the value under ``header`` on the Milestones sheet."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb[MILESTONES.name]
+    headers = [c.value for c in ws[1]]
+    id_col = headers.index(MILESTONES.header("milestone_id"))
+    col = headers.index(header)
+    return {
+        str(row[id_col].value): row[col].value
+        for row in ws.iter_rows(min_row=2)
+        if row[id_col].value is not None
+    }
+
+
+def test_refresh_to_output_writes_results_and_leaves_input_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _book(tmp_path)
+    before = book.read_bytes()
+    out_path = tmp_path / "out.xlsx"
+    code, out, err = _run(
+        capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
+    )
+    assert code == 0, err
+    assert book.read_bytes() == before
+    data = json.loads(out)
+    assert set(data) >= {"file", "as_of", "issues", "milestones", "totals"}
+    assert data["as_of"] == "2026-03-31"  # the Settings As Of Date
+    results = data["milestones"]
+    assert set(results) == {str(m["milestone_id"]) for m in valid_sheets()["milestones"]}
+    for values in results.values():
+        assert {f.name for f in MILESTONES.results} <= set(values)
+    statuses = _column_values(out_path, MILESTONES.header("status"))
+    assert statuses == {k: v["status"] for k, v in results.items()}
+    # Money is an exact decimal string in JSON and a number in the sheet.
+    amounts = _column_values(out_path, MILESTONES.header("amount_due"))
+    for mid, values in results.items():
+        if values["amount_due"] is None:
+            assert amounts[mid] is None
+        else:
+            assert isinstance(values["amount_due"], str)
+            assert f"{amounts[mid]:.2f}" == values["amount_due"]
+
+
+def test_refresh_in_place_keeps_a_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _book(tmp_path)
+    before = book.read_bytes()
+    code, out, err = _run(capsys, "refresh", str(book))
+    assert code == 0, err
+    assert "Refreshed" in out and "Status:" in out
+    backups = [p for p in tmp_path.iterdir() if p.name != book.name]
+    assert [p.read_bytes() for p in backups] == [before]
+    assert set(_column_values(book, MILESTONES.header("status")).values()) <= {
+        "Not started",
+        "In progress",
+        "At risk",
+        "Late",
+        "Awaiting sign-off",
+        "Signed off",
+        "Rejected",
+        "On hold",
+        "Cancelled",
+    }
+
+
+def test_as_of_option_overrides_the_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _book(tmp_path)
+    out_path = tmp_path / "out.xlsx"
+    args = ("refresh", str(book), "--output", str(out_path), "--format", "json")
+    code, out, _ = _run(capsys, *args, "--as-of", "2027-01-15")
+    assert code == 0
+    assert json.loads(out)["as_of"] == "2027-01-15"
+
+
+def test_errors_give_exit_1_and_blank_results_for_that_milestone_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    bad = sheets["milestones"][3]
+    bad["baseline_date"] = "next Tuesday"
+    book = _book(tmp_path, sheets)
+    out_path = tmp_path / "out.xlsx"
+    code, out, _ = _run(capsys, "refresh", str(book), "--output", str(out_path), "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["counts"]["error"] >= 1
+    bad_id = str(bad["milestone_id"])
+    assert data["milestones"][bad_id]["status"] is None
+    assert data["milestones"][bad_id]["explanation"] == "not computed: see Validation"
+    others = [v for k, v in data["milestones"].items() if k != bad_id]
+    assert others and all(v["status"] for v in others)
+    # The Validation sheet lists the problem with a link to its cell.
+    wb = openpyxl.load_workbook(out_path)
+    ws = wb[VALIDATION.name]
+    codes = [ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)]
+    assert "not-a-date" in codes or "date-as-text" in codes
+    links = [c.hyperlink for c in ws["F"][1:] if c.hyperlink is not None]
+    assert any(
+        link.location and link.location.startswith(f"'{MILESTONES.name}'!") for link in links
+    )
+
+
+def test_refresh_twice_gives_identical_results_and_changes_no_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _book(tmp_path)
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    args = ("--format", "json")
+    _, out1, _ = _run(capsys, "refresh", str(book), "--output", str(first), *args)
+    _, out2, _ = _run(capsys, "refresh", str(first), "--output", str(second), *args)
+    assert json.loads(out1)["milestones"] == json.loads(out2)["milestones"]
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
+        assert a.namelist() == b.namelist()
+        differing = {n for n in a.namelist() if a.read(n) != b.read(n)}
+    # Only the Refresh Log (one more row, and its table) may differ between the two.
+    wb1, wb2 = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
+    for ws1 in wb1.worksheets:
+        ws2 = wb2[ws1.title]
+        if ws1.title == REFRESH_LOG.name:
+            assert ws2.max_row == ws1.max_row + 1
+            continue
+        assert [[c.value for c in r] for r in ws1.iter_rows()] == [
+            [c.value for c in r] for r in ws2.iter_rows()
+        ], ws1.title
+    assert all("table" in n or "sheet" in n for n in differing)
+
+
+def test_an_edit_is_reflected_by_the_next_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    book = _book(tmp_path, sheets)
+    _run(capsys, "refresh", str(book), "--output", str(tmp_path / "a.xlsx"))
+    before = _column_values(tmp_path / "a.xlsx", MILESTONES.header("status"))
+    # Cancel a milestone that was not cancelled: the next refresh must say so.
+    target = next(m for m in sheets["milestones"] if before[str(m["milestone_id"])] != "Cancelled")
+    target["cancelled"] = "yes"
+    edited = write_workbook(tmp_path / "edited.xlsx", sheets)
+    _run(capsys, "refresh", str(edited), "--output", str(tmp_path / "b.xlsx"))
+    after = _column_values(tmp_path / "b.xlsx", MILESTONES.header("status"))
+    assert after[str(target["milestone_id"])] == "Cancelled"
+
+
+def test_unreadable_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook at all")
+    code, out, err = _run(capsys, "refresh", str(junk))
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "junk.xlsx" in err
+    assert "Traceback" not in err
+    assert junk.read_bytes() == b"not a workbook at all"
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "refresh", str(_book(tmp_path)), "--as-of", "31/03/2026")
+    assert code == 2
+    assert "YYYY-MM-DD" in err
+
+
+def test_demo_refreshes_the_sample_and_summarises_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    code, out, err = _run(capsys, "demo", str(folder))
+    assert code == 0, err
+    files = [p.name for p in folder.iterdir()]
+    assert files == ["sample_contract_milestones.xlsm"]
+    for text in ("Status:", "RAG:", "Due in the next 30 days", "Overdue", "Ready for sign-off"):
+        assert text in out
+    statuses = _column_values(folder / files[0], MILESTONES.header("status"))
+    assert len(statuses) >= 80 and all(statuses.values())
+
+
+def test_setting_as_of_date_is_used_when_no_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    for row in sheets["settings"]:
+        if row["setting"] == setting("as_of_date"):
+            row["value"] = dt.date(2026, 5, 1)
+    book = _book(tmp_path, sheets)
+    _, out, _ = _run(
+        capsys, "refresh", str(book), "--output", str(tmp_path / "o.xlsx"), "--format", "json"
+    )
+    assert json.loads(out)["as_of"] == "2026-05-01"
