@@ -105,3 +105,18 @@ def test_committed_sample_opens_in_libreoffice_as_xlsx(tmp_path: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as z:
         names = z.namelist()
     assert any(n.startswith("xl/worksheets/") for n in names)
+
+
+@pytest.mark.slow
+def test_refreshed_sample_is_valid_and_opens_in_libreoffice(tmp_path: Path) -> None:
+    from xl_milestones.actions import refresh_command
+
+    path = tmp_path / SAMPLE_FILE
+    build_sample(path)
+    refreshed = tmp_path / "refreshed.xlsm"
+    assert refresh_command(str(path), as_of=None, output=str(refreshed), fmt="json") == 0
+    assert ooxml_validate(refreshed) == []
+    pdf = libreoffice_convert(refreshed, "pdf", tmp_path / "out")
+    texts = pdf_page_texts(pdf)
+    page = _page_of(texts, S.MILESTONES.name)
+    assert "Signed off" in texts[page - 1]

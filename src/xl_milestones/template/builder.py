@@ -40,9 +40,11 @@ START_CHARS_PER_LINE = 92
 TEMPLATE_BLANK_ROWS = 50
 # Rows the S-curve chart reads in the template; a refresh re-points it to the months it writes.
 SCURVE_TEMPLATE_ROWS = 24
-# Data validation and conditional formats cover the whole column below the header, so that rows
-# added by typing below a table, or written by a refresh, behave like the first ones.
-LAST_ROW = 1_048_575
+# Data validation and conditional formats reach far below each table, so that rows typed below
+# it, or written by a refresh, behave like the first ones: 100,000 rows, the largest workbook the
+# design plans for. Not the whole column: LibreOffice fails to open a sheet whose formula
+# conditional format spans all 1,048,576 rows once the cells hold values.
+LAST_ROW = 100_000  # zero-based: the ranges end on worksheet row 100,001
 
 # Fixed document dates: the build must give the same bytes every time.
 DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
