@@ -11,6 +11,10 @@ CHUNK_SIZE = 4096
 
 _SIGNATURE = 0x01
 _MAX_COMPRESSED_DATA = 4096  # bytes of tokens and flag bytes after a chunk's 2-byte header
+# Candidates tried per position, nearest first. The specification tries every earlier position;
+# on long runs of few distinct bytes that is quadratic, and the nearest candidates almost always
+# hold the longest match anyway. Any match found is a valid copy token.
+_MAX_CANDIDATES = 64
 
 
 class CompressionError(ValueError):
@@ -103,7 +107,12 @@ def _match(
     limit = min((0xFFFF >> count) + 3, end - current)
     best_length = 0
     best_candidate = 0
-    for candidate in reversed(candidates):
+    for tried, candidate in enumerate(reversed(candidates)):
+        if tried == _MAX_CANDIDATES:
+            break
+        # only a candidate that also matches at best_length can be longer
+        if best_length and data[candidate + best_length] != data[current + best_length]:
+            continue
         length = _common_length(data, candidate, current, limit)
         if length > best_length:
             best_length = length
@@ -119,16 +128,25 @@ def _match(
 
 def _common_length(data: bytes, a: int, b: int, limit: int) -> int:
     """Length of the common prefix of data[a:] and data[b:], at most *limit* (a < b)."""
-    # Prefix equality is monotone in the length, so search it: slices compare in C.
-    low, high = 0, limit
-    if data[a : a + limit] == data[b : b + limit]:
+    # Grow the compared span geometrically, comparing only the new part (slices compare in C),
+    # then bisect the last span: short matches stay cheap and long ones take few steps.
+    low = 0
+    step = 8
+    while low < limit:
+        high = min(low + step, limit)
+        if data[a + low : a + high] != data[b + low : b + high]:
+            break
+        low = high
+        step *= 2
+    else:
         return limit
-    while low < high:
-        mid = (low + high + 1) // 2
-        if data[a : a + mid] == data[b : b + mid]:
+    high = min(low + step, limit)  # the first difference is in [low, high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if data[a + low : a + mid] == data[b + low : b + mid]:
             low = mid
         else:
-            high = mid - 1
+            high = mid
     return low
 
 
