@@ -21,6 +21,7 @@ from pathlib import Path
 _CHILD = r"""
 import datetime, json, resource, sys, time
 started = time.perf_counter()
+cpu_started = time.process_time()
 from xl_milestones.io.reader import read_workbook
 from xl_milestones.core.validate import validate
 from xl_milestones import output
@@ -33,7 +34,7 @@ done = time.perf_counter()
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({
     "read": read - started, "validate": checked - read, "format": done - checked,
-    "total": done - started, "peak_mb": peak_kb / 1024,
+    "total": done - started, "cpu": time.process_time() - cpu_started, "peak_mb": peak_kb / 1024,
     "issues": len(result.issues), "milestones": len(result.model.milestones),
     "skipped": len(result.model.skipped),
 }))
@@ -78,12 +79,13 @@ def main() -> int:
                 env={**os.environ, "PYTHONHASHSEED": "0"},
             )
             runs.append(json.loads(out.stdout))
-    med = {k: statistics.median(r[k] for r in runs) for k in ("read", "validate", "total")}
+    med = {k: statistics.median(r[k] for r in runs) for k in ("read", "validate", "total", "cpu")}
     peak = max(r["peak_mb"] for r in runs)
     last = runs[-1]
     print(
         f"validate, {args.milestones} milestones, {args.runs} runs: median {med['total']:.2f} s "
-        f"(read {med['read']:.2f} s, validate {med['validate']:.2f} s), peak RSS {peak:.0f} MB; "
+        f"(read {med['read']:.2f} s, validate {med['validate']:.2f} s; CPU {med['cpu']:.2f} s), "
+        f"peak RSS {peak:.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
         f"{last['issues']} issues, {last['milestones']} computable, {last['skipped']} skipped"
     )
     ok = med["total"] < 10 and peak < 1536
