@@ -1,0 +1,137 @@
+"""Laying the sign-off pack out and writing it: HTML from the Jinja2 template (autoescaped, CSS
+inlined so the file stands alone), PDF from that HTML with WeasyPrint, and the one call the
+command line and the ribbon both use, ``write_signoff_pack``, which writes the file atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from xl_milestones.core.engine import EngineResult
+from xl_milestones.core.issues import Issue
+from xl_milestones.core.model import Model
+from xl_milestones.errors import OutputError, UsageError
+from xl_milestones.reports.signoff import SignoffPack, build_pack
+
+TEMPLATES: Final = Path(__file__).with_name("templates")
+TEMPLATE: Final = "signoff_pack.html"
+STYLESHEET: Final = "signoff_pack.css"
+FORMATS: Final = {".pdf": "pdf", ".html": "html"}
+# A link is printed as one only when it is plainly a web address: no other scheme (javascript:,
+# file:) and no spaces, so text such as =HYPERLINK(...) stays text.
+_URL: Final = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+
+
+def pack_format(output: str | Path) -> str:
+    """``pdf`` or ``html`` from the output's extension; any other is a UsageError."""
+    path = Path(output)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{path}: the sign-off pack is written as .pdf or .html; give a name ending in one "
+            f"of them, e.g. {path.with_suffix('.pdf').name}"
+        )
+    return fmt
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and _URL.fullmatch(value.strip()) is not None
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        # On for every template, whatever its name: all the text in the pack is user text.
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.tests["url"] = _is_url
+    return env
+
+
+def render_html(pack: SignoffPack) -> str:
+    """The pack as one HTML document with its stylesheet inlined."""
+    env = _environment()
+    css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
+    return env.get_template(TEMPLATE).render(pack=pack, css=css)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF WeasyPrint makes of ``html`` (fonts found through fontconfig)."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # WeasyPrint loads pango when imported
+        raise OutputError(
+            f"cannot make a PDF: the pango library WeasyPrint needs is missing ({exc}); run "
+            "scripts/setup-system.sh, or write the pack as .html"
+        ) from None
+    # WeasyPrint logs every CSS property it does not support; the stylesheet is ours and
+    # tested, so only its errors are worth showing.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def _check_pdf(path: Path) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(5)
+        fh.seek(max(path.stat().st_size - 1024, 0))
+        tail = fh.read()
+    if head != b"%PDF-" or b"%%EOF" not in tail:
+        raise OutputError(f"the PDF written for {path.name} is incomplete; nothing was replaced")
+
+
+def _check_html(path: Path) -> None:
+    if b"</html>" not in path.read_bytes()[-64:]:
+        raise OutputError(f"the HTML written for {path.name} is incomplete; nothing was replaced")
+
+
+def write_signoff_pack(
+    model: Model,
+    result: EngineResult,
+    *,
+    workbook_name: str,
+    output: str | Path,
+    milestone_ids: Sequence[str] | None = None,
+    issues: Sequence[Issue] = (),
+    prepared: datetime | None = None,
+) -> Path:
+    """Build the pack and write it to ``output`` (.pdf or .html); returns the path written.
+
+    Without ``milestone_ids`` the pack covers every milestone awaiting sign-off, ready ones
+    first. Raises UsageError (bad extension, unknown id), NothingToSignOff (nothing awaits
+    sign-off: no file is written) or OutputError (cannot write). The file is made beside the
+    target and moved into place only when complete.
+    """
+    from xl_milestones.io.atomic import replace_file
+
+    target = Path(output)
+    fmt = pack_format(target)
+    pack = build_pack(
+        model,
+        result,
+        workbook_name=workbook_name,
+        milestone_ids=milestone_ids,
+        issues=issues,
+        prepared=prepared,
+    )
+    html = render_html(pack)
+    data = html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+
+    def build(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    replace_file(target, build, in_place=False, verify=_check_pdf if fmt == "pdf" else _check_html)
+    return target

@@ -1,0 +1,979 @@
+"""The sign-off pack's content: which milestones go in it, and for each one every fact the review
+meeting needs (dates, checks, approvers, deliverables, open issues, change orders, the payment
+breakdown with the contract terms behind it), formatted for print. No I/O: ``render`` lays it out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from xl_milestones.core.engine import EngineResult, MilestoneResult, compute, counts_as_approved
+from xl_milestones.core.issues import Issue
+from xl_milestones.core.model import Contract, Milestone, Model, Signoff
+from xl_milestones.core.money import ZERO, minor_units, round_money
+from xl_milestones.core.schema import (
+    CHANGE_ORDERS,
+    CONTRACTS,
+    DELIVERABLES,
+    ISSUES,
+    MILESTONES,
+    SETTINGS,
+    SIGNOFF_CHECKS,
+    SIGNOFFS,
+)
+from xl_milestones.core.signoff import BLOCK, FAIL, PASS, WARN, RoleApproval
+from xl_milestones.core.status import AWAITING, SIGNED_OFF
+from xl_milestones.errors import UsageError, XlMilestonesError
+
+# Tones are the CSS classes of the template's badges.
+OK: Final = "ok"
+INFO: Final = "info"
+CAUTION: Final = "warn"
+BAD: Final = "bad"
+NEUTRAL: Final = "neutral"
+DASH: Final = "—"
+
+STATUS_TONES: Final = {
+    "Not started": NEUTRAL,
+    "In progress": INFO,
+    "At risk": CAUTION,
+    "Late": BAD,
+    "Awaiting sign-off": INFO,
+    "Signed off": OK,
+    "Rejected": BAD,
+    "On hold": BAD,
+    "Cancelled": NEUTRAL,
+}
+RAG_TONES: Final = {"Green": OK, "Amber": CAUTION, "Red": BAD}
+DECISION_TONES: Final = {"approved": OK, "rejected": BAD, "pending": CAUTION}
+ACCEPTANCE_TONES: Final = {
+    "accepted": OK,
+    "rejected": BAD,
+    "submitted": CAUTION,
+    "pending": NEUTRAL,
+}
+CHANGE_TONES: Final = {"approved": OK, "rejected": NEUTRAL, "proposed": CAUTION}
+SEVERITY_TONES: Final = {"low": NEUTRAL, "medium": CAUTION, "high": BAD, "critical": BAD}
+TERMS_START: Final = {
+    "after_signoff": "after sign-off",
+    "after_invoice": "after the invoice date",
+    "eom_after_signoff": "after the end of the sign-off month",
+    "eom_after_invoice": "after the end of the invoice month",
+}
+# Approver rows added for the pro forma run sort after every real row.
+_PRO_FORMA_ROW: Final = 1_000_000_000
+_RULES: Final = {name: rule for name, _mode, rule in SIGNOFF_CHECKS}
+
+
+class NothingToSignOff(XlMilestonesError):
+    """No milestone is awaiting sign-off, so there is no pack to write."""
+
+
+# ------------------------------------------------------------------------------ the pack's data
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """A coloured label: the text shown and its tone (ok, info, warn, bad, neutral)."""
+
+    text: str
+    tone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckLine:
+    name: str
+    mode: str
+    result: Badge
+    rule: str
+    finding: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApproverLine:
+    role: str
+    required: bool
+    name: str
+    decision: Badge
+    decision_date: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverableLine:
+    deliverable_id: str
+    name: str
+    status: Badge
+    due_date: str
+    submitted_date: str
+    accepted_date: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLine:
+    issue_id: str
+    category: str
+    severity: Badge
+    blocking: str
+    raised_date: str
+    owner: str
+    description: str
+    amount_disputed: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLine:
+    change_id: str
+    description: str
+    status: Badge
+    scope: str
+    value_change: str
+    extension_days: str
+    approved_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """One line of the payment breakdown; ``kind`` is value, less, sub (a subtotal) or total."""
+
+    label: str
+    basis: str
+    amount: str
+    kind: str = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    role: str
+    name: str
+    recorded: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(slots=True)
+class MilestonePage:
+    """Everything printed for one milestone."""
+
+    milestone_id: str
+    anchor: str
+    computed: bool
+    name: str = ""
+    contract: str = ""
+    supplier: str = ""
+    readiness: Badge = field(default_factory=lambda: Badge("Not computed", BAD))
+    status: Badge | None = None
+    rag: Badge | None = None
+    explanation: str = ""
+    facts: list[Fact] = field(default_factory=list)
+    acceptance_criteria: str = ""
+    evidence: str = ""
+    dates: list[Fact] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
+    approvers: list[ApproverLine] = field(default_factory=list)
+    deliverables: list[DeliverableLine] = field(default_factory=list)
+    issues: list[IssueLine] = field(default_factory=list)
+    closed_issues: int = 0
+    changes: list[ChangeLine] = field(default_factory=list)
+    currency: str = ""
+    payment_heading: str = ""
+    payment_note: str = ""
+    payment: list[PaymentLine] = field(default_factory=list)
+    terms: list[Fact] = field(default_factory=list)
+    signatories: list[Signatory] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CoverLine:
+    milestone_id: str
+    anchor: str
+    name: str
+    contract: str
+    supplier: str
+    status: str
+    amount: str
+    readiness: Badge
+    blockers: str
+
+
+@dataclass(slots=True)
+class SignoffPack:
+    """The whole pack: cover page facts, one line per milestone, then the milestone pages."""
+
+    workbook: str
+    as_of: str
+    prepared: str
+    reporting_currency: str
+    summary: str
+    lines: list[CoverLine]
+    pages: list[MilestonePage]
+    notes: list[str]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ formatting
+
+
+def fmt_date(value: object) -> str:
+    """``17 Jun 2026``: unambiguous in every locale; a dash when blank."""
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    return DASH
+
+
+def fmt_money(amount: object, currency: str | None) -> str:
+    """``1,234.50``: thousands separators and the currency's minor units; a dash when blank."""
+    if not isinstance(amount, Decimal):
+        return DASH
+    places = minor_units(currency)
+    return f"{round_money(amount, currency):,.{places}f}"
+
+
+def fmt_deduction(amount: object, currency: str | None) -> str:
+    """A deduction in accounting style, ``(1,234.50)``; ``0.00`` when nothing is deducted."""
+    if not isinstance(amount, Decimal):
+        return DASH
+    if amount == 0:
+        return fmt_money(abs(amount), currency)
+    return f"({fmt_money(amount, currency)})"
+
+
+def fmt_signed(amount: Decimal, currency: str | None) -> str:
+    """``+1,000.00`` / ``-500.00``: a change to a value."""
+    text = fmt_money(abs(amount), currency)
+    return f"-{text}" if amount < 0 else f"+{text}"
+
+
+def fmt_ratio(ratio: Decimal | None) -> str:
+    """A ratio as a percentage without trailing zeros: 0.05 -> ``5%``, 0.001 -> ``0.1%``."""
+    if ratio is None:
+        return DASH
+    return f"{(ratio * 100).normalize():f}%"
+
+
+def fmt_text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _anchor(n: int) -> str:
+    # Not the id: ids are user text, and an anchor must be unique and safe in an href.
+    return f"m{n}"
+
+
+def column_labels() -> dict[str, str]:
+    """Section titles and column headings, spelled as the schema spells its sheets and headers."""
+    out = {
+        "deliverables": DELIVERABLES.name,
+        "signoffs": SIGNOFFS.name,
+        "change_orders": CHANGE_ORDERS.name,
+        "issues": ISSUES.name,
+        "approver_role": SIGNOFFS.header("approver_role"),
+        "approver_name": SIGNOFFS.header("approver_name"),
+        "decision": SIGNOFFS.header("decision"),
+        "decision_date": SIGNOFFS.header("decision_date"),
+        "comment": SIGNOFFS.header("comment"),
+        "acceptance_criteria": MILESTONES.header("acceptance_criteria"),
+        "evidence": MILESTONES.header("evidence"),
+        "status": MILESTONES.header("status"),
+        "signoff_ready": MILESTONES.header("signoff_ready"),
+        "signoff_blockers": MILESTONES.header("signoff_blockers"),
+        "milestone_id": MILESTONES.header("milestone_id"),
+        "milestone_name": MILESTONES.header("milestone_name"),
+        "amount_due": MILESTONES.header("amount_due"),
+        "supplier": CONTRACTS.header("supplier"),
+        "contract_name": CONTRACTS.header("contract_name"),
+    }
+    for name in ("deliverable_id", "deliverable_name", "acceptance_status", "due_date"):
+        out[name] = DELIVERABLES.header(name)
+    for name in ("submitted_date", "accepted_date"):
+        out[name] = DELIVERABLES.header(name)
+    for name in ("change_id", "description", "value_change", "extension_days", "approved_date"):
+        out["co_" + name] = CHANGE_ORDERS.header(name)
+    out["co_status"] = CHANGE_ORDERS.header("change_status")
+    for name in ("issue_id", "category", "severity", "blocking", "raised_date", "issue_owner"):
+        out[name] = ISSUES.header(name)
+    out["issue_description"] = ISSUES.header("description")
+    out["amount_disputed"] = ISSUES.header("amount_disputed")
+    return out
+
+
+# ------------------------------------------------------------------------------ selection
+
+
+def select_milestones(
+    result: EngineResult, ids: Sequence[str] | None, *, workbook: str
+) -> list[str]:
+    """The milestone ids of the pack, in print order.
+
+    With ``ids``: those (each once, in the order given); an id not on the Milestones sheet is a
+    UsageError that suggests the nearest one. Without: every computed milestone whose status is
+    Awaiting sign-off, ready ones first, each group in sheet order; none is NothingToSignOff.
+    """
+    known = [r.milestone_id for r in result.milestones if r.milestone_id]
+    if ids:
+        wanted = list(dict.fromkeys(i.strip() for i in ids))
+        missing = [i for i in wanted if i not in set(known)]
+        if missing:
+            raise UsageError(_unknown_message(missing, known, workbook))
+        return wanted
+    awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
+    if not awaiting:
+        skipped = sum(1 for r in result.milestones if not r.computed)
+        why = (
+            f" ({skipped} milestone{'s' if skipped != 1 else ''} could not be computed because "
+            "of validation errors: run xl-milestones validate)"
+            if skipped
+            else ""
+        )
+        raise NothingToSignOff(
+            f"No milestone is awaiting sign-off in {workbook} as of "
+            f"{result.as_of.isoformat()}{why}; no pack written."
+        )
+    ready = [r for r in awaiting if r.values["signoff_ready"]]
+    not_ready = [r for r in awaiting if not r.values["signoff_ready"]]
+    return [str(r.milestone_id) for r in [*ready, *not_ready]]
+
+
+def _unknown_message(missing: Sequence[str], known: Sequence[str], workbook: str) -> str:
+    parts = [f"{wanted!r}" + _hint(wanted, known) for wanted in missing]
+    noun = "milestone" if len(missing) == 1 else "milestones"
+    where = f"the {MILESTONES.name} sheet of {workbook}"
+    if not known:
+        return f"unknown {noun} {', '.join(parts)}: {where} has no milestone ids"
+    return f"unknown {noun} {', '.join(parts)}: not on {where}"
+
+
+_NUMBER: Final = re.compile(r"\d+")
+
+
+def _id_key(text: str) -> str:
+    # "m-4" finds "M-004": case and leading zeros of numbers ignored.
+    return _NUMBER.sub(lambda g: str(int(g.group())), text.strip().casefold())
+
+
+def nearest_id(wanted: str, known: Sequence[str]) -> str | None:
+    """The existing id a mistyped one most likely meant, or None when none is close."""
+    key = _id_key(wanted)
+    for k in known:
+        if _id_key(k) == key:
+            return k
+    close = difflib.get_close_matches(wanted, known, n=50, cutoff=0.6)
+    if not close:
+        return None
+    return min(close, key=lambda k: (_edits(wanted.casefold(), k.casefold()), k))
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: ranks the candidates difflib finds equally similar."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i]
+        for j, cb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _hint(wanted: str, known: Sequence[str]) -> str:
+    guess = nearest_id(wanted, known)
+    return f" (did you mean {guess}?)" if guess else ""
+
+
+# ------------------------------------------------------------------------------ pro forma
+
+
+def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[str, MilestoneResult]:
+    """What each payment milestone of ``ids`` that awaits sign-off would be certified for if it
+    were signed off on the as-of date: the engine run again with the missing approvals added.
+
+    All such milestones of the pack are signed off together (they go to the same meeting), so
+    they take their deductions in certification order among themselves: by baseline date.
+    """
+    by_id = result.by_id()
+    milestones = {m.milestone_id: m for m in model.milestones}
+    targets = {
+        mid
+        for mid in ids
+        if mid in by_id
+        and by_id[mid].values["status"] == AWAITING
+        and milestones[mid].payment_basis != "none"
+    }
+    if not targets:
+        return {}
+    # Approvers who have not approved yet are replaced by an approval dated as of the pack.
+    signoffs = [s for s in model.signoffs if s.milestone_id not in targets or _approved(s)]
+    row = _PRO_FORMA_ROW
+    for mid in sorted(targets):
+        roles = by_id[mid].approvers
+        needed: list[tuple[str, str]] = []
+        for ra in roles:
+            if ra.required and not ra.satisfied:
+                names = [e.name for e in ra.approvers if e.decision != "approved"]
+                needed += [(ra.role, n) for n in names] or [(ra.role, ra.role)]
+        if not roles:
+            needed.append(("Approver", "Approver"))
+        for role, name in needed:
+            row += 1
+            signoffs.append(Signoff(row, mid, role, name, "approved", result.as_of))
+    again = compute(replace(model, signoffs=signoffs), result.as_of)
+    return {
+        mid: r
+        for mid, r in again.by_id().items()
+        if mid in targets and r.values["status"] == SIGNED_OFF
+    }
+
+
+def _approved(s: Signoff) -> bool:
+    return s.decision == "approved" and s.decision_date is not None
+
+
+# ------------------------------------------------------------------------------ building
+
+
+def build_pack(
+    model: Model,
+    result: EngineResult,
+    *,
+    workbook_name: str,
+    milestone_ids: Sequence[str] | None = None,
+    issues: Sequence[Issue] = (),
+    prepared: datetime | None = None,
+) -> SignoffPack:
+    """The pack for ``milestone_ids`` (default: every milestone awaiting sign-off, ready first).
+
+    ``issues`` are the validation and engine issues of the workbook: their count goes on the
+    cover, and a milestone that was not computed lists those on its row. Raises UsageError for
+    an unknown id and NothingToSignOff when no milestone is awaiting sign-off.
+    """
+    ids = select_milestones(result, milestone_ids, workbook=workbook_name)
+    by_id = result.by_id()
+    all_rows = {r.milestone_id: r for r in result.milestones if r.milestone_id}
+    forma = pro_forma(model, result, ids)
+    context = _Context(model, result)
+    pages: list[MilestonePage] = []
+    lines: list[CoverLine] = []
+    for n, mid in enumerate(ids, start=1):
+        anchor = _anchor(n)
+        r = by_id.get(mid)
+        m = context.milestones.get(mid)
+        if r is None or m is None or m.contract_id not in model.contracts:
+            row = all_rows[mid].row
+            pages.append(_not_computed_page(mid, anchor, row, issues))
+            lines.append(
+                CoverLine(mid, anchor, "", "", "", DASH, DASH, Badge("Not computed", BAD), "")
+            )
+            continue
+        page = context.page(m, r, forma.get(mid), anchor, issues)
+        pages.append(page)
+        c = model.contracts[m.contract_id]
+        due = forma[mid].values["amount_due"] if mid in forma else r.values["amount_due"]
+        amount = f"{fmt_money(due, c.currency)} {c.currency}" if isinstance(due, Decimal) else DASH
+        blockers = fmt_text(r.values["signoff_blockers"])
+        lines.append(
+            CoverLine(
+                mid,
+                anchor,
+                m.milestone_name,
+                f"{c.contract_id} {c.contract_name}",
+                c.supplier,
+                str(r.values["status"]),
+                amount,
+                page.readiness,
+                blockers,
+            )
+        )
+    ready = sum(1 for line in lines if line.readiness.tone == OK)
+    summary = (
+        f"{len(lines)} milestone{'s' if len(lines) != 1 else ''}: {ready} ready for sign-off, "
+        f"{len(lines) - ready} not ready"
+    )
+    notes = _cover_notes(result, issues, forma)
+    return SignoffPack(
+        workbook=workbook_name,
+        as_of=fmt_date(result.as_of),
+        prepared=prepared.strftime("%Y-%m-%d %H:%M") if prepared else "",
+        reporting_currency=result.reporting_currency,
+        summary=summary,
+        lines=lines,
+        pages=pages,
+        notes=notes,
+        labels=column_labels(),
+    )
+
+
+def _cover_notes(
+    result: EngineResult, issues: Sequence[Issue], forma: dict[str, MilestoneResult]
+) -> list[str]:
+    notes = []
+    if forma:
+        notes.append(
+            "Amounts due of milestones awaiting sign-off are pro forma: what each would be "
+            f"certified for if the milestones of this pack were signed off on "
+            f"{fmt_date(result.as_of)}."
+        )
+    errors = sum(1 for i in issues if i.is_error)
+    skipped = sum(1 for r in result.milestones if not r.computed)
+    if errors:
+        notes.append(
+            f"The workbook has {errors} validation error{'s' if errors != 1 else ''}"
+            + (
+                f"; {skipped} milestone{'s' if skipped != 1 else ''} could not be computed and "
+                "may be missing from this pack"
+                if skipped
+                else ""
+            )
+            + ". See the Validation sheet, or run xl-milestones validate."
+        )
+    return notes
+
+
+def _not_computed_page(mid: str, anchor: str, row: int, issues: Sequence[Issue]) -> MilestonePage:
+    page = MilestonePage(mid, anchor, computed=False)
+    mine = [i for i in issues if i.sheet == MILESTONES.name and i.row == row]
+    page.warnings = [
+        f"{i.sheet}!{i.cell or f'row {i.row}'}: {i.message}" for i in mine if i.is_error
+    ] or [
+        f"{MILESTONES.name} row {row} depends on a row with errors (its contract, for "
+        "example); see the Validation sheet."
+    ]
+    page.explanation = "Not computed: see Validation."
+    return page
+
+
+class _Context:
+    """The model indexed by milestone, and the contract figures the breakdown quotes."""
+
+    def __init__(self, model: Model, result: EngineResult) -> None:
+        self.model = model
+        self.result = result
+        self.as_of = result.as_of
+        self.milestones = {m.milestone_id: m for m in model.milestones}
+        self.statuses = {
+            r.milestone_id: str(r.values["status"]) for r in result.milestones if r.computed
+        }
+
+    # -------------------------------------------------------------------------- one page
+    def page(
+        self,
+        m: Milestone,
+        r: MilestoneResult,
+        forma: MilestoneResult | None,
+        anchor: str,
+        issues: Sequence[Issue],
+    ) -> MilestonePage:
+        c = self.model.contracts[m.contract_id]
+        v = r.values
+        status = str(v["status"])
+        page = MilestonePage(m.milestone_id, anchor, computed=True, name=m.milestone_name)
+        page.contract = f"{c.contract_id} {c.contract_name}"
+        page.supplier = c.supplier
+        page.readiness = _readiness(status, bool(v["signoff_ready"]))
+        page.status = Badge(status, STATUS_TONES.get(status, NEUTRAL))
+        rag = v["rag"]
+        page.rag = Badge(f"RAG {rag}", RAG_TONES[rag]) if isinstance(rag, str) else None
+        page.explanation = r.explanation
+        page.facts = self._facts(m, c)
+        page.acceptance_criteria = fmt_text(m.acceptance_criteria)
+        page.evidence = fmt_text(m.evidence)
+        page.dates = self._dates(m, v)
+        page.checks = [_check_line(ch.name, ch.mode, ch.outcome, ch.reason) for ch in r.checks]
+        page.approvers = self._approvers(m, r.approvers)
+        page.signatories = self._signatories(r.approvers)
+        page.deliverables = self._deliverables(m)
+        page.issues, page.closed_issues = self._issues(m, c)
+        page.changes = self._changes(m, c)
+        page.currency = c.currency
+        self._payment(page, m, c, r, forma)
+        page.terms = self._terms(c)
+        page.warnings = [
+            i.message
+            for i in issues
+            if i.sheet == MILESTONES.name and i.row == m.row and not i.is_error
+        ]
+        return page
+
+    def _facts(self, m: Milestone, c: Contract) -> list[Fact]:
+        h, ch = MILESTONES.header, CONTRACTS.header
+        return [
+            Fact(ch("contract_id"), c.contract_id),
+            Fact(ch("contract_name"), c.contract_name),
+            Fact(ch("supplier"), c.supplier),
+            Fact(ch("contract_owner"), fmt_text(c.contract_owner) or DASH),
+            Fact(ch("contract_status"), c.contract_status),
+            Fact(h("milestone_id"), m.milestone_id),
+            Fact(h("milestone_name"), m.milestone_name),
+            Fact(h("milestone_type"), m.milestone_type),
+            Fact(h("owner"), fmt_text(m.owner) or DASH),
+            Fact(h("payment_basis"), _basis_text(m, c.currency)),
+            Fact(h("predecessors"), ", ".join(m.predecessors) or DASH),
+        ]
+
+    def _dates(self, m: Milestone, v: dict[str, object]) -> list[Fact]:
+        h = MILESTONES.header
+        late = v["days_late"]
+        late_text = DASH
+        if isinstance(late, int):
+            late_text = str(late) + (" (early)" if late < 0 else "")
+        return [
+            Fact(h("baseline_date"), fmt_date(m.baseline_date)),
+            Fact(h("revised_date"), fmt_date(v["revised_date"])),
+            Fact(h("forecast_date"), fmt_date(m.forecast_date)),
+            Fact(h("actual_date"), fmt_date(m.actual_date)),
+            Fact(h("days_late"), late_text),
+            Fact(h("percent_complete"), fmt_ratio(m.percent_complete)),
+            Fact(h("signoff_date"), fmt_date(v["signoff_date"])),
+        ]
+
+    def _comments(self, mid: str) -> dict[int, str]:
+        return {s.row: fmt_text(s.comment) for s in self.model.signoffs if s.milestone_id == mid}
+
+    def _approvers(self, m: Milestone, roles: Sequence[RoleApproval]) -> list[ApproverLine]:
+        comments = self._comments(m.milestone_id)
+        out = []
+        for ra in roles:
+            if not ra.approvers:
+                out.append(
+                    ApproverLine(ra.role, ra.required, "not listed", Badge("missing", BAD), "", "")
+                )
+                continue
+            for e in ra.approvers:
+                out.append(
+                    ApproverLine(
+                        ra.role,
+                        ra.required,
+                        e.name,
+                        Badge(e.decision, DECISION_TONES.get(e.decision, NEUTRAL)),
+                        fmt_date(e.decision_date) if e.decision_date else "",
+                        comments.get(e.row, ""),
+                    )
+                )
+        return out
+
+    def _signatories(self, roles: Sequence[RoleApproval]) -> list[Signatory]:
+        out = []
+        for ra in roles:
+            if not ra.required:
+                continue
+            if not ra.approvers:
+                out.append(Signatory(ra.role, "", "no approver listed"))
+            for e in ra.approvers:
+                recorded = f"recorded: {e.decision}"
+                if e.decision_date:
+                    recorded += f" on {fmt_date(e.decision_date)}"
+                out.append(Signatory(ra.role, e.name, recorded))
+        return out
+
+    def _deliverables(self, m: Milestone) -> list[DeliverableLine]:
+        return [
+            DeliverableLine(
+                d.deliverable_id,
+                d.deliverable_name,
+                Badge(d.acceptance_status, ACCEPTANCE_TONES.get(d.acceptance_status, NEUTRAL)),
+                fmt_date(d.due_date),
+                fmt_date(d.submitted_date),
+                fmt_date(d.accepted_date),
+                fmt_text(d.evidence),
+            )
+            for d in self.model.deliverables
+            if d.milestone_id == m.milestone_id
+        ]
+
+    def _issues(self, m: Milestone, c: Contract) -> tuple[list[IssueLine], int]:
+        mine = [i for i in self.model.issues if i.milestone_id == m.milestone_id]
+        open_ = [i for i in mine if i.issue_status == "open"]
+        # Disputes first, then what blocks sign-off: what the meeting must settle.
+        open_.sort(key=lambda i: (i.category != "dispute", not i.blocking, i.row))
+        lines = [
+            IssueLine(
+                i.issue_id,
+                i.category,
+                Badge(i.severity, SEVERITY_TONES.get(i.severity, NEUTRAL)),
+                "yes" if i.blocking else "no",
+                fmt_date(i.raised_date),
+                fmt_text(i.issue_owner),
+                i.description,
+                fmt_money(i.amount_disputed, c.currency) if i.amount_disputed is not None else "",
+            )
+            for i in open_
+        ]
+        return lines, len(mine) - len(open_)
+
+    def _changes(self, m: Milestone, c: Contract) -> list[ChangeLine]:
+        out = []
+        for co in self.model.change_orders:
+            if co.contract_id != c.contract_id:
+                continue
+            if co.milestone_id and co.milestone_id != m.milestone_id:
+                continue
+            status = co.change_status
+            if status == "approved" and not counts_as_approved(co, self.as_of):
+                status = "approved later"
+            out.append(
+                ChangeLine(
+                    co.change_id,
+                    co.description,
+                    Badge(status, CHANGE_TONES.get(co.change_status, NEUTRAL)),
+                    "this milestone" if co.milestone_id else "whole contract",
+                    fmt_signed(co.value_change, c.currency) if co.value_change else DASH,
+                    f"{co.extension_days:+d}" if co.extension_days else DASH,
+                    fmt_date(co.approved_date),
+                )
+            )
+        return out
+
+    # ---------------------------------------------------------------------- payment
+    def _contract_values(self, c: Contract) -> tuple[Decimal, Decimal]:
+        """(percent base, revised contract value) of RULES.md section 2."""
+        wide = changed = ZERO
+        for co in self.model.change_orders:
+            if co.contract_id == c.contract_id and counts_as_approved(co, self.as_of):
+                changed += co.value_change
+                if not co.milestone_id:
+                    wide += co.value_change
+        return c.original_value + wide, c.original_value + changed
+
+    def _own_changes(self, m: Milestone) -> Decimal:
+        return sum(
+            (
+                co.value_change
+                for co in self.model.change_orders
+                if co.milestone_id == m.milestone_id and counts_as_approved(co, self.as_of)
+            ),
+            ZERO,
+        )
+
+    def _payment(
+        self,
+        page: MilestonePage,
+        m: Milestone,
+        c: Contract,
+        r: MilestoneResult,
+        forma: MilestoneResult | None,
+    ) -> None:
+        cur = c.currency
+        if m.payment_basis == "none":
+            page.payment_heading = "Payment"
+            page.payment_note = "No payment on this milestone."
+            return
+        shown = forma or r
+        v = shown.values
+        status = str(r.values["status"])
+        if forma is not None:
+            page.payment_heading = "Payment on sign-off (pro forma)"
+            page.payment_note = (
+                f"If signed off on {fmt_date(self.as_of)}, the as-of date: "
+                + forma.payment_explanation
+            )
+        elif status == SIGNED_OFF:
+            page.payment_heading = "Payment certified"
+            page.payment_note = r.payment_explanation
+        else:
+            page.payment_heading = "Payment (not payable yet)"
+            page.payment_note = r.payment_explanation
+        payable = v["net_amount"] is not None
+        base, revised = self._contract_values(c)
+        late = v["days_late"] if isinstance(v["days_late"], int) else 0
+        own = self._own_changes(m)
+        lines = [
+            PaymentLine(
+                MILESTONES.header("milestone_value"),
+                _value_basis(m, c, base, own),
+                fmt_money(v["milestone_value"], cur),
+                "value",
+            )
+        ]
+        deductible = m.payment_basis in ("percent", "fixed")
+        if not payable:
+            if deductible:
+                lines.append(
+                    PaymentLine(
+                        "Delay damages accrued so far (not deducted)",
+                        _delay_basis(c, revised, max(late, 0)),
+                        fmt_money(v["delay_damages"], cur),
+                        "less",
+                    )
+                )
+            page.payment = lines
+            return
+        h = MILESTONES.header
+        if deductible:
+            lines += [
+                PaymentLine(
+                    "Less " + h("retention_amount").lower(),
+                    _retention_basis(c, revised),
+                    fmt_deduction(v["retention_amount"], cur),
+                    "less",
+                ),
+                PaymentLine(
+                    "Less " + h("advance_recovery").lower(),
+                    _advance_basis(c),
+                    fmt_deduction(v["advance_recovery"], cur),
+                    "less",
+                ),
+                PaymentLine(
+                    "Less " + h("delay_damages").lower(),
+                    _delay_basis(c, revised, max(late, 0)),
+                    fmt_deduction(v["delay_damages"], cur),
+                    "less",
+                ),
+            ]
+        else:
+            lines.append(
+                PaymentLine(
+                    "Deductions", "none on a retention release", fmt_money(ZERO, cur), "less"
+                )
+            )
+        convention = self.model.settings.business_day_convention
+        lines += [
+            PaymentLine(
+                h("net_amount"), "value less deductions", fmt_money(v["net_amount"], cur), "sub"
+            ),
+            PaymentLine(
+                h("vat_amount"),
+                f"{fmt_ratio(c.vat_rate)} of the net amount",
+                fmt_money(v["vat_amount"], cur),
+                "value",
+            ),
+            PaymentLine(
+                h("amount_due"), "net amount plus VAT", fmt_money(v["amount_due"], cur), "total"
+            ),
+            PaymentLine(
+                h("payment_due_date"),
+                f"{c.payment_terms_days} days {TERMS_START.get(c.payment_terms_basis, '')}; "
+                f"business day convention {convention}",
+                fmt_date(v["payment_due_date"]) if v["payment_due_date"] else "after invoice",
+                "date",
+            ),
+            PaymentLine(
+                h("paid_amount"),
+                "invoices paid by the as-of date",
+                fmt_money(v["paid_amount"], cur),
+                "value",
+            ),
+            PaymentLine(
+                h("outstanding_amount"),
+                str(v["payment_status"]),
+                fmt_money(v["outstanding_amount"], cur),
+                "value",
+            ),
+        ]
+        page.payment = lines
+
+    def _terms(self, c: Contract) -> list[Fact]:
+        ch = CONTRACTS.header
+        cur = c.currency
+        _base, revised = self._contract_values(c)
+        limit = "no limit"
+        if c.retention_limit is not None:
+            limit = f"{fmt_ratio(c.retention_limit)} of revised value"
+        cap = "no cap"
+        if c.delay_damages_cap is not None:
+            cap = f"{fmt_ratio(c.delay_damages_cap)} of revised value"
+        return [
+            Fact(ch("currency"), cur),
+            Fact(ch("original_value"), fmt_money(c.original_value, cur)),
+            Fact("Revised contract value", fmt_money(revised, cur)),
+            Fact(ch("retention_rate"), fmt_ratio(c.retention_rate)),
+            Fact(ch("retention_limit"), limit),
+            Fact(ch("advance_amount"), fmt_money(c.advance_amount, cur)),
+            Fact(ch("advance_recovery_threshold"), fmt_ratio(c.advance_recovery_threshold)),
+            Fact(ch("advance_recovery_rate"), fmt_ratio(c.advance_recovery_rate)),
+            Fact(ch("delay_damages_rate"), fmt_ratio(c.delay_damages_rate) + " per day"),
+            Fact(ch("delay_damages_cap"), cap),
+            Fact(ch("vat_rate"), fmt_ratio(c.vat_rate)),
+            Fact(ch("payment_terms_days"), str(c.payment_terms_days)),
+            Fact(ch("payment_terms_basis"), c.payment_terms_basis),
+            Fact(
+                SETTINGS.name + ": business day convention",
+                self.model.settings.business_day_convention,
+            ),
+        ]
+
+
+def _readiness(status: str, ready: bool) -> Badge:
+    if status == SIGNED_OFF:
+        return Badge("Signed off", OK)
+    if ready:
+        return Badge("Ready", OK)
+    return Badge("Not ready", BAD)
+
+
+def _check_line(name: str, mode: str, outcome: str, reason: str) -> CheckLine:
+    if outcome == PASS:
+        badge = Badge("Pass", OK)
+    elif outcome == FAIL and mode == BLOCK:
+        badge = Badge("Fail", BAD)
+    elif outcome == FAIL and mode == WARN:
+        badge = Badge("Warning", CAUTION)
+    else:
+        badge = Badge("Off", NEUTRAL)
+    return CheckLine(name, mode, badge, _RULES.get(name, ""), reason)
+
+
+def _basis_text(m: Milestone, currency: str) -> str:
+    if m.payment_basis == "percent":
+        return f"percent ({fmt_ratio(m.payment_percent)} of the contract)"
+    if m.payment_basis == "fixed":
+        return f"fixed ({fmt_money(m.payment_amount, currency)} {currency})"
+    if m.payment_basis == "retention_release":
+        return f"retention release ({fmt_ratio(m.payment_percent)} of the retention)"
+    return "none"
+
+
+def _value_basis(m: Milestone, c: Contract, base: Decimal, own: Decimal) -> str:
+    cur = c.currency
+    changes = f"; change orders {fmt_signed(own, cur)}" if own else ""
+    if m.payment_basis == "percent":
+        wide = " incl. contract-wide changes" if base != c.original_value else ""
+        return f"{fmt_ratio(m.payment_percent)} of {fmt_money(base, cur)}{wide}{changes}"
+    if m.payment_basis == "fixed":
+        return f"{MILESTONES.header('payment_amount')} {fmt_money(m.payment_amount, cur)}{changes}"
+    return f"{fmt_ratio(m.payment_percent)} of the retention the contract carries{changes}"
+
+
+def _retention_basis(c: Contract, revised: Decimal) -> str:
+    text = f"{fmt_ratio(c.retention_rate)} of the value"
+    if c.retention_limit is not None:
+        cap = round_money(c.retention_limit * revised, c.currency)
+        text += (
+            f"; limit {fmt_ratio(c.retention_limit)} of the revised contract value "
+            f"({fmt_money(cap, c.currency)})"
+        )
+    return text
+
+
+def _advance_basis(c: Contract) -> str:
+    if not c.advance_amount:
+        return "no advance payment on this contract"
+    return (
+        f"{fmt_ratio(c.advance_recovery_rate)} of the value once certified value passes "
+        f"{fmt_ratio(c.advance_recovery_threshold)} of the original value; advance "
+        f"{fmt_money(c.advance_amount, c.currency)}"
+    )
+
+
+def _delay_basis(c: Contract, revised: Decimal, days: int) -> str:
+    if not c.delay_damages_rate:
+        return "no delay damages on this contract"
+    text = f"{fmt_ratio(c.delay_damages_rate)} of the value per day × {days} days late"
+    if c.delay_damages_cap is not None:
+        cap = round_money(c.delay_damages_cap * revised, c.currency)
+        text += (
+            f"; cap {fmt_ratio(c.delay_damages_cap)} of the revised contract value "
+            f"({fmt_money(cap, c.currency)})"
+        )
+    return text
