@@ -294,3 +294,72 @@ def new_command(path: str, *, force: bool = False) -> int:
             os.unlink(tmp)
     print(f"wrote {target}")
     return 0
+
+
+# ------------------------------------------------------------------------------- sign-off pack
+
+# Imported here rather than at the top so that this section stays one self-contained block.
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def signoff_pack(
+    book: Book,
+    *,
+    output: str | os.PathLike[str],
+    today: _dt.date,
+    as_of: _dt.date | None = None,
+    milestones: Sequence[str] | None = None,
+    now: _dt.datetime | None = None,
+) -> Path:
+    """Read and compute ``book``, then write its sign-off pack to ``output`` (.pdf or .html).
+
+    Without ``milestones`` the pack covers every milestone awaiting sign-off, ready ones first.
+    Raises UsageError (bad extension, unknown id), NothingToSignOff (nothing awaits sign-off;
+    no file is written) or OutputError. The workbook itself is only read.
+    """
+    from xl_milestones.core.engine import compute
+    from xl_milestones.reports.render import pack_format, write_signoff_pack
+
+    pack_format(output)  # a wrong extension fails before the workbook is read
+    raw = book.read()
+    validation = validate(raw, today=today, as_of=as_of)
+    result = compute(validation.model, validation.as_of)
+    return write_signoff_pack(
+        validation.model,
+        result,
+        workbook_name=Path(book.name).name,
+        output=Path(output),
+        milestone_ids=milestones,
+        issues=sorted([*validation.issues, *result.issues], key=Issue.sort_key),
+        prepared=now or _dt.datetime.now(),
+    )
+
+
+def signoff_pack_command(
+    book: str,
+    *,
+    milestones: Sequence[str] | None = None,
+    as_of: _dt.date | None = None,
+    output: str,
+) -> int:
+    """``xl-milestones signoff-pack BOOK --output FILE``: 0 when written, and 0 with a message
+    (no file) when no milestone awaits sign-off; bad usage and unwritable output exit 2."""
+    from xl_milestones.io.filebook import FileBook
+    from xl_milestones.reports.signoff import NothingToSignOff
+
+    try:
+        written = signoff_pack(
+            FileBook(book),
+            output=output,
+            today=_dt.date.today(),
+            as_of=as_of,
+            milestones=milestones,
+        )
+    except NothingToSignOff as exc:
+        print(str(exc))
+        _sys.stdout.flush()
+        return 0
+    print(f"wrote {written}")
+    _sys.stdout.flush()
+    return 0
