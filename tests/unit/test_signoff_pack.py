@@ -1,0 +1,309 @@
+"""The sign-off pack's content and HTML: selection and order, unknown ids, the pro forma payment
+worked by hand, each section of a page, number formats, and escaping of hostile text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+from tests import builders as b
+
+from xl_milestones.core.engine import EngineResult, compute
+from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.model import Model, SkippedMilestone
+from xl_milestones.core.schema import MILESTONES, SIGNOFF_CHECKS
+from xl_milestones.core.validate import validate
+from xl_milestones.errors import UsageError
+from xl_milestones.io.reader import read_workbook
+from xl_milestones.reports.render import pack_format, render_html, write_signoff_pack
+from xl_milestones.reports.signoff import (
+    NothingToSignOff,
+    build_pack,
+    fmt_money,
+    fmt_ratio,
+    nearest_id,
+    pro_forma,
+    select_milestones,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+D = Decimal
+AS_OF = dt.date(2026, 4, 30)
+
+
+@cache
+def sample() -> tuple[Model, EngineResult, tuple[Issue, ...]]:
+    v = validate(read_workbook(SAMPLE), today=dt.date(2026, 6, 30))
+    return v.model, compute(v.model, v.as_of), tuple(v.issues)
+
+
+# ------------------------------------------------------------------------------- selection
+
+
+def test_default_pack_is_every_milestone_awaiting_signoff_ready_first() -> None:
+    _, result, _ = sample()
+    ids = select_milestones(result, None, workbook="book.xlsm")
+    by_id = result.by_id()
+    awaiting = {m for m, r in by_id.items() if r.values["status"] == "Awaiting sign-off"}
+    assert set(ids) == awaiting and len(ids) == len(awaiting)
+    ready = [bool(by_id[m].values["signoff_ready"]) for m in ids]
+    # The sample has both kinds, so the order is really tested.
+    assert True in ready and False in ready
+    assert ready == sorted(ready, reverse=True)
+    rows = [by_id[m].row for m in ids if by_id[m].values["signoff_ready"]]
+    assert rows == sorted(rows)
+
+
+def test_explicit_ids_keep_their_order_once_each() -> None:
+    _, result, _ = sample()
+    ids = select_milestones(result, ["M-012", "M-004", "M-012"], workbook="book.xlsm")
+    assert ids == ["M-012", "M-004"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("M-4", "M-004"), ("m-004", "M-004"), ("M-0O4", "M-004"), ("M-0012", "M-012")],
+)
+def test_unknown_id_suggests_the_nearest(typed: str, meant: str) -> None:
+    _, result, _ = sample()
+    with pytest.raises(UsageError) as err:
+        select_milestones(result, [typed], workbook="book.xlsm")
+    text = str(err.value)
+    assert repr(typed) in text and f"did you mean {meant}?" in text
+    assert MILESTONES.name in text and "book.xlsm" in text
+
+
+def test_nearest_id_gives_none_when_nothing_is_close() -> None:
+    assert nearest_id("ZZZZZZZZ", ["M-001", "M-002"]) is None
+
+
+def test_nothing_awaiting_signoff_raises_with_the_as_of_date() -> None:
+    m = b.model(milestones=[b.milestone("M-1", baseline_date=dt.date(2026, 6, 1))])
+    result = compute(m, AS_OF)
+    with pytest.raises(NothingToSignOff, match=r"No milestone is awaiting sign-off.*2026-04-30"):
+        build_pack(m, result, workbook_name="book.xlsm")
+
+
+# ------------------------------------------------------------------------------- pro forma
+
+
+def _awaiting_model(**contract_kw: object) -> Model:
+    """One EUR contract of 100,000 with a 40% milestone finished 10 days late, awaiting the
+    Finance approval that the 10,000 rule requires."""
+    c = b.contract(
+        "C-1",
+        retention_rate=D("0.05"),
+        delay_damages_rate=D("0.001"),
+        vat_rate=D("0.2"),
+        payment_terms_basis="after_signoff",
+        payment_terms_days=30,
+        **contract_kw,
+    )
+    m = b.milestone(
+        "M-1",
+        baseline_date=dt.date(2026, 4, 1),
+        actual_date=dt.date(2026, 4, 11),
+        percent_complete=D(1),
+        payment_basis="percent",
+        payment_percent=D("0.4"),
+        owner="Olive Owner",
+    )
+    return b.model(
+        [c],
+        [m],
+        signoffs=[
+            b.signoff("M-1", "Project Manager", "Pat", "approved", dt.date(2026, 4, 12)),
+            b.signoff("M-1", "Finance", "Fran", "pending", None),
+        ],
+        approval_rules=[b.rule(0, "Project Manager"), b.rule(10000, "Finance")],
+    )
+
+
+def test_pro_forma_payment_worked_by_hand() -> None:
+    model = _awaiting_model()
+    result = compute(model, AS_OF)
+    assert result.by_id()["M-1"].values["amount_due"] is None  # not payable yet
+    forma = pro_forma(model, result, ["M-1"])["M-1"].values
+    # value 40% x 100,000 = 40,000.00; retention 5% = 2,000.00;
+    # delay damages 0.1% x 40,000 x 10 days = 400.00; net 37,600.00; VAT 20% = 7,520.00;
+    # amount due 45,120.00; signed off 30 Apr 2026 + 30 days = 30 May 2026, a Saturday, so
+    # the following business day, Monday 1 June 2026.
+    assert forma["milestone_value"] == D("40000.00")
+    assert forma["retention_amount"] == D("2000.00")
+    assert forma["delay_damages"] == D("400.00")
+    assert forma["net_amount"] == D("37600.00")
+    assert forma["vat_amount"] == D("7520.00")
+    assert forma["amount_due"] == D("45120.00")
+    assert forma["payment_due_date"] == dt.date(2026, 6, 1)
+    # The workbook's own results are untouched by the pro forma run.
+    assert result.by_id()["M-1"].values["status"] == "Awaiting sign-off"
+
+
+def test_page_prints_the_pro_forma_breakdown_and_the_terms() -> None:
+    model = _awaiting_model(retention_limit=D("0.1"), delay_damages_cap=D("0.05"))
+    result = compute(model, AS_OF)
+    page = build_pack(model, result, workbook_name="book.xlsm").pages[0]
+    amounts = {p.label: p.amount for p in page.payment}
+    assert amounts["Milestone Value"] == "40,000.00"
+    assert amounts["Less retention"] == "(2,000.00)"
+    assert amounts["Less advance recovery"] == "0.00"
+    assert amounts["Less delay damages"] == "(400.00)"
+    assert amounts["Amount Due"] == "45,120.00"
+    assert amounts["Payment Due Date"] == "1 Jun 2026"
+    assert "pro forma" in page.payment_heading
+    terms = {f.label: f.value for f in page.terms}
+    assert terms["Retention Rate"] == "5%"
+    assert terms["Retention Limit"] == "10% of revised value"
+    assert terms["Delay Damages Per Day"] == "0.1% per day"
+    assert terms["Delay Damages Cap"] == "5% of revised value"
+    assert terms["VAT Rate"] == "20%"
+    assert terms["Payment Terms Days"] == "30"
+    assert terms["Payment Terms Basis"] == "after_signoff"
+    basis = {p.label: p.basis for p in page.payment}
+    assert "limit 10% of the revised contract value (10,000.00)" in basis["Less retention"]
+    assert "× 10 days late" in basis["Less delay damages"]
+
+
+def test_sample_pro_forma_deductions_add_up() -> None:
+    model, result, _ = sample()
+    forma = pro_forma(model, result, select_milestones(result, None, workbook="x"))
+    assert forma  # every awaiting sample milestone is a payment milestone
+    for mid, r in forma.items():
+        v = r.values
+        deductions = v["retention_amount"] + v["advance_recovery"] + v["delay_damages"]  # type: ignore[operator]
+        assert v["net_amount"] == v["milestone_value"] - deductions, mid  # type: ignore[operator]
+        assert v["amount_due"] == v["net_amount"] + v["vat_amount"], mid  # type: ignore[operator]
+
+
+# ------------------------------------------------------------------------------- the page
+
+
+def test_sample_page_has_every_section() -> None:
+    model, result, issues = sample()
+    pack = build_pack(model, result, workbook_name="sample.xlsm", milestone_ids=["M-012"])
+    page = pack.pages[0]
+    r = result.by_id()["M-012"]
+    assert page.computed and page.readiness.text == "Not ready"
+    assert [c.name for c in page.checks] == [name for name, _m, _r in SIGNOFF_CHECKS]
+    failed = {c.name: c for c in page.checks if c.result.text == "Fail"}
+    assert "D-102" in failed["Deliverables"].finding
+    assert "ISS-003" in failed["Blocking Issues"].finding
+    assert [a.role for a in page.approvers] == [ra.role for ra in r.approvers]
+    assert {s.role for s in page.signatories} == {ra.role for ra in r.approvers if ra.required}
+    assert [d.deliverable_id for d in page.deliverables] == ["D-101", "D-102"]
+    assert [i.issue_id for i in page.issues] == ["ISS-003"]
+    dates = {f.label: f.value for f in page.dates}
+    assert dates[MILESTONES.header("baseline_date")] == "19 Jun 2026"
+    facts = {f.label: f.value for f in page.facts}
+    assert facts["Supplier"] == "Northgate Roofing plc"
+    assert pack.lines[0].readiness.text == "Not ready"
+    assert pack.lines[0].amount.endswith(" GBP")
+    assert len(issues) == 0
+
+
+def test_change_orders_that_touch_the_milestone() -> None:
+    model = _awaiting_model()
+    model.change_orders = [
+        b.change("CO-1", milestone_id="M-1", value_change=1500, extension_days=3),
+        b.change("CO-2", milestone_id=None, extension_days=2, change_status="proposed"),
+        b.change("CO-3", milestone_id="M-9"),
+    ]
+    page = build_pack(model, compute(model, AS_OF), workbook_name="b.xlsm").pages[0]
+    lines = {c.change_id: c for c in page.changes}
+    assert set(lines) == {"CO-1", "CO-2"}
+    assert lines["CO-1"].value_change == "+1,500.00" and lines["CO-1"].extension_days == "+3"
+    assert lines["CO-2"].scope == "whole contract" and lines["CO-2"].status.text == "proposed"
+
+
+def test_not_computed_milestone_named_explicitly_gets_a_page() -> None:
+    m = b.model(milestones=[b.milestone("M-1", baseline_date=dt.date(2026, 6, 1))])
+    m.skipped = [SkippedMilestone(9, "M-BAD")]
+    result = compute(m, AS_OF)
+    problem = Issue(
+        Severity.ERROR, "bad-date", MILESTONES.name, 9, "Baseline Date", "F9", "x", "not a date"
+    )
+    pack = build_pack(m, result, workbook_name="b.xlsm", milestone_ids=["M-BAD"], issues=[problem])
+    page = pack.pages[0]
+    assert not page.computed and page.readiness.text == "Not computed"
+    assert page.warnings == ["Milestones!F9: not a date"]
+    assert any("1 validation error" in n for n in pack.notes)
+    html = render_html(pack)
+    assert "Not computed: see Validation." in html
+
+
+# ------------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (D("1234567.5"), "EUR", "1,234,567.50"),
+        (D("7920000"), "JPY", "7,920,000"),
+        (D("1234.5675"), "KWD", "1,234.568"),
+        (D("-0.005"), "GBP", "-0.01"),
+        (None, "GBP", "—"),
+    ],
+)
+def test_money_has_separators_and_minor_units(amount: Decimal, currency: str, text: str) -> None:
+    assert fmt_money(amount, currency) == text
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"),
+    [(D("0.05"), "5%"), (D("0.001"), "0.1%"), (D("0.2"), "20%"), (D("1"), "100%"), (None, "—")],
+)
+def test_ratio_as_percent(ratio: Decimal | None, text: str) -> None:
+    assert fmt_ratio(ratio) == text
+
+
+@pytest.mark.parametrize("name", ["pack.pdf", "PACK.PDF", "pack.html"])
+def test_pack_formats(name: str) -> None:
+    assert pack_format(name) in ("pdf", "html")
+
+
+@pytest.mark.parametrize("name", ["pack.docx", "pack", "pack.htm.txt"])
+def test_other_extensions_are_refused(name: str) -> None:
+    with pytest.raises(UsageError, match=r"\.pdf or \.html"):
+        pack_format(name)
+
+
+# ------------------------------------------------------------------------------- escaping
+
+HOSTILE_SUPPLIER = '=HYPERLINK("http://example.invalid","x")'
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+def test_user_text_is_escaped_in_the_html(tmp_path: Path) -> None:
+    model = _awaiting_model()
+    model.contracts["C-1"] = b.contract(
+        "C-1", row=2, supplier=HOSTILE_SUPPLIER, contract_name=f"Fit-out {SCRIPT}"
+    )
+    model.milestones[0] = replace(
+        model.milestones[0],
+        milestone_name='<img src=x onerror="alert(1)">',
+        acceptance_criteria="Tested & signed <b>by</b> the client",
+        evidence="javascript:alert(1)",
+    )
+    model.deliverables = [
+        b.deliverable(
+            "D-1", "M-1", acceptance_status="accepted", evidence="https://dms.example/D-1"
+        )
+    ]
+    out = write_signoff_pack(
+        model, compute(model, AS_OF), workbook_name="<b>book</b>.xlsm", output=tmp_path / "p.html"
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    assert "=HYPERLINK(&#34;http://example.invalid&#34;,&#34;x&#34;)" in html
+    assert "Tested &amp; signed &lt;b&gt;by&lt;/b&gt; the client" in html
+    # Only plain web addresses become links; any other scheme stays text.
+    assert 'href="javascript:' not in html
+    assert 'href="https://dms.example/D-1"' in html
+    # One self-contained file: the stylesheet is inline, nothing is fetched.
+    assert "<style>" in html and not re.search(r"<link|<script|<img", html)
