@@ -7,9 +7,10 @@ missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-# The sign-off pack: WeasyPrint lays text out with pango; WenQuanYi Micro Hei (5 MB) covers
-# Chinese, Japanese and Korean supplier names where DejaVu stops.
+# The sign-off pack: WeasyPrint lays text out with pango and subsets fonts with harfbuzz;
+# WenQuanYi Micro Hei (5 MB) covers Chinese, Japanese and Korean names where DejaVu stops.
 compgen -G "/usr/lib/*/libpangoft2-1.0.so.0" >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+compgen -G "/usr/lib/*/libharfbuzz-subset.so.0" >/dev/null || missing+=(libharfbuzz-subset0)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
