@@ -17,7 +17,10 @@ from xl_milestones.cli import main
 from xl_milestones.core import schema as S
 from xl_milestones.template import builder as B
 from xl_milestones.template import styles
+from xl_milestones.template.build import TEMPLATE_FILE
 from xl_milestones.template.sample import AS_OF, sample_rows
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -374,7 +377,8 @@ def test_sample_is_deterministic() -> None:
 def test_new_writes_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "book.xlsm"
     assert main(["new", str(target)]) == 0
-    assert target.read_bytes() == B.build_workbook_bytes()
+    # the committed template: the builder's workbook with the VBA project and the ribbon
+    assert target.read_bytes() == (ROOT / "workbook" / TEMPLATE_FILE).read_bytes()
     assert "wrote" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["book.xlsm"]
 
@@ -405,7 +409,7 @@ def test_new_keeps_an_existing_file_unless_forced(
     assert "already exists" in capsys.readouterr().err
     assert target.read_bytes() == b"my work"
     assert main(["new", "--force", str(target)]) == 0
-    assert target.read_bytes() == B.build_workbook_bytes()
+    assert target.read_bytes() == (ROOT / "workbook" / TEMPLATE_FILE).read_bytes()
 
 
 def test_new_leaves_nothing_behind_when_the_build_fails(

@@ -11,20 +11,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from xl_milestones.template.builder import build_workbook
+from xl_milestones.template.builder import WORKBOOK_CODE_NAME, PartsHook, build_workbook, code_names
 
 TEMPLATE_FILE = "contract_milestones.xlsm"
 SAMPLE_FILE = "sample_contract_milestones.xlsm"
 
 
+def _macros() -> tuple[bytes, PartsHook]:
+    """The VBA project (from ``workbook/vba/`` and xlwings) and the hook adding the ribbon."""
+    from xl_milestones.template.ribbon import add_ribbon_parts
+    from xl_milestones.template.vba.sources import RIBBON_XML, build_workbook_project
+
+    vba = build_workbook_project(code_names(), WORKBOOK_CODE_NAME)
+    ribbon = RIBBON_XML.read_bytes()
+    return vba, lambda parts: add_ribbon_parts(parts, ribbon)
+
+
 def build_template(path: str | Path | IO[bytes]) -> None:
     """Writes the blank template, exactly as it is committed in ``workbook/``."""
-    build_workbook(path, sample=False)
+    vba, ribbon = _macros()
+    build_workbook(path, sample=False, vba_project=vba, parts_hook=ribbon)
 
 
 def build_sample(path: str | Path | IO[bytes]) -> None:
     """Writes the sample workbook, exactly as it is committed in ``workbook/``."""
-    build_workbook(path, sample=True)
+    vba, ribbon = _macros()
+    build_workbook(path, sample=True, vba_project=vba, parts_hook=ribbon)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
