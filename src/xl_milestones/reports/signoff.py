@@ -474,7 +474,17 @@ def build_pack(
             row = all_rows[mid].row
             pages.append(_not_computed_page(mid, anchor, row, issues))
             lines.append(
-                CoverLine(mid, anchor, "", "", "", DASH, DASH, Badge("Not computed", BAD), "")
+                CoverLine(
+                    mid,
+                    anchor,
+                    "",
+                    "",
+                    "",
+                    DASH,
+                    DASH,
+                    Badge("Not computed", BAD),
+                    "not computed: see Validation",
+                )
             )
             continue
         page = context.page(m, r, forma.get(mid), anchor, issues)
@@ -550,7 +560,6 @@ def _not_computed_page(mid: str, anchor: str, row: int, issues: Sequence[Issue])
         f"{MILESTONES.name} row {row} depends on a row with errors (its contract, for "
         "example); see the Validation sheet."
     ]
-    page.explanation = "Not computed: see Validation."
     return page
 
 

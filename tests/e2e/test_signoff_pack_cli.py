@@ -1,0 +1,264 @@
+"""``xl-milestones signoff-pack`` on real workbook files: the PDF read back with pdftotext holds
+every element the review meeting needs, its pages render and are not blank, hostile and
+non-Latin text prints literally, and bad requests exit 2 without writing anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from tests.factory import valid_sheets, write_workbook
+from tests.tools import is_blank_png, pdf_page_texts, pdf_pages_to_png
+
+from xl_milestones.cli import main
+from xl_milestones.core.engine import compute
+from xl_milestones.core.schema import CONTRACTS, MILESTONES, SIGNOFF_CHECKS
+from xl_milestones.core.validate import validate
+from xl_milestones.io.reader import read_workbook
+from xl_milestones.reports.signoff import fmt_date, fmt_money, pro_forma
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+HOSTILE = '=HYPERLINK("http://example.invalid","x")'
+SCRIPT = "<script>alert(1)</script>"
+CYRILLIC_GREEK = "ООО «Северстрой» · Αθηναϊκή Κατασκευαστική Α.Ε."
+CJK = "東京電設株式会社"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _section_pages(pages: list[str], mid: str) -> list[int]:
+    """The pages whose running header (their first line) names milestone ``mid``."""
+    return [n for n, text in enumerate(pages) if f"{mid} · " in text.split("\n", 1)[0]]
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The default pack of the sample workbook, made once for the tests below."""
+    out = tmp_path_factory.mktemp("pack") / "pack.pdf"
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(out)]) == 0
+    return out, pdf_page_texts(out)
+
+
+@pytest.fixture(scope="module")
+def sample_results() -> tuple[object, object]:
+    v = validate(read_workbook(SAMPLE), today=dt.date(2026, 6, 30))
+    return v.model, compute(v.model, v.as_of)
+
+
+@pytest.mark.slow
+def test_pack_covers_awaiting_milestones_ready_first_one_section_each(
+    sample_pack: tuple[Path, list[str]], sample_results: tuple[object, object]
+) -> None:
+    _, pages = sample_pack
+    _model, result = sample_results
+    by_id = result.by_id()  # type: ignore[attr-defined]
+    awaiting = [r for r in result.milestones if r.values["status"] == "Awaiting sign-off"]  # type: ignore[attr-defined]
+    ready = [r.milestone_id for r in awaiting if r.values["signoff_ready"]]
+    not_ready = [r.milestone_id for r in awaiting if not r.values["signoff_ready"]]
+    cover = pages[0]
+    assert "Sign-off pack" in cover and SAMPLE.name in cover and "30 Jun 2026" in cover
+    assert f"{len(awaiting)} milestones: {len(ready)} ready for sign-off" in _flat(cover)
+    positions = [cover.index(mid) for mid in ready + not_ready]
+    assert positions == sorted(positions), "cover lists ready milestones first"
+    # Each milestone's section starts on a new page (its heading under the running header
+    # that names it), in cover order, and its pages follow one another.
+    starts = []
+    for mid in ready + not_ready:
+        own = _section_pages(pages, mid)
+        assert own, f"{mid} has no page"
+        assert own == list(range(own[0], own[0] + len(own)))
+        assert f"{mid} · " in pages[own[0]].split("\n", 1)[1]
+        assert by_id[mid].values["status"] == "Awaiting sign-off"
+        starts.append(own[0])
+    assert starts == sorted(starts) and starts[0] == 1  # right after the cover
+    assert sum(len(_section_pages(pages, mid)) for mid in ready + not_ready) == len(pages) - 1
+    for n, text in enumerate(pages, start=1):
+        assert f"Page {n} of {len(pages)}" in text
+        assert SAMPLE.name in text
+
+
+@pytest.mark.slow
+def test_sample_milestone_section_has_every_required_element(
+    sample_pack: tuple[Path, list[str]], sample_results: tuple[object, object]
+) -> None:
+    _, pages = sample_pack
+    model, result = sample_results
+    mid = "M-004"
+    section = _flat("\n".join(pages[n] for n in _section_pages(pages, mid)))
+    m = next(x for x in model.milestones if x.milestone_id == mid)  # type: ignore[attr-defined]
+    c = model.contracts[m.contract_id]  # type: ignore[attr-defined]
+    r = result.by_id()[mid]  # type: ignore[attr-defined]
+    expected = [
+        c.contract_id,
+        c.contract_name,
+        c.supplier,
+        m.milestone_name,
+        m.milestone_type,
+        m.owner,
+        m.acceptance_criteria,
+        fmt_date(m.baseline_date),
+        fmt_date(r.values["revised_date"]),
+        fmt_date(m.actual_date),
+        *(MILESTONES.header(f) for f in ("baseline_date", "revised_date", "forecast_date")),
+        MILESTONES.header("days_late"),
+        "Awaiting sign-off",
+        "Ready",
+        # The payment breakdown and the contract terms it came from.
+        *(
+            MILESTONES.header(f)
+            for f in ("milestone_value", "net_amount", "vat_amount", "amount_due")
+        ),
+        "Less retention",
+        "Less advance recovery",
+        "Less delay damages",
+        *(
+            CONTRACTS.header(f)
+            for f in (
+                "retention_rate",
+                "retention_limit",
+                "advance_recovery_threshold",
+                "advance_recovery_rate",
+                "delay_damages_rate",
+                "delay_damages_cap",
+                "vat_rate",
+                "payment_terms_days",
+                "payment_terms_basis",
+            )
+        ),
+        c.payment_terms_basis,
+        "Open risks, issues and disputes".upper(),
+        "Change Orders".upper(),
+        "Signature",
+    ]
+    missing = [e for e in expected if _flat(str(e)) not in section]
+    assert not missing, missing
+    for name, _mode, _rule in SIGNOFF_CHECKS:
+        assert name in section
+    for role in r.approvers:
+        assert role.role in section
+        for e in role.approvers:
+            assert e.name in section
+    assert section.count("Signature") == sum(
+        max(len(ra.approvers), 1) for ra in r.approvers if ra.required
+    )
+    forma = pro_forma(model, result, [mid])[mid]  # type: ignore[arg-type]
+    for f in ("milestone_value", "net_amount", "vat_amount", "amount_due"):
+        assert fmt_money(forma.values[f], c.currency) in section, f
+    assert fmt_money(forma.values["amount_due"], c.currency) + " GBP" in _flat(pages[0])
+    assert f"({fmt_money(forma.values['retention_amount'], c.currency)})" in section
+    assert str(r.values["days_late"]) in section
+
+
+@pytest.mark.slow
+def test_pages_render_and_are_not_blank(
+    sample_pack: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    pdf, pages = sample_pack
+    pngs = pdf_pages_to_png(pdf, tmp_path, dpi=40)
+    assert len(pngs) == len(pages) >= 8
+    blank = [p.name for p in pngs if is_blank_png(p)]
+    assert not blank
+
+
+@pytest.mark.slow
+def test_html_pack_is_one_printable_file(tmp_path: Path) -> None:
+    out = tmp_path / "pack.html"
+    assert main(["signoff-pack", str(SAMPLE), "--milestone", "M-012", "--output", str(out)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.html"]
+    html = out.read_text(encoding="utf-8")
+    assert "<style>" in html and "@page" in html and "<link" not in html
+    assert "M-012 · Roof-light replacement" in html
+    assert "Northgate Roofing plc" in html
+
+
+@pytest.mark.slow
+def test_hostile_and_non_latin_text_prints_literally(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["contracts"][0]["supplier"] = HOSTILE
+    sheets["contracts"][0]["contract_name"] = f"Fit-out {SCRIPT}"
+    sheets["contracts"][1]["supplier"] = f"{CYRILLIC_GREEK} {CJK}"
+    sheets["contracts"][1]["currency"] = "EUR"
+    for m in sheets["milestones"]:
+        if m["milestone_id"] in ("M-002", "M-101"):
+            m["actual_date"] = dt.date(2026, 3, 30)
+            m["percent_complete"] = 1
+    book = write_workbook(tmp_path / "hostile.xlsx", sheets)
+    out = tmp_path / "pack.pdf"
+    code = main(
+        ["signoff-pack", str(book), "--milestone", "M-002", "--milestone", "M-101",
+         "--output", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    text = _flat("\n".join(pdf_page_texts(out)))
+    assert HOSTILE in text
+    assert SCRIPT in text
+    assert CYRILLIC_GREEK in text
+    assert CJK in text
+    fonts = _pdf_fonts(out)
+    assert any("DejaVu" in f for f in fonts), fonts
+    assert any("WenQuanYi" in f for f in fonts), fonts
+
+
+def _pdf_fonts(pdf: Path) -> list[str]:
+    exe = shutil.which("pdffonts")
+    if exe is None:
+        pytest.skip("poppler (pdffonts) not installed: run make system")
+    proc = subprocess.run([exe, str(pdf)], capture_output=True, text=True, check=True)
+    return proc.stdout.splitlines()[2:]
+
+
+# ------------------------------------------------------------------------------- refusals
+
+
+def test_unknown_milestone_exits_2_and_names_the_nearest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pack.pdf"
+    code = main(["signoff-pack", str(SAMPLE), "--milestone", "M-4", "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'M-4'" in err and "did you mean M-004?" in err and "Traceback" not in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_failed_pack_leaves_an_existing_file_alone(tmp_path: Path) -> None:
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(b"previous pack")
+    assert main(["signoff-pack", str(SAMPLE), "--milestone", "NOPE", "--output", str(out)]) == 2
+    assert out.read_bytes() == b"previous pack"
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.pdf"]
+
+
+def test_nothing_awaiting_signoff_says_so_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = write_workbook(tmp_path / "book.xlsx", valid_sheets())
+    out = tmp_path / "pack.pdf"
+    assert main(["signoff-pack", str(book), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "No milestone is awaiting sign-off in book.xlsx as of 2026-03-31" in printed
+    assert "no pack written" in printed
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["pack.docx", "pack.xlsm", "pack"])
+def test_other_extensions_exit_2(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / name
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(out)]) == 2
+    assert ".pdf or .html" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "missing" / "pack.html"
+    assert main(["signoff-pack", str(SAMPLE), "--milestone", "M-004", "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+    assert not out.parent.exists()
