@@ -210,7 +210,7 @@ def sample_update(rows: list[int], *, payment_rows: int = 3) -> BookUpdate:
         }
     schedule = [
         (
-            dt.date(2026, 1 + m, 1),
+            dt.date(2026 + m // 12, 1 + m % 12, 1),
             "C-001",
             "GBP",
             *[D(f"{1000 * (m + 1)}.50")] * 12,

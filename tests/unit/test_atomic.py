@@ -7,11 +7,13 @@ import errno
 import os
 import shutil
 import stat
+import zipfile
 from pathlib import Path
 
 import pytest
-from tests.writerbooks import build_book
+from tests.writerbooks import build_book, sheet_parts
 
+from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, WorkbookError
 from xl_milestones.io.atomic import backup_path, lock_path, replace_file
 
@@ -154,16 +156,26 @@ def test_disk_full_while_writing_the_zip(good: Path, tmp_path: Path, monkeypatch
     assert target.read_bytes() == before and leftovers(tmp_path) == []
 
 
-def test_a_file_that_does_not_read_back_is_not_moved_into_place(good: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["truncated", "milestones"])
+def test_a_file_that_does_not_read_back_is_not_moved_into_place(
+    good: Path, tmp_path: Path, damage: str
+) -> None:
     target = tmp_path / "book.xlsx"
     shutil.copyfile(good, target)
+    parts = sheet_parts(good)
 
     def build(tmp: Path) -> None:
         data = bytearray(good.read_bytes())
-        data[len(data) // 2 : len(data) // 2 + 64] = b"\0" * 64  # damage a compressed part
+        if damage == "truncated":
+            del data[len(data) // 2 :]
+        else:  # the compressed bytes of the Milestones sheet
+            with zipfile.ZipFile(good) as zf:
+                info = zf.getinfo(parts[MILESTONES.name])
+            at = info.header_offset + 30 + len(info.filename) + len(info.extra) + 20
+            data[at : at + 64] = b"\xff" * 64
         tmp.write_bytes(bytes(data))
 
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="could not be read back"):
         replace_file(target, build, in_place=True)
     assert target.read_bytes() == good.read_bytes() and leftovers(tmp_path) == []
 

@@ -87,6 +87,7 @@ class StyleSheet:
         self._new_xfs: list[bytes] = []
         self._new_formats: dict[int, str] = {}
         self._derived: dict[tuple[int, int], int] = {}
+        self._fits: dict[tuple[int | None, Kind], int | None] = {}
         if data is not None:
             self._prefix = root_prefix(data)
             start, end = find_element(data, self._prefix, b"numFmts")
@@ -126,6 +127,13 @@ class StyleSheet:
 
     def fit(self, xf: int | None, kind: Kind) -> int | None:
         """The style index to give a cell of style ``xf`` that now holds a ``kind`` value."""
+        key = (xf, kind)
+        got = self._fits.get(key, -1)
+        if got == -1:
+            got = self._fits[key] = self._fit(xf, kind)
+        return got
+
+    def _fit(self, xf: int | None, kind: Kind) -> int | None:
         cls = self._class_of(xf)
         if kind is Kind.DATE:
             return xf if cls == "date" else self._derive(xf, self._date_format_id())

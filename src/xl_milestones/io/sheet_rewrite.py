@@ -40,6 +40,8 @@ _R_ATTR = re.compile(rb'\sr="([A-Za-z]{1,3})(\d+)"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
 _T_ATTR = re.compile(rb'\st="(\w+)"')
 _ROW_R = re.compile(rb'\sr="(\d+)"')
+# Text needing more than encoding: XML specials, control characters, _xHHHH_ look-alikes.
+_NEEDS_ESCAPE = re.compile('[&<>"_\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 
 # Elements that follow <hyperlinks> in a worksheet (ECMA-376 CT_Worksheet order).
 _AFTER_HYPERLINKS = (
@@ -167,6 +169,10 @@ class SheetRewriter:
         self._is_open = b"<" + prefix + b"is>"
         self._f_open = b"<" + prefix + b"f"
         self._c_marks = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
+        self._v_close = b"</" + prefix + b"v></" + prefix + b"c>"
+        self._texts: dict[str, bytes] = {}
+        self._dates: dict[dt.date, bytes] = {}
+        self._letters: dict[int, bytes] = {}
         self._split()
 
     # ------------------------------------------------------------------------------ layout
@@ -211,6 +217,25 @@ class SheetRewriter:
                     raise WorkbookError(f"worksheet part {self.part}: unterminated <row>")
                 yield num, i, gt + 1, k, k + len(close_tag)
                 pos = k + len(close_tag)
+
+    def _tail_start(self, body: bytes, min_col: int) -> int:
+        """Offset of the first cell of column ``min_col`` or later (cells are in column order),
+        found from the end of the row; 0 when a cell has no reference to tell its column."""
+        if self._c_marks[1] in body:
+            return 0
+        mark = self._c_marks[0]
+        pos = len(body)
+        while True:
+            i = body.rfind(mark, 0, pos)
+            if i < 0:
+                return pos
+            gt = body.find(b">", i)
+            r = _R_ATTR.search(body, i, gt)
+            if r is None:
+                return 0
+            if col_index(r.group(1).decode()) < min_col:
+                return pos
+            pos = i
 
     def cells(self, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
         """(column, attributes, whole cell, content) of each cell of a row body."""
@@ -265,35 +290,54 @@ class SheetRewriter:
 
     # ------------------------------------------------------------------------------ values
 
-    def cell_xml(self, ref: str, style: int | None, value: object) -> bytes:
+    def cell_xml(self, ref: str | bytes, style: int | None, value: object) -> bytes:
+        """One ``<c>`` element holding ``value``: text is always an inline string, never a
+        formula, whatever it starts with."""
         p = self.p
-        s = b' s="%d"' % style if style else b""
-        head = b"<" + p + b'c r="' + ref.encode() + b'"' + s
+        if isinstance(ref, str):
+            ref = ref.encode()
+        head = b"<" + p + b'c r="' + ref + (b'" s="%d"' % style if style else b'"')
         if value is None:
             return head + b"/>"
+        if isinstance(value, str):
+            tail = self._texts.get(value)
+            if tail is None:
+                tail = self._text_tail(value)
+                if len(self._texts) < 100_000:  # results repeat a few texts many times
+                    self._texts[value] = tail
+            return head + tail
         if isinstance(value, bool):
-            return head + b' t="b"><' + p + b"v>" + (b"1" if value else b"0") + self._v_close()
-        if isinstance(value, int):
-            return head + b"><" + p + b"v>" + str(value).encode() + self._v_close()
+            return head + b' t="b"><' + p + b"v>" + (b"1" if value else b"0") + self._v_close
         if isinstance(value, Decimal):
             if not value.is_finite():
-                raise ValueError(f"cannot write {value} into {ref}")
-            return head + b"><" + p + b"v>" + format(value, "f").encode() + self._v_close()
-        if isinstance(value, float):
+                raise ValueError(f"cannot write {value} into {ref.decode()}")
+            number = format(value, "f").encode()
+        elif isinstance(value, int):
+            number = b"%d" % value
+        elif isinstance(value, dt.date):
+            got = self._dates.get(value)
+            if got is None:
+                serial = date_serial(value, self.date1904)
+                got = str(serial).encode() if serial is not None else b""
+                self._dates[value] = got
+            if not got:  # before the workbook's date system starts: written as ISO text
+                return head + self._text_tail(value.isoformat())
+            number = got
+        elif isinstance(value, float):
             if not math.isfinite(value):
-                raise ValueError(f"cannot write {value} into {ref}")
-            return head + b"><" + p + b"v>" + repr(value).encode() + self._v_close()
-        if isinstance(value, dt.date):
-            serial = date_serial(value, self.date1904)
-            if serial is not None:
-                return head + b"><" + p + b"v>" + str(serial).encode() + self._v_close()
-            value = value.isoformat()
-        text = str(value)[:EXCEL_MAX_TEXT]
-        body = cell_text(text).encode("utf-8")
+                raise ValueError(f"cannot write {value} into {ref.decode()}")
+            number = repr(value).encode()
+        else:
+            return head + self._text_tail(str(value))
+        return head + b"><" + p + b"v>" + number + self._v_close
+
+    def _text_tail(self, value: str) -> bytes:
+        p = self.p
+        text = value[:EXCEL_MAX_TEXT]
+        body = (cell_text(text) if _NEEDS_ESCAPE.search(text) else text).encode("utf-8")
         space = b' xml:space="preserve"' if text != text.strip() else b""
         return (
-            head
-            + b' t="inlineStr"><'
+            b' t="inlineStr"><'
             + p
             + b"is><"
             + p
@@ -309,9 +353,6 @@ class SheetRewriter:
             + p
             + b"c>"
         )
-
-    def _v_close(self) -> bytes:
-        return b"</" + self.p + b"v></" + self.p + b"c>"
 
     # ------------------------------------------------------------------------------ rewrite
 
@@ -378,9 +419,26 @@ class SheetRewriter:
             tag = data[start:body_start]
             if body_start == end:  # self-closed row: reopen it to add cells
                 tag = tag[:-2].rstrip() + b">"
-            cells = self.cells(data[body_start:body_end])
+            body = data[body_start:body_end]
+            # Cells left of every written or cleared column are kept as they are, unparsed.
+            cut = 0
+            if not orphans and num != edit.header_row:
+                wanted = [*row_writes] if row_writes else []
+                for zone in active:
+                    wanted.extend(zone.cols)
+                cut = self._tail_start(body, min(wanted)) if wanted else len(body)
+            cells = self.cells(body[cut:])
             row = self._build_row(
-                num, tag, cells, edit, state, col_styles, first_styles, orphans, active
+                num,
+                tag,
+                cells,
+                edit,
+                state,
+                col_styles,
+                first_styles,
+                orphans,
+                active,
+                body[:cut],
             )
             if row:
                 chunks.append(row)
@@ -401,8 +459,10 @@ class SheetRewriter:
         first_styles: dict[int, int],
         orphans: set[bytes],
         active: list[Zone] | None = None,
+        kept: bytes = b"",
     ) -> bytes:
         writes = dict(edit.writes.get(num, {}))
+        rnum = b"%d" % num
         clear: set[int] = set()
         for zone in active or ():
             clear |= zone.cols
@@ -422,7 +482,7 @@ class SheetRewriter:
                 del writes[col]
                 self._note_removed(content, formula, orphans, state)
                 style = self._style_for(cw, style, col, col_styles, first_styles)
-                out.append((col, self.cell_xml(f"{col_letters(col)}{num}", style, cw.value)))
+                out.append((col, self.cell_xml(self._letter(col) + rnum, style, cw.value)))
                 continue
             if cw is not None:
                 del writes[col]  # only_if_empty and the cell has a value: keep it
@@ -445,9 +505,12 @@ class SheetRewriter:
             style = self._style_for(cw, None, col, col_styles, first_styles)
             if cw.value is None and style is None:
                 continue
-            out.append((col, self.cell_xml(f"{col_letters(col)}{num}", style, cw.value)))
+            out.append((col, self.cell_xml(self._letter(col) + rnum, style, cw.value)))
         out.sort(key=lambda item: item[0])
-        if out:
+        if kept:
+            out.insert(0, (0, kept))
+            state.note_row(num, (out[1][0], out[-1][0]) if len(out) > 1 else None)
+        elif out:
             state.note_row(num, (out[0][0], out[-1][0]))
         tag = _drop_spans(tag)
         if not out:
@@ -457,6 +520,12 @@ class SheetRewriter:
                 return b""
             return tag[:-1].rstrip() + b"/>"
         return tag + b"".join(c for _col, c in out) + b"</" + self.p + b"row>"
+
+    def _letter(self, col: int) -> bytes:
+        got = self._letters.get(col)
+        if got is None:
+            got = self._letters[col] = col_letters(col).encode()
+        return got
 
     def _style_for(
         self,

@@ -82,8 +82,19 @@ _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
 
 
+_KINDS: dict[tuple[type, FieldType], Kind] = {}
+
+
 def kind_of(value: object, ftype: FieldType) -> Kind:
     """What number format a value of a field needs."""
+    key = (type(value), ftype)
+    got = _KINDS.get(key)
+    if got is None:
+        got = _KINDS[key] = _kind_of(value, ftype)
+    return got
+
+
+def _kind_of(value: object, ftype: FieldType) -> Kind:
     if isinstance(value, bool):
         return Kind.BOOL
     if isinstance(value, dt.date):
@@ -543,24 +554,27 @@ class _Writer:
                 f"sheet '{entry.name}' has no header row with "
                 f"'{MILESTONES.header('milestone_id')}': the results cannot be placed"
             )
-        used: list[str] = []
+        used: set[str] = set()
         for values in self.update.results.values():
-            for name in values:
-                if name not in used:
+            if not used.issuperset(values):
+                for name in values:
                     if not MILESTONES.field(name).result:
                         raise ValueError(f"{name} is an input of {MILESTONES.name}, not a result")
-                    used.append(name)
+                used.update(values)
         order = [f.name for f in MILESTONES.results if f.name in used]
         self._add_columns(work, layout, MILESTONES, order)
         writes = work.edit.writes
         work.edit.header_row = layout.header_row
+        where = {
+            f.name: (layout.cols[f.name], f.type) for f in MILESTONES.results if f.name in used
+        }
         for row, values in self.update.results.items():
             if row <= layout.header_row:
                 raise ValueError(f"result row {row} is not below the header row")
             target = writes.setdefault(row, {})
             for name, value in values.items():
-                f = MILESTONES.field(name)
-                target[layout.cols[name]] = CellWrite(value, kind_of(value, f.type))
+                col, ftype = where[name]
+                target[col] = CellWrite(value, kind_of(value, ftype))
         self._finish(work, MILESTONES)
 
     # ------------------------------------------------------------------------ output sheets
