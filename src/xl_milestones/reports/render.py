@@ -70,7 +70,7 @@ def render_html(pack: SignoffPack) -> str:
 def html_to_pdf(html: str) -> bytes:
     """The PDF WeasyPrint makes of ``html`` (fonts found through fontconfig)."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # type: ignore[import-untyped]
     except OSError as exc:  # WeasyPrint loads pango when imported
         raise OutputError(
             f"cannot make a PDF: the pango library WeasyPrint needs is missing ({exc}); run "
