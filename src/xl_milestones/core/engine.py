@@ -262,12 +262,20 @@ class _Engine:
             elif co.change_status == "proposed" and co.milestone_id:
                 proposed.setdefault(co.milestone_id, []).append(co.change_id)
 
-        deliverables = _group(model.deliverables, _deliverable_key)
-        signoffs = _group(model.signoffs, _signoff_key)
-        invoices = _group((i for i in model.invoices if i.invoice_date <= as_of), _invoice_key)
-        open_issues = _group(
-            (i for i in model.issues if i.issue_status == "open"), _issue_record_key
-        )
+        deliverables: dict[str, list[Deliverable]] = {}
+        for d in model.deliverables:
+            deliverables.setdefault(d.milestone_id, []).append(d)
+        signoffs: dict[str, list[Signoff]] = {}
+        for s in model.signoffs:
+            signoffs.setdefault(s.milestone_id, []).append(s)
+        invoices: dict[str, list[Invoice]] = {}
+        for inv in model.invoices:
+            if inv.invoice_date <= as_of:
+                invoices.setdefault(inv.milestone_id, []).append(inv)
+        open_issues: dict[str, list[IssueRecord]] = {}
+        for rec in model.issues:
+            if rec.issue_status == "open":
+                open_issues.setdefault(rec.milestone_id, []).append(rec)
 
         percent_base = {
             cid: c.original_value + val_wide.get(cid, ZERO) for cid, c in contracts.items()
@@ -317,7 +325,7 @@ class _Engine:
 
         # Sign-off state: required roles by value in the reporting currency.
         for mid, w in work.items():
-            entries = latest_decisions(signoffs.get(mid, ()))
+            entries = latest_decisions(signoffs.get(mid, []))
             if not self.rules:
                 required: tuple[str, ...] = ()
             else:
@@ -607,18 +615,29 @@ class _Engine:
         m, c, state = w.m, w.contract, w.state
         assert state is not None
         cur = c.currency
-        values = blank_values()
-        values.update(
-            revised_date=w.revised,
-            status=w.status,
-            rag=st.rag(w.status, w.late, self.settings.rag_tolerance_days),
-            days_late=w.late,
-            signoff_ready=ready,
-            signoff_blockers=blockers or None,
-            signoff_date=state.signoff_date,
-            milestone_value=w.value,
-            days_overdue=0,
-        )
+        # Built in MILESTONES.results order (a test holds it to that order).
+        values: dict[str, object] = {
+            "revised_date": w.revised,
+            "status": w.status,
+            "rag": st.rag(w.status, w.late, self.settings.rag_tolerance_days),
+            "days_late": w.late,
+            "signoff_ready": ready,
+            "signoff_blockers": blockers or None,
+            "signoff_date": state.signoff_date,
+            "milestone_value": w.value,
+            "retention_amount": None,
+            "advance_recovery": None,
+            "delay_damages": None,
+            "net_amount": None,
+            "vat_amount": None,
+            "amount_due": None,
+            "payment_due_date": None,
+            "paid_amount": None,
+            "outstanding_amount": None,
+            "payment_status": None,
+            "days_overdue": 0,
+            "late_interest": None,
+        }
         paid_rows = [
             (i.paid_date, i.paid_amount)
             for i in invoices
@@ -743,22 +762,6 @@ class _Engine:
             tally.add("delay_damages_taken", cur, w.deductions.delay)
         elif w.exposure:
             tally.add("delay_damages_accrued", cur, w.exposure)
-
-
-def _deliverable_key(d: Deliverable) -> str:
-    return d.milestone_id
-
-
-def _signoff_key(s: Signoff) -> str:
-    return s.milestone_id
-
-
-def _invoice_key(i: Invoice) -> str:
-    return i.milestone_id
-
-
-def _issue_record_key(i: IssueRecord) -> str:
-    return i.milestone_id
 
 
 def _work_contract(w: _Work) -> str:

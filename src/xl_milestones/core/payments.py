@@ -44,7 +44,8 @@ def base_value(
     """
     if basis == PERCENT:
         pct = payment_percent if payment_percent is not None else ZERO
-        return round_money(pct * percent_base, currency) + round_money(value_change, currency)
+        value = round_money(pct * percent_base, currency)
+        return value + round_money(value_change, currency) if value_change else value
     if basis == FIXED:
         amount = payment_amount if payment_amount is not None else ZERO
         return round_money(amount + value_change, currency)

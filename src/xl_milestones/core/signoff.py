@@ -84,12 +84,15 @@ class CheckResult:
     reason: str = ""
 
 
-def latest_decisions(rows: Iterable[Signoff]) -> list[ApproverEntry]:
+def latest_decisions(rows: Sequence[Signoff]) -> list[ApproverEntry]:
     """Each approver's row that counts: the latest decision_date, then the lowest row.
 
     An approver is a (role, name) pair. A row without a decision date counts as older than every
     dated row, so a later undated "pending" line does not undo a dated decision.
     """
+    if len(rows) == 1:
+        (s,) = rows
+        return [ApproverEntry(s.approver_role, s.approver_name, s.decision, s.decision_date, s.row)]
     best: dict[tuple[str, str], Signoff] = {}
     for s in rows:
         key = (match_key(s.approver_role), match_key(s.approver_name))
