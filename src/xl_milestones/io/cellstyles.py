@@ -6,7 +6,6 @@ change, so every other cell of the workbook looks exactly as before).
 from __future__ import annotations
 
 import re
-from enum import Enum
 
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.package import (
@@ -33,8 +32,12 @@ _XF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf\b[^>]*?(?:/>|>.*?</(?:[A-Za-z_][\w
 _NUMFMT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?numFmt\b[^>]*?/?>", re.S)
 
 
-class Kind(Enum):
-    """What a written value needs from its cell's number format."""
+class Kind:
+    """What a written value needs from its cell's number format.
+
+    Plain strings rather than an Enum: they key a cache consulted for every written cell, and
+    an Enum member hashes in Python code.
+    """
 
     TEXT = "text"
     BOOL = "bool"
@@ -87,7 +90,7 @@ class StyleSheet:
         self._new_xfs: list[bytes] = []
         self._new_formats: dict[int, str] = {}
         self._derived: dict[tuple[int, int], int] = {}
-        self._fits: dict[tuple[int | None, Kind], int | None] = {}
+        self._fits: dict[tuple[int | None, str], int | None] = {}
         if data is not None:
             self._prefix = root_prefix(data)
             start, end = find_element(data, self._prefix, b"numFmts")
@@ -125,7 +128,7 @@ class StyleSheet:
             return self._xfs[xf]
         return self._new_xfs[xf - len(self._xfs)]
 
-    def fit(self, xf: int | None, kind: Kind) -> int | None:
+    def fit(self, xf: int | None, kind: str) -> int | None:
         """The style index to give a cell of style ``xf`` that now holds a ``kind`` value."""
         key = (xf, kind)
         got = self._fits.get(key, -1)
@@ -133,7 +136,7 @@ class StyleSheet:
             got = self._fits[key] = self._fit(xf, kind)
         return got
 
-    def _fit(self, xf: int | None, kind: Kind) -> int | None:
+    def _fit(self, xf: int | None, kind: str) -> int | None:
         cls = self._class_of(xf)
         if kind is Kind.DATE:
             return xf if cls == "date" else self._derive(xf, self._date_format_id())

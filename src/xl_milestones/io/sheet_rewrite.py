@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -92,9 +92,41 @@ class CellWrite:
     """A value to write into one cell, and what its number format must show."""
 
     value: object
-    kind: Kind
+    kind: str
     only_if_empty: bool = False  # a header the sheet already has stays as the user typed it
     style: int | None = None  # style for a cell that did not exist before
+
+
+@dataclass(slots=True)
+class BulkWrites:
+    """Values of many rows for a fixed set of columns (the Milestones results), kept as the
+    caller's dicts rather than one ``CellWrite`` per cell: 100,000 rows are 2 million cells.
+
+    ``columns`` lists (field name, column, the Kind its numbers need); a field missing from a
+    row's dict leaves that cell alone, and None clears its value.
+    """
+
+    columns: list[tuple[str, int, str]]
+    rows: Mapping[int, Mapping[str, object]]
+
+
+_MISSING = object()
+
+
+def value_kind(value: object, number: str) -> str:
+    """The Kind of a value to write; ``number`` is the one numbers of its field need."""
+    t = type(value)
+    if t is str:
+        return Kind.TEXT
+    if t is Decimal or t is int or t is float:
+        return number
+    if t is bool:
+        return Kind.BOOL
+    if isinstance(value, dt.date):
+        return Kind.DATE
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return number
+    return Kind.TEXT
 
 
 @dataclass(slots=True)
@@ -124,6 +156,7 @@ class SheetEdit:
     # (columns, first row) whose old hyperlinks go.
     links: dict[str, str] = field(default_factory=dict)
     link_area: tuple[frozenset[int], int] | None = None
+    bulk: BulkWrites | None = None
 
 
 @dataclass(slots=True)
@@ -359,7 +392,10 @@ class SheetRewriter:
     def rewrite(self, edit: SheetEdit) -> RewriteResult:
         data = self.data
         chunks: list[bytes] = [b""]  # the head, filled in last (its dimension changes)
-        pending = sorted(edit.writes)
+        bulk = edit.bulk
+        bulk_rows = bulk.rows if bulk is not None else {}
+        bulk_min = min((c for _n, c, _k in bulk.columns), default=1 << 30) if bulk else 1 << 30
+        pending = sorted(set(edit.writes) | set(bulk_rows))
         next_new = 0
         orphans: set[bytes] = set()
         col_styles = self.column_styles()
@@ -401,6 +437,7 @@ class SheetRewriter:
                     zone.ended = True
             last_row = num
             row_writes = edit.writes.get(num)
+            row_bulk = bulk_rows.get(num)
             active = [z for z in zones if not z.ended and num >= z.first_row]
             if num == edit.style_row:
                 for col, attrs, _whole, _content in self.cells(data[body_start:body_end]):
@@ -409,6 +446,7 @@ class SheetRewriter:
                         first_styles[col] = int(s.group(1))
             if (
                 row_writes is None
+                and row_bulk is None
                 and not active
                 and not (orphans and b"shared" in data[body_start:body_end])
             ):
@@ -426,6 +464,8 @@ class SheetRewriter:
                 wanted = [*row_writes] if row_writes else []
                 for zone in active:
                     wanted.extend(zone.cols)
+                if row_bulk is not None:
+                    wanted.append(bulk_min)
                 cut = self._tail_start(body, min(wanted)) if wanted else len(body)
             cells = self.cells(body[cut:])
             row = self._build_row(
@@ -463,6 +503,15 @@ class SheetRewriter:
     ) -> bytes:
         writes = dict(edit.writes.get(num, {}))
         rnum = b"%d" % num
+        bulk: dict[int, tuple[object, str]] = {}
+        if edit.bulk is not None:
+            values = edit.bulk.rows.get(num)
+            if values:
+                for name, col, number in edit.bulk.columns:
+                    value = values.get(name, _MISSING)
+                    if value is not _MISSING:
+                        bulk[col] = (value, number)
+        fit = self.styles.fit
         clear: set[int] = set()
         for zone in active or ():
             clear |= zone.cols
@@ -477,6 +526,17 @@ class SheetRewriter:
                 first_styles[col] = style
             if active and col in clear:
                 zone_values[col] = zone_values.get(col, False) or has_value
+            if bulk:
+                got = bulk.pop(col, None)
+                if got is not None:
+                    if formula:
+                        self._note_removed(content, formula, orphans, state)
+                    value, number = got
+                    base = style or first_styles.get(col) or col_styles.get(col)
+                    if value is not None:
+                        base = fit(base, value_kind(value, number))
+                    out.append((col, self.cell_xml(self._letter(col) + rnum, base, value)))
+                    continue
             cw = writes.get(col)
             if cw is not None and not (cw.only_if_empty and has_value):
                 del writes[col]
@@ -501,6 +561,13 @@ class SheetRewriter:
         for zone in active or ():
             if num > zone.min_last_row and not any(zone_values.get(c) for c in zone.cols):
                 zone.ended = True
+        for col, (value, number) in bulk.items():
+            base = first_styles.get(col) or col_styles.get(col)
+            if value is not None:
+                base = fit(base, value_kind(value, number))
+            elif base is None:
+                continue
+            out.append((col, self.cell_xml(self._letter(col) + rnum, base, value)))
         for col, cw in writes.items():
             style = self._style_for(cw, None, col, col_styles, first_styles)
             if cw.value is None and style is None:
