@@ -46,6 +46,7 @@ from xl_milestones.core.portfolio import (
 )
 from xl_milestones.core.schema import FX_RATES, MILESTONES, SETTINGS, STATUSES, FieldType, Sheet
 from xl_milestones.core.signoff import (
+    CHECK_NAMES,
     CheckResult,
     RoleApproval,
     SignoffState,
@@ -192,7 +193,8 @@ class _Engine:
         self.rules = sorted_rules(model.approval_rules)
         self.all_roles = tuple(dict.fromkeys(r.approver_role.strip() for r in self.rules))
         self.modes = check_modes(s)
-        self.all_pass = evaluate(self.modes, {})
+        self.mode_order = tuple(self.modes[name] for name in CHECK_NAMES)
+        self.all_pass = evaluate(self.mode_order, {})
         margin = s.late_interest_margin
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
@@ -575,7 +577,7 @@ class _Engine:
             and not invoices.get(mid)
         ):
             fails["Invoice"] = ["no invoice yet"]
-        return evaluate(self.modes, fails) if fails else self.all_pass
+        return evaluate(self.mode_order, fails) if fails else self.all_pass
 
     # ------------------------------------------------------------------------ ledgers
     def _ledgers(

@@ -55,12 +55,15 @@ class Flows:
     """Per contract, per month (first day): planned, forecast, invoiced and paid amounts."""
 
     by_contract: dict[str, dict[date, list[Decimal]]] = field(default_factory=dict)
+    _months: dict[date, date] = field(default_factory=dict)
 
     def add(self, contract_id: str, kind: int, day: date, amount: Decimal) -> None:
         months = self.by_contract.get(contract_id)
         if months is None:
             months = self.by_contract[contract_id] = {}
-        month = month_start(day)
+        month = self._months.get(day)
+        if month is None:
+            month = self._months[day] = month_start(day)
         cells = months.get(month)
         if cells is None:
             cells = months[month] = [ZERO, ZERO, ZERO, ZERO]

@@ -243,13 +243,21 @@ def _all_pass(modes: tuple[str, ...]) -> tuple[CheckResult, ...]:
     )
 
 
+def mode_tuple(modes: Mapping[str, str]) -> tuple[CheckResult, ...]:
+    """Every check passing (or skipped when off) under these modes: the base of ``evaluate``."""
+    return _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
+
+
 def evaluate(
-    modes: Mapping[str, str], failures: Mapping[str, Sequence[str]]
+    modes: Mapping[str, str] | tuple[str, ...], failures: Mapping[str, Sequence[str]]
 ) -> tuple[CheckResult, ...]:
-    """Every check in RULES.md order: off -> skipped; else fail with its reasons, or pass."""
+    """Every check in RULES.md order: off -> skipped; else fail with its reasons, or pass.
+
+    ``modes`` maps check names to modes, or is already the tuple of modes in check order.
+    """
+    base = mode_tuple(modes) if isinstance(modes, Mapping) else _all_pass(modes)
     if not failures:
-        return _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
-    base = _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
+        return base
     return tuple(
         CheckResult(c.name, c.mode, FAIL, "; ".join(failures[c.name]))
         if c.outcome == PASS and failures.get(c.name)
