@@ -226,7 +226,7 @@ def main() -> None:
     assert result is not None
     print(
         f"compute: median {statistics.median(times):.2f} s over {args.runs} runs "
-        f"(min {min(times):.2f}, max {max(times):.2f})"
+        f"(min {min(times):.2f}, max {max(times):.2f}); CPU median {statistics.median(cpu):.2f} s"
     )
     print(f"status counts: {result.status_counts}")
     print(f"schedule rows: {len(result.payment_schedule)}, engine issues: {len(result.issues)}")
