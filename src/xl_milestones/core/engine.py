@@ -32,6 +32,7 @@ from xl_milestones.core.model import (
     SkippedMilestone,
 )
 from xl_milestones.core.money import ZERO, format_money, round_money
+from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.portfolio import (
     FORECAST,
     INVOICED,
@@ -364,7 +365,7 @@ class _Engine:
             checks, ok, blockers = ready[m.milestone_id]
             values = self._payment_values(w, invoices.get(m.milestone_id, ()), ok, blockers)
             payment_text = str(values.pop("_explanation"))
-            zero = round_money(ZERO, w.contract.currency)
+            zero = zero_of(w.contract.currency)
             for name in MONEY_FIELDS:
                 # Every amount is already rounded; a bare zero gets the currency's exponent
                 # so that it shows as 0.00, not 0.
@@ -645,7 +646,7 @@ class _Engine:
             for i in invoices
             if i.paid_date is not None and _paid_by(i, self.as_of)
         ]
-        paid = sum((amount for _d, amount in paid_rows), ZERO)
+        paid = sum((amount for _d, amount in paid_rows), ZERO) if paid_rows else zero_of(cur)
         basis = m.payment_basis
         if basis == "none":
             values["payment_status"] = pay.NOT_PAYABLE
@@ -700,7 +701,7 @@ class _Engine:
             True, invoice_based, bool(invoices), outstanding, paid, due, self.as_of
         )
         values["payment_status"] = status
-        interest = round_money(ZERO, cur)
+        interest = zero_of(cur)
         if due is not None and self.regime != "none" and status != pay.AWAITING_INVOICE:
             parts = late_parts(due_amount, due, paid_rows, self.as_of)
             interest = interest_on_parts(parts, due_amount, due, self.regime, self.rate, cur)

@@ -47,6 +47,17 @@ def round_money(amount: Decimal, currency: str | None) -> Decimal:
     return amount.quantize(q, rounding=ROUND_HALF_UP)
 
 
+_ZEROS: dict[str | None, Decimal] = {}
+
+
+def zero(currency: str | None) -> Decimal:
+    """Zero with the currency's decimals (``0.00``, ``0``, ``0.000``), cached."""
+    z = _ZEROS.get(currency)
+    if z is None:
+        z = _ZEROS[currency] = round_money(ZERO, currency)
+    return z
+
+
 def to_decimal(value: object) -> Decimal:
     """A Decimal from an int, str, Decimal or float (floats through ``str`` so 0.1 stays 0.1)."""
     if isinstance(value, Decimal):

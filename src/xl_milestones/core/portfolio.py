@@ -16,6 +16,7 @@ from typing import Final
 from xl_milestones.core.dates import month_start
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
 
 PLANNED: Final = 0
@@ -94,7 +95,8 @@ def payment_schedule(
         if not months:
             continue
         rate = rates.get(contract.currency)
-        zero = round_money(ZERO, contract.currency)
+        zero = zero_of(contract.currency)
+        rep_zero = zero_of(reporting)
         # Already in the reporting currency: the amounts are its own, no conversion.
         same = contract.currency == reporting
         running = [zero, zero, zero, zero]
@@ -106,7 +108,9 @@ def payment_schedule(
             if same:
                 rep: list[Decimal | None] = list(cells)
             else:
-                rep = [convert(x, rate, reporting) for x in cells]
+                rep = [
+                    convert(x, rate, reporting) if x or rate is None else rep_zero for x in cells
+                ]
             rows.append(
                 (
                     month,

@@ -24,6 +24,7 @@ PASS: Final = "pass"
 FAIL: Final = "fail"
 SKIPPED: Final = "skipped"
 CHECK_NAMES: Final = tuple(name for name, _mode, _reason in SIGNOFF_CHECKS)
+_CHECK_INDEX: Final = {name: i for i, name in enumerate(CHECK_NAMES)}
 
 
 _KEYS: dict[str, str] = {}
@@ -258,12 +259,12 @@ def evaluate(
     base = mode_tuple(modes) if isinstance(modes, Mapping) else _all_pass(modes)
     if not failures:
         return base
-    return tuple(
-        CheckResult(c.name, c.mode, FAIL, "; ".join(failures[c.name]))
-        if c.outcome == PASS and failures.get(c.name)
-        else c
-        for c in base
-    )
+    out = list(base)
+    for name, reasons in failures.items():
+        i = _CHECK_INDEX[name]
+        if reasons and out[i].outcome == PASS:
+            out[i] = CheckResult(name, out[i].mode, FAIL, "; ".join(reasons))
+    return tuple(out)
 
 
 def readiness(checks: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str]:
