@@ -12,6 +12,7 @@ from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, WorkbookError
 from xl_milestones.io.atomic import check_not_open, replace_file
+from xl_milestones.io.safety import check_package
 
 
 class FileBook:
@@ -62,6 +63,7 @@ class FileBook:
                 f"{self.path} changed while it was being refreshed (saved from Excel?): "
                 "nothing was written; run the refresh again"
             )
+        check_package(self.path)  # the writer reads the source again: same bounds as the reader
         raw = self._raw
         if raw is not None:
             date1904 = raw.date1904

@@ -23,6 +23,7 @@ from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
 from xl_milestones.core.schema import INPUT_SHEETS, SETTINGS, Sheet, normalize_header, sheet_by_name
 from xl_milestones.errors import WorkbookError
+from xl_milestones.io.safety import check_package
 from xl_milestones.io.xlsxparts import (
     PackageInfo,
     SheetPart,
@@ -130,6 +131,7 @@ def _check_file(file: Path) -> None:
             f"{file}: {kind}, not an Excel workbook: "
             "give a .xlsx or .xlsm file (a CSV must be opened in Excel and saved as .xlsx)"
         )
+    check_package(file)  # zip bombs and DTDs are refused before any parser sees the file
     try:
         with zipfile.ZipFile(file) as zf:
             names = set(zf.namelist())
