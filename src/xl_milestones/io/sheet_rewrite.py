@@ -206,6 +206,10 @@ class SheetRewriter:
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
+        self._sattrs: dict[tuple[int | None, str], bytes] = {}
+        self._v_tag = b"><" + prefix + b"v>"
+        self._plan: list[tuple[str, int, str, bytes]] = []
+        self._plan_cols: frozenset[int] = frozenset()
         self._split()
 
     # ------------------------------------------------------------------------------ layout
@@ -396,6 +400,15 @@ class SheetRewriter:
         bulk_rows = bulk.rows if bulk is not None else {}
         bulk_min = min((c for _n, c, _k in bulk.columns), default=1 << 30) if bulk else 1 << 30
         pending = sorted(set(edit.writes) | set(bulk_rows))
+        if bulk is not None:
+            self._plan = sorted(
+                (
+                    (name, col, number, b"<" + self.p + b'c r="' + self._letter(col))
+                    for name, col, number in bulk.columns
+                ),
+                key=lambda item: item[1],
+            )
+            self._plan_cols = frozenset(col for _n, col, _k, _p in self._plan)
         next_new = 0
         orphans: set[bytes] = set()
         col_styles = self.column_styles()
@@ -458,6 +471,20 @@ class SheetRewriter:
             if body_start == end:  # self-closed row: reopen it to add cells
                 tag = tag[:-2].rstrip() + b">"
             body = data[body_start:body_end]
+            if (
+                row_bulk is not None
+                and row_writes is None
+                and not active
+                and not orphans
+                and num > edit.header_row
+            ):
+                try:
+                    chunks.append(
+                        self._bulk_row(num, tag, body, row_bulk, state, col_styles, first_styles)
+                    )
+                    continue
+                except _NeedsSlowPath:
+                    pass
             # Cells left of every written or cleared column are kept as they are, unparsed.
             cut = 0
             if not orphans and num != edit.header_row:
@@ -588,6 +615,112 @@ class SheetRewriter:
             return tag[:-1].rstrip() + b"/>"
         return tag + b"".join(c for _col, c in out) + b"</" + self.p + b"row>"
 
+    def _bulk_row(
+        self,
+        num: int,
+        tag: bytes,
+        body: bytes,
+        values: Mapping[str, object],
+        state: _State,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> bytes:
+        """A row that only receives result values: the hot path of a large refresh, written
+        with as little work per cell as possible (caches for text, dates and styles)."""
+        plan = self._plan
+        cut = self._tail_start(body, plan[0][1])
+        old: dict[int, tuple[int | None, bytes]] = {}
+        others: list[tuple[int, bytes]] = []
+        if cut < len(body):
+            for col, attrs, whole, content in self.cells(body[cut:]):
+                if col in self._plan_cols:
+                    m = _S_ATTR.search(attrs)
+                    style = int(m.group(1)) if m else None
+                    if style and col not in first_styles:
+                        first_styles[col] = style
+                    if self._f_open in content and self._f_re.search(content):
+                        state.had_formula = True  # calcChain goes; see _note_removed
+                        f = self._f_re.search(content)
+                        if f and b"shared" in f.group(1) and b"ref=" in f.group(1):
+                            # A shared formula's master: its followers need the slow path.
+                            raise _NeedsSlowPath
+                    old[col] = (style, whole)
+                else:
+                    others.append((col, whole))
+        rnum = b"%d" % num
+        texts, dates, sattrs = self._texts, self._dates, self._sattrs
+        vclose = self._v_close
+        v_open = self._v_tag
+        parts: list[tuple[int, bytes]] = []
+        for name, col, number, pre in plan:
+            value = values.get(name, _MISSING)
+            prior = old.get(col)
+            if value is _MISSING:
+                if prior is not None:
+                    parts.append((col, prior[1]))
+                continue
+            base = (prior[0] if prior else None) or first_styles.get(col) or col_styles.get(col)
+            t = type(value)
+            if t is str:
+                tail = texts.get(value)  # type: ignore[call-overload]
+                if tail is None:
+                    tail = self._text_tail(value)  # type: ignore[arg-type]
+                    if len(texts) < 100_000:
+                        texts[value] = tail  # type: ignore[index]
+                kind = Kind.TEXT
+            elif t is Decimal:
+                if not value.is_finite():  # type: ignore[attr-defined]
+                    raise ValueError(f"cannot write {value} into row {num}")
+                text = str(value)
+                if "E" in text:  # str() uses exponents for some values; Excel wants digits
+                    text = format(value, "f")
+                tail = v_open + text.encode() + vclose
+                kind = number
+            elif t is dt.date:
+                got = dates.get(value)  # type: ignore[call-overload]
+                if got is None:
+                    serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
+                    got = str(serial).encode() if serial is not None else b""
+                    dates[value] = got  # type: ignore[index]
+                if got:
+                    tail = v_open + got + vclose
+                    kind = Kind.DATE
+                else:
+                    tail = self._text_tail(value.isoformat())  # type: ignore[attr-defined]
+                    kind = Kind.TEXT
+            elif value is None:
+                if base is None:
+                    continue
+                parts.append((col, pre + rnum + b'" s="%d"/>' % base))
+                continue
+            else:
+                kind = value_kind(value, number)
+                style = self.styles.fit(base, kind)
+                cell = self.cell_xml(self._letter(col) + rnum, style, value)
+                parts.append((col, cell))
+                continue
+            key = (base, kind)
+            sattr = sattrs.get(key)
+            if sattr is None:
+                style = self.styles.fit(base, kind)
+                sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
+            parts.append((col, pre + rnum + sattr + tail))
+        if others:
+            parts.extend(others)
+            parts.sort(key=_first)
+        if parts:
+            state.note_row(num, (parts[0][0], parts[-1][0]))
+        elif cut:
+            state.note_row(num, None)
+        return (
+            _drop_spans(tag)
+            + body[:cut]
+            + b"".join([c for _col, c in parts])
+            + b"</"
+            + self.p
+            + b"row>"
+        )
+
     def _letter(self, col: int) -> bytes:
         got = self._letters.get(col)
         if got is None:
@@ -694,6 +827,14 @@ class _State:
         if cols is not None:
             self.min_col = min(self.min_col, cols[0])
             self.max_col = max(self.max_col, cols[1])
+
+
+class _NeedsSlowPath(Exception):
+    """A row the fast path cannot handle; the general path rewrites it."""
+
+
+def _first(item: tuple[int, bytes]) -> int:
+    return item[0]
 
 
 _SPANS = re.compile(rb'\sspans="[^"]*"')
