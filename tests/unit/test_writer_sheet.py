@@ -18,7 +18,14 @@ from xl_milestones.io.package import (
     parse_range,
     set_attr,
 )
-from xl_milestones.io.sheet_rewrite import CellWrite, SheetEdit, SheetRewriter, Zone, date_serial
+from xl_milestones.io.sheet_rewrite import (
+    BulkWrites,
+    CellWrite,
+    SheetEdit,
+    SheetRewriter,
+    Zone,
+    date_serial,
+)
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 STYLES = (
@@ -286,3 +293,36 @@ def test_helpers() -> None:
         full_calc_on_load(wb2)
         == b'<workbook xmlns="m"><sheets/><calcPr fullCalcOnLoad="1"/><extLst/></workbook>'
     )
+
+
+def test_bulk_rows_write_results_and_leave_absent_fields_alone() -> None:
+    rows = (
+        b'<row r="1"><c r="A1"><v>1</v></c></row>'
+        b'<row r="2" spans="1:3"><c r="A2"><v>1</v></c><c r="B2" s="3"><v>5</v></c>'
+        b'<c r="C2" s="2" t="inlineStr"><is><t>keep</t></is></c></row>'
+    )
+    data = sheet(rows)
+    bulk = BulkWrites(
+        [("amount", 2, Kind.MONEY), ("note", 3, Kind.TEXT), ("when", 4, Kind.NUMBER)],
+        {2: {"amount": Decimal("1E+2"), "when": dt.date(2026, 3, 31)}},
+    )
+    out, result, _ = rewrite(data, SheetEdit(bulk=bulk, header_row=1))
+    row = row_xml(out, 2)
+    assert row.startswith(b'<row r="2"><c r="A2"><v>1</v></c>')  # spans dropped, A2 as it was
+    assert b'<c r="B2" s="3"><v>100</v></c>' in row  # kept its money style; digits, no exponent
+    assert b'<c r="C2" s="2" t="inlineStr"><is><t>keep</t></is></c>' in row  # absent: kept
+    assert re.search(rb'<c r="D2" s="\d+"><v>46112</v></c>', row)  # date format appended
+    assert not result.had_formula
+
+
+def test_bulk_row_over_a_shared_formula_master_takes_the_general_path() -> None:
+    rows = (
+        b'<row r="2"><c r="A2"><v>1</v></c><c r="B2"><f t="shared" ref="B2:B3" si="0">A2*2</f>'
+        b"<v>2</v></c></row>"
+        b'<row r="3"><c r="A3"><v>2</v></c><c r="B3"><f t="shared" si="0"/><v>4</v></c></row>'
+    )
+    bulk = BulkWrites([("x", 2, Kind.NUMBER)], {2: {"x": 7}})
+    out, result, _ = rewrite(sheet(rows), SheetEdit(bulk=bulk, header_row=1))
+    assert b'<c r="B2"><v>7</v></c>' in out
+    assert b'<c r="B3"><v>4</v></c>' in out  # the follower keeps its value, without formula
+    assert result.had_formula
