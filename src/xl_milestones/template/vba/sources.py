@@ -21,8 +21,9 @@ from xl_milestones.template.vba.project import (
     parse_module,
 )
 
-WORKBOOK_DIR = Path(__file__).resolve().parents[4] / "workbook"
-"""``workbook/`` of the source tree: the VBA sources and the ribbon XML live there."""
+# ``template/sources`` links to the repository's workbook/ folder; a wheel carries copies.
+WORKBOOK_DIR = Path(__file__).resolve().parents[1] / "sources"
+"""The VBA sources (``vba/``) and the ribbon XML (``ribbon/``)."""
 VBA_DIR = WORKBOOK_DIR / "vba"
 RIBBON_XML = WORKBOOK_DIR / "ribbon" / "customUI.xml"
 
