@@ -99,13 +99,13 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(script: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` in a fresh Python with memory capped, so a failure cannot take the test
-    run down with it."""
+def run_capped(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run Python with ``args`` (a script and its arguments, or ``-m module ...``) with memory
+    capped, so a failure cannot take the test run down with it."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     env.pop("XL_MILESTONES_DEBUG", None)
     return subprocess.run(
-        [sys.executable, str(script), *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=timeout,

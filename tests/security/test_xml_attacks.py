@@ -50,7 +50,7 @@ def test_every_reader_refuses_or_reads_safely(book: Path, tmp_path: Path, kind: 
         hostile_copy(book, tmp_path / f"{kind}-{name}.xlsx", part, spot, payload)
         for name, payload in PAYLOADS.items()
     ]
-    reports = read_report(run_capped(READERS, str(tmp_path), *map(str, books)))
+    reports = read_report(run_capped(str(READERS), str(tmp_path), *map(str, books)))
     assert reports["openpyxl"]["defusedxml"]["ok"] is True
     for hostile in books:
         report = reports[str(hostile)]

@@ -9,7 +9,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -28,8 +28,8 @@ class Entry:
     method: int = zipfile.ZIP_DEFLATED
     flags: int = 0
     local_size: int | None = None  # a different uncompressed size in the local header
-    offset: int | None = None  # set by write_zip; a test may point an entry elsewhere
-    extra: dict[str, int] = field(default_factory=dict)
+    offset: int | None = None  # set by write_zip
+    alias: str | None = None  # no bytes of its own: the directory points at this entry's
 
     @property
     def compressed_size(self) -> int:
@@ -97,6 +97,8 @@ def write_zip(path: Path, entries: list[Entry], *, declared_count: int | None = 
     """Write ``entries`` as a zip at ``path``; ZIP64 fields where a size needs them."""
     with path.open("wb") as fh:
         for e in entries:
+            if e.alias is not None:
+                continue
             e.offset = fh.tell()
             name = e.name.encode("utf-8")
             size = e.size if e.local_size is None else e.local_size
@@ -122,7 +124,10 @@ def write_zip(path: Path, entries: list[Entry], *, declared_count: int | None = 
             for chunk in _chunks(e.raw):
                 fh.write(chunk)
         start = fh.tell()
+        by_name = {e.name: e for e in entries}
         for e in entries:
+            if e.alias is not None:
+                e.offset = by_name[e.alias].offset
             name = e.name.encode("utf-8")
             assert e.offset is not None
             big = e.size >= _ZIP64_MARK or e.compressed_size >= _ZIP64_MARK
