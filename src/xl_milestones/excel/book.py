@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from xl_milestones.book import BookUpdate, TableWrite
+from xl_milestones.core.coerce import ERROR_LITERALS
 from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
     DASHBOARD,
@@ -41,27 +42,6 @@ XLWINGS_CALLS: Final = {
     "Sheet": ("name", "range", "used_range"),
     "Range": ("row", "column", "options", "value", "last_cell", "clear_contents"),
 }
-
-# The error values xlwings returns as text with ``err_to_str``.
-EXCEL_ERRORS: Final = frozenset(
-    [
-        "#NULL!",
-        "#DIV/0!",
-        "#VALUE!",
-        "#REF!",
-        "#NAME?",
-        "#NUM!",
-        "#N/A",
-        "#GETTING_DATA",
-        "#SPILL!",
-        "#CALC!",
-        "#FIELD!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#BUSY!",
-        "#UNKNOWN!",
-    ]
-)
 
 Grid = list[list[object]]
 
@@ -316,7 +296,7 @@ def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
         for j, value in enumerate(row):
             if isinstance(value, datetime) and value.time() == datetime.min.time():
                 value = value.date()
-            elif isinstance(value, str) and value in EXCEL_ERRORS:
+            elif isinstance(value, str) and value in ERROR_LITERALS:  # xlwings' err_to_str text
                 scan.errors[(start[0] + i + 1, start[1] + j)] = value
                 value = None
             out.append(value)
