@@ -47,7 +47,11 @@ from xl_milestones.core.portfolio import (
 )
 from xl_milestones.core.schema import FX_RATES, MILESTONES, SETTINGS, STATUSES, FieldType, Sheet
 from xl_milestones.core.signoff import (
+    BLOCK,
     CHECK_NAMES,
+    FAIL,
+    PASS,
+    WARN,
     CheckResult,
     RoleApproval,
     SignoffState,
@@ -55,7 +59,6 @@ from xl_milestones.core.signoff import (
     evaluate,
     latest_decisions,
     match_key,
-    readiness,
     required_roles,
     signoff_state,
     sorted_rules,
@@ -65,6 +68,37 @@ _T = TypeVar("_T")
 RESULT_FIELDS: Final = tuple(f.name for f in MILESTONES.results)
 MONEY_FIELDS: Final = tuple(f.name for f in MILESTONES.results if f.type is FieldType.MONEY)
 NOT_COMPUTED: Final = "not computed: see Validation"
+# Check positions in CHECK_NAMES (RULES.md order); _checks tests them in this order.
+_COMPLETION: Final = CHECK_NAMES.index("Completion")
+_DELIVERABLES: Final = CHECK_NAMES.index("Deliverables")
+_PREDECESSORS: Final = CHECK_NAMES.index("Predecessors")
+_BLOCKING: Final = CHECK_NAMES.index("Blocking Issues")
+_DISPUTES: Final = CHECK_NAMES.index("Disputes")
+_APPROVERS: Final = CHECK_NAMES.index("Approvers")
+_CONTRACT_ACTIVE: Final = CHECK_NAMES.index("Contract Active")
+_EVIDENCE: Final = CHECK_NAMES.index("Evidence")
+_CRITERIA: Final = CHECK_NAMES.index("Acceptance Criteria")
+_PENDING: Final = CHECK_NAMES.index("Pending Changes")
+_INVOICE: Final = CHECK_NAMES.index("Invoice")
+_CHECK_ORDER: Final = (
+    _COMPLETION,
+    _DELIVERABLES,
+    _PREDECESSORS,
+    _BLOCKING,
+    _DISPUTES,
+    _APPROVERS,
+    _CONTRACT_ACTIVE,
+    _EVIDENCE,
+    _CRITERIA,
+    _PENDING,
+    _INVOICE,
+)
+if tuple(range(len(CHECK_NAMES))) != _CHECK_ORDER:  # pragma: no cover - schema drift
+    raise ImportError("schema.SIGNOFF_CHECKS changed; update the checks of core/engine.py")
+# Checks whose failure reason names no row: one CheckResult per reason serves every milestone.
+_CONSTANT_REASONS: Final = frozenset(
+    {_COMPLETION, _APPROVERS, _CONTRACT_ACTIVE, _EVIDENCE, _CRITERIA, _INVOICE}
+)
 
 # Finds the A1 address of (sheet, field, row) when the caller knows the layout; the core does not.
 CellLocator = Callable[[Sheet, str, int], str | None]
@@ -196,9 +230,12 @@ class _Engine:
         self.modes = check_modes(s)
         self.mode_order = tuple(self.modes[name] for name in CHECK_NAMES)
         self.all_pass = evaluate(self.mode_order, {})
+        self.check_on = tuple(check.outcome == PASS for check in self.all_pass)
+        self.fail_results: dict[tuple[int, str], CheckResult] = {}
         margin = s.late_interest_margin
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
+        self.window_days = s.at_risk_window_days
 
     # ---------------------------------------------------------------------------- issues
     def _warn(
@@ -240,7 +277,6 @@ class _Engine:
         model, as_of = self.model, self.as_of
         contracts = model.contracts
         milestones = [m for m in model.milestones if m.contract_id in contracts]
-        by_id = {m.milestone_id: m for m in milestones}
 
         # Change orders, once: sums by milestone and by contract.
         ext_ms: dict[str, int] = {}
@@ -343,26 +379,18 @@ class _Engine:
             w.state = signoff_state(w.m.actual_date is not None, entries, required)
 
         # Status, predecessors first (iteratively: chains may be long; cycles are cut).
-        self._statuses(work, by_id, deliverables, open_issues)
+        self._statuses(work, deliverables, open_issues)
 
-        # Readiness checks and the contract ledgers.
-        ready: dict[str, tuple[tuple[CheckResult, ...], bool, str]] = {}
-        for mid, w in work.items():
-            checks = self._checks(w, work, deliverables, open_issues, invoices, proposed)
-            if checks is self.all_pass and not w.m.cancelled:
-                ok, blockers = True, ""
-            else:
-                ok, blockers = readiness(checks, w.m.cancelled)
-            ready[mid] = (checks, ok, blockers)
+        # The contract ledgers, then per milestone: readiness checks, results, flows, tallies.
         ledgers = self._ledgers(work, revised_value, last_deductible)
-
-        # Results, schedule flows and dashboard tallies.
         flows = Flows()
         tally = DashboardTally()
         results: list[MilestoneResult] = []
         for m in milestones:
             w = work[m.milestone_id]
-            checks, ok, blockers = ready[m.milestone_id]
+            checks, ok, blockers = self._checks(
+                w, work, deliverables, open_issues, invoices, proposed
+            )
             values = self._payment_values(w, invoices.get(m.milestone_id, ()), ok, blockers)
             payment_text = str(values.pop("_explanation"))
             zero = zero_of(w.contract.currency)
@@ -433,14 +461,23 @@ class _Engine:
     def _statuses(
         self,
         work: dict[str, _Work],
-        by_id: dict[str, Milestone],
         deliverables: dict[str, list[Deliverable]],
         open_issues: dict[str, list[IssueRecord]],
     ) -> None:
         done: set[str] = set()
         visiting: set[str] = set()
-        for start in work:
+        status = self._status
+        for start, sw in work.items():
             if start in done:
+                continue
+            # Usual case: every predecessor is already done (or not a milestone here), which is
+            # what the walk below would find first; skip building its stack.
+            for p in sw.m.predecessors:
+                if p not in done and p in work:
+                    break
+            else:
+                status(sw, work, deliverables, open_issues)
+                done.add(start)
                 continue
             stack = [start]
             while stack:
@@ -459,7 +496,7 @@ class _Engine:
                         stack.extend(waiting)
                         continue
                 visiting.discard(mid)
-                self._status(work[mid], work, done, deliverables, open_issues)
+                status(work[mid], work, deliverables, open_issues)
                 done.add(mid)
                 stack.pop()
 
@@ -467,7 +504,6 @@ class _Engine:
         self,
         w: _Work,
         work: dict[str, _Work],
-        done: set[str],
         deliverables: dict[str, list[Deliverable]],
         open_issues: dict[str, list[IssueRecord]],
     ) -> None:
@@ -476,47 +512,51 @@ class _Engine:
         mid = m.milestone_id
         dispute = None
         risk_issue = None
-        for issue in open_issues.get(mid, ()):
-            if issue.category == "dispute" and dispute is None:
-                dispute = issue.issue_id
-            if risk_issue is None:
-                if issue.blocking:
-                    risk_issue = (issue.issue_id, "blocks sign-off")
-                elif issue.severity in st.RISK_SEVERITIES:
-                    risk_issue = (issue.issue_id, issue.severity)
+        mine = open_issues.get(mid)
+        if mine:
+            for issue in mine:
+                if issue.category == "dispute" and dispute is None:
+                    dispute = issue.issue_id
+                if risk_issue is None:
+                    if issue.blocking:
+                        risk_issue = (issue.issue_id, "blocks sign-off")
+                    elif issue.severity in st.RISK_SEVERITIES:
+                        risk_issue = (issue.issue_id, issue.severity)
         risky_pred = None
         for p in m.predecessors:
             pw = work.get(p)
-            if pw is not None and p in done and pw.status in st.RISKY_FOR_SUCCESSORS:
+            # A predecessor has a status only once it is done (cycles leave it blank).
+            if pw is not None and pw.status in st.RISKY_FOR_SUCCESSORS:
                 risky_pred = (p, pw.status)
                 break
-        started = any(
-            d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
-            for d in deliverables.get(mid, ())
+        started = False
+        dels = deliverables.get(mid)
+        if dels:
+            started = any(
+                d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
+                for d in dels
+            )
+        r = state.rejection
+        w.status, w.explanation = st.classify_parts(
+            self.as_of,
+            w.revised,
+            w.late,
+            m.actual_date,
+            m.forecast_date,
+            m.percent_complete,
+            self.window_days,
+            m.cancelled,
+            state.signed_off,
+            state.signoff_date,
+            None if r is None else (r.name, r.role, r.decision_date),
+            m.on_hold,
+            dispute,
+            risk_issue,
+            risky_pred,
+            started,
+            # Only an Awaiting sign-off sentence names the missing approvals.
+            _waiting_text(state) if m.actual_date is not None else "",
         )
-        rejection = None
-        if state.rejection is not None:
-            r = state.rejection
-            rejection = (r.name, r.role, r.decision_date)
-        facts = st.StatusFacts(
-            as_of=self.as_of,
-            revised=w.revised,
-            actual_date=m.actual_date,
-            forecast_date=m.forecast_date,
-            percent_complete=m.percent_complete,
-            window_days=self.settings.at_risk_window_days,
-            cancelled=m.cancelled,
-            signed_off=state.signed_off,
-            signoff_date=state.signoff_date,
-            rejection=rejection,
-            on_hold=m.on_hold,
-            open_dispute=dispute,
-            risk_issue=risk_issue,
-            risky_predecessor=risky_pred,
-            started=started,
-            waiting_for=_waiting_text(state),
-        )
-        w.status, w.explanation = st.classify(facts)
 
     # ------------------------------------------------------------------------- checks
     def _checks(
@@ -527,58 +567,92 @@ class _Engine:
         open_issues: dict[str, list[IssueRecord]],
         invoices: dict[str, list[Invoice]],
         proposed: dict[str, list[str]],
-    ) -> tuple[CheckResult, ...]:
+    ) -> tuple[tuple[CheckResult, ...], bool, str]:
+        """The checks in RULES.md order, signoff_ready and signoff_blockers (as ``evaluate``
+        and ``readiness`` give them). A check that is off is not worked out at all."""
         m, c, state = w.m, w.contract, w.state
         assert state is not None
+        on = self.check_on
         mid = m.milestone_id
-        fails: dict[str, list[str]] = {}
-        if m.actual_date is None:
-            fails["Completion"] = ["actual date not entered"]
-        dels = deliverables.get(mid, ())
-        bad = [f"deliverable {d.deliverable_id} not accepted" for d in dels if not _accepted(d)]
-        if bad:
-            fails["Deliverables"] = bad
-        preds = []
-        for p in m.predecessors:
-            pw = work.get(p)
-            if pw is None or pw.status != st.SIGNED_OFF:
-                preds.append(f"predecessor {p} not signed off")
-        if preds:
-            fails["Predecessors"] = preds
-        mine = open_issues.get(mid, ())
-        blocking = [f"issue {i.issue_id} blocks sign-off" for i in mine if i.blocking]
-        if blocking:
-            fails["Blocking Issues"] = blocking
-        disputes = [f"open dispute {i.issue_id}" for i in mine if i.category == "dispute"]
-        if disputes:
-            fails["Disputes"] = disputes
-        approvers = [f"no approver listed for role {r}" for r in state.unlisted_roles]
-        if state.no_rule and not state.roles:
-            approvers.append("no approver listed")
-        if m.owner:
-            owner = match_key(m.owner)
-            for role in state.roles:
-                for e in role.approvers:
-                    if match_key(e.name) == owner:
-                        approvers.append(f"approver {e.name} is the milestone owner")
-        if approvers:
-            fails["Approvers"] = approvers
-        if c.contract_status != "active":
-            fails["Contract Active"] = [f"contract {c.contract_id} is {c.contract_status}"]
-        if not m.evidence and not any(d.evidence for d in dels):
-            fails["Evidence"] = ["no evidence on the milestone or its deliverables"]
-        if not (m.acceptance_criteria or "").strip():
-            fails["Acceptance Criteria"] = ["acceptance criteria blank"]
-        pending = proposed.get(mid)
-        if pending:
-            fails["Pending Changes"] = [f"change {cid} proposed" for cid in pending]
+        # (check index, reason) in check order; constant reasons reuse one CheckResult.
+        fails: list[tuple[int, str]] = []
+        if on[_COMPLETION] and m.actual_date is None:
+            fails.append((_COMPLETION, "actual date not entered"))
+        dels = deliverables.get(mid)
+        if on[_DELIVERABLES] and dels:
+            bad = [f"deliverable {d.deliverable_id} not accepted" for d in dels if not _accepted(d)]
+            if bad:
+                fails.append((_DELIVERABLES, "; ".join(bad)))
+        if on[_PREDECESSORS] and m.predecessors:
+            preds = []
+            for p in m.predecessors:
+                pw = work.get(p)
+                if pw is None or pw.status != st.SIGNED_OFF:
+                    preds.append(f"predecessor {p} not signed off")
+            if preds:
+                fails.append((_PREDECESSORS, "; ".join(preds)))
+        mine = open_issues.get(mid)
+        if mine:
+            if on[_BLOCKING]:
+                blocking = [f"issue {i.issue_id} blocks sign-off" for i in mine if i.blocking]
+                if blocking:
+                    fails.append((_BLOCKING, "; ".join(blocking)))
+            if on[_DISPUTES]:
+                disputes = [f"open dispute {i.issue_id}" for i in mine if i.category == "dispute"]
+                if disputes:
+                    fails.append((_DISPUTES, "; ".join(disputes)))
+        if on[_APPROVERS]:
+            approvers = [f"no approver listed for role {r}" for r in state.unlisted_roles]
+            if state.no_rule and not state.roles:
+                approvers.append("no approver listed")
+            if m.owner:
+                owner = match_key(m.owner)
+                for role in state.roles:
+                    for e in role.approvers:
+                        if match_key(e.name) == owner:
+                            approvers.append(f"approver {e.name} is the milestone owner")
+            if approvers:
+                fails.append((_APPROVERS, "; ".join(approvers)))
+        if on[_CONTRACT_ACTIVE] and c.contract_status != "active":
+            fails.append((_CONTRACT_ACTIVE, f"contract {c.contract_id} is {c.contract_status}"))
+        if on[_EVIDENCE] and not m.evidence and not (dels and any(d.evidence for d in dels)):
+            fails.append((_EVIDENCE, "no evidence on the milestone or its deliverables"))
+        if on[_CRITERIA] and not (m.acceptance_criteria or "").strip():
+            fails.append((_CRITERIA, "acceptance criteria blank"))
+        if on[_PENDING]:
+            pending = proposed.get(mid)
+            if pending:
+                fails.append((_PENDING, "; ".join(f"change {cid} proposed" for cid in pending)))
         if (
-            m.payment_basis != "none"
+            on[_INVOICE]
+            and m.payment_basis != "none"
             and c.payment_terms_basis in pay.INVOICE_BASES
             and not invoices.get(mid)
         ):
-            fails["Invoice"] = ["no invoice yet"]
-        return evaluate(self.mode_order, fails) if fails else self.all_pass
+            fails.append((_INVOICE, "no invoice yet"))
+        if not fails:
+            if m.cancelled:
+                return self.all_pass, False, "milestone is cancelled"
+            return self.all_pass, True, ""
+        out = list(self.all_pass)
+        blocks: list[str] = []
+        warns: list[str] = []
+        known = self.fail_results
+        modes = self.mode_order
+        for i, reason in fails:
+            result = known.get((i, reason))
+            if result is None:
+                result = CheckResult(CHECK_NAMES[i], modes[i], FAIL, reason)
+                if i in _CONSTANT_REASONS:
+                    known[(i, reason)] = result
+            out[i] = result
+            if modes[i] == BLOCK:
+                blocks.append(reason)
+            elif modes[i] == WARN:
+                warns.append("warning: " + reason)
+        if m.cancelled:
+            return tuple(out), False, "; ".join(["milestone is cancelled", *blocks, *warns])
+        return tuple(out), not blocks, "; ".join(blocks + warns)
 
     # ------------------------------------------------------------------------ ledgers
     def _ledgers(

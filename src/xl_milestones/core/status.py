@@ -93,57 +93,94 @@ class StatusFacts:
 def classify(facts: StatusFacts) -> tuple[str, str]:
     """The first status of RULES.md 1 that applies, and one sentence saying why."""
     f = facts
-    late = days_late(f.revised, f.actual_date, f.forecast_date, f.as_of)
-    if f.cancelled:
+    return classify_parts(
+        f.as_of,
+        f.revised,
+        days_late(f.revised, f.actual_date, f.forecast_date, f.as_of),
+        f.actual_date,
+        f.forecast_date,
+        f.percent_complete,
+        f.window_days,
+        f.cancelled,
+        f.signed_off,
+        f.signoff_date,
+        f.rejection,
+        f.on_hold,
+        f.open_dispute,
+        f.risk_issue,
+        f.risky_predecessor,
+        f.started,
+        f.waiting_for,
+    )
+
+
+def classify_parts(
+    as_of: date,
+    revised: date,
+    late: int,
+    actual_date: date | None,
+    forecast_date: date | None,
+    percent_complete: Decimal,
+    window_days: int,
+    cancelled: bool,
+    signed_off: bool,
+    signoff_date: date | None,
+    rejection: tuple[str, str, date | None] | None,
+    on_hold: bool,
+    open_dispute: str | None,
+    risk_issue: tuple[str, str] | None,
+    risky_predecessor: tuple[str, str] | None,
+    started: bool,
+    waiting_for: str,
+) -> tuple[str, str]:
+    """``classify`` on the facts passed one by one (the engine calls this once per milestone,
+    without building a ``StatusFacts``); ``late`` is ``days_late`` of the same dates."""
+    if cancelled:
         return CANCELLED, "Cancelled: the milestone no longer applies."
-    if f.signed_off and f.actual_date is not None:
+    if signed_off and actual_date is not None:
         return (
             SIGNED_OFF,
-            f"Signed off on {f.signoff_date}; completed {f.actual_date} ({lateness_text(late)}).",
+            f"Signed off on {signoff_date}; completed {actual_date} ({lateness_text(late)}).",
         )
-    if f.rejection is not None:
-        name, role, when = f.rejection
+    if rejection is not None:
+        name, role, when = rejection
         on = f" on {when}" if when else ""
         return REJECTED, f"Rejected by {name} ({role}){on}."
-    if f.on_hold or f.open_dispute:
-        why = "marked on hold" if f.on_hold else f"open dispute {f.open_dispute}"
+    if on_hold or open_dispute:
+        why = "marked on hold" if on_hold else f"open dispute {open_dispute}"
         return ON_HOLD, f"On hold: {why}."
-    if f.actual_date is not None:
-        waiting = f"; waiting for {f.waiting_for}" if f.waiting_for else ""
+    if actual_date is not None:
+        waiting = f"; waiting for {waiting_for}" if waiting_for else ""
         return (
             AWAITING,
-            f"Awaiting sign-off: completed {f.actual_date} ({lateness_text(late)}){waiting}.",
+            f"Awaiting sign-off: completed {actual_date} ({lateness_text(late)}){waiting}.",
         )
-    forecast = f.forecast_date or f.revised
-    if f.as_of > f.revised:
-        passed = (f.as_of - f.revised).days
-        fc = f"forecast {f.forecast_date}" if f.forecast_date else "no forecast date"
-        return LATE, f"Late: revised date {f.revised} passed {days_text(passed)} ago; {fc}."
-    left = (f.revised - f.as_of).days
-    reason = _risk_reason(f, forecast, left)
+    if as_of > revised:
+        passed = (as_of - revised).days
+        fc = f"forecast {forecast_date}" if forecast_date else "no forecast date"
+        return LATE, f"Late: revised date {revised} passed {days_text(passed)} ago; {fc}."
+    forecast = forecast_date or revised
+    left = (revised - as_of).days
+    reason = ""
+    if forecast > revised:
+        slip = (forecast - revised).days
+        reason = f"forecast {forecast} is {days_text(slip)} after the revised date {revised}"
+    elif risk_issue is not None:
+        issue_id, why = risk_issue
+        reason = f"open issue {issue_id} ({why})"
+    elif risky_predecessor is not None:
+        pred, status = risky_predecessor
+        reason = f"predecessor {pred} is {status}"
+    elif left <= window_days and percent_complete < HALF:
+        pct = (percent_complete * 100).normalize()
+        reason = f"revised date {revised} is {days_text(left)} away and only {pct:f}% complete"
     if reason:
         return AT_RISK, f"At risk: {reason}."
-    due = f"revised date {f.revised}, {days_text(left)} left"
-    if f.percent_complete > 0 or f.started:
-        pct = (f.percent_complete * 100).normalize()
+    due = f"revised date {revised}, {days_text(left)} left"
+    if percent_complete > 0 or started:
+        pct = (percent_complete * 100).normalize()
         return IN_PROGRESS, f"In progress: {pct:f}% complete; {due}."
     return NOT_STARTED, f"Not started; {due}."
-
-
-def _risk_reason(f: StatusFacts, forecast: date, left: int) -> str:
-    if forecast > f.revised:
-        slip = (forecast - f.revised).days
-        return f"forecast {forecast} is {days_text(slip)} after the revised date {f.revised}"
-    if f.risk_issue is not None:
-        issue_id, why = f.risk_issue
-        return f"open issue {issue_id} ({why})"
-    if f.risky_predecessor is not None:
-        pred, status = f.risky_predecessor
-        return f"predecessor {pred} is {status}"
-    if left <= f.window_days and f.percent_complete < HALF:
-        pct = (f.percent_complete * 100).normalize()
-        return f"revised date {f.revised} is {days_text(left)} away and only {pct:f}% complete"
-    return ""
 
 
 def rag(status: str, late_days: int, tolerance_days: int) -> str | None:
