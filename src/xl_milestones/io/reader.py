@@ -23,6 +23,7 @@ from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
 from xl_milestones.core.schema import INPUT_SHEETS, SETTINGS, Sheet, normalize_header, sheet_by_name
 from xl_milestones.errors import WorkbookError
+from xl_milestones.io.extent import check_sheet_extent
 from xl_milestones.io.safety import check_package
 from xl_milestones.io.xlsxparts import (
     PackageInfo,
@@ -83,6 +84,8 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
     try:
         for key, (part, sheet) in parts.items():
             try:
+                # calamine makes one dense block of a sheet: a far cell must not reach it.
+                check_sheet_extent(file, part.path)
                 data = book.get_sheet_by_name(part.name)
                 rows = cast(list[list[object]], data.to_python(skip_empty_area=True))
                 start = data.start or (0, 0)

@@ -1,0 +1,153 @@
+"""How far a worksheet's cells reach, read from its XML before python-calamine loads it.
+
+calamine holds a sheet as one dense block from its first to its last cell, so a single value
+far out (``XFD1048576``, or a reference past Excel's grid) in an otherwise small sheet asks for
+hundreds of gigabytes and aborts the whole process. The reader calls ``check_sheet_extent``
+before calamine loads a sheet, and refuses the workbook with the reason when it fails.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
+# Every sheet of up to 61 columns (A to BI) fits within this block whatever its rows, which
+# covers the schema's sheets with room for the user's own columns: about 2 GB in calamine.
+MAX_CELLS = 64_000_000
+_SAFE_COLUMNS = MAX_CELLS // EXCEL_ROWS  # 61
+_CHUNK = 8 * 1024 * 1024
+_KEY = int.from_bytes(b' r="', "little")
+_REF = re.compile(rb' r="([A-Z]+)(\d+)"')
+_WINDOW = 40  # bytes kept from one chunk to the next so no reference is cut in two
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
+    """Offsets of references that name column 62 (BJ) or beyond or a row of seven digits or
+    more, which are parsed one by one, and the last row any reference names. Vectorised: a
+    sheet of 100,000 rows holds millions of references."""
+    a = np.frombuffer(buf, np.uint8)
+    n = len(a)
+    starts = [
+        np.flatnonzero(np.frombuffer(buf, "<u4", count=(n - k) // 4, offset=k) == _KEY) * 4 + k
+        for k in range(4)
+        if n - k >= 4
+    ]
+    if not starts:
+        return [], 0
+    p = np.concatenate(starts) + 4
+    p = p[p + 12 < n]
+    c0 = a[p]
+    p = p[(c0 - 65) < 26]  # cell references; row tags have digits only
+    c0, c1, c2 = a[p], a[p + 1], a[p + 2]
+    letter1 = (c1 - 65) < 26  # uint8 arithmetic wraps: below 'A' becomes large
+    letter2 = letter1 & ((c2 - 65) < 26)
+    wide = letter2 | (letter1 & ((c0 >= 67) | ((c0 == 66) & (c1 >= 74))))
+    q = p + 1 + letter1 + letter2
+    digits = np.zeros(len(p), np.uint8)
+    run = np.ones(len(p), bool)
+    for i in range(7):
+        run &= (a[q + i] - 48) < 10
+        digits += run
+    # The last row named: only the references with the most digits can hold it.
+    most = int(digits.max(initial=0))
+    longest = 0
+    if 0 < most < 7:
+        top = q[digits == most]
+        value = np.zeros(len(top), np.int64)
+        for i in range(most):
+            value = value * 10 + (a[top + i] - 48)
+        longest = int(value.max())
+    return [int(i) - 4 for i in p[wide | (digits >= 7)]], longest
+
+
+class SheetExtent:
+    """The furthest cell references of a sheet, fed in chunks."""
+
+    def __init__(self) -> None:
+        self.last_col = 0
+        self.last_row = 0
+        self.furthest = ""
+        self.any_row = 0
+        self._carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self._carry + chunk
+        # References wholly inside buf[:-_WINDOW] are looked at now; the rest with the next.
+        limit = max(0, len(buf) - _WINDOW)
+        found, last = _wide_or_long(buf)
+        self.any_row = max(self.any_row, last)
+        for at in found:
+            if at >= limit:
+                continue
+            m = _REF.match(buf, at)
+            if m is not None:
+                self._note(m.group(1), m.group(2))
+        self._carry = buf[limit:]
+
+    def finish(self) -> None:
+        tail = self._carry + b" " * 16
+        for m in _REF.finditer(tail):
+            self._note(m.group(1), m.group(2))
+            self.any_row = max(self.any_row, int(m.group(2)))
+        self._carry = b""
+
+    def _note(self, letters: bytes, digits: bytes) -> None:
+        col, row = _column(letters), int(digits)
+        if col * row > self.last_col * max(self.last_row, 1) or self.furthest == "":
+            self.furthest = (letters + digits).decode("ascii")
+        self.last_col = max(self.last_col, col)
+        self.last_row = max(self.last_row, row)
+
+    @property
+    def cells(self) -> int:
+        """At most how many cells a reader's block holds: the last row any reference names by
+        the furthest column, where columns up to BI count as BI (they are not parsed one by
+        one)."""
+        rows = max(self.last_row, self.any_row)
+        return max(self.last_col, _SAFE_COLUMNS) * rows
+
+    def check(self) -> None:
+        """Raise SheetExtentError when the cells reach past Excel's grid or span more than
+        MAX_CELLS cells."""
+        if self.last_col > EXCEL_COLUMNS or self.last_row > EXCEL_ROWS:
+            raise SheetExtentError(
+                f"a cell at {self.furthest} lies outside Excel's grid, whose last cell is "
+                f"XFD{EXCEL_ROWS}"
+            )
+        if self.cells > MAX_CELLS:
+            raise SheetExtentError(
+                f"its cells reach as far as {self.furthest}, a block of more than "
+                f"{MAX_CELLS // 1_000_000} million cells; delete what lies beyond the data "
+                "(Ctrl+End in Excel shows the last cell)"
+            )
+
+
+class SheetExtentError(ValueError):
+    """A sheet whose cells reach too far to be read; the message says where."""
+
+
+def check_sheet_extent(file: Path | str, part: str) -> None:
+    """Raise SheetExtentError when sheet part ``part`` of ``file`` reaches past Excel's grid or
+    spans more than MAX_CELLS cells. A part that is missing or cannot be inflated is left to
+    the reader, which reports it."""
+    extent = SheetExtent()
+    try:
+        with zipfile.ZipFile(file) as zf, zf.open(part) as stream:
+            while chunk := stream.read(_CHUNK):
+                extent.feed(chunk)
+    except Exception:  # BadZipFile, zlib.error, KeyError...: reported by the reader itself
+        return
+    extent.finish()
+    extent.check()

@@ -1,0 +1,99 @@
+"""Cells far out in a sheet: calamine makes one dense block from a sheet's first to its last
+cell, so one value at XFD1048576 asked for hundreds of gigabytes and aborted the process (found
+by the fuzz tests). The reader now measures a sheet's reach first and refuses it with one line.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from tests.factory import valid_sheets, write_workbook
+from tests.security.hostile import run_capped
+from tests.writerbooks import sheet_parts
+
+from xl_milestones.core.schema import HOLIDAYS, MILESTONES
+from xl_milestones.io.extent import MAX_CELLS, SheetExtent, SheetExtentError
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workbook(tmp_path_factory.mktemp("good") / "good.xlsx", valid_sheets())
+
+
+def moved(book: Path, out: Path, sheet: str, ref: str) -> Path:
+    """``book`` with the second cell of row 2 of ``sheet`` moved to ``ref``."""
+    part = sheet_parts(book)[sheet]
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data, n = re.subn(rb'<c r="B2"', f'<c r="{ref}"'.encode(), data, count=1)
+                assert n == 1
+            zout.writestr(info.filename, data)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("sheet", "ref", "message"),
+    [
+        (HOLIDAYS.name, "XFD1048577", "outside Excel's grid"),
+        (MILESTONES.name, "XFD1048576", "block of more than 64 million cells"),
+        (MILESTONES.name, "ZZZZ2", "outside Excel's grid"),
+        (MILESTONES.name, "CV900000", "as far as CV900000"),
+    ],
+)
+def test_a_far_cell_is_refused_in_one_line(
+    book: Path, tmp_path: Path, sheet: str, ref: str, message: str
+) -> None:
+    far = moved(book, tmp_path / "far.xlsx", sheet, ref)
+    for command in (["validate", str(far)], ["refresh", str(far), "--output", str(tmp_path / "o")]):
+        proc = run_capped("-m", "xl_milestones", *command, timeout=60)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert proc.stderr.count("\n") == 1 and message in proc.stderr
+        assert f"sheet '{sheet}'" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_wide_but_short_sheet_is_read(book: Path, tmp_path: Path) -> None:
+    """Column CV (100) in row 200,000 is a block of 20 million cells: within the bound."""
+    wide = moved(book, tmp_path / "wide.xlsx", HOLIDAYS.name, "CV200000")
+    proc = run_capped("-m", "xl_milestones", "validate", str(wide), timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+
+
+def extent_of(*chunks: bytes) -> SheetExtent:
+    e = SheetExtent()
+    for c in chunks:
+        e.feed(c)
+    e.finish()
+    return e
+
+
+def test_a_reference_cut_between_chunks_is_still_seen() -> None:
+    row = b'<row r="2"><c r="A2"><v>1</v></c><c r="XFD1048576"><v>1</v></c><c r="A999"/></row>'
+    for cut in range(len(row) + 1):
+        e = extent_of(row[:cut], row[cut:])
+        assert (e.last_col, e.last_row) == (16384, 1048576), cut
+        assert e.any_row >= 999
+
+
+@pytest.mark.parametrize(
+    ("cells", "block"),
+    [
+        (b'<c r="A2"/><c r="AL100001"/>', 61 * 100_001),  # narrow columns count as BI
+        (b'<c r="A999999"/><c r="BZ1"/>', 78 * 999_999),
+        (b'<c r="CV900000"/>', 100 * 900_000),
+        (b'<c r="A1"/><c r="XFD5"/>', 16384 * 5),
+    ],
+)
+def test_the_block_estimate(cells: bytes, block: int) -> None:
+    e = extent_of(b'<sheetData><row r="1">' + cells + b"</row></sheetData>" + b" " * 64)
+    assert e.cells == block
+    if block > MAX_CELLS:
+        with pytest.raises(SheetExtentError):
+            e.check()
+    else:
+        e.check()
