@@ -41,6 +41,13 @@ test: $(STAMP) system tools lint typecheck
 template: $(STAMP)
 	$(PY) -m xl_milestones.template.build workbook
 
+# A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh (the
+# normal suite runs a fixed 60); failing examples are kept in .hypothesis/ and replayed first.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	XL_MILESTONES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q tests/fuzz \
+		--hypothesis-show-statistics
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_validate.py
 
