@@ -66,6 +66,31 @@ from xl_milestones.core.signoff import (
 
 _T = TypeVar("_T")
 RESULT_FIELDS: Final = tuple(f.name for f in MILESTONES.results)
+# _payment_values builds the result dict literally, in this order; fail at import if it drifts.
+_RESULT_ORDER: Final = (
+    "revised_date",
+    "status",
+    "rag",
+    "days_late",
+    "signoff_ready",
+    "signoff_blockers",
+    "signoff_date",
+    "milestone_value",
+    "retention_amount",
+    "advance_recovery",
+    "delay_damages",
+    "net_amount",
+    "vat_amount",
+    "amount_due",
+    "payment_due_date",
+    "paid_amount",
+    "outstanding_amount",
+    "payment_status",
+    "days_overdue",
+    "late_interest",
+)
+if RESULT_FIELDS != _RESULT_ORDER:  # pragma: no cover - a schema change needs this module
+    raise ImportError("schema.MILESTONES results changed; update core/engine.py")
 MONEY_FIELDS: Final = tuple(f.name for f in MILESTONES.results if f.type is FieldType.MONEY)
 NOT_COMPUTED: Final = "not computed: see Validation"
 # Check positions in CHECK_NAMES (RULES.md order); _checks tests them in this order.
@@ -236,6 +261,7 @@ class _Engine:
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
         self.window_days = s.at_risk_window_days
+        self.rag_tolerance = s.rag_tolerance_days
 
     # ---------------------------------------------------------------------------- issues
     def _warn(
@@ -386,19 +412,17 @@ class _Engine:
         flows = Flows()
         tally = DashboardTally()
         results: list[MilestoneResult] = []
+        rag_counts: dict[object, int] = {}
+        n_ready = 0
+        by_contract = flows.by_contract
+        month_of: dict[date, date] = {}
         for m in milestones:
             w = work[m.milestone_id]
             checks, ok, blockers = self._checks(
                 w, work, deliverables, open_issues, invoices, proposed
             )
-            values = self._payment_values(w, invoices.get(m.milestone_id, ()), ok, blockers)
-            payment_text = str(values.pop("_explanation"))
-            zero = zero_of(w.contract.currency)
-            for name in MONEY_FIELDS:
-                # Every amount is already rounded; a bare zero gets the currency's exponent
-                # so that it shows as 0.00, not 0.
-                if values[name] is not None and not values[name]:
-                    values[name] = zero
+            invs = invoices.get(m.milestone_id, ())
+            values, payment_text = self._payment_values(w, invs, ok, blockers)
             assert w.state is not None
             results.append(
                 MilestoneResult(
@@ -413,7 +437,35 @@ class _Engine:
                     approvers=w.state.roles,
                 )
             )
-            self._tally(w, values, invoices.get(m.milestone_id, ()), flows, tally)
+            # Dashboard counts and schedule flows of this milestone.
+            rag = values["rag"]
+            if rag is not None:
+                rag_counts[rag] = rag_counts.get(rag, 0) + 1
+            if ok and w.status != st.SIGNED_OFF and w.status != st.CANCELLED:
+                n_ready += 1
+            if w.value is not None and not m.cancelled:
+                cid = m.contract_id
+                months = by_contract.get(cid)
+                if months is None:
+                    months = by_contract[cid] = {}
+                for kind, day in (
+                    (PLANNED, m.baseline_date),
+                    (FORECAST, m.actual_date or m.forecast_date or w.revised),
+                ):
+                    month = month_of.get(day)
+                    if month is None:
+                        month = month_of[day] = day.replace(day=1)
+                    cells = months.get(month)
+                    if cells is None:
+                        cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
+                    cells[kind] += w.value
+            if invs or w.payable or w.exposure:
+                self._tally(w, values, invs, flows, tally)
+        tally.count("milestones", len(results))
+        for rag, n in rag_counts.items():
+            tally.count(str(rag).lower(), n)
+        if n_ready:
+            tally.count("ready_for_signoff", n_ready)
 
         for ledger in ledgers.values():
             tally.add("advance_outstanding", ledger.contract.currency, ledger.advance_outstanding)
@@ -688,115 +740,126 @@ class _Engine:
     # ----------------------------------------------------------------------- payments
     def _payment_values(
         self, w: _Work, invoices: Sequence[Invoice], ready: bool, blockers: str
-    ) -> dict[str, object]:
+    ) -> tuple[dict[str, object], str]:
+        """The result fields of one milestone (in MILESTONES.results order) and the sentence
+        explaining its payment. Every amount is already rounded; a zero amount is shown with
+        the currency's exponent (0.00, not 0 nor -0.00)."""
         m, c, state = w.m, w.contract, w.state
         assert state is not None
         cur = c.currency
-        # Built in MILESTONES.results order (a test holds it to that order).
+        zero = zero_of(cur)
+        as_of = self.as_of
+        value = w.value
+        retention: Decimal | None = None
+        advance: Decimal | None = None
+        delay: Decimal | None = None
+        net: Decimal | None = None
+        vat: Decimal | None = None
+        amount_due: Decimal | None = None
+        paid_amount: Decimal | None = None
+        outstanding: Decimal | None = None
+        interest: Decimal | None = None
+        due: date | None = None
+        status = pay.NOT_PAYABLE
+        days_overdue = 0
+        paid_rows: list[tuple[date, Decimal]] = []
+        paid = zero
+        if invoices:
+            for i in invoices:
+                if i.paid_date is not None and _paid_by(i, as_of):
+                    paid_rows.append((i.paid_date, i.paid_amount))
+            if paid_rows:
+                paid = sum((amount for _d, amount in paid_rows), ZERO)
+        basis = m.payment_basis
+        if basis == "none":
+            if invoices:
+                paid_amount = round_money(paid, cur) or zero
+            text = "No payment on this milestone."
+        elif not w.payable:
+            paid_amount = round_money(paid, cur) or zero
+            if basis in pay.DEDUCTIBLE:
+                delay = w.exposure or zero
+            if m.cancelled:
+                text = "Not payable: the milestone is cancelled."
+            else:
+                text = f"Not payable until signed off; value {format_money(value or ZERO, cur)}"
+                if w.exposure:
+                    text += f"; delay damages accrued so far {format_money(w.exposure, cur)}"
+                text += "."
+        else:
+            paid_amount = round_money(paid, cur) or zero
+            d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
+            net_ = (value or ZERO) - d.retention - d.advance - d.delay
+            vat_ = round_money(net_ * c.vat_rate, cur)
+            due_amount = net_ + vat_
+            owed = due_amount - paid
+            if basis in pay.DEDUCTIBLE:
+                retention = d.retention or zero
+                advance = d.advance or zero
+                delay = d.delay or zero
+            else:
+                retention = advance = delay = zero
+            net, vat, amount_due, outstanding = net_ or zero, vat_ or zero, due_amount, owed or zero
+            invoice_based = c.payment_terms_basis in pay.INVOICE_BASES
+            start = state.signoff_date
+            if invoice_based:
+                start = min((i.invoice_date for i in invoices), default=None)
+            if start is not None:
+                due = payment_due_date(
+                    start,
+                    c.payment_terms_days,
+                    c.payment_terms_basis,
+                    self.settings.business_day_convention,
+                    self.calendar,
+                )
+            status = pay.payment_status(True, invoice_based, bool(invoices), owed, paid, due, as_of)
+            late_interest = zero
+            if due is not None and self.regime != "none" and status != pay.AWAITING_INVOICE:
+                parts = late_parts(due_amount, due, paid_rows, as_of)
+                late_interest = interest_on_parts(
+                    parts, due_amount, due, self.regime, self.rate, cur
+                )
+            interest = late_interest or zero
+            if status == pay.OVERDUE and due is not None:
+                days_overdue = (as_of - due).days
+            if owed < 0:
+                self._warn(
+                    "overpaid",
+                    MILESTONES,
+                    m.row,
+                    "outstanding_amount",
+                    owed,
+                    f"Milestone {m.milestone_id} is overpaid by {format_money(-owed, cur)}: "
+                    f"paid {format_money(paid, cur)} against {format_money(due_amount, cur)} "
+                    "due. Check the Paid Amount of its invoices.",
+                )
+            text = _payment_text(
+                status, due_amount, paid, owed, due, days_overdue, late_interest, c
+            )
+        # In MILESTONES.results order (checked at import; a test holds it too).
         values: dict[str, object] = {
             "revised_date": w.revised,
             "status": w.status,
-            "rag": st.rag(w.status, w.late, self.settings.rag_tolerance_days),
+            "rag": st.rag(w.status, w.late, self.rag_tolerance),
             "days_late": w.late,
             "signoff_ready": ready,
             "signoff_blockers": blockers or None,
             "signoff_date": state.signoff_date,
-            "milestone_value": w.value,
-            "retention_amount": None,
-            "advance_recovery": None,
-            "delay_damages": None,
-            "net_amount": None,
-            "vat_amount": None,
-            "amount_due": None,
-            "payment_due_date": None,
-            "paid_amount": None,
-            "outstanding_amount": None,
-            "payment_status": None,
-            "days_overdue": 0,
-            "late_interest": None,
+            "milestone_value": None if value is None else (value or zero),
+            "retention_amount": retention,
+            "advance_recovery": advance,
+            "delay_damages": delay,
+            "net_amount": net,
+            "vat_amount": vat,
+            "amount_due": None if amount_due is None else (amount_due or zero),
+            "payment_due_date": due,
+            "paid_amount": paid_amount,
+            "outstanding_amount": outstanding,
+            "payment_status": status,
+            "days_overdue": days_overdue,
+            "late_interest": interest,
         }
-        paid_rows = [
-            (i.paid_date, i.paid_amount)
-            for i in invoices
-            if i.paid_date is not None and _paid_by(i, self.as_of)
-        ]
-        paid = sum((amount for _d, amount in paid_rows), ZERO) if paid_rows else zero_of(cur)
-        basis = m.payment_basis
-        if basis == "none":
-            values["payment_status"] = pay.NOT_PAYABLE
-            if invoices:
-                values["paid_amount"] = round_money(paid, cur)
-            values["_explanation"] = "No payment on this milestone."
-            return values
-        values["paid_amount"] = round_money(paid, cur)
-        if not w.payable:
-            values["payment_status"] = pay.NOT_PAYABLE
-            if basis in pay.DEDUCTIBLE:
-                values["delay_damages"] = w.exposure if w.exposure is not None else ZERO
-            if m.cancelled:
-                text = "Not payable: the milestone is cancelled."
-            else:
-                text = f"Not payable until signed off; value {format_money(w.value or ZERO, cur)}"
-                if w.exposure:
-                    text += f"; delay damages accrued so far {format_money(w.exposure, cur)}"
-                text += "."
-            values["_explanation"] = text
-            return values
-
-        value = w.value or ZERO
-        d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
-        net = value - d.retention - d.advance - d.delay
-        vat = round_money(net * c.vat_rate, cur)
-        due_amount = net + vat
-        outstanding = due_amount - paid
-        if basis in pay.DEDUCTIBLE:
-            values.update(
-                retention_amount=d.retention, advance_recovery=d.advance, delay_damages=d.delay
-            )
-        else:
-            values.update(retention_amount=ZERO, advance_recovery=ZERO, delay_damages=ZERO)
-        values.update(net_amount=net, vat_amount=vat, amount_due=due_amount)
-        values["outstanding_amount"] = outstanding
-        invoice_based = c.payment_terms_basis in pay.INVOICE_BASES
-        start = state.signoff_date
-        if invoice_based:
-            start = min((i.invoice_date for i in invoices), default=None)
-        due = None
-        if start is not None:
-            due = payment_due_date(
-                start,
-                c.payment_terms_days,
-                c.payment_terms_basis,
-                self.settings.business_day_convention,
-                self.calendar,
-            )
-        values["payment_due_date"] = due
-        status = pay.payment_status(
-            True, invoice_based, bool(invoices), outstanding, paid, due, self.as_of
-        )
-        values["payment_status"] = status
-        interest = zero_of(cur)
-        if due is not None and self.regime != "none" and status != pay.AWAITING_INVOICE:
-            parts = late_parts(due_amount, due, paid_rows, self.as_of)
-            interest = interest_on_parts(parts, due_amount, due, self.regime, self.rate, cur)
-        values["late_interest"] = interest
-        if status == pay.OVERDUE and due is not None:
-            values["days_overdue"] = (self.as_of - due).days
-        if outstanding < 0:
-            self._warn(
-                "overpaid",
-                MILESTONES,
-                m.row,
-                "outstanding_amount",
-                outstanding,
-                f"Milestone {m.milestone_id} is overpaid by {format_money(-outstanding, cur)}: "
-                f"paid {format_money(paid, cur)} against {format_money(due_amount, cur)} due. "
-                "Check the Paid Amount of its invoices.",
-            )
-        values["_explanation"] = _payment_text(
-            status, due_amount, paid, outstanding, due, values["days_overdue"], interest, c
-        )
-        return values
+        return values, text
 
     def _tally(
         self,
@@ -806,18 +869,10 @@ class _Engine:
         flows: Flows,
         tally: DashboardTally,
     ) -> None:
+        """Invoice flows and the amount figures of one milestone (counts and planned/forecast
+        flows are gathered in ``run``)."""
         m, c = w.m, w.contract
         cur, cid = c.currency, c.contract_id
-        tally.count("milestones")
-        rag = values["rag"]
-        if isinstance(rag, str):
-            tally.count(rag.lower())
-        if values["signoff_ready"] and w.status not in (st.SIGNED_OFF, st.CANCELLED):
-            tally.count("ready_for_signoff")
-        if w.value is not None and not m.cancelled:
-            flows.add(cid, PLANNED, m.baseline_date, w.value)
-            forecast = st.effective_forecast(m.actual_date, m.forecast_date, w.revised)
-            flows.add(cid, FORECAST, forecast, w.value)
         for inv in invoices:
             flows.add(cid, INVOICED, inv.invoice_date, inv.invoice_amount)
             if _paid_by(inv, self.as_of):
