@@ -8,6 +8,7 @@ ledgers in certification order, payment dates and interest, and finally the port
 from __future__ import annotations
 
 import gc
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -59,7 +60,7 @@ from xl_milestones.core.signoff import (
     evaluate,
     latest_decisions,
     match_key,
-    required_roles,
+    role_prefixes,
     signoff_state,
     sorted_rules,
 )
@@ -389,19 +390,36 @@ class _Engine:
                 )
 
         # Sign-off state: required roles by value in the reporting currency.
+        rules = self.rules
+        mins = [r.min_value for r in rules]
+        prefixes = role_prefixes(rules)
+        all_roles = self.all_roles
+        reporting = self.reporting
+        rate_by_currency: dict[str, Decimal | None] = {}
         for mid, w in work.items():
-            entries = latest_decisions(signoffs.get(mid, []))
-            if not self.rules:
+            rows = signoffs.get(mid)
+            entries = latest_decisions(rows) if rows else []
+            if not rules:
                 required: tuple[str, ...] = ()
             else:
-                rate = self.rate_of(w.contract.currency)
-                if rate is None:
-                    required = self.all_roles
+                cur = w.contract.currency
+                if cur in rate_by_currency:
+                    rate = rate_by_currency[cur]
                 else:
-                    worth = None
-                    if w.value is not None:
-                        worth = round_money(w.value * rate, self.reporting)
-                    required = required_roles(worth, self.rules)
+                    rate = rate_by_currency[cur] = self.rate_of(cur)
+                if rate is None:
+                    required = all_roles
+                else:
+                    value = w.value
+                    if value is None:
+                        worth = ZERO
+                    elif cur == reporting:
+                        # Already rounded in the reporting currency: converting changes nothing.
+                        worth = value
+                    else:
+                        worth = round_money(value * rate, reporting)
+                    # The rules are sorted by Minimum Value: those at most the worth apply.
+                    required = prefixes[bisect_right(mins, worth)]
             w.state = signoff_state(w.m.actual_date is not None, entries, required)
 
         # Status, predecessors first (iteratively: chains may be long; cycles are cut).

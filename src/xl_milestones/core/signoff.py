@@ -138,6 +138,17 @@ def required_roles(
     return tuple(seen.values())
 
 
+def role_prefixes(rules: Sequence[ApprovalRule]) -> list[tuple[str, ...]]:
+    """``required_roles`` for every prefix of ``rules`` (sorted by ``sorted_rules``): item k
+    is what a value reaching the k-th Minimum Value, but not the next one, requires."""
+    out: list[tuple[str, ...]] = [()]
+    seen: dict[str, str] = {}
+    for rule in rules:
+        seen.setdefault(match_key(rule.approver_role), rule.approver_role.strip())
+        out.append(tuple(seen.values()))
+    return out
+
+
 def signoff_state(
     complete: bool, entries: Sequence[ApproverEntry], required: Sequence[str]
 ) -> SignoffState:
@@ -150,6 +161,8 @@ def signoff_state(
     """
     if not entries:
         return _unlisted_state(complete, tuple(required))
+    if len(entries) == 1:
+        return _one_approver_state(complete, entries[0], required)
     by_role: dict[str, list[ApproverEntry]] = {}
     for e in entries:
         by_role.setdefault(match_key(e.role), []).append(e)
@@ -197,6 +210,47 @@ def signoff_state(
         missing_roles=tuple(missing),
         unlisted_roles=tuple(unlisted),
         no_rule=no_rule,
+    )
+
+
+def _one_approver_state(complete: bool, e: ApproverEntry, required: Sequence[str]) -> SignoffState:
+    # signoff_state for a single listed approver (the usual case), without its grouping.
+    key = match_key(e.role)
+    approved = e.decision == "approved" and e.decision_date is not None
+    listed = (e,)
+    roles: list[RoleApproval] = []
+    missing: list[str] = []
+    unlisted: list[str] = []
+    if required:
+        own = False
+        for role in required:
+            if match_key(role) == key:
+                own = True
+                if not approved:
+                    missing.append(role)
+                roles.append(RoleApproval(role, True, approved, listed))
+            else:
+                missing.append(role)
+                unlisted.append(role)
+                roles.append(RoleApproval(role, True, False, ()))
+        if not own:
+            roles.append(RoleApproval(e.role, False, approved, listed))
+        all_met = not missing
+    else:
+        if not approved:
+            missing.append(e.role)
+        roles.append(RoleApproval(e.role, True, approved, listed))
+        all_met = approved
+    signed = complete and all_met and e.decision != "rejected"
+    return SignoffState(
+        signed_off=signed,
+        # Signed means every requirement was met by this one approval.
+        signoff_date=e.decision_date if signed else None,
+        rejection=e if e.decision == "rejected" else None,
+        roles=tuple(roles),
+        missing_roles=tuple(missing),
+        unlisted_roles=tuple(unlisted),
+        no_rule=not required,
     )
 
 
