@@ -121,11 +121,6 @@ _CHECK_ORDER: Final = (
 )
 if tuple(range(len(CHECK_NAMES))) != _CHECK_ORDER:  # pragma: no cover - schema drift
     raise ImportError("schema.SIGNOFF_CHECKS changed; update the checks of core/engine.py")
-# Checks whose failure reason names no row: one CheckResult per reason serves every milestone.
-_CONSTANT_REASONS: Final = frozenset(
-    {_COMPLETION, _APPROVERS, _CONTRACT_ACTIVE, _EVIDENCE, _CRITERIA, _INVOICE}
-)
-
 # Finds the A1 address of (sheet, field, row) when the caller knows the layout; the core does not.
 CellLocator = Callable[[Sheet, str, int], str | None]
 
@@ -257,7 +252,13 @@ class _Engine:
         self.mode_order = tuple(self.modes[name] for name in CHECK_NAMES)
         self.all_pass = evaluate(self.mode_order, {})
         self.check_on = tuple(check.outcome == PASS for check in self.all_pass)
-        self.fail_results: dict[tuple[int, str], CheckResult] = {}
+        self.fail_results: dict[tuple[int, str], tuple[int, CheckResult]] = {}
+        self.fail_completion = self._fail(_COMPLETION, "actual date not entered")
+        self.fail_evidence = self._fail(
+            _EVIDENCE, "no evidence on the milestone or its deliverables"
+        )
+        self.fail_criteria = self._fail(_CRITERIA, "acceptance criteria blank")
+        self.fail_invoice = self._fail(_INVOICE, "no invoice yet")
         margin = s.late_interest_margin
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
@@ -352,20 +353,23 @@ class _Engine:
 
         # Pass 1: dates and values of percent and fixed milestones.
         work: dict[str, _Work] = {}
+        days_late = st.days_late
+        base_value = pay.base_value
         for m in milestones:
-            c = contracts[m.contract_id]
-            ext = ext_ms.get(m.milestone_id, 0) + ext_wide.get(m.contract_id, 0)
-            revised = st.revised_date(m.baseline_date, ext)
-            w = _Work(m, c, revised, st.days_late(revised, m.actual_date, m.forecast_date, as_of))
-            w.value = pay.base_value(
+            mid, cid = m.milestone_id, m.contract_id
+            c = contracts[cid]
+            ext = ext_ms.get(mid, 0) + ext_wide.get(cid, 0) if ext_ms or ext_wide else 0
+            revised = st.revised_date(m.baseline_date, ext) if ext else m.baseline_date
+            w = _Work(m, c, revised, days_late(revised, m.actual_date, m.forecast_date, as_of))
+            w.value = base_value(
                 m.payment_basis,
                 m.payment_percent,
                 m.payment_amount,
-                percent_base[m.contract_id],
-                val_ms.get(m.milestone_id, ZERO),
+                percent_base[cid],
+                val_ms.get(mid, ZERO) if val_ms else ZERO,
                 c.currency,
             )
-            work[m.milestone_id] = w
+            work[mid] = w
 
         # Retention releases: a share of the retention the contract's milestones carry.
         carrying = _group(
@@ -434,25 +438,27 @@ class _Engine:
         n_ready = 0
         by_contract = flows.by_contract
         month_of: dict[date, date] = {}
+        checks_of = self._checks
+        values_of = self._payment_values
         for m in milestones:
-            w = work[m.milestone_id]
-            checks, ok, blockers = self._checks(
-                w, work, deliverables, open_issues, invoices, proposed
-            )
-            invs = invoices.get(m.milestone_id, ())
-            values, payment_text = self._payment_values(w, invs, ok, blockers)
-            assert w.state is not None
+            mid = m.milestone_id
+            w = work[mid]
+            checks, ok, blockers = checks_of(w, work, deliverables, open_issues, invoices, proposed)
+            invs = invoices.get(mid, ())
+            values, payment_text = values_of(w, invs, ok, blockers)
+            state = w.state
+            assert state is not None
             results.append(
                 MilestoneResult(
-                    row=m.row,
-                    milestone_id=m.milestone_id,
-                    computed=True,
-                    values=values,
-                    currency=w.contract.currency,
-                    explanation=w.explanation,
-                    payment_explanation=payment_text,
-                    checks=checks,
-                    approvers=w.state.roles,
+                    m.row,
+                    mid,
+                    True,
+                    values,
+                    w.contract.currency,
+                    w.explanation,
+                    payment_text,
+                    checks,
+                    state.roles,
                 )
             )
             # Dashboard counts and schedule flows of this milestone.
@@ -461,22 +467,28 @@ class _Engine:
                 rag_counts[rag] = rag_counts.get(rag, 0) + 1
             if ok and w.status != st.SIGNED_OFF and w.status != st.CANCELLED:
                 n_ready += 1
-            if w.value is not None and not m.cancelled:
+            value = w.value
+            if value is not None and not m.cancelled:
                 cid = m.contract_id
                 months = by_contract.get(cid)
                 if months is None:
                     months = by_contract[cid] = {}
-                for kind, day in (
-                    (PLANNED, m.baseline_date),
-                    (FORECAST, m.actual_date or m.forecast_date or w.revised),
-                ):
-                    month = month_of.get(day)
-                    if month is None:
-                        month = month_of[day] = day.replace(day=1)
-                    cells = months.get(month)
-                    if cells is None:
-                        cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
-                    cells[kind] += w.value
+                day = m.baseline_date
+                month = month_of.get(day)
+                if month is None:
+                    month = month_of[day] = day.replace(day=1)
+                cells = months.get(month)
+                if cells is None:
+                    cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
+                cells[PLANNED] += value
+                day = m.actual_date or m.forecast_date or w.revised
+                month = month_of.get(day)
+                if month is None:
+                    month = month_of[day] = day.replace(day=1)
+                cells = months.get(month)
+                if cells is None:
+                    cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
+                cells[FORECAST] += value
             if invs or w.payable or w.exposure:
                 self._tally(w, values, invs, flows, tally)
         tally.count("milestones", len(results))
@@ -629,6 +641,16 @@ class _Engine:
         )
 
     # ------------------------------------------------------------------------- checks
+    def _fail(self, index: int, reason: str) -> tuple[int, CheckResult]:
+        return index, CheckResult(CHECK_NAMES[index], self.mode_order[index], FAIL, reason)
+
+    def _shared_fail(self, index: int, reason: str) -> tuple[int, CheckResult]:
+        # A reason that names no row recurs on many milestones: one CheckResult serves them.
+        known = self.fail_results.get((index, reason))
+        if known is None:
+            known = self.fail_results[(index, reason)] = self._fail(index, reason)
+        return known
+
     def _checks(
         self,
         w: _Work,
@@ -644,33 +666,37 @@ class _Engine:
         assert state is not None
         on = self.check_on
         mid = m.milestone_id
-        # (check index, reason) in check order; constant reasons reuse one CheckResult.
-        fails: list[tuple[int, str]] = []
-        if on[_COMPLETION] and m.actual_date is None:
-            fails.append((_COMPLETION, "actual date not entered"))
+        # (check index, failed CheckResult) in check order.
+        fails: list[tuple[int, CheckResult]] = []
+        if m.actual_date is None and on[_COMPLETION]:
+            fails.append(self.fail_completion)
         dels = deliverables.get(mid)
-        if on[_DELIVERABLES] and dels:
-            bad = [f"deliverable {d.deliverable_id} not accepted" for d in dels if not _accepted(d)]
+        if dels and on[_DELIVERABLES]:
+            bad = [
+                f"deliverable {d.deliverable_id} not accepted"
+                for d in dels
+                if d.acceptance_status != "accepted"
+            ]
             if bad:
-                fails.append((_DELIVERABLES, "; ".join(bad)))
-        if on[_PREDECESSORS] and m.predecessors:
+                fails.append(self._fail(_DELIVERABLES, "; ".join(bad)))
+        if m.predecessors and on[_PREDECESSORS]:
             preds = []
             for p in m.predecessors:
                 pw = work.get(p)
                 if pw is None or pw.status != st.SIGNED_OFF:
                     preds.append(f"predecessor {p} not signed off")
             if preds:
-                fails.append((_PREDECESSORS, "; ".join(preds)))
+                fails.append(self._fail(_PREDECESSORS, "; ".join(preds)))
         mine = open_issues.get(mid)
         if mine:
             if on[_BLOCKING]:
                 blocking = [f"issue {i.issue_id} blocks sign-off" for i in mine if i.blocking]
                 if blocking:
-                    fails.append((_BLOCKING, "; ".join(blocking)))
+                    fails.append(self._fail(_BLOCKING, "; ".join(blocking)))
             if on[_DISPUTES]:
                 disputes = [f"open dispute {i.issue_id}" for i in mine if i.category == "dispute"]
                 if disputes:
-                    fails.append((_DISPUTES, "; ".join(disputes)))
+                    fails.append(self._fail(_DISPUTES, "; ".join(disputes)))
         if on[_APPROVERS]:
             approvers = [f"no approver listed for role {r}" for r in state.unlisted_roles]
             if state.no_rule and not state.roles:
@@ -682,24 +708,34 @@ class _Engine:
                         if match_key(e.name) == owner:
                             approvers.append(f"approver {e.name} is the milestone owner")
             if approvers:
-                fails.append((_APPROVERS, "; ".join(approvers)))
-        if on[_CONTRACT_ACTIVE] and c.contract_status != "active":
-            fails.append((_CONTRACT_ACTIVE, f"contract {c.contract_id} is {c.contract_status}"))
-        if on[_EVIDENCE] and not m.evidence and not (dels and any(d.evidence for d in dels)):
-            fails.append((_EVIDENCE, "no evidence on the milestone or its deliverables"))
+                fails.append(self._shared_fail(_APPROVERS, "; ".join(approvers)))
+        if c.contract_status != "active" and on[_CONTRACT_ACTIVE]:
+            fails.append(
+                self._shared_fail(
+                    _CONTRACT_ACTIVE, f"contract {c.contract_id} is {c.contract_status}"
+                )
+            )
+        if not m.evidence and on[_EVIDENCE]:
+            for d in dels or ():
+                if d.evidence:
+                    break
+            else:
+                fails.append(self.fail_evidence)
         if on[_CRITERIA] and not (m.acceptance_criteria or "").strip():
-            fails.append((_CRITERIA, "acceptance criteria blank"))
+            fails.append(self.fail_criteria)
         if on[_PENDING]:
             pending = proposed.get(mid)
             if pending:
-                fails.append((_PENDING, "; ".join(f"change {cid} proposed" for cid in pending)))
+                fails.append(
+                    self._fail(_PENDING, "; ".join(f"change {cid} proposed" for cid in pending))
+                )
         if (
             on[_INVOICE]
             and m.payment_basis != "none"
             and c.payment_terms_basis in pay.INVOICE_BASES
             and not invoices.get(mid)
         ):
-            fails.append((_INVOICE, "no invoice yet"))
+            fails.append(self.fail_invoice)
         if not fails:
             if m.cancelled:
                 return self.all_pass, False, "milestone is cancelled"
@@ -707,19 +743,12 @@ class _Engine:
         out = list(self.all_pass)
         blocks: list[str] = []
         warns: list[str] = []
-        known = self.fail_results
-        modes = self.mode_order
-        for i, reason in fails:
-            result = known.get((i, reason))
-            if result is None:
-                result = CheckResult(CHECK_NAMES[i], modes[i], FAIL, reason)
-                if i in _CONSTANT_REASONS:
-                    known[(i, reason)] = result
+        for i, result in fails:
             out[i] = result
-            if modes[i] == BLOCK:
-                blocks.append(reason)
-            elif modes[i] == WARN:
-                warns.append("warning: " + reason)
+            if result.mode == BLOCK:
+                blocks.append(result.reason)
+            elif result.mode == WARN:
+                warns.append("warning: " + result.reason)
         if m.cancelled:
             return tuple(out), False, "; ".join(["milestone is cancelled", *blocks, *warns])
         return tuple(out), not blocks, "; ".join(blocks + warns)

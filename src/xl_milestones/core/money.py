@@ -71,9 +71,20 @@ def to_decimal(value: object) -> Decimal:
     raise TypeError(f"not an amount: {value!r}")
 
 
+_FORMATS: dict[str | None, tuple[Decimal, str, str]] = {}
+
+
 def format_money(amount: Decimal, currency: str | None) -> str:
     """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
-    places = minor_units(currency)
+    spec = _FORMATS.get(currency)
+    if spec is None:
+        # Cached per spelling: the engine formats an amount for most milestones.
+        places = minor_units(currency)
+        spec = _FORMATS[currency] = (
+            quantum(currency),
+            f",.{places}f",
+            f" {currency}" if currency else "",
+        )
+    q, pattern, suffix = spec
     # The format spec rounds half-even, so round half away from zero first.
-    text = f"{round_money(amount, currency):,.{places}f}"
-    return f"{text} {currency}" if currency else text
+    return format(amount.quantize(q, rounding=ROUND_HALF_UP), pattern) + suffix
