@@ -3,9 +3,13 @@
 For N milestones: N/10 contracts, N/2 deliverables, 3N/4 sign-offs, 37% as many invoices,
 N/10 issues and N/20 change orders, with settings, approval rules, holidays and FX rates. The
 data is valid (a refresh computes every milestone) unless ``--errors`` asks for a share of bad
-cells. Written with XlsxWriter in constant_memory mode; the same seed gives the same file.
+cells. Written with XlsxWriter in constant_memory mode, then its inline strings are moved into
+a shared string table as Excel saves them (``--inline-strings`` keeps them inline; calamine reads
+those about 40% slower). The same seed gives the same file. ``cached_book`` keeps one generated
+file per size, seed and options under benchmarks/out/ for the benchmark scripts.
 
     python benchmarks/generate.py OUT.xlsx [--milestones 100000] [--seed 1] [--errors 0.0]
+        [--inline-strings]
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import re
+import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -326,15 +333,99 @@ def generate(path: Path, milestones: int, seed: int = 1, errors: float = 0.0) ->
     return counts
 
 
+_INLINE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is><t( xml:space="preserve")?>'
+    rb"([^<]*)</t></is></c>"
+)
+_SST_CT = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def share_strings(path: Path) -> int:
+    """Move the inline strings of every sheet into xl/sharedStrings.xml; returns how many."""
+    index: dict[tuple[bytes, bytes], int] = {}
+    count = 0
+
+    def shared(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        count += 1
+        key = (m.group(3) or b"", m.group(4))
+        at = index.get(key)
+        if at is None:
+            at = index[key] = len(index)
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (m.group(1), m.group(2), at)
+
+    tmp = path.with_name(path.name + ".sst")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _INLINE.sub(shared, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/></Types>'
+                    % _SST_CT,
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdSharedStrings" Type="%s" Target="sharedStrings.xml"/>'
+                    b"</Relationships>" % _SST_REL,
+                )
+            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        items = b"".join(b"<si><t%s>%s</t></si>" % key for key in index)
+        zout.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<sst xmlns="%s" count="%d" uniqueCount="%d">%s</sst>'
+            % (_MAIN_NS, count, len(index), items),
+        )
+    tmp.replace(path)
+    return count
+
+
+def cached_book(milestones: int, seed: int = 1, errors: float = 0.0) -> Path:
+    """The generated workbook for these options under benchmarks/out/, made on first use."""
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    name = f"bench-{milestones}-seed{seed}" + (f"-errors{errors:g}" if errors else "")
+    book = out / f"{name}.xlsx"
+    if not book.exists():
+        partial = out / f"{name}.partial.xlsx"
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                str(partial),
+                "--milestones",
+                str(milestones),
+                "--seed",
+                str(seed),
+                "--errors",
+                str(errors),
+            ],
+            check=True,
+        )
+        partial.replace(book)
+    return book
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output", type=Path)
     parser.add_argument("--milestones", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--errors", type=float, default=0.0, help="share of rows with a bad cell")
+    parser.add_argument(
+        "--inline-strings", action="store_true", help="keep XlsxWriter's inline strings"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     counts = generate(args.output, args.milestones, args.seed, args.errors)
+    if not args.inline_strings:
+        share_strings(args.output)
     took = time.perf_counter() - started
     size = args.output.stat().st_size / 1e6
     rows = ", ".join(f"{k} {v}" for k, v in counts.items())

@@ -8,17 +8,22 @@ never raises on bad data. Milestones that cannot be computed without guessing ar
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Final, cast
 
-from xl_milestones.core.coerce import Problem, converter, show
+from xl_milestones.core.coerce import Converter, Problem, converter, show
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import (
     ApprovalRule,
+    CellError,
     ChangeOrder,
     Contract,
     Deliverable,
@@ -28,6 +33,7 @@ from xl_milestones.core.model import (
     IssueRecord,
     Milestone,
     Model,
+    RawRow,
     RawTable,
     RawWorkbook,
     Settings,
@@ -97,7 +103,15 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
 
     ``as_of`` overrides the Settings As Of Date; ``today`` is used when neither is given.
     """
-    return _Validator(raw, today, as_of).run()
+    # Every row becomes a dict, a row object and a record, and none is freed before the end:
+    # the cyclic collector would only rescan them again and again, so it waits (as in compute).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Validator(raw, today, as_of).run()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def noun(sheet: Sheet) -> str:
@@ -308,22 +322,23 @@ class _Validator:
         missing: list[tuple[int, Field]] = []
         spaces: set[int] = set()
         typed_columns: dict[str, list[Any]] = {}
-        # Column by column: one converter call per filled cell and list passes for the rest.
-        for f in present:
+        # Column by column: one converter call per distinct value (or per filled cell where
+        # values hardly repeat) and list passes for the rest.
+        raw_columns = _raw_columns(raw_rows, [f.name for f in present])
+        for f, column in zip(present, raw_columns, strict=True):
             name = f.name
-            convert = converter(f, date1904)
-            column = [raw.values.get(name) for raw in raw_rows]
-            typed_column = [None if v is None else convert(v) for v in column]
-            for i in [i for i, v in enumerate(typed_column) if type(v) is Problem]:
-                problem = cast(Problem, typed_column[i])
-                found.append((i, f, column[i], problem))
-                if problem.code == "whitespace-only":
-                    spaces.add(i)
-                    if f.required:
-                        missing.append((i, f))
-                typed_column[i] = problem.value
+            typed_column, problems = _convert_column(converter(f, date1904), column)
+            if problems:
+                for i in [i for i, v in enumerate(typed_column) if type(v) is Problem]:
+                    problem = cast(Problem, typed_column[i])
+                    found.append((i, f, column[i], problem))
+                    if problem.code == "whitespace-only":
+                        spaces.add(i)
+                        if f.required:
+                            missing.append((i, f))
+                    typed_column[i] = problem.value
             typed_columns[name] = typed_column
-            if f.required:
+            if f.required and None in column:
                 missing.extend((i, f) for i, v in enumerate(column) if v is None)
         names = [f.name for f in inputs]
         empty: list[Any] = [None] * n
@@ -377,14 +392,26 @@ class _Validator:
         for f in sheet.inputs:
             if not f.unique:
                 continue
-            seen: dict[object, list[_Row]] = {}
+            # Most values are unique: remember the first row of each and make a group only
+            # for values met again, in the order of their first rows.
+            first: dict[object, _Row] = {}
+            again: dict[object, list[_Row]] = {}
             for r in rows:
                 v = r.values.get(f.name)
-                if v is not None:
-                    seen.setdefault(v, []).append(r)
-            for v, group in seen.items():
-                if len(group) < 2:
+                if v is None:
                     continue
+                if v in first:
+                    group = again.get(v)
+                    if group is None:
+                        again[v] = [first[v], r]
+                    else:
+                        group.append(r)
+                else:
+                    first[v] = r
+            if not again:
+                continue
+            at = {v: i for i, v in enumerate(first) if v in again}
+            for v, group in sorted(again.items(), key=lambda item: at[item[0]]):
                 for r in group:
                     others = ", ".join(str(o.row) for o in group if o is not r)
                     s = "s" if len(group) > 2 else ""
@@ -959,6 +986,49 @@ class _Validator:
 # ------------------------------------------------------------------------------------ helpers
 
 
+def _raw_columns(raw_rows: list[RawRow], names: list[str]) -> list[Sequence[object]]:
+    """The raw values of fields ``names``, one sequence per field (a missing key is blank)."""
+    if len(names) < 2 or not raw_rows:
+        return [[raw.values.get(name) for raw in raw_rows] for name in names]
+    get = itemgetter(*names)
+    try:
+        # One C call per row picks every field, and zip turns the rows into columns.
+        return list(zip(*[get(raw.values) for raw in raw_rows], strict=True))
+    except KeyError:  # a book adapter left some keys out of some rows
+        return [[raw.values.get(name) for raw in raw_rows] for name in names]
+
+
+# Cell types whose equal values always convert alike, so one conversion serves them all. Two
+# number types in one column are not (True == 1 == 1.0 == Decimal(1), but each converts
+# differently), nor is float zero (0.0 == -0.0), nor Decimal (Decimal("1.0") == Decimal(1)).
+_SHAREABLE: Final = frozenset({type(None), str, int, float, bool, date, datetime, CellError})
+_NUMBERS: Final = frozenset({int, float, bool})
+
+
+def _convert_column(convert: Converter, column: Sequence[object]) -> tuple[list[Any], bool]:
+    """The converted column (None stays None) and whether any cell gave a Problem.
+
+    Dates, amounts, rates, flags and list values repeat down a column, and converting one is
+    costly next to a dict lookup: each distinct value is converted once and the column mapped
+    through the results in C. Columns of mostly distinct values (ids, names) are converted
+    cell by cell, as are columns whose equal values could convert differently.
+    """
+    n = len(column)
+    types = set(map(type, column))
+    if n > 64 and types <= _SHAREABLE and len(types & _NUMBERS) < 2:
+        distinct = set(column)
+        if (
+            len(distinct) * 2 <= n
+            and not (float in types and 0.0 in distinct)
+            and all(v.tzinfo is None for v in distinct if isinstance(v, datetime))
+        ):
+            table = {v: None if v is None else convert(v) for v in distinct}
+            problems = any(type(t) is Problem for t in table.values())
+            return list(map(table.__getitem__, column)), problems
+    typed = [None if v is None else convert(v) for v in column]
+    return typed, any(type(t) is Problem for t in typed)
+
+
 # Per sheet, the fields whose blank means something other than None, with that default.
 _DEFAULTS: Final = {
     sheet.key: tuple(
@@ -972,11 +1042,47 @@ _DEFAULTS: Final = {
 
 def _record(cls: type[Any], sheet: Sheet, r: _Row) -> Any:
     """The typed record of a row that validated; its values take the schema's defaults."""
-    values = r.values
-    for name, default in _DEFAULTS[sheet.key]:
-        if values.get(name) is None:
-            values[name] = default
-    return cls(row=r.row, **values)
+    return _maker(cls, sheet)(r)
+
+
+_MAKERS: dict[tuple[type[Any], str], Callable[[_Row], Any]] = {}
+
+
+def _maker(cls: type[Any], sheet: Sheet) -> Callable[[_Row], Any]:
+    """A function building ``cls`` records from rows of ``sheet``, made once per record type.
+
+    A record's fields are its row then the sheet's inputs; when they are, the values are picked
+    in field order by one itemgetter call and passed by position, which costs a fraction of
+    matching twenty keyword arguments for each of 100,000 rows.
+    """
+    made = _MAKERS.get((cls, sheet.key))
+    if made is not None:
+        return made
+    fields = [f.name for f in dataclass_fields(cls)]
+    names = fields[1:]
+    defaults = _DEFAULTS[sheet.key]
+    if fields[:1] != ["row"] or sorted(names) != sorted(f.name for f in sheet.inputs):
+
+        def make(r: _Row) -> Any:
+            values = dict(r.values)
+            for name, default in defaults:
+                if values.get(name) is None:
+                    values[name] = default
+            return cls(row=r.row, **values)
+
+    else:
+        get = itemgetter(*names) if len(names) > 1 else (lambda v: (v[names[0]],))
+        at = tuple((names.index(name), default) for name, default in defaults)
+
+        def make(r: _Row) -> Any:
+            vals = list(get(r.values))
+            for i, default in at:
+                if vals[i] is None:
+                    vals[i] = default
+            return cls(r.row, *vals)
+
+    _MAKERS[(cls, sheet.key)] = make
+    return make
 
 
 def _split(value: object) -> tuple[object, Problem | None]:

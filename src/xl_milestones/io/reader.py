@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
+import itertools
 import os
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook
 
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
@@ -67,39 +72,57 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
         with zipfile.ZipFile(file) as zf:
             package = read_package(zf)
             parts = _schema_sheets(file, package)
-            scans = {key: scan_sheet(zf, part.path) for key, (part, _s) in parts.items()}
+            sizes = {key: _part_size(zf, part.path) for key, (part, _s) in parts.items()}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
-        raise WorkbookError(
-            f"{file}: the workbook is damaged and cannot be read ({exc}): "
-            "open it in Excel, repair it and save it again"
-        ) from None
-    try:
-        book = CalamineWorkbook.from_path(str(file))
-    except Exception as exc:  # calamine's own error types vary by version
-        raise WorkbookError(
-            f"{file}: the workbook cannot be read ({type(exc).__name__}: {exc}): "
-            "open it in Excel and save it again as .xlsx"
-        ) from None
+        raise _damaged(file, exc) from None
     raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
+    # Hundreds of thousands of rows and dicts are built and none freed: the cyclic collector
+    # would only rescan them again and again, so it waits until the read is done.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    loader = _Loader(file, {key: part for key, (part, _s) in parts.items()}, sizes)
     try:
+        # Errors come out in the order a one-pass reader meets them: a damaged sheet part first,
+        # then a file calamine cannot open, then each sheet in workbook order.
+        scans: dict[str, SheetScan] = {}
+        for key in parts:
+            scan = loader.scan(key)
+            if isinstance(scan, (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)):
+                raise _damaged(file, scan)
+            if isinstance(scan, BaseException):
+                raise scan
+            scans[key] = scan
         for key, (part, sheet) in parts.items():
+            loaded = loader.sheet(key)
+            if isinstance(loaded, _OpenError):
+                raise WorkbookError(
+                    f"{file}: the workbook cannot be read ({type(loaded.error).__name__}: "
+                    f"{loaded.error}): open it in Excel and save it again as .xlsx"
+                ) from None
             try:
-                # calamine makes one dense block of a sheet: a far cell must not reach it.
-                check_sheet_extent(file, part.path)
-                data = book.get_sheet_by_name(part.name)
-                rows = cast(list[list[object]], data.to_python(skip_empty_area=True))
-                start = data.start or (0, 0)
-                merged = data.merged_cell_ranges or []
-            except Exception as exc:  # calamine's own error types vary by version
+                if isinstance(loaded, BaseException):
+                    raise loaded
+                rows = cast(list[list[object]], loaded.to_python(skip_empty_area=True))
+                start = loaded.start or (0, 0)
+                merged = loaded.merged_cell_ranges or []
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # calamine's errors, panics included
                 raise WorkbookError(
                     f"{file}: sheet '{part.name}' cannot be read ({exc}): "
                     "open the workbook in Excel and save it again"
                 ) from None
+            del loaded
             table = _read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
+            del rows
             if table is not None:
                 raw.tables[key] = table
     finally:
-        book.close()
+        try:
+            loader.close()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
     for sheet in INPUT_SHEETS:
         if sheet.required and sheet.key not in raw.tables:
             raise WorkbookError(
@@ -107,6 +130,126 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                 f"({_header_list(sheet)}) and one row per {sheet.name.lower()[:-1]}"
             )
     return raw
+
+
+def _damaged(file: Path, exc: BaseException) -> WorkbookError:
+    return WorkbookError(
+        f"{file}: the workbook is damaged and cannot be read ({exc}): "
+        "open it in Excel, repair it and save it again"
+    )
+
+
+def _part_size(zf: zipfile.ZipFile, part: str) -> int:
+    try:
+        return zf.getinfo(part).file_size
+    except KeyError:
+        return 0
+
+
+# --------------------------------------------------------------------------- loading in threads
+
+
+class _OpenError:
+    """calamine could not open the file at all (reported once, before any sheet)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class _Loader:
+    """Scans and calamine sheets, loaded by two threads while the caller turns them into rows.
+
+    calamine parses a sheet without holding the GIL and inflating a part releases it too, so the
+    largest sheet (Milestones, about half the work) loads in one thread and the others in a
+    second while the main thread builds the rows of sheets already loaded: on two cores the
+    read takes about half as long. Each thread opens its own zip and calamine workbook (neither
+    may be shared between threads). Results, including exceptions, are handed over as values
+    so that the caller reports errors in the same order as a one-pass read.
+    """
+
+    def __init__(self, file: Path, parts: dict[str, SheetPart], sizes: dict[str, int]) -> None:
+        self._file = file
+        self._parts = parts
+        self._scans: dict[str, Future[SheetScan | Exception]] = {k: Future() for k in parts}
+        self._sheets: dict[str, Future[CalamineSheet | Exception | _OpenError]] = {
+            k: Future() for k in parts
+        }
+        self._stop = threading.Event()
+        biggest = max(parts, key=lambda k: sizes.get(k, 0), default=None)
+        groups = [[biggest], [k for k in parts if k != biggest]] if biggest else []
+        self._threads = [
+            threading.Thread(target=self._run, args=(keys,), daemon=True) for keys in groups if keys
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def scan(self, key: str) -> SheetScan | Exception:
+        return self._scans[key].result()
+
+    def sheet(self, key: str) -> CalamineSheet | Exception | _OpenError:
+        """The loaded sheet, an exception, or an _OpenError; handed over once (memory)."""
+        loaded = self._sheets[key].result()
+        del self._sheets[key]
+        return loaded
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _run(self, keys: list[str]) -> None:
+        book: CalamineWorkbook | None = None
+        try:
+            try:
+                zf = zipfile.ZipFile(self._file)
+            except Exception as exc:  # the caller reports it as a damaged file
+                for key in keys:
+                    self._scans[key].set_result(exc)
+                return
+            with zf:
+                for key in keys:
+                    if self._stop.is_set():
+                        return
+                    try:
+                        scan: SheetScan | Exception = scan_sheet(zf, self._parts[key].path)
+                    except Exception as exc:
+                        scan = exc
+                    self._scans[key].set_result(scan)
+            opened: _OpenError | None = None
+            try:
+                book = CalamineWorkbook.from_path(str(self._file))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # calamine's errors, panics included
+                opened = _OpenError(exc)
+            for key in keys:
+                if self._stop.is_set():
+                    return
+                if book is None:
+                    self._sheets[key].set_result(opened or _OpenError(RuntimeError("no book")))
+                    continue
+                try:
+                    # calamine makes one dense block of a sheet: a far cell must not reach it.
+                    check_sheet_extent(self._file, self._parts[key].path)
+                    loaded: CalamineSheet | Exception = book.get_sheet_by_name(
+                        self._parts[key].name
+                    )
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # calamine's errors, panics included
+                    loaded = exc
+                self._sheets[key].set_result(loaded)
+        finally:
+            if book is not None:
+                book.close()
+            # Never leave the caller waiting on a result this thread did not get to.
+            for futures in (self._scans, self._sheets):
+                for key in keys:
+                    fut = futures.get(key)
+                    if fut is not None and not fut.done():
+                        fut.set_result(RuntimeError("the read was stopped"))
 
 
 # ---------------------------------------------------------------------------- the file itself
@@ -327,31 +470,32 @@ def _read_table(
     if errors_by_row:
         last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
     hidden = scan.hidden_rows
-    # Column by column, in list comprehensions: 100,000 rows times 20 columns is the hot path.
-    n_rows = len(rows)
-    block = [rows[i] if 0 <= i < n_rows else [] for i in range(first - r0, last - r0 + 1)]
     names = [name for name, _col in inputs]
-    cols = [
-        _clean([r[j] if 0 <= j < len(r) else None for r in block])
-        for j in (col - c0 for _name, col in inputs)
-    ]
+    cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in inputs])
     width_inputs = len(names)
-    for k, vals in enumerate(zip(*cols, strict=True)):
-        excel_row = first + k + 1
-        row_errors = errors_by_row.get(excel_row) if errors_by_row else None
-        if row_errors:
-            values = dict(zip(names, vals, strict=True))
-            for name, col in inputs:
-                error = row_errors.get(col)
-                if error is not None:
-                    values[name] = CellError(error)
-            if all(v is None for v in values.values()):
+    append = table.rows.append
+    numbered = zip(itertools.count(first + 1), zip(*cols, strict=True), strict=False)
+    if not errors_by_row and not hidden:
+        # The common case: one zip, one count and one dict per row.
+        for excel_row, vals in numbered:
+            if vals.count(None) != width_inputs:
+                append(RawRow(excel_row, dict(zip(names, vals, strict=True)), False))
+    else:
+        for excel_row, vals in numbered:
+            row_errors = errors_by_row.get(excel_row) if errors_by_row else None
+            if row_errors:
+                values = dict(zip(names, vals, strict=True))
+                for name, col in inputs:
+                    error = row_errors.get(col)
+                    if error is not None:
+                        values[name] = CellError(error)
+                if all(v is None for v in values.values()):
+                    continue
+            elif vals.count(None) == width_inputs:
                 continue
-        elif vals.count(None) == width_inputs:
-            continue
-        else:
-            values = dict(zip(names, vals, strict=True))
-        table.rows.append(RawRow(excel_row, values, excel_row in hidden))
+            else:
+                values = dict(zip(names, vals, strict=True))
+            append(RawRow(excel_row, values, excel_row in hidden))
 
     _merged_issues(table, where, merged, area, last, issues)
     for raw_row in table.rows:
@@ -419,15 +563,50 @@ def _merged_issues(
 
 
 _SAFE_INT = float(2**53)
+_INFINITY = float("inf")
+# No cell holds NaN or infinity; calamine parses them from a damaged <v>nan</v> or <v>inf</v>.
+# Excel's own error for a number it cannot hold stands in, so the validator reports the cell.
+_NOT_FINITE = CellError("#NUM!")
 
 
-def _clean(column: list[object]) -> list[object]:
+def _columns(rows: list[list[object]], lo: int, hi: int, idxs: list[int]) -> list[list[object]]:
+    """Cells of ``rows[lo]`` to ``rows[hi]`` at column indexes ``idxs``, one cleaned list per
+    column; cells outside the data read as blank.
+
+    100,000 rows times 20 columns is the reader's hot path: rows are cut with itemgetter and
+    turned into columns with zip, both in C, instead of one Python step per cell.
+    """
+    n = hi - lo + 1
+    if n <= 0:
+        return [[] for _ in idxs]
+    if not idxs:
+        return []
+    block: list[list[object]] = [[]] * max(0, -lo) + rows[max(lo, 0) : hi + 1]
+    if min(idxs) < 0:  # never for a header found in the data, but must read as blank
+        shift = -min(idxs)
+        block = [[""] * shift + r for r in block]
+        idxs = [j + shift for j in idxs]
+    need = max(idxs) + 1
+    if len(block) < n or min(map(len, block)) < need:
+        block = [r if len(r) >= need else [*r, *([""] * (need - len(r)))] for r in block]
+        block += [[""] * need] * (n - len(block))
+    if len(idxs) == 1:
+        j = idxs[0]
+        return [_clean([r[j] for r in block])]
+    return [_clean(col) for col in zip(*map(itemgetter(*idxs), block), strict=True)]
+
+
+def _clean(column: Sequence[object]) -> list[object]:
     """Empty cells to None, and whole-number floats to int (calamine reads 1001 as 1001.0)."""
+    # One list comprehension per column measured faster than looking distinct values up in a
+    # table: hashing every cell costs as much as these tests.
     return [
         None
         if v == "" or v is None
         else int(v)
         if type(v) is float and v.is_integer() and -_SAFE_INT < v < _SAFE_INT
+        else _NOT_FINITE
+        if type(v) is float and not -_INFINITY < v < _INFINITY
         else v
         for v in column
     ]

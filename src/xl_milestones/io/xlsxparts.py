@@ -11,6 +11,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import IO
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
@@ -181,6 +182,9 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     except KeyError:
         return scan
     with stream:
+        if not _has_marks(stream):
+            return scan
+    with zf.open(part) as stream:
         carry = b""
         while chunk := stream.read(_CHUNK):
             buf = carry + chunk
@@ -193,6 +197,26 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
             carry = buf[cut:]
         _scan_bytes(carry, scan)
     return scan
+
+
+_MARKS = (b"hidden=", b't="e"')
+_OVERLAP = max(len(m) for m in _MARKS) - 1
+
+
+def _has_marks(stream: IO[bytes]) -> bool:
+    """Whether the part holds any byte pattern the scan looks for.
+
+    Most sheets have neither hidden rows nor error cells: a plain substring search of each
+    chunk (and of the few bytes across each chunk boundary) settles that at memory speed, and
+    only a sheet with a match is scanned again with the patterns.
+    """
+    tail = b""
+    while chunk := stream.read(_CHUNK):
+        joint = tail + chunk[:_OVERLAP]
+        if any(m in chunk or m in joint for m in _MARKS):
+            return True
+        tail = (tail + chunk)[-_OVERLAP:] if len(chunk) < _OVERLAP else chunk[-_OVERLAP:]
+    return False
 
 
 def _last_row_start(buf: bytes) -> int:

@@ -1,0 +1,133 @@
+"""Time `xl-milestones refresh --output` end to end on generated workbooks, and its stages.
+
+For each size (1,000 and 100,000 milestones by default) the workbook is generated once and
+cached under benchmarks/out/ (keyed by size and seed). Each run is a fresh
+``xl-milestones refresh BOOK --output OUT`` process: wall time, CPU time (user + system) and
+peak RSS come from the operating system's accounting of that one child (os.wait4). A further
+process runs the same use case in-process and reports how long each stage took (read, validate,
+compute, write). Medians over the runs are printed with the machine's load average.
+
+Targets on a 2-core machine: 1,000 milestones under 3 s; 100,000 under 30 s and 2 GB.
+
+    python benchmarks/bench_refresh.py [--sizes 1000,100000] [--runs 3] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from generate import cached_book  # benchmarks/ is on the path when run as a script
+
+# seconds and MB per size; sizes without a target are reported only
+TARGETS = {1_000: (3.0, None), 100_000: (30.0, 2048.0)}
+
+_STAGES = r"""
+import datetime, json, resource, sys, time
+from xl_milestones.actions import refresh
+from xl_milestones.io.filebook import FileBook
+marks = []
+started = time.perf_counter()
+cpu_started = time.process_time()
+report = refresh(
+    FileBook(sys.argv[1], output=sys.argv[2]),
+    today=datetime.date.today(),
+    progress=lambda step: marks.append((step, time.perf_counter(), time.process_time())),
+)
+marks.append(("done", time.perf_counter(), time.process_time()))
+names = {"reading": "read", "validating": "validate", "computing": "compute", "writing": "write"}
+stages = {}
+for (step, t0, c0), (_next, t1, c1) in zip(marks, marks[1:]):
+    stages[names.get(step, step)] = {"wall": t1 - t0, "cpu": c1 - c0}
+print(json.dumps({
+    "stages": stages,
+    "total": time.perf_counter() - started,
+    "cpu": time.process_time() - cpu_started,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "milestones": len(report.result.milestones),
+    "errors": report.error_count,
+}))
+"""
+
+
+def run_cli(book: Path, out: Path) -> dict[str, float]:
+    """One ``xl-milestones refresh`` process: its wall time, CPU time and peak RSS."""
+    cli = Path(sys.executable).with_name("xl-milestones")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "xl_milestones"]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, "refresh", str(book), "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stderr = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
+    if child.returncode not in (0, 1):  # 1 means done, with validation errors listed
+        raise SystemExit(f"refresh failed ({child.returncode}): {stderr.strip()}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def run_stages(book: Path, out: Path) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _STAGES, str(book), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,100000", help="milestone counts, comma-separated")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    ok = True
+    for size in sizes:
+        book = cached_book(size, args.seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "refreshed.xlsx"
+            runs = [run_cli(book, out) for _ in range(args.runs)]
+            stages = run_stages(book, Path(tmp) / "staged.xlsx")
+        wall = statistics.median(r["wall"] for r in runs)
+        cpu = statistics.median(r["cpu"] for r in runs)
+        peak = max(r["peak_mb"] for r in runs)
+        split = ", ".join(
+            f"{name} {v['wall']:.2f} s (CPU {v['cpu']:.2f})"
+            for name, v in stages["stages"].items()  # type: ignore[attr-defined]
+        )
+        each = ", ".join(f"{r['wall']:.2f}" for r in runs)
+        print(
+            f"refresh, {size:,} milestones, {args.runs} runs: median {wall:.2f} s wall, "
+            f"CPU {cpu:.2f} s, peak RSS {peak:.0f} MB (runs: {each} s); "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(f"  stages in-process: {split}; {stages['milestones']} milestones computed")
+        limit_s, limit_mb = TARGETS.get(size, (None, None))
+        if limit_s is not None:
+            within = wall < limit_s and (limit_mb is None or peak < limit_mb)
+            ok = ok and within
+            goal = f"< {limit_s:.0f} s" + (f", < {limit_mb / 1024:.0f} GB" if limit_mb else "")
+            print(f"  {'within target' if within else 'OVER TARGET'} ({goal})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
