@@ -1,0 +1,84 @@
+"""Cases the fuzz tests found, kept as plain tests so they run on every change."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from tests.factory import column_of, valid_sheets, write_workbook
+from tests.writerbooks import sheet_parts
+
+from xl_milestones import cli
+from xl_milestones.core.schema import FX_RATES, MILESTONES
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workbook(tmp_path_factory.mktemp("good") / "good.xlsx", valid_sheets())
+
+
+def with_value(book: Path, out: Path, sheet: str, cell: str, raw: bytes) -> Path:
+    """``book`` with the cached ``<v>`` of ``cell`` replaced by ``raw``."""
+    part = sheet_parts(book)[sheet]
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                pattern = rb'(<c r="' + cell.encode() + rb'"[^>]*>)<v>[^<]*</v>'
+                data, n = re.subn(pattern, rb"\g<1><v>" + raw + b"</v>", data)
+                assert n == 1, cell
+            zout.writestr(info.filename, data)
+    return out
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("raw", [b"nan", b"NaN", b"inf", b"-inf", b"infinity"])
+def test_a_number_no_cell_can_hold_is_a_cell_error(book: Path, tmp_path: Path, raw: bytes) -> None:
+    """<v>nan</v> reached the validator as a float NaN and ended in an internal error."""
+    cell = column_of(book, FX_RATES.key, "rate_to_reporting") + "2"
+    broken = with_value(book, tmp_path / "nan.xlsx", FX_RATES.name, cell, raw)
+    code, out, err = run("validate", str(broken), "--format", "json")
+    assert code == 1 and err == ""
+    issues = json.loads(out)["issues"]
+    assert [(i["cell"], i["code"]) for i in issues if i["severity"] == "error"] == [
+        (cell, "formula-error")
+    ]
+    code, _out, err = run("refresh", str(broken), "--output", str(tmp_path / "o.xlsx"))
+    assert code == 1 and "internal error" not in err
+
+
+@pytest.mark.parametrize("raw", [b"-inf", b"-1e20", b"-Infinity"])
+def test_a_date_cell_that_panics_calamine(book: Path, tmp_path: Path, raw: bytes) -> None:
+    """A large negative number in a date-formatted cell makes calamine panic while turning it
+    into a date; the panic is a BaseException, which passed every ``except Exception`` and
+    ended in a traceback. It is now the sheet's one-line error."""
+    cell = column_of(book, MILESTONES.key, "baseline_date") + "2"
+    broken = with_value(book, tmp_path / "neg.xlsx", MILESTONES.name, cell, raw)
+    out_path = str(tmp_path / "o.xlsx")
+    for args in (["validate", str(broken)], ["refresh", str(broken), "--output", out_path]):
+        code, out, err = run(*args)
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and f"sheet '{MILESTONES.name}' cannot be read" in err
+
+
+@pytest.mark.parametrize("raw", [b"nan", b"inf"])
+def test_other_non_numbers_in_a_date_cell_end_cleanly(
+    book: Path, tmp_path: Path, raw: bytes
+) -> None:
+    """calamine turns NaN in a date cell into 1899-12-30 and infinity into a float: read as a
+    date and as a non-date, without an internal error."""
+    cell = column_of(book, MILESTONES.key, "baseline_date") + "2"
+    broken = with_value(book, tmp_path / "odd.xlsx", MILESTONES.name, cell, raw)
+    code, _out, err = run("validate", str(broken))
+    assert code in (0, 1) and err == ""
