@@ -489,8 +489,10 @@ class _Engine:
                 if cells is None:
                     cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
                 cells[FORECAST] += value
-            if invs or w.payable or w.exposure:
+            if invs or w.payable:
                 self._tally(w, values, invs, flows, tally)
+            elif w.exposure:
+                tally.add("delay_damages_accrued", w.contract.currency, w.exposure)
         tally.count("milestones", len(results))
         for rag, n in rag_counts.items():
             tally.count(str(rag).lower(), n)
@@ -614,10 +616,10 @@ class _Engine:
         started = False
         dels = deliverables.get(mid)
         if dels:
-            started = any(
-                d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
-                for d in dels
-            )
+            for d in dels:
+                if d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None:
+                    started = True
+                    break
         r = state.rejection
         w.status, w.explanation = st.classify_parts(
             self.as_of,
@@ -698,7 +700,8 @@ class _Engine:
                 if disputes:
                     fails.append(self._fail(_DISPUTES, "; ".join(disputes)))
         if on[_APPROVERS]:
-            approvers = [f"no approver listed for role {r}" for r in state.unlisted_roles]
+            unlisted = state.unlisted_roles
+            approvers = [f"no approver listed for role {r}" for r in unlisted] if unlisted else []
             if state.no_rule and not state.roles:
                 approvers.append("no approver listed")
             if m.owner:

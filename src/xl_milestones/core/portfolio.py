@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from xl_milestones.core.dates import month_start
 from xl_milestones.core.model import Contract
-from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.money import ZERO, quantum, round_money
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
 
@@ -90,77 +90,105 @@ def payment_schedule(
     cumulative columns run on over the gaps. Reporting columns are blank without an FX rate.
     """
     rows: list[tuple[object, ...]] = []
+    append = rows.append
+    rep_zero = zero_of(reporting)
+    rep_q = quantum(reporting)
+    by_contract = flows.by_contract
     for contract in contracts:
-        months = flows.by_contract.get(contract.contract_id)
+        months = by_contract.get(contract.contract_id)
         if not months:
             continue
-        rate = rates.get(contract.currency)
-        zero = zero_of(contract.currency)
-        rep_zero = zero_of(reporting)
+        cid, cur = contract.contract_id, contract.currency
+        rate = rates.get(cur)
+        zero = zero_of(cur)
         # Already in the reporting currency: the amounts are its own, no conversion.
-        same = contract.currency == reporting
-        running = [zero, zero, zero, zero]
+        same = cur == reporting
+        r0 = r1 = r2 = r3 = zero
         for month in sorted(months):
             # Sums of rounded amounts: only a bare zero needs the currency's exponent.
-            cells = [x if x else zero for x in months[month]]
-            for i in range(4):
-                running[i] += cells[i]
+            a0, a1, a2, a3 = months[month]
+            c0 = a0 or zero
+            c1 = a1 or zero
+            c2 = a2 or zero
+            c3 = a3 or zero
+            r0 += c0
+            r1 += c1
+            r2 += c2
+            r3 += c3
             if same:
-                rep: list[Decimal | None] = list(cells)
+                append((month, cid, cur, c0, c1, c2, c3, r0, r1, r2, r3, c0, c1, c2, c3))
+            elif rate is None:
+                append((month, cid, cur, c0, c1, c2, c3, r0, r1, r2, r3, None, None, None, None))
             else:
-                rep = [
-                    convert(x, rate, reporting) if x or rate is None else rep_zero for x in cells
-                ]
-            rows.append(
-                (
-                    month,
-                    contract.contract_id,
-                    contract.currency,
-                    *cells,
-                    *running,
-                    *rep,
+                # As ``convert``: each amount times the rate, rounded in the reporting currency.
+                append(
+                    (
+                        month,
+                        cid,
+                        cur,
+                        c0,
+                        c1,
+                        c2,
+                        c3,
+                        r0,
+                        r1,
+                        r2,
+                        r3,
+                        (c0 * rate).quantize(rep_q, ROUND_HALF_UP) if c0 else rep_zero,
+                        (c1 * rate).quantize(rep_q, ROUND_HALF_UP) if c1 else rep_zero,
+                        (c2 * rate).quantize(rep_q, ROUND_HALF_UP) if c2 else rep_zero,
+                        (c3 * rate).quantize(rep_q, ROUND_HALF_UP) if c3 else rep_zero,
+                    )
                 )
-            )
     return rows
+
+
+_I_MONTH: Final = SCHEDULE_FIELDS.index("month")
+_I_PLANNED: Final = SCHEDULE_FIELDS.index("planned_reporting")
+_I_FORECAST: Final = SCHEDULE_FIELDS.index("forecast_reporting")
+_I_PAID: Final = SCHEDULE_FIELDS.index("paid_reporting")
+# scurve builds its rows positionally, in this order; fail at import if it drifts.
+if SCURVE_FIELDS != (  # pragma: no cover - a schema change needs this module
+    "month",
+    "cumulative_planned",
+    "cumulative_forecast",
+    "cumulative_paid",
+):
+    raise ImportError("schema.DASHBOARD_SCURVE fields changed; update core/portfolio.py")
 
 
 def scurve(schedule: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
     """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
     cumulative planned, forecast and paid in the reporting currency (rows without a rate are
     left out)."""
-    i_month = SCHEDULE_FIELDS.index("month")
-    cols = (
-        SCHEDULE_FIELDS.index("planned_reporting"),
-        SCHEDULE_FIELDS.index("forecast_reporting"),
-        SCHEDULE_FIELDS.index("paid_reporting"),
-    )
-    per_month: dict[date, list[Decimal]] = {}
+    per_month: dict[object, list[Decimal]] = {}
     for row in schedule:
-        month = row[i_month]
-        assert isinstance(month, date)
-        cells = per_month.setdefault(month, [ZERO, ZERO, ZERO])
-        for k, col in enumerate(cols):
-            value = row[col]
-            if isinstance(value, Decimal):
-                cells[k] += value
+        month = row[_I_MONTH]
+        cells = per_month.get(month)
+        if cells is None:
+            cells = per_month[month] = [ZERO, ZERO, ZERO]
+        # Reporting amounts are a Decimal, or None without an FX rate.
+        planned, forecast, paid = row[_I_PLANNED], row[_I_FORECAST], row[_I_PAID]
+        if isinstance(planned, Decimal):
+            cells[0] += planned
+        if isinstance(forecast, Decimal):
+            cells[1] += forecast
+        if isinstance(paid, Decimal):
+            cells[2] += paid
     if not per_month:
         return []
     out: list[tuple[object, ...]] = []
     running = [ZERO, ZERO, ZERO]
-    month = min(per_month)
-    last = max(per_month)
+    months = [m for m in per_month if isinstance(m, date)]
+    assert len(months) == len(per_month)
+    month = min(months)
+    last = max(months)
     while month <= last:
         found = per_month.get(month)
         if found:
             for k in range(3):
                 running[k] += found[k]
-        values = {
-            "month": month,
-            "cumulative_planned": running[0],
-            "cumulative_forecast": running[1],
-            "cumulative_paid": running[2],
-        }
-        out.append(tuple(values[name] for name in SCURVE_FIELDS))
+        out.append((month, running[0], running[1], running[2]))
         month = month_start(month + timedelta(days=32))
     return out
 
