@@ -82,3 +82,30 @@ def test_other_non_numbers_in_a_date_cell_end_cleanly(
     broken = with_value(book, tmp_path / "odd.xlsx", MILESTONES.name, cell, raw)
     code, _out, err = run("validate", str(broken))
     assert code in (0, 1) and err == ""
+
+
+@pytest.mark.parametrize("count", [b"4294967295", b"4294967296", b"1000000"])
+def test_a_shared_string_count_past_the_part_is_refused(
+    book: Path, tmp_path: Path, count: bytes
+) -> None:
+    """calamine set aside room for the declared uniqueCount before reading: four billion
+    strings asked for 100 GB and aborted the process. Run in a capped process, so a
+    regression fails the test instead of ending the test run."""
+    from tests.security.hostile import run_capped
+
+    broken = tmp_path / "count.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                data, n = re.subn(rb'uniqueCount="\d+"', b'uniqueCount="' + count + b'"', data)
+                assert n == 1
+            zout.writestr(info.filename, data)
+    proc = run_capped("-m", "xl_milestones", "validate", str(broken), timeout=60)
+    assert proc.returncode == 2, proc.stderr[-1000:]
+    assert proc.stderr.count("\n") == 1 and "shared strings, more than its" in proc.stderr
+
+
+def test_an_honest_shared_string_count_passes(book: Path) -> None:
+    code, _out, err = run("validate", str(book))
+    assert code == 0 and err == ""

@@ -47,6 +47,8 @@ _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _ALLOWED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_SST_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb'\buniqueCount="(\d+)"')
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "K": _KIB, "M": _MIB, "G": _GIB, "T": 1 << 40}
 
@@ -295,6 +297,26 @@ def _check_prolog(file: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Non
             f"{file}: part {info.filename} declares a DTD (entities), which Excel never writes "
             "and which can make a reader expand text without end or fetch other files: "
             "the workbook is not read; open it in Excel and save it again"
+        )
+    _check_string_count(file, info, head)
+
+
+def _check_string_count(file: Path, info: zipfile.ZipInfo, head: bytes) -> None:
+    """calamine sets aside room for the ``uniqueCount`` a shared-strings part declares before
+    reading it: a count of four billion asked for 100 GB and aborted the process. A string
+    takes at least five bytes (``<si/>``), which bounds any honest count."""
+    root = _SST_ROOT.search(_as_ascii(head))
+    if root is None:
+        return
+    declared = _UNIQUE_COUNT.search(root.group(1))
+    if declared is None:
+        return
+    count = int(declared.group(1))
+    if count > info.file_size // 5 + 16:
+        raise _damaged(
+            file,
+            f"part {info.filename} declares {count:,} shared strings, more than its "
+            f"{show_size(info.file_size)} can hold",
         )
 
 
