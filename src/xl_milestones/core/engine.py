@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, TypeVar
 
 from xl_milestones.core import payments as pay
@@ -32,7 +32,7 @@ from xl_milestones.core.model import (
     Signoff,
     SkippedMilestone,
 )
-from xl_milestones.core.money import ZERO, format_money, round_money
+from xl_milestones.core.money import ZERO, format_money, money_spec, round_money
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.portfolio import (
     FORECAST,
@@ -832,10 +832,17 @@ class _Engine:
             if m.cancelled:
                 text = "Not payable: the milestone is cancelled."
             else:
-                text = f"Not payable until signed off; value {format_money(value or ZERO, cur)}"
+                # As format_money, the spec fetched once for both amounts.
+                q, spec, suffix = money_spec(cur)
+                shown = format((value or ZERO).quantize(q, ROUND_HALF_UP), spec)
                 if w.exposure:
-                    text += f"; delay damages accrued so far {format_money(w.exposure, cur)}"
-                text += "."
+                    accrued = format(w.exposure.quantize(q, ROUND_HALF_UP), spec)
+                    text = (
+                        f"Not payable until signed off; value {shown}{suffix}; "
+                        f"delay damages accrued so far {accrued}{suffix}."
+                    )
+                else:
+                    text = f"Not payable until signed off; value {shown}{suffix}."
         else:
             paid_amount = round_money(paid, cur) or zero
             d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)

@@ -74,17 +74,22 @@ def to_decimal(value: object) -> Decimal:
 _FORMATS: dict[str | None, tuple[Decimal, str, str]] = {}
 
 
-def format_money(amount: Decimal, currency: str | None) -> str:
-    """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
+def money_spec(currency: str | None) -> tuple[Decimal, str, str]:
+    """How ``format_money`` shows a currency: its quantum, the format spec (``,.2f``) and the
+    suffix (`` EUR``), cached per spelling for callers that format many amounts."""
     spec = _FORMATS.get(currency)
     if spec is None:
-        # Cached per spelling: the engine formats an amount for most milestones.
         places = minor_units(currency)
         spec = _FORMATS[currency] = (
             quantum(currency),
             f",.{places}f",
             f" {currency}" if currency else "",
         )
-    q, pattern, suffix = spec
+    return spec
+
+
+def format_money(amount: Decimal, currency: str | None) -> str:
+    """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
+    q, pattern, suffix = _FORMATS.get(currency) or money_spec(currency)
     # The format spec rounds half-even, so round half away from zero first.
     return format(amount.quantize(q, rounding=ROUND_HALF_UP), pattern) + suffix

@@ -242,15 +242,16 @@ def _one_approver_state(complete: bool, e: ApproverEntry, required: Sequence[str
         roles.append(RoleApproval(e.role, True, approved, listed))
         all_met = approved
     signed = complete and all_met and e.decision != "rejected"
+    # Positional, in field order: signed_off, signoff_date (every requirement was met by this
+    # one approval), rejection, roles, missing_roles, unlisted_roles, no_rule.
     return SignoffState(
-        signed_off=signed,
-        # Signed means every requirement was met by this one approval.
-        signoff_date=e.decision_date if signed else None,
-        rejection=e if e.decision == "rejected" else None,
-        roles=tuple(roles),
-        missing_roles=tuple(missing),
-        unlisted_roles=tuple(unlisted),
-        no_rule=not required,
+        signed,
+        e.decision_date if signed else None,
+        e if e.decision == "rejected" else None,
+        tuple(roles),
+        tuple(missing),
+        tuple(unlisted),
+        not required,
     )
 
 
