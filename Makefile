@@ -40,6 +40,7 @@ test: $(STAMP) system tools lint typecheck
 
 template: $(STAMP)
 	$(PY) -m xl_milestones.template.build workbook
+	$(PY) -m xl_milestones.schema_doc docs/schema.md
 
 # A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh (the
 # normal suite runs a fixed 60); failing examples are kept in .hypothesis/ and replayed first.

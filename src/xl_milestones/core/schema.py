@@ -151,7 +151,7 @@ SIGNOFF_CHECKS: Final[tuple[tuple[str, str, str], ...]] = (
     ("Deliverables", "block", "a deliverable of the milestone is not accepted"),
     ("Predecessors", "block", "a predecessor is not Signed off"),
     ("Blocking Issues", "block", "an open issue on it blocks sign-off"),
-    ("Disputes", "block", "an open dispute on it"),
+    ("Disputes", "block", "there is an open dispute on it"),
     ("Approvers", "block", "a required role has no approver, or an approver is the owner"),
     ("Contract Active", "block", "the contract's status is not active"),
     ("Evidence", "warn", "neither the milestone nor its deliverables have evidence"),
