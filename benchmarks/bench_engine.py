@@ -218,6 +218,8 @@ def main() -> None:
     result = None
     print(f"calibration loop: {calibration():.2f} s CPU")
     for _ in range(args.runs):
+        # Free the previous run's result first: its teardown is not part of this run.
+        result = None
         t0 = time.perf_counter()
         c0 = time.process_time()
         result = compute(model, AS_OF)
