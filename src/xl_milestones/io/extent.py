@@ -22,7 +22,7 @@ MAX_CELLS = 64_000_000
 _SAFE_COLUMNS = MAX_CELLS // EXCEL_ROWS  # 61
 _CHUNK = 8 * 1024 * 1024
 _KEY = int.from_bytes(b' r="', "little")
-_REF = re.compile(rb' r="([A-Z]+)(\d+)"')
+_REF = re.compile(rb' r="([A-Z]*)(\d+)"')
 _WINDOW = 40  # bytes kept from one chunk to the next so no reference is cut in two
 
 
@@ -49,12 +49,15 @@ def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
     p = np.concatenate(starts) + 4
     p = p[p + 12 < n]
     c0 = a[p]
-    p = p[(c0 - 65) < 26]  # cell references; row tags have digits only
+    first_letter = (c0 - 65) < 26  # uint8 arithmetic wraps: below 'A' becomes large
+    # Cell references, and row tags, whose number places the cells that have no reference.
+    keep = first_letter | ((c0 - 48) < 10)
+    p, first_letter = p[keep], first_letter[keep]
     c0, c1, c2 = a[p], a[p + 1], a[p + 2]
-    letter1 = (c1 - 65) < 26  # uint8 arithmetic wraps: below 'A' becomes large
+    letter1 = first_letter & ((c1 - 65) < 26)
     letter2 = letter1 & ((c2 - 65) < 26)
     wide = letter2 | (letter1 & ((c0 >= 67) | ((c0 == 66) & (c1 >= 74))))
-    q = p + 1 + letter1 + letter2
+    q = p + first_letter + letter1 + letter2
     digits = np.zeros(len(p), np.uint8)
     run = np.ones(len(p), bool)
     for i in range(7):
@@ -106,7 +109,8 @@ class SheetExtent:
     def _note(self, letters: bytes, digits: bytes) -> None:
         col, row = _column(letters), int(digits)
         if col * row > self.last_col * max(self.last_row, 1) or self.furthest == "":
-            self.furthest = (letters + digits).decode("ascii")
+            name = letters + digits if letters else b"row " + digits
+            self.furthest = name.decode("ascii")
         self.last_col = max(self.last_col, col)
         self.last_row = max(self.last_row, row)
 
