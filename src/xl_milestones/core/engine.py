@@ -780,11 +780,16 @@ class _Engine:
                 w.deductions = ledger.certify(w.value or ZERO, w.late, is_last)
             else:
                 w.deductions = pay.Deductions(ZERO, ZERO, ZERO)
+        as_of = self.as_of
         for w in work.values():
-            if w.payable or w.m.payment_basis not in pay.DEDUCTIBLE or w.m.cancelled:
+            m = w.m
+            if w.payable or m.payment_basis not in pay.DEDUCTIBLE or m.cancelled:
                 continue
-            days = ((w.m.actual_date or self.as_of) - w.revised).days
-            w.exposure = ledgers[w.m.contract_id].exposure(w.value or ZERO, days)
+            days = ((m.actual_date or as_of) - w.revised).days
+            # Not late: no damages accrue (what ContractLedger.exposure gives for it).
+            w.exposure = (
+                ledgers[m.contract_id].exposure(w.value or ZERO, days) if days > 0 else ZERO
+            )
         return ledgers
 
     # ----------------------------------------------------------------------- payments
