@@ -109,3 +109,19 @@ def test_a_shared_string_count_past_the_part_is_refused(
 def test_an_honest_shared_string_count_passes(book: Path) -> None:
     code, _out, err = run("validate", str(book))
     assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("raw", [b"1e308", b"-1e20", b"1e15"])
+def test_an_amount_past_excel_s_precision_is_an_error(
+    book: Path, tmp_path: Path, raw: bytes
+) -> None:
+    """A payment amount of 1e308 passed validation and failed rounding to pence in the engine
+    with an internal error."""
+    cell = column_of(book, MILESTONES.key, "payment_amount") + "5"
+    broken = with_value(book, tmp_path / "big.xlsx", MILESTONES.name, cell, raw)
+    code, out, err = run("refresh", str(broken), "--output", str(tmp_path / "o.xlsx"))
+    assert code == 1 and err == ""
+    code, out, err = run("validate", str(broken), "--format", "json")
+    issues = [i for i in json.loads(out)["issues"] if i["severity"] == "error"]
+    assert [(i["cell"], i["code"]) for i in issues] == [(cell, "out-of-range")]
+    assert "too large" in issues[0]["message"]

@@ -392,6 +392,11 @@ def _enum_converter(field: Field) -> Converter:
     return convert
 
 
+# Money and counts past Excel's 15 significant digits are not amounts anyone typed (a damaged
+# cell holds 1e308), and no Decimal sum of them can be rounded to a currency's minor unit.
+_LARGEST = Decimal("1e15")
+
+
 def _number_converter(field: Field) -> Converter:
     t = field.type
     is_int = t is FieldType.INT
@@ -400,6 +405,13 @@ def _number_converter(field: Field) -> Converter:
     kind = "a whole number" if is_int else "a percentage" if is_ratio else "a number"
 
     def finish(number: Decimal) -> object:
+        if not -_LARGEST < number < _LARGEST:
+            return Problem(
+                ERROR,
+                "out-of-range",
+                f"{number:.6g} is too large for {field.header}: Excel keeps 15 significant "
+                "digits, so enter less than 1,000,000,000,000,000",
+            )
         if is_ratio and number > _ONE:
             return Problem(ERROR, "ratio-as-whole-number", ratio_hint(number))
         if is_int:
