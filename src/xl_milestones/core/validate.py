@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final, cast
 
@@ -327,7 +328,7 @@ class _Validator:
         raw_columns = _raw_columns(raw_rows, [f.name for f in present])
         for f, column in zip(present, raw_columns, strict=True):
             name = f.name
-            typed_column, problems = _convert_column(converter(f, date1904), column)
+            typed_column, problems = _convert_column(f, converter(f, date1904), column)
             if problems:
                 for i in [i for i, v in enumerate(typed_column) if type(v) is Problem]:
                     problem = cast(Problem, typed_column[i])
@@ -951,15 +952,17 @@ class _Validator:
         model = Model(settings=self.settings)
         if self.reporting_currency and not self.settings.reporting_currency:
             model.settings = _replace_settings(self.settings, self.reporting_currency)
+        make = _maker(Contract, CONTRACTS)
         for r in self.rows[CONTRACTS.key]:
             if not r.error:
-                c = _record(Contract, CONTRACTS, r)
+                c = make(r)
                 model.contracts[c.contract_id] = c
+        make = _maker(Milestone, MILESTONES)
         for r in self.rows[MILESTONES.key]:
             if r.row in skipped_rows:
                 model.skipped.append(SkippedMilestone(r.row, r.values["milestone_id"]))
                 continue
-            m = _record(Milestone, MILESTONES, r)
+            m = make(r)
             if m.actual_date is not None and m.percent_complete != _ONE:
                 m = _with(m, percent_complete=_ONE)
             model.milestones.append(m)
@@ -973,9 +976,8 @@ class _Validator:
             (HOLIDAYS, Holiday, model.holidays),
         )
         for sheet, cls, target in lists:
-            for r in self.rows[sheet.key]:
-                if not r.error:
-                    target.append(_record(cls, sheet, r))
+            make = _maker(cls, sheet)
+            target.extend([make(r) for r in self.rows[sheet.key] if not r.error])
         for r in self.rows[FX_RATES.key]:
             if not r.error:
                 fx = _record(FxRate, FX_RATES, r)
@@ -998,35 +1000,44 @@ def _raw_columns(raw_rows: list[RawRow], names: list[str]) -> list[Sequence[obje
         return [[raw.values.get(name) for raw in raw_rows] for name in names]
 
 
-# Cell types whose equal values always convert alike, so one conversion serves them all. Two
-# number types in one column are not (True == 1 == 1.0 == Decimal(1), but each converts
-# differently), nor is float zero (0.0 == -0.0), nor Decimal (Decimal("1.0") == Decimal(1)).
+# Cell types whose equal values convert alike, so one conversion serves them all, with two
+# exceptions handled below: True == 1 == 1.0 and 0.0 == -0.0 convert differently, so a column
+# mixing bool with numbers, or holding a whole-number float, is converted cell by cell (the
+# reader turns whole-number floats into int, so its columns never do). Decimal("1.0") ==
+# Decimal(1) converts differently too; Decimal is not listed.
 _SHAREABLE: Final = frozenset({type(None), str, int, float, bool, date, datetime, CellError})
-_NUMBERS: Final = frozenset({int, float, bool})
+# Ids, names and id lists hardly repeat, and converting one costs about a lookup.
+_DISTINCT_TYPES: Final = frozenset({FieldType.ID, FieldType.IDS, FieldType.TEXT})
 
 
-def _convert_column(convert: Converter, column: Sequence[object]) -> tuple[list[Any], bool]:
+def _convert_column(
+    f: Field, convert: Converter, column: Sequence[object]
+) -> tuple[list[Any], bool]:
     """The converted column (None stays None) and whether any cell gave a Problem.
 
     Dates, amounts, rates, flags and list values repeat down a column, and converting one is
     costly next to a dict lookup: each distinct value is converted once and the column mapped
-    through the results in C. Columns of mostly distinct values (ids, names) are converted
-    cell by cell, as are columns whose equal values could convert differently.
+    through the results in C. Ids and names, and columns whose equal values could convert
+    differently, are converted cell by cell.
     """
     n = len(column)
-    types = set(map(type, column))
-    if n > 64 and types <= _SHAREABLE and len(types & _NUMBERS) < 2:
-        distinct = set(column)
-        if (
-            len(distinct) * 2 <= n
-            and not (float in types and 0.0 in distinct)
-            and all(v.tzinfo is None for v in distinct if isinstance(v, datetime))
-        ):
-            table = {v: None if v is None else convert(v) for v in distinct}
-            problems = any(type(t) is Problem for t in table.values())
-            return list(map(table.__getitem__, column)), problems
+    if n > 64 and f.type not in _DISTINCT_TYPES:
+        types = set(map(type, column))
+        if types <= _SHAREABLE and not (bool in types and (int in types or float in types)):
+            distinct = set(column)
+            if (
+                len(distinct) * 2 <= n
+                and not (
+                    float in types
+                    and any(isinstance(v, float) and v.is_integer() for v in distinct)
+                )
+                and all(v.tzinfo is None for v in distinct if isinstance(v, datetime))
+            ):
+                table = {v: None if v is None else convert(v) for v in distinct}
+                problems = Problem in set(map(type, table.values()))
+                return list(map(table.__getitem__, column)), problems
     typed = [None if v is None else convert(v) for v in column]
-    return typed, any(type(t) is Problem for t in typed)
+    return typed, Problem in set(map(type, typed))
 
 
 # Per sheet, the fields whose blank means something other than None, with that default.
@@ -1113,6 +1124,7 @@ def _pct(total: Decimal) -> str:
     return format((total * 100).normalize(), "f") + "%"
 
 
+@lru_cache(maxsize=4096)  # a few hundred people approve and own thousands of rows
 def _person(name: str) -> str:
     return " ".join(name.split()).casefold()
 
