@@ -253,6 +253,7 @@ class _Engine:
         self.all_pass = evaluate(self.mode_order, {})
         self.check_on = tuple(check.outcome == PASS for check in self.all_pass)
         self.fail_results: dict[tuple[int, str], tuple[int, CheckResult]] = {}
+        self.mode_predecessors = self.mode_order[_PREDECESSORS]
         self.fail_completion = self._fail(_COMPLETION, "actual date not entered")
         self.fail_evidence = self._fail(
             _EVIDENCE, "no evidence on the milestone or its deliverables"
@@ -688,7 +689,10 @@ class _Engine:
                 if pw is None or pw.status != st.SIGNED_OFF:
                     preds.append(f"predecessor {p} not signed off")
             if preds:
-                fails.append(self._fail(_PREDECESSORS, "; ".join(preds)))
+                failed = CheckResult(
+                    CHECK_NAMES[_PREDECESSORS], self.mode_predecessors, FAIL, "; ".join(preds)
+                )
+                fails.append((_PREDECESSORS, failed))
         mine = open_issues.get(mid)
         if mine:
             if on[_BLOCKING]:
@@ -831,7 +835,7 @@ class _Engine:
                 paid_amount = round_money(paid, cur) or zero
             text = "No payment on this milestone."
         elif not w.payable:
-            paid_amount = round_money(paid, cur) or zero
+            paid_amount = (round_money(paid, cur) or zero) if paid_rows else zero
             if basis in pay.DEDUCTIBLE:
                 delay = w.exposure or zero
             if m.cancelled:
