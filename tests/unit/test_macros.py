@@ -295,3 +295,33 @@ def test_the_macros_use_only_the_adapter_calls_and_three_more(
     assert set(book.calls) <= allowed | MACRO_CALLS, set(book.calls) - allowed - MACRO_CALLS
     for kind, name in MACRO_CALLS:
         assert hasattr(getattr(xw.main, kind), name)
+
+
+def test_signoff_pack_runs_the_real_pack_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheets = valid_sheets()
+    finished = next(m for m in sheets["milestones"] if m["milestone_id"] == "M-002")
+    finished["actual_date"] = date(2026, 3, 20)  # complete, not yet approved: awaiting sign-off
+    finished["percent_complete"] = 1
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    macros.signoff_pack()
+    (alert,) = book.app.alerts
+    (pack,) = tmp_path.glob("milestones sign-off pack *.html")
+    assert alert["mode"] == "info" and str(pack) in str(alert["prompt"])
+    assert "M-002" in pack.read_text(encoding="utf-8")
+
+
+def test_nothing_awaiting_signoff_is_an_information_not_an_error(
+    book: FakeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xl_milestones.reports.signoff import NothingToSignOff
+
+    def nothing(book: Any, **kw: Any) -> None:
+        raise NothingToSignOff("No milestone is awaiting sign-off: there is no pack to write.")
+
+    monkeypatch.setattr(actions, "signoff_pack", nothing)
+    macros.signoff_pack()
+    (alert,) = book.app.alerts
+    assert alert["mode"] == "info"
+    assert alert["prompt"] == "No milestone is awaiting sign-off: there is no pack to write."

@@ -24,6 +24,7 @@ from xl_milestones.core.money import format_money
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import XlwingsBook
+from xl_milestones.reports.signoff import NothingToSignOff
 
 TITLE: Final = "xl-milestones"
 FIRST_ERRORS: Final = 5
@@ -71,7 +72,10 @@ def signoff_pack() -> None:
     def work(book: Any, adapter: XlwingsBook) -> str:
         output = pack_path(adapter.name, dt.date.today())
         adapter.progress(f"writing {output.name}")
-        actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
+        try:
+            actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
+        except NothingToSignOff as exc:  # an empty review is news, not an error
+            return str(exc)
         opened = _open(output)
         return f"Sign-off pack written: {output}" + ("" if opened else "\n(Open it from there.)")
 
