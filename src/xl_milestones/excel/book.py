@@ -146,14 +146,14 @@ class XlwingsBook:
             worksheets = {sheet.name: sheet for sheet in self._book.sheets}
             package = PackageInfo(False, [SheetPart(name, name) for name in worksheets])
             raw = RawWorkbook(path=self.name, tables={})
-            for key, (part, sheet) in reader._schema_sheets(source, package).items():
+            for key, (part, sheet) in reader.schema_sheets(source, package).items():
                 self.progress(f"reading {part.name}")
                 used = worksheets[part.name].used_range
                 grid = used.options(ndim=2, err_to_str=True).value
                 start = (used.row - 1, used.column - 1)
                 scan = SheetScan()
                 rows = _clean(grid, start, scan)
-                table = reader._read_table(source, sheet, part, rows, start, scan, [], raw.issues)
+                table = reader.read_table(source, sheet, part, rows, start, scan, [], raw.issues)
                 if table is not None:
                     raw.tables[key] = table
                 if sheet is MILESTONES:

@@ -71,7 +71,7 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
     try:
         with zipfile.ZipFile(file) as zf:
             package = read_package(zf)
-            parts = _schema_sheets(file, package)
+            parts = schema_sheets(file, package)
             sizes = {key: _part_size(zf, part.path) for key, (part, _s) in parts.items()}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise _damaged(file, exc) from None
@@ -113,7 +113,7 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                     "open the workbook in Excel and save it again"
                 ) from None
             del loaded
-            table = _read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
+            table = read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
             del rows
             if table is not None:
                 raw.tables[key] = table
@@ -332,7 +332,7 @@ def _looks_like_text(file: Path) -> bool:
 # ------------------------------------------------------------------------------------- sheets
 
 
-def _schema_sheets(file: Path, package: PackageInfo) -> dict[str, tuple[SheetPart, Sheet]]:
+def schema_sheets(file: Path, package: PackageInfo) -> dict[str, tuple[SheetPart, Sheet]]:
     """The workbook's input sheets by schema key; output sheets and others are not read."""
     found: dict[str, tuple[SheetPart, Sheet]] = {}
     for part in package.sheets:
@@ -375,7 +375,7 @@ class _Area:
     last_row: int | None  # inclusive; None = to the end of the data
 
 
-def _read_table(
+def read_table(
     file: Path,
     sheet: Sheet,
     part: SheetPart,
@@ -385,6 +385,10 @@ def _read_table(
     merged: list[tuple[tuple[int, int], tuple[int, int]]],
     issues: list[Issue],
 ) -> RawTable | None:
+    """One schema table from a sheet's grid of values (``rows``, whose top-left cell is
+    ``start``, 0-based): header found and matched, rows kept by field name with their Excel
+    row numbers. The live-Excel adapter builds its tables through this too, so a workbook reads
+    the same whether it comes from a file or from Excel."""
     r0, c0 = start
     width = max((len(r) for r in rows), default=0)
     keys = {f.key: f for f in sheet.fields}
