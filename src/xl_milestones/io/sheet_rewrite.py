@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -110,6 +111,24 @@ class BulkWrites:
     rows: Mapping[int, Mapping[str, object]]
 
 
+@dataclass(slots=True)
+class TableRows:
+    """The rows of an output table (Payment Schedule, Validation), written wholesale from
+    ``first_row`` down: ``rows[i]`` holds the values of ``cols`` in order, ``numbers`` the
+    Kind the numbers of each column need. Kept as the caller's tuples, not one ``CellWrite``
+    per cell; a row that also holds other cells gets its ``CellWrite``s made when reached.
+    """
+
+    first_row: int
+    cols: list[int]
+    numbers: list[str]
+    rows: Sequence[Sequence[object]]
+
+    def row(self, num: int) -> Sequence[object] | None:
+        i = num - self.first_row
+        return self.rows[i] if 0 <= i < len(self.rows) else None
+
+
 _MISSING = object()
 
 
@@ -157,6 +176,7 @@ class SheetEdit:
     links: dict[str, str] = field(default_factory=dict)
     link_area: tuple[frozenset[int], int] | None = None
     bulk: BulkWrites | None = None
+    table: TableRows | None = None
 
 
 @dataclass(slots=True)
@@ -399,7 +419,13 @@ class SheetRewriter:
         bulk = edit.bulk
         bulk_rows = bulk.rows if bulk is not None else {}
         bulk_min = min((c for _n, c, _k in bulk.columns), default=1 << 30) if bulk else 1 << 30
-        pending = sorted(set(edit.writes) | set(bulk_rows))
+        table = edit.table
+        table_nums = (
+            range(table.first_row, table.first_row + len(table.rows)) if table else range(0)
+        )
+        pending = sorted(set(edit.writes) | set(bulk_rows) | set(table_nums))
+        table_plan = self._table_plan(table) if table is not None else []
+        plan_sorted = all(a[1] < b[1] for a, b in itertools.pairwise(table_plan))
         if bulk is not None:
             self._plan = sorted(
                 (
@@ -425,6 +451,16 @@ class SheetRewriter:
                 next_new += 1
                 if num <= last_row:
                     continue
+                if table is not None and num in table_nums:
+                    values = table.rows[num - table.first_row]
+                    if num not in edit.writes and num not in bulk_rows:
+                        row = self._table_row(
+                            num, values, table_plan, plan_sorted, state, col_styles, first_styles
+                        )
+                        if row:
+                            chunks.append(row)
+                        continue
+                    _cell_writes(edit, table, num, values)
                 row = self._build_row(
                     num,
                     b"<" + self.p + b'row r="%d">' % num,
@@ -449,6 +485,8 @@ class SheetRewriter:
                 ):
                     zone.ended = True
             last_row = num
+            if table is not None and num in table_nums:
+                _cell_writes(edit, table, num, table.rows[num - table.first_row])
             row_writes = edit.writes.get(num)
             row_bulk = bulk_rows.get(num)
             active = [z for z in zones if not z.ended and num >= z.first_row]
@@ -721,6 +759,100 @@ class SheetRewriter:
             + b"row>"
         )
 
+    def _table_plan(self, table: TableRows) -> list[tuple[int, int, bytes, str]]:
+        """(index in a row, column, ``<c r="`` and its letters, Kind of numbers) of each
+        column of ``table``, in field order as ``CellWrite``s are (styles are derived, and
+        numbered, in that order); a column given twice takes its last value."""
+        by_col: dict[int, tuple[int, str]] = {}
+        for i, (col, number) in enumerate(zip(table.cols, table.numbers, strict=True)):
+            by_col[col] = (i, number)
+        return [
+            (i, col, b"<" + self.p + b'c r="' + self._letter(col), number)
+            for col, (i, number) in by_col.items()
+        ]
+
+    def _table_row(
+        self,
+        num: int,
+        values: Sequence[object],
+        plan: list[tuple[int, int, bytes, str]],
+        plan_sorted: bool,
+        state: _State,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> bytes:
+        """A new row of an output table: the same cells ``_build_row`` makes from one
+        ``CellWrite`` per value, built from pre-formatted pieces with one join."""
+        rnum = b"%d" % num
+        texts, dates, sattrs = self._texts, self._dates, self._sattrs
+        vclose, v_open = self._v_close, self._v_tag
+        fit = self.styles.fit
+        parts: list[bytes] = []
+        used: list[int] = []
+        for i, col, pre, number in plan:
+            value = values[i]
+            base = first_styles.get(col) or col_styles.get(col)
+            t = type(value)
+            if value is None:
+                if base is None:
+                    continue
+                cell = pre + rnum + b'" s="%d"/>' % base
+            else:
+                if t is str:
+                    tail = texts.get(value)  # type: ignore[call-overload]
+                    if tail is None:
+                        tail = self._text_tail(value)  # type: ignore[arg-type]
+                        if len(texts) < 100_000:
+                            texts[value] = tail  # type: ignore[index]
+                    kind = Kind.TEXT
+                elif t is Decimal:
+                    if not value.is_finite():  # type: ignore[attr-defined]
+                        raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
+                    text = str(value)
+                    if "E" in text:  # str() uses exponents for some values; Excel wants digits
+                        text = format(value, "f")
+                    tail = v_open + text.encode() + vclose
+                    kind = number
+                elif t is int:
+                    tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+                    kind = number
+                elif t is dt.date:
+                    got = dates.get(value)  # type: ignore[call-overload]
+                    if got is None:
+                        serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
+                        got = str(serial).encode() if serial is not None else b""
+                        dates[value] = got  # type: ignore[index]
+                    # Before the date system starts: ISO text in the date-formatted cell.
+                    iso = "" if got else value.isoformat()  # type: ignore[attr-defined]
+                    tail = v_open + got + vclose if got else self._text_tail(iso)
+                    kind = Kind.DATE
+                elif t is bool:
+                    tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+                    kind = Kind.BOOL
+                else:
+                    style = fit(base, value_kind(value, number))
+                    parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
+                    used.append(col)
+                    continue
+                key = (base, kind)
+                sattr = sattrs.get(key)
+                if sattr is None:
+                    style = fit(base, kind)
+                    sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
+                cell = pre + rnum + sattr + tail
+            parts.append(cell)
+            used.append(col)
+        if not parts:
+            return b""
+        if plan_sorted:
+            state.note_row(num, (used[0], used[-1]))
+        else:  # headers the user put out of field order: cells still go in column order
+            order = sorted(range(len(used)), key=used.__getitem__)
+            parts = [parts[k] for k in order]
+            state.note_row(num, (used[order[0]], used[order[-1]]))
+        p = self.p
+        return b"<" + p + b'row r="' + rnum + b'">' + b"".join(parts) + b"</" + p + b"row>"
+
     def _letter(self, col: int) -> bytes:
         got = self._letters.get(col)
         if got is None:
@@ -831,6 +963,13 @@ class _State:
 
 class _NeedsSlowPath(Exception):
     """A row the fast path cannot handle; the general path rewrites it."""
+
+
+def _cell_writes(edit: SheetEdit, table: TableRows, num: int, values: Sequence[object]) -> None:
+    """The ``CellWrite``s of one table row, for a row the general path rewrites."""
+    target = edit.writes.setdefault(num, {})
+    for col, number, value in zip(table.cols, table.numbers, values, strict=True):
+        target[col] = CellWrite(value, value_kind(value, number))
 
 
 def _first(item: tuple[int, bytes]) -> int:

@@ -72,6 +72,7 @@ from xl_milestones.io.sheet_rewrite import (
     CellWrite,
     SheetEdit,
     SheetRewriter,
+    TableRows,
     Zone,
     date_serial,
     row_values,
@@ -689,10 +690,7 @@ class _Writer:
             first = header + 1
             end = table.data_last_row if table is not None else header
             edit.zones.append(Zone(owned, first, end))
-        for i, row in enumerate(tw.rows):
-            target = edit.writes.setdefault(first + i, {})
-            for f, col, value in zip(sheet.fields, cols, row, strict=True):
-                target[col] = CellWrite(value, kind_of(value, f.type))
+        edit.table = TableRows(first, cols, [number_kind(f.type) for f in sheet.fields], tw.rows)
         if tw.links or sheet.key == "validation":
             link_col = layout.cols.get("cell")
             if link_col is not None:

@@ -1,0 +1,128 @@
+"""Output-table rows written wholesale (``TableRows``) give the same sheet XML as one
+``CellWrite`` per cell: same cell types, styles, escaping, dates and empty cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+
+from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.sheet_rewrite import (
+    CellWrite,
+    SheetEdit,
+    SheetRewriter,
+    TableRows,
+    Zone,
+    value_kind,
+)
+
+NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+STYLES = (
+    b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b">"
+    b'<numFmts count="1"><numFmt numFmtId="164" formatCode="d mmm yyyy"/></numFmts>'
+    b'<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    b'<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    b'<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0"><alignment wrapText="1"/></xf>'
+    b'<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    b"</cellXfs></styleSheet>"
+)
+# Header in row 1; an old data row 2 (styled) and row 3, a note after a gap in row 9.
+ROWS = (
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+    b'<row r="2" spans="1:6"><c r="A2" s="2" t="inlineStr"><is><t>old</t></is></c>'
+    b'<c r="B2" s="3"><v>5</v></c><c r="C2" s="1"><v>45000</v></c><c r="H2"><v>9</v></c></row>'
+    b'<row r="3"><c r="B3" s="3"><v>6</v></c><c r="D3"><f>B3*2</f><v>12</v></c></row>'
+    b'<row r="9"><c r="A9" t="inlineStr"><is><t>note</t></is></c></row>'
+)
+COLS = [1, 2, 3, 5, 4, 6]  # not in column order, as a user may arrange headers
+NUMBERS = [Kind.NUMBER, Kind.MONEY, Kind.NUMBER, Kind.PERCENT, Kind.NUMBER, Kind.NUMBER]
+
+
+def worksheet(rows: bytes, cols: bytes = b"") -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet '
+        + NS
+        + b'><dimension ref="A1:H9"/>'
+        + cols
+        + b"<sheetData>"
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+
+
+def run(data: bytes, edit: SheetEdit, date1904: bool) -> tuple[bytes, bytes | None, bool]:
+    styles = StyleSheet(STYLES)
+    result = SheetRewriter(data, b"", styles, date1904, "sheet.xml").rewrite(edit)
+    return b"".join(result.chunks), styles.to_bytes(), result.had_formula
+
+
+def edits(first: int, rows: Sequence[Sequence[object]]) -> tuple[SheetEdit, SheetEdit]:
+    """The same table write as ``TableRows`` and as one ``CellWrite`` per cell."""
+    owned = frozenset(COLS)
+    fast = SheetEdit(header_row=1, zones=[Zone(owned, 2, 2)])
+    fast.table = TableRows(first, COLS, NUMBERS, rows)
+    slow = SheetEdit(header_row=1, zones=[Zone(owned, 2, 2)])
+    for i, row in enumerate(rows):
+        target = slow.writes.setdefault(first + i, {})
+        for col, number, value in zip(COLS, NUMBERS, row, strict=True):
+            target[col] = CellWrite(value, value_kind(value, number))
+    return fast, slow
+
+
+SAMPLES: list[object] = [
+    None,
+    "plain",
+    " padded ",
+    "a & b < c > d",
+    "=SUM(A1)",
+    "ctrl\x01char _x0041_",
+    Decimal("12.50"),
+    Decimal("-0.005"),
+    Decimal("1E+3"),
+    Decimal("1E-9"),
+    0,
+    -7,
+    1.25,
+    True,
+    False,
+    dt.date(2026, 3, 31),
+    dt.date(1900, 2, 1),
+    dt.date(1800, 1, 1),  # before both date systems: ISO text
+    dt.datetime(2026, 3, 31, 12, 0),
+]
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+@pytest.mark.parametrize("first", [2, 4, 20])
+@pytest.mark.parametrize("col_style", [b"", b'<cols><col min="6" max="6" style="2"/></cols>'])
+def test_table_rows_match_cell_writes(date1904: bool, first: int, col_style: bytes) -> None:
+    rng = random.Random(first * 2 + date1904)
+    rows = [tuple(rng.choice(SAMPLES) for _ in COLS) for _ in range(12)]
+    rows.append((None,) * len(COLS))  # an all-empty row
+    data = worksheet(ROWS, col_style)
+    fast, slow = edits(first, rows)
+    got = run(data, fast, date1904)
+    want = run(data, slow, date1904)
+    assert got == want
+    assert b"<f>" not in got[0].split(b'<row r="4"')[-1]  # text never becomes a formula
+
+
+def test_table_rows_alongside_other_writes_in_the_same_row() -> None:
+    rows = [("x", Decimal("1.00"), 3, Decimal("0.5"), dt.date(2026, 1, 2), True)] * 3
+    data = worksheet(ROWS)
+    fast, slow = edits(10, rows)
+    for edit in (fast, slow):
+        edit.writes.setdefault(11, {})[8] = CellWrite("extra", Kind.TEXT)
+    assert run(data, fast, False) == run(data, slow, False)
+    out = run(data, fast, False)[0]
+    assert b'<c r="H11" t="inlineStr"><is><t>extra</t></is></c>' in out
+
+
+def test_non_finite_numbers_are_refused_with_the_cell() -> None:
+    fast, _ = edits(20, [(None, Decimal("NaN"), None, None, None, None)])
+    with pytest.raises(ValueError, match="B20"):
+        run(worksheet(ROWS), fast, False)
