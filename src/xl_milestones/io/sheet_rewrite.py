@@ -290,7 +290,7 @@ class SheetRewriter:
             r = _R_ATTR.search(body, i, gt)
             if r is None:
                 return 0
-            if col_index(r.group(1).decode()) < min_col:
+            if _col_of(r.group(1)) < min_col:
                 return pos
             pos = i
 
@@ -301,7 +301,7 @@ class SheetRewriter:
         for m in self._cell_re.finditer(body):
             attrs = m.group(1)
             r = _R_ATTR.search(attrs)
-            col = col_index(r.group(1).decode()) if r else col + 1
+            col = _col_of(r.group(1)) if r else col + 1
             out.append((col, attrs, m.group(0), m.group(3) or b""))
         return out
 
@@ -446,6 +446,8 @@ class SheetRewriter:
 
         def emit_new_rows(below: int) -> None:
             nonlocal next_new
+            # The styles new table cells start from, fixed while no old row is read.
+            columns: list[tuple[int, int, bytes, str, int | None, dict[type, bytes]]] = []
             while next_new < len(pending) and pending[next_new] < below:
                 num = pending[next_new]
                 next_new += 1
@@ -454,9 +456,19 @@ class SheetRewriter:
                 if table is not None and num in table_nums:
                     values = table.rows[num - table.first_row]
                     if num not in edit.writes and num not in bulk_rows:
-                        row = self._table_row(
-                            num, values, table_plan, plan_sorted, state, col_styles, first_styles
-                        )
+                        if not columns:
+                            columns = [
+                                (
+                                    i,
+                                    col,
+                                    pre,
+                                    number,
+                                    first_styles.get(col) or col_styles.get(col),
+                                    {},
+                                )
+                                for i, col, pre, number in table_plan
+                            ]
+                        row = self._table_row(num, values, columns, plan_sorted, state)
                         if row:
                             chunks.append(row)
                         continue
@@ -775,72 +787,71 @@ class SheetRewriter:
         self,
         num: int,
         values: Sequence[object],
-        plan: list[tuple[int, int, bytes, str]],
+        columns: list[tuple[int, int, bytes, str, int | None, dict[type, bytes]]],
         plan_sorted: bool,
         state: _State,
-        col_styles: dict[int, int],
-        first_styles: dict[int, int],
     ) -> bytes:
         """A new row of an output table: the same cells ``_build_row`` makes from one
-        ``CellWrite`` per value, built from pre-formatted pieces with one join."""
+        ``CellWrite`` per value, built from pre-formatted pieces with one join.
+
+        ``columns`` holds, per column in field order: index in the row, column, ``<c r="``
+        and its letters, the Kind of numbers, the style new cells start from, and the style
+        attribute already chosen for each type of value (one type, one Kind, one style).
+        """
         rnum = b"%d" % num
-        texts, dates, sattrs = self._texts, self._dates, self._sattrs
+        texts, dates = self._texts, self._dates
         vclose, v_open = self._v_close, self._v_tag
-        fit = self.styles.fit
         parts: list[bytes] = []
         used: list[int] = []
-        for i, col, pre, number in plan:
+        for i, col, pre, number, base, sattrs in columns:
             value = values[i]
-            base = first_styles.get(col) or col_styles.get(col)
-            t = type(value)
             if value is None:
                 if base is None:
                     continue
-                cell = pre + rnum + b'" s="%d"/>' % base
+                parts.append(pre + rnum + b'" s="%d"/>' % base)
+                used.append(col)
+                continue
+            t = type(value)
+            if t is str:
+                tail = texts.get(value)  # type: ignore[call-overload]
+                if tail is None:
+                    tail = self._text_tail(value)  # type: ignore[arg-type]
+                    if len(texts) < 100_000:
+                        texts[value] = tail  # type: ignore[index]
+            elif t is Decimal:
+                if not value.is_finite():  # type: ignore[attr-defined]
+                    raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
+                text = str(value)
+                if "E" in text:  # str() uses exponents for some values; Excel wants digits
+                    text = format(value, "f")
+                tail = v_open + text.encode() + vclose
+            elif t is int:
+                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+            elif t is dt.date:
+                got = dates.get(value)  # type: ignore[call-overload]
+                if got is None:
+                    serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
+                    got = str(serial).encode() if serial is not None else b""
+                    dates[value] = got  # type: ignore[index]
+                # Before the date system starts: ISO text in the date-formatted cell.
+                iso = "" if got else value.isoformat()  # type: ignore[attr-defined]
+                tail = v_open + got + vclose if got else self._text_tail(iso)
+            elif t is bool:
+                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+            elif t is float:
+                if not math.isfinite(value):  # type: ignore[arg-type]
+                    raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
+                tail = v_open + repr(value).encode() + vclose
             else:
-                if t is str:
-                    tail = texts.get(value)  # type: ignore[call-overload]
-                    if tail is None:
-                        tail = self._text_tail(value)  # type: ignore[arg-type]
-                        if len(texts) < 100_000:
-                            texts[value] = tail  # type: ignore[index]
-                    kind = Kind.TEXT
-                elif t is Decimal:
-                    if not value.is_finite():  # type: ignore[attr-defined]
-                        raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
-                    text = str(value)
-                    if "E" in text:  # str() uses exponents for some values; Excel wants digits
-                        text = format(value, "f")
-                    tail = v_open + text.encode() + vclose
-                    kind = number
-                elif t is int:
-                    tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
-                    kind = number
-                elif t is dt.date:
-                    got = dates.get(value)  # type: ignore[call-overload]
-                    if got is None:
-                        serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
-                        got = str(serial).encode() if serial is not None else b""
-                        dates[value] = got  # type: ignore[index]
-                    # Before the date system starts: ISO text in the date-formatted cell.
-                    iso = "" if got else value.isoformat()  # type: ignore[attr-defined]
-                    tail = v_open + got + vclose if got else self._text_tail(iso)
-                    kind = Kind.DATE
-                elif t is bool:
-                    tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
-                    kind = Kind.BOOL
-                else:
-                    style = fit(base, value_kind(value, number))
-                    parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
-                    used.append(col)
-                    continue
-                key = (base, kind)
-                sattr = sattrs.get(key)
-                if sattr is None:
-                    style = fit(base, kind)
-                    sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
-                cell = pre + rnum + sattr + tail
-            parts.append(cell)
+                style = self.styles.fit(base, value_kind(value, number))
+                parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
+                used.append(col)
+                continue
+            sattr = sattrs.get(t)
+            if sattr is None:
+                style = self.styles.fit(base, value_kind(value, number))
+                sattr = sattrs[t] = b'" s="%d"' % style if style else b'"'
+            parts.append(pre + rnum + sattr + tail)
             used.append(col)
         if not parts:
             return b""
@@ -970,6 +981,19 @@ def _cell_writes(edit: SheetEdit, table: TableRows, num: int, values: Sequence[o
     target = edit.writes.setdefault(num, {})
     for col, number, value in zip(table.cols, table.numbers, values, strict=True):
         target[col] = CellWrite(value, value_kind(value, number))
+
+
+_COLS: dict[bytes, int] = {}
+
+
+def _col_of(letters: bytes) -> int:
+    """The column of a reference's letters; cached, as every cell of a rewritten row asks."""
+    got = _COLS.get(letters)
+    if got is None:
+        got = col_index(letters.decode())
+        if len(_COLS) < 50_000:  # mixed-case spellings are possible; keep the cache bounded
+            _COLS[letters] = got
+    return got
 
 
 def _first(item: tuple[int, bytes]) -> int:
