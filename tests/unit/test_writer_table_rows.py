@@ -12,6 +12,7 @@ import pytest
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet
 from xl_milestones.io.sheet_rewrite import (
+    BulkWrites,
     CellWrite,
     SheetEdit,
     SheetRewriter,
@@ -126,3 +127,29 @@ def test_non_finite_numbers_are_refused_with_the_cell() -> None:
     fast, _ = edits(20, [(None, Decimal("NaN"), None, None, None, None)])
     with pytest.raises(ValueError, match="B20"):
         run(worksheet(ROWS), fast, False)
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "cell"),
+    [
+        (7, Kind.NUMBER, b'<c r="B2"><v>7</v></c>'),
+        (True, Kind.NUMBER, b'<c r="B2" t="b"><v>1</v></c>'),
+        (False, Kind.NUMBER, b'<c r="B2" t="b"><v>0</v></c>'),
+        (2.5, Kind.NUMBER, b'<c r="B2"><v>2.5</v></c>'),
+        (-3, Kind.MONEY, b'<c r="B2" s="4"><v>-3</v></c>'),  # money format appended
+    ],
+)
+def test_result_columns_write_whole_numbers_booleans_and_floats(
+    value: object, number: str, cell: bytes
+) -> None:
+    rows = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row>'
+    edit = SheetEdit(header_row=1, bulk=BulkWrites([("x", 2, number)], {2: {"x": value}}))
+    out = run(worksheet(rows), edit, False)[0]
+    assert b'<row r="2"><c r="A2"><v>1</v></c>' + cell + b"</row>" in out
+
+
+def test_result_column_refuses_a_non_finite_float() -> None:
+    rows = b'<row r="2"><c r="A2"><v>1</v></c></row>'
+    edit = SheetEdit(header_row=1, bulk=BulkWrites([("x", 2, Kind.NUMBER)], {2: {"x": 1e999}}))
+    with pytest.raises(ValueError, match="inf"):
+        run(worksheet(rows), edit, False)

@@ -743,6 +743,15 @@ class SheetRewriter:
                     continue
                 parts.append((col, pre + rnum + b'" s="%d"/>' % base))
                 continue
+            elif t is int:
+                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+                kind = number
+            elif t is bool:
+                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+                kind = Kind.BOOL
+            elif t is float and math.isfinite(value):  # type: ignore[arg-type]
+                tail = v_open + repr(value).encode() + vclose
+                kind = number
             else:
                 kind = value_kind(value, number)
                 style = self.styles.fit(base, kind)
