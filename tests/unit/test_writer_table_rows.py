@@ -153,3 +153,74 @@ def test_result_column_refuses_a_non_finite_float() -> None:
     edit = SheetEdit(header_row=1, bulk=BulkWrites([("x", 2, Kind.NUMBER)], {2: {"x": 1e999}}))
     with pytest.raises(ValueError, match="inf"):
         run(worksheet(rows), edit, False)
+
+
+# Old output rows that lie wholly in the table's columns (a second refresh): styled and
+# unstyled cells, a self-closed row, row attributes, a duplicated cell, an empty-valued row
+# past the table's end, a user note to the right (row 6) and a formula (row 7).
+OLD_TABLE_ROWS = (
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+    b'<row r="2" spans="1:6" ht="20" customHeight="1"><c r="A2" s="2" t="inlineStr">'
+    b'<is><t>old</t></is></c><c r="B2" s="3"><v>5</v></c><c r="C2" s="1"><v>45000</v></c>'
+    b'<c r="F2" s="0"><v>1</v></c></row>'
+    b'<row r="3" s="2" customFormat="1"/>'
+    b'<row r="4"><c r="B4" s="3"/><c r="B4" s="1"><v>2</v></c><c r="E4"><v>3</v></c></row>'
+    b'<row r="5" spans="2:2"><c r="B5" s="3"/></row>'
+    b'<row r="6"><c r="A6"><v>1</v></c><c r="H6" t="inlineStr"><is><t>note</t></is></c></row>'
+    b'<row r="7"><c r="D7"><f>B7*2</f><v>12</v></c></row>'
+    b'<row r="8"><c r="A8" s="2"><v>4</v></c></row>'
+    b'<row r="9" hidden="1"><c r="C9" s="1"><v>45001</v></c></row>'
+    b'<row r="10"><c r="A10"><v>7</v></c></row>'
+)
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+@pytest.mark.parametrize("count", [0, 3, 4, 8, 12])
+@pytest.mark.parametrize("min_last_row", [1, 4, 9])
+def test_old_rows_in_the_table_are_replaced_as_cell_by_cell(
+    date1904: bool, count: int, min_last_row: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(count * 7 + min_last_row + date1904)
+    rows = [tuple(rng.choice(SAMPLES) for _ in COLS) for _ in range(count)]
+    if count > 2:
+        rows[2] = (None,) * len(COLS)  # old row 4 emptied
+    data = worksheet(OLD_TABLE_ROWS, b'<cols><col min="4" max="4" style="3"/></cols>')
+    fast, slow = edits(2, rows)
+    for edit in (fast, slow):
+        edit.zones = [Zone(frozenset(COLS), 2, min_last_row)]
+    want = run(data, slow, date1904)
+    parsed: list[bytes] = []
+    cells = SheetRewriter.cells
+
+    def spy(self: SheetRewriter, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
+        parsed.append(body)
+        return cells(self, body)
+
+    monkeypatch.setattr(SheetRewriter, "cells", spy)
+    got = run(data, fast, date1904)
+    assert got == want
+    # Only the rows with a user cell or a formula, or past the table, have cells parsed
+    # (with an earlier end, the empty row 3 ends the cleared zone and later rows go the
+    # general way).
+    in_table = range(2, 2 + count) if min_last_row == 9 else range(0)
+    for num, row in ((2, b'"A2"'), (4, b'"B4"'), (5, b'"B5"'), (8, b'"A8"'), (9, b'"C9"')):
+        if num in in_table:
+            assert not any(row in body for body in parsed), num
+    if 6 in in_table:
+        assert any(b'"H6"' in body for body in parsed)
+
+
+def test_old_table_rows_keep_their_attributes_and_styles() -> None:
+    data = worksheet(OLD_TABLE_ROWS)
+    edit, _ = edits(2, [(None,) * len(COLS)] * 4)
+    edit.zones = [Zone(frozenset(COLS), 2, 9)]
+    out = run(data, edit, False)[0]
+    # Emptied cells keep their style; the row keeps its height, not its spans; a self-closed
+    # styled row is reopened for the styled empty cells new rows would get.
+    assert (
+        b'<row r="2" ht="20" customHeight="1"><c r="A2" s="2"/><c r="B2" s="3"/>'
+        b'<c r="C2" s="1"/><c r="F2"/></row>'
+        b'<row r="3" s="2" customFormat="1"><c r="A3" s="2"/><c r="B3" s="3"/><c r="C3" s="1"/>'
+        b'</row><row r="4"><c r="A4" s="2"/><c r="B4" s="3"/><c r="C4" s="1"/><c r="E4"/></row>'
+        b'<row r="5"><c r="A5" s="2"/><c r="B5" s="3"/><c r="C5" s="1"/></row>'
+    ) in out

@@ -223,6 +223,7 @@ class SheetRewriter:
         self._f_open = b"<" + prefix + b"f"
         self._c_marks = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
         self._v_close = b"</" + prefix + b"v></" + prefix + b"c>"
+        self._start_re = re.compile(b"<" + p + rb"c(\s[^>]*?)/?>")
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
@@ -426,6 +427,8 @@ class SheetRewriter:
         pending = sorted(set(edit.writes) | set(bulk_rows) | set(table_nums))
         table_plan = self._table_plan(table) if table is not None else []
         plan_sorted = all(a[1] < b[1] for a, b in itertools.pairwise(table_plan))
+        table_cols = frozenset(table.cols) if table is not None else frozenset()
+        plan_by_col = {col: (i, number) for i, col, _pre, number in table_plan}
         if bulk is not None:
             self._plan = sorted(
                 (
@@ -497,11 +500,36 @@ class SheetRewriter:
                 ):
                     zone.ended = True
             last_row = num
+            active = [z for z in zones if not z.ended and num >= z.first_row]
             if table is not None and num in table_nums:
-                _cell_writes(edit, table, num, table.rows[num - table.first_row])
+                values = table.rows[num - table.first_row]
+                if (
+                    num > edit.header_row
+                    and num != edit.style_row
+                    and num not in edit.writes
+                    and num not in bulk_rows
+                    and not orphans
+                    and len(active) == 1
+                    and active[0].cols == table_cols
+                ):
+                    row = self._old_table_row(
+                        num,
+                        data[start:body_start],
+                        data[body_start:body_end],
+                        values,
+                        plan_by_col,
+                        active[0],
+                        state,
+                        col_styles,
+                        first_styles,
+                    )
+                    if row is not None:
+                        if row:
+                            chunks.append(row)
+                        continue
+                _cell_writes(edit, table, num, values)
             row_writes = edit.writes.get(num)
             row_bulk = bulk_rows.get(num)
-            active = [z for z in zones if not z.ended and num >= z.first_row]
             if num == edit.style_row:
                 for col, attrs, _whole, _content in self.cells(data[body_start:body_end]):
                     s = _S_ATTR.search(attrs)
@@ -779,6 +807,79 @@ class SheetRewriter:
             + self.p
             + b"row>"
         )
+
+    def _old_table_row(
+        self,
+        num: int,
+        tag: bytes,
+        body: bytes,
+        values: Sequence[object],
+        plan: dict[int, tuple[int, str]],
+        zone: Zone,
+        state: _State,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> bytes | None:
+        """An existing row of an output table whose every cell lies in the table's columns
+        and is replaced: the row ``_build_row`` makes from one ``CellWrite`` per value, with
+        only each old cell's start tag read (its style is kept). None when the row holds
+        something that needs the general path: a formula, a cell without a reference, or a
+        cell outside the table's columns (a second refresh of a large book is mostly rows
+        like this, each otherwise parsed cell by cell)."""
+        p = self.p
+        marks = self._c_marks
+        if body and (
+            not body.startswith(marks[0])
+            or marks[1] in body
+            or marks[2] in body
+            or self._f_open in body
+        ):
+            return None
+        cols = zone.cols
+        old: dict[int, int | None] = {}
+        for m in self._start_re.finditer(body):
+            attrs = m.group(1)
+            r = _R_ATTR.search(attrs)
+            if r is None:
+                return None
+            col = _col_of(r.group(1))
+            if col not in cols:
+                return None
+            s = _S_ATTR.search(attrs)
+            style = int(s.group(1)) if s else None
+            if style and col not in first_styles:
+                first_styles[col] = style
+            if col not in old:
+                old[col] = style
+        if num > zone.min_last_row and not (self._v_open in body or self._is_open in body):
+            zone.ended = True
+        fit = self.styles.fit
+        rnum = b"%d" % num
+        out: list[tuple[int, bytes]] = []
+        # Old cells first, in their order, then the rest in field order: derived styles are
+        # numbered in the order they are first needed, as in ``_build_row``.
+        order = [*old, *(col for col in plan if col not in old)] if old else plan
+        for col in order:
+            i, number = plan[col]
+            value = values[i]
+            style = old.get(col) or first_styles.get(col) or col_styles.get(col)
+            if value is None:
+                if style is None and col not in old:
+                    continue
+            else:
+                style = fit(style, value_kind(value, number))
+            out.append((col, self.cell_xml(self._letter(col) + rnum, style, value)))
+        out.sort(key=_first)
+        if tag.endswith(b"/>"):  # a self-closed row: reopened, as the general path does
+            tag = tag[:-2].rstrip() + b">"
+        tag = _drop_spans(tag)
+        if not out:
+            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
+            if re.fullmatch(b"<" + re.escape(p) + rb"row\s*>", bare):
+                return b""
+            return tag[:-1].rstrip() + b"/>"
+        state.note_row(num, (out[0][0], out[-1][0]))
+        return tag + b"".join([c for _col, c in out]) + b"</" + p + b"row>"
 
     def _table_plan(self, table: TableRows) -> list[tuple[int, int, bytes, str]]:
         """(index in a row, column, ``<c r="`` and its letters, Kind of numbers) of each
