@@ -168,7 +168,7 @@ OLD_TABLE_ROWS = (
     b'<row r="5" spans="2:2"><c r="B5" s="3"/></row>'
     b'<row r="6"><c r="A6"><v>1</v></c><c r="H6" t="inlineStr"><is><t>note</t></is></c></row>'
     b'<row r="7"><c r="D7"><f>B7*2</f><v>12</v></c></row>'
-    b'<row r="8"><c r="A8" s="2"><v>4</v></c></row>'
+    b'<row r="8"><c r="A8" t="n" s="3"><v>4</v></c></row>'
     b'<row r="9" hidden="1"><c r="C9" s="1"><v>45001</v></c></row>'
     b'<row r="10"><c r="A10"><v>7</v></c></row>'
 )

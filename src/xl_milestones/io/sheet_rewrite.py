@@ -224,6 +224,10 @@ class SheetRewriter:
         self._c_marks = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
         self._v_close = b"</" + prefix + b"v></" + prefix + b"c>"
         self._start_re = re.compile(b"<" + p + rb"c(\s[^>]*?)/?>")
+        self._own_start_re = re.compile(
+            b"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?/?>'
+        )
+        self._old_sattrs: dict[tuple[int | None, type, str], bytes] = {}
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
@@ -428,7 +432,7 @@ class SheetRewriter:
         table_plan = self._table_plan(table) if table is not None else []
         plan_sorted = all(a[1] < b[1] for a, b in itertools.pairwise(table_plan))
         table_cols = frozenset(table.cols) if table is not None else frozenset()
-        plan_by_col = {col: (i, number) for i, col, _pre, number in table_plan}
+        plan_by_col = {col: (i, number, pre) for i, col, pre, number in table_plan}
         if bulk is not None:
             self._plan = sorted(
                 (
@@ -814,7 +818,7 @@ class SheetRewriter:
         tag: bytes,
         body: bytes,
         values: Sequence[object],
-        plan: dict[int, tuple[int, str]],
+        plan: dict[int, tuple[int, str, bytes]],
         zone: Zone,
         state: _State,
         col_styles: dict[int, int],
@@ -837,38 +841,72 @@ class SheetRewriter:
             return None
         cols = zone.cols
         old: dict[int, int | None] = {}
-        for m in self._start_re.finditer(body):
-            attrs = m.group(1)
-            r = _R_ATTR.search(attrs)
-            if r is None:
-                return None
-            col = _col_of(r.group(1))
+        # The cells this writer makes start <c r=".." s=".."; others are read attribute-wise.
+        tags = self._own_start_re.findall(body)
+        if len(tags) != body.count(marks[0]):
+            tags = []
+            for m in self._start_re.finditer(body):
+                r = _R_ATTR.search(m.group(1))
+                if r is None:
+                    return None
+                s = _S_ATTR.search(m.group(1))
+                tags.append((r.group(1), s.group(1) if s else b""))
+        for letters, sty in tags:
+            col = _col_of(letters)
             if col not in cols:
                 return None
-            s = _S_ATTR.search(attrs)
-            style = int(s.group(1)) if s else None
+            style = int(sty) if sty else None
             if style and col not in first_styles:
                 first_styles[col] = style
             if col not in old:
                 old[col] = style
         if num > zone.min_last_row and not (self._v_open in body or self._is_open in body):
             zone.ended = True
-        fit = self.styles.fit
         rnum = b"%d" % num
+        texts, dates, sattrs = self._texts, self._dates, self._old_sattrs
+        vclose, v_open = self._v_close, self._v_tag
         out: list[tuple[int, bytes]] = []
         # Old cells first, in their order, then the rest in field order: derived styles are
         # numbered in the order they are first needed, as in ``_build_row``.
         order = [*old, *(col for col in plan if col not in old)] if old else plan
         for col in order:
-            i, number = plan[col]
+            i, number, pre = plan[col]
             value = values[i]
-            style = old.get(col) or first_styles.get(col) or col_styles.get(col)
+            base = old.get(col) or first_styles.get(col) or col_styles.get(col)
             if value is None:
-                if style is None and col not in old:
-                    continue
-            else:
-                style = fit(style, value_kind(value, number))
-            out.append((col, self.cell_xml(self._letter(col) + rnum, style, value)))
+                if base:
+                    out.append((col, pre + rnum + b'" s="%d"/>' % base))
+                elif col in old:
+                    out.append((col, pre + rnum + b'"/>'))
+                continue
+            t = type(value)
+            if t is str:
+                tail = texts.get(value)  # type: ignore[call-overload]
+                if tail is None:
+                    tail = self._text_tail(value)  # type: ignore[arg-type]
+                    if len(texts) < 100_000:
+                        texts[value] = tail  # type: ignore[index]
+            elif t is Decimal and value.is_finite():  # type: ignore[attr-defined]
+                text = str(value)
+                if "E" in text:  # str() uses exponents for some values; Excel wants digits
+                    text = format(value, "f")
+                tail = v_open + text.encode() + vclose
+            elif t is int:
+                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+            elif t is dt.date and dates.get(value):  # type: ignore[call-overload]
+                tail = v_open + dates[value] + vclose  # type: ignore[index]
+            elif t is bool:
+                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+            else:  # anything rarer (and refusals of non-finite numbers) the usual way
+                style = self.styles.fit(base, value_kind(value, number))
+                out.append((col, self.cell_xml(self._letter(col) + rnum, style, value)))
+                continue
+            key = (base, t, number)
+            sattr = sattrs.get(key)
+            if sattr is None:
+                style = self.styles.fit(base, value_kind(value, number))
+                sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
+            out.append((col, pre + rnum + sattr + tail))
         out.sort(key=_first)
         if tag.endswith(b"/>"):  # a self-closed row: reopened, as the general path does
             tag = tag[:-2].rstrip() + b">"
