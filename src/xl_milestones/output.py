@@ -35,7 +35,8 @@ def validation_json(file: str, issues: Sequence[Issue]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -43,10 +44,10 @@ def summary_line(file: str, issues: Sequence[Issue], computed: int, skipped: int
     """One line: how many errors and warnings, and how many milestones can be computed."""
     c = counts(issues)
     total = computed + skipped
-    milestones = _plural(total, "milestone")
+    milestones = plural(total, "milestone")
     if not issues:
         return f"{file}: no problems found ({milestones} checked)."
-    what = f"{_plural(c['error'], 'error')}, {_plural(c['warning'], 'warning')}"
+    what = f"{plural(c['error'], 'error')}, {plural(c['warning'], 'warning')}"
     if skipped:
         return f"{file}: {what}; {computed} of {milestones} can be computed, {skipped} skipped."
     return f"{file}: {what}; all {milestones} can be computed."
@@ -89,7 +90,8 @@ def json_value(value: object) -> object:
     return value
 
 
-def _money(value: object, currency: str) -> str:
+def money_text(value: object, currency: str) -> str:
+    """An amount with its currency; a missing amount reads as zero."""
     amount = value if isinstance(value, Decimal) else Decimal(0)
     return format_money(amount, currency)
 
@@ -109,8 +111,8 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     pay = cast(dict[str, int], totals.get("payment_status", {}))
     lines.append("  Payments: " + ", ".join(f"{k} {v}" for k, v in sorted(pay.items())))
     figures = result.dashboard
-    lines.append(f"  Due in the next 30 days: {_money(figures.get('due_30'), cur)}")
-    lines.append(f"  Overdue outstanding:     {_money(figures.get('overdue'), cur)}")
+    lines.append(f"  Due in the next 30 days: {money_text(figures.get('due_30'), cur)}")
+    lines.append(f"  Overdue outstanding:     {money_text(figures.get('overdue'), cur)}")
     if detail:
         waiting = [r for r in result.milestones if r.values.get("status") == "Awaiting sign-off"]
         ready = [r for r in waiting if r.values.get("signoff_ready")]
@@ -128,7 +130,7 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     c = counts(report.issues)
     if report.issues:
         lines.append(
-            f"  {_plural(c['error'], 'error')} and {_plural(c['warning'], 'warning')}: "
+            f"  {plural(c['error'], 'error')} and {plural(c['warning'], 'warning')}: "
             "see the Validation sheet (or `xl-milestones validate`)."
         )
         lines.extend(

@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,10 +19,10 @@ import xlwings as xw
 from xl_milestones import actions
 from xl_milestones.book import BookUpdate
 from xl_milestones.core.issues import Issue
-from xl_milestones.core.money import format_money
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import XlwingsBook
+from xl_milestones.output import money_text, plural
 from xl_milestones.reports.signoff import NothingToSignOff
 
 TITLE: Final = "xl-milestones"
@@ -48,7 +47,7 @@ def validate() -> None:
         adapter.write(BookUpdate(results={}, tables=[actions.validation_table(validation.issues)]))
         rows = len(validation.model.milestones)
         skipped = len(validation.model.skipped)
-        head = f"Checked {_plural(rows + skipped, 'milestone')}"
+        head = f"Checked {plural(rows + skipped, 'milestone')}"
         head += f" ({skipped} with errors, not computed)." if skipped else "."
         return _message(head, validation.issues)
 
@@ -147,10 +146,10 @@ def _refresh(adapter: XlwingsBook) -> str:
     head = "\n".join(
         (
             f"Refreshed as of {result.as_of.isoformat()}: "
-            f"{_plural(len(result.milestones), 'milestone')}.",
+            f"{plural(len(result.milestones), 'milestone')}.",
             f"Status: {counts or 'none'}.",
-            f"Due in the next 30 days: {_money(figures.get('due_30'), currency)}; "
-            f"overdue: {_money(figures.get('overdue'), currency)}.",
+            f"Due in the next 30 days: {money_text(figures.get('due_30'), currency)}; "
+            f"overdue: {money_text(figures.get('overdue'), currency)}.",
         )
     )
     return _message(head, report.issues)
@@ -162,7 +161,7 @@ def _message(head: str, issues: Sequence[Issue]) -> str:
     warnings = len(issues) - len(errors)
     if not issues:
         return f"{head}\nNo problems found."
-    lines = [head, f"{_plural(len(errors), 'error')}, {_plural(warnings, 'warning')}."]
+    lines = [head, f"{plural(len(errors), 'error')}, {plural(warnings, 'warning')}."]
     if errors:
         lines.append("")
         lines += [f"- {_where(issue)}: {issue.message}" for issue in errors[:FIRST_ERRORS]]
@@ -172,14 +171,6 @@ def _message(head: str, issues: Sequence[Issue]) -> str:
     else:
         lines.append(f"They are listed on the {VALIDATION.name} sheet.")
     return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _money(value: object, currency: str) -> str:
-    return format_money(value if isinstance(value, Decimal) else Decimal(0), currency)
 
 
 def _where(issue: Issue) -> str:
