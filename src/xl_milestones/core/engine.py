@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, TypeVar
+from decimal import Decimal
+from typing import Final, NamedTuple, TypeVar
 
 from xl_milestones.core import payments as pay
 from xl_milestones.core import status as st
@@ -32,7 +32,7 @@ from xl_milestones.core.model import (
     Signoff,
     SkippedMilestone,
 )
-from xl_milestones.core.money import ZERO, format_money, money_spec, round_money
+from xl_milestones.core.money import ZERO, format_money, round_money
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.portfolio import (
     FORECAST,
@@ -64,6 +64,7 @@ from xl_milestones.core.signoff import (
     signoff_state,
     sorted_rules,
 )
+from xl_milestones.core.status import Sentence
 
 _T = TypeVar("_T")
 RESULT_FIELDS: Final = tuple(f.name for f in MILESTONES.results)
@@ -125,13 +126,21 @@ if tuple(range(len(CHECK_NAMES))) != _CHECK_ORDER:  # pragma: no cover - schema 
 CellLocator = Callable[[Sheet, str, int], str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneResult:
+def _not_computed_text() -> str:
+    return NOT_COMPUTED
+
+
+def _no_text() -> str:
+    return ""
+
+
+class MilestoneResult(NamedTuple):
     """Every result field of one Milestones row, with the explanations the sign-off pack prints.
 
     ``values`` holds each field of ``MILESTONES.results`` (Decimal money rounded to the
     currency's minor unit, date, int, bool, str, or None for blank). ``approvers`` lists each
     role: required or not, satisfied or not, and the approvers with their latest decision.
+    The two explanations are written when first read (most refreshes never read them).
     """
 
     row: int
@@ -139,10 +148,21 @@ class MilestoneResult:
     computed: bool
     values: dict[str, object]
     currency: str | None = None
-    explanation: str = NOT_COMPUTED
-    payment_explanation: str = ""
+    status_sentence: Sentence = _not_computed_text
+    payment_sentence: Sentence = _no_text
     checks: tuple[CheckResult, ...] = ()
     approvers: tuple[RoleApproval, ...] = ()
+
+    @property
+    def explanation(self) -> str:
+        """One sentence on the status: "Late: revised date 2026-03-31 passed 14 days ago; ..."."""
+        return self.status_sentence()
+
+    @property
+    def payment_explanation(self) -> str:
+        """One sentence on the payment ("Overdue: 1,200.00 EUR due ..."); blank when the row
+        is not computed."""
+        return self.payment_sentence()
 
 
 @dataclass(slots=True)
@@ -212,7 +232,7 @@ class _Work:
     value: Decimal | None = None
     state: SignoffState | None = None
     status: str = ""
-    explanation: str = ""
+    sentence: Sentence = _no_text
     payable: bool = False
     deductions: pay.Deductions | None = None
     exposure: Decimal | None = None
@@ -456,7 +476,7 @@ class _Engine:
                     True,
                     values,
                     w.contract.currency,
-                    w.explanation,
+                    w.sentence,
                     payment_text,
                     checks,
                     state.roles,
@@ -622,7 +642,7 @@ class _Engine:
                     started = True
                     break
         r = state.rejection
-        w.status, w.explanation = st.classify_parts(
+        w.status, w.sentence = st.classify_parts(
             self.as_of,
             w.revised,
             w.late,
@@ -799,10 +819,10 @@ class _Engine:
     # ----------------------------------------------------------------------- payments
     def _payment_values(
         self, w: _Work, invoices: Sequence[Invoice], ready: bool, blockers: str
-    ) -> tuple[dict[str, object], str]:
+    ) -> tuple[dict[str, object], Sentence]:
         """The result fields of one milestone (in MILESTONES.results order) and the sentence
-        explaining its payment. Every amount is already rounded; a zero amount is shown with
-        the currency's exponent (0.00, not 0 nor -0.00)."""
+        explaining its payment (written when read). Every amount is already rounded; a zero
+        amount is shown with the currency's exponent (0.00, not 0 nor -0.00)."""
         m, c, state = w.m, w.contract, w.state
         assert state is not None
         cur = c.currency
@@ -833,25 +853,12 @@ class _Engine:
         if basis == "none":
             if invoices:
                 paid_amount = round_money(paid, cur) or zero
-            text = "No payment on this milestone."
+            text: Sentence = _no_payment_text
         elif not w.payable:
             paid_amount = (round_money(paid, cur) or zero) if paid_rows else zero
             if basis in pay.DEDUCTIBLE:
                 delay = w.exposure or zero
-            if m.cancelled:
-                text = "Not payable: the milestone is cancelled."
-            else:
-                # As format_money, the spec fetched once for both amounts.
-                q, spec, suffix = money_spec(cur)
-                shown = format((value or ZERO).quantize(q, ROUND_HALF_UP), spec)
-                if w.exposure:
-                    accrued = format(w.exposure.quantize(q, ROUND_HALF_UP), spec)
-                    text = (
-                        f"Not payable until signed off; value {shown}{suffix}; "
-                        f"delay damages accrued so far {accrued}{suffix}."
-                    )
-                else:
-                    text = f"Not payable until signed off; value {shown}{suffix}."
+            text = _cancelled_payment_text if m.cancelled else _not_payable(value, w.exposure, cur)
         else:
             paid_amount = round_money(paid, cur) or zero
             d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
@@ -899,7 +906,7 @@ class _Engine:
                     f"paid {format_money(paid, cur)} against {format_money(due_amount, cur)} "
                     "due. Check the Paid Amount of its invoices.",
                 )
-            text = _payment_text(
+            text = _payment_sentence(
                 status, due_amount, paid, owed, due, days_overdue, late_interest, c
             )
         # In MILESTONES.results order (checked at import; a test holds it too).
@@ -989,6 +996,43 @@ def _waiting_text(state: SignoffState) -> str:
     if state.no_rule and not state.roles:
         return "an approver to be listed"
     return ""
+
+
+def _no_payment_text() -> str:
+    return "No payment on this milestone."
+
+
+def _cancelled_payment_text() -> str:
+    return "Not payable: the milestone is cancelled."
+
+
+def _not_payable(value: Decimal | None, exposure: Decimal | None, currency: str) -> Sentence:
+    def text() -> str:
+        shown = format_money(value or ZERO, currency)
+        if exposure:
+            accrued = format_money(exposure, currency)
+            return (
+                f"Not payable until signed off; value {shown}; "
+                f"delay damages accrued so far {accrued}."
+            )
+        return f"Not payable until signed off; value {shown}."
+
+    return text
+
+
+def _payment_sentence(
+    status: str,
+    amount_due: Decimal,
+    paid: Decimal,
+    outstanding: Decimal,
+    due: date | None,
+    days_overdue: object,
+    interest: Decimal,
+    c: Contract,
+) -> Sentence:
+    return lambda: _payment_text(
+        status, amount_due, paid, outstanding, due, days_overdue, interest, c
+    )
 
 
 def _payment_text(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, round_money
@@ -99,8 +99,7 @@ def delay_damages_for(
     return _limit(round_money(rate * value * days, currency), cap_left, max(value, ZERO))
 
 
-@dataclass(frozen=True, slots=True)
-class Deductions:
+class Deductions(NamedTuple):
     """What one certified milestone gives up."""
 
     retention: Decimal

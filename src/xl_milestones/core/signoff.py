@@ -8,11 +8,10 @@ Roles and names are matched ignoring case and surrounding spaces ("finance" = "F
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from xl_milestones.core.model import ApprovalRule, Settings, Signoff
 from xl_milestones.core.schema import SIGNOFF_CHECKS
@@ -41,8 +40,7 @@ def match_key(text: str) -> str:
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class ApproverEntry:
+class ApproverEntry(NamedTuple):
     """One approver's latest decision on a milestone."""
 
     role: str
@@ -52,8 +50,7 @@ class ApproverEntry:
     row: int
 
 
-@dataclass(frozen=True, slots=True)
-class RoleApproval:
+class RoleApproval(NamedTuple):
     """A role on a milestone: whether it is required, whether it is satisfied, who is listed."""
 
     role: str
@@ -62,8 +59,7 @@ class RoleApproval:
     approvers: tuple[ApproverEntry, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SignoffState:
+class SignoffState(NamedTuple):
     """Where a milestone's approvals stand."""
 
     signed_off: bool
@@ -75,8 +71,7 @@ class SignoffState:
     no_rule: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """One sign-off check: its mode from Settings, its outcome and why it failed."""
 
     name: str

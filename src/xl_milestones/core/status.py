@@ -7,10 +7,11 @@ Everything here is a pure function of facts the engine gathers from the model; t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeAlias
 
 HALF: Final = Decimal("0.5")
 NOT_STARTED: Final = "Not started"
@@ -25,6 +26,8 @@ CANCELLED: Final = "Cancelled"
 # Statuses that make a successor At risk (RULES.md 1, status 7).
 RISKY_FOR_SUCCESSORS: Final = frozenset({LATE, AT_RISK, ON_HOLD})
 RISK_SEVERITIES: Final = frozenset({"high", "critical"})
+# A sentence written only when it is read (see ``classify_parts``).
+Sentence: TypeAlias = Callable[[], str]
 
 
 def revised_date(baseline_date: date, extension_days: int) -> date:
@@ -93,7 +96,7 @@ class StatusFacts:
 def classify(facts: StatusFacts) -> tuple[str, str]:
     """The first status of RULES.md 1 that applies, and one sentence saying why."""
     f = facts
-    return classify_parts(
+    status, sentence = classify_parts(
         f.as_of,
         f.revised,
         days_late(f.revised, f.actual_date, f.forecast_date, f.as_of),
@@ -112,6 +115,7 @@ def classify(facts: StatusFacts) -> tuple[str, str]:
         f.started,
         f.waiting_for,
     )
+    return status, sentence()
 
 
 def classify_parts(
@@ -132,55 +136,86 @@ def classify_parts(
     risky_predecessor: tuple[str, str] | None,
     started: bool,
     waiting_for: str,
-) -> tuple[str, str]:
+) -> tuple[str, Sentence]:
     """``classify`` on the facts passed one by one (the engine calls this once per milestone,
-    without building a ``StatusFacts``); ``late`` is ``days_late`` of the same dates."""
+    without building a ``StatusFacts``); ``late`` is ``days_late`` of the same dates.
+
+    The sentence comes back unwritten, as a function: a refresh of a large workbook reads only
+    the statuses, and writing every sentence would be a good part of its time."""
     if cancelled:
-        return CANCELLED, "Cancelled: the milestone no longer applies."
+        return CANCELLED, _cancelled_text
     if signed_off and actual_date is not None:
         return (
             SIGNED_OFF,
-            f"Signed off on {signoff_date}; completed {actual_date} ({lateness_text(late)}).",
+            lambda: (
+                f"Signed off on {signoff_date}; completed {actual_date} ({lateness_text(late)})."
+            ),
         )
     if rejection is not None:
         name, role, when = rejection
-        on = f" on {when}" if when else ""
-        return REJECTED, f"Rejected by {name} ({role}){on}."
+        return REJECTED, lambda: f"Rejected by {name} ({role})" + (f" on {when}." if when else ".")
     if on_hold or open_dispute:
         why = "marked on hold" if on_hold else f"open dispute {open_dispute}"
-        return ON_HOLD, f"On hold: {why}."
+        return ON_HOLD, lambda: f"On hold: {why}."
     if actual_date is not None:
-        waiting = f"; waiting for {waiting_for}" if waiting_for else ""
         return (
             AWAITING,
-            f"Awaiting sign-off: completed {actual_date} ({lateness_text(late)}){waiting}.",
+            lambda: (
+                f"Awaiting sign-off: completed {actual_date} ({lateness_text(late)})"
+                + (f"; waiting for {waiting_for}." if waiting_for else ".")
+            ),
         )
     if as_of > revised:
-        passed = (as_of - revised).days
-        fc = f"forecast {forecast_date}" if forecast_date else "no forecast date"
-        return LATE, f"Late: revised date {revised} passed {days_text(passed)} ago; {fc}."
+        return (
+            LATE,
+            lambda: (
+                f"Late: revised date {revised} passed {days_text((as_of - revised).days)} ago; "
+                + (f"forecast {forecast_date}." if forecast_date else "no forecast date.")
+            ),
+        )
     forecast = forecast_date or revised
     left = (revised - as_of).days
-    reason = ""
     if forecast > revised:
-        slip = (forecast - revised).days
-        reason = f"forecast {forecast} is {days_text(slip)} after the revised date {revised}"
-    elif risk_issue is not None:
-        issue_id, why = risk_issue
-        reason = f"open issue {issue_id} ({why})"
-    elif risky_predecessor is not None:
-        pred, status = risky_predecessor
-        reason = f"predecessor {pred} is {status}"
-    elif left <= window_days and percent_complete < HALF:
-        pct = (percent_complete * 100).normalize()
-        reason = f"revised date {revised} is {days_text(left)} away and only {pct:f}% complete"
-    if reason:
-        return AT_RISK, f"At risk: {reason}."
-    due = f"revised date {revised}, {days_text(left)} left"
+        return (
+            AT_RISK,
+            lambda: (
+                f"At risk: forecast {forecast} is {days_text((forecast - revised).days)} after the "
+                f"revised date {revised}."
+            ),
+        )
+    if risk_issue is not None:
+        return AT_RISK, lambda: f"At risk: open issue {risk_issue[0]} ({risk_issue[1]})."
+    if risky_predecessor is not None:
+        return (
+            AT_RISK,
+            lambda: f"At risk: predecessor {risky_predecessor[0]} is {risky_predecessor[1]}.",
+        )
+    if left <= window_days and percent_complete < HALF:
+        return (
+            AT_RISK,
+            lambda: (
+                f"At risk: revised date {revised} is {days_text(left)} away and only "
+                f"{_percent(percent_complete)}% complete."
+            ),
+        )
     if percent_complete > 0 or started:
-        pct = (percent_complete * 100).normalize()
-        return IN_PROGRESS, f"In progress: {pct:f}% complete; {due}."
-    return NOT_STARTED, f"Not started; {due}."
+        return (
+            IN_PROGRESS,
+            lambda: (
+                f"In progress: {_percent(percent_complete)}% complete; revised date {revised}, "
+                f"{days_text(left)} left."
+            ),
+        )
+    return NOT_STARTED, lambda: f"Not started; revised date {revised}, {days_text(left)} left."
+
+
+def _cancelled_text() -> str:
+    return "Cancelled: the milestone no longer applies."
+
+
+def _percent(fraction: Decimal) -> str:
+    """``0.25`` -> ``25``; ``0.125`` -> ``12.5``."""
+    return f"{(fraction * 100).normalize():f}"
 
 
 def rag(status: str, late_days: int, tolerance_days: int) -> str | None:
