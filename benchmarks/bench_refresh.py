@@ -7,7 +7,12 @@ peak RSS come from the operating system's accounting of that one child (os.wait4
 process runs the same use case in-process and reports how long each stage took (read, validate,
 compute, write). Medians over the runs are printed with the machine's load average.
 
-Targets on a 2-core machine: 1,000 milestones under 3 s; 100,000 under 30 s and 2 GB.
+Then the refreshed output is refreshed again, as users do every day: its Milestones rows and
+output sheets already hold the results of the first refresh, which the writer replaces. The
+same runs, figures and targets apply to that second refresh.
+
+Targets on a 2-core machine: 1,000 milestones under 3 s; 100,000 under 30 s and 2 GB (each for
+the first and the second refresh).
 
     python benchmarks/bench_refresh.py [--sizes 1000,100000] [--runs 3] [--seed 1]
 """
@@ -91,6 +96,35 @@ def run_stages(book: Path, out: Path) -> dict[str, object]:
     return result
 
 
+def measure(what: str, size: int, book: Path, folder: Path, runs: int) -> tuple[Path, bool]:
+    """``runs`` refreshes of ``book`` and one in-process staged run, printed; the refreshed
+    file (for a further refresh) and whether the figures are within target."""
+    out = folder / f"{what.replace(' ', '-')}.xlsx"
+    results = [run_cli(book, out) for _ in range(runs)]
+    stages = run_stages(book, folder / "staged.xlsx")
+    wall = statistics.median(r["wall"] for r in results)
+    cpu = statistics.median(r["cpu"] for r in results)
+    peak = max(r["peak_mb"] for r in results)
+    split = ", ".join(
+        f"{name} {v['wall']:.2f} s (CPU {v['cpu']:.2f})"
+        for name, v in stages["stages"].items()  # type: ignore[attr-defined]
+    )
+    each = ", ".join(f"{r['wall']:.2f}" for r in results)
+    print(
+        f"{what}, {size:,} milestones, {runs} runs: median {wall:.2f} s wall, "
+        f"CPU {cpu:.2f} s, peak RSS {peak:.0f} MB (runs: {each} s); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"  stages in-process: {split}; {stages['milestones']} milestones computed")
+    within = True
+    limit_s, limit_mb = TARGETS.get(size, (None, None))
+    if limit_s is not None:
+        within = wall < limit_s and (limit_mb is None or peak < limit_mb)
+        goal = f"< {limit_s:.0f} s" + (f", < {limit_mb / 1024:.0f} GB" if limit_mb else "")
+        print(f"  {'within target' if within else 'OVER TARGET'} ({goal})")
+    return out, within
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,100000", help="milestone counts, comma-separated")
@@ -103,29 +137,15 @@ def main() -> int:
     for size in sizes:
         book = cached_book(size, args.seed)
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "refreshed.xlsx"
-            runs = [run_cli(book, out) for _ in range(args.runs)]
-            stages = run_stages(book, Path(tmp) / "staged.xlsx")
-        wall = statistics.median(r["wall"] for r in runs)
-        cpu = statistics.median(r["cpu"] for r in runs)
-        peak = max(r["peak_mb"] for r in runs)
-        split = ", ".join(
-            f"{name} {v['wall']:.2f} s (CPU {v['cpu']:.2f})"
-            for name, v in stages["stages"].items()  # type: ignore[attr-defined]
-        )
-        each = ", ".join(f"{r['wall']:.2f}" for r in runs)
-        print(
-            f"refresh, {size:,} milestones, {args.runs} runs: median {wall:.2f} s wall, "
-            f"CPU {cpu:.2f} s, peak RSS {peak:.0f} MB (runs: {each} s); "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-        )
-        print(f"  stages in-process: {split}; {stages['milestones']} milestones computed")
-        limit_s, limit_mb = TARGETS.get(size, (None, None))
-        if limit_s is not None:
-            within = wall < limit_s and (limit_mb is None or peak < limit_mb)
+            folder = Path(tmp)
+            refreshed, within = measure("refresh", size, book, folder, args.runs)
             ok = ok and within
-            goal = f"< {limit_s:.0f} s" + (f", < {limit_mb / 1024:.0f} GB" if limit_mb else "")
-            print(f"  {'within target' if within else 'OVER TARGET'} ({goal})")
+            # The second refresh reads the first one's output: a separate input file, as the
+            # runs write their own output.
+            first = folder / "first.xlsx"
+            refreshed.replace(first)
+            _again, within = measure("refresh again", size, first, folder, args.runs)
+            ok = ok and within
     return 0 if ok else 1
 
 

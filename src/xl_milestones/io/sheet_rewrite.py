@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 import itertools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,6 +132,17 @@ class TableRows:
 
 _MISSING = object()
 
+# How one column of a row is written: (index of its value, column, ``<c r="`` and its letters,
+# the Kind its numbers need, the style it starts from, what follows the reference for no value
+# (None: no cell), and the style attribute chosen for each type of value from that style).
+_Column = tuple[int, int, bytes, str, int | None, bytes | None, dict[type, bytes]]
+# What the start tags of a row's old cells decide, for every row with the same tags: the columns
+# to write; the size of ``first_styles`` when their styles were taken from it (it only grows,
+# but for the style row of an appended table, which forgets every layout); whether the cells
+# written need putting in column order (old cells kept among them, or old cells written first).
+_Layout = tuple[list[_Column], int, bool]
+_LAYOUTS_KEPT = 4096  # distinct layouts of old cells remembered per sheet; rows repeat a few
+
 
 def value_kind(value: object, number: str) -> str:
     """The Kind of a value to write; ``number`` is the one numbers of its field need."""
@@ -224,17 +236,23 @@ class SheetRewriter:
         self._c_marks = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
         self._v_close = b"</" + prefix + b"v></" + prefix + b"c>"
         self._start_re = re.compile(b"<" + p + rb"c(\s[^>]*?)/?>")
-        self._own_start_re = re.compile(
-            b"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?/?>'
-        )
-        self._old_sattrs: dict[tuple[int | None, type, str], bytes] = {}
+        own = b"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?'
+        self._own_start_re = re.compile(own + b"/?>")
+        # A whole cell as this writer makes it; splitting a run of such cells by it leaves
+        # nothing but empty strings between them.
+        self._own_cell_re = re.compile(own + b"(?:/>|>.*?</" + p + b"c>)", re.S)
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
-        self._sattrs: dict[tuple[int | None, str], bytes] = {}
+        self._sattr_sets: dict[tuple[int | None, str], dict[type, bytes]] = {}
         self._v_tag = b"><" + prefix + b"v>"
         self._plan: list[tuple[str, int, str, bytes]] = []
         self._plan_cols: frozenset[int] = frozenset()
+        self._values: Callable[[Mapping[str, object]], tuple[object, ...]] = tuple
+        # Layouts by the old cells' (letters, style) pairs: of result cells (Milestones rows)
+        # and of output-table rows (None: the row takes the general path).
+        self._bulk_layouts: dict[tuple[bytes | None, ...], _Layout | None] = {}
+        self._table_layouts: dict[tuple[tuple[bytes, bytes], ...], _Layout | None] = {}
         self._split()
 
     # ------------------------------------------------------------------------------ layout
@@ -442,6 +460,13 @@ class SheetRewriter:
                 key=lambda item: item[1],
             )
             self._plan_cols = frozenset(col for _n, col, _k, _p in self._plan)
+            names = [name for name, _c, _k, _p in self._plan]
+            if len(names) == 1:
+                self._values = lambda values: (values[names[0]],)
+            else:
+                self._values = operator.itemgetter(*names)
+        self._bulk_layouts.clear()
+        self._table_layouts.clear()
         next_new = 0
         orphans: set[bytes] = set()
         col_styles = self.column_styles()
@@ -454,7 +479,7 @@ class SheetRewriter:
         def emit_new_rows(below: int) -> None:
             nonlocal next_new
             # The styles new table cells start from, fixed while no old row is read.
-            columns: list[tuple[int, int, bytes, str, int | None, dict[type, bytes]]] = []
+            columns: list[_Column] = []
             while next_new < len(pending) and pending[next_new] < below:
                 num = pending[next_new]
                 next_new += 1
@@ -464,17 +489,11 @@ class SheetRewriter:
                     values = table.rows[num - table.first_row]
                     if num not in edit.writes and num not in bulk_rows:
                         if not columns:
-                            columns = [
-                                (
-                                    i,
-                                    col,
-                                    pre,
-                                    number,
-                                    first_styles.get(col) or col_styles.get(col),
-                                    {},
+                            for i, col, pre, number in table_plan:
+                                base = first_styles.get(col) or col_styles.get(col)
+                                columns.append(
+                                    self._column(i, col, pre, number, base, _empty(base))
                                 )
-                                for i, col, pre, number in table_plan
-                            ]
                         row = self._table_row(num, values, columns, plan_sorted, state)
                         if row:
                             chunks.append(row)
@@ -539,6 +558,8 @@ class SheetRewriter:
                     s = _S_ATTR.search(attrs)
                     if s and int(s.group(1)):
                         first_styles[col] = int(s.group(1))
+                self._bulk_layouts.clear()  # a style they took may have changed
+                self._table_layouts.clear()
             if (
                 row_writes is None
                 and row_bulk is None
@@ -708,109 +729,137 @@ class SheetRewriter:
         first_styles: dict[int, int],
     ) -> bytes:
         """A row that only receives result values: the hot path of a large refresh, written
-        with as little work per cell as possible (caches for text, dates and styles)."""
+        with as little work per cell as possible (caches for text, dates and styles).
+
+        The result cells an earlier refresh wrote are known by their start tags alone (column
+        and style) where the row allows it; otherwise the cells from the first result column
+        on are parsed. A field missing from ``values`` keeps its old cell."""
         plan = self._plan
-        cut = self._tail_start(body, plan[0][1])
-        old: dict[int, tuple[int | None, bytes]] = {}
-        others: list[tuple[int, bytes]] = []
-        if cut < len(body):
-            for col, attrs, whole, content in self.cells(body[cut:]):
-                if col in self._plan_cols:
-                    m = _S_ATTR.search(attrs)
-                    style = int(m.group(1)) if m else None
-                    if style and col not in first_styles:
-                        first_styles[col] = style
-                    if self._f_open in content and self._f_re.search(content):
-                        state.had_formula = True  # calcChain goes; see _note_removed
-                        f = self._f_re.search(content)
-                        if f and b"shared" in f.group(1) and b"ref=" in f.group(1):
-                            # A shared formula's master: its followers need the slow path.
-                            raise _NeedsSlowPath
-                    old[col] = (style, whole)
-                else:
-                    others.append((col, whole))
+        try:
+            row = self._values(values)
+            whole = False
+        except KeyError:
+            row = tuple(values.get(name, _MISSING) for name, _c, _k, _p in plan)
+            whole = True
         rnum = b"%d" % num
-        texts, dates, sattrs = self._texts, self._dates, self._sattrs
-        vclose = self._v_close
-        v_open = self._v_tag
-        parts: list[tuple[int, bytes]] = []
-        for name, col, number, pre in plan:
-            value = values.get(name, _MISSING)
-            prior = old.get(col)
-            if value is _MISSING:
-                if prior is not None:
-                    parts.append((col, prior[1]))
-                continue
-            base = (prior[0] if prior else None) or first_styles.get(col) or col_styles.get(col)
-            t = type(value)
-            if t is str:
-                tail = texts.get(value)  # type: ignore[call-overload]
-                if tail is None:
-                    tail = self._text_tail(value)  # type: ignore[arg-type]
-                    if len(texts) < 100_000:
-                        texts[value] = tail  # type: ignore[index]
-                kind = Kind.TEXT
-            elif t is Decimal:
-                if not value.is_finite():  # type: ignore[attr-defined]
-                    raise ValueError(f"cannot write {value} into row {num}")
-                text = str(value)
-                if "E" in text:  # str() uses exponents for some values; Excel wants digits
-                    text = format(value, "f")
-                tail = v_open + text.encode() + vclose
-                kind = number
-            elif t is dt.date:
-                got = dates.get(value)  # type: ignore[call-overload]
-                if got is None:
-                    serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
-                    got = str(serial).encode() if serial is not None else b""
-                    dates[value] = got  # type: ignore[index]
-                if got:
-                    tail = v_open + got + vclose
-                    kind = Kind.DATE
-                else:
-                    tail = self._text_tail(value.isoformat())  # type: ignore[attr-defined]
-                    kind = Kind.TEXT
-            elif value is None:
-                if base is None:
-                    continue
-                parts.append((col, pre + rnum + b'" s="%d"/>' % base))
-                continue
-            elif t is int:
-                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
-                kind = number
-            elif t is bool:
-                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
-                kind = Kind.BOOL
-            elif t is float and math.isfinite(value):  # type: ignore[arg-type]
-                tail = v_open + repr(value).encode() + vclose
-                kind = number
-            else:
-                kind = value_kind(value, number)
-                style = self.styles.fit(base, kind)
-                cell = self.cell_xml(self._letter(col) + rnum, style, value)
-                parts.append((col, cell))
-                continue
-            key = (base, kind)
-            sattr = sattrs.get(key)
-            if sattr is None:
-                style = self.styles.fit(base, kind)
-                sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
-            parts.append((col, pre + rnum + sattr + tail))
+        others: list[tuple[int, bytes]] = []
+        keep: dict[int, bytes] | None = None
+        cut = self._results_start(rnum, body)
+        layout = self._bulk_layout(body[cut:], first_styles, col_styles) if cut >= 0 else None
+        if layout is not None:
+            columns = layout[0]
+            if layout[2] or whole:  # cells to keep: their bytes are needed
+                cells = self._own_cell_re.finditer(body, cut)
+                olds = [(_col_of(m.group(1)), m.group(0)) for m in cells]
+                others = [(col, cell) for col, cell in olds if col not in self._plan_cols]
+                keep = {col: cell for col, cell in olds if col in self._plan_cols}
+        else:
+            cut = self._tail_start(body, plan[0][1])
+            parsed = self._parsed_results(body[cut:], state, col_styles, first_styles)
+            columns, others, keep = parsed
+        parts: list[bytes] = []
+        used: list[int] = []
+        self._fill(rnum, row, columns, parts, used, keep)
         if others:
-            parts.extend(others)
-            parts.sort(key=_first)
+            pairs = sorted([*zip(used, parts, strict=True), *others], key=_first)
+            used = [col for col, _cell in pairs]
+            parts = [cell for _col, cell in pairs]
         if parts:
-            state.note_row(num, (parts[0][0], parts[-1][0]))
+            state.note_row(num, (used[0], used[-1]))
         elif cut:
             state.note_row(num, None)
-        return (
-            _drop_spans(tag)
-            + body[:cut]
-            + b"".join([c for _col, c in parts])
-            + b"</"
-            + self.p
-            + b"row>"
-        )
+        return _drop_spans(tag) + body[:cut] + b"".join(parts) + b"</" + self.p + b"row>"
+
+    def _results_start(self, rnum: bytes, body: bytes) -> int:
+        """Where the cells from the first result column on start in a row body, as
+        ``_tail_start`` finds it, when they may be read by their start tags alone: the first
+        result column's cell is there (or the last cell is before it: no results yet), no
+        cell before it is in a later column, and no formula follows. -1 otherwise."""
+        marks = self._c_marks
+        if marks[1] in body:
+            return -1
+        cut = body.find(self._plan[0][3] + rnum + b'"')
+        if cut < 0:
+            cut = len(body)  # no results yet if the last cell is left of them
+        elif body.find(self._f_open, cut) >= 0:
+            return -1
+        before = body.rfind(marks[0], 0, cut)
+        if before >= 0:
+            r = _R_ATTR.search(body, before, body.find(b">", before))
+            if r is None or _col_of(r.group(1)) >= self._plan[0][1]:
+                return -1
+        return cut
+
+    def _bulk_layout(
+        self, tail: bytes, first_styles: dict[int, int], col_styles: dict[int, int]
+    ) -> _Layout | None:
+        """The columns to write the results of a row whose cells from the first result column
+        on are ``tail``; None unless ``tail`` is nothing but cells as this writer makes them
+        (a reference, a style and a type; no formula), all in result columns or later.
+
+        Rows of a refreshed sheet repeat a few layouts of columns and styles, so a layout is
+        worked out once: what its first row sets in ``first_styles`` a later one would not,
+        and it is worked out again once ``first_styles`` has grown."""
+        pieces = self._own_cell_re.split(tail)
+        if any(pieces[::3]):  # something else between or in the cells
+            return None
+        key = tuple(pieces)
+        layout = self._bulk_layouts.get(key)
+        if layout is not None and layout[1] == len(first_styles):
+            return layout
+        plan, plan_cols = self._plan, self._plan_cols
+        cols = [_col_of(letters) for letters in pieces[1::3]]
+        if cols and min(cols) < plan[0][1]:  # out of order: not where _tail_start would cut
+            return None
+        olds: dict[int, int | None] = {}
+        for col, sty in zip(cols, pieces[2::3], strict=True):
+            if col in plan_cols:
+                style = int(sty) if sty else None
+                if style and col not in first_styles:
+                    first_styles[col] = style
+                olds[col] = style  # a repeated cell: the last one counts
+        columns: list[_Column] = []
+        for i, (_name, col, number, pre) in enumerate(plan):
+            base = olds.get(col) or first_styles.get(col) or col_styles.get(col)
+            columns.append(self._column(i, col, pre, number, base, _empty(base)))
+        layout = (columns, len(first_styles), not plan_cols.issuperset(cols))
+        if len(self._bulk_layouts) < _LAYOUTS_KEPT:
+            self._bulk_layouts[key] = layout
+        return layout
+
+    def _parsed_results(
+        self,
+        tail: bytes,
+        state: _State,
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> tuple[list[_Column], list[tuple[int, bytes]], dict[int, bytes]]:
+        """The result columns of a row whose cells from the first result column on,
+        ``tail``, are parsed: the columns to write, the other cells there and the old
+        result cells, kept where a field has no value to write."""
+        olds: dict[int, tuple[int | None, bytes]] = {}
+        others: list[tuple[int, bytes]] = []
+        for col, attrs, whole, content in self.cells(tail):
+            if col in self._plan_cols:
+                m = _S_ATTR.search(attrs)
+                style = int(m.group(1)) if m else None
+                if style and col not in first_styles:
+                    first_styles[col] = style
+                if self._f_open in content and self._f_re.search(content):
+                    state.had_formula = True  # calcChain goes; see _note_removed
+                    f = self._f_re.search(content)
+                    if f and b"shared" in f.group(1) and b"ref=" in f.group(1):
+                        # A shared formula's master: its followers need the slow path.
+                        raise _NeedsSlowPath
+                olds[col] = (style, whole)
+            else:
+                others.append((col, whole))
+        columns: list[_Column] = []
+        for i, (_name, col, number, pre) in enumerate(self._plan):
+            prior = olds.get(col)
+            base = (prior[0] if prior else None) or first_styles.get(col) or col_styles.get(col)
+            columns.append(self._column(i, col, pre, number, base, _empty(base)))
+        return columns, others, {col: whole for col, (_s, whole) in olds.items()}
 
     def _old_table_row(
         self,
@@ -839,10 +888,8 @@ class SheetRewriter:
             or self._f_open in body
         ):
             return None
-        cols = zone.cols
-        old: dict[int, int | None] = {}
         # The cells this writer makes start <c r=".." s=".."; others are read attribute-wise.
-        tags = self._own_start_re.findall(body)
+        tags: list[tuple[bytes, bytes]] = self._own_start_re.findall(body)
         if len(tags) != body.count(marks[0]):
             tags = []
             for m in self._start_re.finditer(body):
@@ -851,6 +898,49 @@ class SheetRewriter:
                     return None
                 s = _S_ATTR.search(m.group(1))
                 tags.append((r.group(1), s.group(1) if s else b""))
+        key = tuple(tags)
+        layouts = self._table_layouts
+        layout = layouts.get(key)
+        if key not in layouts or (layout is not None and layout[1] != len(first_styles)):
+            layout = self._table_layout(tags, plan, zone.cols, col_styles, first_styles)
+            if len(layouts) < _LAYOUTS_KEPT:
+                layouts[key] = layout
+        if layout is None:
+            return None
+        columns = layout[0]
+        if num > zone.min_last_row and not (self._v_open in body or self._is_open in body):
+            zone.ended = True
+        parts: list[bytes] = []
+        used: list[int] = []
+        self._fill(b"%d" % num, values, columns, parts, used)
+        if layout[2]:
+            pairs = sorted(zip(used, parts, strict=True), key=_first)
+            used = [col for col, _cell in pairs]
+            parts = [cell for _col, cell in pairs]
+        if tag.endswith(b"/>"):  # a self-closed row: reopened, as the general path does
+            tag = tag[:-2].rstrip() + b">"
+        tag = _drop_spans(tag)
+        if not parts:
+            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
+            if re.fullmatch(b"<" + re.escape(p) + rb"row\s*>", bare):
+                return b""
+            return tag[:-1].rstrip() + b"/>"
+        state.note_row(num, (used[0], used[-1]))
+        return tag + b"".join(parts) + b"</" + p + b"row>"
+
+    def _table_layout(
+        self,
+        tags: list[tuple[bytes, bytes]],
+        plan: dict[int, tuple[int, str, bytes]],
+        cols: frozenset[int],
+        col_styles: dict[int, int],
+        first_styles: dict[int, int],
+    ) -> _Layout | None:
+        """The columns to write an old output-table row whose cells have the start tags
+        ``tags`` (letters, style): old cells first, in their order, then the rest in field
+        order, as ``_build_row`` numbers derived styles in the order first needed. None when
+        a cell lies outside ``cols``."""
+        olds: dict[int, int | None] = {}
         for letters, sty in tags:
             col = _col_of(letters)
             if col not in cols:
@@ -858,66 +948,17 @@ class SheetRewriter:
             style = int(sty) if sty else None
             if style and col not in first_styles:
                 first_styles[col] = style
-            if col not in old:
-                old[col] = style
-        if num > zone.min_last_row and not (self._v_open in body or self._is_open in body):
-            zone.ended = True
-        rnum = b"%d" % num
-        texts, dates, sattrs = self._texts, self._dates, self._old_sattrs
-        vclose, v_open = self._v_close, self._v_tag
-        out: list[tuple[int, bytes]] = []
-        # Old cells first, in their order, then the rest in field order: derived styles are
-        # numbered in the order they are first needed, as in ``_build_row``.
-        order = [*old, *(col for col in plan if col not in old)] if old else plan
+            if col not in olds:
+                olds[col] = style
+        order = [*olds, *(col for col in plan if col not in olds)] if olds else list(plan)
+        columns: list[_Column] = []
         for col in order:
             i, number, pre = plan[col]
-            value = values[i]
-            base = old.get(col) or first_styles.get(col) or col_styles.get(col)
-            if value is None:
-                if base:
-                    out.append((col, pre + rnum + b'" s="%d"/>' % base))
-                elif col in old:
-                    out.append((col, pre + rnum + b'"/>'))
-                continue
-            t = type(value)
-            if t is str:
-                tail = texts.get(value)  # type: ignore[call-overload]
-                if tail is None:
-                    tail = self._text_tail(value)  # type: ignore[arg-type]
-                    if len(texts) < 100_000:
-                        texts[value] = tail  # type: ignore[index]
-            elif t is Decimal and value.is_finite():  # type: ignore[attr-defined]
-                text = str(value)
-                if "E" in text:  # str() uses exponents for some values; Excel wants digits
-                    text = format(value, "f")
-                tail = v_open + text.encode() + vclose
-            elif t is int:
-                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
-            elif t is dt.date and dates.get(value):  # type: ignore[call-overload]
-                tail = v_open + dates[value] + vclose  # type: ignore[index]
-            elif t is bool:
-                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
-            else:  # anything rarer (and refusals of non-finite numbers) the usual way
-                style = self.styles.fit(base, value_kind(value, number))
-                out.append((col, self.cell_xml(self._letter(col) + rnum, style, value)))
-                continue
-            key = (base, t, number)
-            sattr = sattrs.get(key)
-            if sattr is None:
-                style = self.styles.fit(base, value_kind(value, number))
-                sattr = sattrs[key] = b'" s="%d"' % style if style else b'"'
-            out.append((col, pre + rnum + sattr + tail))
-        out.sort(key=_first)
-        if tag.endswith(b"/>"):  # a self-closed row: reopened, as the general path does
-            tag = tag[:-2].rstrip() + b">"
-        tag = _drop_spans(tag)
-        if not out:
-            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
-            if re.fullmatch(b"<" + re.escape(p) + rb"row\s*>", bare):
-                return b""
-            return tag[:-1].rstrip() + b"/>"
-        state.note_row(num, (out[0][0], out[-1][0]))
-        return tag + b"".join([c for _col, c in out]) + b"</" + p + b"row>"
+            base = olds.get(col) or first_styles.get(col) or col_styles.get(col)
+            empty = b'" s="%d"/>' % base if base else (b'"/>' if col in olds else None)
+            columns.append(self._column(i, col, pre, number, base, empty))
+        in_order = all(a < b for a, b in itertools.pairwise(order))
+        return columns, len(first_styles), not in_order
 
     def _table_plan(self, table: TableRows) -> list[tuple[int, int, bytes, str]]:
         """(index in a row, column, ``<c r="`` and its letters, Kind of numbers) of each
@@ -935,72 +976,17 @@ class SheetRewriter:
         self,
         num: int,
         values: Sequence[object],
-        columns: list[tuple[int, int, bytes, str, int | None, dict[type, bytes]]],
+        columns: list[_Column],
         plan_sorted: bool,
         state: _State,
     ) -> bytes:
         """A new row of an output table: the same cells ``_build_row`` makes from one
-        ``CellWrite`` per value, built from pre-formatted pieces with one join.
-
-        ``columns`` holds, per column in field order: index in the row, column, ``<c r="``
-        and its letters, the Kind of numbers, the style new cells start from, and the style
-        attribute already chosen for each type of value (one type, one Kind, one style).
-        """
+        ``CellWrite`` per value, built from pre-formatted pieces with one join; ``columns``
+        in field order, each with the style new cells of its column start from."""
         rnum = b"%d" % num
-        texts, dates = self._texts, self._dates
-        vclose, v_open = self._v_close, self._v_tag
         parts: list[bytes] = []
         used: list[int] = []
-        for i, col, pre, number, base, sattrs in columns:
-            value = values[i]
-            if value is None:
-                if base is None:
-                    continue
-                parts.append(pre + rnum + b'" s="%d"/>' % base)
-                used.append(col)
-                continue
-            t = type(value)
-            if t is str:
-                tail = texts.get(value)  # type: ignore[call-overload]
-                if tail is None:
-                    tail = self._text_tail(value)  # type: ignore[arg-type]
-                    if len(texts) < 100_000:
-                        texts[value] = tail  # type: ignore[index]
-            elif t is Decimal:
-                if not value.is_finite():  # type: ignore[attr-defined]
-                    raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
-                text = str(value)
-                if "E" in text:  # str() uses exponents for some values; Excel wants digits
-                    text = format(value, "f")
-                tail = v_open + text.encode() + vclose
-            elif t is int:
-                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
-            elif t is dt.date:
-                got = dates.get(value)  # type: ignore[call-overload]
-                if got is None:
-                    serial = date_serial(value, self.date1904)  # type: ignore[arg-type]
-                    got = str(serial).encode() if serial is not None else b""
-                    dates[value] = got  # type: ignore[index]
-                # Before the date system starts: ISO text in the date-formatted cell.
-                iso = "" if got else value.isoformat()  # type: ignore[attr-defined]
-                tail = v_open + got + vclose if got else self._text_tail(iso)
-            elif t is bool:
-                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
-            elif t is float:
-                if not math.isfinite(value):  # type: ignore[arg-type]
-                    raise ValueError(f"cannot write {value} into {col_letters(col)}{num}")
-                tail = v_open + repr(value).encode() + vclose
-            else:
-                style = self.styles.fit(base, value_kind(value, number))
-                parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
-                used.append(col)
-                continue
-            sattr = sattrs.get(t)
-            if sattr is None:
-                style = self.styles.fit(base, value_kind(value, number))
-                sattr = sattrs[t] = b'" s="%d"' % style if style else b'"'
-            parts.append(pre + rnum + sattr + tail)
-            used.append(col)
+        self._fill(rnum, values, columns, parts, used)
         if not parts:
             return b""
         if plan_sorted:
@@ -1011,6 +997,85 @@ class SheetRewriter:
             state.note_row(num, (used[order[0]], used[order[-1]]))
         p = self.p
         return b"<" + p + b'row r="' + rnum + b'">' + b"".join(parts) + b"</" + p + b"row>"
+
+    def _column(
+        self, i: int, col: int, pre: bytes, number: str, base: int | None, empty: bytes | None
+    ) -> _Column:
+        """A column to write, sharing its chosen style attributes with every column of the
+        same starting style and Kind of numbers."""
+        key = (base, number)
+        sattrs = self._sattr_sets.get(key)
+        if sattrs is None:
+            sattrs = self._sattr_sets[key] = {}
+        return (i, col, pre, number, base, empty, sattrs)
+
+    def _fill(
+        self,
+        rnum: bytes,
+        values: Sequence[object],
+        columns: Sequence[_Column],
+        parts: list[bytes],
+        used: list[int],
+        keep: Mapping[int, bytes] | None = None,
+    ) -> None:
+        """The cells of one row (number ``rnum``): for each of ``columns`` in order, its value
+        written with the style its Kind needs, appended to ``parts`` and its column to
+        ``used``; the cell ``cell_xml`` would make, from pre-formatted pieces. A value
+        ``_MISSING`` keeps the cell ``keep`` holds for the column, if any."""
+        texts, dates = self._texts, self._dates
+        vclose, v_open = self._v_close, self._v_tag
+        for i, col, pre, number, base, empty, sattrs in columns:
+            value = values[i]
+            t = type(value)
+            if t is str:
+                tail = texts.get(value)  # type: ignore[call-overload]
+                if tail is None:
+                    tail = self._text_tail(value)  # type: ignore[arg-type]
+                    if len(texts) < 100_000:  # results repeat a few texts many times
+                        texts[value] = tail  # type: ignore[index]
+            elif t is Decimal and value.is_finite():  # type: ignore[attr-defined]
+                text = str(value)
+                if "E" in text:  # str() uses exponents for some values; Excel wants digits
+                    text = format(value, "f")
+                tail = v_open + text.encode() + vclose
+            elif value is None:
+                if empty is not None:
+                    parts.append(pre + rnum + empty)
+                    used.append(col)
+                continue
+            elif t is dt.date and (got := dates.get(value) or self._serial(value)):  # type: ignore
+                tail = v_open + got + vclose
+            elif t is int:
+                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+            elif t is bool:
+                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+            elif t is float and math.isfinite(value):  # type: ignore[arg-type]
+                tail = v_open + repr(value).encode() + vclose
+            elif value is _MISSING:
+                cell = keep.get(col) if keep else None
+                if cell is not None:
+                    parts.append(cell)
+                    used.append(col)
+                continue
+            else:  # anything rarer, dates before the date system, refusals of NaN: the usual way
+                style = self.styles.fit(base, value_kind(value, number))
+                parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
+                used.append(col)
+                continue
+            sattr = sattrs.get(t)
+            if sattr is None:
+                style = self.styles.fit(base, value_kind(value, number))
+                sattr = sattrs[t] = b'" s="%d"' % style if style else b'"'
+            parts.append(pre + rnum + sattr + tail)
+            used.append(col)
+
+    def _serial(self, day: dt.date) -> bytes:
+        """A date's serial number as written, b"" before the workbook's date system starts."""
+        got = self._dates.get(day)
+        if got is None:
+            serial = date_serial(day, self.date1904)
+            got = self._dates[day] = str(serial).encode() if serial is not None else b""
+        return got
 
     def _letter(self, col: int) -> bytes:
         got = self._letters.get(col)
@@ -1148,12 +1213,17 @@ def _first(item: tuple[int, bytes]) -> int:
     return item[0]
 
 
+def _empty(base: int | None) -> bytes | None:
+    """What follows a new cell's reference when it holds no value: its style, or no cell."""
+    return b'" s="%d"/>' % base if base is not None else None
+
+
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 
 
 def _drop_spans(tag: bytes) -> bytes:
     # spans is an optional hint of the row's first and last column; a changed row may not fit it.
-    return _SPANS.sub(b"", tag, count=1)
+    return _SPANS.sub(b"", tag, count=1) if b"spans=" in tag else tag
 
 
 def _ref_key(ref: str) -> tuple[int, int]:
