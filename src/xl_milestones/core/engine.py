@@ -52,7 +52,6 @@ from xl_milestones.core.signoff import (
     CHECK_NAMES,
     FAIL,
     PASS,
-    WARN,
     CheckResult,
     RoleApproval,
     SignoffState,
@@ -273,6 +272,9 @@ class _Engine:
         self.all_pass = evaluate(self.mode_order, {})
         self.check_on = tuple(check.outcome == PASS for check in self.all_pass)
         self.fail_results: dict[tuple[int, str], tuple[int, CheckResult]] = {}
+        self.unlisted_fails: dict[tuple[tuple[str, ...], bool], tuple[int, CheckResult]] = {}
+        # Whether a failing check blocks sign-off or only warns (its mode is fixed per check).
+        self.blocks = tuple(mode == BLOCK for mode in self.mode_order)
         self.mode_predecessors = self.mode_order[_PREDECESSORS]
         self.fail_completion = self._fail(_COMPLETION, "actual date not entered")
         self.fail_evidence = self._fail(
@@ -456,6 +458,7 @@ class _Engine:
         tally = DashboardTally()
         results: list[MilestoneResult] = []
         rag_counts: dict[object, int] = {}
+        payment_counts: dict[object, int] = {}
         n_ready = 0
         by_contract = flows.by_contract
         month_of: dict[date, date] = {}
@@ -486,6 +489,8 @@ class _Engine:
             rag = values["rag"]
             if rag is not None:
                 rag_counts[rag] = rag_counts.get(rag, 0) + 1
+            paying = values["payment_status"]
+            payment_counts[paying] = payment_counts.get(paying, 0) + 1
             if ok and w.status != st.SIGNED_OFF and w.status != st.CANCELLED:
                 n_ready += 1
             value = w.value
@@ -559,7 +564,15 @@ class _Engine:
             status_counts=status_counts,
             scurve=scurve(schedule),
             issues=sorted(self.issues, key=Issue.sort_key),
-            totals=_totals(results, status_counts, figures, self.reporting, len(model.skipped)),
+            totals=_totals(
+                len(results),
+                len(model.skipped),
+                status_counts,
+                rag_counts,
+                payment_counts,
+                figures,
+                self.reporting,
+            ),
         )
 
     # ------------------------------------------------------------------------- status
@@ -674,6 +687,23 @@ class _Engine:
             known = self.fail_results[(index, reason)] = self._fail(index, reason)
         return known
 
+    def _approvers_fail(
+        self, unlisted: tuple[str, ...], unnamed: bool, owners: list[str]
+    ) -> tuple[int, CheckResult]:
+        # Most failures are the same few missing roles: their result is kept by those roles.
+        key = (unlisted, unnamed)
+        if not owners:
+            known = self.unlisted_fails.get(key)
+            if known is not None:
+                return known
+        reasons = [f"no approver listed for role {r}" for r in unlisted]
+        if unnamed:
+            reasons.append("no approver listed")
+        result = self._shared_fail(_APPROVERS, "; ".join(reasons + owners))
+        if not owners:
+            self.unlisted_fails[key] = result
+        return result
+
     def _checks(
         self,
         w: _Work,
@@ -724,18 +754,17 @@ class _Engine:
                 if disputes:
                     fails.append(self._fail(_DISPUTES, "; ".join(disputes)))
         if on[_APPROVERS]:
-            unlisted = state.unlisted_roles
-            approvers = [f"no approver listed for role {r}" for r in unlisted] if unlisted else []
-            if state.no_rule and not state.roles:
-                approvers.append("no approver listed")
+            owners = []
             if m.owner:
                 owner = match_key(m.owner)
                 for role in state.roles:
                     for e in role.approvers:
                         if match_key(e.name) == owner:
-                            approvers.append(f"approver {e.name} is the milestone owner")
-            if approvers:
-                fails.append(self._shared_fail(_APPROVERS, "; ".join(approvers)))
+                            owners.append(f"approver {e.name} is the milestone owner")
+            unlisted = state.unlisted_roles
+            unnamed = state.no_rule and not state.roles
+            if owners or unlisted or unnamed:
+                fails.append(self._approvers_fail(unlisted, unnamed, owners))
         if c.contract_status != "active" and on[_CONTRACT_ACTIVE]:
             fails.append(
                 self._shared_fail(
@@ -770,11 +799,12 @@ class _Engine:
         out = list(self.all_pass)
         blocks: list[str] = []
         warns: list[str] = []
+        is_block = self.blocks
         for i, result in fails:
             out[i] = result
-            if result.mode == BLOCK:
+            if is_block[i]:
                 blocks.append(result.reason)
-            elif result.mode == WARN:
+            else:  # a check that is off never fails, so this one warns
                 warns.append("warning: " + result.reason)
         if m.cancelled:
             return tuple(out), False, "; ".join(["milestone is cancelled", *blocks, *warns])
@@ -1069,29 +1099,24 @@ def _payment_text(
 
 
 def _totals(
-    results: Sequence[MilestoneResult],
+    milestones: int,
+    skipped: int,
     status_counts: dict[str, int],
+    rag_counts: dict[object, int],
+    payment_counts: dict[object, int],
     figures: dict[str, Decimal | int],
     reporting: str,
-    skipped: int,
 ) -> dict[str, object]:
-    rag: dict[str, int] = {"Green": 0, "Amber": 0, "Red": 0}
-    payment: dict[str, int] = {}
-    for r in results:
-        if not r.computed:
-            continue
-        value = r.values["rag"]
-        if isinstance(value, str):
-            rag[value] += 1
-        ps = str(r.values["payment_status"])
-        payment[ps] = payment.get(ps, 0) + 1
+    rag = {"Green": 0, "Amber": 0, "Red": 0}
+    for colour, n in rag_counts.items():
+        rag[str(colour)] += n
     return {
-        "milestones": len(results),
-        "computed": len(results) - skipped,
+        "milestones": milestones,
+        "computed": milestones - skipped,
         "not_computed": skipped,
         "status": dict(status_counts),
         "rag": rag,
-        "payment_status": payment,
+        "payment_status": {str(k): n for k, n in payment_counts.items()},
         "reporting_currency": reporting,
         "amounts": {k: str(v) for k, v in figures.items() if isinstance(v, Decimal)},
     }

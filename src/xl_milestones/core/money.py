@@ -39,12 +39,12 @@ def round_money(amount: Decimal, currency: str | None) -> Decimal:
 
     ``ROUND_HALF_UP`` in the decimal module rounds ties away from zero for negatives too
     (-2.345 -> -2.35), which is what Excel does. The rounding mode is passed explicitly so no
-    decimal context is switched.
+    decimal context is switched, and positionally: as a keyword it costs more than the rounding.
     """
     q = _QUANTA.get(currency)
     if q is None:
         q = quantum(currency)
-    return amount.quantize(q, rounding=ROUND_HALF_UP)
+    return amount.quantize(q, ROUND_HALF_UP)
 
 
 _ZEROS: dict[str | None, Decimal] = {}
@@ -92,4 +92,4 @@ def format_money(amount: Decimal, currency: str | None) -> str:
     """``1,234.50 EUR``: thousands separators, the currency's decimals, the code after."""
     q, pattern, suffix = _FORMATS.get(currency) or money_spec(currency)
     # The format spec rounds half-even, so round half away from zero first.
-    return format(amount.quantize(q, rounding=ROUND_HALF_UP), pattern) + suffix
+    return format(amount.quantize(q, ROUND_HALF_UP), pattern) + suffix
