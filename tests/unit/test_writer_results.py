@@ -38,7 +38,7 @@ CASES: dict[int, tuple[bytes, bool]] = {
     6: (b'<c r="C{n}" s="2"/><c r="D{n}" s="3" cm="1"><v>1</v></c>', False),  # more attributes
     7: (OWN + b'<c r="G{n}" t="inlineStr"><is><t>mine</t></is></c>', True),  # a user's cell
     8: (OWN + b'<c r="G{n}" s="2" ph="1"><v>3</v></c>', False),  # ... with more attributes
-    9: (b'<c r="C{n}" s="2"/>\n<c r="D{n}" s="3"/>', False),  # space between cells
+    9: (b'<c r="C{n}" s="2"/>\n<c r="D{n}" s="3"/>', True),  # space between cells
     10: (b'<c r="D{n}" s="3"><v>5</v></c>', False),  # the first result column has no cell
     11: (b'<c r="C{n}" s="2"/><c r="E{n}" t="s"><v>0</v></c>', True),  # a type
     12: (OWN, True),  # a field without a value to write: its old cell stays
@@ -46,6 +46,9 @@ CASES: dict[int, tuple[bytes, bool]] = {
     14: (b'<c r="C{n}" s="2"/><c r="B{n}"><v>1</v></c>', False),  # out of column order
     15: (b"", True),  # no results yet (a first refresh)
     16: (b'<c r="C{n}" s="2"><v>1</v></c><c r="F{n}" s="1"><v>2</v></c>', True),  # F: a user's
+    17: (b'<c r="C{n}" s="2"/><c\nr="D{n}" s="3"><v>1</v></c>', False),  # a line break in a tag
+    18: (OWN + b'\n<c r="G{n}" s="2"/>\n', True),  # a user's cell after a line break
+    19: (b'<c r="C{n}" s="2"/><c/>', False),  # a cell with no attributes at all
 }
 VALUES: list[object] = [
     "plain",

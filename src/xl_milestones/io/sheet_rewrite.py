@@ -141,6 +141,7 @@ _Column = tuple[int, int, bytes, str, int | None, bytes | None, dict[type, bytes
 # but for the style row of an appended table, which forgets every layout); whether the cells
 # written need putting in column order (old cells kept among them, or old cells written first).
 _Layout = tuple[list[_Column], int, bool]
+_NO_LAYOUT: _Layout = ([], -1, False)  # not worked out yet
 _LAYOUTS_KEPT = 4096  # distinct layouts of old cells remembered per sheet; rows repeat a few
 
 
@@ -238,9 +239,8 @@ class SheetRewriter:
         self._start_re = re.compile(b"<" + p + rb"c(\s[^>]*?)/?>")
         own = b"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?'
         self._own_start_re = re.compile(own + b"/?>")
-        # A whole cell as this writer makes it; splitting a run of such cells by it leaves
-        # nothing but empty strings between them.
         self._own_cell_re = re.compile(own + b"(?:/>|>.*?</" + p + b"c>)", re.S)
+        self._cell_start_re = re.compile(b"<" + p + rb"c(?=[\s/>])")  # as ``cells`` sees one
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
@@ -251,7 +251,7 @@ class SheetRewriter:
         self._values: Callable[[Mapping[str, object]], tuple[object, ...]] = tuple
         # Layouts by the old cells' (letters, style) pairs: of result cells (Milestones rows)
         # and of output-table rows (None: the row takes the general path).
-        self._bulk_layouts: dict[tuple[bytes | None, ...], _Layout | None] = {}
+        self._bulk_layouts: dict[tuple[tuple[bytes, bytes], ...], _Layout | None] = {}
         self._table_layouts: dict[tuple[tuple[bytes, bytes], ...], _Layout | None] = {}
         self._split()
 
@@ -794,25 +794,25 @@ class SheetRewriter:
         self, tail: bytes, first_styles: dict[int, int], col_styles: dict[int, int]
     ) -> _Layout | None:
         """The columns to write the results of a row whose cells from the first result column
-        on are ``tail``; None unless ``tail`` is nothing but cells as this writer makes them
-        (a reference, a style and a type; no formula), all in result columns or later.
+        on are ``tail`` (no formula among them); None unless each of them starts as this
+        writer makes cells (a reference, a style, a type) and lies in a result column or later.
 
         Rows of a refreshed sheet repeat a few layouts of columns and styles, so a layout is
         worked out once: what its first row sets in ``first_styles`` a later one would not,
         and it is worked out again once ``first_styles`` has grown."""
-        pieces = self._own_cell_re.split(tail)
-        if any(pieces[::3]):  # something else between or in the cells
+        tags: list[tuple[bytes, bytes]] = self._own_start_re.findall(tail)
+        if len(tags) != len(self._cell_start_re.findall(tail)):
             return None
-        key = tuple(pieces)
+        key = tuple(tags)
         layout = self._bulk_layouts.get(key)
         if layout is not None and layout[1] == len(first_styles):
             return layout
         plan, plan_cols = self._plan, self._plan_cols
-        cols = [_col_of(letters) for letters in pieces[1::3]]
+        cols = [_col_of(letters) for letters, _sty in tags]
         if cols and min(cols) < plan[0][1]:  # out of order: not where _tail_start would cut
             return None
         olds: dict[int, int | None] = {}
-        for col, sty in zip(cols, pieces[2::3], strict=True):
+        for col, (_letters, sty) in zip(cols, tags, strict=True):
             if col in plan_cols:
                 style = int(sty) if sty else None
                 if style and col not in first_styles:
@@ -900,8 +900,8 @@ class SheetRewriter:
                 tags.append((r.group(1), s.group(1) if s else b""))
         key = tuple(tags)
         layouts = self._table_layouts
-        layout = layouts.get(key)
-        if key not in layouts or (layout is not None and layout[1] != len(first_styles)):
+        layout = layouts.get(key, _NO_LAYOUT)
+        if layout is _NO_LAYOUT or (layout is not None and layout[1] != len(first_styles)):
             layout = self._table_layout(tags, plan, zone.cols, col_styles, first_styles)
             if len(layouts) < _LAYOUTS_KEPT:
                 layouts[key] = layout
