@@ -11,9 +11,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.factory import setting, valid_sheets, write_workbook
+from tests.writerbooks import sheet_parts
 
 from xl_milestones.cli import main
-from xl_milestones.core.schema import MILESTONES, REFRESH_LOG, STATUSES, VALIDATION
+from xl_milestones.core.schema import (
+    MILESTONES,
+    PAYMENT_SCHEDULE,
+    REFRESH_LOG,
+    STATUSES,
+    VALIDATION,
+)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -145,6 +152,23 @@ def test_refresh_twice_gives_identical_results_and_changes_no_input(
             [c.value for c in r] for r in ws2.iter_rows()
         ], ws1.title
     assert all("table" in n or "sheet" in n for n in differing)
+    # The second refresh replaces the result cells the first one wrote (read by their start
+    # tags). Those holding a value keep value and format; other cells stay as they were.
+    ws1, ws2 = wb1[MILESTONES.name], wb2[MILESTONES.name]
+    assert ws1.max_column == ws2.max_column
+    for row1, row2 in zip(ws1.iter_rows(), ws2.iter_rows(), strict=True):
+        for c1, c2 in zip(row1, row2, strict=True):
+            if c1.value is not None:
+                assert (c2.value, c2.number_format) == (c1.value, c1.number_format), c1.coordinate
+    parts = sheet_parts(first)
+    assert parts[PAYMENT_SCHEDULE.name] not in differing
+    # Empty result cells take the column's style from the second refresh on (the first met
+    # the added columns unstyled); from then on the Milestones part does not change at all.
+    third = tmp_path / "third.xlsx"
+    _run(capsys, "refresh", str(second), "--output", str(third))
+    with zipfile.ZipFile(second) as b, zipfile.ZipFile(third) as c:
+        assert b.read(parts[MILESTONES.name]) == c.read(parts[MILESTONES.name])
+        assert b.read(parts[PAYMENT_SCHEDULE.name]) == c.read(parts[PAYMENT_SCHEDULE.name])
 
 
 def test_an_edit_is_reflected_by_the_next_refresh(
