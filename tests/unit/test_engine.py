@@ -112,3 +112,19 @@ def test_contract_without_milestones_and_empty_model() -> None:
     assert out.scurve == []
     assert out.dashboard["milestones"] == 0
     assert compute(model(contracts=[]), AS_OF).reporting_currency == "EUR"
+
+
+def test_explanations_written_when_read_keep_their_own_run() -> None:
+    # The sentences are written on first read: each must still describe the run that made it,
+    # not a later run over the same model nor a later read.
+    m = model(milestones=[milestone("M-9", row=2, baseline_date=date(2026, 3, 31))])
+    early = compute(m, date(2026, 3, 20)).milestones[0]
+    late = compute(m, date(2026, 4, 14)).milestones[0]
+    assert late.explanation == (
+        "Late: revised date 2026-03-31 passed 14 days ago; no forecast date."
+    )
+    assert early.values["status"] == "At risk"
+    assert early.explanation == (
+        "At risk: revised date 2026-03-31 is 11 days away and only 0% complete."
+    )
+    assert late.payment_explanation == "No payment on this milestone."
