@@ -13,7 +13,9 @@ import re
 import shutil
 import struct
 import zipfile
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -144,8 +146,11 @@ def apply_update(
     try:
         with zipfile.ZipFile(src) as zin:
             pkg = _Package(zin)
-            _Writer(pkg, update, date1904, milestones).run()
-            pkg.write(dst)
+            try:
+                _Writer(pkg, update, date1904, milestones).run()
+                pkg.write(dst)
+            finally:
+                pkg.close()
     except zipfile.BadZipFile as exc:
         raise WorkbookError(f"{src}: the workbook is damaged ({exc}): save it again") from None
 
@@ -154,12 +159,21 @@ def apply_update(
 
 
 class _Package:
-    """The zip being rewritten: original entries, changed parts, removed and added parts."""
+    """The zip being rewritten: original entries, changed parts, removed and added parts.
+
+    A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
+    without the GIL), while the rest of the refresh goes on; ``write`` then copies its
+    compressed bytes. ``close`` stops the worker.
+    """
 
     def __init__(self, zin: zipfile.ZipFile) -> None:
         self.zin = zin
         self.infos = zin.infolist()
         self.names = {i.filename.lower(): i.filename for i in self.infos}
+        self._types = {i.filename: i.compress_type for i in self.infos}
+        # Part name -> (the data being deflated, its deflation); only for the latest data set.
+        self._deflating: dict[str, tuple[bytes | list[bytes], Future[_Deflated]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self.changed: dict[str, bytes | list[bytes]] = {}
         self.removed: set[str] = set()
         self.added: list[tuple[str, bytes | list[bytes]]] = []
@@ -209,11 +223,43 @@ class _Package:
         return self.zin.read(real)
 
     def set(self, name: str, data: bytes | list[bytes]) -> None:
+        """Change or add a part; ``data`` is final (a later ``set`` replaces it, never a change
+        to the list handed over)."""
         real = self.real(name)
         if real.lower() in self.names:
             self.changed[real] = data
+            self._deflate_soon(real, data, self._types[self.names[real.lower()]])
         else:
             self.added.append((name, data))
+            self._deflate_soon(name, data, zipfile.ZIP_DEFLATED)
+
+    def _deflate_soon(self, key: str, data: bytes | list[bytes], compress_type: int) -> None:
+        stale = self._deflating.pop(key, None)
+        if stale is not None:
+            stale[1].cancel()  # when already running, its result is never used
+        chunks = (data,) if isinstance(data, bytes) else tuple(data)
+        level = _compress_level(sum(len(c) for c in chunks), compress_type)
+        if level is None:
+            return
+        if self._pool is None:
+            # One worker: the main thread keeps the other core busy rewriting sheets.
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-deflate")
+        self._deflating[key] = (data, self._pool.submit(_deflate, chunks, level))
+
+    def _deflated(self, key: str, data: bytes | list[bytes]) -> _Deflated | None:
+        """The compressed form of ``data`` worked out in the background, if it was; an error
+        of the worker is raised here, where writing the part would have raised it."""
+        got = self._deflating.get(key)
+        if got is None or got[0] is not data:
+            return None
+        return got[1].result()
+
+    def close(self) -> None:
+        """Stop the deflating worker (after ``write``, or when the refresh failed before it)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._deflating.clear()
 
     def exists(self, name: str) -> bool:
         return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
@@ -231,36 +277,94 @@ class _Package:
                 data = self.changed.get(name)
                 big = info.file_size > (1 << 31)
                 if data is not None:
-                    _write_entry(zout, zi, data)
+                    done = self._deflated(name, data) if _raw_ok(zout) else None
+                    if done is None:
+                        _write_entry(zout, zi, data)
+                    else:
+                        _write_deflated(zout, zi, done)
                 elif not _copy_raw(self.zin, zout, info):
                     with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
                         shutil.copyfileobj(fin, fout, _COPY_CHUNK)
             for name, data in self.added:
                 zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
-                _write_entry(zout, zi, data)
+                done = self._deflated(name, data) if _raw_ok(zout) else None
+                if done is None:
+                    _write_entry(zout, zi, data)
+                else:
+                    _write_deflated(zout, zi, done)
+
+
+def _compress_level(size: int, compress_type: int) -> int | None:
+    """The deflate level of a written part of ``size`` bytes; None: zipfile's default."""
+    if size > _BIG_PART and compress_type == zipfile.ZIP_DEFLATED:
+        # A 100,000-row sheet deflates three times faster at level 3 than at 6, for a file
+        # about 15% larger.
+        return 3
+    return None
+
+
+def _batches(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A rewritten sheet comes as one chunk per row; deflating row by row costs a call each,
+    so rows are handed over a megabyte at a time."""
+    batch: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        held += len(chunk)
+        if held >= _COPY_CHUNK:
+            yield b"".join(batch)
+            batch, held = [], 0
+    if batch:
+        yield b"".join(batch)
 
 
 def _write_entry(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
     chunks = [data] if isinstance(data, bytes) else data
     size = sum(len(c) for c in chunks)
-    if size > _BIG_PART and zi.compress_type == zipfile.ZIP_DEFLATED:
-        # A 100,000-row sheet deflates three times faster at level 3 than at 6, for a file
-        # about 15% larger.
-        zi._compresslevel = 3  # type: ignore[attr-defined]
+    level = _compress_level(size, zi.compress_type)
+    if level is not None:
+        zi._compresslevel = level  # type: ignore[attr-defined]
     with zout.open(zi, "w", force_zip64=size > (1 << 31)) as fout:
-        # A rewritten sheet comes as one chunk per row; deflating row by row costs a call
-        # each, so rows are handed over a megabyte at a time.
-        batch: list[bytes] = []
-        held = 0
-        for chunk in chunks:
-            batch.append(chunk)
-            held += len(chunk)
-            if held >= _COPY_CHUNK:
-                fout.write(b"".join(batch))
-                batch, held = [], 0
-        if batch:
-            fout.write(b"".join(batch))
+        for batch in _batches(chunks):
+            fout.write(batch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Deflated:
+    """A part deflated ahead of writing: raw deflate data as zipfile writes it."""
+
+    chunks: list[bytes]
+    crc: int
+    file_size: int
+    compress_size: int
+
+
+def _deflate(chunks: Sequence[bytes], level: int) -> _Deflated:
+    """Deflate a part the way ``zout.open(zi, "w")`` does at ``level`` (run in a worker)."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)  # as zipfile for ZIP_DEFLATED
+    crc = 0
+    size = 0
+    out: list[bytes] = []
+    for batch in _batches(chunks):
+        crc = zlib.crc32(batch, crc)
+        size += len(batch)
+        if piece := compressor.compress(batch):
+            out.append(piece)
+    out.append(compressor.flush())
+    return _Deflated(out, crc, size, sum(len(c) for c in out))
+
+
+def _write_deflated(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, done: _Deflated) -> None:
+    """Write a part deflated ahead of time (``zi.compress_type`` is ZIP_DEFLATED)."""
+    if not zi.external_attr:
+        zi.external_attr = 0o600 << 16  # as zipfile's open(zi, "w") sets it: rw-------
+    _put_raw(zout, zi, done.crc, done.file_size, done.compress_size, iter(done.chunks))
+
+
+def _raw_ok(zout: zipfile.ZipFile) -> bool:
+    """Whether entries can be written from compressed bytes (see ``_put_raw``)."""
+    return zout.fp is not None and hasattr(zout, "start_dir")
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
@@ -272,12 +376,11 @@ def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
     This goes below zipfile's public interface (which has no raw copy); when the entry or the
     zipfile module is not as expected it returns False and the caller copies the usual way.
     """
-    fin, fout = zin.fp, zout.fp
+    fin = zin.fp
     if (
         info.flag_bits & 0x1  # encrypted
         or fin is None
-        or fout is None
-        or not hasattr(zout, "start_dir")
+        or not _raw_ok(zout)
         or info.file_size > zipfile.ZIP64_LIMIT
         or info.compress_size > zipfile.ZIP64_LIMIT
     ):
@@ -293,24 +396,51 @@ def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
     zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     zi.compress_type = info.compress_type
     zi.external_attr = info.external_attr
-    zi.CRC = info.CRC
-    zi.compress_size = info.compress_size
-    zi.file_size = info.file_size
     zi.flag_bits = info.flag_bits & 0x800  # UTF-8 name; sizes are in the header, not after
+
+    def pieces() -> Iterator[bytes]:
+        left = info.compress_size
+        while left:
+            chunk = fin.read(min(left, _COPY_CHUNK))
+            if not chunk:
+                raise zipfile.BadZipFile(f"{info.filename} is cut short")
+            yield chunk
+            left -= len(chunk)
+
+    _put_raw(zout, zi, info.CRC, info.file_size, info.compress_size, pieces())
+    return True
+
+
+def _put_raw(
+    zout: zipfile.ZipFile,
+    zi: zipfile.ZipInfo,
+    crc: int,
+    file_size: int,
+    compress_size: int,
+    pieces: Iterator[bytes],
+) -> None:
+    """Write an entry from its compressed bytes: local header with the sizes and CRC (zip64
+    fields when a size needs them), the bytes, and the entry for the central directory.
+
+    This goes below zipfile's public interface (which has no raw write); ``_raw_ok`` checks
+    first that the zipfile module is as expected."""
+    fout = zout.fp
+    assert fout is not None
+    zi.CRC = crc
+    zi.compress_size = compress_size
+    zi.file_size = file_size
     zi.header_offset = fout.tell()
-    fout.write(zi.FileHeader(False))
-    left = info.compress_size
-    while left:
-        chunk = fin.read(min(left, _COPY_CHUNK))
-        if not chunk:
-            raise zipfile.BadZipFile(f"{info.filename} is cut short")
-        fout.write(chunk)
-        left -= len(chunk)
+    fout.write(zi.FileHeader(None))  # None: zip64 extra field only when a size needs it
+    written = 0
+    for piece in pieces:
+        fout.write(piece)
+        written += len(piece)
+    if written != compress_size:
+        raise zipfile.BadZipFile(f"{zi.filename}: {written} compressed bytes, not {compress_size}")
     zout.filelist.append(zi)
     zout.NameToInfo[zi.filename] = zi
     zout.start_dir = fout.tell()
     zout._didModify = True  # type: ignore[attr-defined]
-    return True
 
 
 def _shared_strings(pkg: _Package, wanted: set[int]) -> dict[int, str]:
