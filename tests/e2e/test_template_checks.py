@@ -54,13 +54,20 @@ def test_validator_helper_reports_errors(tmp_path: Path) -> None:
     assert ooxml_validate(bad)
 
 
-def _page_of(texts: list[str], sheet_name: str) -> int:
+def _pages_of(texts: list[str], sheet_name: str) -> list[int]:
     # Every printed sheet has its name in the footer, so a page is found by its last line.
+    found = []
     for number, text in enumerate(texts, start=1):
         lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
         if lines and (lines[-1].startswith(sheet_name + " ") or sheet_name in lines[-2:]):
-            return number
-    raise AssertionError(f"no printed page of {sheet_name}")
+            found.append(number)
+    if not found:
+        raise AssertionError(f"no printed page of {sheet_name}")
+    return found
+
+
+def _page_of(texts: list[str], sheet_name: str) -> int:
+    return _pages_of(texts, sheet_name)[0]
 
 
 @pytest.mark.slow
@@ -118,5 +125,7 @@ def test_refreshed_sample_is_valid_and_opens_in_libreoffice(tmp_path: Path) -> N
     assert ooxml_validate(refreshed) == []
     pdf = libreoffice_convert(refreshed, "pdf", tmp_path / "out")
     texts = pdf_page_texts(pdf)
-    page = _page_of(texts, S.MILESTONES.name)
-    assert "Signed off" in texts[page - 1]
+    # Milestones prints several pages across: the results are on a page of its own.
+    pages = _pages_of(texts, S.MILESTONES.name)
+    assert len(pages) >= 4
+    assert any("Signed off" in texts[page - 1] for page in pages)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
@@ -45,6 +46,9 @@ SCURVE_TEMPLATE_ROWS = 24
 # design plans for. Not the whole column: LibreOffice fails to open a sheet whose formula
 # conditional format spans all 1,048,576 rows once the cells hold values.
 LAST_ROW = 100_000  # zero-based: the ranges end on worksheet row 100,001
+# Column-width characters that one A4 landscape page holds at about 75% scale: a wider table
+# prints over several pages across, with its first column repeated, rather than shrunk onto one.
+PAGE_WIDTH_CHARS = 190
 
 # Fixed document dates: the build must give the same bytes every time.
 DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -386,14 +390,21 @@ class _Builder:
         self._xlwings_conf()
         self.sheets[START_SHEET].activate()
 
-    def _print_setup(self, ws: Worksheet, *, repeat_header: bool = True) -> None:
+    def _print_setup(
+        self, ws: Worksheet, *, repeat_header: bool = True, width: float = 0.0
+    ) -> None:
+        """Landscape A4, as many pages across as ``width`` (the columns' total width in
+        characters) needs, the header row (and on wide tables the first column) on every page."""
+        pages = max(1, math.ceil(width / PAGE_WIDTH_CHARS))
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(pages, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&L&A&R&P / &N")
         if repeat_header:
             ws.repeat_rows(0)
+        if pages > 1:
+            ws.repeat_columns(0)
 
     # -- Lists (hidden): the values of every enum, feeding the dropdowns
 
@@ -719,8 +730,11 @@ class _Builder:
         sheet: Sheet,
         data: Sequence[Mapping[str, object]],
         blank_rows: int,
-    ) -> None:
+    ) -> float:
+        """The table with its headers, help, formats and dropdowns; returns the total width of
+        its columns in characters (for the print setup)."""
         fields = sheet.fields
+        width = 0.0
         n_rows = max(len(data), 0) + blank_rows
         n_rows = max(n_rows, 1)  # Excel needs one data row in a table
         ws.add_table(
@@ -738,7 +752,9 @@ class _Builder:
         )
         for c, field in enumerate(fields):
             values = [row.get(field.name) for row in data]
-            ws.set_column(c, c, styles.column_width(field, values), self.fmt.cell(field))
+            column_width = styles.column_width(field, values)
+            width += column_width
+            ws.set_column(c, c, column_width, self.fmt.cell(field))
             _header_help(ws, 0, c, field)
             cell_fmt = self.fmt.cell(field)
             for r, value in enumerate(values, start=1):
@@ -749,16 +765,17 @@ class _Builder:
                 if options is not None:
                     ws.data_validation(1, c, LAST_ROW, c, options)
         ws.set_row(0, 20)
+        return width
 
     def _input_sheet(self, sheet: Sheet) -> None:
         ws = self.sheets[sheet.name]
         data = list(self.rows.get(sheet.key, ())) if self.rows is not None else []
         blank = 0 if self.rows is not None else TEMPLATE_BLANK_ROWS
-        self._table(ws, sheet, data, blank)
+        width = self._table(ws, sheet, data, blank)
         # The ID column stays in view on the wide sheets.
         ws.freeze_panes(1, 1 if len(sheet.fields) > 10 else 0)
         self._conditional_formats(ws, sheet)
-        self._print_setup(ws)
+        self._print_setup(ws, width=width)
 
     def _conditional_formats(self, ws: Worksheet, sheet: Sheet) -> None:
         col = {f.name: i for i, f in enumerate(sheet.fields)}
@@ -837,9 +854,9 @@ class _Builder:
 
     def _output_sheet(self, sheet: Sheet) -> None:
         ws = self.sheets[sheet.name]
-        self._table(ws, sheet, [], 1)
+        width = self._table(ws, sheet, [], 1)
         ws.freeze_panes(1, 0)
-        self._print_setup(ws)
+        self._print_setup(ws, width=width)
 
     # -- xlwings.conf
 
