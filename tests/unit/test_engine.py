@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from builders import contract, invoice, milestone, model, settings, signoff
+from builders import change, contract, deliverable, invoice, milestone, model, settings, signoff
 from xl_milestones.core.engine import NOT_COMPUTED, RESULT_FIELDS, compute
 from xl_milestones.core.model import SkippedMilestone
 from xl_milestones.core.schema import MILESTONES, STATUSES
@@ -128,3 +128,19 @@ def test_explanations_written_when_read_keep_their_own_run() -> None:
         "At risk: revised date 2026-03-31 is 11 days away and only 0% complete."
     )
     assert late.payment_explanation == "No payment on this milestone."
+
+
+def test_reasons_naming_several_rows_follow_sheet_order_not_model_order() -> None:
+    # Two pending changes and two open deliverables, listed in the model bottom row first: the
+    # blockers name them in sheet order, so the result does not depend on how rows were read.
+    m = model(
+        milestones=[milestone("M-1", row=2)],
+        change_orders=[
+            change("CO-2", change_status="proposed", row=5),
+            change("CO-1", change_status="proposed", row=4),
+        ],
+        deliverables=[deliverable("D-2", row=9), deliverable("D-1", row=8)],
+    )
+    blockers = str(compute(m, AS_OF).milestones[0].values["signoff_blockers"])
+    assert "deliverable D-1 not accepted; deliverable D-2 not accepted" in blockers
+    assert "change CO-1 proposed; change CO-2 proposed" in blockers

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Final, NamedTuple, TypeVar
 
 from xl_milestones.core import payments as pay
@@ -66,6 +67,7 @@ from xl_milestones.core.signoff import (
 from xl_milestones.core.status import Sentence
 
 _T = TypeVar("_T")
+_ROW = attrgetter("row")
 RESULT_FIELDS: Final = tuple(f.name for f in MILESTONES.results)
 # _payment_values builds the result dict literally, in this order; fail at import if it drifts.
 _RESULT_ORDER: Final = (
@@ -327,7 +329,9 @@ class _Engine:
     def run(self) -> EngineResult:
         model, as_of = self.model, self.as_of
         contracts = model.contracts
-        milestones = [m for m in model.milestones if m.contract_id in contracts]
+        # Rows in sheet order whatever order the model lists them in: reasons that name several
+        # rows (two pending changes, two deliverables) and the totals' order follow the sheet.
+        milestones = [m for m in _in_row_order(model.milestones) if m.contract_id in contracts]
 
         # Change orders, once: sums by milestone and by contract.
         ext_ms: dict[str, int] = {}
@@ -336,7 +340,7 @@ class _Engine:
         val_wide: dict[str, Decimal] = {}
         val_all: dict[str, Decimal] = {}
         proposed: dict[str, list[str]] = {}
-        for co in model.change_orders:
+        for co in _in_row_order(model.change_orders):
             if co.contract_id not in contracts:
                 continue
             if counts_as_approved(co, as_of):
@@ -353,17 +357,17 @@ class _Engine:
                 proposed.setdefault(co.milestone_id, []).append(co.change_id)
 
         deliverables: dict[str, list[Deliverable]] = {}
-        for d in model.deliverables:
+        for d in _in_row_order(model.deliverables):
             deliverables.setdefault(d.milestone_id, []).append(d)
         signoffs: dict[str, list[Signoff]] = {}
         for s in model.signoffs:
             signoffs.setdefault(s.milestone_id, []).append(s)
         invoices: dict[str, list[Invoice]] = {}
-        for inv in model.invoices:
+        for inv in _in_row_order(model.invoices):
             if inv.invoice_date <= as_of:
                 invoices.setdefault(inv.milestone_id, []).append(inv)
         open_issues: dict[str, list[IssueRecord]] = {}
-        for rec in model.issues:
+        for rec in _in_row_order(model.issues):
             if rec.issue_status == "open":
                 open_issues.setdefault(rec.milestone_id, []).append(rec)
 
@@ -997,6 +1001,11 @@ class _Engine:
             tally.add("delay_damages_taken", cur, w.deductions.delay)
         elif w.exposure:
             tally.add("delay_damages_accrued", cur, w.exposure)
+
+
+def _in_row_order(rows: Iterable[_T]) -> list[_T]:
+    """``rows`` by sheet row (as read they already are, which sorting finds in one pass)."""
+    return sorted(rows, key=_ROW)
 
 
 def _work_contract(w: _Work) -> str:
