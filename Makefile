@@ -42,12 +42,13 @@ template: $(STAMP)
 	$(PY) -m xl_milestones.template.build workbook
 	$(PY) -m xl_milestones.schema_doc docs/schema.md
 
-# A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh (the
-# normal suite runs a fixed 60); failing examples are kept in .hypothesis/ and replayed first.
+# A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh, and
+# new examples for the property tests (the normal suite draws the same fixed examples every
+# run); failing examples are kept in .hypothesis/ and replayed first.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
-	XL_MILESTONES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q tests/fuzz \
-		--hypothesis-show-statistics
+	XL_MILESTONES_HYPOTHESIS=explore XL_MILESTONES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(VENV)/bin/pytest -q tests/fuzz tests/property --hypothesis-show-statistics
 
 # Every benchmark runs (the workbooks are generated once into benchmarks/out/); the target fails
 # when any of them reports a figure over its target.
