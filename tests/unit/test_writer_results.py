@@ -9,20 +9,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet
 from xl_milestones.io.sheet_rewrite import BulkWrites, SheetEdit, SheetRewriter
 
-NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-STYLES = (
-    b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b">"
-    b'<numFmts count="1"><numFmt numFmtId="164" formatCode="d mmm yyyy"/></numFmts>'
-    b'<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b'<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    b'<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0"><alignment wrapText="1"/></xf>'
-    b'<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b"</cellXfs></styleSheet>"
-)
 # Inputs in A and B; results in C (text), D (money), E (a date); a user's column in G.
 COLUMNS = [("text", 3, Kind.TEXT), ("amount", 4, Kind.MONEY), ("due", 5, Kind.NUMBER)]
 OWN = (

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
 from xl_milestones.io.package import (
@@ -25,17 +26,6 @@ from xl_milestones.io.sheet_rewrite import (
     SheetRewriter,
     Zone,
     date_serial,
-)
-
-NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-STYLES = (
-    b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b">"
-    b'<numFmts count="1"><numFmt numFmtId="164" formatCode="d mmm yyyy"/></numFmts>'
-    b'<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b'<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    b'<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0"><alignment wrapText="1"/></xf>'
-    b'<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b"</cellXfs></styleSheet>"
 )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
+from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet
 from xl_milestones.io.sheet_rewrite import (
@@ -21,16 +22,6 @@ from xl_milestones.io.sheet_rewrite import (
     value_kind,
 )
 
-NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-STYLES = (
-    b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b">"
-    b'<numFmts count="1"><numFmt numFmtId="164" formatCode="d mmm yyyy"/></numFmts>'
-    b'<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b'<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    b'<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0"><alignment wrapText="1"/></xf>'
-    b'<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    b"</cellXfs></styleSheet>"
-)
 # Header in row 1; an old data row 2 (styled) and row 3, a note after a gap in row 9.
 ROWS = (
     b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'

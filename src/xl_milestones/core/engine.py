@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 from typing import Final, NamedTuple, TypeVar
 
@@ -940,8 +941,8 @@ class _Engine:
                     f"paid {format_money(paid, cur)} against {format_money(due_amount, cur)} "
                     "due. Check the Paid Amount of its invoices.",
                 )
-            text = _payment_sentence(
-                status, due_amount, paid, owed, due, days_overdue, late_interest, c
+            text = partial(
+                _payment_text, status, due_amount, paid, owed, due, days_overdue, late_interest, c
             )
         # In MILESTONES.results order (checked at import; a test holds it too).
         values: dict[str, object] = {
@@ -1057,21 +1058,6 @@ def _not_payable(value: Decimal | None, exposure: Decimal | None, currency: str)
         return f"Not payable until signed off; value {shown}."
 
     return text
-
-
-def _payment_sentence(
-    status: str,
-    amount_due: Decimal,
-    paid: Decimal,
-    outstanding: Decimal,
-    due: date | None,
-    days_overdue: object,
-    interest: Decimal,
-    c: Contract,
-) -> Sentence:
-    return lambda: _payment_text(
-        status, amount_due, paid, outstanding, due, days_overdue, interest, c
-    )
 
 
 def _payment_text(
