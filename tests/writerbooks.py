@@ -5,6 +5,7 @@ Dashboard charts), a typical ``BookUpdate``, and part-by-part comparison of two 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import struct
@@ -13,6 +14,7 @@ import zlib
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import xlsxwriter
 
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
@@ -289,3 +291,17 @@ def sheet_parts(path: Path) -> dict[str, str]:
         target = rels[m.group(2).decode()]
         out[m.group(1).decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
     return out
+
+
+def style_of(cell: openpyxl.cell.Cell) -> tuple[object, ...]:
+    """What a cell's style holds, comparable between two loads of a workbook: openpyxl's
+    style_id numbers the styles it has met, not the file's, and cell.font and friends are
+    proxies that compare by identity, so copies are compared."""
+    return (
+        cell.number_format,
+        copy.copy(cell.font),
+        copy.copy(cell.fill),
+        copy.copy(cell.border),
+        copy.copy(cell.alignment),
+        copy.copy(cell.protection),
+    )

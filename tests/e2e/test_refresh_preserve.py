@@ -3,7 +3,6 @@ before and after is compared, and every input cell keeps its value, type and sty
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.tools import ooxml_validate
-from tests.writerbooks import sheet_parts, zip_parts
+from tests.writerbooks import sheet_parts, style_of, zip_parts
 
 from xl_milestones.actions import refresh
 from xl_milestones.core.schema import MILESTONES, OUTPUT_SHEETS, sheet_by_name
@@ -80,17 +79,6 @@ def test_only_owned_parts_differ(refreshed: tuple[Path, Path]) -> None:
     assert parts[MILESTONES.name] in changed and parts["Dashboard"] in changed
 
 
-def _style(cell: openpyxl.cell.Cell) -> tuple[object, ...]:
-    return (
-        cell.number_format,
-        copy.copy(cell.font),
-        copy.copy(cell.fill),
-        copy.copy(cell.border),
-        copy.copy(cell.alignment),
-        copy.copy(cell.protection),
-    )
-
-
 def _formats(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[str, list[object]]]:
     return sorted(
         (
@@ -126,7 +114,7 @@ def test_every_input_cell_keeps_value_type_and_style(refreshed: tuple[Path, Path
                 other = twin.cell(cell.row, cell.column)
                 where = f"{ws.title}!{cell.coordinate}"
                 assert (other.value, other.data_type) == (cell.value, cell.data_type), where
-                assert _style(other) == _style(cell), where
+                assert style_of(other) == style_of(cell), where
                 checked += 1
         assert twin.data_validations.dataValidation == ws.data_validations.dataValidation
         assert _formats(twin) == _formats(ws), ws.title

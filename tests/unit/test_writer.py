@@ -4,7 +4,6 @@ their rows, and the Open XML SDK validator accepts the result."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 import zipfile
@@ -16,7 +15,14 @@ import pytest
 from python_calamine import CalamineWorkbook
 from tests.factory import valid_sheets, write_workbook
 from tests.tools import libreoffice_convert, ooxml_validate
-from tests.writerbooks import build_book, changed_parts, sample_update, sheet_parts, zip_parts
+from tests.writerbooks import (
+    build_book,
+    changed_parts,
+    sample_update,
+    sheet_parts,
+    style_of,
+    zip_parts,
+)
 
 from xl_milestones.book import BookUpdate, TableWrite
 from xl_milestones.core.schema import (
@@ -35,19 +41,6 @@ ROWS = [2, 3, 4]
 
 def header_cols(ws: openpyxl.worksheet.worksheet.Worksheet, row: int = 1) -> dict[str, int]:
     return {c.value: c.column for c in ws[row] if c.value is not None}
-
-
-def style_of(cell: openpyxl.cell.Cell) -> tuple[object, ...]:
-    # openpyxl's style_id numbers the styles it has met, not the file's; compare what they hold.
-    # cell.font and friends are proxies that compare by identity: compare copies.
-    return (
-        cell.number_format,
-        copy.copy(cell.font),
-        copy.copy(cell.fill),
-        copy.copy(cell.border),
-        copy.copy(cell.alignment),
-        copy.copy(cell.protection),
-    )
 
 
 def xf_ids(path: Path, part: str) -> dict[str, str]:
