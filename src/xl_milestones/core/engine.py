@@ -7,7 +7,6 @@ ledgers in certification order, payment dates and interest, and finally the port
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +19,7 @@ from typing import Final, NamedTuple, TypeVar
 
 from xl_milestones.core import payments as pay
 from xl_milestones.core import status as st
+from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.interest import annual_rate, interest_on_parts, late_parts
 from xl_milestones.core.issues import Issue, Severity
@@ -1128,12 +1128,6 @@ def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> En
     if missing:
         extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
         model = replace(model, skipped=[*model.skipped, *extra])
-    # The run allocates several objects per row and frees none of them until it returns, so
-    # the cyclic collector would only rescan them again and again: pause it for the run.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # The run allocates several objects per row and frees none of them until it returns.
+    with collector_paused():
         return _Engine(model, as_of, cell_of).run()
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -8,7 +8,6 @@ never raises on bad data. Milestones that cannot be computed without guessing ar
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from operator import itemgetter
 from typing import Any, Final, cast
 
 from xl_milestones.core.coerce import Converter, Problem, converter, show
+from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import (
@@ -104,15 +104,9 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
 
     ``as_of`` overrides the Settings As Of Date; ``today`` is used when neither is given.
     """
-    # Every row becomes a dict, a row object and a record, and none is freed before the end:
-    # the cyclic collector would only rescan them again and again, so it waits (as in compute).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # Every row becomes a dict, a row object and a record, none freed before the end.
+    with collector_paused():
         return _Validator(raw, today, as_of).run()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def noun(sheet: Sheet) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import gc
 import itertools
 import os
 import threading
@@ -24,6 +23,7 @@ from typing import cast
 
 from python_calamine import CalamineSheet, CalamineWorkbook
 
+from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
 from xl_milestones.core.schema import INPUT_SHEETS, SETTINGS, Sheet, normalize_header, sheet_by_name
@@ -60,6 +60,10 @@ def column_letter(index: int) -> str:
     return _LETTERS[index]
 
 
+# What reading a damaged package part raises (reported as a damaged file).
+_DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
+
+
 def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
     """Every schema input sheet of the workbook at ``path``, as raw rows by field name.
 
@@ -73,56 +77,50 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
             package = read_package(zf)
             parts = schema_sheets(file, package)
             sizes = {key: _part_size(zf, part.path) for key, (part, _s) in parts.items()}
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+    except _DAMAGED as exc:
         raise _damaged(file, exc) from None
     raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
-    # Hundreds of thousands of rows and dicts are built and none freed: the cyclic collector
-    # would only rescan them again and again, so it waits until the read is done.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    loader = _Loader(file, {key: part for key, (part, _s) in parts.items()}, sizes)
-    try:
-        # Errors come out in the order a one-pass reader meets them: a damaged sheet part first,
-        # then a file calamine cannot open, then each sheet in workbook order.
-        scans: dict[str, SheetScan] = {}
-        for key in parts:
-            scan = loader.scan(key)
-            if isinstance(scan, (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)):
-                raise _damaged(file, scan)
-            if isinstance(scan, BaseException):
-                raise scan
-            scans[key] = scan
-        for key, (part, sheet) in parts.items():
-            loaded = loader.sheet(key)
-            if isinstance(loaded, _OpenError):
-                raise WorkbookError(
-                    f"{file}: the workbook cannot be read ({type(loaded.error).__name__}: "
-                    f"{loaded.error}): open it in Excel and save it again as .xlsx"
-                ) from None
-            try:
-                if isinstance(loaded, BaseException):
-                    raise loaded
-                rows = cast(list[list[object]], loaded.to_python(skip_empty_area=True))
-                start = loaded.start or (0, 0)
-                merged = loaded.merged_cell_ranges or []
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # calamine's errors, panics included
-                raise WorkbookError(
-                    f"{file}: sheet '{part.name}' cannot be read ({exc}): "
-                    "open the workbook in Excel and save it again"
-                ) from None
-            del loaded
-            table = read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
-            del rows
-            if table is not None:
-                raw.tables[key] = table
-    finally:
+    # Hundreds of thousands of rows and dicts are built and none freed before the read is done.
+    with collector_paused():
+        loader = _Loader(file, {key: part for key, (part, _s) in parts.items()}, sizes)
         try:
-            loader.close()
+            # Errors come out in the order a one-pass reader meets them: a damaged sheet part first,
+            # then a file calamine cannot open, then each sheet in workbook order.
+            scans: dict[str, SheetScan] = {}
+            for key in parts:
+                scan = loader.scan(key)
+                if isinstance(scan, _DAMAGED):
+                    raise _damaged(file, scan)
+                if isinstance(scan, BaseException):
+                    raise scan
+                scans[key] = scan
+            for key, (part, sheet) in parts.items():
+                loaded = loader.sheet(key)
+                if isinstance(loaded, _OpenError):
+                    raise WorkbookError(
+                        f"{file}: the workbook cannot be read ({type(loaded.error).__name__}: "
+                        f"{loaded.error}): open it in Excel and save it again as .xlsx"
+                    ) from None
+                try:
+                    if isinstance(loaded, BaseException):
+                        raise loaded
+                    rows = cast(list[list[object]], loaded.to_python(skip_empty_area=True))
+                    start = loaded.start or (0, 0)
+                    merged = loaded.merged_cell_ranges or []
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # calamine's errors, panics included
+                    raise WorkbookError(
+                        f"{file}: sheet '{part.name}' cannot be read ({exc}): "
+                        "open the workbook in Excel and save it again"
+                    ) from None
+                del loaded
+                table = read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
+                del rows
+                if table is not None:
+                    raw.tables[key] = table
         finally:
-            if gc_was_enabled:
-                gc.enable()
+            loader.close()
     for sheet in INPUT_SHEETS:
         if sheet.required and sheet.key not in raw.tables:
             raise WorkbookError(
