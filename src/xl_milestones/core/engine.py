@@ -465,8 +465,7 @@ class _Engine:
         rag_counts: dict[object, int] = {}
         payment_counts: dict[object, int] = {}
         n_ready = 0
-        by_contract = flows.by_contract
-        month_of: dict[date, date] = {}
+        add_flow = flows.add
         checks_of = self._checks
         values_of = self._payment_values
         for m in milestones:
@@ -500,26 +499,10 @@ class _Engine:
                 n_ready += 1
             value = w.value
             if value is not None and not m.cancelled:
-                cid = m.contract_id
-                months = by_contract.get(cid)
-                if months is None:
-                    months = by_contract[cid] = {}
-                day = m.baseline_date
-                month = month_of.get(day)
-                if month is None:
-                    month = month_of[day] = day.replace(day=1)
-                cells = months.get(month)
-                if cells is None:
-                    cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
-                cells[PLANNED] += value
-                day = m.actual_date or m.forecast_date or w.revised
-                month = month_of.get(day)
-                if month is None:
-                    month = month_of[day] = day.replace(day=1)
-                cells = months.get(month)
-                if cells is None:
-                    cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
-                cells[FORECAST] += value
+                add_flow(m.contract_id, PLANNED, m.baseline_date, value)
+                add_flow(
+                    m.contract_id, FORECAST, m.actual_date or m.forecast_date or w.revised, value
+                )
             if invs or w.payable:
                 self._tally(w, values, invs, flows, tally)
             elif w.exposure:
