@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
+from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import (
@@ -111,21 +112,23 @@ def refresh(
     from xl_milestones.core.engine import compute
 
     step = progress or (lambda _msg: None)
-    step("reading")
-    raw = book.read()
-    step("validating")
-    validation = validate(raw, today=today, as_of=as_of)
+    # One pause for the whole refresh: what each stage builds lives until the write is done.
+    with collector_paused():
+        step("reading")
+        raw = book.read()
+        step("validating")
+        validation = validate(raw, today=today, as_of=as_of)
 
-    def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
-        table = raw.tables.get(sheet.key)
-        return table.cell(field_name, row) if table is not None else None
+        def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
+            table = raw.tables.get(sheet.key)
+            return table.cell(field_name, row) if table is not None else None
 
-    step("computing")
-    result = compute(validation.model, validation.as_of, cell_of)
-    issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
-    step("writing")
-    stamp = now or _dt.datetime.now(_dt.UTC)
-    book.write(book_update(result, issues, stamp))
+        step("computing")
+        result = compute(validation.model, validation.as_of, cell_of)
+        issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
+        step("writing")
+        stamp = now or _dt.datetime.now(_dt.UTC)
+        book.write(book_update(result, issues, stamp))
     return RefreshReport(book.name, validation, result, issues)
 
 

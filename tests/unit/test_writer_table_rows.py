@@ -72,6 +72,7 @@ SAMPLES: list[object] = [
     "a & b < c > d",
     "=SUM(A1)",
     "ctrl\x01char _x0041_",
+    "naïve – 5 €",
     Decimal("12.50"),
     Decimal("-0.005"),
     Decimal("1E+3"),
