@@ -15,7 +15,7 @@ from tests.writerbooks import build_book, sheet_parts
 
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, WorkbookError
-from xl_milestones.io.atomic import backup_path, lock_path, replace_file
+from xl_milestones.io.atomic import backup_path, check_sheet_reads, lock_path, replace_file
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +219,29 @@ def test_a_folder_as_target(good: Path, tmp_path: Path) -> None:
     (tmp_path / "dir.xlsx").mkdir()
     with pytest.raises(OutputError, match="is a folder"):
         replace_file(tmp_path / "dir.xlsx", writer_of(good), in_place=False)
+
+
+SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="s"><v>{index}</v></c><c r="B1"><v>2</v></c></row>'
+    b"</sheetData></worksheet>"
+)
+STRINGS = (
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+    b'uniqueCount="1"><si><t>Milestone</t></si></sst>'
+)
+
+
+def test_a_sheet_reads_back_with_the_workbooks_shared_strings() -> None:
+    pieces = SHEET.replace(b"{index}", b"0").partition(b"<row")
+    check_sheet_reads(pieces, STRINGS, "Milestones")
+    with pytest.raises(OutputError, match=r"could not be read back \(.*shared strings"):
+        check_sheet_reads([SHEET.replace(b"{index}", b"1")], STRINGS, "Milestones")
+    with pytest.raises(OutputError, match="could not be read back"):
+        check_sheet_reads([SHEET.replace(b"{index}", b"0")], None, "Milestones")
+
+
+def test_a_sheet_without_rows_reads_back_empty() -> None:
+    empty = SHEET.split(b"<row")[0] + b"</sheetData></worksheet>"
+    with pytest.raises(OutputError, match="the Milestones sheet of the new workbook reads back"):
+        check_sheet_reads([empty], STRINGS, "Milestones")

@@ -107,3 +107,38 @@ def test_write_without_read_finds_the_layout_itself(src: Path, tmp_path: Path) -
     ws = openpyxl.load_workbook(out)[MILESTONES.name]
     heads = [c.value for c in ws[1]]
     assert ws.cell(5, heads.index("Days Late") + 1).value == -3
+
+
+def test_a_milestones_sheet_that_does_not_read_back_is_never_moved_into_place(
+    src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The new Milestones XML is read back while the rest of the file is written: a cell that
+    # points past the shared strings fails that check, and the file stays as it was.
+    from xl_milestones.io import sheet_rewrite, writer
+    from xl_milestones.io.atomic import check_sheet_reads
+
+    rewrite = sheet_rewrite.SheetRewriter.rewrite
+
+    def broken(self: sheet_rewrite.SheetRewriter, edit: object) -> sheet_rewrite.RewriteResult:
+        result = rewrite(self, edit)  # type: ignore[arg-type]
+        if edit.bulk is not None:  # type: ignore[attr-defined]
+            bad = b'<row r="99999"><c r="A99999" t="s"><v>99999</v></c></row></sheetData>'
+            result.chunks[-1] = result.chunks[-1].replace(b"</sheetData>", bad, 1)
+        return result
+
+    monkeypatch.setattr(sheet_rewrite.SheetRewriter, "rewrite", broken)
+    checked: list[str] = []
+
+    def check(sheet: list[bytes], strings: bytes | None, name: str) -> None:
+        checked.append(name)
+        check_sheet_reads(sheet, strings, name)
+
+    monkeypatch.setattr(writer, "check_sheet_reads", check)
+    original = src.read_bytes()
+    book = FileBook(src)
+    with pytest.raises(OutputError, match="could not be read back"):
+        book.write(sample_update(rows_of(book)))
+    assert checked == [MILESTONES.name]  # by the writer, before the file was complete
+    assert src.read_bytes() == original
+    assert not backup_path(src).exists()
+    assert sorted(p.name for p in src.parent.iterdir()) == ["book.xlsx"]

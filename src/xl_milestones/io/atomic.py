@@ -7,12 +7,15 @@ Any failure removes the temporary file, leaves the target as it was and raises `
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from xl_milestones.core.schema import MILESTONES, sheet_by_name
 from xl_milestones.errors import OutputError, XlMilestonesError
@@ -49,12 +52,14 @@ def check_not_open(target: Path, *, in_place: bool) -> None:
     )
 
 
-def verify_workbook(path: Path) -> None:
-    """Check that ``path`` is a workbook that opens again: a sound zip whose Milestones sheet
-    python-calamine reads. Raises OutputError otherwise."""
+def verify_workbook(path: Path, *, milestones_read: bool = False) -> None:
+    """Check that ``path`` is a workbook that opens again: a sound zip whose workbook part,
+    relationships, styles and shared strings python-calamine reads, and whose Milestones sheet
+    it reads too, unless ``milestones_read`` (the writer has had that sheet's new XML read
+    back already, by ``check_sheet_reads``). Raises OutputError otherwise."""
     from python_calamine import CalamineWorkbook
 
-    try:
+    with _read_back():
         # Opening reads the central directory; calamine then inflates and parses the largest
         # part. A full CRC pass over every part would double the time of a large refresh.
         with zipfile.ZipFile(path) as zf:
@@ -62,13 +67,88 @@ def verify_workbook(path: Path) -> None:
         book = CalamineWorkbook.from_path(str(path))
         try:
             names = [n for n in book.sheet_names if sheet_by_name(n) is MILESTONES]
-            for name in names[:1]:
-                # Loading the sheet inflates and parses all of its XML; turning it into
-                # Python values as well would only add time.
-                if book.get_sheet_by_name(name).height < 1:
-                    raise OutputError(f"the {name} sheet of the new workbook reads back empty")
+            for name in names[: 0 if milestones_read else 1]:
+                _load(book, name, name)
         finally:
             book.close()
+
+
+# The smallest package python-calamine reads a worksheet from: the sheet, and the shared
+# strings its cells may refer to.
+_CHECK_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+_REL = '<Relationship Id="{}" Type="{}/{}" Target="{}"/>'
+_RELS = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}'
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CHECK_BOOK = (
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{_DOC}"><sheets><sheet name="Sheet" sheetId="1" r:id="rId1"/></sheets>'
+    "</workbook>"
+)
+_EMPTY_STRINGS = (
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" '
+    b'uniqueCount="0"/>'
+)
+
+
+def check_sheet_reads(sheet: Sequence[bytes], shared_strings: bytes | None, name: str) -> None:
+    """Check that python-calamine reads the worksheet XML ``sheet`` (in pieces) of the sheet
+    ``name`` with the workbook's ``shared_strings`` part, as the next refresh will read it;
+    OutputError if not.
+
+    The writer runs this while it writes the rest of the workbook (calamine parses without
+    the GIL): the largest sheet is checked before the file exists, instead of after."""
+    from python_calamine import CalamineWorkbook
+
+    with _read_back():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            zf.writestr("[Content_Types].xml", _CHECK_TYPES)
+            zf.writestr(
+                "_rels/.rels",
+                _RELS.format(_REL.format("rId1", _DOC, "officeDocument", "xl/workbook.xml"))
+                + "</Relationships>",
+            )
+            zf.writestr("xl/workbook.xml", _CHECK_BOOK)
+            zf.writestr(
+                "xl/_rels/workbook.xml.rels",
+                _RELS.format(
+                    _REL.format("rId1", _DOC, "worksheet", "worksheets/sheet1.xml")
+                    + _REL.format("rId2", _DOC, "sharedStrings", "sharedStrings.xml")
+                )
+                + "</Relationships>",
+            )
+            zf.writestr("xl/sharedStrings.xml", shared_strings or _EMPTY_STRINGS)
+            zf.writestr("xl/worksheets/sheet1.xml", b"".join(sheet))
+        buf.seek(0)
+        book = CalamineWorkbook.from_filelike(buf)
+        try:
+            _load(book, "Sheet", name)
+        finally:
+            book.close()
+
+
+def _load(book: Any, name: str, shown: str) -> None:
+    # Loading the sheet inflates and parses all of its XML; turning it into Python values as
+    # well would only add time.
+    if book.get_sheet_by_name(name).height < 1:
+        raise OutputError(f"the {shown} sheet of the new workbook reads back empty")
+
+
+@contextmanager
+def _read_back() -> Iterator[None]:
+    try:
+        yield
     except OutputError:
         raise
     except Exception as exc:  # calamine's error types vary between versions

@@ -11,7 +11,7 @@ from xl_milestones.book import BookUpdate
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, WorkbookError
-from xl_milestones.io.atomic import check_not_open, replace_file
+from xl_milestones.io.atomic import check_not_open, replace_file, verify_workbook
 from xl_milestones.io.safety import check_package
 
 
@@ -74,10 +74,18 @@ class FileBook:
                 raise WorkbookError(f"{self.path}: cannot be read ({exc.strerror})") from None
         hint = raw.tables.get(MILESTONES.key) if raw is not None else None
 
-        def build(tmp: Path) -> None:
-            apply_update(self.path, tmp, update, date1904=date1904, milestones=hint)
+        milestones_read = False
 
-        replace_file(self.target, build, in_place=self.in_place)
+        def build(tmp: Path) -> None:
+            nonlocal milestones_read
+            milestones_read = apply_update(
+                self.path, tmp, update, date1904=date1904, milestones=hint
+            )
+
+        def verify(tmp: Path) -> None:
+            verify_workbook(tmp, milestones_read=milestones_read)
+
+        replace_file(self.target, build, in_place=self.in_place, verify=verify)
         if self.in_place:
             # The file is now the refreshed one; a later write looks its layout up afresh.
             self._raw = None

@@ -36,6 +36,7 @@ from xl_milestones.core.schema import (
     sheet_by_name,
 )
 from xl_milestones.errors import WorkbookError
+from xl_milestones.io.atomic import check_sheet_reads
 from xl_milestones.io.cellstyles import Kind, StyleSheet
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
@@ -137,11 +138,12 @@ def apply_update(
     *,
     date1904: bool,
     milestones: RawTable | None = None,
-) -> None:
+) -> bool:
     """Write ``src`` with ``update`` applied to ``dst`` (a new file; ``src`` is only read).
 
     ``milestones`` is the table the reader found, so that results land in the columns it read;
-    without it the header row is looked for the way the reader does.
+    without it the header row is looked for the way the reader does. True when the new XML of
+    the Milestones sheet has been read back (``check_sheet_reads``) while the file was written.
     """
     try:
         with zipfile.ZipFile(src) as zin:
@@ -149,6 +151,7 @@ def apply_update(
             try:
                 _Writer(pkg, update, date1904, milestones).run()
                 pkg.write(dst)
+                return bool(pkg.read_back)
             finally:
                 pkg.close()
     except zipfile.BadZipFile as exc:
@@ -163,7 +166,8 @@ class _Package:
 
     A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
     without the GIL), while the rest of the refresh goes on; ``write`` then copies its
-    compressed bytes. ``close`` stops the worker.
+    compressed bytes. A sheet handed to ``read_back_soon`` is read back in the same worker;
+    ``write`` raises its OutputError. ``close`` stops the worker.
     """
 
     def __init__(self, zin: zipfile.ZipFile) -> None:
@@ -174,6 +178,8 @@ class _Package:
         # Part name -> (the data being deflated, its deflation); only for the latest data set.
         self._deflating: dict[str, tuple[bytes | list[bytes], Future[_Deflated]]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._checker: ThreadPoolExecutor | None = None
+        self.read_back: list[Future[None]] = []
         self.changed: dict[str, bytes | list[bytes]] = {}
         self.removed: set[str] = set()
         self.added: list[tuple[str, bytes | list[bytes]]] = []
@@ -241,10 +247,26 @@ class _Package:
         level = _compress_level(sum(len(c) for c in chunks), compress_type)
         if level is None:
             return
+        self._deflating[key] = (data, self._worker().submit(_deflate, chunks, level))
+
+    def _worker(self) -> ThreadPoolExecutor:
         if self._pool is None:
             # One worker: the main thread keeps the other core busy rewriting sheets.
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-deflate")
-        self._deflating[key] = (data, self._pool.submit(_deflate, chunks, level))
+        return self._pool
+
+    def read_back_soon(self, part: str, name: str) -> None:
+        """Have the worker check that the sheet ``part`` (sheet ``name``), as set, reads back
+        with the workbook's shared strings, while the rest of the workbook is written."""
+        data = self.changed.get(self.real(part))
+        if data is None:
+            data = next(d for added, d in self.added if added == part)
+        chunks = (data,) if isinstance(data, bytes) else tuple(data)
+        strings = self.read(self.sst_part) if self.sst_part else None
+        if self._checker is None:
+            # Its own thread: calamine parses without the GIL, beside the deflating worker.
+            self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
+        self.read_back.append(self._checker.submit(check_sheet_reads, chunks, strings, name))
 
     def _deflated(self, key: str, data: bytes | list[bytes]) -> _Deflated | None:
         """The compressed form of ``data`` worked out in the background, if it was; an error
@@ -256,10 +278,12 @@ class _Package:
 
     def close(self) -> None:
         """Stop the deflating worker (after ``write``, or when the refresh failed before it)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._checker):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._checker = None
         self._deflating.clear()
+        self.read_back.clear()
 
     def exists(self, name: str) -> bool:
         return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
@@ -293,6 +317,8 @@ class _Package:
                     _write_entry(zout, zi, data)
                 else:
                     _write_deflated(zout, zi, done)
+        for check in self.read_back:
+            check.result()  # OutputError when the sheet did not read back
 
 
 def _compress_level(size: int, compress_type: int) -> int | None:
@@ -782,6 +808,7 @@ class _Writer:
             self.update.results,
         )
         self._finish(work, MILESTONES)
+        self.pkg.read_back_soon(work.part, entry.name)
 
     # ------------------------------------------------------------------------ output sheets
 
