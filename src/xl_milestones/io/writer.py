@@ -266,7 +266,8 @@ class _Package:
         if self._checker is None:
             # Its own thread: calamine parses without the GIL, beside the deflating worker.
             self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
-        self.read_back.append(self._checker.submit(check_sheet_reads, chunks, strings, name))
+        batches = _batches(chunks)  # a megabyte at a time, compressed by the checking thread
+        self.read_back.append(self._checker.submit(check_sheet_reads, batches, strings, name))
 
     def _deflated(self, key: str, data: bytes | list[bytes]) -> _Deflated | None:
         """The compressed form of ``data`` worked out in the background, if it was; an error
