@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from tests.writerbooks import build_book, sample_update, zip_parts
 
+from xl_milestones.errors import OutputError
 from xl_milestones.io import writer
 from xl_milestones.io.atomic import replace_file
 
@@ -181,3 +182,42 @@ def test_a_deflated_part_reads_back_like_a_copied_one(
     assert after.pop(PART) == b"".join(rows)
     before.pop(PART)
     assert after == before
+
+
+def _sheet(rows: list[bytes]) -> list[bytes]:
+    ns = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    return [ns + b"<sheetData>", *rows, b"</sheetData></worksheet>"]
+
+
+def test_a_sheet_set_again_after_its_read_back_began_is_read_back_again(
+    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[bytes] = []
+    real = writer.check_sheet_reads
+
+    def spy(sheet, strings, name):  # type: ignore[no-untyped-def]
+        pieces = list(sheet)
+        checked.append(b"".join(pieces))
+        real(pieces, strings, name)
+
+    monkeypatch.setattr(writer, "check_sheet_reads", spy)
+    first = _sheet([b'<row r="1"><c r="A1"><v>1</v></c></row>'])
+    good = _sheet([b'<row r="1"><c r="A1"><v>2</v></c></row>'])
+    bad = _sheet([b'<row r="1"><c r="A1" t="s"><v>99999</v></c></row>'])  # no such string
+    for later in (good, bad):
+        checked.clear()
+        out = tmp_path / "out.xlsx"
+        with zipfile.ZipFile(books["outputs"]) as zin:
+            pkg = writer._Package(zin)
+            try:
+                pkg.set(PART, first)
+                pkg.read_back_soon(PART, "Milestones")
+                pkg.set(PART, later)
+                if later is bad:
+                    with pytest.raises(OutputError, match="Milestones sheet of the new workbook"):
+                        pkg.write(out)
+                else:
+                    pkg.write(out)
+            finally:
+                pkg.close()
+        assert checked == [b"".join(first), b"".join(later)]

@@ -110,7 +110,7 @@ def check_sheet_reads(sheet: Iterable[bytes], shared_strings: bytes | None, name
     the GIL): the largest sheet is checked before the file exists, instead of after."""
     from python_calamine import CalamineWorkbook
 
-    with _read_back():
+    with _read_back(f"the {name} sheet of the new workbook"):
         buf = io.BytesIO()
         # Deflated at the fastest level: the sheet is held in memory at a fraction of its size.
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -149,14 +149,14 @@ def _load(book: Any, name: str, shown: str) -> None:
 
 
 @contextmanager
-def _read_back() -> Iterator[None]:
+def _read_back(what: str = "the new workbook") -> Iterator[None]:
     try:
         yield
     except OutputError:
         raise
     except Exception as exc:  # calamine's error types vary between versions
         raise OutputError(
-            f"the new workbook could not be read back ({type(exc).__name__}: {exc}); "
+            f"{what} could not be read back ({type(exc).__name__}: {exc}); "
             "nothing was changed: please report this with the workbook"
         ) from None
 

@@ -166,8 +166,8 @@ class _Package:
 
     A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
     without the GIL), while the rest of the refresh goes on; ``write`` then copies its
-    compressed bytes. A sheet handed to ``read_back_soon`` is read back in the same worker;
-    ``write`` raises its OutputError. ``close`` stops the worker.
+    compressed bytes. A sheet handed to ``read_back_soon`` is read back in a thread of its
+    own; ``write`` raises its OutputError. ``close`` stops both threads.
     """
 
     def __init__(self, zin: zipfile.ZipFile) -> None:
@@ -179,7 +179,8 @@ class _Package:
         self._deflating: dict[str, tuple[bytes | list[bytes], Future[_Deflated]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._checker: ThreadPoolExecutor | None = None
-        self.read_back: list[Future[None]] = []
+        # (part, sheet name, the data read back, the check): ``write`` checks data set since.
+        self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
         self.changed: dict[str, bytes | list[bytes]] = {}
         self.removed: set[str] = set()
         self.added: list[tuple[str, bytes | list[bytes]]] = []
@@ -258,16 +259,23 @@ class _Package:
     def read_back_soon(self, part: str, name: str) -> None:
         """Have the worker check that the sheet ``part`` (sheet ``name``), as set, reads back
         with the workbook's shared strings, while the rest of the workbook is written."""
-        data = self.changed.get(self.real(part))
-        if data is None:
-            data = next(d for added, d in self.added if added == part)
-        chunks = (data,) if isinstance(data, bytes) else tuple(data)
-        strings = self.read(self.sst_part) if self.sst_part else None
+        data = self._data(part)
         if self._checker is None:
             # Its own thread: calamine parses without the GIL, beside the deflating worker.
             self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
-        batches = _batches(chunks)  # a megabyte at a time, compressed by the checking thread
-        self.read_back.append(self._checker.submit(check_sheet_reads, batches, strings, name))
+        check = self._checker.submit(check_sheet_reads, *self._read_back_args(data, name))
+        self.read_back.append((part, name, data, check))
+
+    def _data(self, part: str) -> bytes | list[bytes]:
+        got = self.changed.get(self.real(part))
+        return got if got is not None else next(d for added, d in self.added if added == part)
+
+    def _read_back_args(
+        self, data: bytes | list[bytes], name: str
+    ) -> tuple[Iterator[bytes], bytes | None, str]:
+        chunks = (data,) if isinstance(data, bytes) else tuple(data)
+        strings = self.read(self.sst_part) if self.sst_part else None
+        return _batches(chunks), strings, name  # a megabyte at a time
 
     def _deflated(self, key: str, data: bytes | list[bytes]) -> _Deflated | None:
         """The compressed form of ``data`` worked out in the background, if it was; an error
@@ -278,7 +286,7 @@ class _Package:
         return got[1].result()
 
     def close(self) -> None:
-        """Stop the deflating worker (after ``write``, or when the refresh failed before it)."""
+        """Stop the worker threads (after ``write``, or when the refresh failed before it)."""
         for pool in (self._pool, self._checker):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -318,8 +326,11 @@ class _Package:
                     _write_entry(zout, zi, data)
                 else:
                     _write_deflated(zout, zi, done)
-        for check in self.read_back:
+        for part, name, data, check in self.read_back:
             check.result()  # OutputError when the sheet did not read back
+            latest = self._data(part)
+            if latest is not data:  # set again after it was handed over: checked here
+                check_sheet_reads(*self._read_back_args(latest, name))
 
 
 def _compress_level(size: int, compress_type: int) -> int | None:
