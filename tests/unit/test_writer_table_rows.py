@@ -149,7 +149,8 @@ def test_result_column_refuses_a_non_finite_float() -> None:
 
 # Old output rows that lie wholly in the table's columns (a second refresh): styled and
 # unstyled cells, a self-closed row, row attributes, a duplicated cell, an empty-valued row
-# past the table's end, a user note to the right (row 6) and a formula (row 7).
+# past the table's end, a user note to the right (row 6), a formula (row 7), rich text (row 11)
+# and a line break inside a cell's tag (row 12).
 OLD_TABLE_ROWS = (
     b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
     b'<row r="2" spans="1:6" ht="20" customHeight="1"><c r="A2" s="2" t="inlineStr">'
@@ -163,6 +164,9 @@ OLD_TABLE_ROWS = (
     b'<row r="8"><c r="A8" t="n" s="3"><v>4</v></c></row>'
     b'<row r="9" hidden="1"><c r="C9" s="1"><v>45001</v></c></row>'
     b'<row r="10"><c r="A10"><v>7</v></c></row>'
+    b'<row r="11"><c r="A11" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>red</t>'
+    b'</r></is></c><c r="B11" s="3"><v>1</v></c></row>'  # rich text: a <color> tag
+    b'<row r="12"><c r="A12" s="2"><v>1</v></c><c\nr="B12" s="3"><v>1</v></c></row>'
 )
 
 
@@ -216,3 +220,20 @@ def test_old_table_rows_keep_their_attributes_and_styles() -> None:
         b'</row><row r="4"><c r="A4" s="2"/><c r="B4" s="3"/><c r="C4" s="1"/><c r="E4"/></row>'
         b'<row r="5"><c r="A5" s="2"/><c r="B5" s="3"/><c r="C5" s="1"/></row>'
     ) in out
+
+
+def test_a_users_cell_beside_an_old_table_row_is_kept_whatever_its_tag_looks_like() -> None:
+    # A cell whose start tag breaks its line (valid XML, as some tools write it) in a column
+    # outside the table: the row takes the general path, which keeps the cell.
+    rows = (
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+        b'<row r="2"><c r="A2" s="2"><v>1</v></c><c\nr="H2"><v>5</v></c></row>'
+        b'<row r="3"><c r="A3" s="2"><v>1</v></c><c r="B3" t="inlineStr"><is><r><rPr>'
+        b'<color rgb="FFFF0000"/></rPr><t>red</t></r></is></c><c\tr="H3"><v>6</v></c></row>'
+    )
+    values = ("x", Decimal("1.00"), 3, Decimal("0.5"), dt.date(2026, 1, 2), True)
+    edit, _ = edits(2, [values, values])
+    edit.zones = [Zone(frozenset(COLS), 2, 3)]
+    out = run(worksheet(rows), edit, False)[0]
+    assert b'<c\nr="H2"><v>5</v></c></row>' in out
+    assert b'<c\tr="H3"><v>6</v></c></row>' in out

@@ -240,7 +240,10 @@ class SheetRewriter:
         own = b"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?'
         self._own_start_re = re.compile(own + b"/?>")
         self._own_cell_re = re.compile(own + b"(?:/>|>.*?</" + p + b"c>)", re.S)
-        self._cell_start_re = re.compile(b"<" + p + rb"c(?=[\s/>])")  # as ``cells`` sees one
+        # Every cell start (``cells`` sees one at "<c" and a space, "/" or ">") begins so; so
+        # do a few other tags (<color> in rich text): as many start tags of this writer's
+        # form as there are of these means every cell has that form.
+        self._c_any = b"<" + prefix + b"c"
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
@@ -801,7 +804,7 @@ class SheetRewriter:
         worked out once: what its first row sets in ``first_styles`` a later one would not,
         and it is worked out again once ``first_styles`` has grown."""
         tags: list[tuple[bytes, bytes]] = self._own_start_re.findall(tail)
-        if len(tags) != len(self._cell_start_re.findall(tail)):
+        if len(tags) != tail.count(self._c_any):
             return None
         key = tuple(tags)
         layout = self._bulk_layouts.get(key)
@@ -881,16 +884,13 @@ class SheetRewriter:
         like this, each otherwise parsed cell by cell)."""
         p = self.p
         marks = self._c_marks
-        if body and (
-            not body.startswith(marks[0])
-            or marks[1] in body
-            or marks[2] in body
-            or self._f_open in body
-        ):
+        if body and (not body.startswith(marks[0]) or self._f_open in body):
             return None
         # The cells this writer makes start <c r=".." s=".."; others are read attribute-wise.
         tags: list[tuple[bytes, bytes]] = self._own_start_re.findall(body)
-        if len(tags) != body.count(marks[0]):
+        if len(tags) != body.count(self._c_any):
+            if marks[1] in body or marks[2] in body:
+                return None
             tags = []
             for m in self._start_re.finditer(body):
                 r = _R_ATTR.search(m.group(1))
