@@ -40,6 +40,7 @@ CASES: dict[int, tuple[bytes, bool]] = {
     17: (b'<c r="C{n}" s="2"/><c\nr="D{n}" s="3"><v>1</v></c>', False),  # a line break in a tag
     18: (OWN + b'\n<c r="G{n}" s="2"/>\n', True),  # a user's cell after a line break
     19: (b'<c r="C{n}" s="2"/><c/>', False),  # a cell with no attributes at all
+    20: (b'<c\nr="C{n}" s="2"><v>7</v></c><c r="D{n}" s="3"/>', False),  # first one broken
 }
 VALUES: list[object] = [
     "plain",
@@ -82,6 +83,14 @@ def results(cases: dict[int, tuple[bytes, bool]], shift: int) -> dict[int, dict[
     return out
 
 
+def refs_by_row(xml: bytes) -> dict[int, list[bytes]]:
+    """The cell references of each row, in order."""
+    return {
+        int(m.group(1)): re.findall(rb'<(?:x:)?c\sr="([A-Z]+\d+)"', m.group(2))
+        for m in re.finditer(rb'<(?:x:)?row r="(\d+)"(.*?)</(?:x:)?row>', xml, re.S)
+    }
+
+
 def run(
     data: bytes, edit: SheetEdit, prefix: bytes, col_styles: bytes = b""
 ) -> tuple[bytes, bytes | None, bool]:
@@ -117,6 +126,10 @@ def test_start_tags_give_the_bytes_parsing_gives(
     got = run(data, edit(), prefix, col_style)
     assert got == want
     assert got[2]  # the formula of row 4 was overwritten
+    # One cell per column, where the row had that before.
+    before, after = (refs_by_row(xml) for xml in (data, got[0]))
+    for num, refs in after.items():
+        assert len(refs) == len(set(refs)) or len(before[num]) != len(set(before[num])), num
     for num, (_cells, fast) in CASES.items():
         # Rows not read by their start tags have their result cells looked for and parsed.
         assert any(b'r="A%d"' % num in body for body in searched) != fast, num

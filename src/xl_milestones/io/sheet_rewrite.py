@@ -244,6 +244,7 @@ class SheetRewriter:
         # do a few other tags (<color> in rich text): as many start tags of this writer's
         # form as there are of these means every cell has that form.
         self._c_any = b"<" + prefix + b"c"
+        self._broken_start = re.compile(b"<" + p + rb"c[\t\n\r]")  # a cell tag broken after "<c"
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
@@ -303,8 +304,9 @@ class SheetRewriter:
 
     def _tail_start(self, body: bytes, min_col: int) -> int:
         """Offset of the first cell of column ``min_col`` or later (cells are in column order),
-        found from the end of the row; 0 when a cell has no reference to tell its column."""
-        if self._c_marks[1] in body:
+        found from the end of the row; 0 when a cell has no reference to tell its column, or
+        a start tag the search from the end would not see ("<c" then a line break)."""
+        if self._c_marks[1] in body or self._broken_start.search(body):
             return 0
         mark = self._c_marks[0]
         pos = len(body)
