@@ -316,3 +316,9 @@ def test_bulk_row_over_a_shared_formula_master_takes_the_general_path() -> None:
     assert b'<c r="B2"><v>7</v></c>' in out
     assert b'<c r="B3"><v>4</v></c>' in out  # the follower keeps its value, without formula
     assert result.had_formula
+
+
+def test_the_dimension_counts_a_row_whose_only_cell_tag_breaks_its_line() -> None:
+    rows = ROWS + b'<row r="9"><c\nr="A9"><v>1</v></c></row>'
+    out, _result, _ = rewrite(sheet(rows), SheetEdit(writes={2: {5: CellWrite(1, Kind.NUMBER)}}))
+    assert re.search(rb'<dimension ref="A1:E9"/>', out)

@@ -572,7 +572,9 @@ class SheetRewriter:
                 and not (orphans and b"shared" in data[body_start:body_end])
             ):
                 chunks.append(data[start:end])
-                if any(mark in data[body_start:body_end] for mark in self._c_marks):
+                if any(
+                    mark in data[body_start:body_end] for mark in self._c_marks
+                ) or self._broken_start.search(data, body_start, body_end):
                     state.note_row(num, None)
                 continue
             tag = data[start:body_start]
