@@ -245,3 +245,20 @@ def test_a_sheet_without_rows_reads_back_empty() -> None:
     empty = SHEET.split(b"<row")[0] + b"</sheetData></worksheet>"
     with pytest.raises(OutputError, match="the Milestones sheet of the new workbook reads back"):
         check_sheet_reads([empty], STRINGS, "Milestones")
+
+
+class _Panic(BaseException):  # what a Rust panic inside calamine is raised as
+    pass
+
+
+def test_a_panic_while_reading_back_is_reported_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import python_calamine
+
+    def panic(*_args: object) -> None:
+        raise _Panic("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", panic)
+    with pytest.raises(OutputError, match=r"could not be read back \(_Panic: called"):
+        check_sheet_reads([SHEET.replace(b"{index}", b"0")], STRINGS, "Milestones")

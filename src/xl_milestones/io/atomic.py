@@ -152,9 +152,9 @@ def _load(book: Any, name: str, shown: str) -> None:
 def _read_back(what: str = "the new workbook") -> Iterator[None]:
     try:
         yield
-    except OutputError:
+    except (OutputError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # calamine's error types vary between versions
+    except BaseException as exc:  # calamine's errors vary between versions; a panic is neither
         raise OutputError(
             f"{what} could not be read back ({type(exc).__name__}: {exc}); "
             "nothing was changed: please report this with the workbook"
