@@ -257,8 +257,9 @@ class _Package:
         return self._pool
 
     def read_back_soon(self, part: str, name: str) -> None:
-        """Have the worker check that the sheet ``part`` (sheet ``name``), as set, reads back
-        with the workbook's shared strings, while the rest of the workbook is written."""
+        """Have a thread of its own check that the sheet ``part`` (sheet ``name``), as set,
+        reads back with the workbook's shared strings while the rest of the workbook is
+        written."""
         data = self._data(part)
         if self._checker is None:
             # Its own thread: calamine parses without the GIL, beside the deflating worker.
