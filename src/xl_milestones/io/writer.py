@@ -286,6 +286,16 @@ class _Package:
             return None
         return got[1].result()
 
+    def _write_part(
+        self, zout: zipfile.ZipFile, zi: zipfile.ZipInfo, key: str, data: bytes | list[bytes]
+    ) -> None:
+        """Write a changed or added part, from its bytes deflated ahead when there are."""
+        done = self._deflated(key, data) if _raw_ok(zout) else None
+        if done is None:
+            _write_entry(zout, zi, data)
+        else:
+            _write_deflated(zout, zi, done)
+
     def close(self) -> None:
         """Stop the worker threads (after ``write``, or when the refresh failed before it)."""
         for pool in (self._pool, self._checker):
@@ -311,22 +321,14 @@ class _Package:
                 data = self.changed.get(name)
                 big = info.file_size > (1 << 31)
                 if data is not None:
-                    done = self._deflated(name, data) if _raw_ok(zout) else None
-                    if done is None:
-                        _write_entry(zout, zi, data)
-                    else:
-                        _write_deflated(zout, zi, done)
+                    self._write_part(zout, zi, name, data)
                 elif not _copy_raw(self.zin, zout, info):
                     with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
                         shutil.copyfileobj(fin, fout, _COPY_CHUNK)
             for name, data in self.added:
                 zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
-                done = self._deflated(name, data) if _raw_ok(zout) else None
-                if done is None:
-                    _write_entry(zout, zi, data)
-                else:
-                    _write_deflated(zout, zi, done)
+                self._write_part(zout, zi, name, data)
         for part, name, data, check in self.read_back:
             check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
