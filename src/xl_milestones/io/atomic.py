@@ -61,7 +61,8 @@ def verify_workbook(path: Path, *, milestones_read: bool = False) -> None:
 
     with _read_back():
         # Opening reads the central directory; calamine then inflates and parses the largest
-        # part. A full CRC pass over every part would double the time of a large refresh.
+        # part, unless the writer has read it back. A full CRC pass over every part would
+        # double the time of a large refresh.
         with zipfile.ZipFile(path) as zf:
             zf.getinfo("[Content_Types].xml")
         book = CalamineWorkbook.from_path(str(path))
