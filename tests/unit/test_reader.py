@@ -13,6 +13,7 @@ import pytest
 from tests.factory import valid_sheets, write_workbook
 
 from xl_milestones.core.model import CellError
+from xl_milestones.core.schema import INPUT_SHEETS
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.reader import read_workbook
 
@@ -317,3 +318,46 @@ def test_real_xls_and_ods_from_libreoffice_are_refused(
     )
     converted = tmp_path / "out" / f"book.{target}"
     refused(converted, f".{target}", "save it as .xlsx")
+
+
+def _largest_invoices(sheets: dict[str, list[dict[str, object]]]) -> None:
+    """Make Invoices the largest sheet part, which the reader turns into rows last."""
+    first = sheets["invoices"][0]
+    sheets["invoices"] += [dict(first, invoice_id=f"INV-X{i:04d}") for i in range(400)]
+
+
+def test_the_largest_sheet_is_read_last_but_errors_come_in_workbook_order(
+    tmp_path: Path,
+) -> None:
+    sheets = valid_sheets()
+    first = sheets["milestones"][0]
+    sheets["milestones"] += [dict(first, milestone_id=f"M-X{i:04d}") for i in range(400)]
+    for r in sheets["milestones"]:
+        del r["baseline_date"]
+    for r in sheets["invoices"]:
+        del r["invoice_amount"]
+    path = write_workbook(tmp_path / "b.xlsx", sheets, tables=False)
+    # Milestones, the largest, is turned into rows after Invoices, but comes first in the
+    # workbook: its error is the one reported.
+    message = refused(path, "'Milestones'", "'Baseline Date'")
+    assert "Invoices" not in message
+    sheets["milestones"] = valid_sheets()["milestones"]
+    _largest_invoices(sheets)
+    path = write_workbook(tmp_path / "c.xlsx", sheets, tables=False)
+    refused(path, "'Invoices'", "'Invoice Amount'")
+
+
+def test_issues_of_the_largest_sheet_keep_their_workbook_place(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    _largest_invoices(sheets)
+    merged = {"invoices": ["B2:B3"], "contracts": ["B2:B3"], "issues": ["B2:C2"]}
+    path = write_workbook(tmp_path / "b.xlsx", sheets, merged=merged)
+    raw = read_workbook(path)
+    assert [(i.sheet, i.cell) for i in raw.issues] == [
+        ("Contracts", "B2"),
+        ("Contracts", "B3"),
+        ("Invoices", "B2"),
+        ("Invoices", "B3"),
+        ("Issues", "B2"),
+    ]
+    assert list(raw.tables) == [s.key for s in INPUT_SHEETS]

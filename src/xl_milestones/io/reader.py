@@ -94,29 +94,21 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                 if isinstance(scan, BaseException):
                     raise scan
                 scans[key] = scan
-            for key, (part, sheet) in parts.items():
-                loaded = loader.sheet(key)
-                if isinstance(loaded, _OpenError):
-                    raise WorkbookError(
-                        f"{file}: the workbook cannot be read ({type(loaded.error).__name__}: "
-                        f"{loaded.error}): open it in Excel and save it again as .xlsx"
-                    ) from None
+            # The largest sheet is turned into rows last: the others are ready well before it
+            # loads. Each sheet's outcome is kept, and taken in workbook order.
+            outcomes: dict[str, tuple[RawTable | None, list[Issue]] | WorkbookError] = {}
+            for key in sorted(parts, key=lambda k: k == loader.biggest):
+                part, sheet = parts[key]
                 try:
-                    if isinstance(loaded, BaseException):
-                        raise loaded
-                    rows = cast(list[list[object]], loaded.to_python(skip_empty_area=True))
-                    start = loaded.start or (0, 0)
-                    merged = loaded.merged_cell_ranges or []
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:  # calamine's errors, panics included
-                    raise WorkbookError(
-                        f"{file}: sheet '{part.name}' cannot be read ({exc}): "
-                        "open the workbook in Excel and save it again"
-                    ) from None
-                del loaded
-                table = read_table(file, sheet, part, rows, start, scans[key], merged, raw.issues)
-                del rows
+                    outcomes[key] = _sheet_table(file, loader, key, part, sheet, scans[key])
+                except WorkbookError as exc:
+                    outcomes[key] = exc
+            for key in parts:
+                outcome = outcomes[key]
+                if isinstance(outcome, WorkbookError):
+                    raise outcome
+                table, issues = outcome
+                raw.issues.extend(issues)
                 if table is not None:
                     raw.tables[key] = table
         finally:
@@ -128,6 +120,34 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                 f"({_header_list(sheet)}) and one row per {sheet.name.lower()[:-1]}"
             )
     return raw
+
+
+def _sheet_table(
+    file: Path, loader: _Loader, key: str, part: SheetPart, sheet: Sheet, scan: SheetScan
+) -> tuple[RawTable | None, list[Issue]]:
+    """The table of one loaded sheet and the issues met reading it."""
+    loaded = loader.sheet(key)
+    if isinstance(loaded, _OpenError):
+        raise WorkbookError(
+            f"{file}: the workbook cannot be read ({type(loaded.error).__name__}: "
+            f"{loaded.error}): open it in Excel and save it again as .xlsx"
+        ) from None
+    try:
+        if isinstance(loaded, BaseException):
+            raise loaded
+        rows = cast(list[list[object]], loaded.to_python(skip_empty_area=True))
+        start = loaded.start or (0, 0)
+        merged = loaded.merged_cell_ranges or []
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's errors, panics included
+        raise WorkbookError(
+            f"{file}: sheet '{part.name}' cannot be read ({exc}): "
+            "open the workbook in Excel and save it again"
+        ) from None
+    del loaded
+    issues: list[Issue] = []
+    return read_table(file, sheet, part, rows, start, scan, merged, issues), issues
 
 
 def _damaged(file: Path, exc: BaseException) -> WorkbookError:
@@ -175,7 +195,7 @@ class _Loader:
             k: Future() for k in parts
         }
         self._stop = threading.Event()
-        biggest = max(parts, key=lambda k: sizes.get(k, 0), default=None)
+        self.biggest = biggest = max(parts, key=lambda k: sizes.get(k, 0), default=None)
         groups = [[biggest], [k for k in parts if k != biggest]] if biggest else []
         self._threads = [
             threading.Thread(target=self._run, args=(keys,), daemon=True) for keys in groups if keys
