@@ -3,7 +3,10 @@
 For each size (1,000 and 100,000 milestones by default) the workbook is generated once and
 cached under benchmarks/out/ (keyed by size and seed). Each run is a fresh
 ``xl-milestones refresh BOOK --output OUT`` process: wall time, CPU time (user + system) and
-peak RSS come from the operating system's accounting of that one child (os.wait4). A further
+peak RSS come from the operating system's accounting of that process and the child it forks to
+rewrite the Payment Schedule (os.wait4; RSS is the larger process's). Peak memory is the sum of
+their proportional set sizes (shared pages counted once), sampled from /proc every 0.1 s in one
+more run that is not timed, and never less than that RSS; the 2 GB target applies to it. A further
 process runs the same use case in-process and reports how long each stage took (read, validate,
 compute, write). Medians over the runs are printed with the machine's load average.
 
@@ -26,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,8 +66,30 @@ print(json.dumps({
 """
 
 
-def run_cli(book: Path, out: Path) -> dict[str, float]:
-    """One ``xl-milestones refresh`` process: its wall time, CPU time and peak RSS."""
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of a process and its descendants, in kB: each page the processes
+    share (a forked child shares its parent's) is counted once in all."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except (OSError, ValueError):
+        return total
+    return total + sum(_pss_kb(k) for k in kids)
+
+
+def _sample_memory(pid: int, done: threading.Event, peak: list[int]) -> None:
+    while not done.wait(0.1):
+        peak[0] = max(peak[0], _pss_kb(pid))
+
+
+def run_cli(book: Path, out: Path, *, sample_memory: bool = False) -> dict[str, float]:
+    """One ``xl-milestones refresh`` process: its wall time, CPU time (with its child's) and
+    peak RSS (of the larger process); with ``sample_memory``, also its peak memory: the PSS of
+    the process and its child, sampled every 0.1 s from /proc. Each sample walks the page
+    tables of both (about 20 ms a process at 1.3 GB), so timed runs do not sample."""
     cli = Path(sys.executable).with_name("xl-milestones")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "xl_milestones"]
     started = time.perf_counter()
@@ -72,8 +98,15 @@ def run_cli(book: Path, out: Path) -> dict[str, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    done, pss = threading.Event(), [0]
+    sampler = threading.Thread(target=_sample_memory, args=(child.pid, done, pss))
+    if sample_memory:
+        sampler.start()
     _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    if sample_memory:
+        sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     stderr = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
     if child.returncode not in (0, 1):  # 1 means done, with validation errors listed
@@ -82,6 +115,7 @@ def run_cli(book: Path, out: Path) -> dict[str, float]:
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / 1024,
+        "pss_mb": pss[0] / 1024,
     }
 
 
@@ -101,10 +135,13 @@ def measure(what: str, size: int, book: Path, folder: Path, runs: int) -> tuple[
     file (for a further refresh) and whether the figures are within target."""
     out = folder / f"{what.replace(' ', '-')}.xlsx"
     results = [run_cli(book, out) for _ in range(runs)]
+    sampled = run_cli(book, folder / "sampled.xlsx", sample_memory=True)
     stages = run_stages(book, folder / "staged.xlsx")
     wall = statistics.median(r["wall"] for r in results)
     cpu = statistics.median(r["cpu"] for r in results)
-    peak = max(r["peak_mb"] for r in results)
+    peak = max(r["peak_mb"] for r in [*results, sampled])
+    # The memory a refresh takes: its processes' PSS where sampled, never less than the RSS.
+    memory = max(peak, sampled["pss_mb"])
     split = ", ".join(
         f"{name} {v['wall']:.2f} s (CPU {v['cpu']:.2f})"
         for name, v in stages["stages"].items()  # type: ignore[attr-defined]
@@ -112,14 +149,14 @@ def measure(what: str, size: int, book: Path, folder: Path, runs: int) -> tuple[
     each = ", ".join(f"{r['wall']:.2f}" for r in results)
     print(
         f"{what}, {size:,} milestones, {runs} runs: median {wall:.2f} s wall, "
-        f"CPU {cpu:.2f} s, peak RSS {peak:.0f} MB (runs: {each} s); "
+        f"CPU {cpu:.2f} s, peak RSS {peak:.0f} MB, peak memory {memory:.0f} MB (runs: {each} s); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print(f"  stages in-process: {split}; {stages['milestones']} milestones computed")
     within = True
     limit_s, limit_mb = TARGETS.get(size, (None, None))
     if limit_s is not None:
-        within = wall < limit_s and (limit_mb is None or peak < limit_mb)
+        within = wall < limit_s and (limit_mb is None or memory < limit_mb)
         goal = f"< {limit_s:.0f} s" + (f", < {limit_mb / 1024:.0f} GB" if limit_mb else "")
         print(f"  {'within target' if within else 'OVER TARGET'} ({goal})")
     return out, within

@@ -38,6 +38,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.atomic import check_sheet_reads
 from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.forked import ForkedJob, may_fork
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
     CHART_CT,
@@ -87,6 +88,8 @@ _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
 _BIG_PART = 8 << 20
+# An output table of this many rows is rewritten by a child process (see _Writer.run).
+FORK_ROWS = 20_000
 
 
 _KINDS: dict[tuple[type, FieldType], str] = {}
@@ -176,14 +179,14 @@ class _Package:
         self.names = {i.filename.lower(): i.filename for i in self.infos}
         self._types = {i.filename: i.compress_type for i in self.infos}
         # Part name -> (the data being deflated, its deflation); only for the latest data set.
-        self._deflating: dict[str, tuple[bytes | list[bytes], Future[_Deflated]]] = {}
+        self._deflating: dict[str, tuple[_Data, Future[_Deflated]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._checker: ThreadPoolExecutor | None = None
         # (part, sheet name, the data read back, the check): ``write`` checks data set since.
         self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
-        self.changed: dict[str, bytes | list[bytes]] = {}
+        self.changed: dict[str, _Data] = {}
         self.removed: set[str] = set()
-        self.added: list[tuple[str, bytes | list[bytes]]] = []
+        self.added: list[tuple[str, _Data]] = []
         root_rels = read_rels(self.read("_rels/.rels"), "")
         wb_part = next(
             (r.target for r in root_rels if r.type.endswith("/officeDocument")), "xl/workbook.xml"
@@ -221,17 +224,17 @@ class _Package:
             return None
         got = self.changed.get(real)
         if got is not None:
-            return got if isinstance(got, bytes) else b"".join(got)
+            return _joined(got)
         for added, data in self.added:
             if added == name:
-                return data if isinstance(data, bytes) else b"".join(data)
+                return _joined(data)
         if real.lower() not in self.names:
             return None
         return self.zin.read(real)
 
-    def set(self, name: str, data: bytes | list[bytes]) -> None:
+    def set(self, name: str, data: _Data) -> None:
         """Change or add a part; ``data`` is final (a later ``set`` replaces it, never a change
-        to the list handed over)."""
+        to the list handed over), or already deflated (``ready_to_write``)."""
         real = self.real(name)
         if real.lower() in self.names:
             self.changed[real] = data
@@ -240,10 +243,18 @@ class _Package:
             self.added.append((name, data))
             self._deflate_soon(name, data, zipfile.ZIP_DEFLATED)
 
-    def _deflate_soon(self, key: str, data: bytes | list[bytes], compress_type: int) -> None:
+    def compress_type_of(self, name: str) -> int:
+        """How the part ``name`` is stored in the written zip: as in the original, or deflated
+        when added."""
+        info = self.names.get(self.real(name).lower())
+        return self._types[info] if info is not None else zipfile.ZIP_DEFLATED
+
+    def _deflate_soon(self, key: str, data: _Data, compress_type: int) -> None:
         stale = self._deflating.pop(key, None)
         if stale is not None:
             stale[1].cancel()  # when already running, its result is never used
+        if isinstance(data, _Deflated):
+            return
         chunks = (data,) if isinstance(data, bytes) else tuple(data)
         level = _compress_level(sum(len(c) for c in chunks), compress_type)
         if level is None:
@@ -269,7 +280,9 @@ class _Package:
 
     def _data(self, part: str) -> bytes | list[bytes]:
         got = self.changed.get(self.real(part))
-        return got if got is not None else next(d for added, d in self.added if added == part)
+        if got is None:
+            got = next(d for added, d in self.added if added == part)
+        return got.inflated() if isinstance(got, _Deflated) else got
 
     def _read_back_args(
         self, data: bytes | list[bytes], name: str
@@ -278,21 +291,24 @@ class _Package:
         strings = self.read(self.sst_part) if self.sst_part else None
         return _batches(chunks), strings, name  # a megabyte at a time
 
-    def _deflated(self, key: str, data: bytes | list[bytes]) -> _Deflated | None:
-        """The compressed form of ``data`` worked out in the background, if it was; an error
-        of the worker is raised here, where writing the part would have raised it."""
+    def _deflated(self, key: str, data: _Data) -> _Deflated | None:
+        """The compressed form of ``data`` worked out in the background or elsewhere, if it
+        was; an error of the worker is raised here, where writing the part would have raised
+        it."""
+        if isinstance(data, _Deflated):
+            return data
         got = self._deflating.get(key)
         if got is None or got[0] is not data:
             return None
         return got[1].result()
 
     def _write_part(
-        self, zout: zipfile.ZipFile, zi: zipfile.ZipInfo, key: str, data: bytes | list[bytes]
+        self, zout: zipfile.ZipFile, zi: zipfile.ZipInfo, key: str, data: _Data
     ) -> None:
         """Write a changed or added part, from its bytes deflated ahead when there are."""
         done = self._deflated(key, data) if _raw_ok(zout) else None
         if done is None:
-            _write_entry(zout, zi, data)
+            _write_entry(zout, zi, data.inflated() if isinstance(data, _Deflated) else data)
         else:
             _write_deflated(zout, zi, done)
 
@@ -379,6 +395,26 @@ class _Deflated:
     crc: int
     file_size: int
     compress_size: int
+
+    def inflated(self) -> bytes:
+        return zlib.decompress(b"".join(self.chunks), -15)
+
+
+# A part's new content: its bytes, in one piece or several, or already deflated.
+_Data = bytes | list[bytes] | _Deflated
+
+
+def _joined(data: _Data) -> bytes:
+    if isinstance(data, _Deflated):
+        return data.inflated()
+    return data if isinstance(data, bytes) else b"".join(data)
+
+
+def ready_to_write(chunks: list[bytes], compress_type: int) -> list[bytes] | _Deflated:
+    """A part's new content as ``_Package.write`` would write it: deflated at the level of
+    ``_compress_level`` when that names one, else as it is."""
+    level = _compress_level(sum(len(c) for c in chunks), compress_type)
+    return chunks if level is None else _deflate(chunks, level)
 
 
 def _deflate(chunks: Sequence[bytes], level: int) -> _Deflated:
@@ -540,6 +576,18 @@ class _SheetWork:
     created: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _ForkedTable:
+    tw: TableWrite
+    work: _SheetWork
+    job: ForkedJob[_ForkedSheet]
+
+
+# What a child hands back: whether a formula was overwritten, the style fits it made, the part.
+_Fit = tuple[tuple[int | None, str], int | None]
+_ForkedSheet = tuple[bool, list[_Fit], "list[bytes] | _Deflated"]
+
+
 class _Writer:
     def __init__(
         self,
@@ -558,10 +606,18 @@ class _Writer:
 
     def run(self) -> None:
         update = self.update
-        if update.results:
-            self._milestones()
-        for tw in update.tables:
-            self._output_sheet(tw)
+        forked = self._fork_largest_table()
+        try:
+            if update.results:
+                self._milestones()
+            for tw in update.tables:
+                if forked is not None and tw is forked.tw:
+                    self._finish_forked(forked)
+                else:
+                    self._finish(self._table_work(tw), tw.sheet)
+        finally:
+            if forked is not None:
+                forked.job.close()
         if update.blocks or update.dashboard_header:
             self._dashboard()
         if not self.touched:
@@ -653,8 +709,13 @@ class _Writer:
 
     def _finish(self, work: _SheetWork, sheet: Sheet) -> None:
         result = work.rewriter.rewrite(work.edit)
-        self.had_formula |= result.had_formula
-        self.pkg.set(work.part, result.chunks)
+        self._done(work, sheet, result.had_formula, result.chunks)
+
+    def _done(
+        self, work: _SheetWork, sheet: Sheet, had_formula: bool, data: list[bytes] | _Deflated
+    ) -> None:
+        self.had_formula |= had_formula
+        self.pkg.set(work.part, data)
         for table in work.tables:
             if table.changed:
                 self.pkg.set(table.part, table.data)
@@ -827,7 +888,43 @@ class _Writer:
 
     # ------------------------------------------------------------------------ output sheets
 
-    def _output_sheet(self, tw: TableWrite) -> None:
+    def _fork_largest_table(self) -> _ForkedTable | None:
+        """The largest output table, when it has ``FORK_ROWS`` rows or more, rewritten by a
+        child process (``ForkedJob``) on the second core while this process rewrites the
+        Milestones sheet; None when there is none, or no child is forked. A table whose
+        layout raises is left to its turn, so that errors come out in the usual order."""
+        tables = [tw for tw in self.update.tables if len(tw.rows) >= FORK_ROWS]
+        if not tables or not may_fork():
+            return None
+        tw = max(tables, key=lambda t: len(t.rows))
+        try:
+            work = self._table_work(tw)
+        except (WorkbookError, ValueError):
+            return None
+        styles = self.pkg.styles
+        compress_type = self.pkg.compress_type_of(work.part)
+        fits_before = styles.fit_count()
+
+        def rewrite() -> _ForkedSheet:
+            result = work.rewriter.rewrite(work.edit)
+            ready = ready_to_write(result.chunks, compress_type)
+            return result.had_formula, styles.fits_after(fits_before), ready
+
+        job = ForkedJob.start(rewrite)
+        return None if job is None else _ForkedTable(tw, work, job)
+
+    def _finish_forked(self, forked: _ForkedTable) -> None:
+        """Take the forked table's sheet from the child; rewrite it here when the child
+        failed, or when a cell style it chose differs from the one chosen here (both
+        processes added styles to the workbook)."""
+        got = forked.job.result()
+        if got is None or not self.pkg.styles.replay(got[1]):
+            self._finish(forked.work, forked.tw.sheet)
+            return
+        self._done(forked.work, forked.tw.sheet, got[0], got[2])
+
+    def _table_work(self, tw: TableWrite) -> _SheetWork:
+        """The sheet of an output table, with every edit but the rewrite itself laid out."""
         sheet = tw.sheet
         names = [f.name for f in sheet.fields]
         for i, row in enumerate(tw.rows):
@@ -887,7 +984,7 @@ class _Writer:
                         f"{table.r1}-{new_last}: move it elsewhere"
                     )
             table.set_range(table.c2, new_last)
-        self._finish(work, sheet)
+        return work
 
     # ----------------------------------------------------------------------------- Dashboard
 
