@@ -88,6 +88,8 @@ _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
 _BIG_PART = 8 << 20
+# A rewritten sheet this large is read back in two halves at once (see _halves).
+_SPLIT_READ_BACK = 16 << 20
 # An output table of this many rows is rewritten by a child process (see _Writer.run).
 FORK_ROWS = 20_000
 
@@ -169,8 +171,9 @@ class _Package:
 
     A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
     without the GIL), while the rest of the refresh goes on; ``write`` then copies its
-    compressed bytes. A sheet handed to ``read_back_soon`` is read back in a thread of its
-    own; ``write`` raises its OutputError. ``close`` stops both threads.
+    compressed bytes. A sheet handed to ``read_back_soon`` is read back in threads of its own
+    (a large one in two halves at once); ``write`` raises their OutputError. ``close`` stops
+    every thread.
     """
 
     def __init__(self, zin: zipfile.ZipFile) -> None:
@@ -183,7 +186,7 @@ class _Package:
         self._pool: ThreadPoolExecutor | None = None
         self._checker: ThreadPoolExecutor | None = None
         # (part, sheet name, the data read back, the check): ``write`` checks data set since.
-        self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
+        self.read_back: list[tuple[str, str, bytes | list[bytes], list[Future[None]]]] = []
         self.changed: dict[str, _Data] = {}
         self.removed: set[str] = set()
         self.added: list[tuple[str, _Data]] = []
@@ -268,15 +271,18 @@ class _Package:
         return self._pool
 
     def read_back_soon(self, part: str, name: str) -> None:
-        """Have a thread of its own check that the sheet ``part`` (sheet ``name``), as set,
+        """Have threads of their own check that the sheet ``part`` (sheet ``name``), as set,
         reads back with the workbook's shared strings while the rest of the workbook is
         written."""
         data = self._data(part)
         if self._checker is None:
-            # Its own thread: calamine parses without the GIL, beside the deflating worker.
-            self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
-        check = self._checker.submit(check_sheet_reads, *self._read_back_args(data, name))
-        self.read_back.append((part, name, data, check))
+            # Threads of their own: calamine parses without the GIL, beside the deflating worker.
+            self._checker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xl-read-back")
+        checks = [
+            self._checker.submit(check_sheet_reads, *self._read_back_args(half, name))
+            for half in _halves(data)
+        ]
+        self.read_back.append((part, name, data, checks))
 
     def _data(self, part: str) -> bytes | list[bytes]:
         got = self.changed.get(self.real(part))
@@ -345,11 +351,31 @@ class _Package:
                 zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 self._write_part(zout, zi, name, data)
-        for part, name, data, check in self.read_back:
-            check.result()  # OutputError when the sheet did not read back
+        for part, name, data, checks in self.read_back:
+            for check in checks:
+                check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
             if latest is not data:  # set again after it was handed over: checked here
                 check_sheet_reads(*self._read_back_args(latest, name))
+
+
+def _halves(data: bytes | list[bytes]) -> list[bytes | list[bytes]]:
+    """A large rewritten sheet as two worksheets that hold its rows, half each, so that two
+    threads read it back: its head (up to ``<sheetData>``) and tail (from ``</sheetData>``)
+    around each half of the chunks between, which are whole rows and the space between them.
+    Every row reads back when both halves do. Smaller sheets, or one in a single piece, as
+    they are."""
+    if isinstance(data, bytes) or len(data) < 4:
+        return [data]
+    size = sum(len(c) for c in data)
+    if size < _SPLIT_READ_BACK:
+        return [data]
+    head, middle, tail = data[0], data[1:-1], data[-1]
+    held, k = 0, 0
+    while k < len(middle) - 1 and held < (size - len(head) - len(tail)) // 2:
+        held += len(middle[k])
+        k += 1
+    return [[head, *middle[:k], tail], [head, *middle[k:], tail]]
 
 
 def _compress_level(size: int, compress_type: int) -> int | None:
