@@ -1,3 +1,3 @@
-from xl_milestones.cli import main
+from xl_milestones.cli import run
 
-raise SystemExit(main())
+run()

@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from xl_milestones import __version__
 from xl_milestones.errors import UsageError, XlMilestonesError
@@ -101,6 +102,21 @@ def _signoff_pack(args: argparse.Namespace) -> int:
     return actions.signoff_pack_command(
         args.book, milestones=args.milestone, as_of=args.as_of, output=args.output
     )
+
+
+def run() -> NoReturn:
+    """The ``xl-milestones`` program: ``main``, then the process ends at once, without freeing
+    one by one what the command built (``actions.held_until_exit``); output is flushed first."""
+    from xl_milestones import actions
+
+    actions.held_until_exit = []
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the reader of a pipe went away: as Python's own exit does
+        code = code or EXIT_FAILURE
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

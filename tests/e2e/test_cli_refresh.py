@@ -232,3 +232,50 @@ def test_setting_as_of_date_is_used_when_no_option(
         capsys, "refresh", str(book), "--output", str(tmp_path / "o.xlsx"), "--format", "json"
     )
     assert json.loads(out)["as_of"] == "2026-05-01"
+
+
+def test_the_program_prints_all_of_its_output_before_it_ends_without_freeing(
+    tmp_path: Path,
+) -> None:
+    """`python -m xl_milestones` (as the installed `xl-milestones` command) ends the process
+    without freeing what the refresh built: its output, still in Python's buffer when the
+    command returns (a pipe is block-buffered), is whole, and its exit code is the command's."""
+    import os
+    import subprocess
+    import sys
+
+    book = _book(tmp_path)
+    out = tmp_path / "out.xlsx"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    command = [sys.executable, "-m", "xl_milestones", "refresh"]
+    done = subprocess.run(
+        [*command, str(book), "--output", str(out), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout)["milestones"]) == {"M-001", "M-002", "M-003", "M-101"}
+    assert out.is_file()
+    bad = subprocess.run(
+        [*command, str(tmp_path / "missing.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_main_as_a_library_call_holds_nothing_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xl_milestones import actions
+
+    code, _out, _err = _run(
+        capsys, "refresh", str(_book(tmp_path)), "--output", str(tmp_path / "o.xlsx")
+    )
+    assert code == 0
+    assert actions.held_until_exit is None
