@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 from generate import cached_book  # benchmarks/ is on the path when run as a script
+from machine import calibration
 
 # seconds and MB per size; sizes without a target are reported only
 TARGETS = {1_000: (3.0, None), 100_000: (30.0, 2048.0)}
@@ -173,6 +174,7 @@ def main() -> int:
     ok = True
     for size in sizes:
         book = cached_book(size, args.seed)
+        print(f"calibration loop: {calibration():.2f} s CPU")
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             refreshed, within = measure("refresh", size, book, folder, args.runs)
