@@ -510,6 +510,20 @@ def _apply_counting(
     return got
 
 
+def _one_and_forked(
+    monkeypatch: pytest.MonkeyPatch, src: Path, out: Path, children: list[object]
+) -> Path:
+    """Refresh ``src`` with a 40-row Payment Schedule in one process, then with the table
+    rewritten by a child, whose outcome is ``children``: the two files are the same bytes."""
+    update = sample_update(ROWS, payment_rows=40)
+    out.mkdir()
+    one, forked = out / "one.xlsx", out / "forked.xlsx"
+    assert _apply_counting(monkeypatch, src, one, update, 10**9) == []
+    assert _apply_counting(monkeypatch, src, forked, update, 40) == children
+    assert forked.read_bytes() == one.read_bytes()
+    return one
+
+
 @pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
 def test_a_large_table_rewritten_by_a_child_gives_the_same_file(
     book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -517,15 +531,8 @@ def test_a_large_table_rewritten_by_a_child_gives_the_same_file(
     """The Payment Schedule rewritten in a child process while the Milestones sheet is
     rewritten here: byte for byte the file written in one process, on a first refresh (both
     add the same cell styles, in the same order) and on a second (no new style)."""
-    update = sample_update(ROWS, payment_rows=40)
-    one, forked = tmp_path / "one.xlsx", tmp_path / "forked.xlsx"
-    assert _apply_counting(monkeypatch, book, one, update, 10**9) == []
-    assert _apply_counting(monkeypatch, book, forked, update, 40) == [True]
-    assert forked.read_bytes() == one.read_bytes()
-    again_one, again_forked = tmp_path / "again-one.xlsx", tmp_path / "again-forked.xlsx"
-    assert _apply_counting(monkeypatch, one, again_one, update, 10**9) == []
-    assert _apply_counting(monkeypatch, forked, again_forked, update, 40) == [True]
-    assert again_forked.read_bytes() == again_one.read_bytes()
+    first = _one_and_forked(monkeypatch, book, tmp_path / "first", [True])
+    _one_and_forked(monkeypatch, first, tmp_path / "again", [True])
 
 
 @pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
@@ -541,11 +548,7 @@ def test_a_child_whose_cell_styles_clash_leaves_the_table_to_the_parent(
         ws.cell(r, col).number_format = "yyyy-mm-dd"
     styled = tmp_path / "styled.xlsx"
     wb.save(styled)
-    update = sample_update(ROWS, payment_rows=40)
-    one, forked = tmp_path / "one.xlsx", tmp_path / "forked.xlsx"
-    assert _apply_counting(monkeypatch, styled, one, update, 10**9) == []
-    assert _apply_counting(monkeypatch, styled, forked, update, 40) == [False]
-    assert forked.read_bytes() == one.read_bytes()
+    _one_and_forked(monkeypatch, styled, tmp_path / "out", [False])
 
 
 @pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
@@ -554,9 +557,6 @@ def test_a_child_that_fails_leaves_the_table_to_the_parent(
 ) -> None:
     from xl_milestones.io import sheet_rewrite
 
-    update = sample_update(ROWS, payment_rows=40)
-    one, forked = tmp_path / "one.xlsx", tmp_path / "forked.xlsx"
-    apply_update(book, one, update, date1904=False)
     parent = os.getpid()
     real = sheet_rewrite.SheetRewriter.rewrite
 
@@ -566,5 +566,4 @@ def test_a_child_that_fails_leaves_the_table_to_the_parent(
         return real(self, edit)
 
     monkeypatch.setattr(sheet_rewrite.SheetRewriter, "rewrite", rewrite)
-    assert _apply_counting(monkeypatch, book, forked, update, 40) == [None]
-    assert forked.read_bytes() == one.read_bytes()
+    _one_and_forked(monkeypatch, book, tmp_path / "out", [None])

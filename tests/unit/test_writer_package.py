@@ -220,55 +220,60 @@ def _sheet(rows: list[bytes]) -> list[bytes]:
     return [ns + b"<sheetData>", *rows, b"</sheetData></worksheet>"]
 
 
-def test_a_sheet_set_again_after_its_read_back_began_is_read_back_again(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checked: list[bytes] = []
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Each worksheet the writer has read back, whole, in the order the checks ran."""
+    seen: list[bytes] = []
     real = writer.check_sheet_reads
 
     def spy(sheet, strings, name):  # type: ignore[no-untyped-def]
         pieces = list(sheet)
-        checked.append(b"".join(pieces))
+        seen.append(b"".join(pieces))
         real(pieces, strings, name)
 
     monkeypatch.setattr(writer, "check_sheet_reads", spy)
+    return seen
+
+
+def _write_read_back(
+    src: Path, out: Path, data: list[bytes], later: list[bytes] | None, reads: bool
+) -> None:
+    """Set the sheet to ``data``, have it read back, set it to ``later`` (if given) and write:
+    the write succeeds when the sheet ``reads`` back, else raises the read-back's error."""
+    with zipfile.ZipFile(src) as zin:
+        pkg = writer._Package(zin)
+        try:
+            pkg.set(PART, data)
+            pkg.read_back_soon(PART, "Milestones")
+            if later is not None:
+                pkg.set(PART, later)
+            if reads:
+                pkg.write(out)
+            else:
+                with pytest.raises(OutputError, match="Milestones sheet of the new workbook"):
+                    pkg.write(out)
+        finally:
+            pkg.close()
+
+
+def test_a_sheet_set_again_after_its_read_back_began_is_read_back_again(
+    books: dict[str, Path], tmp_path: Path, checked: list[bytes]
+) -> None:
     first = _sheet([b'<row r="1"><c r="A1"><v>1</v></c></row>'])
     good = _sheet([b'<row r="1"><c r="A1"><v>2</v></c></row>'])
     bad = _sheet([b'<row r="1"><c r="A1" t="s"><v>99999</v></c></row>'])  # no such string
     for later in (good, bad):
         checked.clear()
-        out = tmp_path / "out.xlsx"
-        with zipfile.ZipFile(books["outputs"]) as zin:
-            pkg = writer._Package(zin)
-            try:
-                pkg.set(PART, first)
-                pkg.read_back_soon(PART, "Milestones")
-                pkg.set(PART, later)
-                if later is bad:
-                    with pytest.raises(OutputError, match="Milestones sheet of the new workbook"):
-                        pkg.write(out)
-                else:
-                    pkg.write(out)
-            finally:
-                pkg.close()
+        _write_read_back(books["outputs"], tmp_path / "out.xlsx", first, later, later is good)
         assert checked == [b"".join(first), b"".join(later)]
 
 
 def test_a_large_sheet_is_read_back_in_two_halves_that_hold_every_row(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: list[bytes]
 ) -> None:
     """Each half is a worksheet of its own (head, half the rows, tail); a cell that does not
     read back in either half stops the write."""
     monkeypatch.setattr(writer, "_SPLIT_READ_BACK", 0)
-    checked: list[bytes] = []
-    real = writer.check_sheet_reads
-
-    def spy(sheet, strings, name):  # type: ignore[no-untyped-def]
-        pieces = list(sheet)
-        checked.append(b"".join(pieces))
-        real(pieces, strings, name)
-
-    monkeypatch.setattr(writer, "check_sheet_reads", spy)
     rows = [b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 101)]
     whole = _sheet(rows)
     halves = writer._halves(whole)
@@ -281,18 +286,6 @@ def test_a_large_sheet_is_read_back_in_two_halves_that_hold_every_row(
     bad = b'<row r="90"><c r="A90" t="s"><v>99999</v></c></row>'  # no such shared string
     for data in (whole, _sheet([*rows[:89], bad, *rows[90:]])):
         checked.clear()
-        out = tmp_path / "out.xlsx"
-        with zipfile.ZipFile(books["outputs"]) as zin:
-            pkg = writer._Package(zin)
-            try:
-                pkg.set(PART, data)
-                pkg.read_back_soon(PART, "Milestones")
-                if data is whole:
-                    pkg.write(out)
-                else:
-                    with pytest.raises(OutputError, match="Milestones sheet of the new workbook"):
-                        pkg.write(out)
-            finally:
-                pkg.close()
+        _write_read_back(books["outputs"], tmp_path / "out.xlsx", data, None, data is whole)
         assert sorted(checked) == sorted(b"".join(h) for h in writer._halves(data))
     assert writer._halves(b"".join(whole)) == [b"".join(whole)]  # one piece: as it is
