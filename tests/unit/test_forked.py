@@ -10,10 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.writerbooks import join_other_threads
 
 from xl_milestones.io.forked import ForkedJob, may_fork
 
 pytestmark = pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded() -> None:
+    join_other_threads()
 
 
 def test_the_child_starts_with_the_parents_data_and_hands_its_value_back() -> None:

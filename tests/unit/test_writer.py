@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import threading
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.tools import libreoffice_convert, ooxml_validate
 from tests.writerbooks import (
     build_book,
     changed_parts,
+    join_other_threads,
     sample_update,
     sheet_parts,
     style_of,
@@ -499,10 +499,7 @@ def _apply_counting(
         got.append(replay(self, fits))
         return bool(got[-1])
 
-    # The worker threads of an earlier write end soon after it; none may run at a fork.
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread():
-            thread.join(timeout=30)
+    join_other_threads()
     monkeypatch.setattr(writer, "FORK_ROWS", fork_rows)
     monkeypatch.setattr(forked.ForkedJob, "result", spy_result)
     monkeypatch.setattr(cellstyles.StyleSheet, "replay", spy_replay)
