@@ -88,3 +88,17 @@ def test_the_child_neither_flushes_the_parents_buffers_nor_runs_its_exit_handler
         assert job is not None
         assert job.result() == 7
     assert path.read_text() == "written once"
+
+
+def test_no_child_when_the_system_refuses_a_pipe_or_a_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    before = len(os.listdir("/proc/self/fd"))
+    assert ForkedJob.start(lambda: 1) is None
+    assert len(os.listdir("/proc/self/fd")) == before  # the pipe was closed again
+    monkeypatch.setattr(os, "pipe", refuse)
+    assert ForkedJob.start(lambda: 1) is None

@@ -42,10 +42,13 @@ class ForkedJob(Generic[_T]):
         """Fork a child that runs ``work``; None when no child may or can be forked."""
         if not may_fork():
             return None
-        read_end, write_end = os.pipe()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:  # out of file descriptors: the caller does the work
+            return None
         try:
             pid = os.fork()
-        except OSError:
+        except OSError:  # out of processes or memory: likewise
             os.close(read_end)
             os.close(write_end)
             return None
