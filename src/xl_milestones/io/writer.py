@@ -279,8 +279,7 @@ class _Package:
             # Threads of their own: calamine parses without the GIL, beside the deflating worker.
             self._checker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xl-read-back")
         checks = [
-            self._checker.submit(check_sheet_reads, *self._read_back_args(half, name))
-            for half in _halves(data)
+            self._checker.submit(check_sheet_reads, *args) for args in self._read_backs(data, name)
         ]
         self.read_back.append((part, name, data, checks))
 
@@ -290,12 +289,16 @@ class _Package:
             got = next(d for added, d in self.added if added == part)
         return got.inflated() if isinstance(got, _Deflated) else got
 
-    def _read_back_args(
+    def _read_backs(
         self, data: bytes | list[bytes], name: str
-    ) -> tuple[Iterator[bytes], bytes | None, str]:
-        chunks = (data,) if isinstance(data, bytes) else tuple(data)
+    ) -> list[tuple[Iterator[bytes], bytes | None, str]]:
+        """The arguments of ``check_sheet_reads`` for each half of ``data`` (``_halves``),
+        with the shared strings inflated once for all."""
         strings = self.read(self.sst_part) if self.sst_part else None
-        return _batches(chunks), strings, name  # a megabyte at a time
+        return [
+            (_batches((half,) if isinstance(half, bytes) else half), strings, name)
+            for half in _halves(data)
+        ]  # the sheet a megabyte at a time
 
     def _deflated(self, key: str, data: _Data) -> _Deflated | None:
         """The compressed form of ``data`` worked out in the background or elsewhere, if it
@@ -356,7 +359,8 @@ class _Package:
                 check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
             if latest is not data:  # set again after it was handed over: checked here
-                check_sheet_reads(*self._read_back_args(latest, name))
+                for args in self._read_backs(latest, name):
+                    check_sheet_reads(*args)
 
 
 def _halves(data: bytes | list[bytes]) -> list[bytes | list[bytes]]:
