@@ -3,13 +3,16 @@
 For N milestones: N/10 contracts, N/2 deliverables, 3N/4 sign-offs, 37% as many invoices,
 N/10 issues and N/20 change orders, with settings, approval rules, holidays and FX rates. The
 data is valid (a refresh computes every milestone) unless ``--errors`` asks for a share of bad
-cells. Written with XlsxWriter in constant_memory mode, then its inline strings are moved into
-a shared string table as Excel saves them (``--inline-strings`` keeps them inline; calamine reads
-those about 40% slower). The same seed gives the same file. ``cached_book`` keeps one generated
-file per size, seed and options under benchmarks/out/ for the benchmark scripts.
+cells. ``--chain`` puts every milestone in one contract, each the predecessor of the next, and
+gives the first a bad Baseline Date, so that every later one is skipped through its predecessor
+(the worst case of skip propagation). Written with XlsxWriter in constant_memory mode, then its
+inline strings are moved into a shared string table as Excel saves them (``--inline-strings``
+keeps them inline; calamine reads those about 40% slower). The same seed gives the same file.
+``cached_book`` keeps one generated file per size, seed and options under benchmarks/out/ for the
+benchmark scripts.
 
     python benchmarks/generate.py OUT.xlsx [--milestones 100000] [--seed 1] [--errors 0.0]
-        [--inline-strings]
+        [--chain] [--inline-strings]
 """
 
 from __future__ import annotations
@@ -73,7 +76,9 @@ class _Writer:
         self.ws.write_row(self.row, 0, [values.get(n) for n in self.names])
 
 
-def generate(path: Path, milestones: int, seed: int = 1, errors: float = 0.0) -> dict[str, int]:
+def generate(
+    path: Path, milestones: int, seed: int = 1, errors: float = 0.0, chain: bool = False
+) -> dict[str, int]:
     """Write the workbook and return how many rows each sheet got."""
     rnd = random.Random(seed)
     book = xlsxwriter.Workbook(
@@ -97,7 +102,8 @@ def generate(path: Path, milestones: int, seed: int = 1, errors: float = 0.0) ->
     ):
         settings.write({"setting": _setting(name), "value": value})
 
-    n_contracts = max(1, milestones // 10)
+    n_contracts = 1 if chain else max(1, milestones // 10)
+    per_contract = max(1, milestones // n_contracts)
     contract_fields = [f.name for f in CONTRACTS.inputs]
     contracts = _Writer(book, CONTRACTS, contract_fields)
     contract_info: list[tuple[str, dt.date, float]] = []
@@ -149,7 +155,7 @@ def generate(path: Path, milestones: int, seed: int = 1, errors: float = 0.0) ->
         cid, start, _value = contract_info[c]
         mid = f"M-{m + 1:06d}"
         all_ids.append(mid)
-        baseline = start + dt.timedelta(days=60 * (k + 1))
+        baseline = start + dt.timedelta(days=600 * (k + 1) // per_contract)
         complete = baseline + dt.timedelta(days=rnd.randrange(-20, 30)) <= AS_OF
         actual = baseline + dt.timedelta(days=rnd.randrange(-20, 30)) if complete else None
         if actual is not None and actual > AS_OF:
@@ -179,6 +185,8 @@ def generate(path: Path, milestones: int, seed: int = 1, errors: float = 0.0) ->
             "cancelled": "no",
             "notes": None,
         }
+        if chain and m == 0:
+            values["baseline_date"] = "not a date"
         ms.write(spoil(values, ms_inputs))
         if complete and actual is not None:
             done.append((mid, actual, owner))
@@ -386,11 +394,12 @@ def share_strings(path: Path) -> int:
     return count
 
 
-def cached_book(milestones: int, seed: int = 1, errors: float = 0.0) -> Path:
+def cached_book(milestones: int, seed: int = 1, errors: float = 0.0, chain: bool = False) -> Path:
     """The generated workbook for these options under benchmarks/out/, made on first use."""
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     name = f"bench-{milestones}-seed{seed}" + (f"-errors{errors:g}" if errors else "")
+    name += "-chain" if chain else ""
     book = out / f"{name}.xlsx"
     if not book.exists():
         partial = out / f"{name}.partial.xlsx"
@@ -405,6 +414,7 @@ def cached_book(milestones: int, seed: int = 1, errors: float = 0.0) -> Path:
                 str(seed),
                 "--errors",
                 str(errors),
+                *(["--chain"] if chain else []),
             ],
             check=True,
         )
@@ -419,11 +429,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--errors", type=float, default=0.0, help="share of rows with a bad cell")
     parser.add_argument(
+        "--chain", action="store_true", help="one contract, one predecessor chain, broken head"
+    )
+    parser.add_argument(
         "--inline-strings", action="store_true", help="keep XlsxWriter's inline strings"
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = generate(args.output, args.milestones, args.seed, args.errors)
+    counts = generate(args.output, args.milestones, args.seed, args.errors, args.chain)
     if not args.inline_strings:
         share_strings(args.output)
     took = time.perf_counter() - started

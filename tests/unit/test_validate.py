@@ -406,6 +406,41 @@ def test_a_bad_non_payment_milestone_does_not_block_its_contract() -> None:
     assert skipped(result) == {"M-102"}
 
 
+def test_a_skip_spreads_along_predecessors_and_contracts_whatever_the_row_order() -> None:
+    def change(s: Sheets) -> None:
+        # Listed successor first: P-3 follows P-2 follows the bad P-1 (project milestones on
+        # C-002); P-2 also pays, so C-002's other payment milestone M-101 cannot be computed,
+        # and P-4, which follows M-101 only, is skipped in turn.
+        first = {"contract_id": "C-002", "milestone_name": "Step", "milestone_type": "project"}
+        s["milestones"][:0] = [
+            {
+                **first,
+                "milestone_id": "P-4",
+                "baseline_date": dt.date(2026, 6, 1),
+                "predecessors": "M-101",
+            },
+            {
+                **first,
+                "milestone_id": "P-3",
+                "baseline_date": dt.date(2026, 5, 1),
+                "predecessors": "P-2",
+            },
+            {
+                **first,
+                "milestone_id": "P-2",
+                "baseline_date": dt.date(2026, 4, 1),
+                "predecessors": "P-1",
+                "payment_basis": "fixed",
+                "payment_amount": 1000,
+            },
+            {**first, "milestone_id": "P-1", "baseline_date": "soon"},
+        ]
+
+    result = run(changed(change))
+    assert skipped(result) == {"P-1", "P-2", "P-3", "M-101", "P-4"}
+    assert [m.milestone_id for m in result.model.milestones] == ["M-001", "M-002", "M-003"]
+
+
 def test_a_settings_error_leaves_nothing_computed() -> None:
     result = run(changed(row("settings", 2, value="france")))
     assert len(result.model.skipped) == 4

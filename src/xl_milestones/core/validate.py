@@ -907,36 +907,14 @@ class _Validator:
             if r.error and r.values["milestone_id"] is not None:
                 bad_milestones.add(r.values["milestone_id"])
 
-        skipped: set[int] = set()
-        for r in milestones:
-            v = r.values
-            if r.error or v["contract_id"] in bad_contracts or v["milestone_id"] in bad_milestones:
-                skipped.add(r.row)
-        # Payments of a contract are computed together (retention limits, advance recovery,
-        # damages caps, retention releases): one payment milestone that cannot be computed
-        # leaves the others of its contract unknown too. Status runs along predecessors.
-        changed = True
-        while changed:
-            changed = False
-            pool: set[str] = set()
-            for r in milestones:
-                if r.row in skipped and r.values["contract_id"] is not None:
-                    basis = r.values["payment_basis"]
-                    unknown = r.bad is not None and "payment_basis" in r.bad
-                    if unknown or basis not in (None, "none"):
-                        pool.add(r.values["contract_id"])
-            skipped_ids = {r.values["milestone_id"] for r in milestones if r.row in skipped}
-            for r in milestones:
-                if r.row in skipped:
-                    continue
-                v = r.values
-                paying = v["payment_basis"] not in (None, "none")
-                if (paying and v["contract_id"] in pool) or any(
-                    p in skipped_ids for p in (v["predecessors"] or ())
-                ):
-                    skipped.add(r.row)
-                    changed = True
-        return skipped
+        skipped = {
+            r.row
+            for r in milestones
+            if r.error
+            or r.values["contract_id"] in bad_contracts
+            or r.values["milestone_id"] in bad_milestones
+        }
+        return _spread_skips(milestones, skipped)
 
     def _rows_of(self, key: str) -> list[_Row]:
         return self.settings_rows if key == SETTINGS.key else self.rows.get(key, [])
@@ -980,6 +958,45 @@ class _Validator:
 
 
 # ------------------------------------------------------------------------------------ helpers
+
+
+def _spread_skips(milestones: list[_Row], skipped: set[int]) -> set[int]:
+    """``skipped`` grown by every milestone whose results depend on a skipped one.
+
+    Payments of a contract are computed together (retention limits, advance recovery, damages
+    caps, retention releases): one payment milestone that cannot be computed leaves the others
+    of its contract unknown too. Status runs along predecessors. Each row is queued at most
+    once and each contract's payment milestones are added at most once, so the walk is linear
+    in the rows and links.
+    """
+    successors: dict[str, list[_Row]] = {}
+    paying: dict[str, list[_Row]] = {}
+    for r in milestones:
+        v = r.values
+        for p in v["predecessors"] or ():
+            successors.setdefault(p, []).append(r)
+        if v["contract_id"] is not None and v["payment_basis"] not in (None, "none"):
+            paying.setdefault(v["contract_id"], []).append(r)
+    pooled: set[str] = set()
+    queue = [r for r in milestones if r.row in skipped]
+    while queue:
+        r = queue.pop()
+        v = r.values
+        reached = successors.get(v["milestone_id"], [])
+        cid = v["contract_id"]
+        unknown_basis = r.bad is not None and "payment_basis" in r.bad
+        if (
+            cid is not None
+            and cid not in pooled
+            and (unknown_basis or v["payment_basis"] not in (None, "none"))
+        ):
+            pooled.add(cid)
+            reached = [*reached, *paying.get(cid, ())]
+        for d in reached:
+            if d.row not in skipped:
+                skipped.add(d.row)
+                queue.append(d)
+    return skipped
 
 
 def _raw_columns(raw_rows: list[RawRow], names: list[str]) -> list[Sequence[object]]:
