@@ -15,6 +15,31 @@ compgen -G "/usr/lib/*/libharfbuzz-subset.so.0" >/dev/null || missing+=(libharfb
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+# Another apt (unattended upgrades on a fresh machine) may hold apt's locks for minutes: wait
+# for them instead of failing. DPkg::Lock::Timeout makes apt wait for dpkg's frontend lock only;
+# apt 2.6 still fails at once on the package lists' lock (update) and the download cache's lock,
+# so a run that failed on a lock is tried again until APT_LOCK_TIMEOUT seconds have passed.
+lock_timeout=${APT_LOCK_TIMEOUT:-600}
+apt_get() {
+    local deadline=$((SECONDS + lock_timeout)) log
+    log=$(mktemp)
+    while true; do
+        if DEBIAN_FRONTEND=noninteractive $sudo apt-get -o "DPkg::Lock::Timeout=$lock_timeout" \
+            "$@" >"$log" 2>&1; then
+            rm -f "$log"
+            return 0
+        fi
+        if ! grep -q "Could not get lock" "$log" || [ "$SECONDS" -ge "$deadline" ]; then
+            cat "$log" >&2
+            rm -f "$log"
+            return 1
+        fi
+        echo "waiting for another apt to release its lock: $(grep -m1 'Could not get lock' "$log")"
+        sleep 2
+    done
+}
+
 echo "installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}"
