@@ -44,11 +44,13 @@ template: $(STAMP)
 
 # A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh, and
 # new examples for the property tests (the normal suite draws the same fixed examples every
-# run); failing examples are kept in .hypothesis/ and replayed first.
+# run); failing examples are kept in .hypothesis/ and replayed first. The exhaustive sweeps
+# (tests marked `sweep`, e.g. every MS-OVBA compression size) run here too, not in `make test`.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	XL_MILESTONES_HYPOTHESIS=explore XL_MILESTONES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		$(VENV)/bin/pytest -q tests/fuzz tests/property --hypothesis-show-statistics
+		XL_MILESTONES_SWEEP=1 $(VENV)/bin/pytest -q -n 2 tests/fuzz tests/property \
+		tests/unit/test_ovba_compression.py --hypothesis-show-statistics
 
 # Every benchmark runs (the workbooks are generated once into benchmarks/out/); the target fails
 # when any of them reports a figure over its target.

@@ -1,0 +1,73 @@
+"""pyproject.toml in the forms setuptools keeps building: the licence as an SPDX expression
+(PEP 639; the `{ text = ... }` table stops building from 2027-02-18)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+PYPROJECT = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+
+
+def test_license_is_an_spdx_expression() -> None:
+    assert PYPROJECT["project"]["license"] == "MIT"
+
+
+def test_the_build_backend_reads_spdx_expressions() -> None:
+    (setuptools,) = (
+        Requirement(r)
+        for r in PYPROJECT["build-system"]["requires"]
+        if Requirement(r).name == "setuptools"
+    )
+    # setuptools 77.0.3 is the first release that accepts `license = "MIT"`.
+    assert Version("77.0.3") in setuptools.specifier
+    assert Version("77.0.2") not in setuptools.specifier
+
+
+PROBE = """
+import warnings
+
+import oletools.olevba  # noqa: F401  (warns at import, from pyparsing's old names)
+
+
+def test_probe():
+    warnings.warn("ours", DeprecationWarning, stacklevel=1)
+"""
+
+
+def test_oletools_pyparsing_warnings_are_filtered_and_ours_are_not(tmp_path: Path) -> None:
+    """The suite's configuration silences oletools' warnings only, by module."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(PROBE)
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "0",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(root / "pyproject.toml"),
+            "--rootdir",
+            str(tmp_path),
+            str(probe),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "PyparsingDeprecationWarning" not in done.stdout
+    assert "1 passed, 1 warning" in done.stdout, done.stdout
+    assert "DeprecationWarning: ours" in done.stdout
