@@ -318,6 +318,7 @@ BOOK_FUNCTIONS = {
     "MS_AMOUNT_DUE": "amount_due",
     "MS_DUE_DATE": "payment_due_date",
     "MS_SIGNOFF_READY": "signoff_ready",
+    "MS_SIGNOFF_DUE": "signoff_due_date",
     "MS_BLOCKERS": "signoff_blockers",
 }
 ALL_FUNCTIONS = [*BOOK_FUNCTIONS, "MS_RESULTS", "MS_LATE_INTEREST", "MS_PAYMENT_DUE_DATE"]
@@ -396,3 +397,16 @@ def test_the_live_adapter_reads_what_the_file_reader_reads(book_file: Path) -> N
         other = live.tables[key]
         assert (other.header_row, other.columns) == (table.header_row, table.columns)
         assert [(r.row, r.values) for r in other.rows] == [(r.row, r.values) for r in table.rows]
+
+
+def test_signoff_due_of_a_milestone_awaiting_sign_off(tmp_path: Path) -> None:
+    # M-002 completed 2026-03-20 and not yet approved: due 2026-03-20 + 10 days = 2026-03-30.
+    sheets = valid_sheets()
+    for row in sheets["milestones"]:
+        if row["milestone_id"] == "M-002":
+            row["actual_date"] = date(2026, 3, 20)
+            row["percent_complete"] = 1
+    book = fake_from_file(str(write_workbook(tmp_path / "awaiting.xlsx", sheets)))
+    assert udfs.MS_STATUS("M-002", _caller(book)) == "Awaiting sign-off"
+    assert udfs.MS_SIGNOFF_DUE("M-002", _caller(book)) == date(2026, 3, 30)
+    assert udfs.MS_SIGNOFF_DUE("M-001", _caller(book)) == ""  # signed off: blank

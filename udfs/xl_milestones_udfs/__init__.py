@@ -62,6 +62,14 @@ def MS_SIGNOFF_READY(milestone_id: Any, caller: Any) -> Any:
 
 @xw.func(category=CATEGORY, volatile=True)
 @xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+def MS_SIGNOFF_DUE(milestone_id: Any, caller: Any) -> Any:
+    """Date by which a milestone awaiting sign-off should be signed off: its actual date plus
+    the Sign-off Days setting (blank when it is not awaiting sign-off)."""
+    return logic.milestone_value(_book(caller), milestone_id, "signoff_due_date", dt.date.today())
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
 def MS_BLOCKERS(milestone_id: Any, caller: Any) -> Any:
     """What stops a milestone being signed off, e.g. "deliverable D-104 not accepted"; blocking
     reasons first, then warnings. Blank when nothing does."""

@@ -62,6 +62,7 @@ from xl_milestones.core.signoff import (
     latest_decisions,
     match_key,
     role_prefixes,
+    signoff_deadline,
     signoff_state,
     sorted_rules,
 )
@@ -79,6 +80,8 @@ _RESULT_ORDER: Final = (
     "signoff_ready",
     "signoff_blockers",
     "signoff_date",
+    "signoff_due_date",
+    "days_awaiting_signoff",
     "milestone_value",
     "retention_amount",
     "advance_recovery",
@@ -290,6 +293,7 @@ class _Engine:
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
         self.window_days = s.at_risk_window_days
         self.rag_tolerance = s.rag_tolerance_days
+        self.signoff_days = s.signoff_days
 
     # ---------------------------------------------------------------------------- issues
     def _warn(
@@ -927,6 +931,12 @@ class _Engine:
             text = partial(
                 _payment_text, status, due_amount, paid, owed, due, days_overdue, late_interest, c
             )
+        signoff_due: date | None = None
+        days_waiting: int | None = None
+        if w.status == st.AWAITING and m.actual_date is not None:
+            signoff_due, days_waiting, _overdue = signoff_deadline(
+                m.actual_date, self.signoff_days, as_of
+            )
         # In MILESTONES.results order (checked at import; a test holds it too).
         values: dict[str, object] = {
             "revised_date": w.revised,
@@ -936,6 +946,8 @@ class _Engine:
             "signoff_ready": ready,
             "signoff_blockers": blockers or None,
             "signoff_date": state.signoff_date,
+            "signoff_due_date": signoff_due,
+            "days_awaiting_signoff": days_waiting,
             "milestone_value": None if value is None else (value or zero),
             "retention_amount": retention,
             "advance_recovery": advance,

@@ -76,6 +76,7 @@ class Settings:
     late_interest_margin: Decimal | None = None
     at_risk_window_days: int = 14
     rag_tolerance_days: int = 0
+    signoff_days: int = 10
     check_completion: str = "block"
     check_deliverables: str = "block"
     check_predecessors: str = "block"

@@ -252,6 +252,15 @@ SETTING_FIELDS: Final[tuple[Field, ...]] = (
         minimum=ZERO,
         maximum=D(3650),
     ),
+    _f(
+        "signoff_days",
+        "Sign-off Days",
+        T.INT,
+        "Calendar days after the actual date within which sign-off is due.",
+        default=10,
+        minimum=ZERO,
+        maximum=D(3650),
+    ),
     *tuple(
         _f(
             "check_" + name.lower().replace(" ", "_"),
@@ -532,6 +541,20 @@ MILESTONES: Final = Sheet(
             "Sign-off Date",
             T.DATE,
             "Result: date of the last required approval.",
+            result=True,
+        ),
+        _f(
+            "signoff_due_date",
+            "Sign-off Due",
+            T.DATE,
+            "Result: actual date plus Sign-off Days; Awaiting sign-off only.",
+            result=True,
+        ),
+        _f(
+            "days_awaiting_signoff",
+            "Days Awaiting Sign-off",
+            T.INT,
+            "Result: days since the actual date; Awaiting sign-off only.",
             result=True,
         ),
         _f(

@@ -8,7 +8,7 @@ Roles and names are matched ignoring case and surrounding spaces ("finance" = "F
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -270,6 +270,22 @@ def _approved(e: ApproverEntry) -> bool:
 
 def _decided_order(e: ApproverEntry) -> tuple[date, int]:
     return (e.decision_date or date.min, -e.row)
+
+
+class Deadline(NamedTuple):
+    """Where a milestone awaiting sign-off stands against its deadline (RULES.md section 6)."""
+
+    due_date: date
+    days_waiting: int
+    days_overdue: int
+
+
+def signoff_deadline(actual_date: date, signoff_days: int, as_of: date) -> Deadline:
+    """Sign-off is due ``signoff_days`` calendar days after the actual date; the milestone has
+    waited since that date, and is overdue (days past the due date, else 0) once as_of is after
+    it. Only for a milestone that is Awaiting sign-off: the callers leave the others blank."""
+    due = actual_date + timedelta(days=signoff_days)
+    return Deadline(due, (as_of - actual_date).days, max(0, (as_of - due).days))
 
 
 def check_modes(settings: Settings) -> dict[str, str]:
