@@ -307,3 +307,37 @@ def test_user_text_is_escaped_in_the_html(tmp_path: Path) -> None:
     assert 'href="https://dms.example/D-1"' in html
     # One self-contained file: the stylesheet is inline, nothing is fetched.
     assert "<style>" in html and not re.search(r"<link|<script|<img", html)
+
+
+# ------------------------------------------------------------------------- sign-off deadline
+
+
+def test_page_shows_the_signoff_deadline_in_red_when_overdue(tmp_path: Path) -> None:
+    # Completed 11 Apr 2026, Sign-off Days 10: due 21 Apr; as of 30 Apr, 19 days waiting,
+    # 9 days overdue.
+    model = _awaiting_model()
+    result = compute(model, AS_OF)
+    page = build_pack(model, result, workbook_name="book.xlsm").pages[0]
+    deadline = {f.label: (f.value, f.tone) for f in page.deadline}
+    assert deadline == {
+        "Sign-off Due": ("21 Apr 2026", ""),
+        "Days Awaiting Sign-off": ("19", ""),
+        "Sign-off days overdue": ("9", "bad"),
+    }
+    html = render_html(build_pack(model, result, workbook_name="book.xlsm"))
+    assert '<td class="num bad">9</td>' in html
+    # Not yet overdue: 0 days overdue, not in red.
+    calm = replace(model, settings=b.settings(signoff_days=30))
+    page = build_pack(calm, compute(calm, AS_OF), workbook_name="b.xlsm").pages[0]
+    assert [(f.value, f.tone) for f in page.deadline] == [
+        ("11 May 2026", ""),
+        ("19", ""),
+        ("0", ""),
+    ]
+
+
+def test_signed_off_page_has_no_deadline() -> None:
+    model, result, _ = sample()
+    signed = next(m for m, r in result.by_id().items() if r.values["status"] == "Signed off")
+    page = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=[signed]).pages[0]
+    assert page.deadline == []

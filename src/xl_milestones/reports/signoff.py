@@ -68,6 +68,7 @@ TERMS_START: Final = {
 }
 # Approver rows added for the pro forma run sort after every real row.
 _PRO_FORMA_ROW: Final = 1_000_000_000
+SIGNOFF_DAYS_OVERDUE: Final = "Sign-off days overdue"
 _RULES: Final = {name: rule for name, _mode, rule in SIGNOFF_CHECKS}
 
 
@@ -160,6 +161,7 @@ class Signatory:
 class Fact:
     label: str
     value: str
+    tone: str = ""
 
 
 @dataclass(slots=True)
@@ -180,6 +182,7 @@ class MilestonePage:
     acceptance_criteria: str = ""
     evidence: str = ""
     dates: list[Fact] = field(default_factory=list)
+    deadline: list[Fact] = field(default_factory=list)
     checks: list[CheckLine] = field(default_factory=list)
     approvers: list[ApproverLine] = field(default_factory=list)
     deliverables: list[DeliverableLine] = field(default_factory=list)
@@ -599,6 +602,7 @@ class _Context:
         page.acceptance_criteria = fmt_text(m.acceptance_criteria)
         page.evidence = fmt_text(m.evidence)
         page.dates = self._dates(m, v)
+        page.deadline = _deadline(v, self.as_of)
         page.checks = [_check_line(ch.name, ch.mode, ch.outcome, ch.reason) for ch in r.checks]
         page.approvers = self._approvers(m, r.approvers)
         page.signatories = self._signatories(r.approvers)
@@ -911,6 +915,21 @@ class _Context:
                 self.model.settings.business_day_convention,
             ),
         ]
+
+
+def _deadline(v: dict[str, object], as_of: date) -> list[Fact]:
+    """Sign-off Due, Days Awaiting Sign-off and the days overdue, in red when overdue; empty
+    for a milestone that is not awaiting sign-off (RULES.md section 6)."""
+    due, waiting = v["signoff_due_date"], v["days_awaiting_signoff"]
+    if not isinstance(due, date) or not isinstance(waiting, int):
+        return []
+    h = MILESTONES.header
+    overdue = max(0, (as_of - due).days)
+    return [
+        Fact(h("signoff_due_date"), fmt_date(due)),
+        Fact(h("days_awaiting_signoff"), str(waiting)),
+        Fact(SIGNOFF_DAYS_OVERDUE, str(overdue), BAD if overdue else ""),
+    ]
 
 
 def _readiness(status: str, ready: bool) -> Badge:
