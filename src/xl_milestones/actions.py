@@ -294,6 +294,9 @@ def new_command(path: str, *, force: bool = False) -> int:
         raise UsageError(
             f"{path} already exists; choose another name, or add --force to replace it"
         )
+    from xl_milestones.io.atomic import check_writable
+
+    check_writable(target, in_place=False)
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

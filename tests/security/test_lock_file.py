@@ -71,3 +71,23 @@ def test_validate_reads_an_open_workbook(book: Path, capsys: pytest.CaptureFixtu
     """Reading is harmless: only writing is refused."""
     code, _out, _err = run(capsys, "validate", str(book))
     assert code == 0
+
+
+def test_a_workbook_open_in_libreoffice_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_workbook(tmp_path / "book.xlsm", valid_sheets())
+    # LibreOffice's lock file: user name, host, home and time, comma-separated.
+    (tmp_path / ".~lock.book.xlsm#").write_text("Dana Lee,host,/home/dana,07.12.2026 10:00,;")
+    before = path.read_bytes()
+    code, out, err = run(capsys, "refresh", str(path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "open in LibreOffice" in err and ".~lock.book.xlsm#" in err
+    assert "--output" in err
+    assert path.read_bytes() == before and not backup_path(path).exists()
+    # Writing elsewhere is still allowed; an --output LibreOffice has open is not.
+    code, _out, _err = run(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
+    assert code == 0
+    (tmp_path / ".~lock.r.xlsm#").write_text("x")
+    code, _out, err = run(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
+    assert code == 2 and "open in LibreOffice" in err

@@ -37,18 +37,51 @@ def lock_path(target: Path) -> Path:
     return target.with_name("~$" + target.name)
 
 
+def lock_paths(target: Path) -> tuple[tuple[str, Path], ...]:
+    """The lock files of the programs that may have ``target`` open, with each program's name:
+    Excel's ``~$book.xlsm`` and LibreOffice's ``.~lock.book.xlsm#``."""
+    return (
+        ("Excel", lock_path(target)),
+        ("LibreOffice", target.with_name(f".~lock.{target.name}#")),
+    )
+
+
 def check_not_open(target: Path, *, in_place: bool) -> None:
-    """Refuse to write a workbook that Excel has open (its lock file is beside it)."""
-    if not lock_path(target).exists():
-        return
-    if in_place:
+    """Refuse to write a workbook that Excel or LibreOffice has open (its lock file is beside
+    it)."""
+    for program, lock in lock_paths(target):
+        if not lock.exists():
+            continue
+        if in_place:
+            raise OutputError(
+                f"{target} is open in {program} (the lock file {lock.name} is beside it): "
+                f"close it in {program} and run again, or write the result elsewhere with "
+                "--output"
+            )
         raise OutputError(
-            f"{target} is open in Excel (the lock file {lock_path(target).name} is beside it): "
-            "close it in Excel and run again, or write the result elsewhere with --output"
+            f"{target} is open in {program} (the lock file {lock.name} is beside it): "
+            f"close it in {program}, or choose another --output file"
         )
+
+
+def check_writable(target: Path, *, in_place: bool) -> None:
+    """Refuse to replace an existing file that is read-only, or that the user may not write.
+
+    Replacing works through the folder, which would let a read-only file (or another user's
+    file in a shared folder) be swapped for a new one: the file's permissions are respected
+    instead. A file with no write permission for anyone is read-only for root too."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return  # no file yet (or it cannot be seen): the write itself reports the problem
+    if os.access(target, os.W_OK) and mode & 0o222:
+        return
+    elsewhere = (
+        "or write the result elsewhere with --output" if in_place else "or choose another file"
+    )
     raise OutputError(
-        f"{target} is open in Excel (the lock file {lock_path(target).name} is beside it): "
-        "close it in Excel, or choose another --output file"
+        f"{target} is read-only (or you may not write to it): nothing was written; "
+        f"make it writable (e.g. clear Read-only in its properties) and run again, {elsewhere}"
     )
 
 
@@ -216,9 +249,10 @@ def replace_file(
 ) -> None:
     """Write ``target`` through ``build(temp_path)``, then swap it in.
 
-    ``in_place`` means ``target`` is the workbook being refreshed: Excel's lock file makes it
-    refuse, and the previous file is kept as ``backup_path(target)``. A symbolic link is
-    followed, so the link keeps pointing at the refreshed file.
+    ``in_place`` means ``target`` is the workbook being refreshed, and the previous file is
+    kept as ``backup_path(target)``. A lock file of Excel or LibreOffice beside the target, or
+    a read-only target, makes it refuse. A symbolic link is followed, so the link keeps
+    pointing at the refreshed file.
     """
     target = Path(os.path.realpath(target))
     folder = target.parent
@@ -227,6 +261,7 @@ def replace_file(
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
     check_not_open(target, in_place=in_place)
+    check_writable(target, in_place=in_place)
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

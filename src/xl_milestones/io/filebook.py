@@ -11,7 +11,12 @@ from xl_milestones.book import BookUpdate
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, WorkbookError
-from xl_milestones.io.atomic import check_not_open, replace_file, verify_workbook
+from xl_milestones.io.atomic import (
+    check_not_open,
+    check_writable,
+    replace_file,
+    verify_workbook,
+)
 from xl_milestones.io.safety import check_package
 
 
@@ -19,7 +24,8 @@ class FileBook:
     """A workbook file. ``output`` is where ``write`` puts the result; None means in place.
 
     With ``output`` the input file is never written to. In place, the previous file is kept
-    beside it as ``<name>.bak`` and Excel's lock file makes ``write`` refuse.
+    beside it as ``<name>.bak``; a lock file of Excel or LibreOffice, or a read-only file,
+    makes ``write`` refuse.
     """
 
     def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
@@ -58,6 +64,7 @@ class FileBook:
         from xl_milestones.io.writer import apply_update, read_date1904
 
         check_not_open(self.target, in_place=self.in_place)
+        check_writable(self.target, in_place=self.in_place)
         if self._stamp is not None and self._stat() != self._stamp:
             raise OutputError(
                 f"{self.path} changed while it was being refreshed (saved from Excel?): "

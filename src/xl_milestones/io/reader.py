@@ -274,8 +274,14 @@ class _Loader:
 
 
 def _check_file(file: Path) -> None:
-    if not file.exists():
-        raise WorkbookError(f"{file}: no such file: check the path and the file name")
+    try:
+        file.stat()
+    except FileNotFoundError:
+        raise WorkbookError(f"{file}: no such file: check the path and the file name") from None
+    except OSError as exc:  # a folder on the way may not be entered
+        raise WorkbookError(
+            f"{file}: cannot be opened ({exc.strerror}): check its permissions"
+        ) from None
     if file.is_dir():
         raise WorkbookError(f"{file}: is a folder, not a workbook: give the path of a .xlsx file")
     try:
