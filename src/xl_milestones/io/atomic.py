@@ -76,6 +76,8 @@ def check_writable(target: Path, *, in_place: bool) -> None:
         return  # no file yet (or it cannot be seen): the write itself reports the problem
     if os.access(target, os.W_OK) and mode & 0o222:
         return
+    if _read_only_file_system(target):
+        raise OutputError(_describe(OSError(errno.EROFS, "read-only file system"), target))
     elsewhere = (
         "or write the result elsewhere with --output" if in_place else "or choose another file"
     )
@@ -83,6 +85,13 @@ def check_writable(target: Path, *, in_place: bool) -> None:
         f"{target} is read-only (or you may not write to it): nothing was written; "
         f"make it writable (e.g. clear Read-only in its properties) and run again, {elsewhere}"
     )
+
+
+def _read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 def verify_workbook(path: Path, *, milestones_read: bool = False) -> None:
