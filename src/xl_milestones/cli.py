@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
     p.add_argument("--output", required=True, metavar="FILE", help="the .pdf or .html to write")
     p.set_defaults(handler=_signoff_pack)
+
+    p = commands.add_parser(
+        "portfolio", help="roll every workbook of a folder up into one portfolio workbook"
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders to search")
+    p.add_argument("--output", required=True, metavar="PORTFOLIO.xlsx", help="the .xlsx to write")
+    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
+    p.add_argument("--currency", metavar="CCY", help="the reporting currency (ISO code)")
+    p.add_argument("--fx-rates", metavar="BOOK", help="a workbook whose FX Rates to use")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_portfolio)
     return parser
 
 
@@ -101,6 +113,20 @@ def _signoff_pack(args: argparse.Namespace) -> int:
 
     return actions.signoff_pack_command(
         args.book, milestones=args.milestone, as_of=args.as_of, output=args.output
+    )
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    from xl_milestones.app import portfolio
+
+    return portfolio.portfolio_command(
+        args.paths,
+        output=args.output,
+        as_of=args.as_of,
+        currency=args.currency,
+        fx_rates=args.fx_rates,
+        jobs=args.jobs,
+        fmt=args.format,
     )
 
 

@@ -185,6 +185,9 @@ class EngineResult:
     scurve: list[tuple[object, ...]]
     issues: list[Issue] = field(default_factory=list)
     totals: dict[str, object] = field(default_factory=dict)
+    # The Dashboard's amounts per currency before conversion, so that a portfolio of workbooks
+    # can convert them with its own rates exactly as ``dashboard`` does for one.
+    tally: DashboardTally = field(default_factory=DashboardTally)
 
     def by_id(self) -> dict[str, MilestoneResult]:
         """Computed results by milestone id."""
@@ -565,6 +568,7 @@ class _Engine:
                 figures,
                 self.reporting,
             ),
+            tally=tally,
         )
 
     # ------------------------------------------------------------------------- status

@@ -1,0 +1,1 @@
+"""Use cases that read many workbooks at once (the portfolio roll-up)."""

@@ -1,0 +1,876 @@
+"""The portfolio roll-up: every contract workbook of a team read (never written), its results
+gathered, converted to one reporting currency and totalled, for the portfolio workbook and the
+command line's summary.
+
+Each workbook is read, validated and computed exactly as ``refresh`` would (``evaluate_file``),
+in worker processes; what comes back is plain rows. A file that cannot be
+read is listed with the reason ``validate`` gives, and the others are rolled up.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from xl_milestones.core.engine import RESULT_FIELDS
+from xl_milestones.core.money import ZERO
+from xl_milestones.core.portfolio import METRIC_KEYS, DashboardTally, convert, dashboard, scurve
+from xl_milestones.core.schema import (
+    CONTRACTS,
+    DASHBOARD_METRICS,
+    MILESTONES,
+    PAYMENT_SCHEDULE,
+    STATUSES,
+    Field,
+    FieldType,
+    Sheet,
+)
+from xl_milestones.errors import UsageError, XlMilestonesError
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+REPORTING_SUFFIX = "_reporting"
+
+
+def _out(name: str, header: str, type_: FieldType, description: str) -> Field:
+    return Field(name, header, type_, description, result=True)
+
+
+_SOURCE = _out("source", "Workbook", FieldType.TEXT, "The workbook file (a link to it).")
+
+# ------------------------------------------------------------------------------ the sheets
+
+SOURCES = Sheet(
+    name="Sources",
+    key="sources",
+    output=True,
+    description="One row per workbook file: read or not and why, what was computed.",
+    fields=(
+        _SOURCE,
+        _out("read", "Read", FieldType.YESNO, "Whether the file could be read."),
+        _out("reason", "Not Read Because", FieldType.TEXT, "Why not: what `validate` says."),
+        _out("as_of_date", "As Of Date", FieldType.DATE, "The as-of date its figures use."),
+        _out("book_currency", "Book Currency", FieldType.TEXT, "Its own reporting currency."),
+        _out("contracts", "Contracts", FieldType.INT, "Contracts read."),
+        _out("milestones", "Milestones Computed", FieldType.INT, "Milestones computed."),
+        _out("skipped", "Milestones Skipped", FieldType.INT, "Not computed: errors in rows."),
+        _out("errors", "Errors", FieldType.INT, "Validation errors (`validate` lists them)."),
+        _out("warnings", "Warnings", FieldType.INT, "Validation warnings."),
+        _out("first_error", "First Error", FieldType.TEXT, "The first error: cell and message."),
+        _out(
+            "missing_fx",
+            "No FX Rate For",
+            FieldType.TEXT,
+            "Currencies without a rate to the reporting currency: left out of the totals.",
+        ),
+        _out(
+            "duplicate_contracts",
+            "Contract IDs Also Elsewhere",
+            FieldType.TEXT,
+            "Contract IDs that another workbook uses too (both are kept).",
+        ),
+        _out("notes", "Notes", FieldType.TEXT, "Anything else to know about the file."),
+    ),
+)
+
+_IDENTIFYING = ("milestone_id", "contract_id", "milestone_name", "milestone_type", "owner")
+_DATES = ("baseline_date", "forecast_date", "actual_date", "payment_basis")
+ALL_MILESTONES = Sheet(
+    name="All Milestones",
+    key="all_milestones",
+    output=True,
+    description="One row per milestone of every workbook read, with every result column.",
+    fields=(
+        _SOURCE,
+        _out("row", "Row", FieldType.INT, "Its row on the workbook's Milestones sheet."),
+        *(MILESTONES.field(n) for n in _IDENTIFYING),
+        CONTRACTS.field("contract_name"),
+        CONTRACTS.field("supplier"),
+        CONTRACTS.field("currency"),
+        *(MILESTONES.field(n) for n in _DATES),
+        _out("computed", "Computed", FieldType.YESNO, "No when its rows have errors."),
+        *MILESTONES.results,
+        _out(
+            "amount_due_reporting",
+            "Amount Due (Reporting)",
+            FieldType.MONEY,
+            "Amount Due in the reporting currency (blank without an FX rate).",
+        ),
+        _out(
+            "outstanding_reporting",
+            "Outstanding (Reporting)",
+            FieldType.MONEY,
+            "Outstanding in the reporting currency (blank without an FX rate).",
+        ),
+    ),
+)
+# What a worker sends back per milestone: every All Milestones column but the two reporting
+# amounts, which depend on the portfolio's currency and rates.
+_BOOK_FIELDS = tuple(f.name for f in ALL_MILESTONES.fields[1:-2])
+_I = {name: i for i, name in enumerate(_BOOK_FIELDS)}
+# read_book builds its rows positionally, in this order; fail at import if it drifts.
+if (
+    _BOOK_FIELDS[:14]
+    != (  # pragma: no cover - a schema change needs this module
+        "row",
+        *_IDENTIFYING,
+        "contract_name",
+        "supplier",
+        "currency",
+        *_DATES,
+        "computed",
+    )
+    or _BOOK_FIELDS[14:] != RESULT_FIELDS
+):
+    raise ImportError("the All Milestones columns changed; update app/portfolio.py")
+
+PORTFOLIO_SCHEDULE = Sheet(
+    name="Payment Schedule",
+    key="portfolio_payment_schedule",
+    output=True,
+    description="Each workbook's Payment Schedule rows, reporting columns in one currency.",
+    fields=(_SOURCE, *PAYMENT_SCHEDULE.fields),
+)
+
+_MONEY_COLUMNS = (
+    ("value", "Value", "Milestone values (not cancelled)."),
+    ("amount_due", "Amount Due", "Amounts due of signed-off milestones."),
+    ("paid", "Paid", "Paid so far."),
+    ("outstanding", "Outstanding", "Amount due not yet paid."),
+    ("overdue", "Overdue", "Outstanding past its payment due date."),
+    ("retention_held", "Retention Held", "Retention taken minus retention released."),
+)
+_COUNT_COLUMNS = (
+    ("milestones", "Milestones", "Milestones computed."),
+    ("late", "Late", "Milestones Late."),
+    ("red", "Red", "Milestones with RAG Red."),
+    ("awaiting_signoff", "Awaiting Sign-off", "Milestones awaiting sign-off."),
+)
+_COUNTS = tuple(_out(n, h, FieldType.INT, d) for n, h, d in _COUNT_COLUMNS)
+_AMOUNTS = tuple(
+    _out(n, f"{h} (Reporting)", FieldType.MONEY, d + " In the reporting currency.")
+    for n, h, d in _MONEY_COLUMNS
+)
+BY_CONTRACT = Sheet(
+    name="By Contract",
+    key="by_contract",
+    output=True,
+    description="One row per contract of every workbook: counts, and amounts in the reporting "
+    "currency (blank without an FX rate).",
+    fields=(
+        _SOURCE,
+        CONTRACTS.field("contract_id"),
+        CONTRACTS.field("contract_name"),
+        CONTRACTS.field("supplier"),
+        CONTRACTS.field("currency"),
+        *_COUNTS,
+        *_AMOUNTS,
+    ),
+)
+BY_SUPPLIER = Sheet(
+    name="By Supplier",
+    key="by_supplier",
+    output=True,
+    description="One row per supplier across every workbook (names matched ignoring case and "
+    "spacing): counts, and amounts in the reporting currency.",
+    fields=(
+        CONTRACTS.field("supplier"),
+        _out("contracts", "Contracts", FieldType.INT, "Contracts with this supplier."),
+        *_COUNTS,
+        *_AMOUNTS,
+    ),
+)
+
+# ------------------------------------------------------------------------ finding the files
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The workbook files to read, and paths given that hold none (each with the reason)."""
+
+    files: list[Path]
+    missing: list[tuple[Path, str]]
+
+
+def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None = None) -> Found:
+    """Each PATH that is a file, and every .xlsx/.xlsm under each PATH that is a folder
+    (recursively, in name order), without Excel's lock files (``~$*``), hidden files and the
+    output itself. A file is listed once however often it is reached."""
+    files: list[Path] = []
+    missing: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    skip_real = Path(os.path.realpath(skip)) if skip is not None else None
+
+    def add(file: Path) -> None:
+        real = Path(os.path.realpath(file))
+        if real in seen or real == skip_real:
+            return
+        seen.add(real)
+        files.append(file)
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            before = len(files)
+            for file in sorted(_walk(path)):
+                add(file)
+            if len(files) == before:
+                missing.append(
+                    (path, f"{path}: no .xlsx or .xlsm workbook in this folder or below it")
+                )
+        elif path.exists():
+            add(path)
+        else:
+            missing.append((path, f"{path}: no such file or folder: check the path"))
+    return Found(files, missing)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.startswith(("~$", ".")):
+                continue
+            if name.lower().endswith(WORKBOOK_SUFFIXES):
+                yield Path(root) / name
+
+
+# ---------------------------------------------------------------------- one book (a worker)
+
+
+@dataclass(slots=True)
+class BookOutcome:
+    """What one worker found in one file: plain values, cheap to send between processes."""
+
+    path: str
+    read: bool
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    as_of: _dt.date | None = None
+    currency: str | None = None
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    errors: int = 0
+    warnings: int = 0
+    first_error: str | None = None
+    computed: int = 0
+    skipped: int = 0
+    contracts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    milestones: list[tuple[object, ...]] = field(default_factory=list)
+    schedule: list[tuple[object, ...]] = field(default_factory=list)
+    tally: DashboardTally | None = None
+    figures: dict[str, Decimal | int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+
+
+def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> BookOutcome:
+    """Read, validate and compute one workbook; never raises for a bad file (the outcome says
+    why it was not read), and never writes it."""
+    from xl_milestones.app.evaluate import evaluate_file
+    from xl_milestones.io.atomic import lock_path
+
+    notes: list[str] = []
+    if lock_path(Path(path)).exists():
+        notes.append("open in Excel when read (its lock file is beside it): figures as last saved")
+    try:
+        ev = evaluate_file(path, today=today, as_of=as_of)
+    except XlMilestonesError as exc:
+        return BookOutcome(path, False, str(exc), notes)
+    except Exception as exc:  # a bug must not stop the roll-up of the other files
+        return BookOutcome(
+            path, False, f"{path}: internal error: {type(exc).__name__}: {exc}", notes
+        )
+    model, result = ev.validation.model, ev.result
+    contracts = model.contracts
+    by_id = {m.milestone_id: m for m in model.milestones}
+    rows: list[tuple[object, ...]] = []
+    for r in result.milestones:
+        if r.computed and r.milestone_id in by_id:
+            m = by_id[r.milestone_id]
+            c = contracts[m.contract_id]
+            rows.append(
+                (
+                    r.row,
+                    m.milestone_id,
+                    m.contract_id,
+                    m.milestone_name,
+                    m.milestone_type,
+                    m.owner,
+                    c.contract_name,
+                    c.supplier,
+                    c.currency,
+                    m.baseline_date,
+                    m.forecast_date,
+                    m.actual_date,
+                    m.payment_basis,
+                    True,
+                    *(r.values[f] for f in RESULT_FIELDS),
+                )
+            )
+        else:
+            rows.append(_skipped_row(ev.raw.tables.get(MILESTONES.key), r.row, r.milestone_id))
+    first = next((i for i in ev.issues if i.is_error), None)
+    rates = {cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()}
+    return BookOutcome(
+        path=path,
+        read=True,
+        notes=notes,
+        as_of=result.as_of,
+        currency=result.reporting_currency,
+        rates=rates,
+        errors=ev.error_count,
+        warnings=len(ev.issues) - ev.error_count,
+        first_error=(
+            None
+            if first is None
+            else f"{first.sheet}!{first.cell or first.row or ''} {first.code}: {first.message}"
+        ),
+        computed=len(result.milestones) - len(model.skipped),
+        skipped=len(model.skipped),
+        contracts=[
+            (c.contract_id, c.contract_name, c.supplier, c.currency)
+            for c in sorted(contracts.values(), key=lambda c: c.row)
+        ],
+        milestones=rows,
+        schedule=result.payment_schedule,
+        tally=result.tally,
+        figures=result.dashboard,
+        status_counts=result.status_counts,
+    )
+
+
+def _skipped_row(table: Any, row: int, milestone_id: str | None) -> tuple[object, ...]:
+    """A milestone not computed: what its row says, as typed, and blank results."""
+    raw: Mapping[str, object] = {}
+    if table is not None:
+        for r in table.rows:
+            if r.row == row:
+                raw = r.values
+                break
+    values: list[object] = [None] * len(_BOOK_FIELDS)
+    values[_I["row"]] = row
+    values[_I["computed"]] = False
+    for name in ("milestone_id", "contract_id", "milestone_name"):
+        shown = raw.get(name)
+        values[_I[name]] = None if shown is None else str(shown)
+    if values[_I["milestone_id"]] is None:
+        values[_I["milestone_id"]] = milestone_id
+    return tuple(values)
+
+
+# ------------------------------------------------------------------------------- currency
+
+
+@dataclass(frozen=True, slots=True)
+class RateTable:
+    """An FX Rates table: units of ``reporting`` per one unit of each currency."""
+
+    reporting: str
+    rates: Mapping[str, Decimal]
+
+    def to(self, currency: str) -> dict[str, Decimal]:
+        """The same rates quoted to ``currency``: through the table's own reporting currency
+        when they differ (a cross rate); only ``currency`` itself when the table has no rate
+        for it."""
+        table = {c.strip().upper(): r for c, r in self.rates.items()}
+        table[self.reporting] = Decimal(1)
+        base = table.get(currency)
+        if base is None:
+            return {currency: Decimal(1)}
+        if base == 1:
+            return table
+        out = {c: r / base for c, r in table.items()}
+        out[currency] = Decimal(1)
+        return out
+
+
+def read_rate_table(path: str, *, today: _dt.date) -> RateTable:
+    """The FX Rates of the workbook given with ``--fx-rates``; a rate with an error is refused
+    (exit code 2) rather than left out."""
+    from xl_milestones.core.engine import reporting_currency
+    from xl_milestones.core.schema import FX_RATES
+    from xl_milestones.core.validate import validate
+    from xl_milestones.io.reader import read_workbook
+
+    validation = validate(read_workbook(path), today=today)
+    for issue in validation.issues:
+        if issue.is_error and issue.sheet in (FX_RATES.name, "Settings"):
+            where = f"{issue.sheet}!{issue.cell or issue.row or ''}"
+            raise UsageError(
+                f"--fx-rates {path}: {where} {issue.message}: correct it, or leave out --fx-rates"
+            )
+    model = validation.model
+    rates = {cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()}
+    return RateTable(reporting_currency(model), rates)
+
+
+# ------------------------------------------------------------------------------- roll-up
+
+
+@dataclass(slots=True)
+class Portfolio:
+    """Every sheet's rows, in their schema's field order, and the figures of the Dashboard."""
+
+    currency: str
+    as_of: _dt.date | None
+    outcomes: list[BookOutcome]
+    sources: list[tuple[object, ...]]
+    milestones: list[tuple[object, ...]]
+    schedule: list[tuple[object, ...]]
+    by_contract: list[tuple[object, ...]]
+    by_supplier: list[tuple[object, ...]]
+    figures: dict[str, Decimal | int]
+    status_counts: dict[str, int]
+    scurve: list[tuple[object, ...]]
+    # For each sheet key, the file each row's Workbook cell links to (row index -> path).
+    links: dict[str, dict[int, str]]
+
+    @property
+    def read(self) -> int:
+        return sum(1 for o in self.outcomes if o.read)
+
+    @property
+    def not_read(self) -> int:
+        return len(self.outcomes) - self.read
+
+    @property
+    def errors(self) -> int:
+        return sum(o.errors for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 every file read without errors; 1 some not read or with errors; 2 none read."""
+        if not self.read:
+            return 2
+        return 1 if self.not_read or self.errors else 0
+
+
+PORTFOLIO_METRICS: tuple[tuple[str, str], ...] = (
+    ("workbooks_read", "Workbooks read"),
+    ("workbooks_not_read", "Workbooks not read"),
+    ("contracts", "Contracts"),
+    *DASHBOARD_METRICS,
+)
+
+
+def roll_up(
+    outcomes: Sequence[BookOutcome], *, currency: str | None = None, fx: RateTable | None = None
+) -> Portfolio:
+    """The portfolio of these outcomes, in ``currency`` (else the first book's own reporting
+    currency), with the rates of ``fx`` (else each book's own FX Rates)."""
+    read = [o for o in outcomes if o.read]
+    target = currency or next((o.currency for o in read if o.currency), None) or "EUR"
+    totals: dict[str, Decimal | int] = {key: 0 for key in METRIC_KEYS}
+    status_counts = dict.fromkeys(STATUSES, 0)
+    owners: dict[str, list[str]] = {}
+    for o in read:
+        for cid, *_rest in o.contracts:
+            owners.setdefault(cid, []).append(o.path)
+    sources: list[tuple[object, ...]] = []
+    milestones: list[tuple[object, ...]] = []
+    schedule: list[tuple[object, ...]] = []
+    by_contract: list[tuple[object, ...]] = []
+    links: dict[str, dict[int, str]] = {
+        SOURCES.key: {},
+        ALL_MILESTONES.key: {},
+        PORTFOLIO_SCHEDULE.key: {},
+        BY_CONTRACT.key: {},
+    }
+    schedule_fields = [f.name for f in PAYMENT_SCHEDULE.fields]
+    i_cur = schedule_fields.index("currency")
+    conversions = [
+        (i, schedule_fields.index(name[: -len(REPORTING_SUFFIX)]))
+        for i, name in enumerate(schedule_fields)
+        if name.endswith(REPORTING_SUFFIX)
+    ]
+    for o in outcomes:
+        links[SOURCES.key][len(sources)] = o.path
+        if not o.read:
+            sources.append(_source_row(o, None, [], []))
+            continue
+        table = fx or RateTable(o.currency or target, o.rates)
+        rates = table.to(target)
+        missing: set[str] = set()
+        if o.tally is not None:
+            figures, no_rate = dashboard(o.tally, rates, target)
+            missing |= no_rate
+            for key, value in figures.items():
+                totals[key] += value
+        for status, n in o.status_counts.items():
+            status_counts[status] = status_counts.get(status, 0) + n
+        for row in o.schedule:
+            cells = list(row)
+            rate = rates.get(str(row[i_cur]))
+            if rate is None:
+                missing.add(str(row[i_cur]))
+            for i, j in conversions:
+                amount = row[j]
+                cells[i] = convert(amount, rate, target) if isinstance(amount, Decimal) else None
+            links[PORTFOLIO_SCHEDULE.key][len(schedule)] = o.path
+            schedule.append((o.path, *cells))
+        per_contract: dict[str, list[tuple[object, ...]]] = {}
+        for row in o.milestones:
+            cur = row[_I["currency"]]
+            rate = rates.get(str(cur)) if cur is not None else None
+            if cur is not None and rate is None:
+                missing.add(str(cur))
+            due, outstanding = row[_I["amount_due"]], row[_I["outstanding_amount"]]
+            links[ALL_MILESTONES.key][len(milestones)] = f"{o.path}#{row[_I['row']]}"
+            milestones.append(
+                (
+                    o.path,
+                    *row,
+                    convert(due, rate, target) if isinstance(due, Decimal) else None,
+                    (
+                        convert(outstanding, rate, target)
+                        if isinstance(outstanding, Decimal)
+                        else None
+                    ),
+                )
+            )
+            if row[_I["computed"]]:
+                per_contract.setdefault(str(row[_I["contract_id"]]), []).append(row)
+        for cid, name, supplier, cur in o.contracts:
+            links[BY_CONTRACT.key][len(by_contract)] = o.path
+            by_contract.append(
+                (
+                    o.path,
+                    cid,
+                    name,
+                    supplier,
+                    cur,
+                    *_contract_figures(per_contract.get(cid, []), rates.get(cur), target),
+                )
+            )
+        duplicates = [
+            f"{cid} (also in {', '.join(p for p in owners[cid] if p != o.path)})"
+            for cid, *_rest in o.contracts
+            if len(owners[cid]) > 1
+        ]
+        sources.append(_source_row(o, sorted(missing), duplicates, o.notes))
+    totals["contracts"] = sum(len(o.contracts) for o in read)
+    totals["workbooks_read"] = len(read)
+    totals["workbooks_not_read"] = len(outcomes) - len(read)
+    figures = {key: totals.get(key, 0) for key, _label in PORTFOLIO_METRICS}
+    as_ofs = {o.as_of for o in read}
+    return Portfolio(
+        currency=target,
+        as_of=as_ofs.pop() if len(as_ofs) == 1 else None,
+        outcomes=list(outcomes),
+        sources=sources,
+        milestones=milestones,
+        schedule=schedule,
+        by_contract=by_contract,
+        by_supplier=_by_supplier(by_contract),
+        figures=figures,
+        status_counts=status_counts,
+        scurve=scurve(row[1:] for row in schedule),
+        links=links,
+    )
+
+
+def _source_row(
+    o: BookOutcome, missing: list[str] | None, duplicates: list[str], notes: list[str]
+) -> tuple[object, ...]:
+    if not o.read:
+        return (o.path, False, o.reason, *([None] * 10), "; ".join(o.notes) or None)
+    return (
+        o.path,
+        True,
+        None,
+        o.as_of,
+        o.currency,
+        len(o.contracts),
+        o.computed,
+        o.skipped,
+        o.errors,
+        o.warnings,
+        o.first_error,
+        ", ".join(missing or ()) or None,
+        "; ".join(duplicates) or None,
+        "; ".join(notes) or None,
+    )
+
+
+def _contract_figures(
+    rows: Sequence[tuple[object, ...]], rate: Decimal | None, target: str
+) -> tuple[object, ...]:
+    """BY_CONTRACT's counts and amounts (summed in the contract currency, converted once)."""
+    late = red = waiting = 0
+    sums = dict.fromkeys((n for n, _h, _d in _MONEY_COLUMNS), ZERO)
+    for row in rows:
+        status = row[_I["status"]]
+        late += status == "Late"
+        red += row[_I["rag"]] == "Red"
+        waiting += status == "Awaiting sign-off"
+        value = row[_I["milestone_value"]]
+        release = row[_I["payment_basis"]] == "retention_release"
+        if isinstance(value, Decimal) and status != "Cancelled" and not release:
+            sums["value"] += value
+        if isinstance(value, Decimal) and release and status == "Signed off":
+            sums["retention_held"] -= value
+        for name, column in (
+            ("amount_due", "amount_due"),
+            ("paid", "paid_amount"),
+            ("outstanding", "outstanding_amount"),
+            ("retention_held", "retention_amount"),
+        ):
+            amount = row[_I[column]]
+            if isinstance(amount, Decimal):
+                sums[name] += amount
+        outstanding = row[_I["outstanding_amount"]]
+        if row[_I["payment_status"]] == "Overdue" and isinstance(outstanding, Decimal):
+            sums["overdue"] += max(outstanding, ZERO)
+    amounts = tuple(convert(sums[n], rate, target) for n, _h, _d in _MONEY_COLUMNS)
+    return (len(rows), late, red, waiting, *amounts)
+
+
+def supplier_key(name: object) -> str:
+    """Supplier names as matched across workbooks: case and runs of spaces ignored."""
+    return " ".join(str(name or "").split()).casefold()
+
+
+def _by_supplier(by_contract: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    n_counts, n_amounts = len(_COUNTS), len(_AMOUNTS)
+    first_count = 5
+    groups: dict[str, list[object]] = {}
+    for row in by_contract:
+        key = supplier_key(row[3])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = [row[3], 0, *([0] * n_counts), *([ZERO] * n_amounts)]
+        group[1] = int(str(group[1])) + 1
+        for k in range(n_counts + n_amounts):
+            value = row[first_count + k]
+            if isinstance(value, int | Decimal):
+                group[2 + k] = group[2 + k] + value  # type: ignore[operator]
+    return [tuple(g) for _key, g in sorted(groups.items())]
+
+
+# -------------------------------------------------------------------------- running it all
+
+
+def read_books(
+    files: Sequence[Path],
+    *,
+    today: _dt.date,
+    as_of: _dt.date | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[BookOutcome]:
+    """Every file's outcome, in the order given: in this process (``jobs`` 1), in a pool of
+    ``jobs`` worker processes."""
+    paths = [str(f) for f in files]
+    done: dict[str, BookOutcome] = {}
+    if jobs <= 1 or len(paths) <= 1:
+        outcomes: Iterable[BookOutcome] = (read_book(p, today, as_of) for p in paths)
+    else:
+        outcomes = _in_pool(paths, today, as_of, min(jobs, len(paths)))
+    for outcome in outcomes:
+        done[outcome.path] = outcome
+        if progress is not None:
+            progress(len(done))
+    return [done[p] for p in paths]
+
+
+def _in_pool(
+    paths: Sequence[str], today: _dt.date, as_of: _dt.date | None, jobs: int
+) -> Iterator[BookOutcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # A fresh server process forks the workers: never a copy of this one and its threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["xl_milestones.app.portfolio", "xl_milestones.app.evaluate"])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(read_book, p, today, as_of): p for p in paths}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    path = futures[future]
+                    yield BookOutcome(
+                        path,
+                        False,
+                        f"{path}: the worker process reading it stopped (out of memory?): "
+                        "run again with fewer --jobs",
+                    )
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+class Progress:
+    """Files done, files per second and time left: one redrawn line on a terminal, else a
+    plain line at each tenth of the files."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self.tenths = 0
+
+    def __call__(self, done: int) -> None:
+        if not self.total:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = done / elapsed
+        left = (self.total - done) / rate if rate else 0.0
+        if self.tty:
+            bar = "#" * (done * 20 // self.total)
+            end = "\n" if done == self.total else ""
+            print(
+                f"\r[{bar:<20}] {done:,}/{self.total:,} files  {rate:,.1f} files/s  "
+                f"{_duration(left)} left ",
+                end=end,
+                file=self.stream,
+                flush=True,
+            )
+            return
+        tenths = done * 10 // self.total
+        if tenths > self.tenths:
+            self.tenths = tenths
+            print(
+                f"xl-milestones: {done:,} of {self.total:,} files read ({tenths * 10}%), "
+                f"{rate:,.1f} files/s, about {_duration(left)} left",
+                file=self.stream,
+                flush=True,
+            )
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def portfolio_command(
+    paths: Sequence[str],
+    *,
+    output: str,
+    as_of: _dt.date | None = None,
+    currency: str | None = None,
+    fx_rates: str | None = None,
+    jobs: int | None = None,
+    fmt: str = "text",
+) -> int:
+    """``xl-milestones portfolio PATH... --output PORTFOLIO.xlsx``: 0 every file read without
+    errors, 1 some not read or with errors, 2 nothing read or bad usage."""
+    import json
+
+    from xl_milestones.reports.portfolio_book import write_portfolio
+
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"--output {output}: the portfolio is an .xlsx workbook; give a name ending in "
+            f".xlsx, e.g. {target.with_suffix('.xlsx').name}"
+        )
+    if not target.parent.is_dir():
+        raise UsageError(f"--output {output}: the folder {target.parent} does not exist")
+    if currency is not None:
+        currency = currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise UsageError(f"--currency {currency}: give a three-letter ISO code such as EUR")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1")
+    today = _dt.date.today()
+    fx = read_rate_table(fx_rates, today=today) if fx_rates else None
+    found = find_workbooks(paths, skip=target)
+    outcomes = read_books(
+        found.files,
+        today=today,
+        as_of=as_of,
+        jobs=jobs or default_jobs(),
+        progress=Progress(len(found.files)),
+    )
+    outcomes += [BookOutcome(str(path), False, reason) for path, reason in found.missing]
+    portfolio = roll_up(outcomes, currency=currency, fx=fx)
+    if not portfolio.read:
+        for o in portfolio.outcomes:
+            print(f"xl-milestones: not read: {o.reason}", file=sys.stderr)
+        print("xl-milestones: no workbook could be read; nothing written", file=sys.stderr)
+        return 2
+    write_portfolio(portfolio, target)
+    written = [str(target)]
+    if fmt == "json":
+        print(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
+    else:
+        print(portfolio_text(portfolio, written))
+    sys.stdout.flush()
+    return portfolio.exit_code
+
+
+def portfolio_json(portfolio: Portfolio, written: Sequence[str]) -> dict[str, Any]:
+    """The ``portfolio --format json`` object."""
+    from xl_milestones.output import json_value
+
+    names = [f.name for f in SOURCES.fields]
+    return {
+        "output": list(written),
+        "currency": portfolio.currency,
+        "as_of": json_value(portfolio.as_of),
+        "files": {"read": portfolio.read, "not_read": portfolio.not_read},
+        "sources": [
+            {name: json_value(v) for name, v in zip(names, row, strict=True)}
+            for row in portfolio.sources
+        ],
+        "status": portfolio.status_counts,
+        "totals": {k: json_value(v) for k, v in portfolio.figures.items()},
+    }
+
+
+def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
+    """What the command prints: the files read, the figures a finance user looks at first,
+    and each file not read with its reason."""
+    from xl_milestones.output import money_text, plural
+
+    cur = portfolio.currency
+    figures = portfolio.figures
+    as_of = portfolio.as_of.isoformat() if portfolio.as_of else "each workbook's own date"
+    lines = [
+        f"Portfolio of {plural(len(portfolio.outcomes), 'workbook')} as of {as_of}, amounts in "
+        f"{cur}: wrote {', '.join(written)}",
+        f"  Read: {portfolio.read}; not read: {portfolio.not_read}; "
+        f"with errors: {sum(1 for o in portfolio.outcomes if o.errors)}",
+        "  Status:   " + ", ".join(f"{k} {v}" for k, v in portfolio.status_counts.items() if v),
+    ]
+    for key in ("due_30", "overdue", "retention_held"):
+        label = dict(PORTFOLIO_METRICS)[key] + ":"
+        lines.append(f"  {label:<25}{money_text(figures.get(key), cur)}")
+    missing = [row for row in portfolio.sources if row[11]]
+    if missing:
+        lines.append("  No FX rate (left out of the totals):")
+        lines.extend(f"    {row[0]}: {row[11]}" for row in missing)
+    failed = [o for o in portfolio.outcomes if not o.read]
+    if failed:
+        lines.append("  Not read:")
+        lines.extend(f"    {o.reason}" for o in failed)
+    return "\n".join(lines)

@@ -1,0 +1,325 @@
+"""`xl-milestones portfolio` end to end on real files: the totals are the sum of each book's
+own refresh, bad files are listed and not fatal, exit codes, currencies, the worker pool."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.factory import setting, valid_sheets, write_workbook
+from tests.tools import ooxml_validate
+
+from xl_milestones.app.portfolio import ALL_MILESTONES, SOURCES, Progress
+from xl_milestones.cli import main
+from xl_milestones.core.schema import DASHBOARD_METRICS, STATUSES
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+COUNT_KEYS = ("milestones", "green", "amber", "red", "ready_for_signoff")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _refresh_json(capsys: pytest.CaptureFixture[str], book: Path, tmp: Path) -> dict[str, object]:
+    code, out, err = _run(
+        capsys, "refresh", str(book), "--output", str(tmp / f"r-{book.name}"), "--format", "json"
+    )
+    assert code in (0, 1), err
+    return dict(json.loads(out))
+
+
+def _table(path: Path, sheet: str) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path, read_only=True, data_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def _books(tmp_path: Path) -> Path:
+    folder = tmp_path / "books"
+    (folder / "north").mkdir(parents=True)
+    shutil.copy(SAMPLE, folder / "north" / "sample.xlsm")
+    write_workbook(folder / "small.xlsx", valid_sheets())
+    broken = valid_sheets()
+    broken["milestones"][0]["baseline_date"] = "31/05/2026"  # an error: M-001 is skipped
+    write_workbook(folder / "with-errors.xlsx", broken)
+    return folder
+
+
+def test_totals_are_the_sum_of_each_books_own_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _books(tmp_path)
+    books = sorted(folder.rglob("*.xls*"))
+    own = {b.name: _refresh_json(capsys, b, tmp_path) for b in books}
+    before = {b: b.read_bytes() for b in books}
+    out = tmp_path / "portfolio.xlsx"
+    code, stdout, err = _run(
+        capsys, "portfolio", str(folder), "--output", str(out), "--format", "json"
+    )
+    assert code == 1, err  # with-errors.xlsx has an error
+    data = json.loads(stdout)
+    assert data["currency"] == "GBP"
+    assert data["files"] == {"read": 3, "not_read": 0}
+    totals = data["totals"]
+    for key, _label in DASHBOARD_METRICS:
+        if key in COUNT_KEYS:
+            continue
+        expected = sum(Decimal(str(o["totals"]["amounts"][key])) for o in own.values())
+        assert Decimal(totals[key]) == expected, key
+    assert totals["milestones"] == sum(o["totals"]["computed"] for o in own.values())
+    assert totals["red"] == sum(o["totals"]["rag"]["Red"] for o in own.values())
+    for status in STATUSES:
+        assert data["status"][status] == sum(o["totals"]["status"][status] for o in own.values())
+    # Every book is only read; the portfolio is a workbook Excel opens without repairs.
+    assert all(b.read_bytes() == before[b] for b in books)
+    assert ooxml_validate(out) == []
+
+    # All Milestones: one row per milestone of each book, with that book's own results.
+    rows = _table(out, ALL_MILESTONES.name)
+    assert len(rows) == sum(len(o["milestones"]) for o in own.values())
+    for row in rows:
+        name = Path(str(row["Workbook"])).name
+        mine = own[name]["milestones"][row["Milestone ID"]]
+        due = mine["amount_due"]
+        assert (row["Amount Due"] is None) == (due is None)
+        if due is not None:
+            assert Decimal(str(row["Amount Due"])) == Decimal(due).quantize(Decimal("0.01"))
+        assert row["Status"] == mine["status"]
+    skipped = {r["Milestone ID"] for r in rows if r["Computed"] is False}
+    own_skipped = {k for k, v in own["with-errors.xlsx"]["milestones"].items() if not v["status"]}
+    assert "M-001" in skipped and skipped == own_skipped
+
+    sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
+    assert sources["with-errors.xlsx"]["Errors"] >= 1
+    assert "date-text-not-iso" in str(sources["with-errors.xlsx"]["First Error"])
+    assert sources["with-errors.xlsx"]["Milestones Skipped"] >= 1
+    # The three books share contract ids (C-001...): each kept, each flagged.
+    assert "C-002 (also in " in str(sources["small.xlsx"]["Contract IDs Also Elsewhere"])
+    assert "with-errors.xlsx" in str(sources["small.xlsx"]["Contract IDs Also Elsewhere"])
+    assert "small.xlsx" in str(sources["sample.xlsm"]["Contract IDs Also Elsewhere"])
+    assert len([r for r in rows if r["Contract ID"] == "C-002"]) > 3
+
+
+def test_bad_files_are_listed_with_validates_reason_and_the_rest_rolled_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    msoffcrypto = pytest.importorskip("msoffcrypto")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    good = write_workbook(folder / "good.xlsx", valid_sheets())
+    (folder / "notes.xlsx").write_text("not a workbook\n")
+    secret = io.BytesIO()
+    with good.open("rb") as fh:
+        OOXMLFile(fh).encrypt("s3cret", secret)
+    (folder / "secret.xlsx").write_bytes(secret.getvalue())
+    assert msoffcrypto.OfficeFile(io.BytesIO(secret.getvalue())).is_encrypted()
+    # Skipped: Excel's lock file, a backup copy, a hidden temporary file.
+    shutil.copy(good, folder / "~$good.xlsx")
+    shutil.copy(good, folder / "good.xlsx.bak")
+    shutil.copy(good, folder / ".good.xlsx.tmp.xlsx")
+
+    out = tmp_path / "p.xlsx"
+    code, stdout, _err = _run(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 1
+    sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
+    assert set(sources) == {"good.xlsx", "notes.xlsx", "secret.xlsx"}
+    assert sources["good.xlsx"]["Read"] is True
+    assert "open in Excel" in str(sources["good.xlsx"]["Notes"])  # its lock file is beside it
+    for name in ("notes.xlsx", "secret.xlsx"):
+        assert sources[name]["Read"] is False
+        code_v, _o, err_v = _run(capsys, "validate", str(folder / name))
+        assert code_v == 2
+        # The same one-line reason validate gives.
+        assert err_v.strip() == f"xl-milestones: error: {sources[name]['Not Read Because']}"
+    assert "password-protected" in stdout and "Not read:" in stdout
+
+
+def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    assert _run(capsys, "portfolio", str(good), "--output", str(out))[0] == 0
+    assert out.exists()
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("text")
+    out.unlink()
+    code, _out, err = _run(capsys, "portfolio", str(bad), "--output", str(out))
+    assert code == 2 and not out.exists()
+    assert "no workbook could be read" in err and "a text file" in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _out, err = _run(capsys, "portfolio", str(empty), "--output", str(out))
+    assert code == 2 and "no .xlsx or .xlsm workbook" in err
+
+    for args, words in (
+        (("--output", str(tmp_path / "p.csv")), "ending in .xlsx"),
+        (("--output", str(tmp_path / "nowhere" / "p.xlsx")), "does not exist"),
+        (("--output", str(out), "--currency", "pounds"), "three-letter"),
+        (("--output", str(out), "--jobs", "0"), "at least 1"),
+    ):
+        code, _out, err = _run(capsys, "portfolio", str(good), *args)
+        assert code == 2 and words in err, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_missing_path_is_listed_and_the_others_rolled_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    code, stdout, _err = _run(
+        capsys, "portfolio", str(good), str(tmp_path / "gone.xlsx"), "--output", str(out)
+    )
+    assert code == 1
+    assert "gone.xlsx: no such file or folder" in stdout
+
+
+def _usd_book(path: Path) -> Path:
+    sheets = valid_sheets()
+    sheets["contracts"][1]["currency"] = "USD"
+    sheets["fx_rates"] = [{"currency": "USD", "rate_to_reporting": 0.8}]
+    return write_workbook(path, sheets)
+
+
+def test_a_currency_without_a_rate_is_reported_and_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _usd_book(tmp_path / "usd.xlsx")
+    # The rates given have EUR only: the book's USD amounts have no rate.
+    rates_book = write_workbook(tmp_path / "rates.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    code, stdout, _err = _run(
+        capsys,
+        "portfolio",
+        str(book),
+        "--output",
+        str(out),
+        "--fx-rates",
+        str(rates_book),
+        "--format",
+        "json",
+    )
+    data = json.loads(stdout)
+    assert data["sources"][0]["missing_fx"] == "USD"
+    assert "USD" in str(_table(out, SOURCES.name)[0]["No FX Rate For"])
+    rows = [r for r in _table(out, ALL_MILESTONES.name) if r["Currency"] == "USD"]
+    assert rows and all(r["Amount Due (Reporting)"] is None for r in rows)
+    assert code == 0  # read without errors; the missing rate is on Sources
+
+
+def test_currency_option_converts_through_the_books_own_rates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The book reports in GBP with 1 EUR = 0.85 GBP. In EUR, 0.85 GBP is 1 EUR: a GBP amount
+    # of 8.50 is 10.00 EUR (8.50 / 0.85).
+    book = write_workbook(tmp_path / "b.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    code, stdout, _err = _run(
+        capsys,
+        "portfolio",
+        str(book),
+        "--output",
+        str(out),
+        "--currency",
+        "eur",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(stdout)["currency"] == "EUR"
+    for row in _table(out, ALL_MILESTONES.name):
+        due = row["Amount Due"]
+        if due is None:
+            continue
+        expected = (
+            Decimal(str(due)) if row["Currency"] == "EUR" else Decimal(str(due)) / Decimal("0.85")
+        )
+        assert Decimal(str(row["Amount Due (Reporting)"])) == expected.quantize(Decimal("0.01"))
+
+
+def test_fx_rates_book_supplies_the_rates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _usd_book(tmp_path / "usd.xlsx")
+    rates = valid_sheets()
+    rates["fx_rates"] = [
+        {"currency": "EUR", "rate_to_reporting": 0.8},
+        {"currency": "USD", "rate_to_reporting": 0.75},
+    ]
+    rates_book = write_workbook(tmp_path / "rates.xlsx", rates)
+    out = tmp_path / "p.xlsx"
+    code, _stdout, err = _run(
+        capsys, "portfolio", str(book), "--output", str(out), "--fx-rates", str(rates_book)
+    )
+    assert code == 0, err
+    source = _table(out, SOURCES.name)[0]
+    assert source["No FX Rate For"] is None
+    for row in _table(out, ALL_MILESTONES.name):
+        if row["Currency"] == "USD" and row["Amount Due"] is not None:
+            expected = (Decimal(str(row["Amount Due"])) * Decimal("0.75")).quantize(Decimal("0.01"))
+            assert Decimal(str(row["Amount Due (Reporting)"])) == expected
+
+    bad = valid_sheets()
+    bad["fx_rates"] = [{"currency": "USD", "rate_to_reporting": "abc"}]
+    bad_book = write_workbook(tmp_path / "bad-rates.xlsx", bad)
+    code, _stdout, err = _run(
+        capsys, "portfolio", str(book), "--output", str(out), "--fx-rates", str(bad_book)
+    )
+    assert code == 2 and "FX Rates!" in err and err.count("\n") == 1
+
+
+def test_worker_pool_gives_the_same_portfolio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _books(tmp_path)
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
+    _c1, out1, _e = _run(
+        capsys, "portfolio", str(folder), "--output", str(one), "--jobs", "1", "--format", "json"
+    )
+    _c2, out2, _e = _run(
+        capsys, "portfolio", str(folder), "--output", str(two), "--jobs", "2", "--format", "json"
+    )
+    first, second = json.loads(out1), json.loads(out2)
+    first.pop("output"), second.pop("output")
+    assert first == second
+    assert _table(one, ALL_MILESTONES.name) == _table(two, ALL_MILESTONES.name)
+
+
+def test_progress_is_a_plain_line_per_tenth_off_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = Progress(20, stream)
+    for done in range(1, 21):
+        progress(done)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 10
+    assert lines[0].startswith("xl-milestones: 2 of 20 files read (10%)")
+    assert "files/s" in lines[-1] and "left" in lines[-1]
+
+
+def test_settings_currency_of_the_first_book_is_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    sheets["settings"] = [
+        {"setting": setting("as_of_date"), "value": "2026-03-31"},
+        {"setting": setting("reporting_currency"), "value": "EUR"},
+    ]
+    sheets["fx_rates"] = [{"currency": "GBP", "rate_to_reporting": 1.25}]
+    first = write_workbook(tmp_path / "a.xlsx", sheets)
+    second = write_workbook(tmp_path / "b.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    _code, stdout, _err = _run(
+        capsys, "portfolio", str(first), str(second), "--output", str(out), "--format", "json"
+    )
+    assert json.loads(stdout)["currency"] == "EUR"
