@@ -1,5 +1,6 @@
-"""The portfolio workbook (XlsxWriter, the template's look): one Excel table per sheet (All
-Milestones, Sources).
+"""The portfolio workbook (XlsxWriter, the template's look): a Dashboard with key figures,
+milestones by status, the S-curve, charts and the tables by supplier and by contract, then one
+Excel table per sheet (All Milestones, Payment Schedule, Sources).
 
 It is a new file, built beside the target and moved into place only when complete.
 """
@@ -15,17 +16,40 @@ from pathlib import Path
 from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xl_milestones.app.portfolio import ALL_MILESTONES, SOURCES, Portfolio
-from xl_milestones.core.schema import Sheet
+from xl_milestones.app.portfolio import (
+    ALL_MILESTONES,
+    BY_CONTRACT,
+    BY_SUPPLIER,
+    PORTFOLIO_METRICS,
+    PORTFOLIO_SCHEDULE,
+    SOURCES,
+    Portfolio,
+)
+from xl_milestones.core.portfolio import COUNT_METRICS
+from xl_milestones.core.schema import (
+    DASHBOARD_KPIS,
+    DASHBOARD_SCURVE,
+    DASHBOARD_STATUS,
+    STATUSES,
+    Block,
+    FieldType,
+    Sheet,
+)
 from xl_milestones.errors import OutputError
 from xl_milestones.io.atomic import replace_file
 from xl_milestones.template import styles
-from xl_milestones.template.builder import _Formats, _write_value
+from xl_milestones.template.builder import _col_index, _Formats, _write_value
 
 # Excel keeps at most this many hyperlinks on one worksheet; rows past it show the path only.
 MAX_LINKS = 65_530
+_PALETTE = ("#1F4E78", "#ED7D31", "#70AD47", "#7030A0", "#C00000", "#808080")
 # Characters of column width per landscape A4 page at the default font, as the template uses.
 _PAGE_WIDTH = 130.0
+_COUNT_LABELS = {label for key, label in PORTFOLIO_METRICS if key in COUNT_METRICS} | {
+    "Workbooks read",
+    "Workbooks not read",
+    "Contracts",
+}
 
 
 def write_portfolio(portfolio: Portfolio, target: Path) -> None:
@@ -54,11 +78,14 @@ class _Writer:
         )
         self.fmt = _Formats(self.wb)
         self.folder = target.parent
+        self.dash_widths: dict[int, float] = {}
 
     def build(self) -> None:
         p = self.p
+        dashboard = self.wb.add_worksheet("Dashboard")
         sheets = (
             (ALL_MILESTONES, p.milestones),
+            (PORTFOLIO_SCHEDULE, p.schedule),
             (SOURCES, p.sources),
         )
         for sheet, rows in sheets:
@@ -68,6 +95,7 @@ class _Writer:
             self.print_setup(ws, width)
             if sheet is ALL_MILESTONES:
                 self.tints(ws, sheet, len(rows))
+        self.dashboard(dashboard)
         self.wb.close()
 
     # ------------------------------------------------------------------------- tables
@@ -80,7 +108,7 @@ class _Writer:
         rows: Sequence[tuple[object, ...]],
         links: Mapping[int, str],
         *,
-        set_widths: bool = True,
+        widths: dict[int, float] | None = None,
     ) -> float:
         """An Excel table named ``tbl`` + the sheet name, its rows typed cell by cell; the
         Workbook column links to each file. Returns the columns' total width."""
@@ -107,8 +135,10 @@ class _Writer:
                 sample = [self.shown(str(v)) for v in sample]
             w = styles.column_width(f, sample)
             width += w
-            if set_widths:
+            if widths is None:
                 ws.set_column(c, c, w, formats[c])
+            else:  # a table among others: the widest use of each column wins
+                widths[c] = max(widths.get(c, 0.0), w)
         links_left = MAX_LINKS
         for r, row in enumerate(rows, start=first_row + 1):
             for c, value in enumerate(row):
@@ -168,6 +198,129 @@ class _Writer:
             ws.repeat_rows(0)
         if pages > 1:
             ws.repeat_columns(0)
+
+    # ---------------------------------------------------------------------- dashboard
+
+    def dashboard(self, ws: Worksheet) -> None:
+        p, f = self.p, self.fmt
+        ws.hide_gridlines(2)
+        ws.activate()
+        ws.set_row(0, 28)
+        ws.write_string(
+            0,
+            0,
+            "Contract milestones: portfolio",
+            f.get(bold=True, font_size=18, font_color=styles.TITLE_COLOUR),
+        )
+        as_of = p.as_of.isoformat() if p.as_of else "each workbook's own As Of Date (see Sources)"
+        ws.write_string(
+            1,
+            0,
+            f"As of {as_of} · amounts in {p.currency} · {p.read} of "
+            f"{len(p.outcomes)} workbooks read",
+            f.get(italic=True, font_color=styles.NOTE_COLOUR),
+        )
+        metrics = [(label, p.figures.get(key, 0)) for key, label in PORTFOLIO_METRICS]
+        end_kpi = self.block(ws, DASHBOARD_KPIS, metrics)
+        end_status = self.block(
+            ws, DASHBOARD_STATUS, [(s, p.status_counts.get(s, 0)) for s in STATUSES]
+        )
+        end_curve = self.block(ws, DASHBOARD_SCURVE, p.scurve)
+        widths = self.dash_widths
+        widths[0] = max(widths.get(0, 0.0), 28.0)
+        chart_col = _col_index(DASHBOARD_SCURVE.first_column) + len(DASHBOARD_SCURVE.fields) + 1
+        self.charts(ws, chart_col, len(p.scurve))
+        # Below the blocks and the charts (about 34 rows tall): the two tables.
+        row = max(end_kpi, end_status, end_curve, DASHBOARD_KPIS.header_row + 34) + 2
+        title = f.get(bold=True, font_size=12, font_color=styles.TITLE_COLOUR)
+        for sheet, rows, links in (
+            (BY_SUPPLIER, self.p.by_supplier, {}),
+            (BY_CONTRACT, self.p.by_contract, self.p.links.get(BY_CONTRACT.key, {})),
+        ):
+            ws.write_string(row, 0, f"{sheet.name} (amounts in {p.currency})", title)
+            self.table(ws, row + 1, sheet, rows, links, widths=widths)
+            row += max(len(rows), 1) + 4
+        for c, w in widths.items():
+            ws.set_column(c, c, w)
+        self.print_setup(ws, 0.0, repeat_header=False)
+
+    def block(self, ws: Worksheet, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
+        """A block at its template place (title, header, rows); returns its last row index."""
+        f = self.fmt
+        first = _col_index(block.first_column)
+        ws.write_string(
+            block.header_row - 2,
+            first,
+            block.title,
+            f.get(bold=True, font_size=12, font_color=styles.TITLE_COLOUR),
+        )
+        header = f.header(result=True)
+        for i, field in enumerate(block.fields):
+            ws.write_string(block.header_row - 1, first + i, field.header, header)
+            w = max(styles.column_width(field), 12.0)
+            self.dash_widths[first + i] = max(self.dash_widths.get(first + i, 0.0), w)
+        gap = first + len(block.fields)
+        self.dash_widths[gap] = max(self.dash_widths.get(gap, 0.0), 3.0)
+        border: dict[str, object] = {"border": 1, "border_color": "#D9D9D9"}
+        for r, values in enumerate(rows, start=block.header_row):
+            for c, (field, value) in enumerate(zip(block.fields, values, strict=True)):
+                if field.type is FieldType.DATE:
+                    num = styles.MONTH_FORMAT
+                elif field.type in (FieldType.MONEY, FieldType.NUMBER):
+                    counted = block is DASHBOARD_KPIS and values[0] in _COUNT_LABELS
+                    num = "0" if counted else "#,##0"
+                else:
+                    num = styles.NUM_FORMATS.get(field.type, "")
+                fmt = f.get(**border, num_format=num) if num else f.get(**border)
+                _write_value(ws, r, first + c, value, fmt)
+        return block.header_row + len(rows)
+
+    def charts(self, ws: Worksheet, col: int, curve_rows: int) -> None:
+        name = "Dashboard"
+        status = DASHBOARD_STATUS
+        sc = _col_index(status.first_column)
+        first = status.header_row
+        bar = self.wb.add_chart({"type": "bar"})
+        assert bar is not None
+        bar.add_series(
+            {
+                "name": [name, status.header_row - 1, sc + 1],
+                "categories": [name, first, sc, first + len(STATUSES) - 1, sc],
+                "values": [name, first, sc + 1, first + len(STATUSES) - 1, sc + 1],
+                "fill": {"color": styles.INPUT_HEADER_FILL},
+                "data_labels": {"value": True},
+                "gap": 60,
+            }
+        )
+        bar.set_title({"name": status.title, "name_font": {"size": 12}})
+        bar.set_legend({"none": True})
+        bar.set_y_axis({"reverse": True, "major_gridlines": {"visible": False}})
+        bar.set_x_axis({"major_gridlines": {"visible": True}, "num_format": "0"})
+        bar.set_size({"width": 560, "height": 300})
+        ws.insert_chart(status.header_row - 2, col, bar)
+
+        curve = DASHBOARD_SCURVE
+        cc = _col_index(curve.first_column)
+        first = curve.header_row
+        last = first + max(curve_rows, 1) - 1
+        line = self.wb.add_chart({"type": "line"})
+        assert line is not None
+        for i, colour in enumerate(_PALETTE[: len(curve.fields) - 1], start=1):
+            line.add_series(
+                {
+                    "name": [name, curve.header_row - 1, cc + i],
+                    "categories": [name, first, cc, last, cc],
+                    "values": [name, first, cc + i, last, cc + i],
+                    "line": {"color": colour, "width": 2.25},
+                    "marker": {"type": "none"},
+                }
+            )
+        line.set_title({"name": curve.title, "name_font": {"size": 12}})
+        line.set_legend({"position": "bottom"})
+        line.set_x_axis({"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"})
+        line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+        line.set_size({"width": 560, "height": 320})
+        ws.insert_chart(curve.header_row + 16, col, line)
 
 
 def _build(portfolio: Portfolio, path: Path, target: Path) -> None:

@@ -1,0 +1,141 @@
+"""The portfolio workbook's Dashboard and Payment Schedule: each book's own figures and rows,
+suppliers matched across books, and a file Excel and LibreOffice open and render."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.factory import valid_sheets, write_workbook
+from tests.tools import (
+    is_blank_png,
+    libreoffice_convert,
+    ooxml_validate,
+    pdf_pages_to_png,
+)
+
+from xl_milestones.app.portfolio import BY_CONTRACT, BY_SUPPLIER, PORTFOLIO_METRICS
+from xl_milestones.cli import main
+from xl_milestones.core.schema import (
+    DASHBOARD_KPIS,
+    DASHBOARD_SCURVE,
+    DASHBOARD_STATUS,
+    PAYMENT_SCHEDULE,
+    STATUSES,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+CENT = Decimal("0.01")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    return code, out
+
+
+def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
+    return [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+
+
+def _table(path: Path, sheet: str, table: str) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    cells = ws[ws.tables[table].ref]
+    header = [c.value for c in cells[0]]
+    return [dict(zip(header, (c.value for c in row), strict=True)) for row in cells[1:]]
+
+
+def _money(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+def test_payment_schedule_holds_each_books_own_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    shutil.copy(SAMPLE, books / "sample.xlsm")
+    write_workbook(books / "small.xlsx", valid_sheets())
+    own: dict[str, list[tuple[object, ...]]] = {}
+    for book in sorted(books.iterdir()):
+        refreshed = tmp_path / f"refreshed-{book.name}"
+        _run(capsys, "refresh", str(book), "--output", str(refreshed))
+        ws = openpyxl.load_workbook(refreshed, data_only=True)[PAYMENT_SCHEDULE.name]
+        own[book.name] = _rows(ws)
+        assert own[book.name]
+    out = tmp_path / "portfolio.xlsx"
+    _run(capsys, "portfolio", str(books), "--output", str(out))
+    ws = openpyxl.load_workbook(out, data_only=True)[PAYMENT_SCHEDULE.name]
+    assert [c.value for c in ws[1]] == ["Workbook", *(f.header for f in PAYMENT_SCHEDULE.fields)]
+    rows = _rows(ws)
+    assert len(rows) == sum(len(r) for r in own.values())
+    for name, mine in own.items():
+        # Both books report in GBP with their own rates: every column is the book's own.
+        assert [r[1:] for r in rows if r[0] == f"books/{name}"] == mine
+
+
+def test_dashboard_figures_status_and_scurve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    shutil.copy(SAMPLE, books / "sample.xlsm")
+    sheets = valid_sheets()
+    sheets["contracts"][0]["supplier"] = "HALLAM  build LTD"  # the sample's C-001: Hallam Build Ltd
+    write_workbook(books / "small.xlsx", sheets)
+    out = tmp_path / "portfolio.xlsx"
+    _code, stdout = _run(capsys, "portfolio", str(books), "--output", str(out), "--format", "json")
+    data = json.loads(stdout)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb.sheetnames[0] == "Dashboard"
+    ws = wb["Dashboard"]
+    assert "amounts in GBP" in str(ws["A2"].value)
+
+    first = DASHBOARD_KPIS.header_row + 1
+    figures = {
+        ws.cell(first + i, 1).value: ws.cell(first + i, 2).value
+        for i in range(len(PORTFOLIO_METRICS))
+    }
+    for key, label in PORTFOLIO_METRICS:
+        assert _money(figures[label]) == _money(data["totals"][key]), label
+    status_col = openpyxl.utils.column_index_from_string(DASHBOARD_STATUS.first_column)
+    shown = {
+        ws.cell(first + i, status_col).value: ws.cell(first + i, status_col + 1).value
+        for i in range(len(STATUSES))
+    }
+    assert shown == data["status"]
+
+    # The S-curve ends at the cumulative reporting totals of the Payment Schedule.
+    schedule = _rows(wb[PAYMENT_SCHEDULE.name])
+    header = [c.value for c in wb[PAYMENT_SCHEDULE.name][1]]
+    col = openpyxl.utils.column_index_from_string(DASHBOARD_SCURVE.first_column)
+    last = first
+    while ws.cell(last + 1, col).value is not None:
+        last += 1
+    for k, field in enumerate(DASHBOARD_SCURVE.fields[1:]):
+        measure = field.name.removeprefix("cumulative_") + "_reporting"
+        i = header.index(PAYMENT_SCHEDULE.header(measure))
+        total = sum(Decimal(str(r[i] or 0)) for r in schedule)
+        assert total and _money(ws.cell(last, col + 1 + k).value) == _money(total), measure
+
+    # Suppliers are matched ignoring case and spacing; amounts add up to the contracts'.
+    suppliers = _table(out, "Dashboard", BY_SUPPLIER.table_name)
+    contracts = _table(out, "Dashboard", BY_CONTRACT.table_name)
+    hallam = [s for s in suppliers if str(s["Supplier"]).casefold().startswith("hallam")]
+    assert len(hallam) == 1
+    hallam_contracts = [c for c in contracts if str(c["Supplier"]).casefold().startswith("hallam")]
+    assert hallam[0]["Contracts"] == len(hallam_contracts) == 2
+    overdue = "Overdue (Reporting)"
+    assert _money(hallam[0][overdue]) == _money(sum(_money(c[overdue]) for c in hallam_contracts))
+    assert sum(_money(c[overdue]) for c in contracts) == _money(data["totals"]["overdue"])
+
+    # Excel opens it without repairs; LibreOffice renders the Dashboard with its charts.
+    assert ooxml_validate(out) == []
+    pdf = libreoffice_convert(out, "pdf", tmp_path)
+    png = pdf_pages_to_png(pdf, tmp_path, first=1, last=1)[0]
+    assert not is_blank_png(png)
