@@ -41,6 +41,7 @@ test: $(STAMP) system tools lint typecheck
 template: $(STAMP)
 	$(PY) -m xl_milestones.template.build workbook
 	$(PY) -m xl_milestones.schema_doc docs/schema.md
+	$(PY) -m xl_milestones.reports.portfolio_parquet docs/portfolio.md
 
 # A long fuzz run: hypothesis draws XL_MILESTONES_FUZZ_EXAMPLES broken workbooks afresh, and
 # new examples for the property tests (the normal suite draws the same fixed examples every

@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--currency", metavar="CCY", help="the reporting currency (ISO code)")
     p.add_argument("--fx-rates", metavar="BOOK", help="a workbook whose FX Rates to use")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
+    p.add_argument("--parquet", metavar="DIR", help="also write each table as Parquet here")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_portfolio)
     return parser
@@ -126,6 +127,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         currency=args.currency,
         fx_rates=args.fx_rates,
         jobs=args.jobs,
+        parquet=args.parquet,
         fmt=args.format,
     )
 

@@ -36,13 +36,14 @@ from xl_milestones.errors import UsageError, XlMilestonesError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 REPORTING_SUFFIX = "_reporting"
+PORTFOLIO_EXTRA = "pip install 'xl-milestones[portfolio]'"
 
 
 def _out(name: str, header: str, type_: FieldType, description: str) -> Field:
     return Field(name, header, type_, description, result=True)
 
 
-_SOURCE = _out("source", "Workbook", FieldType.TEXT, "The workbook file (a link to it).")
+_SOURCE = _out("source", "Workbook", FieldType.TEXT, "The workbook file (on the sheets, a link).")
 
 # ------------------------------------------------------------------------------ the sheets
 
@@ -186,6 +187,41 @@ BY_SUPPLIER = Sheet(
         *_AMOUNTS,
     ),
 )
+
+KEY_FIGURES = Sheet(
+    name="Key Figures",
+    key="key_figures",
+    output=True,
+    description="The Dashboard's key figures and milestones by status, one row each.",
+    fields=(
+        _out("metric", "Metric", FieldType.TEXT, "The figure's key (snake_case)."),
+        _out("label", "Figure", FieldType.TEXT, "The figure as the Dashboard names it."),
+        _out("value", "Value", FieldType.MONEY, "The figure: a count, or an amount."),
+        _out("currency", "Currency", FieldType.TEXT, "The reporting currency of an amount."),
+    ),
+)
+
+
+def key_figure_rows(portfolio: Portfolio) -> list[tuple[object, ...]]:
+    """KEY_FIGURES rows: the Dashboard's key figures, then one row per status."""
+    from xl_milestones.core.portfolio import COUNT_METRICS
+
+    counts = COUNT_METRICS | {"workbooks_read", "workbooks_not_read", "contracts"}
+    rows: list[tuple[object, ...]] = [
+        (
+            key,
+            label,
+            Decimal(portfolio.figures.get(key, 0)),
+            None if key in counts else portfolio.currency,
+        )
+        for key, label in PORTFOLIO_METRICS
+    ]
+    rows += [
+        ("status_" + "_".join(status.lower().replace("-", " ").split()), status, Decimal(n), None)
+        for status, n in portfolio.status_counts.items()
+    ]
+    return rows
+
 
 # ------------------------------------------------------------------------ finding the files
 
@@ -779,6 +815,7 @@ def portfolio_command(
     currency: str | None = None,
     fx_rates: str | None = None,
     jobs: int | None = None,
+    parquet: str | None = None,
     fmt: str = "text",
 ) -> int:
     """``xl-milestones portfolio PATH... --output PORTFOLIO.xlsx``: 0 every file read without
@@ -801,6 +838,8 @@ def portfolio_command(
             raise UsageError(f"--currency {currency}: give a three-letter ISO code such as EUR")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
+    if parquet is not None:
+        _require("pyarrow", "--parquet")
     today = _dt.date.today()
     fx = read_rate_table(fx_rates, today=today) if fx_rates else None
     found = find_workbooks(paths, skip=target)
@@ -820,12 +859,24 @@ def portfolio_command(
         return 2
     write_portfolio(portfolio, target)
     written = [str(target)]
+    if parquet is not None:
+        from xl_milestones.reports.portfolio_parquet import write_parquet
+
+        written += [str(p) for p in write_parquet(portfolio, Path(parquet))]
     if fmt == "json":
         print(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
     else:
         print(portfolio_text(portfolio, written))
     sys.stdout.flush()
     return portfolio.exit_code
+
+
+def _require(module: str, option: str) -> None:
+    """Refuse an option whose optional dependency is missing, before any file is read."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(f"{option} needs the portfolio extra: {PORTFOLIO_EXTRA}")
 
 
 def portfolio_json(portfolio: Portfolio, written: Sequence[str]) -> dict[str, Any]:
