@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys as _sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
@@ -22,6 +22,7 @@ from xl_milestones.core.schema import (
     DASHBOARD_STATUS,
     PAYMENT_SCHEDULE,
     REFRESH_LOG,
+    SIGNOFF_QUEUE,
     STATUSES,
     VALIDATION,
     Sheet,
@@ -77,6 +78,7 @@ class RefreshReport:
     validation: Validation
     result: EngineResult
     issues: list[Issue]
+    queue: list[tuple[object, ...]] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
@@ -105,6 +107,13 @@ class RefreshReport:
             "counts": output.counts(self.issues),
             "milestones": milestones,
             "totals": self.result.totals,
+            "signoff_queue": [
+                {
+                    f.name: output.json_value(v)
+                    for f, v in zip(SIGNOFF_QUEUE.fields, row, strict=True)
+                }
+                for row in self.queue
+            ],
         }
 
 
@@ -122,6 +131,7 @@ def refresh(
     written blank and listed on the Validation sheet; every other milestone is computed.
     """
     from xl_milestones.core.engine import compute
+    from xl_milestones.core.queue import signoff_queue
 
     step = progress or (lambda _msg: None)
     # One pause for the whole refresh: what each stage builds lives until the write is done.
@@ -137,14 +147,20 @@ def refresh(
 
         step("computing")
         result = compute(validation.model, validation.as_of, cell_of)
+        queue = signoff_queue(validation.model, result)
         issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
         step("writing")
         stamp = now or _dt.datetime.now(_dt.UTC)
-        book.write(book_update(result, issues, stamp))
-    return RefreshReport(book.name, validation, result, issues)
+        book.write(book_update(result, issues, stamp, queue))
+    return RefreshReport(book.name, validation, result, issues, queue)
 
 
-def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime) -> BookUpdate:
+def book_update(
+    result: EngineResult,
+    issues: Sequence[Issue],
+    now: _dt.datetime,
+    queue: Sequence[tuple[object, ...]] = (),
+) -> BookUpdate:
     """The cells one refresh writes: result columns, output sheets and Dashboard blocks."""
     from xl_milestones import __version__
 
@@ -164,6 +180,7 @@ def book_update(result: EngineResult, issues: Sequence[Issue], now: _dt.datetime
         results={r.row: r.values for r in result.milestones},
         tables=[
             TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
+            TableWrite(SIGNOFF_QUEUE, list(queue)),
             validation_table(issues),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],

@@ -18,6 +18,7 @@ from xl_milestones.core.schema import (
     MILESTONES,
     PAYMENT_SCHEDULE,
     REFRESH_LOG,
+    SIGNOFF_QUEUE,
     STATUSES,
     VALIDATION,
 )
@@ -279,3 +280,28 @@ def test_main_as_a_library_call_holds_nothing_after_it(
     )
     assert code == 0
     assert actions.held_until_exit is None
+
+
+def test_refresh_adds_and_fills_the_signoff_queue_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workbook made without the Sign-off Queue sheet gets it, with M-002 (completed
+    # 2026-03-20, due 2026-03-30, 1 day overdue as of 2026-03-31) on it.
+    sheets = valid_sheets()
+    for row in sheets["milestones"]:
+        if row["milestone_id"] == "M-002":
+            row["actual_date"] = dt.date(2026, 3, 20)
+            row["percent_complete"] = 1
+    out_path = tmp_path / "out.xlsx"
+    code, _out, err = _run(
+        capsys, "refresh", str(_book(tmp_path, sheets)), "--output", str(out_path)
+    )
+    assert code == 0, err
+    ws = openpyxl.load_workbook(out_path, data_only=True)[SIGNOFF_QUEUE.name]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == [f.header for f in SIGNOFF_QUEUE.fields]
+    data = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] is not None]
+    assert [(r["Milestone ID"], r["Days Overdue"], r["Days Waiting"]) for r in data] == [
+        ("M-002", 1, 11)
+    ]
+    assert data[0]["Sign-off Due"] == dt.datetime(2026, 3, 30)

@@ -217,6 +217,20 @@ def test_conditional_formats_colour_every_status_and_rag(template: PyxlWorkbook)
     assert any("FALSE" in f for f in seen), "blocked sign-off rule"
 
 
+def test_signoff_queue_colours_overdue_rows(template: PyxlWorkbook) -> None:
+    sheet = S.SIGNOFF_QUEUE
+    ws = template[sheet.name]
+    assert list(ws.tables) == [sheet.table_name]
+    overdue = "J"  # Days Overdue, the tenth column
+    assert [f.name for f in sheet.fields].index("days_overdue") == 9
+    rules = [(str(rng.sqref), r) for rng in ws.conditional_formatting for r in rng.rules]
+    assert len(rules) == 1
+    where, rule = rules[0]
+    assert where.startswith("A2:M")  # the whole row, every column
+    assert rule.formula == [f"AND(ISNUMBER(${overdue}2),${overdue}2>0)"]
+    assert rule.dxf.fill is not None
+
+
 # ------------------------------------------------------------------------------ dashboard
 
 
@@ -228,7 +242,8 @@ def test_dashboard_blocks_sit_at_their_schema_positions(template: PyxlWorkbook) 
         assert headers == [f.header for f in block.fields]
         assert ws.cell(block.header_row - 1, first).value == block.title
     kpi_col = openpyxl.utils.column_index_from_string(S.DASHBOARD_KPIS.first_column)
-    labels = [ws.cell(S.DASHBOARD_KPIS.header_row + 1 + i, kpi_col).value for i in range(13)]
+    n = len(S.DASHBOARD_METRICS)
+    labels = [ws.cell(S.DASHBOARD_KPIS.header_row + 1 + i, kpi_col).value for i in range(n)]
     assert labels == [label for _, label in S.DASHBOARD_METRICS]
 
 

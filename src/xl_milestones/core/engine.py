@@ -297,6 +297,9 @@ class _Engine:
         self.window_days = s.at_risk_window_days
         self.rag_tolerance = s.rag_tolerance_days
         self.signoff_days = s.signoff_days
+        # Dashboard figures of RULES.md section 6, gathered as the results are made.
+        self.signoffs_overdue = 0
+        self.oldest_waiting = 0
 
     # ---------------------------------------------------------------------------- issues
     def _warn(
@@ -519,6 +522,10 @@ class _Engine:
             tally.count(str(rag).lower(), n)
         if n_ready:
             tally.count("ready_for_signoff", n_ready)
+        if self.signoffs_overdue:
+            tally.count("signoffs_overdue", self.signoffs_overdue)
+        if self.oldest_waiting:
+            tally.count("oldest_signoff_days", self.oldest_waiting)
 
         for ledger in ledgers.values():
             tally.add("advance_outstanding", ledger.contract.currency, ledger.advance_outstanding)
@@ -938,9 +945,12 @@ class _Engine:
         signoff_due: date | None = None
         days_waiting: int | None = None
         if w.status == st.AWAITING and m.actual_date is not None:
-            signoff_due, days_waiting, _overdue = signoff_deadline(
+            signoff_due, days_waiting, overdue = signoff_deadline(
                 m.actual_date, self.signoff_days, as_of
             )
+            if overdue:
+                self.signoffs_overdue += 1
+            self.oldest_waiting = max(self.oldest_waiting, days_waiting)
         # In MILESTONES.results order (checked at import; a test holds it too).
         values: dict[str, object] = {
             "revised_date": w.revised,
@@ -1113,6 +1123,8 @@ def _totals(
         "payment_status": {str(k): n for k, n in payment_counts.items()},
         "reporting_currency": reporting,
         "amounts": {k: str(v) for k, v in figures.items() if isinstance(v, Decimal)},
+        "signoffs_overdue": figures.get("signoffs_overdue", 0),
+        "oldest_signoff_days": figures.get("oldest_signoff_days", 0),
     }
 
 

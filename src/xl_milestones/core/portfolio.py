@@ -48,7 +48,17 @@ SCURVE_FIELDS: Final = tuple(f.name for f in DASHBOARD_SCURVE.fields)
 METRIC_KEYS: Final = tuple(key for key, _label in DASHBOARD_METRICS)
 WINDOWS: Final = ((30, "due_30"), (60, "due_60"), (90, "due_90"))
 # Dashboard figures that are counts of milestones; every other one is an amount.
-COUNT_METRICS: Final = frozenset({"milestones", "green", "amber", "red", "ready_for_signoff"})
+COUNT_METRICS: Final = frozenset(
+    {
+        "milestones",
+        "green",
+        "amber",
+        "red",
+        "ready_for_signoff",
+        "signoffs_overdue",
+        "oldest_signoff_days",
+    }
+)
 
 
 @dataclass(slots=True)

@@ -896,6 +896,36 @@ PAYMENT_SCHEDULE: Final = Sheet(
     ),
 )
 
+SIGNOFF_QUEUE: Final = Sheet(
+    name="Sign-off Queue",
+    key="signoff_queue",
+    output=True,
+    description="Who must sign what, by when: milestones awaiting sign-off, most overdue first.",
+    fields=tuple(
+        _f(n, h, t, d, result=True)
+        for n, h, t, d in (
+            ("milestone_id", "Milestone ID", T.ID, "The milestone awaiting sign-off."),
+            ("contract_id", "Contract ID", T.ID, "Its contract."),
+            ("milestone_name", "Milestone", T.TEXT, "What was achieved."),
+            ("approver_role", "Approver Role", T.TEXT, "The role whose approval is missing."),
+            ("approver_name", "Approver Name", T.TEXT, "Who holds it; blank when none listed."),
+            ("latest_decision", "Latest Decision", T.TEXT, "pending, or no approver listed."),
+            ("completed", "Completed", T.DATE, "The milestone's actual date."),
+            ("days_waiting", "Days Waiting", T.INT, "Days since it was completed."),
+            ("signoff_due_date", "Sign-off Due", T.DATE, "Completed + Sign-off Days."),
+            ("days_overdue", "Days Overdue", T.INT, "Days past Sign-off Due (0 when not)."),
+            ("signoff_ready", "Ready", T.YESNO, "yes when no blocking sign-off check fails."),
+            (
+                "amount_at_stake",
+                "Amount at Stake",
+                T.MONEY,
+                "Amount due if signed off on the as-of date (pro forma).",
+            ),
+            ("currency", "Currency", T.TEXT, "The contract's currency."),
+        )
+    ),
+)
+
 VALIDATION: Final = Sheet(
     name="Validation",
     key="validation",
@@ -999,6 +1029,8 @@ DASHBOARD_METRICS: Final = (
     ("amber", "RAG Amber"),
     ("red", "RAG Red"),
     ("ready_for_signoff", "Ready for sign-off"),
+    ("signoffs_overdue", "Sign-offs overdue"),
+    ("oldest_signoff_days", "Oldest sign-off waiting (days)"),
     ("due_30", "Due in the next 30 days"),
     ("due_60", "Due in the next 60 days"),
     ("due_90", "Due in the next 90 days"),
@@ -1009,7 +1041,13 @@ DASHBOARD_METRICS: Final = (
     ("advance_outstanding", "Advance outstanding"),
 )
 
-OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (DASHBOARD, PAYMENT_SCHEDULE, VALIDATION, REFRESH_LOG)
+OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (
+    DASHBOARD,
+    PAYMENT_SCHEDULE,
+    SIGNOFF_QUEUE,
+    VALIDATION,
+    REFRESH_LOG,
+)
 ALL_SHEETS: Final[tuple[Sheet, ...]] = INPUT_SHEETS + OUTPUT_SHEETS
 SHEETS_BY_KEY: Final = {s.key: s for s in ALL_SHEETS}
 

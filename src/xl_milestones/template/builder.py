@@ -511,7 +511,8 @@ class _Builder:
             "Results",
             "Columns with a grey header (Status, RAG, Amount Due, Sign-off Ready...) are written "
             "by Refresh; anything typed in them is overwritten. The Dashboard, Payment Schedule, "
-            "Validation and Refresh Log sheets are written by Refresh too.",
+            "Sign-off Queue (who must sign what, by when), Validation and Refresh Log sheets "
+            "are written by Refresh too.",
         )
 
         section("The Milestones ribbon tab")
@@ -857,6 +858,20 @@ class _Builder:
         width = self._table(ws, sheet, [], 1)
         ws.freeze_panes(1, 0)
         self._print_setup(ws, width=width)
+        if sheet is S.SIGNOFF_QUEUE:
+            # A row whose sign-off is overdue stands out, whatever its column order.
+            overdue = _col_letter([f.name for f in sheet.fields].index("days_overdue"))
+            ws.conditional_format(
+                1,
+                0,
+                LAST_ROW,
+                len(sheet.fields) - 1,
+                {
+                    "type": "formula",
+                    "criteria": f"=AND(ISNUMBER(${overdue}2),${overdue}2>0)",
+                    "format": self.fmt.tint(styles.RAG_TINTS["Red"]),
+                },
+            )
 
     # -- xlwings.conf
 

@@ -1,0 +1,163 @@
+"""The Sign-off Queue (RULES.md section 6): for each milestone awaiting sign-off, the roles it
+waits on and who holds them, since when, how overdue, and the amount at stake, which is the
+pro forma amount due if it were signed off on the as-of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Final
+
+from xl_milestones.core.engine import EngineResult, MilestoneResult, compute
+from xl_milestones.core.model import Model, Signoff
+from xl_milestones.core.schema import SIGNOFF_QUEUE
+from xl_milestones.core.signoff import RoleApproval, signoff_deadline
+from xl_milestones.core.status import AWAITING, SIGNED_OFF
+
+# Approver rows added for the pro forma run sort after every real row.
+_PRO_FORMA_ROW: Final = 1_000_000_000
+NO_APPROVER: Final = "no approver listed"
+QUEUE_FIELDS: Final = tuple(f.name for f in SIGNOFF_QUEUE.fields)
+
+
+def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[str, MilestoneResult]:
+    """What each payment milestone of ``ids`` that awaits sign-off would be certified for if it
+    were signed off on the as-of date: the engine run again with the missing approvals added.
+
+    All such milestones are signed off together (they go to the same meeting), so they take
+    their deductions in certification order among themselves: by baseline date. Only the
+    contracts of those milestones are computed again (deductions never cross contracts).
+    """
+    by_id = result.by_id()
+    milestones = {m.milestone_id: m for m in model.milestones}
+    targets = {
+        mid
+        for mid in ids
+        if mid in by_id
+        and mid in milestones
+        and by_id[mid].values["status"] == AWAITING
+        and milestones[mid].payment_basis != "none"
+    }
+    if not targets:
+        return {}
+    contracts = {milestones[mid].contract_id for mid in targets}
+    # Approvers who have not approved yet are replaced by an approval dated as of the pack.
+    signoffs = [s for s in model.signoffs if s.milestone_id not in targets or _approved(s)]
+    row = _PRO_FORMA_ROW
+    for mid in sorted(targets):
+        roles = by_id[mid].approvers
+        needed: list[tuple[str, str]] = []
+        for ra in roles:
+            if ra.required and not ra.satisfied:
+                names = [e.name for e in ra.approvers if e.decision != "approved"]
+                needed += [(ra.role, n) for n in names] or [(ra.role, ra.role)]
+        if not roles:
+            needed.append(("Approver", "Approver"))
+        for role, name in needed:
+            row += 1
+            signoffs.append(Signoff(row, mid, role, name, "approved", result.as_of))
+    # Every contract stays in the model: the reporting currency may be the most common one.
+    subset = replace(
+        model,
+        milestones=[m for m in model.milestones if m.contract_id in contracts],
+        signoffs=signoffs,
+        skipped=[],
+    )
+    again = compute(subset, result.as_of)
+    return {
+        mid: r
+        for mid, r in again.by_id().items()
+        if mid in targets and r.values["status"] == SIGNED_OFF
+    }
+
+
+def _approved(s: Signoff) -> bool:
+    return s.decision == "approved" and s.decision_date is not None
+
+
+def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | None, str]]:
+    """(role, approver names, latest decision) for each required role not yet approved.
+
+    A role whose approvers have not approved names them all, joined with ", " in sheet order,
+    with their decisions likewise (one word when they agree); a role with no approver listed
+    has no name and the decision "no approver listed". No role at all (no Approval Rules and
+    no approver listed) is one entry without a role.
+    """
+    out: list[tuple[str | None, str | None, str]] = []
+    for ra in roles:
+        if not ra.required or ra.satisfied:
+            continue
+        if not ra.approvers:
+            out.append((ra.role, None, NO_APPROVER))
+            continue
+        names = [e.name for e in ra.approvers]
+        decisions = [
+            e.decision
+            if e.decision_date is not None or e.decision != "approved"
+            else "approved without a date"
+            for e in ra.approvers
+        ]
+        decision = decisions[0] if len(set(decisions)) == 1 else ", ".join(decisions)
+        out.append((ra.role, ", ".join(names), decision))
+    if not roles:
+        out.append((None, None, NO_APPROVER))
+    return out
+
+
+def signoff_queue(
+    model: Model, result: EngineResult, forma: dict[str, MilestoneResult] | None = None
+) -> list[tuple[object, ...]]:
+    """The Sign-off Queue's rows (SIGNOFF_QUEUE field order): one per milestone awaiting
+    sign-off and role it waits on, most overdue first, then longest waiting, then by id.
+
+    ``forma`` is ``pro_forma`` of the awaiting milestones when the caller already has it.
+    """
+    awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
+    if not awaiting:
+        return []
+    milestones = {m.milestone_id: m for m in model.milestones}
+    if forma is None:
+        forma = pro_forma(model, result, [str(r.milestone_id) for r in awaiting])
+    as_of, days = result.as_of, model.settings.signoff_days
+    rows: list[tuple[object, ...]] = []
+    for r in awaiting:
+        mid = str(r.milestone_id)
+        m = milestones[mid]
+        actual = m.actual_date
+        assert actual is not None  # Awaiting sign-off means complete
+        due, waited, overdue = signoff_deadline(actual, days, as_of)
+        stake = forma[mid].values["amount_due"] if mid in forma else None
+        entries = waiting_on(r.approvers) or [(None, None, "")]
+        for role, names, decision in entries:
+            rows.append(
+                (
+                    mid,
+                    m.contract_id,
+                    m.milestone_name,
+                    role,
+                    names,
+                    decision or None,
+                    actual,
+                    waited,
+                    due,
+                    overdue,
+                    bool(r.values["signoff_ready"]),
+                    stake if isinstance(stake, Decimal) else None,
+                    r.currency,
+                )
+            )
+    rows.sort(key=_queue_order)
+    return rows
+
+
+_ID, _WAITED, _OVERDUE = (
+    QUEUE_FIELDS.index(n) for n in ("milestone_id", "days_waiting", "days_overdue")
+)
+
+
+def _queue_order(row: tuple[object, ...]) -> tuple[int, int, str]:
+    overdue, waited = row[_OVERDUE], row[_WAITED]
+    assert isinstance(overdue, int) and isinstance(waited, int)
+    return (-overdue, -waited, str(row[_ID]))

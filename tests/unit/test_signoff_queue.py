@@ -1,0 +1,161 @@
+"""The Sign-off Queue (RULES.md section 6): rows per milestone and role waited on, their order,
+the amount at stake worked by hand, the Dashboard figures, and the refresh that writes them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from builders import contract, milestone, model, rule, settings, signoff
+from factory import raw_workbook, valid_sheets
+from xl_milestones.actions import refresh
+from xl_milestones.core.engine import compute
+from xl_milestones.core.model import Model
+from xl_milestones.core.queue import signoff_queue
+from xl_milestones.core.schema import SIGNOFF_QUEUE
+from xl_milestones.memorybook import MemoryBook
+
+D = Decimal
+AS_OF = date(2026, 6, 30)
+FIELDS = [f.name for f in SIGNOFF_QUEUE.fields]
+
+
+def _rows(m: Model) -> list[dict[str, object]]:
+    return [dict(zip(FIELDS, row, strict=True)) for row in signoff_queue(m, compute(m, AS_OF))]
+
+
+def test_worked_example_of_rules_section_6() -> None:
+    # Completed 2026-05-28, Sign-off Days 10, Project Manager required, nobody listed:
+    # due 2026-06-07, 33 days waiting, 23 days overdue; not a payment milestone: no amount.
+    m = model(
+        milestones=[milestone("M-1", actual_date=date(2026, 5, 28), row=2)],
+        approval_rules=[rule(0, "Project Manager")],
+        settings=settings(signoff_days=10),
+    )
+    assert _rows(m) == [
+        {
+            "milestone_id": "M-1",
+            "contract_id": "C-1",
+            "milestone_name": "Milestone M-1",
+            "approver_role": "Project Manager",
+            "approver_name": None,
+            "latest_decision": "no approver listed",
+            "completed": date(2026, 5, 28),
+            "days_waiting": 33,
+            "signoff_due_date": date(2026, 6, 7),
+            "days_overdue": 23,
+            "signoff_ready": False,  # the Approvers check blocks: no approver listed
+            "amount_at_stake": None,
+            "currency": "EUR",
+        }
+    ]
+
+
+def _two_roles() -> Model:
+    """A 40% payment milestone of a 100,000 EUR contract, 5% retention and 20% VAT, completed
+    2026-06-25; the Project Manager approved, Finance (two people) has not."""
+    c = contract(
+        "C-1",
+        retention_rate=D("0.05"),
+        vat_rate=D("0.2"),
+        payment_terms_basis="after_signoff",
+    )
+    ms = [
+        milestone(
+            "M-2",
+            actual_date=date(2026, 6, 25),
+            baseline_date=date(2026, 6, 30),
+            payment_basis="percent",
+            payment_percent=D("0.4"),
+            row=2,
+        ),
+        milestone("M-1", actual_date=date(2026, 6, 1), baseline_date=date(2026, 6, 30), row=3),
+    ]
+    return model(
+        [c],
+        ms,
+        signoffs=[
+            signoff("M-2", "Project Manager", "Pat", "approved", date(2026, 6, 26)),
+            signoff("M-2", "Finance", "Fran", "pending", None),
+            signoff("M-2", "Finance", "Sam", "approved", None),
+            signoff("M-1", "Project Manager", "Pat", "pending", None),
+        ],
+        approval_rules=[rule(0, "Project Manager"), rule(10000, "Finance")],
+    )
+
+
+def test_roles_waited_on_amount_at_stake_and_order() -> None:
+    rows = _rows(_two_roles())
+    # M-1 (due 2026-06-11, 19 days overdue) comes before M-2 (due 2026-07-05, on time).
+    assert [(r["milestone_id"], r["days_overdue"], r["days_waiting"]) for r in rows] == [
+        ("M-1", 19, 29),
+        ("M-2", 0, 5),
+    ]
+    m2 = rows[1]
+    # Only Finance is waited on: both its approvers, with their decisions (an approval
+    # without a date does not count).
+    assert m2["approver_role"] == "Finance"
+    assert m2["approver_name"] == "Fran, Sam"
+    assert m2["latest_decision"] == "pending, approved without a date"
+    # Pro forma: value 40% x 100,000 = 40,000.00; retention 5% = 2,000.00; net 38,000.00;
+    # VAT 20% = 7,600.00; amount at stake 45,600.00 EUR.
+    assert m2["amount_at_stake"] == D("45600.00")
+    assert rows[0]["amount_at_stake"] is None  # M-1 pays nothing
+
+
+def test_ties_go_to_the_longest_waiting_then_the_id() -> None:
+    m = model(
+        milestones=[
+            milestone("M-3", actual_date=date(2026, 6, 25), row=2),
+            milestone("M-2", actual_date=date(2026, 6, 28), row=3),
+            milestone("M-1", actual_date=date(2026, 6, 25), row=4),
+        ],
+        approval_rules=[rule(0, "Project Manager")],
+    )
+    assert [r["milestone_id"] for r in _rows(m)] == ["M-1", "M-3", "M-2"]
+
+
+def test_no_rule_and_no_approver_is_one_row_without_a_role() -> None:
+    m = model(milestones=[milestone("M-1", actual_date=date(2026, 6, 25), row=2)])
+    (row,) = _rows(m)
+    assert (row["approver_role"], row["approver_name"], row["latest_decision"]) == (
+        None,
+        None,
+        "no approver listed",
+    )
+
+
+def test_nothing_awaiting_is_an_empty_queue() -> None:
+    m = model(milestones=[milestone("M-1", row=2)])
+    assert _rows(m) == []
+
+
+def test_dashboard_counts_overdue_milestones_once_and_the_oldest_wait() -> None:
+    figures = compute(_two_roles(), AS_OF).dashboard
+    assert figures["signoffs_overdue"] == 1  # M-1 only
+    assert figures["oldest_signoff_days"] == 29  # M-1, completed 2026-06-01
+    quiet = compute(model(milestones=[milestone("M-1", row=2)]), AS_OF).dashboard
+    assert quiet["signoffs_overdue"] == 0 and quiet["oldest_signoff_days"] == 0
+
+
+def test_refresh_writes_the_queue_and_the_json_has_it() -> None:
+    sheets = valid_sheets()
+    for row in sheets["milestones"]:
+        if row["milestone_id"] == "M-002":
+            row["actual_date"] = date(2026, 3, 20)
+            row["percent_complete"] = 1
+    book = MemoryBook(raw_workbook(sheets))
+    report = refresh(book, today=date(2026, 3, 31))
+    written = book.tables[SIGNOFF_QUEUE.name]
+    assert written and {row[0] for row in written} == {"M-002"}
+    queue = report.to_json()["signoff_queue"]
+    assert [r["milestone_id"] for r in queue] == [row[0] for row in written]
+    assert queue[0]["signoff_due_date"] == "2026-03-30"
+    assert queue[0]["days_waiting"] == 11 and queue[0]["days_overdue"] == 1
+    labels = dict(book.blocks["Key figures"])
+    assert labels["Sign-offs overdue"] == 1
+    assert labels["Oldest sign-off waiting (days)"] == 11
