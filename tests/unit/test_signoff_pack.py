@@ -341,3 +341,23 @@ def test_signed_off_page_has_no_deadline() -> None:
     signed = next(m for m, r in result.by_id().items() if r.values["status"] == "Signed off")
     page = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=[signed]).pages[0]
     assert page.deadline == []
+
+
+def test_cover_shows_who_must_act() -> None:
+    # Finance (Fran, pending) is what M-1 waits on; completed 11 Apr, due 21 Apr, so as of
+    # 30 Apr it is 9 days overdue.
+    model = _awaiting_model()
+    pack = build_pack(model, compute(model, AS_OF), workbook_name="book.xlsm")
+    assert [(a.milestone_id, a.role, a.name, a.decision, a.due) for a in pack.actions] == [
+        ("M-1", "Finance", "Fran", "pending", "21 Apr 2026")
+    ]
+    assert (pack.actions[0].overdue.text, pack.actions[0].overdue.tone) == ("9 days overdue", "bad")
+    html = render_html(pack)
+    assert "Who must act" in html and "9 days overdue" in html
+
+
+def test_cover_lists_only_the_pack_milestones() -> None:
+    model, result, _ = sample()
+    pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=["M-004"])
+    assert {a.milestone_id for a in pack.actions} == {"M-004"}
+    assert [a.role for a in pack.actions] == ["Finance Manager", "Commercial Director"]

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from xl_milestones.core.engine import EngineResult, MilestoneResult, compute, counts_as_approved
+from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_approved
 from xl_milestones.core.issues import Issue
-from xl_milestones.core.model import Contract, Milestone, Model, Signoff
+from xl_milestones.core.model import Contract, Milestone, Model
 from xl_milestones.core.money import ZERO, minor_units, round_money
+from xl_milestones.core.queue import pro_forma, signoff_queue
 from xl_milestones.core.schema import (
     CHANGE_ORDERS,
     CONTRACTS,
@@ -25,9 +26,10 @@ from xl_milestones.core.schema import (
     MILESTONES,
     SETTINGS,
     SIGNOFF_CHECKS,
+    SIGNOFF_QUEUE,
     SIGNOFFS,
 )
-from xl_milestones.core.signoff import BLOCK, FAIL, PASS, WARN, RoleApproval
+from xl_milestones.core.signoff import BLOCK, FAIL, PASS, WARN, RoleApproval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 from xl_milestones.errors import UsageError, XlMilestonesError
 
@@ -66,8 +68,6 @@ TERMS_START: Final = {
     "eom_after_signoff": "after the end of the sign-off month",
     "eom_after_invoice": "after the end of the invoice month",
 }
-# Approver rows added for the pro forma run sort after every real row.
-_PRO_FORMA_ROW: Final = 1_000_000_000
 SIGNOFF_DAYS_OVERDUE: Final = "Sign-off days overdue"
 _RULES: Final = {name: rule for name, _mode, rule in SIGNOFF_CHECKS}
 
@@ -211,6 +211,19 @@ class CoverLine:
     blockers: str
 
 
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """One line of the cover's "Who must act": a role a milestone of the pack waits on."""
+
+    milestone_id: str
+    anchor: str
+    role: str
+    name: str
+    decision: str
+    due: str
+    overdue: Badge
+
+
 @dataclass(slots=True)
 class SignoffPack:
     """The whole pack: cover page facts, one line per milestone, then the milestone pages."""
@@ -224,6 +237,7 @@ class SignoffPack:
     pages: list[MilestonePage]
     notes: list[str]
     labels: dict[str, str] = field(default_factory=dict)
+    actions: list[ActionLine] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -311,6 +325,9 @@ def column_labels() -> dict[str, str]:
         out[name] = ISSUES.header(name)
     out["issue_description"] = ISSUES.header("description")
     out["amount_disputed"] = ISSUES.header("amount_disputed")
+    for f in SIGNOFF_QUEUE.fields:
+        out["q_" + f.name] = f.header
+    out["queue"] = SIGNOFF_QUEUE.name
     return out
 
 
@@ -399,51 +416,6 @@ def _hint(wanted: str, known: Sequence[str]) -> str:
 # ------------------------------------------------------------------------------ pro forma
 
 
-def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[str, MilestoneResult]:
-    """What each payment milestone of ``ids`` that awaits sign-off would be certified for if it
-    were signed off on the as-of date: the engine run again with the missing approvals added.
-
-    All such milestones of the pack are signed off together (they go to the same meeting), so
-    they take their deductions in certification order among themselves: by baseline date.
-    """
-    by_id = result.by_id()
-    milestones = {m.milestone_id: m for m in model.milestones}
-    targets = {
-        mid
-        for mid in ids
-        if mid in by_id
-        and by_id[mid].values["status"] == AWAITING
-        and milestones[mid].payment_basis != "none"
-    }
-    if not targets:
-        return {}
-    # Approvers who have not approved yet are replaced by an approval dated as of the pack.
-    signoffs = [s for s in model.signoffs if s.milestone_id not in targets or _approved(s)]
-    row = _PRO_FORMA_ROW
-    for mid in sorted(targets):
-        roles = by_id[mid].approvers
-        needed: list[tuple[str, str]] = []
-        for ra in roles:
-            if ra.required and not ra.satisfied:
-                names = [e.name for e in ra.approvers if e.decision != "approved"]
-                needed += [(ra.role, n) for n in names] or [(ra.role, ra.role)]
-        if not roles:
-            needed.append(("Approver", "Approver"))
-        for role, name in needed:
-            row += 1
-            signoffs.append(Signoff(row, mid, role, name, "approved", result.as_of))
-    again = compute(replace(model, signoffs=signoffs), result.as_of)
-    return {
-        mid: r
-        for mid, r in again.by_id().items()
-        if mid in targets and r.values["status"] == SIGNED_OFF
-    }
-
-
-def _approved(s: Signoff) -> bool:
-    return s.decision == "approved" and s.decision_date is not None
-
-
 # ------------------------------------------------------------------------------ building
 
 
@@ -515,6 +487,20 @@ def build_pack(
         f"{len(lines) - ready} not ready"
     )
     notes = _cover_notes(result, issues, forma)
+    anchors = {line.milestone_id: line.anchor for line in lines}
+    actions = [
+        ActionLine(
+            str(row[0]),
+            anchors[str(row[0])],
+            fmt_text(row[3]) or DASH,
+            fmt_text(row[4]) or DASH,
+            fmt_text(row[5]),
+            fmt_date(row[8]),
+            _overdue_badge(row[9]),
+        )
+        for row in signoff_queue(model, result, forma)
+        if row[0] in anchors
+    ]
     return SignoffPack(
         workbook=workbook_name,
         as_of=fmt_date(result.as_of),
@@ -525,7 +511,14 @@ def build_pack(
         pages=pages,
         notes=notes,
         labels=column_labels(),
+        actions=actions,
     )
+
+
+def _overdue_badge(days: object) -> Badge:
+    if isinstance(days, int) and days > 0:
+        return Badge(f"{days} day{'s' if days != 1 else ''} overdue", BAD)
+    return Badge("on time", OK)
 
 
 def _cover_notes(
@@ -602,7 +595,7 @@ class _Context:
         page.acceptance_criteria = fmt_text(m.acceptance_criteria)
         page.evidence = fmt_text(m.evidence)
         page.dates = self._dates(m, v)
-        page.deadline = _deadline(v, self.as_of)
+        page.deadline = _deadline(m, v, self.model.settings.signoff_days, self.as_of)
         page.checks = [_check_line(ch.name, ch.mode, ch.outcome, ch.reason) for ch in r.checks]
         page.approvers = self._approvers(m, r.approvers)
         page.signatories = self._signatories(r.approvers)
@@ -917,14 +910,13 @@ class _Context:
         ]
 
 
-def _deadline(v: dict[str, object], as_of: date) -> list[Fact]:
+def _deadline(m: Milestone, v: dict[str, object], days: int, as_of: date) -> list[Fact]:
     """Sign-off Due, Days Awaiting Sign-off and the days overdue, in red when overdue; empty
     for a milestone that is not awaiting sign-off (RULES.md section 6)."""
-    due, waiting = v["signoff_due_date"], v["days_awaiting_signoff"]
-    if not isinstance(due, date) or not isinstance(waiting, int):
+    if v["status"] != AWAITING or m.actual_date is None:
         return []
+    due, waiting, overdue = signoff_deadline(m.actual_date, days, as_of)
     h = MILESTONES.header
-    overdue = max(0, (as_of - due).days)
     return [
         Fact(h("signoff_due_date"), fmt_date(due)),
         Fact(h("days_awaiting_signoff"), str(waiting)),
