@@ -3,6 +3,7 @@ own refresh, bad files are listed and not fatal, exit codes, currencies, the wor
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -16,10 +17,11 @@ from tests.tools import ooxml_validate
 
 from xl_milestones.app.portfolio import ALL_MILESTONES, SOURCES, Progress
 from xl_milestones.cli import main
+from xl_milestones.core.portfolio import COUNT_METRICS
 from xl_milestones.core.schema import DASHBOARD_METRICS, STATUSES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
-COUNT_KEYS = ("milestones", "green", "amber", "red", "ready_for_signoff")
+COUNT_KEYS = COUNT_METRICS
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -46,7 +48,12 @@ def _books(tmp_path: Path) -> Path:
     folder = tmp_path / "books"
     (folder / "north").mkdir(parents=True)
     shutil.copy(SAMPLE, folder / "north" / "sample.xlsm")
-    write_workbook(folder / "small.xlsx", valid_sheets())
+    small = valid_sheets()
+    for row in small["milestones"]:
+        if row["milestone_id"] == "M-002":  # awaiting sign-off since 2026-03-20
+            row["actual_date"] = dt.date(2026, 3, 20)
+            row["percent_complete"] = 1
+    write_workbook(folder / "small.xlsx", small)
     broken = valid_sheets()
     broken["milestones"][0]["baseline_date"] = "31/05/2026"  # an error: M-001 is skipped
     write_workbook(folder / "with-errors.xlsx", broken)
@@ -76,6 +83,11 @@ def test_totals_are_the_sum_of_each_books_own_refresh(
         assert Decimal(totals[key]) == expected, key
     assert totals["milestones"] == sum(o["totals"]["computed"] for o in own.values())
     assert totals["red"] == sum(o["totals"]["rag"]["Red"] for o in own.values())
+    # Overdue sign-offs add up; the oldest wait is the largest of the books'.
+    overdue = [o["totals"]["signoffs_overdue"] for o in own.values()]
+    oldest = [o["totals"]["oldest_signoff_days"] for o in own.values()]
+    assert totals["signoffs_overdue"] == sum(overdue) and sum(overdue) > 0
+    assert totals["oldest_signoff_days"] == max(oldest) < sum(oldest)
     for status in STATUSES:
         assert data["status"][status] == sum(o["totals"]["status"][status] for o in own.values())
     # Every book is only read; the portfolio is a workbook Excel opens without repairs.

@@ -21,7 +21,14 @@ from typing import Any, TextIO
 
 from xl_milestones.core.engine import RESULT_FIELDS
 from xl_milestones.core.money import ZERO
-from xl_milestones.core.portfolio import METRIC_KEYS, DashboardTally, convert, dashboard, scurve
+from xl_milestones.core.portfolio import (
+    MAX_METRICS,
+    METRIC_KEYS,
+    DashboardTally,
+    convert,
+    dashboard,
+    scurve,
+)
 from xl_milestones.core.schema import (
     CONTRACTS,
     DASHBOARD_METRICS,
@@ -536,7 +543,10 @@ def roll_up(
             figures, no_rate = dashboard(o.tally, rates, target)
             missing |= no_rate
             for key, value in figures.items():
-                totals[key] += value
+                if key in MAX_METRICS:
+                    totals[key] = max(totals[key], value)
+                else:
+                    totals[key] += value
         for status, n in o.status_counts.items():
             status_counts[status] = status_counts.get(status, 0) + n
         for row in o.schedule:

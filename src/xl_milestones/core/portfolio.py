@@ -59,6 +59,8 @@ COUNT_METRICS: Final = frozenset(
         "oldest_signoff_days",
     }
 )
+# Count figures that are a largest value, not a sum: several books combine by taking the largest.
+MAX_METRICS: Final = frozenset({"oldest_signoff_days"})
 
 
 @dataclass(slots=True)
