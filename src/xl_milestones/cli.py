@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fx-rates", metavar="BOOK", help="a workbook whose FX Rates to use")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
     p.add_argument("--parquet", metavar="DIR", help="also write each table as Parquet here")
+    p.add_argument("--dask", metavar="ADDRESS", help="read on this Dask cluster's workers")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=_portfolio)
     return parser
@@ -128,6 +129,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         fx_rates=args.fx_rates,
         jobs=args.jobs,
         parquet=args.parquet,
+        dask=args.dask,
         fmt=args.format,
     )
 

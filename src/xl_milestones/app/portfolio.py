@@ -3,7 +3,7 @@ gathered, converted to one reporting currency and totalled, for the portfolio wo
 command line's summary.
 
 Each workbook is read, validated and computed exactly as ``refresh`` would (``evaluate_file``),
-in worker processes; what comes back is plain rows. A file that cannot be
+in worker processes or on a Dask cluster; what comes back is plain rows. A file that cannot be
 read is listed with the reason ``validate`` gives, and the others are rolled up.
 """
 
@@ -707,14 +707,17 @@ def read_books(
     today: _dt.date,
     as_of: _dt.date | None = None,
     jobs: int = 1,
+    dask: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[BookOutcome]:
     """Every file's outcome, in the order given: in this process (``jobs`` 1), in a pool of
-    ``jobs`` worker processes."""
+    ``jobs`` worker processes, or on the workers of the Dask cluster at ``dask``."""
     paths = [str(f) for f in files]
     done: dict[str, BookOutcome] = {}
-    if jobs <= 1 or len(paths) <= 1:
-        outcomes: Iterable[BookOutcome] = (read_book(p, today, as_of) for p in paths)
+    if dask:
+        outcomes: Iterable[BookOutcome] = _on_dask(dask, paths, today, as_of)
+    elif jobs <= 1 or len(paths) <= 1:
+        outcomes = (read_book(p, today, as_of) for p in paths)
     else:
         outcomes = _in_pool(paths, today, as_of, min(jobs, len(paths)))
     for outcome in outcomes:
@@ -751,6 +754,29 @@ def _in_pool(
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _on_dask(
+    address: str, paths: Sequence[str], today: _dt.date, as_of: _dt.date | None
+) -> Iterator[BookOutcome]:
+    """The same ``read_book`` on the workers of an existing cluster; each worker must have
+    this package installed and see the files at the same paths (a shared drive)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise UsageError(f"--dask needs the portfolio extra: {PORTFOLIO_EXTRA}") from None
+    try:
+        client = Client(address, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(
+            f"--dask {address}: cannot reach the Dask scheduler ({exc}): check the address "
+            "(e.g. tcp://scheduler:8786) and that the cluster runs"
+        ) from None
+    with client:
+        futures = client.map(read_book, paths, today=today, as_of=as_of, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
 
 
 # ------------------------------------------------------------------------------ progress
@@ -826,6 +852,7 @@ def portfolio_command(
     fx_rates: str | None = None,
     jobs: int | None = None,
     parquet: str | None = None,
+    dask: str | None = None,
     fmt: str = "text",
 ) -> int:
     """``xl-milestones portfolio PATH... --output PORTFOLIO.xlsx``: 0 every file read without
@@ -850,6 +877,8 @@ def portfolio_command(
         raise UsageError(f"--jobs {jobs}: give at least 1")
     if parquet is not None:
         _require("pyarrow", "--parquet")
+    if dask is not None:
+        _require("distributed", "--dask")
     today = _dt.date.today()
     fx = read_rate_table(fx_rates, today=today) if fx_rates else None
     found = find_workbooks(paths, skip=target)
@@ -858,6 +887,7 @@ def portfolio_command(
         today=today,
         as_of=as_of,
         jobs=jobs or default_jobs(),
+        dask=dask,
         progress=Progress(len(found.files)),
     )
     outcomes += [BookOutcome(str(path), False, reason) for path, reason in found.missing]
