@@ -33,6 +33,7 @@ from xl_milestones.core.schema import (
     VALIDATION,
     Sheet,
 )
+from xl_milestones.numformats import BOOL_FORMAT
 
 D = Decimal
 INPUTS = ("milestone_id", "contract_id", "milestone_name", "milestone_type", "baseline_date")
@@ -72,6 +73,7 @@ def build_book(
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     money_fmt = wb.add_format({"num_format": "#,##0.00", "bold": True})
     bold = wb.add_format({"bold": True})
+    bool_fmt = wb.add_format({"num_format": BOOL_FORMAT})
 
     ws = wb.add_worksheet(MILESTONES.name)
     cols = [f for f in MILESTONES.fields if f.name in INPUTS or f.name in PRESENT_RESULTS]
@@ -101,6 +103,8 @@ def build_book(
             spec["format"] = date_fmt
         elif f.type.value == "money":
             spec["format"] = money_fmt
+        elif f.type.value == "yesno":
+            spec["format"] = bool_fmt
         columns.append(spec)
     last = max(milestones, 1)
     ws.add_table(0, 0, last, len(cols) - 1, {"name": "tblMilestones", "columns": columns})
@@ -112,6 +116,8 @@ def build_book(
                 ws.write_string(r, c, value)
             elif cols[c].type.value == "money":
                 ws.write_blank(r, c, None, money_fmt)  # a formatted, empty result cell
+            elif cols[c].type.value == "yesno":
+                ws.write_blank(r, c, None, bool_fmt)
     ws.write_comment(1, 0, "A comment on the first milestone")
     ws.data_validation(1, 3, last, 3, {"validate": "list", "source": ["project", "payment"]})
     ws.conditional_format(1, 0, last, 0, {"type": "duplicate", "format": bold})

@@ -15,6 +15,7 @@ from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
+from xl_milestones.core.money import DEFAULT_MINOR_UNITS, minor_units
 from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
     DASHBOARD_METRICS,
@@ -178,10 +179,15 @@ def book_update(
     labels = dict(DASHBOARD_METRICS)
     return BookUpdate(
         results={r.row: r.values for r in result.milestones},
+        money_places={
+            r.row: places
+            for r in result.milestones
+            if (places := minor_units(r.currency)) != DEFAULT_MINOR_UNITS
+        },
         tables=[
             TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
             TableWrite(SIGNOFF_QUEUE, list(queue)),
-            validation_table(issues),
+            validation_table(issues, result.as_of),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],
         blocks=[
@@ -196,14 +202,19 @@ def book_update(
     )
 
 
-def validation_table(issues: Sequence[Issue]) -> TableWrite:
-    """The Validation sheet's rows, each linked to the cell it is about."""
+def validation_table(issues: Sequence[Issue], as_of: _dt.date) -> TableWrite:
+    """The Validation sheet's rows, each linked to the cell it is about; with no issue, one
+    row saying so with the as-of date checked (an empty table leaves a reader wondering
+    whether the check ran; the Refresh Log says when it did)."""
     rows: list[tuple[object, ...]] = []
     links: dict[int, str] = {}
     for n, i in enumerate(issues):
         rows.append((str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message))
         if i.cell:
             links[n] = f"'{i.sheet}'!{i.cell}"
+    if not rows:
+        message = f"No problems found, as of {as_of.isoformat()}."
+        rows.append(("", "", "", None, "", "", "", message))
     return TableWrite(VALIDATION, rows, links=links)
 
 

@@ -44,13 +44,16 @@ class BookUpdate:
 
     ``results`` maps a Milestones worksheet row number to its result values by field name; a
     result column the sheet lacks is added after its last column. ``dashboard_header`` is the
-    text of the Dashboard's as-of row.
+    text of the Dashboard's as-of row. ``money_places`` gives the rows whose amounts are in a
+    currency with other minor units than 2 (0 for JPY, 3 for KWD): their money cells get that
+    many decimals (``numformats.money_number_format``); every other amount shows two.
     """
 
     results: dict[int, dict[str, object]]
     tables: list[TableWrite] = field(default_factory=list)
     blocks: list[BlockWrite] = field(default_factory=list)
     dashboard_header: str = ""
+    money_places: dict[int, int] = field(default_factory=dict)
 
 
 class Book(Protocol):

@@ -129,3 +129,45 @@ def test_refreshed_sample_is_valid_and_opens_in_libreoffice(tmp_path: Path) -> N
     pages = _pages_of(texts, S.MILESTONES.name)
     assert len(pages) >= 4
     assert any("Signed off" in texts[page - 1] for page in pages)
+    _check_what_a_reader_sees(path, texts)
+
+
+def _check_what_a_reader_sees(sample: Path, texts: list[str]) -> None:
+    """The refreshed sample as printed by LibreOffice: yes/no cells read TRUE or FALSE, long
+    reasons wrap within their column, JPY amounts have no decimals, a clean Validation sheet
+    says so, and xlwings.conf fits one page."""
+    import datetime as dt
+    import re
+
+    from xl_milestones.actions import validate_book
+    from xl_milestones.core.engine import compute
+    from xl_milestones.io.filebook import FileBook
+
+    validation = validate_book(FileBook(sample), today=dt.date.today())
+    result = compute(validation.model, validation.as_of)
+    results = {r.milestone_id: r for r in result.milestones}
+    pages = [texts[p - 1] for p in _pages_of(texts, S.MILESTONES.name)]
+    ready_pages = [t for t in pages if "Sign-off Ready" in t]
+    rows = [line for t in ready_pages for line in t.splitlines() if re.match(r"M-\d{3} ", line)]
+    assert len(rows) == len(results)
+    for line in rows:
+        # LibreOffice printed 1 and 0 for most of them before they had a boolean format.
+        assert re.search(r"\s(TRUE|FALSE)(\s|$)", line), line
+    # Every reason is printed whole: its last word is on the page as often as it is written.
+    blockers = [str(r.values["signoff_blockers"] or "") for r in results.values()]
+    printed = "\n".join(ready_pages)
+    for word in ("deliverables", "blank"):
+        assert printed.count(word) == sum(b.count(word) for b in blockers), word
+    # Money shows the currency's minor units: 0 for JPY.
+    jpy = [r for r in results.values() if r.currency == "JPY" and r.values["milestone_value"]]
+    assert jpy
+    value_pages = "\n".join(t for t in pages if "Milestone Value" in t)
+    for r in jpy:
+        amount = f"{r.values['milestone_value']:,.0f}"
+        assert re.search(rf"(^|\s){re.escape(amount)}(\s|$)", value_pages, re.M), amount
+        assert f"{amount}.00" not in value_pages
+    (validation,) = [texts[p - 1] for p in _pages_of(texts, S.VALIDATION.name)]
+    assert "No problems found" in validation
+    conf = _pages_of(texts, "xlwings.conf")
+    assert len(conf) == 1
+    assert re.search(r"Use UDF Server\s+FALSE", texts[conf[0] - 1])

@@ -115,7 +115,8 @@ def test_cells_are_inserted_in_column_order_and_new_rows_in_row_order() -> None:
     out, _result, _ = rewrite(data, edit)
     refs = re.findall(rb'<c r="([A-Z]+\d+)"', out)
     assert refs == [b"A1", b"B1", b"C1", b"A2", b"B2", b"C2", b"A3", b"B3", b"E3", b"A5"]
-    assert b'<c r="B3" t="b"><v>1</v></c>' in out
+    # A yes/no cell gets a style with the TRUE/FALSE number format (see numformats).
+    assert re.search(rb'<c r="B3" s="\d+" t="b"><v>1</v></c>', out)
     assert b'<c r="A5"><v>12.50</v></c>' in out
     assert b'row r="4"' not in out
     assert re.search(rb'<dimension ref="A1:E5"/>', out)

@@ -125,8 +125,9 @@ def test_non_finite_numbers_are_refused_with_the_cell() -> None:
     ("value", "number", "cell"),
     [
         (7, Kind.NUMBER, b'<c r="B2"><v>7</v></c>'),
-        (True, Kind.NUMBER, b'<c r="B2" t="b"><v>1</v></c>'),
-        (False, Kind.NUMBER, b'<c r="B2" t="b"><v>0</v></c>'),
+        # yes/no: the TRUE/FALSE number format appended (LibreOffice shows 1/0 without)
+        (True, Kind.NUMBER, b'<c r="B2" s="4" t="b"><v>1</v></c>'),
+        (False, Kind.NUMBER, b'<c r="B2" s="4" t="b"><v>0</v></c>'),
         (2.5, Kind.NUMBER, b'<c r="B2"><v>2.5</v></c>'),
         (-3, Kind.MONEY, b'<c r="B2" s="4"><v>-3</v></c>'),  # money format appended
     ],

@@ -44,7 +44,8 @@ def validate() -> None:
     def work(book: Any, adapter: XlwingsBook) -> str:
         adapter.progress("validating")
         validation = actions.validate_book(adapter, today=dt.date.today())
-        adapter.write(BookUpdate(results={}, tables=[actions.validation_table(validation.issues)]))
+        table = actions.validation_table(validation.issues, validation.as_of)
+        adapter.write(BookUpdate(results={}, tables=[table]))
         rows = len(validation.model.milestones)
         skipped = len(validation.model.skipped)
         head = f"Checked {plural(rows + skipped, 'milestone')}"

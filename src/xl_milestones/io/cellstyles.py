@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.package import (
@@ -16,8 +17,8 @@ from xl_milestones.io.package import (
     set_attr,
     xml_text,
 )
+from xl_milestones.numformats import BOOL_FORMAT, DATE_FORMAT, MONEY_FORMAT, money_format
 
-DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT_ID = 4  # built in: #,##0.00
 PERCENT_FORMAT_ID = 10  # built in: 0.00%
 GENERAL_FORMAT_ID = 0
@@ -30,6 +31,7 @@ _BUILTIN_PERCENT_IDS = frozenset({9, 10})
 _BUILTIN_TEXT_IDS = frozenset({49})
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _XF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf\b[^>]*?(?:/>|>.*?</(?:[A-Za-z_][\w.-]*:)?xf>)", re.S)
+_WRAP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?alignment\b[^>]*\bwrapText=\"(?:1|true)\"")
 _NUMFMT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?numFmt\b[^>]*?/?>", re.S)
 
 
@@ -43,15 +45,55 @@ class Kind:
     TEXT = "text"
     BOOL = "bool"
     NUMBER = "number"
-    MONEY = "money"
+    MONEY = "money"  # two decimal places: any number format of the cell is kept
     PERCENT = "percent"
     DATE = "date"
+
+
+_MONEY_KINDS = {2: Kind.MONEY, **{p: f"money{p}" for p in (0, 1, 3, 4)}}
+# The formats of money with other minor units than 2: a cell that has one gets #,##0.00 back
+# when it holds an amount in two decimals again (its contract changed currency).
+_OTHER_MONEY_FORMATS = frozenset(money_format(p) for p in _MONEY_KINDS if p != 2)
+
+
+def money_kind(places: int) -> str:
+    """The Kind of an amount shown with ``places`` decimals (a currency's minor units)."""
+    return _MONEY_KINDS.get(places) or f"money{places}"
+
+
+class _Amount(Decimal):
+    """An amount of a currency whose minor units are not 2; ``places`` says how many."""
+
+    __slots__ = ()
+    places = 2
+
+
+_AMOUNT_TYPES: dict[int, type[_Amount]] = {}
+
+
+def amount_with_places(value: Decimal, places: int) -> Decimal:
+    """``value``, marked for the writer to show with ``places`` decimals (``money_kind``).
+    Its type, not a flag beside it, carries the mark: the sheet writer picks a cell's style
+    by the type of its value."""
+    if places == 2:
+        return value
+    t = _AMOUNT_TYPES.get(places)
+    if t is None:
+        t = _AMOUNT_TYPES[places] = type(f"_Amount{places}", (_Amount,), {"places": places})
+    return t(value)
+
+
+def kind_of_amount(value: object) -> str | None:
+    """The money Kind ``amount_with_places`` gave ``value``, or None for any other value."""
+    return money_kind(value.places) if isinstance(value, _Amount) else None
 
 
 def _format_class(code: str) -> str:
     """``date``, ``time``, ``percent``, ``text``, ``general`` or ``number`` for a format code."""
     if code.strip().lower() in ("general", ""):
         return "general"
+    if code == BOOL_FORMAT:
+        return "bool"
     if code.strip() == "@":
         return "text"
     bare = _QUOTED.sub("", code.split(";")[0]).lower()
@@ -124,6 +166,23 @@ class StyleSheet:
         code = self._formats.get(fid, self._new_formats.get(fid))
         return _format_class(code) if code is not None else _builtin_class(fid)
 
+    def wraps(self, xf: int | None) -> bool:
+        """True when the style wraps text within its cell (``wrapText`` alignment)."""
+        if xf is None or not 0 <= xf < len(self._xfs) + len(self._new_xfs):
+            return False
+        return bool(_WRAP.search(self._xf_bytes(xf)))
+
+    def _code_of(self, xf: int | None) -> str | None:
+        """The custom number format code of a style, None for a built-in one (and #,##0.00
+        for built-in 4, which is that code)."""
+        if xf is None or not 0 <= xf < len(self._xfs) + len(self._new_xfs):
+            return None
+        fid_text = get_attr(self._xf_bytes(xf), b"numFmtId") or "0"
+        fid = int(fid_text) if fid_text.isdigit() else 0
+        if fid == MONEY_FORMAT_ID:
+            return MONEY_FORMAT
+        return self._formats.get(fid, self._new_formats.get(fid))
+
     def _xf_bytes(self, xf: int) -> bytes:
         if xf < len(self._xfs):
             return self._xfs[xf]
@@ -156,19 +215,30 @@ class StyleSheet:
         if kind is Kind.DATE:
             return xf if cls == "date" else self._derive(xf, self._date_format_id())
         if kind is Kind.MONEY:
-            return xf if cls == "number" else self._derive(xf, MONEY_FORMAT_ID)
+            if cls == "number" and self._code_of(xf) not in _OTHER_MONEY_FORMATS:
+                return xf
+            return self._derive(xf, MONEY_FORMAT_ID)
+        if kind.startswith(Kind.MONEY):  # other minor units than 2: exactly their format
+            code = money_format(int(kind[len(Kind.MONEY) :]))
+            return xf if self._code_of(xf) == code else self._derive(xf, self._format_id(code))
         if kind is Kind.PERCENT:
             return xf if cls == "percent" else self._derive(xf, PERCENT_FORMAT_ID)
-        if kind is Kind.NUMBER and cls in ("date", "time", "text"):
+        if kind is Kind.BOOL:
+            return xf if cls == "bool" else self._derive(xf, self._format_id(BOOL_FORMAT))
+        if kind is Kind.NUMBER and cls in ("date", "time", "text", "bool"):
             return self._derive(xf, GENERAL_FORMAT_ID)
         return xf
 
     def _date_format_id(self) -> int:
+        return self._format_id(DATE_FORMAT)
+
+    def _format_id(self, wanted: str) -> int:
+        """The id of a custom number format code (case-insensitive), added when missing."""
         for fid, code in (*self._formats.items(), *self._new_formats.items()):
-            if code.lower() == DATE_FORMAT:
+            if code.lower() == wanted.lower():
                 return fid
         fid = max((_FIRST_CUSTOM_ID - 1, *self._formats, *self._new_formats)) + 1
-        self._new_formats[fid] = DATE_FORMAT
+        self._new_formats[fid] = wanted
         return fid
 
     def _derive(self, xf: int | None, fmt_id: int) -> int | None:

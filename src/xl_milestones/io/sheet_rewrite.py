@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xl_milestones.errors import WorkbookError
-from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.cellstyles import Kind, StyleSheet, kind_of_amount
 from xl_milestones.io.package import (
     cell_text,
     col_index,
     col_letters,
+    del_attr,
     find_element,
     format_range,
     get_attr,
@@ -145,6 +146,35 @@ _NO_LAYOUT: _Layout = ([], -1, False)  # not worked out yet
 _LAYOUTS_KEPT = 4096  # distinct layouts of old cells remembered per sheet; rows repeat a few
 
 
+# The default row height (points) of the workbook font, 11-point Calibri, and column width.
+ROW_HEIGHT = 15
+DEFAULT_COLUMN_WIDTH = 8.43
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped at word boundaries in a column ``width``
+    characters wide. A width counts digits; text averages narrower (a 40.7-wide column holds
+    about 52 characters of a sentence in Calibri and in LibreOffice's Carlito), and the count
+    errs on the safe side, 1.15 characters a digit, so that the row is never too short."""
+    room = max(1, int(width * 1.15))
+    lines = 0
+    for para in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in para.split(" "):
+            size = len(word)
+            if used and used + 1 + size > room:
+                lines += 1
+                used = 0
+            if used:
+                used += 1
+            while size > room:  # a word longer than the column breaks anywhere
+                lines += 1
+                size -= room
+            used += size
+    return lines
+
+
 def value_kind(value: object, number: str) -> str:
     """The Kind of a value to write; ``number`` is the one numbers of its field need."""
     t = type(value)
@@ -157,6 +187,8 @@ def value_kind(value: object, number: str) -> str:
     if isinstance(value, dt.date):
         return Kind.DATE
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if number is Kind.MONEY:
+            return kind_of_amount(value) or number
         return number
     return Kind.TEXT
 
@@ -251,6 +283,7 @@ class SheetRewriter:
         self._sattr_sets: dict[tuple[int | None, str], dict[type, bytes]] = {}
         self._v_tag = b"><" + prefix + b"v>"
         self._plan: list[tuple[str, int, str, bytes]] = []
+        self._wrap: list[tuple[str, float]] = []
         self._plan_cols: frozenset[int] = frozenset()
         self._values: Callable[[Mapping[str, object]], tuple[object, ...]] = tuple
         # Layouts by the old cells' (letters, style) pairs: of result cells (Milestones rows)
@@ -373,6 +406,51 @@ class SheetRewriter:
                     out[c] = int(style)
         return out
 
+    def column_widths(self) -> dict[int, float]:
+        """Width of each column (in characters) from ``<cols>``."""
+        out: dict[int, float] = {}
+        start, end = find_element(self.head, self.p, b"cols")
+        if start < 0:
+            return out
+        for m in re.finditer(b"<" + re.escape(self.p) + rb"col\b[^>]*>", self.head[start:end]):
+            width = get_attr(m.group(0), b"width")
+            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
+            if width and lo and hi and lo.isdigit() and hi.isdigit():
+                try:
+                    w = float(width)
+                except ValueError:
+                    continue
+                for c in range(int(lo), min(int(hi), int(lo) + 1024) + 1):
+                    out[c] = w
+        return out
+
+    def _fit_height(self, tag: bytes, values: Mapping[str, object]) -> bytes:
+        """The row's start tag with the height its wrapped result texts need: ``ROW_HEIGHT``
+        points per line. A row that needs one line loses a height an earlier refresh set (a
+        custom height of two or more whole lines); any other height is the user's and stays
+        unless the text needs more."""
+        lines = 1
+        for name, width in self._wrap:
+            text = values.get(name)
+            if type(text) is str and len(text) > width:
+                lines = max(lines, wrapped_lines(text, width))
+        if lines == 1 and b"ht=" not in tag:
+            return tag  # the common case, without parsing the tag
+        ht = get_attr(tag, b"ht")
+        custom = get_attr(tag, b"customHeight") in ("1", "true")
+        try:
+            old = float(ht) if ht is not None else None
+        except ValueError:
+            old = None
+        if lines > 1:
+            wanted = lines * ROW_HEIGHT
+            if custom and old is not None and old >= wanted and old % ROW_HEIGHT:
+                return tag  # the user's own, taller height
+            return set_attr(set_attr(tag, b"ht", f"{wanted:g}"), b"customHeight", "1")
+        if custom and old is not None and old >= 2 * ROW_HEIGHT and old % ROW_HEIGHT == 0:
+            return del_attr(del_attr(tag, b"customHeight"), b"ht")
+        return tag
+
     # ------------------------------------------------------------------------------ values
 
     def cell_xml(self, ref: str | bytes, style: int | None, value: object) -> bytes:
@@ -475,6 +553,14 @@ class SheetRewriter:
         next_new = 0
         orphans: set[bytes] = set()
         col_styles = self.column_styles()
+        # Result columns whose text wraps (by their column's style) give their rows the height
+        # the wrapped text needs: LibreOffice does not size rows to wrapped text on opening.
+        widths = self.column_widths()
+        self._wrap = [
+            (name, widths.get(col, DEFAULT_COLUMN_WIDTH))
+            for name, col, _k, _p in self._plan
+            if bulk is not None and self.styles.wraps(col_styles.get(col))
+        ]
         first_styles: dict[int, int] = {}
         state = _State()
         zones = edit.zones
@@ -580,6 +666,8 @@ class SheetRewriter:
             tag = data[start:body_start]
             if body_start == end:  # self-closed row: reopen it to add cells
                 tag = tag[:-2].rstrip() + b">"
+            if self._wrap and row_bulk is not None:
+                tag = self._fit_height(tag, row_bulk)
             body = data[body_start:body_end]
             if (
                 row_bulk is not None

@@ -37,7 +37,7 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.atomic import check_sheet_reads
-from xl_milestones.io.cellstyles import Kind, StyleSheet
+from xl_milestones.io.cellstyles import Kind, StyleSheet, amount_with_places
 from xl_milestones.io.forked import ForkedJob, may_fork
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
@@ -127,6 +127,27 @@ def _kind_of(value: object, ftype: FieldType) -> str:
             return Kind.PERCENT
         return Kind.NUMBER
     return Kind.TEXT
+
+
+_MONEY_RESULTS = frozenset(f.name for f in MILESTONES.results if f.type is FieldType.MONEY)
+
+
+def _with_minor_units(
+    results: dict[int, dict[str, object]], places: Mapping[int, int]
+) -> Mapping[int, Mapping[str, object]]:
+    """The results, with the amounts of the rows in ``places`` marked to show that many
+    decimals (copies of those rows only; the caller's dicts are left as they are)."""
+    if not places:
+        return results
+    marked = dict(results)
+    for row, n in places.items():
+        values = marked.get(row)
+        if values is not None:
+            marked[row] = {
+                k: amount_with_places(v, n) if k in _MONEY_RESULTS and type(v) is Decimal else v
+                for k, v in values.items()
+            }
+    return marked
 
 
 def read_date1904(path: str | Path) -> bool:
@@ -911,7 +932,7 @@ class _Writer:
                 for f in MILESTONES.results
                 if f.name in used
             ],
-            self.update.results,
+            _with_minor_units(self.update.results, self.update.money_places),
         )
         self._finish(work, MILESTONES)
         self.pkg.read_back_soon(work.part, entry.name)

@@ -191,6 +191,12 @@ class _Formats:
         num = styles.NUM_FORMATS.get(field.type)
         if num:
             props["num_format"] = num
+        # Top-aligned, so that a row made taller by a wrapped sentence reads from its top.
+        props["valign"] = "top"
+        if field.name in styles.WIDE_TEXT_FIELDS:
+            # A sentence wraps within its column instead of running into the next ones (and
+            # being cut mid-word where they hold values, on screen and on paper).
+            props["text_wrap"] = True
         if field.result:
             props["bg_color"] = styles.RESULT_CELL_FILL
             props["locked"] = True
@@ -877,7 +883,10 @@ class _Builder:
 
     def _xlwings_conf(self) -> None:
         ws = self.sheets[XLWINGS_CONF_SHEET]
-        note = self.fmt.get(italic=True, font_color=styles.NOTE_COLOUR)
+        # Wrapped, so a long hint stays in its column on screen and on the printed page.
+        note = self.fmt.get(
+            italic=True, font_color=styles.NOTE_COLOUR, text_wrap=True, valign="top"
+        )
         key = self.fmt.get(bold=True)
         # xlwings reads column A from A1 down to the first blank cell: no header row, no gaps.
         rows: tuple[tuple[str, object, str], ...] = (
@@ -894,11 +903,18 @@ class _Builder:
         )
         for r, (name, value, text) in enumerate(rows):
             ws.write_string(r, 0, name, key)
-            _write_value(ws, r, 1, value, self.fmt.get(locked=False))
+            if isinstance(value, bool):
+                cell = self.fmt.get(locked=False, num_format=styles.NUM_FORMATS[FieldType.YESNO])
+            else:
+                cell = self.fmt.get(locked=False)
+            _write_value(ws, r, 1, value, cell)
             ws.write_string(r, 2, text, note)
         ws.set_column(0, 0, 18)
         ws.set_column(1, 1, 36)
         ws.set_column(2, 2, 80)
+        # One landscape page, like the other sheets.
+        self._print_setup(ws, repeat_header=False)
+        ws.fit_to_pages(1, 1)
 
 
 # ------------------------------------------------------------------------------------ package

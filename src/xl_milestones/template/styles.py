@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xl_milestones.core.schema import PAYMENT_STATUSES, RAGS, STATUSES, Field, FieldType
+from xl_milestones.numformats import BOOL_FORMAT, DATE_FORMAT, MONEY_FORMAT
 
 # Header fills: inputs in dark blue, results (written by a refresh) in dark grey, so the two
 # kinds of column are told apart at a glance, also when printed in black and white (italic).
@@ -18,8 +19,6 @@ HEADER_FONT_COLOUR = "#FFFFFF"
 TITLE_COLOUR = "#1F4E78"
 NOTE_COLOUR = "#595959"
 
-DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = "#,##0.00"
 # Two decimals so that small daily rates (delay damages of 0.05% a day) stay visible.
 RATIO_FORMAT = "0.00%"
 INT_FORMAT = "0"
@@ -32,6 +31,7 @@ NUM_FORMATS: dict[FieldType, str] = {
     FieldType.RATIO: RATIO_FORMAT,
     FieldType.INT: INT_FORMAT,
     FieldType.NUMBER: NUMBER_FORMAT,
+    FieldType.YESNO: BOOL_FORMAT,
 }
 
 # The narrowest column that shows a typical value of each type without `###`.
@@ -49,9 +49,19 @@ TYPE_WIDTHS: dict[FieldType, float] = {
 }
 # Free-text fields that usually hold a sentence.
 WIDE_TEXT_FIELDS = frozenset(
-    {"acceptance_criteria", "description", "notes", "comment", "message", "signoff_blockers"}
+    {
+        "acceptance_criteria",
+        "description",
+        "notes",
+        "comment",
+        "message",
+        "signoff_blockers",
+        "status_counts",
+    }
 )
 WIDE_TEXT_WIDTH = 40.0
+# Fields whose usual value is longer than their type's width: "2026-06-30 09:15:00 UTC".
+FIELD_WIDTHS: dict[str, float] = {"refreshed_at": 25}
 MAX_WIDTH = 60.0
 # Room for the table's filter button beside the header text.
 FILTER_BUTTON_WIDTH = 4
@@ -59,7 +69,11 @@ FILTER_BUTTON_WIDTH = 4
 
 def column_width(field: Field, values: list[object] | None = None) -> float:
     """A width that shows the header (with its filter button), the enum values and the data."""
-    width = max(TYPE_WIDTHS[field.type], len(field.header) + FILTER_BUTTON_WIDTH)
+    width = max(
+        TYPE_WIDTHS[field.type],
+        FIELD_WIDTHS.get(field.name, 0),
+        len(field.header) + FILTER_BUTTON_WIDTH,
+    )
     if field.enum:
         width = max(width, max(len(v) for v in field.enum) + 3)
     if field.name in WIDE_TEXT_FIELDS:
