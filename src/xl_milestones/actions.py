@@ -230,6 +230,8 @@ def refresh_command(
     target = FileBook(book, output=output)
     report = refresh(target, today=_dt.date.today(), as_of=as_of)
     _hold(target, report)
+    # "file" is the workbook as typed, as `validate` gives it; the text names what was written.
+    report.file = book
     if fmt == "json":
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -251,19 +253,29 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
     from pathlib import Path
 
     from xl_milestones import output as out
-    from xl_milestones.errors import OutputError
+    from xl_milestones.errors import OutputError, UsageError
     from xl_milestones.io.filebook import FileBook
     from xl_milestones.template.build import SAMPLE_FILE, build_sample
 
     folder = Path(directory)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot create the demo folder ({exc.strerror})") from None
     target = folder / SAMPLE_FILE
-    with tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder) as tmp:
+    tmp_dir = tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder)
+    with tmp_dir as tmp:
         sample = Path(tmp) / SAMPLE_FILE
         build_sample(sample)
+        if as_of is not None:
+            try:
+                _check_demo_as_of(FileBook(sample), as_of)
+            except UsageError:
+                tmp_dir.cleanup()
+                if created:
+                    folder.rmdir()  # nothing left behind by a refused run
+                raise
         report = refresh(
             FileBook(sample, output=target),
             today=_dt.date.today(),
@@ -273,6 +285,23 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
     print(out.refresh_text(str(target), report, detail=True))
     print(f"\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard.")
     return report.exit_code
+
+
+def _check_demo_as_of(sample: Book, as_of: _dt.date) -> None:
+    """Refuses an as-of date before the events the sample records (completions, decisions,
+    payments): the sample would be full of future-date errors, not a demonstration."""
+    from xl_milestones.errors import UsageError
+
+    issues = validate(sample.read(), today=as_of, as_of=as_of).issues
+    future = [i for i in issues if i.code == "future-date"]
+    if not future:
+        return
+    latest = max(_dt.date.fromisoformat(str(i.value)[:10]) for i in future)
+    raise UsageError(
+        f"--as-of {as_of.isoformat()}: the sample workbook records events up to "
+        f"{latest.isoformat()} (completions, sign-off decisions, payments); give "
+        f"{latest.isoformat()} or a later date, or leave --as-of out (its As Of Date)"
+    )
 
 
 def _progress_bar(steps: Sequence[str]) -> Callable[[str], None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,41 +31,146 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with the nearest valid choice suggested for a mistyped one
+    (``valdate`` -> validate, ``--format jsn`` -> json), as unknown milestone ids are."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = _INVALID_CHOICE.search(message)
+        if wrong is not None:
+            from xl_milestones.reports.signoff import nearest_id
+
+            choices = [c.strip(" '") for c in wrong.group(2).split(",")]
+            guess = nearest_id(wrong.group(1), choices)
+            if guess is not None:
+                message = f"{message}: did you mean {guess}?"
+        super().error(message)
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^'\s]*)'? \(choose from (.*)\)")
+_AS_OF_HELP = (
+    "the date every status and amount is computed for (default: the Settings sheet's "
+    "As Of Date, else today)"
+)
+_BOOK_HELP = "the workbook (.xlsx or .xlsm)"
+_DEMO_AS_OF_HELP = (
+    "the as-of date (default: the sample's As Of Date, 2026-06-30); a date before the last "
+    "event the sample records is refused"
+)
+_FORMAT_HELP = (
+    "text (default): one line per problem and a summary; json: one JSON object on one line "
+    "on stdout and nothing else there"
+)
+
+
+def _command(
+    commands: argparse._SubParsersAction[_Parser], name: str, summary: str, details: str
+) -> _Parser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="xl-milestones",
         description="Contract milestone status, payment due and sign-off readiness for Excel.",
+        epilog="Run `xl-milestones COMMAND --help` for a command's options and exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"xl-milestones {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = commands.add_parser("validate", help="check a workbook against the milestone schema")
-    p.add_argument("book", help="the workbook (.xlsx or .xlsm)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = _command(
+        commands,
+        "validate",
+        "check a workbook against the milestone schema",
+        "Lists every problem with its cell, a stable code and what to do; the file is only\n"
+        "read. Every code: docs/validation.md.\n\n"
+        "exit codes: 0 no errors (warnings allowed), 1 errors found,\n"
+        "            2 the file cannot be read or the command is misused",
+    )
+    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_validate)
 
-    p = commands.add_parser("refresh", help="validate, compute and write every result")
-    p.add_argument("book", help="the workbook (.xlsx or .xlsm)")
-    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
-    p.add_argument("--output", metavar="OUT", help="write here instead of in place")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = _command(
+        commands,
+        "refresh",
+        "validate, compute and write every result",
+        "Writes the result columns of Milestones, the output sheets and the Dashboard.\n"
+        "In place, the previous file is kept beside it as BOOK.bak (e.g. book.xlsm.bak,\n"
+        "replaced at each refresh); with --output the input is never touched. A workbook\n"
+        "open in Excel is not refreshed in place: close it or use --output.\n\n"
+        "exit codes: 0 done, 1 done but with validation errors (those milestones are left\n"
+        "            blank), 2 the file cannot be read or written, or the command is misused",
+    )
+    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
+    p.add_argument(
+        "--output",
+        metavar="OUT",
+        help="write the refreshed workbook to OUT (same extension as BOOK) instead of in place",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_refresh)
 
-    p = commands.add_parser("demo", help="refresh a copy of the sample workbook and summarise it")
-    p.add_argument("dir", nargs="?", default="xl-milestones-demo", help="where to put the copy")
-    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
+    p = _command(
+        commands,
+        "demo",
+        "refresh a copy of the sample workbook and summarise it",
+        "Writes the sample workbook (twelve contracts, 82 milestones, As Of Date 2026-06-30)\n"
+        "into DIR, replacing an earlier demo copy, refreshes it and prints what a finance\n"
+        "user looks at first.\n\n"
+        "exit codes: 0 done, 2 DIR cannot be written or the as-of date cannot be served",
+    )
+    p.add_argument(
+        "dir",
+        nargs="?",
+        default="xl-milestones-demo",
+        help="the folder to write the sample into (default: ./xl-milestones-demo)",
+    )
+    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_DEMO_AS_OF_HELP)
     p.set_defaults(handler=_demo)
 
-    p = commands.add_parser("new", help="write a blank workbook template")
-    p.add_argument("path", help="the new workbook (.xlsm)")
+    p = _command(
+        commands,
+        "new",
+        "write a blank workbook template",
+        "Writes a blank copy of the workbook template; the file is written beside PATH\n"
+        "and moved into place only when complete.\n\n"
+        "exit codes: 0 written, 2 not written (the name, folder or an existing file)",
+    )
+    p.add_argument("path", help="the new workbook: a name ending in .xlsm, in a folder that exists")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p.set_defaults(handler=_new)
 
-    p = commands.add_parser("signoff-pack", help="write the sign-off pack for the review meeting")
-    p.add_argument("book", help="the workbook (.xlsx or .xlsm)")
-    p.add_argument("--milestone", action="append", metavar="ID", help="a milestone (repeatable)")
-    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
-    p.add_argument("--output", required=True, metavar="FILE", help="the .pdf or .html to write")
+    p = _command(
+        commands,
+        "signoff-pack",
+        "write the sign-off pack for the review meeting",
+        "Without --milestone the pack covers every milestone awaiting sign-off, the ready\n"
+        "ones first. The workbook is only read.\n\n"
+        "exit codes: 0 written (or nothing is awaiting sign-off: no file), 2 an unknown\n"
+        "            milestone, an unreadable workbook or an output that cannot be written",
+    )
+    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument(
+        "--milestone",
+        action="append",
+        metavar="ID",
+        help="a milestone to include, in any status (repeatable; in the order given)",
+    )
+    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
+    p.add_argument(
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the file to write: FILE.pdf, or FILE.html for one self-contained printable page",
+    )
     p.set_defaults(handler=_signoff_pack)
 
     p = commands.add_parser(

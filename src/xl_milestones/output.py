@@ -104,15 +104,25 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     totals = result.totals
     cur = result.reporting_currency
     lines = [f"Refreshed {target} as of {result.as_of.isoformat()}."]
-    status = {k: v for k, v in result.status_counts.items() if v}
-    lines.append("  Status:   " + ", ".join(f"{k} {v}" for k, v in status.items()))
-    rag = cast(dict[str, int], totals.get("rag", {}))
-    lines.append("  RAG:      " + ", ".join(f"{k} {v}" for k, v in rag.items()))
-    pay = cast(dict[str, int], totals.get("payment_status", {}))
-    lines.append("  Payments: " + ", ".join(f"{k} {v}" for k, v in sorted(pay.items())))
-    figures = result.dashboard
-    lines.append(f"  Due in the next 30 days: {money_text(figures.get('due_30'), cur)}")
-    lines.append(f"  Overdue outstanding:     {money_text(figures.get('overdue'), cur)}")
+    if not result.milestones:
+        from xl_milestones.core.schema import CONTRACTS, MILESTONES, SETTING_FIELDS, SETTINGS
+
+        needed = ", ".join(f.header for f in MILESTONES.inputs if f.required)
+        as_of = SETTING_FIELDS[0].header
+        lines.append(
+            f"  No milestones yet: fill in {SETTINGS.name} ({as_of}) and {CONTRACTS.name} "
+            f"first, then one {MILESTONES.name} row per milestone ({needed}), and refresh again."
+        )
+    else:
+        status = {k: v for k, v in result.status_counts.items() if v}
+        lines.append("  Status:   " + ", ".join(f"{k} {v}" for k, v in status.items()))
+        rag = cast(dict[str, int], totals.get("rag", {}))
+        lines.append("  RAG:      " + ", ".join(f"{k} {v}" for k, v in rag.items()))
+        pay = cast(dict[str, int], totals.get("payment_status", {}))
+        lines.append("  Payments: " + ", ".join(f"{k} {v}" for k, v in sorted(pay.items())))
+        figures = result.dashboard
+        lines.append(f"  Due in the next 30 days: {money_text(figures.get('due_30'), cur)}")
+        lines.append(f"  Overdue outstanding:     {money_text(figures.get('overdue'), cur)}")
     if detail:
         waiting = [r for r in result.milestones if r.values.get("status") == "Awaiting sign-off"]
         ready = [r for r in waiting if r.values.get("signoff_ready")]

@@ -1,0 +1,111 @@
+"""What a new user meets on the command line: suggestions for mistyped commands and choices,
+help that describes every option and the exit codes, a plain answer for an empty workbook,
+one rule for "file" in JSON, and a demo that refuses an as-of date it cannot serve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.factory import valid_sheets, write_workbook
+
+from xl_milestones.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("args", "guess"),
+    [
+        (["valdate", "book.xlsx"], "did you mean validate?"),
+        (["refesh", "book.xlsx"], "did you mean refresh?"),
+        (["signoff", "book.xlsx"], "did you mean signoff-pack?"),
+        (["validate", "book.xlsx", "--format", "jsn"], "did you mean json?"),
+    ],
+)
+def test_a_mistyped_command_or_choice_gets_the_nearest_one(
+    capsys: pytest.CaptureFixture[str], args: list[str], guess: str
+) -> None:
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines()[-1].endswith(guess)
+
+
+def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = _run(capsys, "zzzzzz")
+    assert code == 2
+    assert "invalid choice" in err and "did you mean" not in err
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("validate", ["--format", "json: one JSON object", "exit codes: 0", "1 errors found"]),
+        (
+            "refresh",
+            ["--as-of", "As Of Date", "--output", "BOOK.bak", "exit codes: 0", "json: one JSON"],
+        ),
+        ("demo", ["--as-of", "2026-06-30", "exit codes: 0"]),
+        ("new", ["--force", ".xlsm", "exit codes: 0"]),
+        ("signoff-pack", ["--milestone", "--output", "FILE.html", "exit codes: 0"]),
+    ],
+)
+def test_each_commands_help_describes_its_options_and_exit_codes(
+    capsys: pytest.CaptureFixture[str], command: str, words: list[str]
+) -> None:
+    code, out, _err = _run(capsys, command, "--help")
+    assert code == 0
+    for word in words:
+        assert word in out, word
+    # every option and argument has a description
+    import argparse
+
+    from xl_milestones.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices[command]._actions:
+        assert action.help, f"{command} {action.dest} has no description"
+
+
+def test_refreshing_a_workbook_without_milestones_says_what_to_fill_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blank = tmp_path / "q3.xlsm"
+    assert _run(capsys, "new", str(blank))[0] == 0
+    code, out, _err = _run(capsys, "refresh", str(blank), "--output", str(tmp_path / "out.xlsm"))
+    assert code == 0
+    assert "Status:" not in out and "Payments:" not in out
+    assert "No milestones yet: fill in Settings (As Of Date) and Contracts first" in out
+    assert "(Milestone ID, Contract ID, Milestone, Type, Baseline Date)" in out
+
+
+def test_file_in_json_is_the_path_as_typed_for_validate_and_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "books").mkdir()
+    write_workbook(tmp_path / "books" / "book.xlsx", valid_sheets())
+    typed = "books/book.xlsx"
+    _code, out, _err = _run(capsys, "validate", typed, "--format", "json")
+    assert json.loads(out)["file"] == typed
+    _code, out, _err = _run(capsys, "refresh", typed, "--output", "out.xlsx", "--format", "json")
+    assert json.loads(out)["file"] == typed
+    assert out.count("\n") == 1  # one line, as the README says
+
+
+def test_demo_refuses_an_as_of_date_before_the_samples_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    code, out, err = _run(capsys, "demo", str(folder), "--as-of", "2026-03-31")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "records events up to 2026-06-29" in err and "give 2026-06-29 or a later date" in err
+    assert not folder.exists()
