@@ -18,7 +18,7 @@ from xl_milestones.core.engine import compute
 from xl_milestones.core.schema import CONTRACTS, MILESTONES, SIGNOFF_CHECKS
 from xl_milestones.core.validate import validate
 from xl_milestones.io.reader import read_workbook
-from xl_milestones.reports.signoff import fmt_date, fmt_money, pro_forma
+from xl_milestones.reports.signoff import TERMS_START, fmt_date, fmt_money, pro_forma
 
 SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
 HOSTILE = '=HYPERLINK("http://example.invalid","x")'
@@ -130,7 +130,7 @@ def test_sample_milestone_section_has_every_required_element(
                 "payment_terms_basis",
             )
         ),
-        c.payment_terms_basis,
+        TERMS_START[c.payment_terms_basis],
         "Open risks, issues and disputes".upper(),
         "Change Orders".upper(),
         "Signature",

@@ -95,14 +95,14 @@ def test_nothing_awaiting_signoff_raises_with_the_as_of_date() -> None:
 def _awaiting_model(**contract_kw: object) -> Model:
     """One EUR contract of 100,000 with a 40% milestone finished 10 days late, awaiting the
     Finance approval that the 10,000 rule requires."""
+    terms: dict[str, object] = {"payment_terms_basis": "after_signoff", **contract_kw}
     c = b.contract(
         "C-1",
         retention_rate=D("0.05"),
         delay_damages_rate=D("0.001"),
         vat_rate=D("0.2"),
-        payment_terms_basis="after_signoff",
         payment_terms_days=30,
-        **contract_kw,
+        **terms,
     )
     m = b.milestone(
         "M-1",
@@ -163,7 +163,11 @@ def test_page_prints_the_pro_forma_breakdown_and_the_terms() -> None:
     assert terms["Delay Damages Cap"] == "5% of revised value"
     assert terms["VAT Rate"] == "20%"
     assert terms["Payment Terms Days"] == "30"
-    assert terms["Payment Terms Basis"] == "after_signoff"
+    # in words, not the schema value the dropdown offers
+    assert terms["Payment Terms Basis"] == "after sign-off"
+    assert page.payment_note == (
+        "If it is signed off on 30 Apr 2026, the as-of date, 45,120.00 EUR falls due on 1 Jun 2026."
+    )
     basis = {p.label: p.basis for p in page.payment}
     assert "limit 10% of the revised contract value (10,000.00)" in basis["Less retention"]
     assert "× 10 days late" in basis["Less delay damages"]
@@ -361,3 +365,22 @@ def test_cover_lists_only_the_pack_milestones() -> None:
     pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=["M-004"])
     assert {a.milestone_id for a in pack.actions} == {"M-004"}
     assert [a.role for a in pack.actions] == ["Finance Manager", "Commercial Director"]
+
+
+@pytest.mark.parametrize(
+    ("basis", "words"),
+    [
+        ("after_invoice", "30 days after the invoice date"),
+        ("eom_after_invoice", "30 days after the end of the invoice month"),
+    ],
+)
+def test_pro_forma_note_awaiting_an_invoice_is_one_sentence(basis: str, words: str) -> None:
+    model = _awaiting_model(payment_terms_basis=basis)
+    result = compute(model, AS_OF)
+    page = build_pack(model, result, workbook_name="book.xlsm").pages[0]
+    assert page.payment_note == (
+        f"If it is signed off on 30 Apr 2026, the as-of date, 45,120.00 EUR falls due {words}, "
+        "once the supplier has sent the invoice (none is recorded yet)."
+    )
+    terms = {f.label: f.value for f in page.terms}
+    assert "_" not in terms["Payment Terms Basis"]

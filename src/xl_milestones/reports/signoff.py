@@ -17,6 +17,7 @@ from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_a
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Contract, Milestone, Model
 from xl_milestones.core.money import ZERO, minor_units, round_money
+from xl_milestones.core.payments import AWAITING_INVOICE, OVERDUE, PAID, PART_PAID
 from xl_milestones.core.queue import pro_forma, signoff_queue
 from xl_milestones.core.schema import (
     CHANGE_ORDERS,
@@ -780,10 +781,7 @@ class _Context:
         status = str(r.values["status"])
         if forma is not None:
             page.payment_heading = "Payment on sign-off (pro forma)"
-            page.payment_note = (
-                f"If signed off on {fmt_date(self.as_of)}, the as-of date: "
-                + forma.payment_explanation
-            )
+            page.payment_note = _pro_forma_note(self.as_of, forma, c)
         elif status == SIGNED_OFF:
             page.payment_heading = "Payment certified"
             page.payment_note = r.payment_explanation
@@ -902,12 +900,44 @@ class _Context:
             Fact(ch("delay_damages_cap"), cap),
             Fact(ch("vat_rate"), fmt_ratio(c.vat_rate)),
             Fact(ch("payment_terms_days"), str(c.payment_terms_days)),
-            Fact(ch("payment_terms_basis"), c.payment_terms_basis),
+            Fact(ch("payment_terms_basis"), _terms_basis(c.payment_terms_basis)),
             Fact(
                 SETTINGS.name + ": business day convention",
                 self.model.settings.business_day_convention,
             ),
         ]
+
+
+def _terms_basis(basis: str) -> str:
+    """The terms basis in words (``after_invoice``: ``after the invoice date``)."""
+    return TERMS_START.get(basis, basis)
+
+
+def _pro_forma_note(as_of: date, forma: MilestoneResult, c: Contract) -> str:
+    """One sentence on what signing off on the as-of date would make due, and when."""
+    v = forma.values
+    cur = c.currency
+    head = f"If it is signed off on {fmt_date(as_of)}, the as-of date, "
+    amount = f"{fmt_money(v['amount_due'], cur)} {cur}"
+    status = v["payment_status"]
+    due = v["payment_due_date"]
+    if status == AWAITING_INVOICE:
+        start = TERMS_START.get(c.payment_terms_basis, "after the invoice date")
+        return (
+            f"{head}{amount} falls due {c.payment_terms_days} days {start}, once the supplier "
+            "has sent the invoice (none is recorded yet)."
+        )
+    if not isinstance(due, date):
+        return head + forma.payment_explanation
+    when = fmt_date(due)
+    if status == OVERDUE:
+        return f"{head}{amount} was due on {when}: {v['days_overdue']} days overdue already."
+    if status == PAID:
+        return f"{head}{amount} falls due on {when}; it is paid in full already."
+    if status == PART_PAID:
+        paid = f"{fmt_money(v['paid_amount'], cur)} {cur}"
+        return f"{head}{amount} falls due on {when}; {paid} of it is paid already."
+    return f"{head}{amount} falls due on {when}."
 
 
 def _deadline(m: Milestone, v: dict[str, object], days: int, as_of: date) -> list[Fact]:
