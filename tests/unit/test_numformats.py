@@ -183,3 +183,16 @@ def test_a_clean_validation_sheet_says_so_with_the_dates() -> None:
         )
     ]
     assert table.links == {}
+
+
+def test_an_output_table_row_gets_the_height_of_its_wrapped_message() -> None:
+    from xl_milestones.io.sheet_rewrite import TableRows, Zone
+
+    edit = SheetEdit(header_row=1, zones=[Zone(frozenset({1, 2}), 2, 2)])
+    edit.table = TableRows(2, [1, 2], [Kind.TEXT, Kind.TEXT], [("error", LONG), ("ok", "short")])
+    styles = StyleSheet(STYLES)
+    rows = b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+    result = SheetRewriter(_sheet(rows, WRAP_COLS), b"", styles, False, "s.xml").rewrite(edit)
+    out = b"".join(result.chunks)
+    assert b'<row r="2" ht="60" customHeight="1">' in out
+    assert b'<row r="3">' in out

@@ -175,6 +175,33 @@ def wrapped_lines(text: str, width: float) -> int:
     return lines
 
 
+def _height_tag(tag: bytes, texts: Sequence[tuple[object, float]]) -> bytes:
+    """The row start tag ``tag`` with the height the wrapped ``texts`` (each with its column
+    width) need: ``ROW_HEIGHT`` points per line. A row that needs one line loses a height an
+    earlier refresh set (a custom height of two or more whole lines); any other height is the
+    user's and stays unless the text needs more."""
+    lines = 1
+    for text, width in texts:
+        if type(text) is str and len(text) > width:
+            lines = max(lines, wrapped_lines(text, width))
+    if lines == 1 and b"ht=" not in tag:
+        return tag  # the common case, without parsing the tag
+    ht = get_attr(tag, b"ht")
+    custom = get_attr(tag, b"customHeight") in ("1", "true")
+    try:
+        old = float(ht) if ht is not None else None
+    except ValueError:
+        old = None
+    if lines > 1:
+        wanted = lines * ROW_HEIGHT
+        if custom and old is not None and old >= wanted and old % ROW_HEIGHT:
+            return tag  # the user's own, taller height
+        return set_attr(set_attr(tag, b"ht", f"{wanted:g}"), b"customHeight", "1")
+    if custom and old is not None and old >= 2 * ROW_HEIGHT and old % ROW_HEIGHT == 0:
+        return del_attr(del_attr(tag, b"customHeight"), b"ht")
+    return tag
+
+
 def value_kind(value: object, number: str) -> str:
     """The Kind of a value to write; ``number`` is the one numbers of its field need."""
     t = type(value)
@@ -284,6 +311,8 @@ class SheetRewriter:
         self._v_tag = b"><" + prefix + b"v>"
         self._plan: list[tuple[str, int, str, bytes]] = []
         self._wrap: list[tuple[str, float]] = []
+        self._table_wrap: list[tuple[int, float]] = []
+        self._wrap_widths: dict[int, float] = {}
         self._plan_cols: frozenset[int] = frozenset()
         self._values: Callable[[Mapping[str, object]], tuple[object, ...]] = tuple
         # Layouts by the old cells' (letters, style) pairs: of result cells (Milestones rows)
@@ -425,31 +454,12 @@ class SheetRewriter:
         return out
 
     def _fit_height(self, tag: bytes, values: Mapping[str, object]) -> bytes:
-        """The row's start tag with the height its wrapped result texts need: ``ROW_HEIGHT``
-        points per line. A row that needs one line loses a height an earlier refresh set (a
-        custom height of two or more whole lines); any other height is the user's and stays
-        unless the text needs more."""
-        lines = 1
-        for name, width in self._wrap:
-            text = values.get(name)
-            if type(text) is str and len(text) > width:
-                lines = max(lines, wrapped_lines(text, width))
-        if lines == 1 and b"ht=" not in tag:
-            return tag  # the common case, without parsing the tag
-        ht = get_attr(tag, b"ht")
-        custom = get_attr(tag, b"customHeight") in ("1", "true")
-        try:
-            old = float(ht) if ht is not None else None
-        except ValueError:
-            old = None
-        if lines > 1:
-            wanted = lines * ROW_HEIGHT
-            if custom and old is not None and old >= wanted and old % ROW_HEIGHT:
-                return tag  # the user's own, taller height
-            return set_attr(set_attr(tag, b"ht", f"{wanted:g}"), b"customHeight", "1")
-        if custom and old is not None and old >= 2 * ROW_HEIGHT and old % ROW_HEIGHT == 0:
-            return del_attr(del_attr(tag, b"customHeight"), b"ht")
-        return tag
+        """The row's start tag with the height its wrapped result texts need (``_height_tag``)."""
+        return _height_tag(tag, [(values.get(name), width) for name, width in self._wrap])
+
+    def _table_height(self, tag: bytes, values: Sequence[object]) -> bytes:
+        """``_fit_height`` for a row of an output table (Validation messages)."""
+        return _height_tag(tag, [(values[i], width) for i, width in self._table_wrap])
 
     # ------------------------------------------------------------------------------ values
 
@@ -560,6 +570,16 @@ class SheetRewriter:
             (name, widths.get(col, DEFAULT_COLUMN_WIDTH))
             for name, col, _k, _p in self._plan
             if bulk is not None and self.styles.wraps(col_styles.get(col))
+        ]
+        self._wrap_widths = {
+            col: widths.get(col, DEFAULT_COLUMN_WIDTH)
+            for col, style in col_styles.items()
+            if self.styles.wraps(style)
+        }
+        self._table_wrap = [
+            (i, self._wrap_widths[col])
+            for i, col, _pre, _number in table_plan
+            if col in self._wrap_widths
         ]
         first_styles: dict[int, int] = {}
         state = _State()
@@ -728,6 +748,12 @@ class SheetRewriter:
     ) -> bytes:
         writes = dict(edit.writes.get(num, {}))
         rnum = b"%d" % num
+        if self._wrap_widths and writes:
+            texts = [
+                (w.value, self._wrap_widths[c]) for c, w in writes.items() if c in self._wrap_widths
+            ]
+            if texts:
+                tag = _height_tag(tag, texts)
         bulk: dict[int, tuple[object, str]] = {}
         if edit.bulk is not None:
             values = edit.bulk.rows.get(num)
@@ -1012,6 +1038,8 @@ class SheetRewriter:
         if tag.endswith(b"/>"):  # a self-closed row: reopened, as the general path does
             tag = tag[:-2].rstrip() + b">"
         tag = _drop_spans(tag)
+        if self._table_wrap:
+            tag = self._table_height(tag, values)
         if not parts:
             bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
             if re.fullmatch(b"<" + re.escape(p) + rb"row\s*>", bare):
@@ -1088,7 +1116,10 @@ class SheetRewriter:
             parts = [parts[k] for k in order]
             state.note_row(num, (used[order[0]], used[order[-1]]))
         p = self.p
-        return b"<" + p + b'row r="' + rnum + b'">' + b"".join(parts) + b"</" + p + b"row>"
+        tag = b"<" + p + b'row r="' + rnum + b'">'
+        if self._table_wrap:
+            tag = self._table_height(tag, values)
+        return tag + b"".join(parts) + b"</" + p + b"row>"
 
     def _column(
         self, i: int, col: int, pre: bytes, number: str, base: int | None, empty: bytes | None
