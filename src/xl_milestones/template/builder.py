@@ -911,7 +911,9 @@ class _Builder:
             ws.write_string(r, 2, text, note)
         ws.set_column(0, 0, 18)
         ws.set_column(1, 1, 36)
-        ws.set_column(2, 2, 80)
+        # Wide enough for the longest hint on one line (LibreOffice does not make a row taller
+        # for wrapped text); the page is scaled to fit.
+        ws.set_column(2, 2, 100)
         # One landscape page, like the other sheets.
         self._print_setup(ws, repeat_header=False)
         ws.fit_to_pages(1, 1)
