@@ -173,8 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_signoff_pack)
 
-    p = commands.add_parser(
-        "portfolio", help="roll every workbook of a folder up into one portfolio workbook"
+    p = _command(
+        commands,
+        "portfolio",
+        "roll every workbook of a folder up into one portfolio workbook",
+        "exit codes: 0 every file read without errors, 1 some could not be read or have\n"
+        "            validation errors, 2 none could be read (nothing is written) or the\n"
+        "            command is misused",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders to search")
     p.add_argument("--output", required=True, metavar="PORTFOLIO.xlsx", help="the .xlsx to write")
@@ -184,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
     p.add_argument("--parquet", metavar="DIR", help="also write each table as Parquet here")
     p.add_argument("--dask", metavar="ADDRESS", help="read on this Dask cluster's workers")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default): a summary; json: one JSON object on one line on stdout",
+    )
     p.set_defaults(handler=_portfolio)
     return parser
 

@@ -54,6 +54,7 @@ def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None
         ("demo", ["--as-of", "2026-06-30", "exit codes: 0"]),
         ("new", ["--force", ".xlsm", "exit codes: 0"]),
         ("signoff-pack", ["--milestone", "--output", "FILE.html", "exit codes: 0"]),
+        ("portfolio", ["--output", "--format", "exit codes: 0"]),
     ],
 )
 def test_each_commands_help_describes_its_options_and_exit_codes(
