@@ -62,7 +62,7 @@ class Recorder:
 
 
 # What tests inspect; not xlwings API, so not recorded.
-_HELPERS = frozenset(("KIND", "calls", "writes", "reads", "alerts", "status_history"))
+_HELPERS = frozenset(("KIND", "calls", "writes", "reads", "alerts", "status_history", "formats"))
 
 
 class _Fake:
@@ -219,7 +219,7 @@ class FakeSheets(_Fake):
 
 
 class FakeSheet(_Fake):
-    __slots__ = ("_book", "_cells", "_name", "reads", "writes")
+    __slots__ = ("_book", "_cells", "_name", "formats", "reads", "writes")
     KIND = "Sheet"
 
     def __init__(self, book: FakeBook, name: str) -> None:
@@ -227,6 +227,7 @@ class FakeSheet(_Fake):
         self._book = book
         self._name = name
         self._cells: dict[Cell, object] = {}
+        self.formats: dict[Cell, str] = {}  # number formats set
         self.writes: list[tuple[Cell, int, int]] = []  # (top-left, rows, columns) per assignment
         self.reads = 0  # value reads
 
@@ -338,6 +339,16 @@ class FakeRange(_Fake):
             for j, value in enumerate(row):
                 self._sheet._put((self._r1 + i, self._c1 + j), _stored(value))
         self._sheet.writes.append(((self._r1, self._c1), len(grid), width))
+
+    @property
+    def number_format(self) -> str:
+        return self._sheet.formats.get((self._r1, self._c1), "General")
+
+    @number_format.setter
+    def number_format(self, code: str) -> None:
+        for r in range(self._r1, self._r2 + 1):
+            for c in range(self._c1, self._c2 + 1):
+                self._sheet.formats[(r, c)] = code
 
     def clear_contents(self) -> None:
         for r in range(self._r1, self._r2 + 1):

@@ -18,6 +18,7 @@ from xl_milestones.core.schema import (
     MILESTONES,
     REFRESH_LOG,
     VALIDATION,
+    FieldType,
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook, column_index, column_letter
@@ -134,6 +135,25 @@ def test_results_are_written_one_assignment_per_run_of_adjacent_result_columns()
     assert [sheet._get(1, c) for c in range(8, 8 + n_added)] == [
         f.header for f in MILESTONES.results if f.name not in ("status", "rag")
     ]
+
+
+def test_amounts_in_a_currency_without_two_decimals_get_its_number_format() -> None:
+    book = _book(results=("status", "rag"))
+    adapter = XlwingsBook(book)
+    adapter.read()
+    sheet = book._sheet("Milestones")
+    adapter.write(
+        BookUpdate(
+            results={2: {"milestone_value": Decimal(7200000)}, 3: {"milestone_value": None}},
+            money_places={2: 0},
+        )
+    )
+    headers = {sheet._get(1, c): c for c in range(1, 60) if sheet._get(1, c)}
+    money = [headers[f.header] for f in MILESTONES.results if f.type is FieldType.MONEY]
+    assert {sheet.formats.get((2, c)) for c in money} == {"#,##0"}
+    assert not any((3, c) in sheet.formats for c in money)  # two decimals: the template's
+    other = headers[MILESTONES.header("days_late")]
+    assert (2, other) not in sheet.formats
 
 
 def test_a_second_write_reuses_the_added_columns() -> None:

@@ -24,12 +24,14 @@ from xl_milestones.core.schema import (
     MILESTONES,
     Block,
     Field,
+    FieldType,
     Sheet,
     normalize_header,
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io import reader
 from xl_milestones.io.xlsxparts import PackageInfo, SheetPart, SheetScan
+from xl_milestones.numformats import money_format
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -40,7 +42,15 @@ XLWINGS_CALLS: Final = {
     "Book": ("fullname", "app", "sheets"),
     "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
     "Sheet": ("name", "range", "used_range"),
-    "Range": ("row", "column", "options", "value", "last_cell", "clear_contents"),
+    "Range": (
+        "row",
+        "column",
+        "options",
+        "value",
+        "last_cell",
+        "clear_contents",
+        "number_format",
+    ),
 }
 
 Grid = list[list[object]]
@@ -175,6 +185,7 @@ class XlwingsBook:
                 self.read()
             self.progress("writing results")
             self._write_results(update.results)
+            self._money_formats(update.money_places)
             for table in update.tables:
                 self.progress(f"writing {table.sheet.name}")
                 self._write_table(table)
@@ -225,6 +236,25 @@ class XlwingsBook:
                     sheet.range((table.header_row, start)).value = block
                 else:
                     sheet.range((first, start)).value = block
+
+    def _money_formats(self, places: dict[int, int]) -> None:
+        """The amounts of each row in a currency with other minor units than two (JPY, KWD)
+        get that many decimals (``numformats.money_number_format``): one call per row and
+        run of adjacent money columns. Rows in two decimals keep the template's format."""
+        table = self._milestones
+        if table is None or not places:
+            return
+        sheet = self._sheet(MILESTONES)
+        positions = {
+            column_index(table.columns[f.name]): f
+            for f in MILESTONES.results
+            if f.type is FieldType.MONEY and f.name in table.columns
+        }
+        runs = [(start, start + len(fields) - 1) for start, fields in _runs(positions)]
+        for row, n in sorted(places.items()):
+            code = money_format(n)
+            for first, last in runs:
+                sheet.range((row, first), (row, last)).number_format = code
 
     def _write_table(self, table: TableWrite) -> None:
         """Header in row 1 and the rows under it (the template's layout), in one assignment;
