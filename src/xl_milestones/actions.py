@@ -29,6 +29,7 @@ from xl_milestones.core.schema import (
     Sheet,
 )
 from xl_milestones.core.validate import Validation, validate
+from xl_milestones.numformats import with_minor_units
 
 # What commands built, held until the process ends when the command line runs them (``cli.run``
 # sets a list): the system frees a process's memory at once, where freeing the million objects
@@ -186,7 +187,7 @@ def book_update(
         },
         tables=[
             TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
-            TableWrite(SIGNOFF_QUEUE, list(queue)),
+            TableWrite(SIGNOFF_QUEUE, with_minor_units(SIGNOFF_QUEUE, queue)),
             validation_table(issues, result.as_of),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],

@@ -4,9 +4,12 @@ adapter: one code per look, so a cell a refresh writes looks like one the templa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Final
 
-from xl_milestones.core.money import minor_units
+from xl_milestones.core.money import DEFAULT_MINOR_UNITS, minor_units
+from xl_milestones.core.schema import FieldType, Sheet
 
 DATE_FORMAT: Final = "yyyy-mm-dd"
 # Yes/no cells show TRUE or FALSE in Excel whatever their format, but LibreOffice keeps a
@@ -28,3 +31,49 @@ def money_number_format(currency: str | None) -> str:
 
 
 MONEY_FORMAT: Final = money_format(2)
+
+
+class MinorUnitAmount(Decimal):
+    """An amount of a currency whose minor units are not 2; ``places`` says how many. The
+    same number as the Decimal it was made from: only its type tells a writer to show it
+    with ``money_format(places)``."""
+
+    __slots__ = ()
+    places = DEFAULT_MINOR_UNITS
+
+
+_AMOUNT_TYPES: dict[int, type[MinorUnitAmount]] = {}
+
+
+def amount_with_places(value: Decimal, places: int) -> Decimal:
+    """``value``, marked to be shown with ``places`` decimals; unchanged for two. Its type,
+    not a flag beside it, carries the mark: the sheet writer picks a cell's style by the
+    type of its value."""
+    if places == DEFAULT_MINOR_UNITS:
+        return value
+    t = _AMOUNT_TYPES.get(places)
+    if t is None:
+        t = _AMOUNT_TYPES[places] = type(f"Amount{places}", (MinorUnitAmount,), {"places": places})
+    return t(value)
+
+
+def with_minor_units(sheet: Sheet, rows: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
+    """The rows of an output table with a ``currency`` field (in field order), each money
+    value marked with its row's currency's minor units (``amount_with_places``), so that the
+    writer shows 7,920,000 JPY without decimals. Rows in a two-decimal currency are as given."""
+    names = [f.name for f in sheet.fields]
+    cur = names.index("currency")
+    money = [i for i, f in enumerate(sheet.fields) if f.type is FieldType.MONEY]
+    out: list[tuple[object, ...]] = []
+    for row in rows:
+        code = row[cur]
+        places = minor_units(code if isinstance(code, str) else None)
+        if places == DEFAULT_MINOR_UNITS:
+            out.append(tuple(row))
+            continue
+        values = list(row)
+        for i in money:
+            if type(values[i]) is Decimal:
+                values[i] = amount_with_places(values[i], places)  # type: ignore[arg-type]
+        out.append(tuple(values))
+    return out

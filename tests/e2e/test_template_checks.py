@@ -166,6 +166,10 @@ def _check_what_a_reader_sees(sample: Path, texts: list[str]) -> None:
         amount = f"{r.values['milestone_value']:,.0f}"
         assert re.search(rf"(^|\s){re.escape(amount)}(\s|$)", value_pages, re.M), amount
         assert f"{amount}.00" not in value_pages
+    # ... on the Sign-off Queue too, whose rows each name their currency
+    queue = "\n".join(texts[p - 1] for p in _pages_of(texts, S.SIGNOFF_QUEUE.name))
+    assert re.search(r"\d\s+JPY", queue)
+    assert not re.search(r"\.\d\d\s+JPY", queue)
     (validation,) = [texts[p - 1] for p in _pages_of(texts, S.VALIDATION.name)]
     assert "No problems found" in validation
     conf = _pages_of(texts, "xlwings.conf")

@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 from tests.sheetxml import NS, STYLES
 
-from xl_milestones.io.cellstyles import Kind, StyleSheet, amount_with_places, format_code_of
+from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
 from xl_milestones.io.sheet_rewrite import BulkWrites, SheetEdit, SheetRewriter, wrapped_lines
-from xl_milestones.numformats import BOOL_FORMAT, money_format, money_number_format
+from xl_milestones.numformats import (
+    BOOL_FORMAT,
+    amount_with_places,
+    money_format,
+    money_number_format,
+)
 
 
 @pytest.mark.parametrize(
@@ -196,3 +201,22 @@ def test_an_output_table_row_gets_the_height_of_its_wrapped_message() -> None:
     out = b"".join(result.chunks)
     assert b'<row r="2" ht="60" customHeight="1">' in out
     assert b'<row r="3">' in out
+
+
+def test_an_output_table_marks_its_amounts_by_the_currency_of_each_row() -> None:
+    from xl_milestones.core.schema import SIGNOFF_QUEUE
+    from xl_milestones.numformats import MinorUnitAmount, with_minor_units
+
+    names = [f.name for f in SIGNOFF_QUEUE.fields]
+    money = names.index("amount_at_stake") if "amount_at_stake" in names else None
+    assert money is not None
+    cur = names.index("currency")
+
+    def row(amount: str, currency: str) -> tuple[object, ...]:
+        values: list[object] = [None] * len(names)
+        values[money], values[cur] = Decimal(amount), currency
+        return tuple(values)
+
+    yen, pounds = with_minor_units(SIGNOFF_QUEUE, [row("7920000", "JPY"), row("1.50", "GBP")])
+    assert isinstance(yen[money], MinorUnitAmount) and yen[money] == Decimal(7920000)
+    assert type(pounds[money]) is Decimal

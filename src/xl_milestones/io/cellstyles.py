@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.package import (
@@ -17,7 +16,13 @@ from xl_milestones.io.package import (
     set_attr,
     xml_text,
 )
-from xl_milestones.numformats import BOOL_FORMAT, DATE_FORMAT, MONEY_FORMAT, money_format
+from xl_milestones.numformats import (
+    BOOL_FORMAT,
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    MinorUnitAmount,
+    money_format,
+)
 
 MONEY_FORMAT_ID = 4  # built in: #,##0.00
 PERCENT_FORMAT_ID = 10  # built in: 0.00%
@@ -61,31 +66,9 @@ def money_kind(places: int) -> str:
     return _MONEY_KINDS.get(places) or f"money{places}"
 
 
-class _Amount(Decimal):
-    """An amount of a currency whose minor units are not 2; ``places`` says how many."""
-
-    __slots__ = ()
-    places = 2
-
-
-_AMOUNT_TYPES: dict[int, type[_Amount]] = {}
-
-
-def amount_with_places(value: Decimal, places: int) -> Decimal:
-    """``value``, marked for the writer to show with ``places`` decimals (``money_kind``).
-    Its type, not a flag beside it, carries the mark: the sheet writer picks a cell's style
-    by the type of its value."""
-    if places == 2:
-        return value
-    t = _AMOUNT_TYPES.get(places)
-    if t is None:
-        t = _AMOUNT_TYPES[places] = type(f"_Amount{places}", (_Amount,), {"places": places})
-    return t(value)
-
-
 def kind_of_amount(value: object) -> str | None:
     """The money Kind ``amount_with_places`` gave ``value``, or None for any other value."""
-    return money_kind(value.places) if isinstance(value, _Amount) else None
+    return money_kind(value.places) if isinstance(value, MinorUnitAmount) else None
 
 
 def _format_class(code: str) -> str:

@@ -37,7 +37,7 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.atomic import check_sheet_reads
-from xl_milestones.io.cellstyles import Kind, StyleSheet, amount_with_places
+from xl_milestones.io.cellstyles import Kind, StyleSheet
 from xl_milestones.io.forked import ForkedJob, may_fork
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
@@ -81,6 +81,7 @@ from xl_milestones.io.sheet_rewrite import (
     date_serial,
     row_values,
 )
+from xl_milestones.numformats import amount_with_places
 
 # The reader looks for a header row in the first rows of a sheet without an Excel table.
 HEADER_SCAN_ROWS = 30
