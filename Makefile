@@ -50,7 +50,7 @@ template: $(STAMP)
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	XL_MILESTONES_HYPOTHESIS=explore XL_MILESTONES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		XL_MILESTONES_SWEEP=1 $(VENV)/bin/pytest -q -n 2 tests/fuzz tests/property \
+		XL_MILESTONES_SWEEP=1 $(VENV)/bin/pytest -q tests/fuzz tests/property \
 		tests/unit/test_ovba_compression.py --hypothesis-show-statistics
 
 # Every benchmark runs (the workbooks are generated once into benchmarks/out/); the target fails

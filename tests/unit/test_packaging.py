@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -71,3 +72,54 @@ def test_oletools_pyparsing_warnings_are_filtered_and_ours_are_not(tmp_path: Pat
     assert "PyparsingDeprecationWarning" not in done.stdout
     assert "1 passed, 1 warning" in done.stdout, done.stdout
     assert "DeprecationWarning: ours" in done.stdout
+
+
+class _Item:
+    def __init__(self, name: str, sweep: bool) -> None:
+        self.name, self._sweep = name, sweep
+
+    def get_closest_marker(self, name: str) -> object:
+        return object() if name == "sweep" and self._sweep else None
+
+
+class _Hook:
+    def __init__(self) -> None:
+        self.deselected: list[_Item] = []
+
+    def pytest_deselected(self, items: list[_Item]) -> None:
+        self.deselected += items
+
+
+class _Config:
+    def __init__(self) -> None:
+        self.hook = _Hook()
+
+
+def test_the_sweep_runs_only_when_asked_and_make_fuzz_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`make test` samples the MS-OVBA compression sizes; `make fuzz` sweeps them all."""
+    from tests.conftest import pytest_collection_modifyitems
+    from tests.unit import test_ovba_compression as ovba
+
+    marked = {
+        name
+        for name, f in vars(ovba).items()
+        if name.startswith("test_") and any(m.name == "sweep" for m in getattr(f, "pytestmark", []))
+    }
+    assert marked == {
+        "test_every_size_to_5000",
+        "test_large_sizes_and_every_chunk_boundary_to_100k",
+    }
+    for env, kept in (("0", ["sample"]), ("1", ["sample", "sweep"])):
+        monkeypatch.setenv("XL_MILESTONES_SWEEP", env)
+        items = [_Item("sample", False), _Item("sweep", True)]
+        config = _Config()
+        pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+        assert [i.name for i in items] == kept
+        assert [i.name for i in config.hook.deselected] == ([] if env == "1" else ["sweep"])
+    root = Path(__file__).parents[2]
+    fuzz = subprocess.run(
+        ["make", "-n", "fuzz"], capture_output=True, text=True, cwd=root, check=True
+    ).stdout
+    assert "XL_MILESTONES_SWEEP=1" in fuzz and "tests/unit/test_ovba_compression.py" in fuzz
