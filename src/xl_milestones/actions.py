@@ -211,8 +211,8 @@ def validation_table(issues: Sequence[Issue], as_of: _dt.date) -> TableWrite:
     links: dict[int, str] = {}
     for n, i in enumerate(issues):
         rows.append((str(i.severity), i.code, i.sheet, i.row, i.column, i.cell, i.value, i.message))
-        if i.cell:
-            links[n] = f"'{i.sheet}'!{i.cell}"
+        if i.location:
+            links[n] = i.location
     if not rows:
         message = f"No problems found, as of {as_of.isoformat()}."
         rows.append(("", "", "", None, "", "", "", message))

@@ -305,3 +305,24 @@ def test_refresh_adds_and_fills_the_signoff_queue_sheet(
         ("M-002", 1, 11)
     ]
     assert data[0]["Sign-off Due"] == dt.datetime(2026, 3, 30)
+
+
+def test_a_link_to_a_sheet_whose_name_has_an_apostrophe_doubles_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][0]["baseline_date"] = "next Tuesday"
+    book = write_workbook(tmp_path / "book.xlsx", sheets, sheet_names={"milestones": "Milestone's"})
+    out_path = tmp_path / "out.xlsx"
+    code, _out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    assert code == 1
+    ws = openpyxl.load_workbook(out_path)[VALIDATION.name]
+    links = {c.hyperlink.location for c in ws["F"][1:] if c.hyperlink is not None}
+    cell = next(
+        ws.cell(row=r, column=6).value
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(row=r, column=2).value == "not-a-date"
+    )
+    # Excel's form: the name in quotes, its apostrophe doubled.
+    assert f"'Milestone''s'!{cell}" in links
+    assert not any(link.startswith("'Milestone's'") for link in links)

@@ -7,6 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 
+def sheet_reference(sheet: str, ref: str) -> str:
+    """A reference to ``ref`` (``E2``, ``$A$1:$B$9``) on ``sheet`` as Excel writes it in links
+    and formulas: the name in single quotes, an apostrophe in it doubled (``'Sign''offs'!E2``)."""
+    return "'" + sheet.replace("'", "''") + "'!" + ref
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -28,6 +34,11 @@ class Issue:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def location(self) -> str | None:
+        """The link target of its cell (``'Milestones'!F7``); None when it has no cell."""
+        return sheet_reference(self.sheet, self.cell) if self.cell else None
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.sheet, self.row or 0, self.column or "", self.code)

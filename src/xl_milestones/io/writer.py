@@ -23,6 +23,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
+from xl_milestones.core.issues import sheet_reference
 from xl_milestones.core.model import RawTable
 from xl_milestones.core.schema import (
     DASHBOARD,
@@ -1175,8 +1176,7 @@ def repoint_chart(
             continue
         block, rows, b1, hr = hit
         new_r2 = hr + max(len(rows), 1)
-        quoted = "'" + sheet_name.replace("'", "''") + "'"
-        new_formula = f"{quoted}!{_abs_range(c1, r1, c2, new_r2)}"
+        new_formula = sheet_reference(sheet_name, _abs_range(c1, r1, c2, new_r2))
         out.append(data[pos : m.start(1)])
         out.append(xml_text(new_formula).encode())
         pos = m.end(1)
