@@ -205,3 +205,13 @@ def test_reporting_currency_defaults_to_the_most_common() -> None:
         ]
     )
     assert compute(m, AS_OF).reporting_currency == "GBP"
+
+
+def test_reporting_currency_tie_goes_to_the_first_contract_on_the_sheet() -> None:
+    # One GBP and one EUR contract: GBP is in the earlier row, so GBP reports, not the
+    # alphabetically first EUR (docs/rules.md section 6, as the validator resolves it).
+    m = model(
+        contracts=[contract("C-2", currency="EUR", row=3), contract("C-1", currency="GBP", row=2)]
+    )
+    assert [c.row for c in m.contracts.values()] == [3, 2]
+    assert compute(m, AS_OF).reporting_currency == "GBP"

@@ -7,6 +7,8 @@ contracts are not priced in them.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Final
 
 # Active codes of ISO 4217 list one, with the minor unit it gives each.
@@ -41,3 +43,15 @@ def minor_unit(code: str) -> int:
 def is_currency(code: str) -> bool:
     """True when ``code`` is an ISO 4217 code listed here (exact, upper case)."""
     return code in MINOR_UNITS
+
+
+def most_common_currency(codes: Iterable[str]) -> str | None:
+    """The code met most often; on a tie, the one met first (the first contract on the
+    Contracts sheet, when ``codes`` are the contracts' currencies in sheet order). None when
+    there is none. The default Reporting Currency (docs/rules.md section 6)."""
+    counts = Counter(codes)
+    if not counts:
+        return None
+    top = max(counts.values())
+    # A Counter keeps the order in which codes were first met.
+    return next(code for code, n in counts.items() if n == top)

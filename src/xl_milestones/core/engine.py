@@ -8,7 +8,6 @@ ledgers in certification order, payment dates and interest, and finally the port
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,6 +19,7 @@ from typing import Final, NamedTuple, TypeVar
 from xl_milestones.core import payments as pay
 from xl_milestones.core import status as st
 from xl_milestones.core.collector import collector_paused
+from xl_milestones.core.currencies import most_common_currency
 from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.interest import annual_rate, interest_on_parts, late_parts
 from xl_milestones.core.issues import Issue, Severity
@@ -200,14 +200,12 @@ def blank_values() -> dict[str, object]:
 
 
 def reporting_currency(model: Model) -> str:
-    """The Reporting Currency setting, else the most common contract currency (ties: the
-    alphabetically first), else EUR for a workbook without contracts."""
+    """The Reporting Currency setting, else the most common contract currency (ties: the one
+    met first on the Contracts sheet), else EUR for a workbook without contracts."""
     if model.settings.reporting_currency:
         return model.settings.reporting_currency.strip().upper()
-    counts = Counter(c.currency.strip().upper() for c in model.contracts.values())
-    if not counts:
-        return "EUR"
-    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    contracts = sorted(model.contracts.values(), key=lambda c: c.row)
+    return most_common_currency(c.currency.strip().upper() for c in contracts) or "EUR"
 
 
 def counts_as_approved(change: ChangeOrder, as_of: date) -> bool:

@@ -8,7 +8,6 @@ never raises on bad data. Milestones that cannot be computed without guessing ar
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -20,7 +19,7 @@ from typing import Any, Final, cast
 
 from xl_milestones.core.coerce import Converter, Problem, converter, show
 from xl_milestones.core.collector import collector_paused
-from xl_milestones.core.currencies import MINOR_UNITS
+from xl_milestones.core.currencies import MINOR_UNITS, most_common_currency
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import (
     ApprovalRule,
@@ -438,16 +437,9 @@ class _Validator:
         if self.settings.reporting_currency:
             self.reporting_currency = self.settings.reporting_currency
             return
-        counts = Counter(
+        self.reporting_currency = most_common_currency(
             r.values["currency"] for r in self.rows[CONTRACTS.key] if r.values["currency"]
         )
-        if counts:
-            # Most common; on a tie, the one met first on the Contracts sheet.
-            top = max(counts.values())
-            for r in self.rows[CONTRACTS.key]:
-                if counts.get(r.values["currency"]) == top:
-                    self.reporting_currency = r.values["currency"]
-                    break
 
     # ---------------------------------------------------------------------- cross checks
 
