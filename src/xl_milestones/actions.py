@@ -42,6 +42,28 @@ def _hold(*objects: object) -> None:
         held_until_exit.extend(objects)
 
 
+def _emit(text: str) -> None:
+    """Print ``text`` on stdout now. When the reader has gone away (``validate | head -1``),
+    the rest of the output is dropped quietly (stdout now goes to the null device) and the
+    command still returns the exit code its work gave."""
+    try:
+        print(text)
+        _sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def discard_stdout() -> None:
+    """Send whatever stdout still holds, and anything written to it later, to the null device."""
+    import os
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, _sys.stdout.fileno())
+    finally:
+        os.close(null)
+
+
 # ------------------------------------------------------------------------------------ validate
 
 
@@ -61,11 +83,10 @@ def validate_command(book: str, *, fmt: str = "text") -> int:
     result = validate(read_workbook(book), today=_dt.date.today())
     _hold(result)
     if fmt == "json":
-        print(output.validation_json(book, result.issues))
+        _emit(output.validation_json(book, result.issues))
     else:
         computed, skipped = len(result.model.milestones), len(result.model.skipped)
-        print(output.validation_text(book, result.issues, computed, skipped))
-    _sys.stdout.flush()
+        _emit(output.validation_text(book, result.issues, computed, skipped))
     return 1 if result.error_count else 0
 
 
@@ -234,10 +255,9 @@ def refresh_command(
     # "file" is the workbook as typed, as `validate` gives it; the text names what was written.
     report.file = book
     if fmt == "json":
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        _emit(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        print(out.refresh_text(str(target.target), report))
-    _sys.stdout.flush()
+        _emit(out.refresh_text(str(target.target), report))
     return report.exit_code
 
 
@@ -283,8 +303,10 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
             as_of=as_of,
             progress=_progress_bar(("reading", "validating", "computing", "writing")),
         )
-    print(out.refresh_text(str(target), report, detail=True))
-    print(f"\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard.")
+    _emit(
+        out.refresh_text(str(target), report, detail=True)
+        + f"\n\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard."
+    )
     return report.exit_code
 
 
@@ -369,7 +391,7 @@ def new_command(path: str, *, force: bool = False) -> int:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-    print(f"wrote {target}")
+    _emit(f"wrote {target}")
     return 0
 
 
@@ -434,9 +456,7 @@ def signoff_pack_command(
             milestones=milestones,
         )
     except NothingToSignOff as exc:
-        print(str(exc))
-        _sys.stdout.flush()
+        _emit(str(exc))
         return 0
-    print(f"wrote {written}")
-    _sys.stdout.flush()
+    _emit(f"wrote {written}")
     return 0

@@ -262,8 +262,13 @@ def run() -> NoReturn:
     code = main()
     try:
         sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head -1`): the work is done all the same
+        actions.discard_stdout()
+    except (OSError, ValueError):  # stdout cannot take the output (a full disk...)
+        code = code or EXIT_FAILURE
+    try:
         sys.stderr.flush()
-    except (OSError, ValueError):  # the reader of a pipe went away: as Python's own exit does
+    except (OSError, ValueError):
         code = code or EXIT_FAILURE
     os._exit(code)
 
