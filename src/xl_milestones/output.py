@@ -139,14 +139,22 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
             )
     c = counts(report.issues)
     if report.issues:
+        # `validate` reads and checks but does not compute: what the computation found
+        # (an overpaid milestone...) is on the Validation sheet only, so it is listed here.
+        computed = [i for i in result.issues if not i.is_error]
+        where = (
+            f"see the Validation sheet (`xl-milestones validate` shows all but the "
+            f"{plural(len(computed), 'warning')} found while computing, listed below)"
+            if computed
+            else "see the Validation sheet (or `xl-milestones validate`)"
+        )
         lines.append(
-            f"  {plural(c['error'], 'error')} and {plural(c['warning'], 'warning')}: "
-            "see the Validation sheet (or `xl-milestones validate`)."
+            f"  {plural(c['error'], 'error')} and {plural(c['warning'], 'warning')}: {where}."
         )
         lines.extend(
             f"    {i.sheet}!{i.cell or ''} {i.code}: {i.message}"
             for i in report.issues
-            if i.is_error
+            if i.is_error or i in computed
         )
     skipped = totals.get("not_computed", 0)
     if skipped:

@@ -326,3 +326,20 @@ def test_a_link_to_a_sheet_whose_name_has_an_apostrophe_doubles_it(
     # Excel's form: the name in quotes, its apostrophe doubled.
     assert f"'Milestone''s'!{cell}" in links
     assert not any(link.startswith("'Milestone's'") for link in links)
+
+
+def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    sheets["invoices"][0]["paid_amount"] = 60000  # 54,720 due: overpaid by 5,280
+    book = _book(tmp_path, sheets)
+    code, out, _ = _run(capsys, "validate", str(book))
+    assert code == 0 and "overpaid" not in out  # validate does not compute amounts
+    code, out, _ = _run(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
+    assert code == 0
+    assert "see the Validation sheet (`xl-milestones validate` shows all but the 1 warning" in out
+    assert "(or `xl-milestones validate`)" not in out
+    assert "overpaid: Milestone M-001 is overpaid by 5,280.00 GBP" in out
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")[VALIDATION.name]
+    assert "overpaid" in [ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)]

@@ -213,6 +213,19 @@ CODES: Final[dict[str, Code]] = {
         "rate for it.",
         "Add a row for the currency to the FX Rates sheet.",
     ),
+    # found while computing: a refresh reports them (terminal and Validation sheet); validate
+    # does not compute, so it cannot
+    "overpaid": Code(
+        "warning",
+        "Found by a refresh only: a milestone's invoices record more paid than its amount due.",
+        "Check the Paid Amount of its invoices.",
+    ),
+    "unknown-holiday-country": Code(
+        "warning",
+        "Found by a refresh only: Holiday Country has no public holiday calendar, so only "
+        "weekends and the Holidays sheet are non-business days.",
+        "Enter an ISO 3166 code such as GB, US or DE.",
+    ),
     # what only the reader sees
     "merged-cell": Code(
         "error",
@@ -236,7 +249,9 @@ def render_markdown() -> str:
         "Every problem `xl-milestones validate` (and a refresh) can report, by its stable code.",
         "An **error** keeps the row out of the computation; a **warning** does not. A milestone",
         "is not computed when its own row, its contract's row or any row feeding it has an",
-        "error (see docs/decisions.md). This page is generated from",
+        "error (see docs/decisions.md). A code found by a refresh only comes from the",
+        "computation, which `validate` does not run: the refresh lists it and puts it on the",
+        "Validation sheet. This page is generated from",
         "`src/xl_milestones/core/codes.py`; a test keeps them in step.",
         "",
         "| code | severity | meaning | fix |",
