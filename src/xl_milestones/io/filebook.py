@@ -5,12 +5,13 @@ rewriting only the parts a refresh owns, in place (keeping a backup) or to anoth
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 from xl_milestones.book import BookUpdate
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
-from xl_milestones.errors import OutputError, WorkbookError
+from xl_milestones.errors import OutputError, UsageError, WorkbookError
 from xl_milestones.io.atomic import (
     check_not_open,
     check_writable,
@@ -18,6 +19,14 @@ from xl_milestones.io.atomic import (
     verify_workbook,
 )
 from xl_milestones.io.safety import check_package
+from xl_milestones.io.xlsxparts import package_extension
+
+_KINDS = {
+    ".xlsx": "a workbook without macros (.xlsx)",
+    ".xlsm": "a macro-enabled workbook (.xlsm)",
+    ".xltx": "a template (.xltx)",
+    ".xltm": "a macro-enabled template (.xltm)",
+}
 
 
 class FileBook:
@@ -51,9 +60,34 @@ class FileBook:
         except OSError:
             return False
 
+    def check_output(self) -> None:
+        """Refuse an ``output`` whose extension does not match the workbook's kind (a
+        macro-enabled workbook named .xlsx, a plain one named .xlsm, a .txt): Excel refuses to
+        open a file whose name does not match its content. A file that is not a readable
+        package is left for the reader to report."""
+        if self.output is None or self.in_place or not zipfile.is_zipfile(self.path):
+            return
+        check_package(self.path)
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                kind = package_extension(zf)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, SyntaxError):
+            return
+        suffix = self.output.suffix.lower()
+        # The input's own extension is allowed too: the copy is then named as the input is.
+        if kind is None or suffix == kind or suffix == self.path.suffix.lower() in _KINDS:
+            return
+        what = _KINDS.get(kind, f"a {kind} workbook")
+        raise UsageError(
+            f"{self.output}: {self.path.name} is {what}, so the refreshed copy must end in "
+            f"{kind} (Excel refuses a file whose name does not match its content): "
+            f"give e.g. {self.output.with_suffix(kind).name}"
+        )
+
     def read(self) -> RawWorkbook:
         from xl_milestones.io.reader import read_workbook
 
+        self.check_output()
         raw = read_workbook(self.path)
         self._raw = raw
         self._stamp = self._stat()
@@ -63,6 +97,7 @@ class FileBook:
         """Write ``update`` into the target file; OutputError when it cannot be written."""
         from xl_milestones.io.writer import apply_update, read_date1904
 
+        self.check_output()
         check_not_open(self.target, in_place=self.in_place)
         check_writable(self.target, in_place=self.in_place)
         if self._stamp is not None and self._stat() != self._stamp:

@@ -11,7 +11,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Final
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
@@ -130,6 +130,28 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
         if rtype.endswith("/officeDocument"):
             return target
     return "xl/workbook.xml"
+
+
+# The extension Excel requires for each kind of package, by its workbook part's content type.
+PACKAGE_EXTENSIONS: Final = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": ".xlsm",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
+}
+
+
+def package_extension(zf: zipfile.ZipFile) -> str | None:
+    """The file extension the package's content calls for (``.xlsm`` for a macro-enabled
+    workbook...), from the content type of its workbook part; None when it is not known."""
+    part = "/" + _workbook_part(zf).lstrip("/")
+    root = _parse(zf, "[Content_Types].xml")
+    if root is None:
+        return None
+    for el in root:
+        if _local(el.tag) == "Override" and el.get("PartName", "").lower() == part.lower():
+            return PACKAGE_EXTENSIONS.get(el.get("ContentType", ""))
+    return None
 
 
 def read_package(zf: zipfile.ZipFile) -> PackageInfo:
