@@ -64,7 +64,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "out-of-range": Code(
         "error",
-        "A number is outside the range its column allows (e.g. a retention rate above 50%).",
+        "A number is outside the range its column allows (e.g. a retention rate above 50%, a "
+        "negative Payment Amount, Invoice Amount or Amount Disputed, an extension of more than "
+        "3,650 days either way).",
         "Correct the value; the message gives the limit.",
     ),
     "not-yes-no": Code(
@@ -157,6 +159,19 @@ CODES: Final[dict[str, Code]] = {
     ),
     "paid-date-required": Code(
         "error", "An invoice has a Paid Amount but no Paid Date.", "Enter the Paid Date."
+    ),
+    "amount-over-contract-value": Code(
+        "error",
+        "A fixed milestone's Payment Amount is more than the whole value of its contract (the "
+        "Original Value plus the Value Change of its approved change orders).",
+        "Correct the amount, or record the change order that raises the contract's value.",
+    ),
+    "date-out-of-range": Code(
+        "error",
+        "A date is implausibly far from its contract: more than 10 years before the contract's "
+        "Start Date or after its End Date (its Start Date when it has none), or a contract's own "
+        "date more than 50 years from the as-of date. Usually a mistyped year (1900 for 2026).",
+        "Correct the year (or enter the contract's End Date if it runs that long).",
     ),
     "advance-over-value": Code(
         "error",

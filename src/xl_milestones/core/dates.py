@@ -30,6 +30,14 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def add_years(day: date, years: int) -> date:
+    """``day`` moved by whole years (29 February to 28 February), kept within the calendar."""
+    try:
+        return day + relativedelta(years=years)
+    except (OverflowError, ValueError):
+        return date.max if years > 0 else date.min
+
+
 def whole_months(start: date, end: date) -> tuple[int, int]:
     """Whole calendar months from ``start`` to ``end``, and the days left over.
 

@@ -482,7 +482,13 @@ MILESTONES: Final = Sheet(
             minimum=ZERO,
             maximum=ONE,
         ),
-        _f("payment_amount", "Payment Amount", T.MONEY, "Amount payable (fixed basis)."),
+        _f(
+            "payment_amount",
+            "Payment Amount",
+            T.MONEY,
+            "Amount payable (fixed basis); not more than the contract's value.",
+            minimum=ZERO,
+        ),
         _f(
             "predecessors",
             "Predecessors",
@@ -727,8 +733,10 @@ CHANGE_ORDERS: Final = Sheet(
             "extension_days",
             "Extension Days",
             T.INT,
-            "Days added to the date; may be negative.",
+            "Days added to the date; may be negative, up to ten years either way.",
             default=0,
+            minimum=D(-3650),
+            maximum=D(3650),
         ),
         _f(
             "change_status",
@@ -756,6 +764,7 @@ INVOICES: Final = Sheet(
             T.MONEY,
             "Amount invoiced, VAT included.",
             required=True,
+            minimum=ZERO,
         ),
         _f("paid_date", "Paid Date", T.DATE, "Date it was paid; on or after the invoice date."),
         _f(
@@ -811,7 +820,13 @@ ISSUES: Final = Sheet(
         _f("closed_date", "Closed Date", T.DATE, "When it was closed."),
         _f("issue_owner", "Owner", T.TEXT, "Who is resolving it."),
         _f("description", "Description", T.TEXT, "What it is about.", required=True),
-        _f("amount_disputed", "Amount Disputed", T.MONEY, "For a dispute: the amount at stake."),
+        _f(
+            "amount_disputed",
+            "Amount Disputed",
+            T.MONEY,
+            "For a dispute: the amount at stake.",
+            minimum=ZERO,
+        ),
     ),
 )
 
@@ -1050,6 +1065,26 @@ OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (
 )
 ALL_SHEETS: Final[tuple[Sheet, ...]] = INPUT_SHEETS + OUTPUT_SHEETS
 SHEETS_BY_KEY: Final = {s.key: s for s in ALL_SHEETS}
+
+# ------------------------------------------------------------------ range checks across sheets
+# Dates on a contract's rows (sheet key -> date fields; a row reaches its contract through its
+# Contract ID or its milestone's) lie within NEAR_CONTRACT_YEARS of the contract's dates: not
+# earlier before its Start Date, not later after its End Date (its Start Date when blank).
+# Further out is a slip of the keyboard (1900 for 2026), not a plan: `date-out-of-range`.
+NEAR_CONTRACT_YEARS: Final = 10
+NEAR_CONTRACT_DATES: Final[dict[str, tuple[str, ...]]] = {
+    MILESTONES.key: ("baseline_date", "forecast_date", "actual_date"),
+    DELIVERABLES.key: ("due_date", "submitted_date", "accepted_date"),
+    SIGNOFFS.key: ("decision_date",),
+    CHANGE_ORDERS.key: ("approved_date",),
+    INVOICES.key: ("invoice_date", "paid_date"),
+    ISSUES.key: ("raised_date", "closed_date"),
+}
+# A contract's own Start and End Dates lie within this many years of the as-of date.
+CONTRACT_DATE_YEARS: Final = 50
+# Amounts that are at most their contract's value: the Original Value plus the Value Change of
+# its approved change orders (`amount-over-contract-value`).
+AT_MOST_CONTRACT_VALUE: Final[dict[str, tuple[str, ...]]] = {MILESTONES.key: ("payment_amount",)}
 
 
 def sheet_by_name(name: str) -> Sheet | None:

@@ -20,6 +20,7 @@ from typing import Any, Final, cast
 from xl_milestones.core.coerce import Converter, Problem, converter, show
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.currencies import MINOR_UNITS, most_common_currency
+from xl_milestones.core.dates import add_years
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import (
     ApprovalRule,
@@ -42,7 +43,9 @@ from xl_milestones.core.model import (
 )
 from xl_milestones.core.schema import (
     APPROVAL_RULES,
+    AT_MOST_CONTRACT_VALUE,
     CHANGE_ORDERS,
+    CONTRACT_DATE_YEARS,
     CONTRACTS,
     DELIVERABLES,
     FX_RATES,
@@ -51,6 +54,8 @@ from xl_milestones.core.schema import (
     INVOICES,
     ISSUES,
     MILESTONES,
+    NEAR_CONTRACT_DATES,
+    NEAR_CONTRACT_YEARS,
     SETTING_FIELDS,
     SETTINGS,
     SIGNOFFS,
@@ -192,6 +197,7 @@ class _Validator:
         self._change_orders()
         self._invoices()
         self._issue_rows()
+        self._contract_ranges()
         self._fx()
 
         model = self._model()
@@ -516,8 +522,26 @@ class _Validator:
 
     def _contracts(self) -> None:
         key = CONTRACTS.key
+        lo, hi = (
+            add_years(self.as_of, -CONTRACT_DATE_YEARS),
+            add_years(self.as_of, CONTRACT_DATE_YEARS),
+        )
         for r in self.rows[key]:
             self._date_order(key, r, "start_date", "end_date")
+            for name in ("start_date", "end_date"):
+                day = r.values[name]
+                if day is not None and not lo <= day <= hi:
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "date-out-of-range",
+                        name,
+                        day,
+                        f"{CONTRACTS.header(name)} {day.isoformat()} is more than "
+                        f"{CONTRACT_DATE_YEARS} years from the as-of date "
+                        f"{self.as_of.isoformat()}: correct the year",
+                    )
             advance, value = r.values.get("advance_amount"), r.values.get("original_value")
             if advance is not None and value is not None and advance > value:
                 self.add(
@@ -843,6 +867,78 @@ class _Validator:
             self._reference(key, r, "milestone_id", self.milestones_by_id, MILESTONES)
             self._status_date(key, r, "issue_status", ("closed",), "closed_date")
             self._date_order(key, r, "raised_date", "closed_date")
+
+    def _contract_ranges(self) -> None:
+        """The range checks against each row's contract that schema.py declares: amounts at
+        most the contract's value, dates near the contract's dates."""
+        contracts = self.contract_rows
+        contract_of = {mid: r.values["contract_id"] for mid, r in self.milestones_by_id.items()}
+        value: dict[str, Decimal] = {}
+        for cid, r in contracts.items():
+            if r.values["original_value"] is not None:
+                value[cid] = r.values["original_value"]
+        for r in self.rows[CHANGE_ORDERS.key]:
+            v = r.values
+            cid, change = v["contract_id"], v["value_change"]
+            if v["change_status"] == "approved" and change is not None and cid in value:
+                value[cid] += change
+        # contract -> (earliest, latest, what the latest is counted from)
+        windows: dict[str, tuple[date, date, str]] = {}
+        for cid, r in contracts.items():
+            start, end = r.values["start_date"], r.values["end_date"]
+            if start is None or (r.bad and "end_date" in r.bad):
+                continue
+            if end is not None and end >= start:
+                last, after = end, "after its End Date"
+            else:
+                last, after = start, "after its Start Date (it has no End Date: enter one)"
+            lo, hi = add_years(start, -NEAR_CONTRACT_YEARS), add_years(last, NEAR_CONTRACT_YEARS)
+            windows[cid] = (lo, hi, after)
+        for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
+            amounts = AT_MOST_CONTRACT_VALUE.get(key, ())
+            dates = NEAR_CONTRACT_DATES.get(key, ())
+            sheet = self.raw.tables[key].sheet if key in self.raw.tables else None
+            if sheet is None:
+                continue
+            by_contract = any(f.name == "contract_id" for f in sheet.fields)
+            for r in self.rows[key]:
+                v = r.values
+                cid = v["contract_id"] if by_contract else contract_of.get(v["milestone_id"])
+                if cid is None or cid not in contracts:
+                    continue
+                for name in amounts:
+                    amount, limit = v[name], value.get(cid)
+                    if amount is not None and limit is not None and amount > limit:
+                        self.add(
+                            key,
+                            r,
+                            ERROR,
+                            "amount-over-contract-value",
+                            name,
+                            amount,
+                            f"{show(amount)} is more than the whole value of contract {cid} "
+                            f"({show(limit)}, with its approved change orders): correct the "
+                            "amount, or record the change order that raises the value",
+                        )
+                window = windows.get(cid)
+                if window is None:
+                    continue
+                lo, hi, after = window
+                for name in dates:
+                    day = v[name]
+                    if day is None or lo <= day <= hi:
+                        continue
+                    where = "before the contract's Start Date" if day < lo else after
+                    self.add(
+                        key,
+                        r,
+                        ERROR,
+                        "date-out-of-range",
+                        name,
+                        day,
+                        f"{sheet.header(name)} {day.isoformat()} is more than "
+                        f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
+                    )
 
     def _fx(self) -> None:
         rates = {r.values["currency"] for r in self.rows[FX_RATES.key] if r.values["currency"]}
