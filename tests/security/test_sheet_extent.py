@@ -49,12 +49,15 @@ def test_a_far_cell_is_refused_in_one_line(
     book: Path, tmp_path: Path, sheet: str, ref: str, message: str
 ) -> None:
     far = moved(book, tmp_path / "far.xlsx", sheet, ref)
-    for command in (["validate", str(far)], ["refresh", str(far), "--output", str(tmp_path / "o")]):
+    for command in (
+        ["validate", str(far)],
+        ["refresh", str(far), "--output", str(tmp_path / "o.xlsx")],
+    ):
         proc = run_capped("-m", "xl_milestones", *command, timeout=60)
         assert proc.returncode == 2, proc.stderr[-2000:]
         assert proc.stderr.count("\n") == 1 and message in proc.stderr
         assert f"sheet '{sheet}'" in proc.stderr
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o.xlsx").exists()
 
 
 def test_a_wide_but_short_sheet_is_read(book: Path, tmp_path: Path) -> None:
