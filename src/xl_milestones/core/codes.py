@@ -28,6 +28,13 @@ CODES: Final[dict[str, Code]] = {
         "The cell shows an Excel error value (#REF!, #N/A, #DIV/0!, #VALUE!...).",
         "Correct the formula, or type the value.",
     ),
+    "formula-not-calculated": Code(
+        "error",
+        "The cell holds a formula with no saved value: the file was written by a program "
+        "without a calculation engine (a script), and no value can be read from it.",
+        "Open the file in Excel or LibreOffice and save it, so the formulas are calculated; or "
+        "type the value.",
+    ),
     "not-a-date": Code(
         "error",
         "A date column holds text, TRUE/FALSE, a time or a number that is not an Excel date.",

@@ -153,6 +153,15 @@ def ratio_hint(number: Decimal) -> str:
 
 
 def _error_problem(code: str) -> Problem:
+    if code.startswith("="):  # the reader's mark for a formula with no saved value
+        formula = f"the formula {code}" if len(code) > 1 else "a formula"
+        return Problem(
+            ERROR,
+            "formula-not-calculated",
+            f"the cell holds {formula} that was never calculated, so it has no value (the file "
+            "was written by a program without a calculation engine): open the file in Excel "
+            "or LibreOffice and save it, or type the value",
+        )
     return Problem(
         ERROR,
         "formula-error",

@@ -16,6 +16,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
+from xl_milestones.io.package import xml_unescape
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -31,6 +33,12 @@ _ERROR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)\bt=\"e\"([^>]*)>"
 _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
 _VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)</")
+# A cell with content (not self-closing), and a formula element inside one.
+_CELL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?<!/)>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>", re.S
+)
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>([^<]*)</)", re.S)
+_STRING_TYPE = re.compile(rb"\bt=\"(?:str|inlineStr)\"")
 _ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
 _CHUNK = 8 * 1024 * 1024
@@ -68,7 +76,11 @@ class PackageInfo:
 
 @dataclass(slots=True)
 class SheetScan:
-    """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet."""
+    """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet.
+
+    A formula cell with no saved value (written by a program without a calculation engine) is
+    an error cell too, whose code is ``=`` and the formula (just ``=`` for a shared formula's
+    later cells)."""
 
     hidden_rows: set[int] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -221,7 +233,9 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     return scan
 
 
-_MARKS = (b"hidden=", b't="e"')
+# A formula element, with or without a namespace prefix (not <formula1> of data validation).
+_FORMULA_MARKS = (b"<f>", b"<f ", b":f>", b":f ")
+_MARKS = (b"hidden=", b't="e"', *_FORMULA_MARKS)
 _OVERLAP = max(len(m) for m in _MARKS) - 1
 
 
@@ -272,3 +286,30 @@ def _scan_bytes(data: bytes, scan: SheetScan) -> None:
                     code = value.group(1).decode("utf-8", "replace")
             row, col = int(ref.group(2)), column_index(ref.group(1).decode("ascii"))
             scan.errors[(row, col)] = code
+    if any(m in data for m in _FORMULA_MARKS):
+        _scan_formulas(data, scan)
+
+
+def _scan_formulas(data: bytes, scan: SheetScan) -> None:
+    """Formula cells without a saved value: no ``<v>``, or an empty one on a cell that is not
+    of a string type (Excel saves a formula that returns "" as ``t="str"`` with ``<v></v>``)."""
+    for m in _CELL.finditer(data):
+        attrs, body = m.group(1), m.group(2)
+        formula = _FORMULA.search(body)
+        if formula is None:
+            continue
+        value = _VALUE.search(body)
+        if value is not None and (value.group(1) or _STRING_TYPE.search(attrs)):
+            continue
+        if b"<is>" in body or b":is>" in body:
+            continue
+        ref = _CELL_REF.search(attrs)
+        if not ref:
+            continue
+        text = (formula.group(1) or b"").decode("utf-8", "replace")
+        try:
+            text = xml_unescape(text).strip()
+        except (KeyError, ValueError, OverflowError):  # an entity no XML parser would accept
+            text = text.strip()
+        row, col = int(ref.group(2)), column_index(ref.group(1).decode("ascii"))
+        scan.errors.setdefault((row, col), "=" + text)
