@@ -255,6 +255,13 @@ CODES: Final[dict[str, Code]] = {
         "read as blank. Each row the merge covers is reported.",
         "Unmerge the cells and fill in each one.",
     ),
+    "row-below-table": Code(
+        "warning",
+        "Rows were found right under an Excel table, outside its range (added by a script or a "
+        "paste). They are read as part of the table, and a refresh extends the table over "
+        "them; one warning per table, on the first such row.",
+        "Nothing, or extend the table yourself (Table Design > Resize Table).",
+    ),
     "hidden-row": Code(
         "warning",
         "A hidden row holds data; it is validated and used like any other row.",

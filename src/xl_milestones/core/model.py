@@ -45,6 +45,16 @@ class RawTable:
     header_row: int
     columns: dict[str, str]
     rows: list[RawRow] = field(default_factory=list)
+    # The Excel table the rows were read from, and the last row (Excel's number) it covers;
+    # rows below it, right under the table, are read too (a refresh extends the table).
+    excel_table: str | None = None
+    table_last_row: int | None = None
+
+    @property
+    def rows_below_table(self) -> bool:
+        """Whether rows were read below the end of the Excel table."""
+        end = self.table_last_row
+        return end is not None and bool(self.rows) and self.rows[-1].row > end
 
     def cell(self, field_name: str, row: int) -> str | None:
         """The A1 address of a field in a row, or None when the column is absent."""

@@ -115,13 +115,18 @@ class FileBook:
             except OSError as exc:
                 raise WorkbookError(f"{self.path}: cannot be read ({exc.strerror})") from None
         hint = raw.tables.get(MILESTONES.key) if raw is not None else None
+        grow = {
+            t.sheet_name: (t.excel_table, t.rows[-1].row)
+            for t in (raw.tables.values() if raw is not None else ())
+            if t.excel_table is not None and t.rows_below_table
+        }
 
         milestones_read = False
 
         def build(tmp: Path) -> None:
             nonlocal milestones_read
             milestones_read = apply_update(
-                self.path, tmp, update, date1904=date1904, milestones=hint
+                self.path, tmp, update, date1904=date1904, milestones=hint, grow=grow
             )
 
         def verify(tmp: Path) -> None:

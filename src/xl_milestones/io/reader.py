@@ -397,6 +397,7 @@ class _Area:
     first_col: int
     last_col: int
     last_row: int | None  # inclusive; None = to the end of the data
+    table: TablePart | None = None  # the Excel table the area comes from
 
 
 def read_table(
@@ -488,6 +489,15 @@ def read_table(
         )
 
     table = RawTable(sheet, part.name, header_excel_row, columns)
+    if area.table is not None and area.last_row is not None:
+        table.excel_table = area.table.name
+        table.table_last_row = area.last_row + 1
+        if area.table.totals_rows == 0:
+            # Rows a script or a paste put right under the table are data Excel would have
+            # taken into the table had they been typed: the run of them right under it is
+            # read (``_keep_rows_right_below``), and a refresh extends the table over them.
+            area = _Area(area.header_row, area.first_col, area.last_col, None, area.table)
+    stop = _next_table_row(part.tables, area)
     inputs = [(f.name, where[f.name]) for f in sheet.inputs if f.name in where]
     errors_by_row: dict[int, dict[int, str]] = {}
     for (erow, ecol), code in scan.errors.items():
@@ -497,6 +507,8 @@ def read_table(
     last = r0 + len(rows) - 1 if area.last_row is None else area.last_row
     if errors_by_row:
         last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
+    if stop is not None:
+        last = min(last, stop - 1)
     hidden = scan.hidden_rows
     names = [name for name, _col in inputs]
     cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in inputs])
@@ -525,6 +537,28 @@ def read_table(
                 values = dict(zip(names, vals, strict=True))
             append(RawRow(excel_row, values, excel_row in hidden))
 
+    if table.rows_below_table:
+        _keep_rows_right_below(table)
+    if table.rows_below_table:
+        below = [r.row for r in table.rows if r.row > (table.table_last_row or 0)]
+        first_below = below[0]
+        name = next(n for n, _c in inputs if table.rows[-len(below)].values.get(n) is not None)
+        span = f"row {first_below}" if len(below) == 1 else f"rows {first_below} to {below[-1]}"
+        issues.append(
+            Issue(
+                Severity.WARNING,
+                "row-below-table",
+                part.name,
+                first_below,
+                sheet.field(name).header,
+                table.cell(name, first_below),
+                None,
+                f"{span} {'is' if len(below) == 1 else 'are'} below the Excel table "
+                f"{table.excel_table}, which ends at row {table.table_last_row}: "
+                f"{'it is' if len(below) == 1 else 'they are'} read as part of it, and a "
+                "refresh extends the table over them",
+            )
+        )
     _merged_issues(table, where, merged, area, last, issues)
     for raw_row in table.rows:
         if raw_row.hidden:
@@ -545,6 +579,35 @@ def read_table(
     return table
 
 
+def _keep_rows_right_below(table: RawTable) -> None:
+    """Of the rows read below the Excel table, keep the run right under it, as Excel grows a
+    table over rows typed there; what follows a blank row (a note) is not the table's."""
+    end = table.table_last_row or 0
+    rows = table.rows
+    n = next((i for i, r in enumerate(rows) if r.row > end), len(rows))
+    expected = end + 1
+    while n < len(rows) and rows[n].row == expected:
+        n += 1
+        expected += 1
+    del rows[n:]
+
+
+def _next_table_row(tables: list[TablePart], area: _Area) -> int | None:
+    """The first row of another Excel table below ``area``'s table and across its columns: the
+    rows read below a table stop there."""
+    own = area.table
+    if own is None or area.last_row is not None:
+        return None
+    rows = [
+        t.first_row
+        for t in tables
+        if t is not own
+        and t.first_row > own.last_row
+        and not (t.last_col < own.first_col or t.first_col > own.last_col)
+    ]
+    return min(rows, default=None)
+
+
 def _table_area(tables: list[TablePart], count: Callable[[int, int, int], int]) -> _Area | None:
     """The Excel table over the sheet whose header row matches the most schema headers."""
     best: tuple[int, _Area] | None = None
@@ -553,7 +616,10 @@ def _table_area(tables: list[TablePart], count: Callable[[int, int, int], int]) 
             continue
         n = count(t.first_row, t.first_col, t.last_col)
         if n and (best is None or n > best[0]):
-            best = (n, _Area(t.first_row, t.first_col, t.last_col, t.last_row - t.totals_rows))
+            best = (
+                n,
+                _Area(t.first_row, t.first_col, t.last_col, t.last_row - t.totals_rows, t),
+            )
     return best[1] if best else None
 
 

@@ -166,18 +166,21 @@ def apply_update(
     *,
     date1904: bool,
     milestones: RawTable | None = None,
+    grow: Mapping[str, tuple[str, int]] | None = None,
 ) -> bool:
     """Write ``src`` with ``update`` applied to ``dst`` (a new file; ``src`` is only read).
 
     ``milestones`` is the table the reader found, so that results land in the columns it read;
-    without it the header row is looked for the way the reader does. True when the new XML of
+    without it the header row is looked for the way the reader does. ``grow`` maps a sheet name
+    to an Excel table on it and the last row (Excel's number) it is extended to, over rows the
+    reader found right below it. True when the new XML of
     the Milestones sheet has been read back (``check_sheet_reads``) while the file was written.
     """
     try:
         with zipfile.ZipFile(src) as zin:
             pkg = _Package(zin)
             try:
-                _Writer(pkg, update, date1904, milestones).run()
+                _Writer(pkg, update, date1904, milestones, grow or {}).run()
                 pkg.write(dst)
                 return bool(pkg.read_back)
             finally:
@@ -648,8 +651,10 @@ class _Writer:
         update: BookUpdate,
         date1904: bool,
         milestones: RawTable | None,
+        grow: Mapping[str, tuple[str, int]],
     ) -> None:
         self.pkg = pkg
+        self.grow = dict(grow)
         self.update = update
         self.date1904 = date1904
         self.milestones_hint = milestones
@@ -673,6 +678,7 @@ class _Writer:
                 forked.job.close()
         if update.blocks or update.dashboard_header:
             self._dashboard()
+        self._grow_input_tables()
         if not self.touched:
             return
         pkg = self.pkg
@@ -710,13 +716,50 @@ class _Writer:
             raise WorkbookError(f"sheet '{entry.name}' has no worksheet part ({entry.part})")
         data = as_utf8(data, part)
         rewriter = SheetRewriter(data, root_prefix(data), pkg.styles, self.date1904, part)
+        tables = self._tables_of(part)
+        self._grow_table(entry.name, tables)
+        return _SheetWork(entry, part, rewriter, tables)
+
+    def _tables_of(self, part: str) -> list[TablePart]:
+        """The Excel tables on the worksheet ``part``."""
+        pkg = self.pkg
         tables = []
         for rel in read_rels(pkg.read(rels_path(part)), part):
             if rel.type == TABLE_TYPE and not rel.external:
                 tdata = pkg.read(rel.target)
                 if tdata is not None:
                     tables.append(TablePart(pkg.real(rel.target), as_utf8(tdata, rel.target)))
-        return _SheetWork(entry, part, rewriter, tables)
+        return tables
+
+    def _grow_table(self, sheet_name: str, tables: list[TablePart]) -> bool:
+        """Extend the sheet's Excel table over the rows read below it (``grow``), unless that
+        would run into another table. True when a table part changed."""
+        want = self.grow.pop(sheet_name, None)
+        if want is None:
+            return False
+        name, last_row = want
+        for t in tables:
+            if t.name != name or t.totals_rows or last_row <= t.r2:
+                continue
+            if any(o is not t and o.overlaps(t.c1, t.r2 + 1, t.c2, last_row) for o in tables):
+                return False
+            t.set_range(t.c2, last_row)
+            return True
+        return False
+
+    def _grow_input_tables(self) -> None:
+        """The tables to grow on sheets the refresh does not otherwise rewrite (Invoices...):
+        only their table part changes; the rows are already in the sheet."""
+        pkg = self.pkg
+        for entry in pkg.workbook.sheets:
+            if entry.name not in self.grow or entry.part is None:
+                continue
+            tables = self._tables_of(pkg.real(entry.part))
+            if self._grow_table(entry.name, tables):
+                for t in tables:
+                    if t.changed:
+                        pkg.set(t.part, t.data)
+                self.touched = True
 
     def _new_sheet(self, sheet: Sheet, width: int) -> _SheetWork:
         pkg = self.pkg
@@ -1262,6 +1305,14 @@ def owned_parts(src: Path) -> Mapping[str, str]:
         for entry in pkg.workbook.sheets:
             sheet = sheet_by_name(entry.name)
             if sheet is None or entry.part is None:
+                continue
+            if not (sheet is MILESTONES or sheet.output):
+                part = pkg.real(entry.part)
+                for rel in read_rels(pkg.read(rels_path(part)), part):
+                    if rel.type == TABLE_TYPE:
+                        out[pkg.real(rel.target)] = (
+                            f"Excel table on {entry.name}: extended over rows right below it"
+                        )
                 continue
             if sheet is MILESTONES or sheet.output:
                 part = pkg.real(entry.part)
