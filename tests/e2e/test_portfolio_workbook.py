@@ -1,5 +1,6 @@
-"""The portfolio workbook's Dashboard and Payment Schedule: each book's own figures and rows,
-suppliers matched across books, and a file Excel and LibreOffice open and render."""
+"""The portfolio workbook's Dashboard, Payment Schedule and Sign-off Queue: each book's own
+figures and rows, suppliers matched across books, and a file Excel and LibreOffice open and
+render."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -18,13 +20,14 @@ from tests.tools import (
     pdf_pages_to_png,
 )
 
-from xl_milestones.app.portfolio import BY_CONTRACT, BY_SUPPLIER, PORTFOLIO_METRICS
+from xl_milestones.app.portfolio import BY_CONTRACT, BY_SUPPLIER, PORTFOLIO_METRICS, PORTFOLIO_QUEUE
 from xl_milestones.cli import main
 from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
     DASHBOARD_SCURVE,
     DASHBOARD_STATUS,
     PAYMENT_SCHEDULE,
+    SIGNOFF_QUEUE,
     STATUSES,
 )
 
@@ -139,3 +142,49 @@ def test_dashboard_figures_status_and_scurve(
     pdf = libreoffice_convert(out, "pdf", tmp_path)
     png = pdf_pages_to_png(pdf, tmp_path, first=1, last=1)[0]
     assert not is_blank_png(png)
+
+
+def test_signoff_queue_holds_each_books_own_rows_ready_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    shutil.copy(SAMPLE, books / "sample.xlsm")
+    write_workbook(books / "small.xlsx", valid_sheets())
+    own: dict[str, dict[str, Any]] = {}
+    for book in sorted(books.iterdir()):
+        refreshed = tmp_path / f"refreshed-{book.name}"
+        _code, stdout = _run(
+            capsys, "refresh", str(book), "--output", str(refreshed), "--format", "json"
+        )
+        own[book.name] = json.loads(stdout)
+    out = tmp_path / "portfolio.xlsx"
+    _run(capsys, "portfolio", str(books), "--output", str(out))
+    rows = _table(out, PORTFOLIO_QUEUE.name, PORTFOLIO_QUEUE.table_name)
+    header = {f.name: f.header for f in SIGNOFF_QUEUE.fields}
+    keys = ("milestone_id", "approver_role", "approver_name", "latest_decision", "days_overdue")
+    assert own["sample.xlsm"]["signoff_queue"], "the sample has milestones awaiting sign-off"
+    for name, data in own.items():
+        mine = [r for r in rows if r["Workbook"] == f"books/{name}"]
+        # The book's own queue rows, each once (the order across books is the portfolio's).
+        expected = sorted(tuple(q[k] for k in keys) for q in data["signoff_queue"])
+        assert sorted(tuple(r[header[k]] for k in keys) for r in mine) == expected
+        for r in mine:
+            result = data["milestones"][r["Milestone ID"]]
+            assert r["Sign-off Blockers"] == result["signoff_blockers"]
+            stake = next(
+                q["amount_at_stake"]
+                for q in data["signoff_queue"]
+                if q["milestone_id"] == r["Milestone ID"]
+            )
+            assert (r["Amount at Stake"] is None) == (stake is None)
+            if stake is not None:
+                assert _money(r["Amount at Stake"]) == _money(stake)
+                if r["Currency"] == "GBP":  # the books' own reporting currency
+                    assert _money(r["Amount at Stake (Reporting)"]) == _money(stake)
+    ready = [r["Ready"] for r in rows]
+    assert True in ready and False in ready
+    assert ready == sorted(ready, reverse=True)  # ready first
+    for flag in (True, False):
+        overdue = [r["Days Overdue"] for r in rows if r["Ready"] is flag]
+        assert overdue == sorted(overdue, reverse=True)

@@ -11,19 +11,22 @@ from dataclasses import dataclass
 from xl_milestones.core.engine import EngineResult, compute
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import RawWorkbook
+from xl_milestones.core.queue import signoff_queue
 from xl_milestones.core.schema import Sheet
 from xl_milestones.core.validate import Validation, validate
 
 
 @dataclass(slots=True)
 class Evaluation:
-    """A workbook's validation and results, with every issue (validation and engine) sorted."""
+    """A workbook's validation, results and Sign-off Queue rows, with every issue (validation and
+    engine) sorted."""
 
     file: str
     raw: RawWorkbook
     validation: Validation
     result: EngineResult
     issues: list[Issue]
+    queue: list[tuple[object, ...]]
 
     @property
     def error_count(self) -> int:
@@ -47,5 +50,6 @@ def evaluate_file(
         return table.cell(field_name, row) if table is not None else None
 
     result = compute(validation.model, validation.as_of, cell_of)
+    queue = signoff_queue(validation.model, result)
     issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
-    return Evaluation(str(path), raw, validation, result, issues)
+    return Evaluation(str(path), raw, validation, result, issues, queue)

@@ -34,6 +34,7 @@ from xl_milestones.core.schema import (
     DASHBOARD_METRICS,
     MILESTONES,
     PAYMENT_SCHEDULE,
+    SIGNOFF_QUEUE,
     STATUSES,
     Field,
     FieldType,
@@ -145,6 +146,27 @@ PORTFOLIO_SCHEDULE = Sheet(
     description="Each workbook's Payment Schedule rows, reporting columns in one currency.",
     fields=(_SOURCE, *PAYMENT_SCHEDULE.fields),
 )
+
+PORTFOLIO_QUEUE = Sheet(
+    name="Sign-off Queue",
+    key="portfolio_signoff_queue",
+    output=True,
+    description="Each workbook's Sign-off Queue rows (one per milestone awaiting sign-off and "
+    "role it waits on): ready milestones first, then the most overdue, with what blocks each.",
+    fields=(
+        _SOURCE,
+        *SIGNOFF_QUEUE.fields,
+        MILESTONES.field("signoff_blockers"),
+        CONTRACTS.field("supplier"),
+        _out(
+            "amount_at_stake_reporting",
+            "Amount at Stake (Reporting)",
+            FieldType.MONEY,
+            "Amount at Stake in the reporting currency (blank without an FX rate).",
+        ),
+    ),
+)
+_Q = {f.name: i for i, f in enumerate(SIGNOFF_QUEUE.fields)}
 
 _MONEY_COLUMNS = (
     ("value", "Value", "Milestone values (not cancelled)."),
@@ -306,6 +328,7 @@ class BookOutcome:
     contracts: list[tuple[str, str, str, str]] = field(default_factory=list)
     milestones: list[tuple[object, ...]] = field(default_factory=list)
     schedule: list[tuple[object, ...]] = field(default_factory=list)
+    queue: list[tuple[object, ...]] = field(default_factory=list)
     tally: DashboardTally | None = None
     figures: dict[str, Decimal | int] = field(default_factory=dict)
     status_counts: dict[str, int] = field(default_factory=dict)
@@ -381,6 +404,7 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
         ],
         milestones=rows,
         schedule=result.payment_schedule,
+        queue=ev.queue,
         tally=result.tally,
         figures=result.dashboard,
         status_counts=result.status_counts,
@@ -465,6 +489,7 @@ class Portfolio:
     sources: list[tuple[object, ...]]
     milestones: list[tuple[object, ...]]
     schedule: list[tuple[object, ...]]
+    queue: list[tuple[object, ...]]
     by_contract: list[tuple[object, ...]]
     by_supplier: list[tuple[object, ...]]
     figures: dict[str, Decimal | int]
@@ -517,8 +542,10 @@ def roll_up(
     sources: list[tuple[object, ...]] = []
     milestones: list[tuple[object, ...]] = []
     schedule: list[tuple[object, ...]] = []
+    queue: list[tuple[object, ...]] = []
     by_contract: list[tuple[object, ...]] = []
     links: dict[str, dict[int, str]] = {
+        PORTFOLIO_QUEUE.key: {},
         SOURCES.key: {},
         ALL_MILESTONES.key: {},
         PORTFOLIO_SCHEDULE.key: {},
@@ -559,6 +586,7 @@ def roll_up(
                 cells[i] = convert(amount, rate, target) if isinstance(amount, Decimal) else None
             links[PORTFOLIO_SCHEDULE.key][len(schedule)] = o.path
             schedule.append((o.path, *cells))
+        queue += _queue_rows(o, rates, target, missing)
         per_contract: dict[str, list[tuple[object, ...]]] = {}
         for row in o.milestones:
             cur = row[_I["currency"]]
@@ -603,6 +631,8 @@ def roll_up(
     totals["workbooks_read"] = len(read)
     totals["workbooks_not_read"] = len(outcomes) - len(read)
     figures = {key: totals.get(key, 0) for key, _label in PORTFOLIO_METRICS}
+    queue.sort(key=_queue_order)
+    links[PORTFOLIO_QUEUE.key] = dict(enumerate(str(row[0]) for row in queue))
     as_ofs = {o.as_of for o in read}
     return Portfolio(
         currency=target,
@@ -611,12 +641,54 @@ def roll_up(
         sources=sources,
         milestones=milestones,
         schedule=schedule,
+        queue=queue,
         by_contract=by_contract,
         by_supplier=_by_supplier(by_contract),
         figures=figures,
         status_counts=status_counts,
         scurve=scurve(row[1:] for row in schedule),
         links=links,
+    )
+
+
+def _queue_rows(
+    o: BookOutcome, rates: Mapping[str, Decimal], target: str, missing: set[str]
+) -> list[tuple[object, ...]]:
+    """PORTFOLIO_QUEUE rows of one workbook: its own Sign-off Queue rows, with the milestone's
+    blockers and supplier, and the amount at stake in the reporting currency."""
+    milestones = {row[_I["milestone_id"]]: row for row in o.milestones if row[_I["computed"]]}
+    rows: list[tuple[object, ...]] = []
+    for q in o.queue:
+        m = milestones.get(q[_Q["milestone_id"]])
+        currency = str(q[_Q["currency"]])
+        rate = rates.get(currency)
+        if rate is None:
+            missing.add(currency)
+        stake = q[_Q["amount_at_stake"]]
+        rows.append(
+            (
+                o.path,
+                *q,
+                None if m is None else m[_I["signoff_blockers"]],
+                None if m is None else m[_I["supplier"]],
+                convert(stake, rate, target) if isinstance(stake, Decimal) else None,
+            )
+        )
+    return rows
+
+
+def _queue_order(row: tuple[object, ...]) -> tuple[object, ...]:
+    """Ready first; then as each workbook orders its queue (most overdue, longest waiting,
+    milestone id); then by workbook."""
+    ready, overdue, waiting = (
+        row[1 + _Q[n]] for n in ("signoff_ready", "days_overdue", "days_waiting")
+    )
+    return (
+        ready is not True,
+        -(overdue if isinstance(overdue, int) else 0),
+        -(waiting if isinstance(waiting, int) else 0),
+        str(row[1 + _Q["milestone_id"]]),
+        str(row[0]),
     )
 
 

@@ -1,6 +1,6 @@
 """The portfolio workbook (XlsxWriter, the template's look): a Dashboard with key figures,
 milestones by status, the S-curve, charts and the tables by supplier and by contract, then one
-Excel table per sheet (All Milestones, Payment Schedule, Sources).
+Excel table per sheet (All Milestones, Payment Schedule, Sign-off Queue, Sources).
 
 It is a new file, built beside the target and moved into place only when complete.
 """
@@ -21,6 +21,7 @@ from xl_milestones.app.portfolio import (
     BY_CONTRACT,
     BY_SUPPLIER,
     PORTFOLIO_METRICS,
+    PORTFOLIO_QUEUE,
     PORTFOLIO_SCHEDULE,
     SOURCES,
     Portfolio,
@@ -38,7 +39,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.errors import OutputError
 from xl_milestones.io.atomic import replace_file
 from xl_milestones.template import styles
-from xl_milestones.template.builder import _col_index, _Formats, _write_value
+from xl_milestones.template.builder import _col_index, _col_letter, _Formats, _write_value
 
 # Excel keeps at most this many hyperlinks on one worksheet; rows past it show the path only.
 MAX_LINKS = 65_530
@@ -86,6 +87,7 @@ class _Writer:
         sheets = (
             (ALL_MILESTONES, p.milestones),
             (PORTFOLIO_SCHEDULE, p.schedule),
+            (PORTFOLIO_QUEUE, p.queue),
             (SOURCES, p.sources),
         )
         for sheet, rows in sheets:
@@ -95,6 +97,8 @@ class _Writer:
             self.print_setup(ws, width)
             if sheet is ALL_MILESTONES:
                 self.tints(ws, sheet, len(rows))
+            if sheet is PORTFOLIO_QUEUE:
+                self.not_ready(ws, sheet, len(rows))
         self.dashboard(dashboard)
         self.wb.close()
 
@@ -186,6 +190,25 @@ class _Writer:
                         "format": self.fmt.tint(tint),
                     },
                 )
+
+    def not_ready(self, ws: Worksheet, sheet: Sheet, n_rows: int) -> None:
+        """A milestone that is not ready stands out (Ready and its blockers), as a blocked
+        milestone does on the template's Milestones sheet."""
+        names = [f.name for f in sheet.fields]
+        ready = _col_letter(names.index("signoff_ready"))
+        for name in ("signoff_ready", "signoff_blockers"):
+            col = names.index(name)
+            ws.conditional_format(
+                1,
+                col,
+                max(n_rows, 1),
+                col,
+                {
+                    "type": "formula",
+                    "criteria": f"=${ready}2=FALSE",
+                    "format": self.fmt.tint(styles.BLOCKED_TINT),
+                },
+            )
 
     def print_setup(self, ws: Worksheet, width: float, *, repeat_header: bool = True) -> None:
         pages = max(1, math.ceil(width / _PAGE_WIDTH))

@@ -19,6 +19,7 @@ from xl_milestones.app.portfolio import (
     BY_SUPPLIER,
     KEY_FIGURES,
     PORTFOLIO_EXTRA,
+    PORTFOLIO_QUEUE,
     PORTFOLIO_SCHEDULE,
     SOURCES,
     Portfolio,
@@ -34,6 +35,7 @@ MONEY_SCALE = 4
 TABLES: tuple[tuple[str, Sheet, Callable[[Portfolio], Sequence[tuple[object, ...]]]], ...] = (
     ("all_milestones", ALL_MILESTONES, lambda p: p.milestones),
     ("payment_schedule", PORTFOLIO_SCHEDULE, lambda p: p.schedule),
+    ("signoff_queue", PORTFOLIO_QUEUE, lambda p: p.queue),
     ("by_contract", BY_CONTRACT, lambda p: p.by_contract),
     ("by_supplier", BY_SUPPLIER, lambda p: p.by_supplier),
     ("key_figures", KEY_FIGURES, key_figure_rows),
