@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
+from xl_milestones.core.changes import ChangeReport, sheet_rows
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.money import DEFAULT_MINOR_UNITS, minor_units
 from xl_milestones.core.schema import (
+    CHANGES,
     DASHBOARD_KPIS,
     DASHBOARD_METRICS,
     DASHBOARD_SCURVE,
@@ -102,6 +104,7 @@ class RefreshReport:
     result: EngineResult
     issues: list[Issue]
     queue: list[tuple[object, ...]] = field(default_factory=list)
+    changes: ChangeReport | None = None
 
     @property
     def error_count(self) -> int:
@@ -130,6 +133,7 @@ class RefreshReport:
             "counts": output.counts(self.issues),
             "milestones": milestones,
             "totals": self.result.totals,
+            "changes": output.changes_json(self.changes),
             "signoff_queue": [
                 {
                     f.name: output.json_value(v)
@@ -153,6 +157,7 @@ def refresh(
     ``as_of`` overrides the Settings As Of Date, which overrides ``today``. Rows with errors are
     written blank and listed on the Validation sheet; every other milestone is computed.
     """
+    from xl_milestones.core.changes import compare
     from xl_milestones.core.engine import compute
     from xl_milestones.core.queue import signoff_queue
 
@@ -171,11 +176,12 @@ def refresh(
         step("computing")
         result = compute(validation.model, validation.as_of, cell_of)
         queue = signoff_queue(validation.model, result)
+        changes = compare(validation.model, result, raw.previous)
         issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
         step("writing")
         stamp = now or _dt.datetime.now(_dt.UTC)
-        book.write(book_update(result, issues, stamp, queue))
-    return RefreshReport(book.name, validation, result, issues, queue)
+        book.write(book_update(result, issues, stamp, queue, changes))
+    return RefreshReport(book.name, validation, result, issues, queue, changes)
 
 
 def book_update(
@@ -183,6 +189,7 @@ def book_update(
     issues: Sequence[Issue],
     now: _dt.datetime,
     queue: Sequence[tuple[object, ...]] = (),
+    changes: ChangeReport | None = None,
 ) -> BookUpdate:
     """The cells one refresh writes: result columns, output sheets and Dashboard blocks."""
     from xl_milestones import __version__
@@ -209,6 +216,7 @@ def book_update(
         tables=[
             TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
             TableWrite(SIGNOFF_QUEUE, with_minor_units(SIGNOFF_QUEUE, queue)),
+            TableWrite(CHANGES, sheet_rows(changes) if changes is not None else []),
             validation_table(issues, result.as_of),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],

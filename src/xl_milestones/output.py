@@ -17,6 +17,7 @@ from xl_milestones.core.money import format_money
 
 if TYPE_CHECKING:
     from xl_milestones.actions import RefreshReport
+    from xl_milestones.core.changes import ChangeReport
 
 
 def counts(issues: Sequence[Issue]) -> dict[str, int]:
@@ -123,6 +124,12 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
         figures = result.dashboard
         lines.append(f"  Due in the next 30 days: {money_text(figures.get('due_30'), cur)}")
         lines.append(f"  Overdue outstanding:     {money_text(figures.get('overdue'), cur)}")
+        if report.queue:
+            oldest = int(figures.get("oldest_signoff_days", 0))
+            lines.append(
+                f"  Sign-offs overdue:       {figures.get('signoffs_overdue', 0)} (oldest "
+                f"waiting {plural(oldest, 'day')}; who must act: see the Sign-off Queue)"
+            )
     if detail:
         waiting = [r for r in result.milestones if r.values.get("status") == "Awaiting sign-off"]
         ready = [r for r in waiting if r.values.get("signoff_ready")]
@@ -159,4 +166,93 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     skipped = totals.get("not_computed", 0)
     if skipped:
         lines.append(f"  {skipped} milestone(s) not computed because of errors in their rows.")
+    if report.changes is not None:
+        lines.append("  " + changes_summary(report.changes))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ changes
+
+# How each kind of change is counted in the summary, in the order the summary lists them.
+_SIGNOFF_READY = {True: "now ready for sign-off", False: "no longer ready for sign-off"}
+
+
+def changes_summary(report: ChangeReport) -> str:
+    """One line on what moved since the last refresh, for the command line and the Refresh
+    message of every edition: "Since the refresh as of 2026-06-30: 1 newly late, 1 payment
+    now overdue." or "First refresh: nothing to compare." """
+    from xl_milestones.core.changes import ADDED, NOT_COMPUTED
+
+    if report.first:
+        return "First refresh: nothing to compare."
+    since = (
+        f"Since the refresh as of {report.previous_as_of.isoformat()}"
+        if report.previous_as_of is not None
+        else "Since the last refresh"
+    )
+    if not report.changes:
+        return f"{since}: nothing changed."
+    tally: dict[str, int] = {}
+    # Listed by kind in this order, each kind's phrases in the order first met.
+    kinds = (ADDED, "status", "payment_status", "signoff_ready", "rag")
+    changes = sorted(report.changes, key=lambda c: kinds.index(c.field) if c.field in kinds else 9)
+
+    def count(phrase: str) -> None:
+        tally[phrase] = tally.get(phrase, 0) + 1
+
+    for c in changes:
+        if c.field == ADDED:
+            count("added")
+        elif c.field == "status":
+            count(
+                "no longer computed (see Validation)"
+                if c.after == NOT_COMPUTED
+                else f"newly {str(c.after).lower()}"
+            )
+        elif c.field == "payment_status":
+            count(f"payment now {str(c.after).lower()}")
+        elif c.field == "rag":
+            count(f"now {c.after or 'without RAG'} (RAG)")
+        elif c.field == "signoff_ready":
+            count(_SIGNOFF_READY[bool(c.after)])
+        elif c.field == "amount_due":
+            count("amount due changed")
+        elif c.field == "payment_due_date":
+            count("payment due date moved")
+        else:
+            count("revised date moved")
+    parts = []
+    for phrase, n in tally.items():
+        if phrase.startswith("payment now "):
+            phrase = ("payment" if n == 1 else "payments") + phrase[len("payment") :]
+        elif phrase == "added":
+            phrase = ("milestone" if n == 1 else "milestones") + " added"
+        parts.append(f"{n} {phrase}")
+    return f"{since}: {', '.join(parts)}."
+
+
+def changes_json(report: ChangeReport | None) -> dict[str, Any] | None:
+    """The ``changes`` object of ``refresh --format json``: the previous as-of date, the counts
+    by field, the summary line and every row (values as the result fields give them)."""
+    from xl_milestones.core.changes import ADDED
+
+    if report is None:
+        return None
+    return {
+        "first_refresh": report.first,
+        "previous_as_of": json_value(report.previous_as_of),
+        "as_of": json_value(report.as_of),
+        "summary": changes_summary(report),
+        "counts": report.counts(),
+        "rows": [
+            {
+                "milestone_id": c.milestone_id,
+                "contract_id": c.contract_id,
+                "milestone_name": c.milestone_name,
+                "field": c.field,
+                "before": None if c.field == ADDED else json_value(c.before),
+                "after": json_value(c.after),
+            }
+            for c in report.changes
+        ],
+    }

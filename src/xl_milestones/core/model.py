@@ -45,6 +45,8 @@ class RawTable:
     header_row: int
     columns: dict[str, str]
     rows: list[RawRow] = field(default_factory=list)
+    # Milestones only: the result cells the change report compares, by Excel row, as read.
+    results: dict[int, dict[str, object]] = field(default_factory=dict)
     # The Excel table the rows were read from, and the last row (Excel's number) it covers;
     # rows below it, right under the table, are read too (a refresh extends the table).
     excel_table: str | None = None
@@ -62,14 +64,27 @@ class RawTable:
         return f"{letter}{row}" if letter else None
 
 
+@dataclass(frozen=True, slots=True)
+class PreviousRefresh:
+    """What the last refresh left in a workbook: its as-of date (the Refresh Log's last row;
+    None when that cell is blank) and the compared result cells of each Milestones row."""
+
+    as_of: date | None
+    results: dict[int, dict[str, object]]
+
+
 @dataclass(slots=True)
 class RawWorkbook:
-    """Every schema table found in a workbook, plus what the reader itself found wrong."""
+    """Every schema table found in a workbook, plus what the reader itself found wrong.
+
+    ``previous`` is None when the Refresh Log records no refresh (or the sheet is missing).
+    """
 
     path: str
     tables: dict[str, RawTable]
     date1904: bool = False
     issues: list[Issue] = field(default_factory=list)
+    previous: PreviousRefresh | None = None
 
 
 # --------------------------------------------------------------------------------- typed records

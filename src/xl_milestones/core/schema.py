@@ -941,6 +941,36 @@ SIGNOFF_QUEUE: Final = Sheet(
     ),
 )
 
+CHANGES: Final = Sheet(
+    name="Changes",
+    key="changes",
+    output=True,
+    description="What changed since the last refresh: one row per milestone and field.",
+    fields=tuple(
+        _f(n, h, t, d, result=True)
+        for n, h, t, d in (
+            ("milestone_id", "Milestone ID", T.ID, "The milestone that changed."),
+            ("contract_id", "Contract ID", T.ID, "Its contract."),
+            ("milestone_name", "Milestone", T.TEXT, "What is to be achieved."),
+            ("field", "Field", T.TEXT, "The result that changed, or added / removed."),
+            ("before", "Before", T.TEXT, "Its value at the previous refresh."),
+            ("after", "After", T.TEXT, "Its value now."),
+            ("previous_as_of", "Previous As Of", T.DATE, "As-of date of the previous refresh."),
+            ("as_of", "As Of", T.DATE, "As-of date of this refresh."),
+        )
+    ),
+)
+# The Milestones results the change report compares, in the order it lists them.
+CHANGE_FIELDS: Final = (
+    "status",
+    "rag",
+    "payment_status",
+    "amount_due",
+    "payment_due_date",
+    "revised_date",
+    "signoff_ready",
+)
+
 VALIDATION: Final = Sheet(
     name="Validation",
     key="validation",
@@ -1060,6 +1090,7 @@ OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (
     DASHBOARD,
     PAYMENT_SCHEDULE,
     SIGNOFF_QUEUE,
+    CHANGES,
     VALIDATION,
     REFRESH_LOG,
 )

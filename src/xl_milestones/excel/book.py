@@ -22,6 +22,7 @@ from xl_milestones.core.schema import (
     DASHBOARD_AS_OF_ROW,
     INPUT_SHEETS,
     MILESTONES,
+    REFRESH_LOG,
     Block,
     Field,
     FieldType,
@@ -156,6 +157,7 @@ class XlwingsBook:
             worksheets = {sheet.name: sheet for sheet in self._book.sheets}
             package = PackageInfo(False, [SheetPart(name, name) for name in worksheets])
             raw = RawWorkbook(path=self.name, tables={})
+            log: RawTable | None = None
             for key, (part, sheet) in reader.schema_sheets(source, package).items():
                 self.progress(f"reading {part.name}")
                 used = worksheets[part.name].used_range
@@ -163,6 +165,13 @@ class XlwingsBook:
                 start = (used.row - 1, used.column - 1)
                 scan = SheetScan()
                 rows = _clean(grid, start, scan)
+                if sheet is REFRESH_LOG:
+                    # Ours, not the user's: a log that cannot be read means no earlier refresh.
+                    try:
+                        log = reader.read_table(source, sheet, part, rows, start, scan, [], [])
+                    except WorkbookError:
+                        log = None
+                    continue
                 table = reader.read_table(source, sheet, part, rows, start, scan, [], raw.issues)
                 if table is not None:
                     raw.tables[key] = table
@@ -175,6 +184,7 @@ class XlwingsBook:
                         f"{source}: sheet '{sheet.name}' is empty: it needs a header row and "
                         f"one row per {sheet.name.lower()[:-1]}"
                     )
+            raw.previous = reader.previous_refresh(raw.tables.get(MILESTONES.key), log)
             return raw
 
     # ------------------------------------------------------------------------------- writing

@@ -25,8 +25,17 @@ from python_calamine import CalamineSheet, CalamineWorkbook
 
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
-from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
-from xl_milestones.core.schema import INPUT_SHEETS, SETTINGS, Sheet, normalize_header, sheet_by_name
+from xl_milestones.core.model import CellError, PreviousRefresh, RawRow, RawTable, RawWorkbook
+from xl_milestones.core.schema import (
+    CHANGE_FIELDS,
+    INPUT_SHEETS,
+    MILESTONES,
+    REFRESH_LOG,
+    SETTINGS,
+    Sheet,
+    normalize_header,
+    sheet_by_name,
+)
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.extent import check_sheet_extent
 from xl_milestones.io.safety import check_package
@@ -103,14 +112,20 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                     outcomes[key] = _sheet_table(file, loader, key, part, sheet, scans[key])
                 except WorkbookError as exc:
                     outcomes[key] = exc
+            log: RawTable | None = None
             for key in parts:
                 outcome = outcomes[key]
+                if key == REFRESH_LOG.key:
+                    # Ours, not the user's: a log that cannot be read means no earlier refresh.
+                    log = None if isinstance(outcome, WorkbookError) else outcome[0]
+                    continue
                 if isinstance(outcome, WorkbookError):
                     raise outcome
                 table, issues = outcome
                 raw.issues.extend(issues)
                 if table is not None:
                     raw.tables[key] = table
+            raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
         finally:
             loader.close()
     for sheet in INPUT_SHEETS:
@@ -357,11 +372,12 @@ def _looks_like_text(file: Path) -> bool:
 
 
 def schema_sheets(file: Path, package: PackageInfo) -> dict[str, tuple[SheetPart, Sheet]]:
-    """The workbook's input sheets by schema key; output sheets and others are not read."""
+    """The workbook's input sheets by schema key, and the Refresh Log (which tells whether a
+    refresh ran before); other output sheets and other sheets are not read."""
     found: dict[str, tuple[SheetPart, Sheet]] = {}
     for part in package.sheets:
         sheet = sheet_by_name(part.name)
-        if sheet is None or sheet.output:
+        if sheet is None or (sheet.output and sheet is not REFRESH_LOG):
             continue
         if sheet.key in found:
             raise WorkbookError(
@@ -498,7 +514,9 @@ def read_table(
             # read (``_keep_rows_right_below``), and a refresh extends the table over them.
             area = _Area(area.header_row, area.first_col, area.last_col, None, area.table)
     stop = _next_table_row(part.tables, area)
-    inputs = [(f.name, where[f.name]) for f in sheet.inputs if f.name in where]
+    # An output sheet (the Refresh Log) is read whole: all its columns are results.
+    wanted = sheet.fields if sheet.output else sheet.inputs
+    inputs = [(f.name, where[f.name]) for f in wanted if f.name in where]
     errors_by_row: dict[int, dict[int, str]] = {}
     for (erow, ecol), code in scan.errors.items():
         errors_by_row.setdefault(erow, {})[ecol] = code
@@ -559,6 +577,8 @@ def read_table(
                 "refresh extends the table over them",
             )
         )
+    if sheet is MILESTONES:
+        _previous_results(table, rows, r0, c0, first, last, where)
     _merged_issues(table, where, merged, area, last, issues)
     for raw_row in table.rows:
         if raw_row.hidden:
@@ -606,6 +626,45 @@ def _next_table_row(tables: list[TablePart], area: _Area) -> int | None:
         and not (t.last_col < own.first_col or t.first_col > own.last_col)
     ]
     return min(rows, default=None)
+
+
+def _previous_results(
+    table: RawTable,
+    rows: list[list[object]],
+    r0: int,
+    c0: int,
+    first: int,
+    last: int,
+    where: dict[str, int],
+) -> None:
+    """The result cells the change report compares, for each row read (a refresh has not
+    overwritten them yet): by Excel row, blank rows of results left out."""
+    found = [(name, where[name]) for name in CHANGE_FIELDS if name in where]
+    if not found or not table.rows:
+        return
+    names = [name for name, _col in found]
+    cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in found])
+    width = len(names)
+    results = table.results
+    for raw_row in table.rows:
+        i = raw_row.row - first - 1
+        vals = tuple(col[i] for col in cols)
+        if vals.count(None) != width:
+            results[raw_row.row] = dict(zip(names, vals, strict=True))
+
+
+def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> PreviousRefresh | None:
+    """What the last refresh left: None when the Refresh Log lists no refresh (no sheet, or no
+    row), else the As Of Date of its last row and the Milestones result cells as read."""
+    if log is None or not log.rows:
+        return None
+    as_of = log.rows[-1].values.get("as_of_date")
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    return PreviousRefresh(
+        as_of if isinstance(as_of, dt.date) else None,
+        milestones.results if milestones is not None else {},
+    )
 
 
 def _table_area(tables: list[TablePart], count: Callable[[int, int, int], int]) -> _Area | None:

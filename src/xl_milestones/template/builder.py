@@ -517,8 +517,8 @@ class _Builder:
             "Results",
             "Columns with a grey header (Status, RAG, Amount Due, Sign-off Ready...) are written "
             "by Refresh; anything typed in them is overwritten. The Dashboard, Payment Schedule, "
-            "Sign-off Queue (who must sign what, by when), Validation and Refresh Log sheets "
-            "are written by Refresh too.",
+            "Sign-off Queue (who must sign what, by when), Changes (what moved since the last "
+            "refresh), Validation and Refresh Log sheets are written by Refresh too.",
         )
 
         section("The Milestones ribbon tab")

@@ -1,0 +1,119 @@
+"""The change report on real files: the sample refreshed twice with two as-of dates, the
+Changes sheet checked row by row, and the summary the command line ends with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xl_milestones.cli import main
+from xl_milestones.core.schema import CHANGES
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+JUNE, JULY = dt.datetime(2026, 6, 30), dt.datetime(2026, 7, 15)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return code, out
+
+
+def _changes(path: Path) -> list[tuple[object, ...]]:
+    ws = openpyxl.load_workbook(path, data_only=True)[CHANGES.name]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == [f.header for f in CHANGES.fields]
+    return [r for r in rows[1:] if r[0] is not None]
+
+
+def test_sample_refreshed_twice_lists_exactly_what_moved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "june.xlsm", tmp_path / "july.xlsm"
+    _, out = _run(capsys, "refresh", str(SAMPLE), "--as-of", "2026-06-30", "--output", str(first))
+    assert out.rstrip().endswith("First refresh: nothing to compare.")
+    assert _changes(first) == []
+    _, out = _run(capsys, "refresh", str(first), "--as-of", "2026-07-15", "--output", str(second))
+    # In two weeks: five payments fall overdue (three not yet due, two part paid), and two
+    # At risk milestones pass their revised dates, so they are Late and Red.
+    assert out.rstrip().endswith(
+        "Since the refresh as of 2026-06-30: 2 newly late, 5 payments now overdue, 2 now Red (RAG)."
+    )
+    assert _changes(second) == [
+        ("M-003", "C-001", "First fix M&E", "Payment Status", "Not yet due", "Overdue", JUNE, JULY),
+        ("M-021", "C-003", "Floor slab", "Status", "At risk", "Late", JUNE, JULY),
+        ("M-021", "C-003", "Floor slab", "RAG", "Amber", "Red", JUNE, JULY),
+        (
+            "M-041",
+            "C-006",
+            "Wave 1 migrated",
+            "Payment Status",
+            "Not yet due",
+            "Overdue",
+            JUNE,
+            JULY,
+        ),
+        (
+            "M-055",
+            "C-008",
+            "Core switches installed",
+            "Payment Status",
+            "Part paid",
+            "Overdue",
+            JUNE,
+            JULY,
+        ),
+        ("M-064", "C-009", "Accessibility audit", "Status", "At risk", "Late", JUNE, JULY),
+        ("M-064", "C-009", "Accessibility audit", "RAG", "Amber", "Red", JUNE, JULY),
+        (
+            "M-070",
+            "C-010",
+            "Supplier market engagement",
+            "Payment Status",
+            "Not yet due",
+            "Overdue",
+            JUNE,
+            JULY,
+        ),
+        (
+            "M-076",
+            "C-011",
+            "Remediation plan",
+            "Payment Status",
+            "Part paid",
+            "Overdue",
+            JUNE,
+            JULY,
+        ),
+    ]
+
+
+def test_json_has_the_changes_and_a_user_typing_over_a_result_is_not_a_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, edited, second = tmp_path / "a.xlsm", tmp_path / "b.xlsm", tmp_path / "c.xlsm"
+    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
+    # A user types over M-001's Status with something no refresh writes, and over its
+    # Amount Due with text: neither is taken for a change of ours.
+    wb = openpyxl.load_workbook(first, keep_vba=True)
+    ws = wb["Milestones"]
+    headers = [c.value for c in ws[1]]
+    ws.cell(2, headers.index("Status") + 1).value = "Done!"
+    ws.cell(2, headers.index("Amount Due") + 1).value = "see invoice"
+    assert ws.cell(2, 1).value == "M-001"
+    wb.save(edited)
+    _, out = _run(capsys, "refresh", str(edited), "--output", str(second), "--format", "json")
+    changes = json.loads(out)["changes"]
+    assert changes == {
+        "first_refresh": False,
+        "previous_as_of": "2026-06-30",
+        "as_of": "2026-06-30",
+        "summary": "Since the refresh as of 2026-06-30: nothing changed.",
+        "counts": {},
+        "rows": [],
+    }
