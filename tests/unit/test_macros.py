@@ -325,3 +325,21 @@ def test_nothing_awaiting_signoff_is_an_information_not_an_error(
     (alert,) = book.app.alerts
     assert alert["mode"] == "info"
     assert alert["prompt"] == "No milestone is awaiting sign-off: there is no pack to write."
+
+
+def test_refresh_message_ends_with_what_changed(book: FakeBook) -> None:
+    macros.refresh()
+    assert "\nFirst refresh: nothing to compare.\n" in str(book.app.alerts[0]["prompt"])
+    # A month later M-101 (baseline 2026-04-15, not started) is late, so red.
+    settings = book._sheet("Settings")
+    row = next(r for r in range(1, 10) if settings._get(r, 1) == "As Of Date")
+    settings.range((row, 2)).value = date(2026, 4, 30)
+    macros.refresh()
+    prompt = str(book.app.alerts[1]["prompt"])
+    assert "\nSince the refresh as of 2026-03-31: 1 newly late, 1 now Red (RAG).\n" in prompt
+    changes = book._sheet("Changes")
+    assert [[changes._get(r, c) for c in range(1, 7)] for r in range(1, 4)] == [
+        ["Milestone ID", "Contract ID", "Milestone", "Field", "Before", "After"],
+        ["M-101", "C-002", "Switches delivered", "Status", "Not started", "Late"],
+        ["M-101", "C-002", "Switches delivered", "RAG", "Green", "Red"],
+    ]

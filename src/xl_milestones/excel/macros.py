@@ -22,7 +22,7 @@ from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import XlwingsBook
-from xl_milestones.output import money_text, plural
+from xl_milestones.output import changes_summary, money_text, plural
 from xl_milestones.reports.signoff import NothingToSignOff
 
 TITLE: Final = "xl-milestones"
@@ -151,6 +151,7 @@ def _refresh(adapter: XlwingsBook) -> str:
             f"Status: {counts or 'none'}.",
             f"Due in the next 30 days: {money_text(figures.get('due_30'), currency)}; "
             f"overdue: {money_text(figures.get('overdue'), currency)}.",
+            *((changes_summary(report.changes),) if report.changes is not None else ()),
         )
     )
     return _message(head, report.issues)
