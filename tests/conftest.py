@@ -1,7 +1,11 @@
 """Hypothesis profiles. The suite draws the same examples on every run ("repeatable"), so a
 change is judged on the same cases each time and a red run can be replayed; `make fuzz` draws
 new ones ("explore") and keeps any failure in .hypothesis/ to replay first. Tests marked
-`sweep` (exhaustive versions of sampled tests) run only under `make fuzz`."""
+`sweep` (exhaustive versions of sampled tests) run only under `make fuzz`.
+
+The Lite path is tested on xlwings' real remote engine, whose code is under the PolyForm
+Noncommercial licence or a paid one: the suite runs it under the noncommercial key unless
+XLWINGS_LICENSE_KEY names another (a company running the tests commercially sets its own)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import os
 
 import pytest
 from hypothesis import settings
+
+# Before anything imports xlwings: it registers its remote engine only with a licence key.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)

@@ -78,17 +78,42 @@ class _Fake:
         self._rec.calls.add((type(self).KIND, name))
 
 
+class FakeEngine(_Fake):
+    __slots__ = ("_name",)
+    KIND = "Engine"
+
+    def __init__(self, rec: Recorder, name: str) -> None:
+        self._rec = rec
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+
 class FakeApp(_Fake):
-    __slots__ = ("_calculation", "_screen_updating", "_status_bar", "alerts", "status_history")
+    __slots__ = (
+        "_calculation",
+        "_engine",
+        "_screen_updating",
+        "_status_bar",
+        "alerts",
+        "status_history",
+    )
     KIND = "App"
 
     def __init__(self, rec: Recorder) -> None:
         self._rec = rec
+        self._engine = FakeEngine(rec, "excel")  # desktop Excel; the remote engine is real
         self._status_bar: str | bool = False
         self._screen_updating = True
         self._calculation = "automatic"
         self.alerts: list[dict[str, object]] = []
         self.status_history: list[str | bool] = []
+
+    @property
+    def engine(self) -> FakeEngine:
+        return self._engine
 
     @property
     def status_bar(self) -> str | bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,7 @@ def test_import_functions_registers_the_udf_module_of_the_template(
     book: FakeBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[str, object]] = []
+    monkeypatch.setattr(macros.sys, "platform", "win32")
     monkeypatch.setattr(xw, "import_udfs", lambda names, api: seen.append((names, api)))
     macros.import_functions()
     assert seen == [(xl_milestones_udfs.__name__, book.api)]
@@ -238,10 +240,26 @@ def test_import_functions_explains_why_it_could_not(
     def refuse(names: str, api: object) -> None:
         raise error
 
+    monkeypatch.setattr(macros.sys, "platform", "win32")
     monkeypatch.setattr(xw, "import_udfs", refuse)
     macros.import_functions()
     assert says in str(book.app.alerts[0]["prompt"])
     assert book.app.alerts[0]["mode"] == "critical"
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="the real import_udfs off Windows")
+def test_import_functions_off_windows_says_windows_only_with_the_real_xlwings(
+    book: FakeBook,
+) -> None:
+    # The installed xlwings' import_udfs off Windows is a stub that takes no arguments: called
+    # as Excel would call it, it raises TypeError, which once read as a Trust Center problem.
+    with pytest.raises(TypeError):
+        xw.import_udfs("xl_milestones_udfs", book.api)
+    macros.import_functions()
+    (alert,) = book.app.alerts
+    assert "work in Excel on Windows only" in str(alert["prompt"])
+    assert "Trust access" not in str(alert["prompt"])
+    assert alert["mode"] == "critical"
 
 
 def test_help_shows_its_first_paragraph_and_where_the_rest_is(book: FakeBook) -> None:

@@ -2,7 +2,10 @@
 
 Reads each schema sheet's used range in one call; writes each contiguous run of result columns,
 each output sheet and each Dashboard block with one range assignment. It uses only the xlwings
-calls listed in ``XLWINGS_CALLS``, which the tests' fake implements and checks.
+calls listed in ``XLWINGS_CALLS``, which the tests' fake implements and checks. One adapter for
+every engine: desktop Excel (COM on Windows, AppleScript on a Mac) and the remote engine that
+xlwings Lite runs in Excel on the web, Mac and Windows, which has no status bar, screen updating
+or calculation mode to set, and no folder behind the book.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -39,7 +43,8 @@ if TYPE_CHECKING:
 
 # What the adapter touches, by xlwings class; the test fake implements exactly these.
 XLWINGS_CALLS: Final = {
-    "App": ("status_bar", "screen_updating", "calculation"),
+    "App": ("engine", "status_bar", "screen_updating", "calculation"),
+    "Engine": ("name",),
     "Book": ("fullname", "app", "sheets"),
     "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
     "Sheet": ("name", "range", "used_range"),
@@ -55,6 +60,10 @@ XLWINGS_CALLS: Final = {
 }
 
 Grid = list[list[object]]
+
+# The engine of desktop Excel (xlwings' "excel", on Windows and Mac); the remote engine of
+# xlwings Lite and the file reader's calamine engine have no application window to set.
+DESKTOP_ENGINE: Final = "excel"
 
 
 def column_index(letters: str) -> int:
@@ -91,7 +100,8 @@ def excel_value(value: object) -> object:
 
 
 class XlwingsBook:
-    """A workbook open in Excel. ``progress`` messages go to Excel's status bar.
+    """A workbook open in Excel. ``progress`` messages go to Excel's status bar on the desktop,
+    and to the task pane's Output in xlwings Lite (what a script prints shows there).
 
     ``interactive=False`` is for worksheet functions: Excel forbids a function to change the
     status bar, screen updating or calculation mode, so they are left alone.
@@ -104,23 +114,36 @@ class XlwingsBook:
         self._milestones_width = 0
         self._depth = 0
 
+    @cached_property
+    def desktop(self) -> bool:
+        """Desktop Excel, with a status bar, screen updating, calculation mode and a folder."""
+        return bool(self._book.app.engine.name == DESKTOP_ENGINE)
+
     @property
     def name(self) -> str:
+        """The full path on the desktop; in xlwings Lite only the file name (no folder)."""
         return str(self._book.fullname)
 
     # ------------------------------------------------------------------------------ status bar
 
     def progress(self, message: str) -> None:
-        """Show a message in Excel's status bar (restored when the outermost ``busy`` ends)."""
-        if self._interactive:
+        """Show a message in Excel's status bar (restored when the outermost ``busy`` ends),
+        or print it where the engine has no status bar (xlwings Lite shows it in its Output)."""
+        if not self._interactive:
+            return
+        if self.desktop:
             self._book.app.status_bar = f"xl-milestones: {message}"
+        else:
+            print(f"xl-milestones: {message}", flush=True)
 
     @contextmanager
     def busy(self) -> Iterator[None]:
         """Status bar, screen updating and manual calculation for a batch of calls; the user's
-        settings come back at the end, also on error. Nested uses restore once, at the outside."""
+        settings come back at the end, also on error. Nested uses restore once, at the outside.
+        Off the desktop none of them is touched: the remote engine refuses them (it sends its
+        writes to Excel as one batch when the script ends)."""
         self._depth += 1
-        if self._depth > 1 or not self._interactive:
+        if self._depth > 1 or not self._interactive or not self.desktop:
             try:
                 yield
             finally:

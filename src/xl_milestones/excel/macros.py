@@ -1,8 +1,10 @@
-"""The ribbon's macros: what each button of the Milestones tab runs through xlwings' RunPython.
+"""The ribbon's macros: what each button of the Milestones tab runs through xlwings' RunPython,
+and what the scripts of the Lite edition's task pane run (they pass the book they are given).
 
-Each takes the calling workbook, runs the same use case as the command line (``actions``) over
-the live-Excel adapter, and ends with a short message box: the summary, or the first errors with
-a pointer to the Validation sheet, or what went wrong and what to do. Never a traceback.
+Each takes the workbook (the calling one by default), runs the same use case as the command line
+(``actions``) over the live-Excel adapter, and ends with a short message box: the summary, or the
+first errors with a pointer to the Validation sheet, or what went wrong and what to do. Never a
+traceback.
 """
 
 from __future__ import annotations
@@ -21,24 +23,27 @@ from xl_milestones.book import BookUpdate
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
 from xl_milestones.errors import UsageError, XlMilestonesError
-from xl_milestones.excel.book import XlwingsBook
+from xl_milestones.excel.book import DESKTOP_ENGINE, XlwingsBook
 from xl_milestones.output import changes_summary, money_text, plural
 from xl_milestones.reports.signoff import NothingToSignOff
 
 TITLE: Final = "xl-milestones"
 FIRST_ERRORS: Final = 5
 HELP_FILE: Final = Path(__file__).with_name("help.txt")
+# xlwings Lite's own folder: what a script writes there is offered for download under the task
+# pane's menu, Files > Import/Export (the book has no folder of its own there).
+LITE_FILES: Final = Path("/data")
 
 
 # --------------------------------------------------------------------------------- the buttons
 
 
-def refresh() -> None:
+def refresh(book: xw.Book | None = None) -> None:
     """Refresh: validate, compute and write every result, output sheet and Dashboard block."""
-    _run("Refresh", lambda book, adapter: _refresh(adapter))
+    _run("Refresh", lambda book, adapter: _refresh(adapter), book)
 
 
-def validate() -> None:
+def validate(book: xw.Book | None = None) -> None:
     """Validate: check the input sheets and list every problem on the Validation sheet."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
@@ -52,10 +57,10 @@ def validate() -> None:
         head += f" ({skipped} with errors, not computed)." if skipped else "."
         return _message(head, validation.issues)
 
-    _run("Validate", work)
+    _run("Validate", work, book)
 
 
-def payment_schedule() -> None:
+def payment_schedule(book: xw.Book | None = None) -> None:
     """Payment Schedule: refresh, then show the Payment Schedule sheet."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
@@ -63,37 +68,45 @@ def payment_schedule() -> None:
         _activate(book, PAYMENT_SCHEDULE)
         return message
 
-    _run("Payment schedule", work)
+    _run("Payment schedule", work, book)
 
 
-def signoff_pack() -> None:
+def signoff_pack(book: xw.Book | None = None) -> None:
     """Sign-off pack: write the pack for the review meeting next to the workbook and open it."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
-        output = pack_path(adapter.name, dt.date.today())
+        folder = None if adapter.desktop else LITE_FILES
+        output = pack_path(adapter.name, dt.date.today(), folder)
         adapter.progress(f"writing {output.name}")
         try:
             actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
         except NothingToSignOff as exc:  # an empty review is news, not an error
             return str(exc)
+        if folder is not None:
+            return (
+                f"Sign-off pack written: {output.name}\nDownload it from the xlwings Lite task "
+                "pane: menu > Files > Import/Export, then open it in your browser."
+            )
         opened = _open(output)
         return f"Sign-off pack written: {output}" + ("" if opened else "\n(Open it from there.)")
 
-    _run("Sign-off pack", work)
+    _run("Sign-off pack", work, book)
 
 
-def import_functions() -> None:
+def import_functions(book: xw.Book | None = None) -> None:
     """Import Functions: register the worksheet functions (MS_STATUS...) in this workbook."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
         from xl_milestones.template.builder import UDF_MODULE
 
+        if not sys.platform.startswith("win"):
+            # Off Windows xlwings' import_udfs is a stub that fails on its arguments (TypeError),
+            # which would read as a Trust Center problem.
+            raise UsageError(_WINDOWS_ONLY)
         try:
             xw.import_udfs(UDF_MODULE, book.api)
         except ImportError:
-            raise UsageError(
-                "The worksheet functions work in Excel on Windows only (xlwings needs pywin32)."
-            ) from None
+            raise UsageError(_WINDOWS_ONLY) from None
         except Exception as exc:  # Excel's COM errors have no importable type off Windows
             raise UsageError(
                 "Excel did not let Python add the functions. Tick 'Trust access to the VBA "
@@ -105,24 +118,35 @@ def import_functions() -> None:
             "the Milestones category of the function wizard."
         )
 
-    _run("Import functions", work)
+    _run("Import functions", work, book)
 
 
-def show_help() -> None:
-    """Help: open the help text (Windows), and show where it is."""
-    book = xw.Book.caller()
-    opened = _open(HELP_FILE)
-    first = HELP_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    where = "" if opened else f"\n\nThe full help is in {HELP_FILE}"
+_WINDOWS_ONLY: Final = (
+    "The worksheet functions work in Excel on Windows only (xlwings needs pywin32). "
+    "Elsewhere, click Refresh and read the result columns, or use the Lite edition (.xlsx)."
+)
+
+
+def show_help(book: xw.Book | None = None) -> None:
+    """Help: open the help text (Windows), and show where it is. In xlwings Lite the full text
+    is printed to the task pane's Output."""
+    book = book if book is not None else xw.Book.caller()
+    text = HELP_FILE.read_text(encoding="utf-8")
+    first = text.split("\n\n", 1)[0]
+    if book.app.engine.name != DESKTOP_ENGINE:
+        print(text, flush=True)
+        where = "\n\nThe full help is in the task pane's Output."
+    else:
+        where = "" if _open(HELP_FILE) else f"\n\nThe full help is in {HELP_FILE}"
     book.app.alert(first + where, title=f"{TITLE}: help", mode="info")
 
 
 # ------------------------------------------------------------------------------------- helpers
 
 
-def _run(title: str, work: Callable[[Any, XlwingsBook], str]) -> None:
-    """Run one button's work on the calling book and show how it went."""
-    book = xw.Book.caller()
+def _run(title: str, work: Callable[[Any, XlwingsBook], str], book: Any = None) -> None:
+    """Run one button's work on ``book`` (the calling book by default) and show how it went."""
+    book = book if book is not None else xw.Book.caller()
     adapter = XlwingsBook(book)
     mode = "info"
     try:
@@ -183,9 +207,12 @@ def _where(issue: Issue) -> str:
     return issue.sheet
 
 
-def pack_path(workbook: str, today: dt.date) -> Path:
-    """The sign-off pack beside the workbook: ``<name> sign-off pack <date>.html``."""
+def pack_path(workbook: str, today: dt.date, folder: Path | None = None) -> Path:
+    """The sign-off pack beside the workbook (or in ``folder``): ``<name> sign-off pack
+    <date>.html``."""
     path = Path(workbook)
+    if folder is not None:
+        return folder / f"{path.stem} sign-off pack {today.isoformat()}.html"
     if not path.is_absolute():  # a new workbook Excel has not saved yet has no folder
         raise UsageError(
             "Save the workbook first: the sign-off pack is written in the workbook's folder."

@@ -1,0 +1,95 @@
+"""The live-workbook adapter and the macros on xlwings' real remote engine (the engine of xlwings
+Lite), given the book data the Office.js client sends for the sample workbook."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlwings as xw
+from tests.officejs import apply_actions, book_payload, sheet_values
+
+from xl_milestones.excel import macros
+from xl_milestones.excel.book import XlwingsBook
+from xl_milestones.io.reader import read_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "workbook" / "sample_contract_milestones.xlsm"
+
+
+@pytest.fixture(scope="module")
+def payload() -> dict[str, Any]:
+    return book_payload(SAMPLE, name="sample_contract_milestones.xlsx")
+
+
+def _remote(payload: dict[str, Any]) -> Any:
+    book = xw.Book(json=payload)
+    assert book.app.engine.name == "remote"
+    return book
+
+
+def test_the_remote_engine_refuses_the_status_bar_the_adapter_once_used(
+    payload: dict[str, Any],
+) -> None:
+    book = _remote(payload)
+    with pytest.raises(NotImplementedError):
+        _ = book.app.status_bar
+    adapter = XlwingsBook(book)
+    assert adapter.desktop is False and adapter.name == "sample_contract_milestones.xlsx"
+    with adapter.busy():
+        adapter.progress("reading")
+    assert book.json()["actions"] == []  # no status bar, screen updating or calculation
+
+
+def test_the_adapter_reads_the_remote_book_as_the_file_reader_reads_the_file(
+    payload: dict[str, Any],
+) -> None:
+    live = XlwingsBook(_remote(payload)).read()
+    file = read_workbook(SAMPLE)
+    assert set(live.tables) == set(file.tables)
+    for key, table in file.tables.items():
+        assert [r.values for r in live.tables[key].rows] == [r.values for r in table.rows], key
+        assert [r.row for r in live.tables[key].rows] == [r.row for r in table.rows], key
+
+
+@pytest.mark.parametrize("name", ["refresh", "validate", "payment_schedule"])
+def test_each_macro_runs_on_the_remote_engine_and_says_how_it_went(
+    payload: dict[str, Any], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _remote(payload)
+    getattr(macros, name)(book)
+    actions = book.json()["actions"]
+    (alert,) = [a for a in actions if a["func"] == "alert"]
+    prompt, title, _buttons, mode, _callback = alert["args"]
+    assert "Internal error" not in prompt and mode == "info", prompt
+    assert title.startswith("xl-milestones: ")
+    assert "xl-milestones: " in capsys.readouterr().out  # progress, in Lite's Output pane
+    copy = book_payload(SAMPLE, name="sample_contract_milestones.xlsx")
+    apply_actions(copy, actions)
+    validation = sheet_values(copy, "Validation")
+    assert validation[0][0] == "Severity"
+
+
+def test_the_signoff_pack_goes_to_lites_files_folder(
+    payload: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(macros, "LITE_FILES", tmp_path)
+    book = _remote(payload)
+    macros.signoff_pack(book)
+    (alert,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
+    name = f"sample_contract_milestones sign-off pack {date.today().isoformat()}.html"
+    assert alert["args"][0].startswith(f"Sign-off pack written: {name}\n")
+    assert "Files > Import/Export" in alert["args"][0]
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_help_prints_the_whole_text_in_lite(
+    payload: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _remote(payload)
+    macros.show_help(book)
+    (alert,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
+    assert alert["args"][0].endswith("The full help is in the task pane's Output.")
+    assert capsys.readouterr().out.strip() == macros.HELP_FILE.read_text("utf-8").strip()

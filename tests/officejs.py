@@ -1,0 +1,194 @@
+"""What the Office.js client of xlwings Lite does around a script, for tests of the Lite path.
+
+``book_payload`` builds the book data the client sends to Python from a real workbook file: each
+sheet's values from A1 to its last used cell ("" for an empty cell, dates as ISO strings, numbers
+as JSON numbers), its tables and the book's name, as the JSON that ``xw.Book(json=...)`` takes.
+``apply_actions`` applies the actions the real xlwings remote engine returns (``book.json()``)
+to that grid, as Excel would store them, so a second script sees what the first one wrote.
+Nothing here stands in for xlwings: the tests run xlwings' own remote engine on the payload.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import xlwings as xw
+from python_calamine import CalamineWorkbook
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
+_HYPERLINK = re.compile(r'^=HYPERLINK\("(?:[^"]|"")*","((?:[^"]|"")*)"\)$')
+
+Payload = dict[str, Any]
+
+
+def book_payload(path: str | Path, name: str | None = None) -> Payload:
+    """The book data the Office.js client sends for the workbook file at ``path``."""
+    path = Path(path)
+    calamine = CalamineWorkbook.from_path(str(path))
+    tables = _tables(path)
+    sheets = []
+    for sheet_name in calamine.sheet_names:
+        rows = calamine.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        values = _trim([[_client_value(v) for v in row] for row in rows])
+        sheets.append(
+            {
+                "name": sheet_name,
+                "values": values,
+                "pictures": [],
+                "tables": tables.get(sheet_name, []),
+            }
+        )
+    payload = {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": name or path.name, "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+    return json.loads(json.dumps(payload))  # exactly what survives the trip as JSON
+
+
+def payload_size(payload: Payload) -> int:
+    """Bytes of the request (or of a response's actions) as the client sends it."""
+    return len(json.dumps(payload, separators=(",", ":")).encode())
+
+
+def apply_actions(payload: Payload, actions: list[dict[str, Any]]) -> list[list[Any]]:
+    """Apply the remote engine's actions to ``payload`` in place, as Excel stores them; returns
+    the arguments of the alerts shown. An action this helper does not know fails the test."""
+    alerts: list[list[Any]] = []
+    for action in actions:
+        func = action["func"]
+        if func == "alert":
+            alerts.append(action["args"])
+            continue
+        if func == "addSheet":
+            index, name = action["args"]
+            empty = {"name": name, "values": [[""]], "pictures": [], "tables": []}
+            payload["sheets"].insert(index, empty)
+            continue
+        sheet = payload["sheets"][action["sheet_position"]]
+        if func == "activateSheet":
+            payload["book"]["active_sheet_index"] = action["sheet_position"]
+            continue
+        top, left = action["start_row"], action["start_column"]
+        if func == "setValues":
+            block = [[_stored(v) for v in row] for row in action["values"]]
+        elif func == "rangeClearContents":
+            block = [[""] * action["column_count"] for _ in range(action["row_count"])]
+        else:
+            raise AssertionError(f"the Lite path sent an action the test does not know: {func}")
+        grid = sheet["values"]
+        width = max(left + len(block[0]) if block else 0, max(map(len, grid), default=0))
+        while len(grid) < top + len(block):
+            grid.append([""] * width)
+        for row in grid:
+            row.extend([""] * (width - len(row)))
+        for i, row in enumerate(block):
+            grid[top + i][left : left + len(row)] = row
+        sheet["values"] = _trim(grid)
+    return alerts
+
+
+def sheet_values(payload: Payload, name: str) -> list[list[Any]]:
+    (sheet,) = (s for s in payload["sheets"] if s["name"] == name)
+    return list(sheet["values"])
+
+
+def _client_value(value: object) -> object:
+    """A cell value as the client sends it: "" for empty, dates as ISO strings, JSON numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _stored(value: object) -> object:
+    """What Excel keeps for a value the engine writes, as the client then sends it back."""
+    if not isinstance(value, str) or value == "":
+        return _client_value(value) if not isinstance(value, str) else value
+    if value.startswith("'"):  # Excel's prefix character: the rest is text, as typed
+        return value[1:]
+    if value.startswith("="):
+        match = _HYPERLINK.match(value)
+        assert match, f"a formula the test cannot evaluate: {value}"
+        return match.group(1).replace('""', '"')
+    if _NUMBER.match(value):
+        return _client_value(float(value))
+    if _ISO_DATE.match(value):
+        return _client_value(datetime.fromisoformat(value))
+    if value.upper() in ("TRUE", "FALSE"):
+        return value.upper() == "TRUE"
+    return value
+
+
+def _trim(grid: list[list[Any]]) -> list[list[Any]]:
+    """From A1 to the last used cell (an empty sheet is A1 alone)."""
+    rows = [i for i, row in enumerate(grid) if any(v != "" for v in row)]
+    cols = [j for row in grid for j, v in enumerate(row) if v != ""]
+    if not rows:
+        return [[""]]
+    width = max(cols) + 1
+    return [(row + [""] * width)[:width] for row in grid[: rows[-1] + 1]]
+
+
+def _tables(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The Excel tables of each sheet, as the client lists them."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    with zipfile.ZipFile(path) as z:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = _rels(z, "xl/workbook.xml")
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            part = rels[sheet.attrib[f"{_REL}id"]]
+            for target in _rels(z, part).values():
+                if "/tables/" not in target:
+                    continue
+                table = ElementTree.fromstring(z.read(target))
+                ref = table.attrib["ref"]
+                first, last = ref.split(":")
+                header = int(re.sub(r"\D", "", first))
+                start = re.sub(r"\d", "", first)
+                end = re.sub(r"\d", "", last)
+                found.setdefault(sheet.attrib["name"], []).append(
+                    {
+                        "name": table.attrib["name"],
+                        "range_address": ref,
+                        "header_row_range_address": f"{start}{header}:{end}{header}",
+                        "data_body_range_address": f"{start}{header + 1}:{last}",
+                        "total_row_range_address": None,
+                        "show_headers": True,
+                        "show_totals": False,
+                        "table_style": "TableStyleMedium2",
+                        "show_autofilter": True,
+                    }
+                )
+    return found
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
+    folder, name = posixpath.split(part)
+    rels = f"{folder}/_rels/{name}.rels"
+    if rels not in z.namelist():
+        return {}
+    root = ElementTree.fromstring(z.read(rels))
+    return {
+        rel.attrib["Id"]: posixpath.normpath(posixpath.join(folder, rel.attrib["Target"]))
+        for rel in root.iter(f"{_PKG}Relationship")
+        if rel.attrib.get("TargetMode") != "External"
+    }
