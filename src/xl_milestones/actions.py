@@ -352,27 +352,41 @@ def _progress_bar(steps: Sequence[str]) -> Callable[[str], None]:
 # ------------------------------------------------------------------------------------ new
 
 
-def new_command(path: str, *, force: bool = False) -> int:
+def new_command(path: str, *, force: bool = False, lite_package: str | None = None) -> int:
     """``xl-milestones new PATH``: write a blank workbook template; 0 when written.
 
-    Refuses, with a UsageError (exit code 2), a name not ending in ``.xlsm``, a folder that does
-    not exist, and an existing file unless ``force``. The file is built beside the target and
-    moved into place only when complete, so a failure never leaves a half-written workbook.
+    ``PATH.xlsm`` is the desktop edition (ribbon and macros), ``PATH.xlsx`` the xlwings Lite
+    edition, whose requirements.txt names ``lite_package`` when given (a wheel URL a company
+    hosts) instead of this package from PyPI. Refuses, with a UsageError (exit code 2), any other
+    name, a Lite package source with a desktop name, a folder that does not exist, and an
+    existing file unless ``force``. The file is built beside the target and moved into place
+    only when complete, so a failure never leaves a half-written workbook.
     """
     import os
     import tempfile
     from pathlib import Path
 
     from xl_milestones.errors import OutputError, UsageError
-    from xl_milestones.template.build import build_template
+    from xl_milestones.template import build
+    from xl_milestones.template.lite import PackageSourceError, requirements
 
     target = Path(path)
-    if target.suffix.lower() != ".xlsm":
-        why = " (an .xlsx cannot hold the macros behind the ribbon)" if target.suffix else ""
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsm", ".xlsx"):
         raise UsageError(
-            f"{path}: the template is a macro-enabled workbook{why}; give a name ending in "
-            f".xlsm, e.g. {target.with_suffix('.xlsm').name}"
+            f"{path}: give a name ending in .xlsm (the desktop edition, with the ribbon) or "
+            f".xlsx (the xlwings Lite edition, no macros), e.g. "
+            f"{target.with_suffix('.xlsm').name}"
         )
+    if lite_package is not None:
+        if suffix != ".xlsx":
+            raise UsageError(
+                f"{path}: --lite-package is for the Lite edition; give a name ending in .xlsx"
+            )
+        try:
+            requirements(lite_package)
+        except PackageSourceError as exc:
+            raise UsageError(f"--lite-package: {exc}") from None
     folder = target.parent
     if not folder.is_dir():
         raise UsageError(f"{path}: the folder {folder} does not exist; create it first")
@@ -389,7 +403,10 @@ def new_command(path: str, *, force: bool = False) -> int:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            build_template(fh)
+            if suffix == ".xlsx":
+                build.build_lite_template(fh, lite_package)
+            else:
+                build.build_template(fh)
         # mkstemp makes the file private; a workbook is an ordinary document.
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)

@@ -140,12 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "new",
         "write a blank workbook template",
-        "Writes a blank copy of the workbook template; the file is written beside PATH\n"
-        "and moved into place only when complete.\n\n"
+        "Writes a blank copy of the workbook template: PATH.xlsm is the desktop edition\n"
+        "(ribbon and macros), PATH.xlsx the xlwings Lite edition (Excel on the web, Mac and\n"
+        "Windows, no macros). The file is written beside PATH and moved into place only\n"
+        "when complete.\n\n"
         "exit codes: 0 written, 2 not written (the name, folder or an existing file)",
     )
-    p.add_argument("path", help="the new workbook: a name ending in .xlsm, in a folder that exists")
+    p.add_argument(
+        "path",
+        help="the new workbook: a name ending in .xlsm (desktop) or .xlsx (xlwings Lite), in a "
+        "folder that exists",
+    )
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.add_argument(
+        "--lite-package",
+        metavar="SOURCE",
+        help="the package the Lite edition installs, e.g. the URL of a wheel your company hosts "
+        "(default: xl-milestones from PyPI, at this version)",
+    )
     p.set_defaults(handler=_new)
 
     p = _command(
@@ -223,7 +235,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     from xl_milestones import actions
 
-    return actions.new_command(args.path, force=args.force)
+    return actions.new_command(args.path, force=args.force, lite_package=args.lite_package)
 
 
 def _signoff_pack(args: argparse.Namespace) -> int:

@@ -15,7 +15,16 @@ from xml.etree.ElementTree import canonicalize
 
 import pytest
 
-from xl_milestones.template.build import SAMPLE_FILE, TEMPLATE_FILE, build_sample, build_template
+from xl_milestones.template.build import (
+    LITE_SAMPLE_FILE,
+    LITE_TEMPLATE_FILE,
+    SAMPLE_FILE,
+    TEMPLATE_FILE,
+    build_lite_sample,
+    build_lite_template,
+    build_sample,
+    build_template,
+)
 
 WORKBOOK_DIR = Path(__file__).resolve().parents[2] / "workbook"
 
@@ -43,7 +52,12 @@ def _differences(expected: bytes, got: bytes) -> list[str]:
 
 @pytest.mark.parametrize(
     ("file_name", "build"),
-    [(TEMPLATE_FILE, build_template), (SAMPLE_FILE, build_sample)],
+    [
+        (TEMPLATE_FILE, build_template),
+        (SAMPLE_FILE, build_sample),
+        (LITE_TEMPLATE_FILE, build_lite_template),
+        (LITE_SAMPLE_FILE, build_lite_sample),
+    ],
 )
 def test_committed_workbook_is_current(file_name: str, build: Callable[[IO[bytes]], None]) -> None:
     committed = WORKBOOK_DIR / file_name

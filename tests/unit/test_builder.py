@@ -411,7 +411,7 @@ def test_new_writes_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("book.xlsx", "ending in .xlsm"),
+        ("book.xls", "ending in .xlsm (the desktop edition, with the ribbon) or .xlsx"),
         ("book", "ending in .xlsm"),
         ("missing/book.xlsm", "does not exist"),
     ],

@@ -1,7 +1,8 @@
 """Regenerates the committed workbooks: ``python -m xl_milestones.template.build DIR``.
 
 Writes ``contract_milestones.xlsm`` (the template) and ``sample_contract_milestones.xlsm`` into
-DIR; ``make template`` runs it on ``workbook/``, and ``xl-milestones new`` uses the same function.
+DIR, and their Lite editions ``contract_milestones.xlsx`` and ``sample_contract_milestones.xlsx``;
+``make template`` runs it on ``workbook/``, and ``xl-milestones new`` uses the same functions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from xl_milestones.template.builder import WORKBOOK_CODE_NAME, PartsHook, build_workbook, code_names
+from xl_milestones.template.builder import (
+    LITE,
+    WORKBOOK_CODE_NAME,
+    PartsHook,
+    build_workbook,
+    code_names,
+)
 
 TEMPLATE_FILE = "contract_milestones.xlsm"
 SAMPLE_FILE = "sample_contract_milestones.xlsm"
+LITE_TEMPLATE_FILE = "contract_milestones.xlsx"
+LITE_SAMPLE_FILE = "sample_contract_milestones.xlsx"
 
 
 def _macros() -> tuple[bytes, PartsHook]:
@@ -39,6 +48,23 @@ def build_sample(path: str | Path | IO[bytes]) -> None:
     build_workbook(path, sample=True, vba_project=vba, parts_hook=ribbon)
 
 
+def build_lite_template(path: str | Path | IO[bytes], package: str | None = None) -> None:
+    """Writes the blank Lite edition (.xlsx); ``package`` replaces the requirement on this
+    package from PyPI in its requirements.txt (e.g. the URL of a wheel a company hosts)."""
+    from xl_milestones.template.lite import add_lite_parts
+
+    build_workbook(
+        path, sample=False, parts_hook=lambda parts: add_lite_parts(parts, package), edition=LITE
+    )
+
+
+def build_lite_sample(path: str | Path | IO[bytes]) -> None:
+    """Writes the sample workbook's Lite edition, exactly as it is committed in ``workbook/``."""
+    from xl_milestones.template.lite import add_lite_parts
+
+    build_workbook(path, sample=True, parts_hook=add_lite_parts, edition=LITE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
@@ -50,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     build_template(out / TEMPLATE_FILE)
     build_sample(out / SAMPLE_FILE)
-    print(f"wrote {out / TEMPLATE_FILE} and {out / SAMPLE_FILE}")
+    build_lite_template(out / LITE_TEMPLATE_FILE)
+    build_lite_sample(out / LITE_SAMPLE_FILE)
+    names = (TEMPLATE_FILE, SAMPLE_FILE, LITE_TEMPLATE_FILE, LITE_SAMPLE_FILE)
+    print("wrote " + ", ".join(str(out / name) for name in names))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Builds the workbook template (and the sample workbook) from the schema with XlsxWriter.
+"""Builds the workbook template (and the sample workbook) from the schema with XlsxWriter, in
+both editions: the desktop .xlsm (VBA project and ribbon) and the Lite .xlsx (xlwings Lite).
 
 Every sheet, table, header, dropdown, number format and Dashboard block comes from
 ``core.schema``; the build is deterministic (fixed document dates, fixed zip timestamps), so the
@@ -54,6 +55,11 @@ PAGE_WIDTH_CHARS = 190
 DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
+# The two editions: the desktop .xlsm (ribbon, VBA, xlwings), the Lite .xlsx (xlwings Lite).
+DESKTOP = "desktop"
+LITE = "lite"
+EDITIONS = (DESKTOP, LITE)
+
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
@@ -85,6 +91,20 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
         "opening the workbook on a new machine).",
     ),
     ("Help", "Opens this Start sheet."),
+)
+
+# The scripts of the Lite edition's task pane (main.py), as the Start sheet explains them.
+LITE_SCRIPTS: tuple[tuple[str, str], ...] = (
+    ("refresh", RIBBON_BUTTONS[0][1]),
+    ("validate", RIBBON_BUTTONS[1][1]),
+    ("payment_schedule", RIBBON_BUTTONS[2][1]),
+    (
+        "signoff_pack",
+        "Writes the document for the review meeting (HTML): every milestone awaiting "
+        "sign-off, with its checks, deliverables, approvers and payment. Download it from the "
+        "task pane's menu, Files > Import/Export, and open it in your browser.",
+    ),
+    ("show_help", "Shows what this workbook does; the full help appears in the Output pane."),
 )
 
 # The order a user fills the sheets in, and why.
@@ -127,16 +147,17 @@ def _code_name(sheet_name: str) -> str:
     return "sh" + "".join(w[0].upper() + w[1:] for w in words)
 
 
-def sheet_order() -> tuple[str, ...]:
-    """Every sheet of the template, in tab order."""
+def sheet_order(edition: str = DESKTOP) -> tuple[str, ...]:
+    """Every sheet of the template, in tab order (the Lite edition has no xlwings.conf)."""
     inputs = tuple(s.name for s in S.INPUT_SHEETS)
     outputs = tuple(s.name for s in S.OUTPUT_SHEETS if s is not S.DASHBOARD)
+    conf = (XLWINGS_CONF_SHEET,) if edition == DESKTOP else ()
     return (
         START_SHEET,
         S.DASHBOARD.name,
         *inputs,
         *outputs,
-        XLWINGS_CONF_SHEET,
+        *conf,
         LISTS_SHEET,
     )
 
@@ -350,9 +371,10 @@ def _header_help(ws: Worksheet, row: int, col: int, field: Field) -> None:
 
 
 class _Builder:
-    def __init__(self, wb: Workbook, rows: Rows | None) -> None:
+    def __init__(self, wb: Workbook, rows: Rows | None, edition: str = DESKTOP) -> None:
         self.wb = wb
         self.rows = rows
+        self.edition = edition
         self.fmt = _Formats(wb)
         self.lists: dict[tuple[str, ...], str] = {}
         self.sheets: dict[str, Worksheet] = {}
@@ -378,7 +400,7 @@ class _Builder:
         # one is added and the VBA modules can always rely on them.
         wb.set_vba_name(WORKBOOK_CODE_NAME)
         names = code_names()
-        for name in sheet_order():
+        for name in sheet_order(self.edition):
             ws = wb.add_worksheet(name)
             ws.set_vba_name(names[name])
             self.sheets[name] = ws
@@ -393,7 +415,8 @@ class _Builder:
         for sheet in S.OUTPUT_SHEETS:
             if sheet is not S.DASHBOARD:
                 self._output_sheet(sheet)
-        self._xlwings_conf()
+        if self.edition == DESKTOP:
+            self._xlwings_conf()
         self.sheets[START_SHEET].activate()
 
     def _print_setup(
@@ -521,6 +544,32 @@ class _Builder:
             "refresh), Validation and Refresh Log sheets are written by Refresh too.",
         )
 
+        if self.edition == LITE:
+            self._start_lite(line, section)
+        else:
+            self._start_desktop(line, section)
+
+        section("Without Excel")
+        ext = ".xlsm" if self.edition == DESKTOP else ".xlsx"
+        line(
+            "Command line",
+            "The same checks and computations run on any machine: xl-milestones validate "
+            f"BOOK{ext} lists the problems, xl-milestones refresh BOOK{ext} writes every result "
+            f"into the file, xl-milestones new PATH{ext} writes a blank copy of this workbook.",
+        )
+        row += 1
+        keep = (
+            f"The '{XLWINGS_CONF_SHEET}' sheet holds the xlwings settings (UDF Modules names the "
+            f"function module, {UDF_MODULE}); the hidden '{LISTS_SHEET}' sheet feeds the "
+            "dropdowns. Keep both."
+            if self.edition == DESKTOP
+            else f"The hidden '{LISTS_SHEET}' sheet feeds the dropdowns. Keep it."
+        )
+        ws.merge_range(row, 1, row, 2, keep, note)
+        ws.set_row(row, 32)
+
+    def _start_desktop(self, line: Callable[..., None], section: Callable[[str], None]) -> None:
+        """The Start sheet's part for the desktop edition: the ribbon and the Windows setup."""
         section("The Milestones ribbon tab")
         for name, what in RIBBON_BUTTONS:
             line(name, what)
@@ -557,25 +606,52 @@ class _Builder:
         for a, b in steps:
             line(a, b)
 
-        section("Without Excel")
+    def _start_lite(self, line: Callable[..., None], section: Callable[[str], None]) -> None:
+        """The Start sheet's part for the Lite edition: the task pane's scripts, the add-in,
+        and the functions it offers."""
+        section("The xlwings Lite task pane")
+        for name, what in LITE_SCRIPTS:
+            line(name, what)
+        section("One-time setup: Excel on the web, Mac or Windows")
+        steps = (
+            (
+                "1. The add-in",
+                "Home > Add-ins (Excel on the web: Home > Add-ins > More Add-ins), search for "
+                "xlwings Lite and click Add. It is free, from Microsoft's add-in store; nothing "
+                "else is installed and this workbook has no macros.",
+            ),
+            (
+                "2. The task pane",
+                "Open this workbook: the xlwings Lite task pane opens on the right (or click "
+                "xlwings Lite on the Home tab). The first run installs the packages named in its "
+                "requirements.txt from the internet, which takes a minute.",
+            ),
+            (
+                "3. Run",
+                "In the task pane, choose refresh and click Run. Messages appear in a dialog; "
+                "progress in the task pane's Output.",
+            ),
+        )
+        for a, b in steps:
+            line(a, b)
+        section("Functions and results in cells")
         line(
-            "Command line",
-            "The same checks and computations run on any machine: xl-milestones validate "
-            "BOOK.xlsm lists the problems, xl-milestones refresh BOOK.xlsm writes every result "
-            "into the file, xl-milestones new PATH.xlsm writes a blank copy of this workbook.",
+            "Functions",
+            "=MS_LATE_INTEREST(amount, due_date, paid_date, regime, rate) and "
+            "=MS_PAYMENT_DUE_DATE(date, days) work in any cell, as in the desktop edition.",
         )
-        row += 1
-        ws.merge_range(
-            row,
-            1,
-            row,
-            2,
-            f"The '{XLWINGS_CONF_SHEET}' sheet holds the xlwings settings (UDF Modules names the "
-            f"function module, {UDF_MODULE}); the hidden '{LISTS_SHEET}' sheet feeds the "
-            "dropdowns. Keep both.",
-            note,
+        line(
+            "One milestone",
+            "The per-milestone functions of the desktop edition cannot read the workbook here. "
+            "After refresh, look a result up in the Milestones table instead, e.g. "
+            '=XLOOKUP("M-005", tblMilestones[Milestone ID], tblMilestones[Status]).',
         )
-        ws.set_row(row, 32)
+        line(
+            "Large workbooks",
+            "Excel on the web sends at most about 5 MB between Excel and the add-in per run: "
+            "for workbooks beyond the limit in the README, use the desktop edition or the "
+            "command line.",
+        )
 
     # -- Dashboard
 
@@ -930,10 +1006,11 @@ def _make_macro_enabled(parts: dict[str, bytes]) -> None:
         parts["[Content_Types].xml"] = types.encode("utf-8")
 
 
-def _repack(data: bytes, hook: PartsHook | None) -> bytes:
+def _repack(data: bytes, hook: PartsHook | None, edition: str = DESKTOP) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as zin:
         parts = {info.filename: zin.read(info) for info in zin.infolist()}
-    _make_macro_enabled(parts)
+    if edition == DESKTOP:
+        _make_macro_enabled(parts)
     if hook is not None:
         hook(parts)
     out = io.BytesIO()
@@ -953,13 +1030,17 @@ def build_workbook_bytes(
     rows: Rows | None = None,
     vba_project: bytes | None = None,
     parts_hook: PartsHook | None = None,
+    edition: str = DESKTOP,
 ) -> bytes:
-    """The template (or, with ``sample``, the sample workbook) as the bytes of an .xlsm file.
+    """The template (or, with ``sample``, the sample workbook) as the bytes of an .xlsm file,
+    or of an .xlsx file for the ``LITE`` edition.
 
     ``rows`` gives table rows by sheet key and field name instead of the sample's; the
     template has empty tables. ``vba_project`` is a vbaProject.bin; ``parts_hook`` may add or
-    change zip parts (the ribbon) before the file is packed.
+    change zip parts (the ribbon, Lite's web extension) before the file is packed.
     """
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: one of {', '.join(EDITIONS)}")
     if sample and rows is None:
         from xl_milestones.template.sample import sample_rows
 
@@ -974,9 +1055,9 @@ def build_workbook_bytes(
             "strings_to_numbers": False,
         },
     )
-    _Builder(wb, rows).build(vba_project)
+    _Builder(wb, rows, edition).build(vba_project)
     wb.close()
-    return _repack(buffer.getvalue(), parts_hook)
+    return _repack(buffer.getvalue(), parts_hook, edition)
 
 
 def build_workbook(
@@ -986,10 +1067,11 @@ def build_workbook(
     rows: Rows | None = None,
     vba_project: bytes | None = None,
     parts_hook: PartsHook | None = None,
+    edition: str = DESKTOP,
 ) -> None:
     """Writes the template (or the sample workbook) to ``path``; see ``build_workbook_bytes``."""
     data = build_workbook_bytes(
-        sample=sample, rows=rows, vba_project=vba_project, parts_hook=parts_hook
+        sample=sample, rows=rows, vba_project=vba_project, parts_hook=parts_hook, edition=edition
     )
     if isinstance(path, str | Path):
         Path(path).write_bytes(data)
