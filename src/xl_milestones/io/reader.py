@@ -19,9 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import cast
-
-from python_calamine import CalamineSheet, CalamineWorkbook
+from typing import TYPE_CHECKING, cast
 
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
@@ -37,7 +35,6 @@ from xl_milestones.core.schema import (
     sheet_by_name,
 )
 from xl_milestones.errors import WorkbookError
-from xl_milestones.io.extent import check_sheet_extent
 from xl_milestones.io.safety import check_package
 from xl_milestones.io.xlsxparts import (
     PackageInfo,
@@ -47,6 +44,10 @@ from xl_milestones.io.xlsxparts import (
     read_package,
     scan_sheet,
 )
+
+if TYPE_CHECKING:  # python-calamine (compiled) is imported only where a file is read: the live
+    # adapter uses this module's table logic in xlwings Lite, where Pyodide has no calamine.
+    from python_calamine import CalamineSheet, CalamineWorkbook
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -233,6 +234,10 @@ class _Loader:
             thread.join()
 
     def _run(self, keys: list[str]) -> None:
+        from python_calamine import CalamineWorkbook
+
+        from xl_milestones.io.extent import check_sheet_extent
+
         book: CalamineWorkbook | None = None
         try:
             try:

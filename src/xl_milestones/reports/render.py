@@ -71,6 +71,11 @@ def html_to_pdf(html: str) -> bytes:
     """The PDF WeasyPrint makes of ``html`` (fonts found through fontconfig)."""
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
+    except ImportError:  # an extra: xl-milestones[pdf]
+        raise OutputError(
+            "cannot make a PDF: WeasyPrint is not installed; install it with "
+            "pip install 'xl-milestones[pdf]', or write the pack as .html"
+        ) from None
     except OSError as exc:  # WeasyPrint loads pango when imported
         raise OutputError(
             f"cannot make a PDF: the pango library WeasyPrint needs is missing ({exc}); run "
