@@ -40,7 +40,8 @@ $(WHEELS): $(STAMP) Makefile
 	mkdir -p .tools/wheels
 	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --platform any \
 		--implementation py --abi none -d .tools/wheels $(PURE_WHEELS)
-	$(PY) -m pip download --quiet --no-deps --no-binary=:all: -d .tools/wheels $(SOURCE_ONLY)
+	$(PY) -m pip download --quiet --no-deps --no-binary=:all: --no-build-isolation \
+		-d .tools/wheels $(SOURCE_ONLY)
 	touch $(WHEELS)
 
 tools: $(VALIDATOR) $(PYODIDE) $(WHEELS)
