@@ -77,7 +77,7 @@ fuzz: $(STAMP)
 # Every benchmark runs (the workbooks are generated once into benchmarks/out/); the target fails
 # when any of them reports a figure over its target.
 bench: $(STAMP)
-	@status=0; for b in bench_engine bench_validate bench_refresh; do \
+	@status=0; for b in bench_engine bench_validate bench_refresh bench_lite; do \
 		$(PY) benchmarks/$$b.py || status=1; \
 	done; exit $$status
 

@@ -129,6 +129,25 @@ def test_a_second_refresh_changes_nothing_but_one_refresh_log_row(
             assert after["values"] == before["values"], before["name"]
 
 
+def test_the_scripts_leave_out_the_sheets_they_never_read_and_still_refresh(
+    main_py: types.ModuleType, cli_json: dict[str, Any]
+) -> None:
+    source = (ROOT / "workbook" / "lite" / "main.py").read_text("utf-8")
+    for name in SCRIPTS[:-1]:
+        assert f"@script(exclude=macros.LITE_EXCLUDE)\ndef {name}(book: xw.Book):" in source
+    assert set(macros.LITE_EXCLUDE) == {"Start", "Lists"}
+    # Lite sends an excluded sheet by name only, without its cells
+    payload = book_payload(SAMPLE)
+    for sheet in payload["sheets"]:
+        if sheet["name"] in macros.LITE_EXCLUDE:
+            sheet["values"], sheet["tables"] = [[]], []
+    apply_actions(payload, _run(main_py, "refresh", payload))
+    got = _milestone_results(payload)
+    assert {m: r["status"] for m, r in got.items()} == {
+        m: r["status"] for m, r in cli_json["milestones"].items()
+    }
+
+
 @pytest.mark.parametrize("name", ["validate", "payment_schedule", "show_help"])
 def test_the_other_scripts_run_on_the_remote_engine(
     main_py: types.ModuleType, name: str, capsys: pytest.CaptureFixture[str]

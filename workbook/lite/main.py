@@ -14,26 +14,26 @@ from xl_milestones import udf_logic
 from xl_milestones.excel import macros
 
 
-@script
+@script(exclude=macros.LITE_EXCLUDE)
 def refresh(book: xw.Book):
     """Validate the input sheets, compute every milestone and write the result columns, the
     Dashboard, the Payment Schedule, the Validation sheet and one Refresh Log row."""
     macros.refresh(book)
 
 
-@script
+@script(exclude=macros.LITE_EXCLUDE)
 def validate(book: xw.Book):
     """Check the input sheets and list every problem on the Validation sheet."""
     macros.validate(book)
 
 
-@script
+@script(exclude=macros.LITE_EXCLUDE)
 def payment_schedule(book: xw.Book):
     """Refresh, then show the Payment Schedule sheet."""
     macros.payment_schedule(book)
 
 
-@script
+@script(exclude=macros.LITE_EXCLUDE)
 def signoff_pack(book: xw.Book):
     """Write the sign-off pack (HTML) for the review meeting; download it from the task pane's
     menu, Files > Import/Export."""

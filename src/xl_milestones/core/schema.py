@@ -1095,6 +1095,10 @@ OUTPUT_SHEETS: Final[tuple[Sheet, ...]] = (
     REFRESH_LOG,
 )
 ALL_SHEETS: Final[tuple[Sheet, ...]] = INPUT_SHEETS + OUTPUT_SHEETS
+# Sheets of the template that are not part of the schema (readers ignore them): the Start sheet
+# and the hidden Lists sheet that feeds the dropdowns.
+START_SHEET: Final = "Start"
+LISTS_SHEET: Final = "Lists"
 SHEETS_BY_KEY: Final = {s.key: s for s in ALL_SHEETS}
 
 # ------------------------------------------------------------------ range checks across sheets

@@ -21,7 +21,14 @@ import xlwings as xw
 from xl_milestones import actions
 from xl_milestones.book import BookUpdate
 from xl_milestones.core.issues import Issue
-from xl_milestones.core.schema import PAYMENT_SCHEDULE, VALIDATION, Sheet, normalize_header
+from xl_milestones.core.schema import (
+    LISTS_SHEET,
+    PAYMENT_SCHEDULE,
+    START_SHEET,
+    VALIDATION,
+    Sheet,
+    normalize_header,
+)
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import DESKTOP_ENGINE, XlwingsBook
 from xl_milestones.output import changes_summary, money_text, plural
@@ -33,6 +40,10 @@ HELP_FILE: Final = Path(__file__).with_name("help.txt")
 # xlwings Lite's own folder: what a script writes there is offered for download under the task
 # pane's menu, Files > Import/Export (the book has no folder of its own there).
 LITE_FILES: Final = Path("/data")
+# The template's sheets that no script reads or writes: xlwings Lite leaves their cells out of
+# what it sends to Python (``@script(exclude=...)`` in main.py). Every other sheet is sent, so a
+# schema sheet under another spelling (``Signoffs``) is still read.
+LITE_EXCLUDE: Final = [START_SHEET, LISTS_SHEET]
 
 
 # --------------------------------------------------------------------------------- the buttons

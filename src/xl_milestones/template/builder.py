@@ -28,8 +28,8 @@ from xl_milestones.core.schema import Block, Field, FieldType, Sheet
 from xl_milestones.template import styles
 
 # Sheets of the template that are not part of the schema: readers ignore them.
-START_SHEET = "Start"
-LISTS_SHEET = "Lists"
+START_SHEET = S.START_SHEET
+LISTS_SHEET = S.LISTS_SHEET
 XLWINGS_CONF_SHEET = "xlwings.conf"
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 
