@@ -3,6 +3,7 @@ Lite), given the book data the Office.js client sends for the sample workbook.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,4 +93,13 @@ def test_help_prints_the_whole_text_in_lite(
     macros.show_help(book)
     (alert,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
     assert alert["args"][0].endswith("The full help is in the task pane's Output.")
-    assert capsys.readouterr().out.strip() == macros.HELP_FILE.read_text("utf-8").strip()
+    text = macros.LITE_HELP_FILE.read_text("utf-8")
+    assert capsys.readouterr().out.strip() == text.strip()
+    assert alert["args"][0].startswith(text.split("\n\n")[0])
+    # the help names every script of main.py, and no ribbon
+    main_py = (ROOT / "workbook" / "lite" / "main.py").read_text("utf-8")
+    scripts = re.findall(r"^def (\w+)\(book: xw.Book\):", main_py, flags=re.M)
+    functions = re.findall(r"^def (MS_\w+)\(", main_py, flags=re.M)
+    assert scripts and all(f"\n{name}\n" in text for name in scripts)
+    assert functions and all(f"={name}(" in text for name in functions)
+    assert "ribbon" not in text.lower() and "Import Functions" not in text

@@ -37,6 +37,7 @@ from xl_milestones.reports.signoff import NothingToSignOff
 TITLE: Final = "xl-milestones"
 FIRST_ERRORS: Final = 5
 HELP_FILE: Final = Path(__file__).with_name("help.txt")
+LITE_HELP_FILE: Final = Path(__file__).with_name("help_lite.txt")  # the task pane's scripts
 # xlwings Lite's own folder: what a script writes there is offered for download under the task
 # pane's menu, Files > Import/Export (the book has no folder of its own there).
 LITE_FILES: Final = Path("/data")
@@ -142,13 +143,14 @@ def show_help(book: xw.Book | None = None) -> None:
     """Help: open the help text (Windows), and show where it is. In xlwings Lite the full text
     is printed to the task pane's Output."""
     book = book if book is not None else xw.Book.caller()
-    text = HELP_FILE.read_text(encoding="utf-8")
-    first = text.split("\n\n", 1)[0]
     if book.app.engine.name != DESKTOP_ENGINE:
+        text = LITE_HELP_FILE.read_text(encoding="utf-8")
         print(text, flush=True)
         where = "\n\nThe full help is in the task pane's Output."
     else:
+        text = HELP_FILE.read_text(encoding="utf-8")
         where = "" if _open(HELP_FILE) else f"\n\nThe full help is in {HELP_FILE}"
+    first = text.split("\n\n", 1)[0]
     book.app.alert(first + where, title=f"{TITLE}: help", mode="info")
 
 
