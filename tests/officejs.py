@@ -79,6 +79,8 @@ def apply_actions(payload: Payload, actions: list[dict[str, Any]]) -> list[list[
             payload["sheets"].insert(index, empty)
             continue
         sheet = payload["sheets"][action["sheet_position"]]
+        if func == "setNumberFormat":  # how values show, not what the client sends back
+            continue
         if func == "activateSheet":
             payload["book"]["active_sheet_index"] = action["sheet_position"]
             continue
