@@ -61,7 +61,16 @@ WIDE_TEXT_FIELDS = frozenset(
 )
 WIDE_TEXT_WIDTH = 40.0
 # Fields whose usual value is longer than their type's width: "2026-06-30 09:15:00 UTC".
-FIELD_WIDTHS: dict[str, float] = {"refreshed_at": 25}
+FIELD_WIDTHS: dict[str, float] = {
+    "refreshed_at": 25,
+    # Approver names and the Sign-off Queue's and Changes sheet's words ("no approver listed",
+    # "not computed: see Validation") fit on one line in a refreshed workbook.
+    "approver_role": 20,
+    "approver_name": 20,
+    "latest_decision": 20,
+    "before": 28,
+    "after": 28,
+}
 MAX_WIDTH = 60.0
 # Room for the table's filter button beside the header text.
 FILTER_BUTTON_WIDTH = 4
