@@ -103,3 +103,27 @@ def test_help_prints_the_whole_text_in_lite(
     assert scripts and all(f"\n{name}\n" in text for name in scripts)
     assert functions and all(f"={name}(" in text for name in functions)
     assert "ribbon" not in text.lower() and "Import Functions" not in text
+
+
+def test_the_refresh_message_says_what_changed_in_lite_too(
+    payload: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _remote(payload)
+    macros.refresh(book)
+    actions = book.json()["actions"]
+    (first,) = [a["args"][0] for a in actions if a["func"] == "alert"]
+    assert "\nFirst refresh: nothing to compare.\n" in first
+    # The workbook as Excel holds it after that refresh, its As Of Date moved to 2026-07-15.
+    copy = book_payload(SAMPLE, name="sample_contract_milestones.xlsx")
+    apply_actions(copy, actions)
+    settings = next(s for s in copy["sheets"] if s["name"] == "Settings")["values"]
+    row = next(r for r in settings if r[0] == "As Of Date")
+    row[1] = "2026-07-15"  # dates come from the client as ISO strings
+    again = _remote(copy)
+    macros.refresh(again)
+    (second,) = [a["args"][0] for a in again.json()["actions"] if a["func"] == "alert"]
+    assert (
+        "\nSince the refresh as of 2026-06-30: 2 newly late, 5 payments now overdue, "
+        "2 now Red (RAG).\n" in second
+    )
+    capsys.readouterr()
