@@ -117,3 +117,46 @@ def test_a_note_after_a_blank_row_is_not_read(
     run(capsys, "refresh", str(book), "--output", str(out_path))
     assert table_refs(out_path)["tblMilestones"].endswith("6")
     assert openpyxl.load_workbook(out_path)[MILESTONES.name]["A8"].value.startswith("Figures")
+
+
+def _invoices_book(tmp_path: Path) -> tuple[Path, Any]:
+    path = write_workbook(tmp_path / "inv.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    return path, wb
+
+
+def test_rows_below_a_totals_row_are_not_read_but_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, wb = _invoices_book(tmp_path)
+    ws = wb[INVOICES.name]
+    table = ws.tables["tblInvoices"]
+    first, last = table.ref.split(":")
+    table.ref = f"{first}:{last[:-1]}3"  # one invoice in row 2, the totals row in row 3
+    table.totalsRowCount = 1
+    ws["A3"] = "Total"
+    ws["A4"] = "INV-9"  # under the totals row
+    wb.save(path)
+    code, out = run(capsys, "validate", str(path), "--format", "json")
+    issues = json.loads(out)["issues"]
+    assert code == 0
+    assert [(i["code"], i["cell"], i["value"]) for i in issues] == [
+        ("row-below-totals", "A4", "INV-9")
+    ]
+    assert (
+        "below the totals row of the Excel table tblInvoices and is not read"
+        in (issues[0]["message"])
+    )
+
+
+def test_the_rows_read_below_a_table_stop_at_the_next_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, wb = _invoices_book(tmp_path)
+    ws = wb[INVOICES.name]
+    ws["A3"], ws["B3"] = "Note", "By"  # another table right under tblInvoices
+    ws["A4"], ws["B4"] = "Checked", "Sam"
+    ws.add_table(openpyxl.worksheet.table.Table(displayName="tblNotes", ref="A3:B4"))
+    wb.save(path)
+    code, out = run(capsys, "validate", str(path), "--format", "json")
+    assert code == 0 and json.loads(out)["issues"] == []

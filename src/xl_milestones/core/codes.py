@@ -262,6 +262,12 @@ CODES: Final[dict[str, Code]] = {
         "them; one warning per table, on the first such row.",
         "Nothing, or extend the table yourself (Table Design > Resize Table).",
     ),
+    "row-below-totals": Code(
+        "warning",
+        "A row right under an Excel table's totals row holds data; it is not the table's and "
+        "is not read.",
+        "Turn the totals row off (Table Design > Total Row), or move the row into the table.",
+    ),
     "hidden-row": Code(
         "warning",
         "A hidden row holds data; it is validated and used like any other row.",

@@ -510,7 +510,7 @@ def read_table(
         )
 
     table = RawTable(sheet, part.name, header_excel_row, columns)
-    if area.table is not None and area.last_row is not None:
+    if area.table is not None and area.last_row is not None and not sheet.output:
         table.excel_table = area.table.name
         table.table_last_row = area.last_row + 1
         if area.table.totals_rows == 0:
@@ -522,6 +522,26 @@ def read_table(
     # An output sheet (the Refresh Log) is read whole: all its columns are results.
     wanted = sheet.fields if sheet.output else sheet.inputs
     inputs = [(f.name, where[f.name]) for f in wanted if f.name in where]
+    if area.table is not None and area.table.totals_rows and inputs and not sheet.output:
+        # Below a totals row is not the table's: such rows are not read, but said so.
+        row = area.table.last_row + 1
+        filled = [n for n, c in inputs if cell(row, c) is not None and cell(row, c) != ""]
+        if filled:
+            issues.append(
+                Issue(
+                    Severity.WARNING,
+                    "row-below-totals",
+                    part.name,
+                    row + 1,
+                    sheet.field(filled[0]).header,
+                    table.cell(filled[0], row + 1),
+                    _show(cell(row, where[filled[0]])),
+                    f"row {row + 1} is below the totals row of the Excel table "
+                    f"{area.table.name} and is not read: turn the totals row off (Table Design "
+                    "> Total Row) so that the table can take the rows typed under it, or move "
+                    "them into the table",
+                )
+            )
     errors_by_row: dict[int, dict[int, str]] = {}
     for (erow, ecol), code in scan.errors.items():
         errors_by_row.setdefault(erow, {})[ecol] = code
