@@ -6,6 +6,7 @@ import pytest
 
 from xl_milestones.core.dates import (
     BusinessCalendar,
+    add_years,
     month_end,
     payment_due_date,
     whole_months,
@@ -110,3 +111,17 @@ def test_bad_convention_and_basis() -> None:
         BusinessCalendar().adjust(date(2026, 1, 1), "nearest")
     with pytest.raises(ValueError, match="basis"):
         payment_due_date(date(2026, 1, 1), 1, "whenever")
+
+
+@pytest.mark.parametrize(
+    ("day", "years", "expected"),
+    [
+        (date(2026, 1, 5), -10, date(2016, 1, 5)),
+        (date(2026, 12, 31), 10, date(2036, 12, 31)),
+        (date(2024, 2, 29), 1, date(2025, 2, 28)),  # no 29 February in 2025
+        (date(9995, 1, 1), 10, date.max),  # beyond the calendar: its end
+        (date(1905, 1, 1), -2000, date.min),
+    ],
+)
+def test_add_years(day: date, years: int, expected: date) -> None:
+    assert add_years(day, years) == expected

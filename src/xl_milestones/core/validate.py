@@ -895,50 +895,56 @@ class _Validator:
             lo, hi = add_years(start, -NEAR_CONTRACT_YEARS), add_years(last, NEAR_CONTRACT_YEARS)
             windows[cid] = (lo, hi, after)
         for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
+            if key not in self.raw.tables:
+                continue
+            sheet = self.raw.tables[key].sheet
+            by_contract = any(f.name == "contract_id" for f in sheet.fields)
             amounts = AT_MOST_CONTRACT_VALUE.get(key, ())
             dates = NEAR_CONTRACT_DATES.get(key, ())
-            sheet = self.raw.tables[key].sheet if key in self.raw.tables else None
-            if sheet is None:
-                continue
-            by_contract = any(f.name == "contract_id" for f in sheet.fields)
+            found: list[tuple[_Row, str, str, Any]] = []
+            # The hot loop (every row of six sheets): only finds; issues are made after it.
             for r in self.rows[key]:
                 v = r.values
                 cid = v["contract_id"] if by_contract else contract_of.get(v["milestone_id"])
-                if cid is None or cid not in contracts:
+                if cid is None:
                     continue
-                for name in amounts:
-                    amount, limit = v[name], value.get(cid)
-                    if amount is not None and limit is not None and amount > limit:
-                        self.add(
-                            key,
-                            r,
-                            ERROR,
-                            "amount-over-contract-value",
-                            name,
-                            amount,
-                            f"{show(amount)} is more than the whole value of contract {cid} "
-                            f"({show(limit)}, with its approved change orders): correct the "
-                            "amount, or record the change order that raises the value",
-                        )
                 window = windows.get(cid)
-                if window is None:
-                    continue
-                lo, hi, after = window
-                for name in dates:
-                    day = v[name]
-                    if day is None or lo <= day <= hi:
-                        continue
-                    where = "before the contract's Start Date" if day < lo else after
+                if window is not None:
+                    lo, hi, _after = window
+                    for name in dates:
+                        day = v[name]
+                        if day is not None and not lo <= day <= hi:
+                            found.append((r, cid, name, day))
+                for name in amounts:
+                    amount = v[name]
+                    if amount is not None and cid in value and amount > value[cid]:
+                        found.append((r, cid, name, amount))
+            for r, cid, name, bad in found:
+                if name in amounts:
                     self.add(
                         key,
                         r,
                         ERROR,
-                        "date-out-of-range",
+                        "amount-over-contract-value",
                         name,
-                        day,
-                        f"{sheet.header(name)} {day.isoformat()} is more than "
-                        f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
+                        bad,
+                        f"{show(bad)} is more than the whole value of contract {cid} "
+                        f"({show(value[cid])}, with its approved change orders): correct the "
+                        "amount, or record the change order that raises the value",
                     )
+                    continue
+                lo, _hi, after = windows[cid]
+                where = "before the contract's Start Date" if bad < lo else after
+                self.add(
+                    key,
+                    r,
+                    ERROR,
+                    "date-out-of-range",
+                    name,
+                    bad,
+                    f"{sheet.header(name)} {bad.isoformat()} is more than "
+                    f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
+                )
 
     def _fx(self) -> None:
         rates = {r.values["currency"] for r in self.rows[FX_RATES.key] if r.values["currency"]}
