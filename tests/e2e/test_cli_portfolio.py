@@ -93,6 +93,12 @@ def test_totals_are_the_sum_of_each_books_own_refresh(
     # Every book is only read; the portfolio is a workbook Excel opens without repairs.
     assert all(b.read_bytes() == before[b] for b in books)
     assert ooxml_validate(out) == []
+    # Each sheet's rows are an Excel table, though written row by row (constant memory).
+    book = openpyxl.load_workbook(out)
+    for name in (ALL_MILESTONES.name, SOURCES.name, "Payment Schedule", "Sign-off Queue"):
+        ws = book[name]
+        assert list(ws.tables) == ["tbl" + name.replace(" ", "").replace("-", "")], name
+        assert ws.tables[next(iter(ws.tables))].ref.startswith("A1:"), name
 
     # All Milestones: one row per milestone of each book, with that book's own results.
     rows = _table(out, ALL_MILESTONES.name)

@@ -73,17 +73,25 @@ def _opens(path: Path) -> None:
 class _Writer:
     def __init__(self, portfolio: Portfolio, path: Path, target: Path) -> None:
         self.p = portfolio
-        self.wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        # Constant memory: each row goes to disk as soon as the next one starts, so a portfolio
+        # of 1,000 workbooks (several million cells) is written in a few MB, not a few GB.
+        self.wb = Workbook(
+            str(path),
+            {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},
+        )
         self.wb.set_properties(
             {"title": "Contract milestones: portfolio", "comments": "made by xl-milestones"}
         )
         self.fmt = _Formats(self.wb)
         self.folder = target.parent
         self.dash_widths: dict[int, float] = {}
+        self._shown: dict[str, str] = {}
 
     def build(self) -> None:
         p = self.p
         dashboard = self.wb.add_worksheet("Dashboard")
+        # The Dashboard is small and written block by block, not row by row: in memory.
+        dashboard.constant_memory = False
         sheets = (
             (ALL_MILESTONES, p.milestones),
             (PORTFOLIO_SCHEDULE, p.schedule),
@@ -117,6 +125,10 @@ class _Writer:
         """An Excel table named ``tbl`` + the sheet name, its rows typed cell by cell; the
         Workbook column links to each file. Returns the columns' total width."""
         fields = sheet.fields
+        # XlsxWriter refuses tables in constant-memory mode only because a table writes its
+        # header cells at once, which must then come before every data row: they do here,
+        # the table's first row being the first row written.
+        streaming, ws.constant_memory = ws.constant_memory, False
         ws.add_table(
             first_row,
             0,
@@ -130,6 +142,13 @@ class _Writer:
                 ],
             },
         )
+        ws.constant_memory = streaming
+        # XlsxWriter notes each cell of a table's range to refuse overlapping ranges (about
+        # 100 bytes a cell: 600 MB for 1,000 workbooks); each table here has its own rows.
+        ws.table_cells.clear()
+        if streaming:  # the header again, as the inline strings a streamed row holds
+            for c, f in enumerate(fields):
+                ws.write_string(first_row, c, f.header, self.fmt.header(f.result))
         formats = [self.fmt.cell(f) for f in fields]
         link_format = self.fmt.get(font_color="#0563C1", underline=1)
         width = 0.0
@@ -144,8 +163,12 @@ class _Writer:
             else:  # a table among others: the widest use of each column wins
                 widths[c] = max(widths.get(c, 0.0), w)
         links_left = MAX_LINKS
+        # A blank cell under a column format looks the same written or not: not written.
+        skip_blanks = widths is None
         for r, row in enumerate(rows, start=first_row + 1):
             for c, value in enumerate(row):
+                if value is None and skip_blanks:
+                    continue
                 if c == 0 and fields[0].name == "source" and value is not None:
                     link = links.get(r - first_row - 1)
                     if link is not None and links_left > 0:
@@ -158,10 +181,14 @@ class _Writer:
 
     def shown(self, path: str) -> str:
         """A file as the sheets show it: relative to the portfolio workbook's folder."""
-        try:
-            return os.path.relpath(path, self.folder)
-        except ValueError:  # another drive on Windows
-            return path
+        relative = self._shown.get(path)
+        if relative is None:
+            try:
+                relative = os.path.relpath(path, self.folder)
+            except ValueError:  # another drive on Windows
+                relative = path
+            self._shown[path] = relative
+        return relative
 
     def url(self, link: str) -> str:
         """``external:`` link to the file (relative, so the folder can move), with the row of
