@@ -188,3 +188,25 @@ def test_signoff_queue_holds_each_books_own_rows_ready_first(
     for flag in (True, False):
         overdue = [r["Days Overdue"] for r in rows if r["Ready"] is flag]
         assert overdue == sorted(overdue, reverse=True)
+
+
+def test_amounts_show_their_currencys_minor_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The sample has a JPY contract: its amounts show no decimals, the GBP ones two, and the
+    # reporting columns those of the reporting currency (GBP).
+    out = tmp_path / "portfolio.xlsx"
+    _run(capsys, "portfolio", str(SAMPLE), "--output", str(out))
+    ws = openpyxl.load_workbook(out)["All Milestones"]
+    header = [c.value for c in ws[1]]
+    cur, due = header.index("Currency"), header.index("Amount Due")
+    reporting = header.index("Amount Due (Reporting)")
+    seen = set()
+    for row in ws.iter_rows(min_row=2):
+        if row[due].value is None:
+            continue
+        expected = "#,##0" if row[cur].value == "JPY" else "#,##0.00"
+        assert row[due].number_format == expected, row[cur].value
+        assert row[reporting].number_format == "#,##0.00"
+        seen.add(row[cur].value)
+    assert {"JPY", "GBP"} <= seen

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xl_milestones.app.portfolio import (
@@ -26,6 +27,7 @@ from xl_milestones.app.portfolio import (
     SOURCES,
     Portfolio,
 )
+from xl_milestones.core.money import DEFAULT_MINOR_UNITS, minor_units
 from xl_milestones.core.portfolio import COUNT_METRICS
 from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
@@ -33,11 +35,13 @@ from xl_milestones.core.schema import (
     DASHBOARD_STATUS,
     STATUSES,
     Block,
+    Field,
     FieldType,
     Sheet,
 )
 from xl_milestones.errors import OutputError
 from xl_milestones.io.atomic import replace_file
+from xl_milestones.numformats import money_format
 from xl_milestones.template import styles
 from xl_milestones.template.builder import _col_index, _col_letter, _Formats, _write_value
 
@@ -150,6 +154,18 @@ class _Writer:
             for c, f in enumerate(fields):
                 ws.write_string(first_row, c, f.header, self.fmt.header(f.result))
         formats = [self.fmt.cell(f) for f in fields]
+        # Amounts show their currency's minor units (7,920,000 JPY, 1,234.567 KWD): those in
+        # the reporting currency by its own, the others by the currency on their row.
+        names = [f.name for f in fields]
+        cur = names.index("currency") if "currency" in names else None
+        reporting_places = minor_units(self.p.currency)
+        by_row: list[int] = []
+        for c, f in enumerate(fields):
+            if f.type is FieldType.MONEY:
+                if f.header.endswith("(Reporting)"):
+                    formats[c] = self.money(f, reporting_places)
+                elif cur is not None:
+                    by_row.append(c)
         link_format = self.fmt.get(font_color="#0563C1", underline=1)
         width = 0.0
         for c, f in enumerate(fields):
@@ -176,8 +192,22 @@ class _Writer:
                         ws.write_url(r, 0, self.url(link), link_format, self.shown(str(value)))
                         continue
                     value = self.shown(str(value))
-                _write_value(ws, r, c, value, formats[c])
+                fmt = formats[c]
+                if by_row and c in by_row:
+                    places = minor_units(str(row[cur])) if cur is not None else 2
+                    if places != DEFAULT_MINOR_UNITS:
+                        fmt = self.money(fields[c], places)
+                _write_value(ws, r, c, value, fmt)
         return width
+
+    def money(self, field: Field, places: int) -> Format:
+        """The cell format of ``field`` (as the template gives it) showing ``places`` decimals."""
+        if places == DEFAULT_MINOR_UNITS:
+            return self.fmt.cell(field)
+        props: dict[str, object] = {"num_format": money_format(places), "locked": field.result}
+        if field.result:
+            props["bg_color"] = styles.RESULT_CELL_FILL
+        return self.fmt.get(**props)
 
     def shown(self, path: str) -> str:
         """A file as the sheets show it: relative to the portfolio workbook's folder."""
