@@ -222,7 +222,7 @@ def sample_update(rows: list[int], *, payment_rows: int = 3) -> BookUpdate:
             dt.date(2026 + m // 12, 1 + m % 12, 1),
             "C-001",
             "GBP",
-            *[D(f"{1000 * (m + 1)}.50")] * 12,
+            *[D(f"{1000 * (m + 1)}.50")] * (len(PAYMENT_SCHEDULE.fields) - 3),
         )
         for m in range(payment_rows)
     ]
@@ -243,7 +243,13 @@ def sample_update(rows: list[int], *, payment_rows: int = 3) -> BookUpdate:
     kpis = [("Milestones", len(rows)), ("Overdue outstanding", D("1234.56"))]
     status = [(s, i) for i, s in enumerate(STATUSES)]
     scurve = [
-        (dt.date(2026, 1 + m, 1), D(100 * (m + 1)), D(90 * (m + 1)), D(80 * m)) for m in range(5)
+        (
+            dt.date(2026, 1 + m, 1),
+            D(100 * (m + 1)),
+            D(90 * (m + 1)),
+            *(D(k * m) for k in (8, 7, 6, 5)),
+        )
+        for m in range(5)
     ]
     return BookUpdate(
         results=results,

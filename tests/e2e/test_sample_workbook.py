@@ -4,6 +4,7 @@ every status, RAG colour and payment status of RULES.md, as the demo promises.""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,61 @@ def test_sample_blocks_some_signoffs(checked: tuple[Validation, EngineResult]) -
     waiting = [m for m in result.milestones if m.values["status"] == "Awaiting sign-off"]
     assert any(m.values["signoff_ready"] is False for m in waiting)
     assert any(m.values["signoff_ready"] is True for m in waiting)
+
+
+def test_schedule_totals_per_contract_match_the_milestones(
+    checked: tuple[Validation, EngineResult],
+) -> None:
+    # Each contract's running totals end at what its milestones add up to: Planned and Forecast
+    # Value at the values of its percent and fixed milestones (retention releases are not value),
+    # Certified Value at those signed off, Due at the amount due of every signed-off payment
+    # milestone with a due date, Paid at what its milestones were paid.
+    validation, result = checked
+    model = validation.model
+    by_id = result.by_id()
+    totals = result.totals["schedule"]
+    assert isinstance(totals, dict)
+    per_contract = totals["contracts"]
+    for contract_id in model.contracts:
+        mine = [m for m in model.milestones if m.contract_id == contract_id]
+        values = [
+            by_id[m.milestone_id].values
+            for m in mine
+            if m.payment_basis in ("percent", "fixed") and not m.cancelled
+        ]
+        payable = [
+            by_id[m.milestone_id].values
+            for m in mine
+            if by_id[m.milestone_id].values["status"] == "Signed off" and m.payment_basis != "none"
+        ]
+        planned = sum((v["milestone_value"] for v in values), Decimal(0))
+        certified = sum(
+            (v["milestone_value"] for v in values if v["status"] == "Signed off"), Decimal(0)
+        )
+        due = sum((v["amount_due"] for v in payable if v["payment_due_date"]), Decimal(0))
+        paid = sum((by_id[m.milestone_id].values["paid_amount"] or 0 for m in mine), Decimal(0))
+        got = per_contract.get(contract_id)
+        if got is None:  # no figure at all
+            assert planned == due == paid == 0, contract_id
+            continue
+        assert Decimal(got["planned_value"]) == planned, contract_id
+        assert Decimal(got["forecast_value"]) == planned, contract_id
+        assert Decimal(got["certified_value"]) == certified, contract_id
+        assert Decimal(got["due"]) == due, contract_id
+        assert Decimal(got["paid"]) == paid, contract_id
+
+
+def test_c001_plans_its_revised_contract_value_and_no_more(
+    checked: tuple[Validation, EngineResult],
+) -> None:
+    # C-001: 2,400,000 plus approved changes = 2,520,000 across its percent milestones; its
+    # 126,000 retention release is not counted again on top.
+    _, result = checked
+    schedule = [
+        dict(zip((f.name for f in S.PAYMENT_SCHEDULE.fields), row, strict=True))
+        for row in result.payment_schedule
+    ]
+    c001 = [row for row in schedule if row["contract_id"] == "C-001"]
+    assert c001[-1]["cumulative_planned_value"] == Decimal("2520000.00")
+    assert max(row["cumulative_planned_value"] for row in c001) == Decimal("2520000.00")
+    assert result.totals["schedule"]["contracts"]["C-001"]["planned_value"] == "2520000.00"  # type: ignore[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -79,33 +80,47 @@ def test_payment_schedule_rows() -> None:
     key = [(r["contract_id"], r["month"]) for r in rows]
     assert key == [
         ("C-1", date(2026, 3, 1)),  # M-1 planned (31 Mar) and forecast (actual 25 Mar)
-        ("C-1", date(2026, 4, 1)),  # invoice and payment
-        ("C-1", date(2026, 5, 1)),  # M-2 planned
+        ("C-1", date(2026, 4, 1)),  # M-1 certified (1 Apr), invoice and payment
+        ("C-1", date(2026, 5, 1)),  # M-1 due (4 May), M-2 planned
         ("C-1", date(2026, 6, 1)),  # M-2 forecast
-        ("C-2", date(2026, 4, 1)),
+        ("C-2", date(2026, 4, 1)),  # M-4 planned, forecast, certified
+        ("C-2", date(2026, 5, 1)),  # M-4 due 29 May
     ]
-    mar, apr, may, jun, usd = rows
-    assert (mar["planned"], mar["forecast"], mar["invoiced"]) == (
-        D("10000.00"),
-        D("10000.00"),
+    mar, apr, may, jun, usd_apr, usd_may = rows
+    value = ("planned_value", "forecast_value", "certified_value")
+    cash = ("due", "invoiced", "paid")
+    assert [mar[k] for k in value + cash] == [D("10000.00")] * 2 + [D("0.00")] * 4
+    assert [apr[k] for k in value + cash] == [
         D("0.00"),
-    )
-    assert (apr["invoiced"], apr["paid"], apr["cumulative_planned"]) == (
+        D("0.00"),
+        D("10000.00"),  # signed off 1 Apr
+        D("0.00"),
         D("10000.00"),
         D("4000.00"),
+    ]
+    # M-1 due: invoice 2 Apr + 30 = 2 May (Saturday) -> Mon 4 May; no VAT, no deductions.
+    assert [may[k] for k in value + cash] == [D("20000.00")] + [D("0.00")] * 2 + [D("10000.00")] + [
+        D("0.00")
+    ] * 2
+    assert may["cumulative_planned_value"] == D("30000.00")
+    assert (jun["cumulative_forecast_value"], jun["cumulative_paid"]) == (
+        D("30000.00"),
+        D("4000.00"),
+    )
+    assert (jun["cumulative_certified_value"], jun["cumulative_due"]) == (
+        D("10000.00"),
         D("10000.00"),
     )
-    assert (may["planned"], may["forecast"], may["cumulative_planned"]) == (
-        D("20000.00"),
-        D("0.00"),
-        D("30000.00"),
-    )
-    assert (jun["cumulative_forecast"], jun["cumulative_paid"]) == (D("30000.00"), D("4000.00"))
     # USD: 1,000 x 0.90 = 900.00 EUR.
-    assert (usd["currency"], usd["planned"], usd["planned_reporting"]) == (
+    assert (usd_apr["currency"], usd_apr["planned_value"], usd_apr["planned_value_reporting"]) == (
         "USD",
         D("1000.00"),
         D("900.00"),
+    )
+    assert (usd_may["due"], usd_may["due_reporting"], usd_may["cumulative_due"]) == (
+        D("1000.00"),
+        D("900.00"),
+        D("1000.00"),
     )
 
 
@@ -119,13 +134,142 @@ def test_scurve_is_cumulative_over_every_month() -> None:
         date(2026, 6, 1),
     ]
     # Planned: Mar 10,000; Apr + 900 (USD); May + 20,000 -> 30,900 from May on.
-    assert [r["cumulative_planned"] for r in rows] == [
+    assert [r["cumulative_planned_value"] for r in rows] == [
         D("10000.00"),
         D("10900.00"),
         D("30900.00"),
         D("30900.00"),
     ]
+    # Certified: Apr 10,000 + 900; Due: May 10,000 + 900.
+    assert [r["cumulative_certified_value"] for r in rows] == [D("0.00")] + [D("10900.00")] * 3
+    assert [r["cumulative_due"] for r in rows] == [D("0.00")] * 2 + [D("10900.00")] * 2
     assert rows[-1]["cumulative_paid"] == D("4000.00")
+    assert rows[-1]["cumulative_invoiced"] == D("10000.00")
+
+
+def _worked_example():  # type: ignore[no-untyped-def]
+    """RULES.md section 5's worked example (docs/rules.md repeats it).
+
+    Contract C, GBP, 1,000,000, retention 5%, VAT 20%, 30 days after sign-off.
+    M1 30%: baseline 15 Jan, actual 14 Jan, signed off 20 Jan: value 300,000, retention 15,000,
+      due (300,000 - 15,000) x 1.2 = 342,000 on 20 Jan + 30 = Thu 19 Feb; invoiced 21 Jan,
+      paid 342,000 on 25 Feb.
+    M2 70%: baseline 31 Mar, forecast 20 Apr, not complete: value 700,000.
+    M3 retention release 100%, baseline 30 Jun: value 5% x 1,000,000 = 50,000.
+    """
+    return model(
+        contracts=[
+            contract(
+                "C",
+                currency="GBP",
+                original_value=D(1000000),
+                retention_rate=D("0.05"),
+                vat_rate=D("0.20"),
+                payment_terms_basis="after_signoff",
+            )
+        ],
+        milestones=[
+            milestone(
+                "M1",
+                "C",
+                baseline_date=date(2026, 1, 15),
+                actual_date=date(2026, 1, 14),
+                payment_basis="percent",
+                payment_percent=D("0.30"),
+            ),
+            milestone(
+                "M2",
+                "C",
+                baseline_date=date(2026, 3, 31),
+                forecast_date=date(2026, 4, 20),
+                payment_basis="percent",
+                payment_percent=D("0.70"),
+            ),
+            milestone(
+                "M3",
+                "C",
+                baseline_date=date(2026, 6, 30),
+                payment_basis="retention_release",
+                payment_percent=D(1),
+            ),
+        ],
+        signoffs=[signoff("M1", decision_date=date(2026, 1, 20))],
+        invoices=[invoice("I-1", "M1", date(2026, 1, 21), 342000, date(2026, 2, 25), 342000)],
+        settings=settings(reporting_currency="GBP"),
+    )
+
+
+def test_rules_worked_example_value_and_cash() -> None:
+    out = compute(_worked_example(), date(2026, 3, 15))
+    results = out.by_id()
+    assert results["M1"].values["amount_due"] == D("342000.00")
+    assert results["M1"].values["payment_due_date"] == date(2026, 2, 19)
+    assert results["M3"].values["milestone_value"] == D("50000.00")
+    rows = {r[0]: dict(zip(SCHEDULE, r, strict=True)) for r in out.payment_schedule}
+    measures = (
+        "planned_value",
+        "forecast_value",
+        "certified_value",
+        "due",
+        "invoiced",
+        "paid",
+    )
+    table = {month.strftime("%b"): [row[k] for k in measures] for month, row in rows.items()}
+    z = D("0.00")
+    assert table == {
+        "Jan": [D("300000.00"), D("300000.00"), D("300000.00"), z, D("342000.00"), z],
+        "Feb": [z, z, z, D("342000.00"), z, D("342000.00")],
+        "Mar": [D("700000.00"), z, z, z, z, z],
+        "Apr": [z, D("700000.00"), z, z, z, z],
+    }
+    # M3 is not value: cumulative Planned Value ends at 1,000,000, not 1,050,000.
+    last = rows[date(2026, 4, 1)]
+    assert last["cumulative_planned_value"] == D("1000000.00")
+    assert last["cumulative_forecast_value"] == D("1000000.00")
+    assert (last["cumulative_due"], last["cumulative_paid"]) == (D("342000.00"), D("342000.00"))
+    curve = out.scurve[-1]
+    assert curve[1:] == (
+        D("1000000.00"),
+        D("1000000.00"),
+        D("300000.00"),
+        D("342000.00"),
+        D("342000.00"),
+        D("342000.00"),
+    )
+    totals = out.totals["schedule"]
+    assert isinstance(totals, dict)
+    assert totals["planned_value"] == "1000000.00"
+    assert totals["contracts"] == {
+        "C": {
+            "currency": "GBP",
+            "planned_value": "1000000.00",
+            "forecast_value": "1000000.00",
+            "certified_value": "300000.00",
+            "due": "342000.00",
+            "invoiced": "342000.00",
+            "paid": "342000.00",
+        }
+    }
+
+
+def test_a_certified_retention_release_is_due_cash_but_not_value() -> None:
+    # The worked example with M3, the 50,000 release (no deductions; VAT 20%: 60,000 due),
+    # signed off on 1 Jul, due 31 Jul (a Friday): July has Due and no value of any kind; June,
+    # its baseline month, has no row at all.
+    m = _worked_example()
+    m.milestones[2] = replace(m.milestones[2], actual_date=date(2026, 6, 30))
+    m.signoffs.append(signoff("M3", decision_date=date(2026, 7, 1)))
+    out = compute(m, date(2026, 7, 15))
+    assert out.by_id()["M3"].values["amount_due"] == D("60000.00")
+    rows = {r[0]: dict(zip(SCHEDULE, r, strict=True)) for r in out.payment_schedule}
+    assert date(2026, 6, 1) not in rows
+    jul = rows[date(2026, 7, 1)]
+    value = (jul["planned_value"], jul["forecast_value"], jul["certified_value"])
+    assert value == (D("0.00"),) * 3
+    assert jul["due"] == D("60000.00")
+    assert jul["cumulative_due"] == D("402000.00")
+    assert jul["cumulative_planned_value"] == D("1000000.00")
+    assert out.totals["schedule"]["due"] == "402000.00"  # type: ignore[index]
 
 
 def test_dashboard_figures() -> None:
@@ -189,7 +333,7 @@ def test_missing_fx_rate_leaves_reporting_blank_and_warns_once() -> None:
     m.fx_rates.clear()
     out = compute(m, AS_OF)
     usd = next(r for r in out.payment_schedule if r[SCHEDULE.index("currency")] == "USD")
-    assert usd[SCHEDULE.index("planned_reporting")] is None
+    assert usd[SCHEDULE.index("planned_value_reporting")] is None
     assert [i.code for i in out.issues] == ["missing-fx-rate"]
     assert "USD" in out.issues[0].message
     # The dashboard leaves USD out: only M-1's 6,000 EUR.

@@ -200,7 +200,8 @@ def test_tables_cover_the_rows_written(refreshed: Path) -> None:
     names = [c.name for c in ms.tables["tblMilestones"].tableColumns]
     assert names == [c.value for c in ms[1] if c.value is not None]
     ps = wb[PAYMENT_SCHEDULE.name]
-    assert ps.tables["tblPaymentSchedule"].ref == "A1:O4"
+    last = openpyxl.utils.get_column_letter(len(PAYMENT_SCHEDULE.fields))
+    assert ps.tables["tblPaymentSchedule"].ref == f"A1:{last}4"
     assert ps["A4"].value == dt.datetime(2026, 3, 1) and ps["A4"].is_date
     assert ps["D2"].value == 1000.5 and ps["D2"].number_format == "#,##0.00"
     log = wb[REFRESH_LOG.name]

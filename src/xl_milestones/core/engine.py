@@ -37,15 +37,18 @@ from xl_milestones.core.model import (
 from xl_milestones.core.money import ZERO, format_money, round_money
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.portfolio import (
-    FORECAST,
+    CERTIFIED_VALUE,
+    DUE,
+    FORECAST_VALUE,
     INVOICED,
     PAID,
-    PLANNED,
+    PLANNED_VALUE,
     DashboardTally,
     Flows,
     dashboard,
     due_window_keys,
     payment_schedule,
+    schedule_totals,
     scurve,
 )
 from xl_milestones.core.schema import FX_RATES, MILESTONES, SETTINGS, STATUSES, FieldType, Sheet
@@ -474,6 +477,7 @@ class _Engine:
         payment_counts: dict[object, int] = {}
         n_ready = 0
         add_flow = flows.add
+        deductible = pay.DEDUCTIBLE
         checks_of = self._checks
         values_of = self._payment_values
         for m in milestones:
@@ -505,12 +509,15 @@ class _Engine:
             payment_counts[paying] = payment_counts.get(paying, 0) + 1
             if ok and w.status != st.SIGNED_OFF and w.status != st.CANCELLED:
                 n_ready += 1
+            # The value basis: percent and fixed milestones only (a retention release is money
+            # already inside the milestones that retained it), excluding VAT, before deductions.
             value = w.value
-            if value is not None and not m.cancelled:
-                add_flow(m.contract_id, PLANNED, m.baseline_date, value)
-                add_flow(
-                    m.contract_id, FORECAST, m.actual_date or m.forecast_date or w.revised, value
-                )
+            if value is not None and not m.cancelled and m.payment_basis in deductible:
+                cid = m.contract_id
+                add_flow(cid, PLANNED_VALUE, m.baseline_date, value)
+                add_flow(cid, FORECAST_VALUE, m.actual_date or m.forecast_date or w.revised, value)
+                if w.payable and state.signoff_date is not None:
+                    add_flow(cid, CERTIFIED_VALUE, state.signoff_date, value)
             if invs or w.payable:
                 self._tally(w, values, invs, flows, tally)
             elif w.exposure:
@@ -539,6 +546,7 @@ class _Engine:
             if c.contract_id in flows.by_contract:
                 self.rate_of(c.currency)
         schedule = payment_schedule(ordered_contracts, flows, self.rates, self.reporting)
+        curve = scurve(schedule)
         figures, missing = dashboard(tally, self.rates, self.reporting)
         self.missing_fx |= missing
         for currency in sorted(self.missing_fx):
@@ -562,7 +570,7 @@ class _Engine:
             payment_schedule=schedule,
             dashboard=figures,
             status_counts=status_counts,
-            scurve=scurve(schedule),
+            scurve=curve,
             issues=sorted(self.issues, key=Issue.sort_key),
             totals=_totals(
                 len(results),
@@ -572,6 +580,7 @@ class _Engine:
                 payment_counts,
                 figures,
                 self.reporting,
+                schedule_totals(schedule, curve, self.reporting),
             ),
             tally=tally,
         )
@@ -984,10 +993,15 @@ class _Engine:
         flows: Flows,
         tally: DashboardTally,
     ) -> None:
-        """Invoice flows and the amount figures of one milestone (counts and planned/forecast
-        flows are gathered in ``run``)."""
+        """Cash flows (due, invoiced, paid) and the amount figures of one milestone (counts and
+        value flows are gathered in ``run``)."""
         m, c = w.m, w.contract
         cur, cid = c.currency, c.contract_id
+        # The cash basis: VAT included, after deductions, retention releases included.
+        amount_due = values["amount_due"]
+        due = values["payment_due_date"]
+        if isinstance(amount_due, Decimal) and isinstance(due, date):
+            flows.add(cid, DUE, due, amount_due)
         for inv in invoices:
             flows.add(cid, INVOICED, inv.invoice_date, inv.invoice_amount)
             if _paid_by(inv, self.as_of):
@@ -995,7 +1009,6 @@ class _Engine:
                 flows.add(cid, PAID, inv.paid_date, inv.paid_amount)
         status = values["payment_status"]
         outstanding = values["outstanding_amount"]
-        due = values["payment_due_date"]
         if isinstance(outstanding, Decimal) and outstanding > 0:
             if status == pay.OVERDUE:
                 tally.add("overdue", cur, outstanding)
@@ -1108,6 +1121,7 @@ def _totals(
     payment_counts: dict[object, int],
     figures: dict[str, Decimal | int],
     reporting: str,
+    schedule: dict[str, object],
 ) -> dict[str, object]:
     rag = {"Green": 0, "Amber": 0, "Red": 0}
     for colour, n in rag_counts.items():
@@ -1123,6 +1137,7 @@ def _totals(
         "amounts": {k: str(v) for k, v in figures.items() if isinstance(v, Decimal)},
         "signoffs_overdue": figures.get("signoffs_overdue", 0),
         "oldest_signoff_days": figures.get("oldest_signoff_days", 0),
+        "schedule": schedule,
     }
 
 

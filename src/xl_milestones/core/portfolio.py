@@ -1,5 +1,6 @@
-"""Portfolio figures (RULES.md section 5): the Payment Schedule per contract and month, the
-S-curve of the whole portfolio, and the Dashboard key figures, in the reporting currency.
+"""Portfolio figures (RULES.md section 5): the Payment Schedule per contract and month on its two
+bases (value and cash), the portfolio's S-curves, and the Dashboard key figures, in the reporting
+currency.
 
 Amounts are summed per contract (or currency) first and converted once, then rounded to the
 reporting currency, so totals do not collect a rounding difference per milestone.
@@ -17,34 +18,46 @@ from xl_milestones.core.dates import month_start
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, quantum, round_money
 from xl_milestones.core.money import zero as zero_of
-from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
+from xl_milestones.core.schema import (
+    DASHBOARD_METRICS,
+    DASHBOARD_SCURVE,
+    PAYMENT_SCHEDULE,
+    SCHEDULE_MEASURES,
+)
 
-PLANNED: Final = 0
-FORECAST: Final = 1
-INVOICED: Final = 2
-PAID: Final = 3
-SCHEDULE_FIELDS: Final = tuple(f.name for f in PAYMENT_SCHEDULE.fields)
-# payment_schedule builds its rows positionally, in this order; fail at import if it drifts.
-_SCHEDULE_ORDER: Final = (
-    "month",
-    "contract_id",
-    "currency",
-    "planned",
-    "forecast",
+# The measures of the Payment Schedule and the S-curve, by position (RULES.md section 5): the
+# value basis (excluding VAT, before deductions), then the cash basis (including VAT).
+PLANNED_VALUE: Final = 0
+FORECAST_VALUE: Final = 1
+CERTIFIED_VALUE: Final = 2
+DUE: Final = 3
+INVOICED: Final = 4
+PAID: Final = 5
+MEASURES: Final = tuple(name for name, _header, _what in SCHEDULE_MEASURES)
+if MEASURES != (  # pragma: no cover - a schema change needs this module
+    "planned_value",
+    "forecast_value",
+    "certified_value",
+    "due",
     "invoiced",
     "paid",
-    "cumulative_planned",
-    "cumulative_forecast",
-    "cumulative_invoiced",
-    "cumulative_paid",
-    "planned_reporting",
-    "forecast_reporting",
-    "invoiced_reporting",
-    "paid_reporting",
-)
-if SCHEDULE_FIELDS != _SCHEDULE_ORDER:  # pragma: no cover - a schema change needs this module
-    raise ImportError("schema.PAYMENT_SCHEDULE fields changed; update core/portfolio.py")
+):
+    raise ImportError("schema.SCHEDULE_MEASURES changed; update core/portfolio.py")
+_N: Final = len(MEASURES)
+SCHEDULE_FIELDS: Final = tuple(f.name for f in PAYMENT_SCHEDULE.fields)
 SCURVE_FIELDS: Final = tuple(f.name for f in DASHBOARD_SCURVE.fields)
+# payment_schedule and scurve build their rows positionally, in these orders; fail at import if
+# the schema drifts from them.
+_CUMULATIVE: Final = tuple("cumulative_" + m for m in MEASURES)
+_REPORTING: Final = tuple(m + "_reporting" for m in MEASURES)
+_SCHEDULE_ORDER: Final = ("month", "contract_id", "currency", *MEASURES, *_CUMULATIVE, *_REPORTING)
+if (_SCHEDULE_ORDER, ("month", *_CUMULATIVE)) != (
+    SCHEDULE_FIELDS,
+    SCURVE_FIELDS,
+):  # pragma: no cover
+    raise ImportError(
+        "schema.PAYMENT_SCHEDULE or DASHBOARD_SCURVE changed; update core/portfolio.py"
+    )
 METRIC_KEYS: Final = tuple(key for key, _label in DASHBOARD_METRICS)
 WINDOWS: Final = ((30, "due_30"), (60, "due_60"), (90, "due_90"))
 # Dashboard figures that are counts of milestones; every other one is an amount.
@@ -65,7 +78,7 @@ MAX_METRICS: Final = frozenset({"oldest_signoff_days"})
 
 @dataclass(slots=True)
 class Flows:
-    """Per contract, per month (first day): planned, forecast, invoiced and paid amounts."""
+    """Per contract, per month (first day): the amount of each measure (MEASURES order)."""
 
     by_contract: dict[str, dict[date, list[Decimal]]] = field(default_factory=dict)
     _months: dict[date, date] = field(default_factory=dict)
@@ -79,7 +92,7 @@ class Flows:
             month = self._months[day] = month_start(day)
         cells = months.get(month)
         if cells is None:
-            cells = months[month] = [ZERO, ZERO, ZERO, ZERO]
+            cells = months[month] = [ZERO] * _N
         cells[kind] += amount
 
 
@@ -98,14 +111,15 @@ def payment_schedule(
 ) -> list[tuple[object, ...]]:
     """Rows in PAYMENT_SCHEDULE field order: contracts in sheet order, then months in order.
 
-    Only months in which something is planned, forecast, invoiced or paid get a row; the
-    cumulative columns run on over the gaps. Reporting columns are blank without an FX rate.
+    Only months with a figure get a row; the cumulative columns run on over the gaps. Reporting
+    columns are blank without an FX rate.
     """
     rows: list[tuple[object, ...]] = []
     append = rows.append
     rep_zero = zero_of(reporting)
     rep_q = quantum(reporting)
     by_contract = flows.by_contract
+    no_rate = (None,) * _N
     for contract in contracts:
         months = by_contract.get(contract.contract_id)
         if not months:
@@ -115,82 +129,50 @@ def payment_schedule(
         zero = zero_of(cur)
         # Already in the reporting currency: the amounts are its own, no conversion.
         same = cur == reporting
-        r0 = r1 = r2 = r3 = zero
+        running = [zero] * _N
         for month in sorted(months):
             # Sums of rounded amounts: only a bare zero needs the currency's exponent.
-            a0, a1, a2, a3 = months[month]
-            c0 = a0 or zero
-            c1 = a1 or zero
-            c2 = a2 or zero
-            c3 = a3 or zero
-            r0 += c0
-            r1 += c1
-            r2 += c2
-            r3 += c3
+            cells = tuple(a or zero for a in months[month])
+            running = [r + c for r, c in zip(running, cells, strict=True)]
             if same:
-                append((month, cid, cur, c0, c1, c2, c3, r0, r1, r2, r3, c0, c1, c2, c3))
+                reported: tuple[object, ...] = cells
             elif rate is None:
-                append((month, cid, cur, c0, c1, c2, c3, r0, r1, r2, r3, None, None, None, None))
+                reported = no_rate
             else:
                 # As ``convert``: each amount times the rate, rounded in the reporting currency.
-                append(
-                    (
-                        month,
-                        cid,
-                        cur,
-                        c0,
-                        c1,
-                        c2,
-                        c3,
-                        r0,
-                        r1,
-                        r2,
-                        r3,
-                        (c0 * rate).quantize(rep_q, ROUND_HALF_UP) if c0 else rep_zero,
-                        (c1 * rate).quantize(rep_q, ROUND_HALF_UP) if c1 else rep_zero,
-                        (c2 * rate).quantize(rep_q, ROUND_HALF_UP) if c2 else rep_zero,
-                        (c3 * rate).quantize(rep_q, ROUND_HALF_UP) if c3 else rep_zero,
-                    )
+                reported = tuple(
+                    (c * rate).quantize(rep_q, ROUND_HALF_UP) if c else rep_zero for c in cells
                 )
+            append((month, cid, cur, *cells, *running, *reported))
     return rows
 
 
 _I_MONTH: Final = SCHEDULE_FIELDS.index("month")
-_I_PLANNED: Final = SCHEDULE_FIELDS.index("planned_reporting")
-_I_FORECAST: Final = SCHEDULE_FIELDS.index("forecast_reporting")
-_I_PAID: Final = SCHEDULE_FIELDS.index("paid_reporting")
-# scurve builds its rows positionally, in this order; fail at import if it drifts.
-if SCURVE_FIELDS != (  # pragma: no cover - a schema change needs this module
-    "month",
-    "cumulative_planned",
-    "cumulative_forecast",
-    "cumulative_paid",
-):
-    raise ImportError("schema.DASHBOARD_SCURVE fields changed; update core/portfolio.py")
+_I_REPORTING: Final = SCHEDULE_FIELDS.index(MEASURES[0] + "_reporting")
+_I_CUMULATIVE: Final = SCHEDULE_FIELDS.index("cumulative_" + MEASURES[0])
+_I_CONTRACT: Final = SCHEDULE_FIELDS.index("contract_id")
+_I_CURRENCY: Final = SCHEDULE_FIELDS.index("currency")
 
 
 def scurve(schedule: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
     """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
-    cumulative planned, forecast and paid in the reporting currency (rows without a rate are
-    left out)."""
+    each measure cumulative in the reporting currency (amounts without a rate are left out)."""
     per_month: dict[object, list[Decimal]] = {}
+    span = range(_N)
     for row in schedule:
         month = row[_I_MONTH]
         cells = per_month.get(month)
         if cells is None:
-            cells = per_month[month] = [ZERO, ZERO, ZERO]
+            cells = per_month[month] = [ZERO] * _N
         # Reporting amounts are a Decimal, or None without an FX rate.
-        planned, forecast, paid = row[_I_PLANNED], row[_I_FORECAST], row[_I_PAID]
-        if isinstance(planned, Decimal):
-            cells[0] += planned
-        if isinstance(forecast, Decimal):
-            cells[1] += forecast
-        if isinstance(paid, Decimal):
-            cells[2] += paid
+        for k in span:
+            amount = row[_I_REPORTING + k]
+            if isinstance(amount, Decimal):
+                cells[k] += amount
     if not per_month:
         return []
     out: list[tuple[object, ...]] = []
-    running = [ZERO, ZERO, ZERO]
+    running = [ZERO] * _N
     months = [m for m in per_month if isinstance(m, date)]
     assert len(months) == len(per_month)
     month = min(months)
@@ -198,11 +180,31 @@ def scurve(schedule: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
     while month <= last:
         found = per_month.get(month)
         if found:
-            for k in range(3):
-                running[k] += found[k]
-        out.append((month, running[0], running[1], running[2]))
+            running = [r + f for r, f in zip(running, found, strict=True)]
+        out.append((month, *running))
         month = month_start(month + timedelta(days=32))
     return out
+
+
+def schedule_totals(
+    schedule: Sequence[tuple[object, ...]], curve: Sequence[tuple[object, ...]], reporting: str
+) -> dict[str, object]:
+    """The schedule's end totals for the refresh JSON: each measure in the reporting currency
+    (the S-curve's last month), and per contract in its own currency (its last cumulative row).
+    Money as exact decimal strings."""
+    rep_zero = zero_of(reporting)
+    last = curve[-1] if curve else None
+    reported: dict[str, object] = {"currency": reporting}
+    for k, name in enumerate(MEASURES):
+        amount = last[1 + k] if last is not None else rep_zero
+        reported[name] = str(amount or rep_zero)
+    contracts: dict[str, dict[str, str]] = {}
+    for row in schedule:
+        contracts[str(row[_I_CONTRACT])] = {
+            "currency": str(row[_I_CURRENCY]),
+            **{name: str(row[_I_CUMULATIVE + k]) for k, name in enumerate(MEASURES)},
+        }
+    return {**reported, "contracts": contracts}
 
 
 @dataclass(slots=True)

@@ -874,40 +874,48 @@ INPUT_SHEETS: Final[tuple[Sheet, ...]] = (
 
 # ---------------------------------------------------------------------------------- Output sheets
 
+# The Payment Schedule's two bases (RULES.md section 5), each measure as (field, header, what it
+# adds up), in column order: value (excluding VAT, before deductions) then cash (including VAT).
+SCHEDULE_VALUE_MEASURES: Final = (
+    ("planned_value", "Planned Value", "percent and fixed milestone values by baseline date"),
+    ("forecast_value", "Forecast Value", "the same values by actual, else forecast, date"),
+    ("certified_value", "Certified Value", "values of signed-off milestones by sign-off date"),
+)
+SCHEDULE_CASH_MEASURES: Final = (
+    ("due", "Due", "amount due (VAT included) of signed-off milestones by payment due date"),
+    ("invoiced", "Invoiced", "invoice amounts by invoice date"),
+    ("paid", "Paid", "paid amounts by paid date"),
+)
+SCHEDULE_MEASURES: Final = SCHEDULE_VALUE_MEASURES + SCHEDULE_CASH_MEASURES
+
 PAYMENT_SCHEDULE: Final = Sheet(
     name="Payment Schedule",
     key="payment_schedule",
     output=True,
-    description="Per contract and month: planned, forecast, invoiced and paid, and cumulatives.",
-    fields=tuple(
-        _f(n, h, t, d, result=True)
-        for n, h, t, d in (
-            ("month", "Month", T.DATE, "First day of the month."),
-            ("contract_id", "Contract ID", T.ID, "The contract."),
-            ("currency", "Currency", T.TEXT, "The contract's currency."),
-            ("planned", "Planned", T.MONEY, "Milestone value by baseline date."),
-            ("forecast", "Forecast", T.MONEY, "Milestone value by forecast or actual date."),
-            ("invoiced", "Invoiced", T.MONEY, "Invoice amounts by invoice date."),
-            ("paid", "Paid", T.MONEY, "Paid amounts by paid date."),
-            ("cumulative_planned", "Cumulative Planned", T.MONEY, "Running total of Planned."),
-            ("cumulative_forecast", "Cumulative Forecast", T.MONEY, "Running total of Forecast."),
-            ("cumulative_invoiced", "Cumulative Invoiced", T.MONEY, "Running total of Invoiced."),
-            ("cumulative_paid", "Cumulative Paid", T.MONEY, "Running total of Paid."),
-            ("planned_reporting", "Planned (Reporting)", T.MONEY, "Planned, reporting currency."),
-            (
-                "forecast_reporting",
-                "Forecast (Reporting)",
+    description=(
+        "Per contract and month: planned, forecast and certified value (excluding VAT, before "
+        "deductions), due, invoiced and paid (including VAT), running totals, and each in the "
+        "reporting currency."
+    ),
+    fields=(
+        _f("month", "Month", T.DATE, "The month (its first day).", result=True),
+        _f("contract_id", "Contract ID", T.ID, "The contract.", result=True),
+        _f("currency", "Currency", T.TEXT, "The contract's currency.", result=True),
+        *(_f(n, h, T.MONEY, f"In the month: {d}.", result=True) for n, h, d in SCHEDULE_MEASURES),
+        *(
+            _f("cumulative_" + n, "Cumulative " + h, T.MONEY, f"Running total of {h}.", result=True)
+            for n, h, _d in SCHEDULE_MEASURES
+        ),
+        *(
+            _f(
+                n + "_reporting",
+                h + " (Reporting)",
                 T.MONEY,
-                "Forecast, reporting currency.",
-            ),
-            (
-                "invoiced_reporting",
-                "Invoiced (Reporting)",
-                T.MONEY,
-                "Invoiced, reporting currency.",
-            ),
-            ("paid_reporting", "Paid (Reporting)", T.MONEY, "Paid, reporting currency."),
-        )
+                f"{h} in the reporting currency; blank without an FX rate.",
+                result=True,
+            )
+            for n, h, _d in SCHEDULE_MEASURES
+        ),
     ),
 )
 
@@ -1055,14 +1063,15 @@ DASHBOARD_STATUS: Final = Block(
     ),
 )
 DASHBOARD_SCURVE: Final = Block(
-    "Cumulative payments by month",
+    "Cumulative by month",
     "G",
     4,
-    _out(
-        ("month", "Month", T.DATE, "First day of the month."),
-        ("cumulative_planned", "Planned", T.MONEY, "Cumulative value by baseline date."),
-        ("cumulative_forecast", "Forecast", T.MONEY, "Cumulative value by forecast date."),
-        ("cumulative_paid", "Paid", T.MONEY, "Cumulative payments by paid date."),
+    (
+        _f("month", "Month", T.DATE, "The month (its first day).", result=True),
+        *(
+            _f("cumulative_" + n, h, T.MONEY, f"Cumulative {h}, reporting currency.", result=True)
+            for n, h, _d in SCHEDULE_MEASURES
+        ),
     ),
 )
 DASHBOARD_BLOCKS: Final = (DASHBOARD_KPIS, DASHBOARD_STATUS, DASHBOARD_SCURVE)

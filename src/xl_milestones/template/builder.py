@@ -692,7 +692,8 @@ class _Builder:
 
         self._block_rows(ws, S.DASHBOARD_KPIS, [(label, None) for _, label in S.DASHBOARD_METRICS])
         self._block_rows(ws, S.DASHBOARD_STATUS, [(status, None) for status in S.STATUSES])
-        self._block_rows(ws, S.DASHBOARD_SCURVE, [(None,) * 4] * SCURVE_TEMPLATE_ROWS)
+        blank = (None,) * len(S.DASHBOARD_SCURVE.fields)
+        self._block_rows(ws, S.DASHBOARD_SCURVE, [blank] * SCURVE_TEMPLATE_ROWS)
         self._charts(ws)
 
     def _block_rows(self, ws: Worksheet, block: Block, rows: list[tuple[object, ...]]) -> None:
