@@ -97,7 +97,8 @@ def test_each_table_is_named_and_headed_from_the_schema(
     headers = [c.value for c in ws[1][: len(sheet.fields)]]
     assert headers == [f.header for f in sheet.fields]
     assert table.ref.startswith("A1:")
-    assert ws.freeze_panes in ("A2", "B2")
+    # The Payment Schedule keeps its Month, Contract ID and Currency in view.
+    assert ws.freeze_panes in (("D2",) if sheet is S.PAYMENT_SCHEDULE else ("A2", "B2"))
 
 
 def test_template_tables_offer_blank_rows(template: PyxlWorkbook) -> None:
@@ -297,8 +298,16 @@ def test_printed_sheets_are_landscape_and_wide_tables_span_pages(template: PyxlW
         # About 75% scale or more: a wide table goes over several pages, its ID column on each.
         assert width / pages <= B.PAGE_WIDTH_CHARS, sheet.name
         if pages > 1:
-            assert ws.print_title_cols in ("A:A", "$A:$A"), sheet.name
+            # The columns that say what a row is about, on each page across.
+            keys = "$A:$C" if sheet is S.PAYMENT_SCHEDULE else "$A:$A"
+            assert ws.print_title_cols in (keys, keys.replace("$", "")), sheet.name
     assert template[S.MILESTONES.name].page_setup.fitToWidth >= 3
+    assert template[S.PAYMENT_SCHEDULE.name].page_setup.fitToWidth >= 2
+
+
+def test_payment_schedule_months_show_as_on_the_dashboard(template: PyxlWorkbook) -> None:
+    ws = template[S.PAYMENT_SCHEDULE.name]
+    assert ws.column_dimensions["A"].number_format == "mmm yyyy"
 
 
 # ------------------------------------------------------------------------------ package, VBA

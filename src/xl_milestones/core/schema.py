@@ -979,6 +979,21 @@ CHANGE_FIELDS: Final = (
     "signoff_ready",
 )
 
+# Headers of output columns that earlier versions wrote and this one no longer does (planned,
+# forecast and paid on one line, RULES.md section 5): a refresh that finds one on an output
+# sheet or Dashboard block lays it out anew rather than leave its old figures beside the new.
+RETIRED_HEADERS: Final = frozenset(
+    (
+        "Planned",
+        "Forecast",
+        "Cumulative Planned",
+        "Cumulative Forecast",
+        "Planned (Reporting)",
+        "Forecast (Reporting)",
+        "Cumulative payments by month",
+    )
+)
+
 VALIDATION: Final = Sheet(
     name="Validation",
     key="validation",

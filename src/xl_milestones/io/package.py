@@ -498,6 +498,33 @@ class TablePart:
         self.data = data
         self.changed = True
 
+    def set_columns(self, names: list[str]) -> None:
+        """Replace the table's columns by ``names`` (a new layout: their header cells are
+        written by the caller) and move its last column to match."""
+        p = self._prefix
+        data = self.data
+        start, end = find_element(data, p, b"tableColumns")
+        if start < 0:
+            raise WorkbookError(f"Excel table {self.name} has no <tableColumns> ({self.part})")
+        columns = b"".join(
+            b"<" + p + b'tableColumn id="%d" name="' % (i + 1) + xml_text(name).encode() + b'"/>'
+            for i, name in enumerate(names)
+        )
+        element = (
+            b"<"
+            + p
+            + b'tableColumns count="%d">' % len(names)
+            + columns
+            + b"</"
+            + p
+            + b"tableColumns>"
+        )
+        self.data = data[:start] + element + data[end:]
+        self.names = list(names)
+        self.max_id = len(names)
+        self.changed = True
+        self.set_range(self.c1 + len(names) - 1, self.r2)
+
     def add_columns(self, names: list[str]) -> None:
         """Append columns (their header cells are written by the caller) and widen the range."""
         if not names:

@@ -30,6 +30,7 @@ from xl_milestones.core.schema import (
     DASHBOARD_AS_OF_ROW,
     DASHBOARD_TITLE_ROW,
     MILESTONES,
+    RETIRED_HEADERS,
     Block,
     FieldType,
     Sheet,
@@ -59,8 +60,10 @@ from xl_milestones.io.package import (
     col_index,
     col_letters,
     content_types,
+    find_element,
     free_rid,
     full_calc_on_load,
+    get_attr,
     parse,
     parse_range,
     read_rels,
@@ -620,6 +623,7 @@ class _Layout:
     last_col: int  # the last used column of the header row (or table)
     header_style: int | None
     table: TablePart | None
+    texts: dict[int, str] = field(default_factory=dict)  # the header row's text, by column
 
 
 @dataclass(slots=True)
@@ -878,26 +882,15 @@ class _Writer:
         """The layout of the header at ``header_row``; ``cols`` (from the reader or a table)
         is completed with the sheet's own header cells, so a column added by an earlier
         refresh is found again rather than added twice."""
-        rw = work.rewriter
         keys = {f.key: f.name for f in sheet.fields}
-        last_col, header_style = max(cols.values(), default=0), None
-        found: list[tuple[int, str | None, int | None]] = []
-        for num, _s, body_start, body_end, _e in rw.iter_rows():
-            if num > header_row:
-                break
-            if num == header_row:
-                for col, attrs, _whole, content in rw.cells(rw.data[body_start:body_end]):
-                    text, index = rw.cell_string(attrs, content)
-                    if text is not None or index is not None:
-                        found.append((col, text, index))
-                    if col >= last_col and (b"<" in content):
-                        last_col = col
-                        style = re.search(rb'\ss="(\d+)"', attrs)
-                        header_style = int(style.group(1)) if style else None
-        strings = _shared_strings(self.pkg, {i for _c, _t, i in found if i is not None})
+        last_col = max(cols.values(), default=0)
+        texts, used = self._row_texts(work, header_row)
+        header_style = None
+        for col, style in used:
+            if col >= last_col:
+                last_col, header_style = col, style
         taken = set(cols.values())
-        for col, text, index in found:
-            value = text if text is not None else strings.get(index or 0, "")
+        for col, value in texts.items():
             fname = keys.get(normalize_header(value))
             if fname and fname not in cols and col not in taken:
                 cols[fname] = col
@@ -914,7 +907,84 @@ class _Writer:
         )
         if table is not None:
             last_col = max(last_col, table.c2)
-        return _Layout(header_row, cols, last_col, header_style, table)
+        return _Layout(header_row, cols, last_col, header_style, table, texts)
+
+    def _row_texts(
+        self, work: _SheetWork, row: int
+    ) -> tuple[dict[int, str], list[tuple[int, int | None]]]:
+        """The text of each cell of ``row`` that holds one, by column, and the (column, style)
+        of each cell with content, in column order."""
+        rw = work.rewriter
+        found: list[tuple[int, str | None, int | None]] = []
+        used: list[tuple[int, int | None]] = []
+        for num, _s, body_start, body_end, _e in rw.iter_rows():
+            if num > row:
+                break
+            if num == row:
+                for col, attrs, _whole, content in rw.cells(rw.data[body_start:body_end]):
+                    text, index = rw.cell_string(attrs, content)
+                    if text is not None or index is not None:
+                        found.append((col, text, index))
+                    if b"<" in content:
+                        style = re.search(rb'\ss="(\d+)"', attrs)
+                        used.append((col, int(style.group(1)) if style else None))
+        strings = _shared_strings(self.pkg, {i for _c, _t, i in found if i is not None})
+        texts = {
+            col: text if text is not None else strings.get(index or 0, "")
+            for col, text, index in found
+        }
+        return texts, used
+
+    def _lay_out_anew(self, work: _SheetWork, layout: _Layout, sheet: Sheet) -> None:
+        """An output sheet that an earlier version laid out otherwise (a retired header in its
+        header row) gets the sheet's columns in schema order from its first column: header
+        cells and the Excel table's column names rewritten, every old value cleared with the
+        rest of the rows. A user's column inside the old layout, or a value where the new
+        columns go, is refused rather than overwritten."""
+        retired = {normalize_header(h) for h in RETIRED_HEADERS}
+        texts = {c: t for c, t in layout.texts.items() if t.strip()}
+        if not any(normalize_header(t) in retired for t in texts.values()):
+            return
+        known = {f.key for f in sheet.fields} | retired
+        ours = sorted(c for c, t in texts.items() if normalize_header(t) in known)
+        table = layout.table
+        first = table.c1 if table is not None else ours[0]
+        old_last = max(table.c2 if table is not None else 0, ours[-1])
+        where = work.entry.name if work.entry else sheet.name
+        for col, text in sorted(texts.items()):
+            if first <= col <= old_last and normalize_header(text) not in known:
+                raise WorkbookError(
+                    f"sheet '{where}': column {col_letters(col)} ('{text}') is among the columns "
+                    f"of an earlier {sheet.name} layout, which a refresh replaces: move it to "
+                    "the right of them, then refresh again"
+                )
+        fields = sheet.fields
+        last = first + len(fields) - 1
+        extra = frozenset(range(old_last + 1, last + 1))
+        if extra:
+            filled = row_values(work.rewriter, lambda _n: True, extra)
+            if filled:
+                row = min(filled)
+                cell = f"{col_letters(min(filled[row]))}{row}"
+                raise WorkbookError(
+                    f"sheet '{where}': the {sheet.name} now has {len(fields)} columns, up to "
+                    f"column {col_letters(last)}, and {cell} holds a value there: move it "
+                    "elsewhere, then refresh again"
+                )
+            _widen_new_columns(work.rewriter, extra)
+        head = work.edit.writes.setdefault(layout.header_row, {})
+        for i, f in enumerate(fields):
+            head[first + i] = CellWrite(f.header, Kind.TEXT, style=layout.header_style)
+        leftover = frozenset(range(last + 1, old_last + 1))
+        if leftover:
+            for col in leftover:
+                head[col] = CellWrite(None, Kind.TEXT)
+            work.edit.zones.append(Zone(leftover, layout.header_row + 1, layout.header_row))
+        if table is not None:
+            table.set_columns([f.header for f in fields])
+        layout.cols = {f.name: first + i for i, f in enumerate(fields)}
+        layout.texts = {first + i: f.header for i, f in enumerate(fields)}
+        layout.last_col = last
 
     def _add_columns(
         self, work: _SheetWork, layout: _Layout, sheet: Sheet, names: Iterable[str]
@@ -1036,6 +1106,7 @@ class _Writer:
             empty = work.created or not any(True for _ in work.rewriter.iter_rows())
             header_row = 1 if empty or dim is None else dim[3] + 2
             layout = _Layout(header_row, {}, 0, None, None)
+        self._lay_out_anew(work, layout, sheet)
         self._add_columns(work, layout, sheet, names)
         cols = [layout.cols[n] for n in names]
         owned = frozenset(cols)
@@ -1163,6 +1234,38 @@ class _Writer:
         ct = pkg.read("[Content_Types].xml")
         if ct is not None:
             pkg.set("[Content_Types].xml", remove_override(ct, rel.target))
+
+
+def _widen_new_columns(rewriter: SheetRewriter, cols: Iterable[int], width: float = 16) -> None:
+    """Give columns that no ``<col>`` covers a width that shows an amount: Excel's default
+    shows 1,234,567.00 as ####."""
+    head = rewriter.head
+    p = re.escape(rewriter.p)
+    start, end = find_element(head, rewriter.p, b"cols")
+    covered: set[int] = set()
+    if start >= 0:
+        for m in re.finditer(b"<" + p + rb"col\b[^>]*>", head[start:end]):
+            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
+            if lo and hi and lo.isdigit() and hi.isdigit():
+                covered.update(range(int(lo), min(int(hi), int(lo) + 16384) + 1))
+    new = sorted(set(cols) - covered)
+    if not new:
+        return
+    tag = b"<" + rewriter.p + b"col"
+    add = b"".join(
+        tag + b' min="%d" max="%d" width="%s" customWidth="1"/>' % (c, c, str(width).encode())
+        for c in new
+    )
+    if start >= 0:
+        close = end - len(b"</" + rewriter.p + b"cols>")
+        if all(c > max(covered, default=0) for c in new):
+            rewriter.head = head[:close] + add + head[close:]
+        return  # columns in between existing ones: left at their width rather than reordered
+    data_at = head.find(b"<" + rewriter.p + b"sheetData")
+    if data_at < 0:
+        return
+    cols_el = b"<" + rewriter.p + b"cols>" + add + b"</" + rewriter.p + b"cols>"
+    rewriter.head = head[:data_at] + cols_el + head[data_at:]
 
 
 # ------------------------------------------------------------------------------------ charts

@@ -77,8 +77,9 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Payment Schedule",
-        "Rewrites the Payment Schedule sheet: per contract and month, planned, forecast, "
-        "invoiced and paid amounts and their running totals.",
+        "Rewrites the Payment Schedule sheet: per contract and month, planned, forecast and "
+        "certified value (excluding VAT) and due, invoiced and paid (including VAT), with "
+        "their running totals.",
     ),
     (
         "Sign-off Pack",
@@ -420,10 +421,16 @@ class _Builder:
         self.sheets[START_SHEET].activate()
 
     def _print_setup(
-        self, ws: Worksheet, *, repeat_header: bool = True, width: float = 0.0
+        self,
+        ws: Worksheet,
+        *,
+        repeat_header: bool = True,
+        width: float = 0.0,
+        key_columns: int = 1,
     ) -> None:
         """Landscape A4, as many pages across as ``width`` (the columns' total width in
-        characters) needs, the header row (and on wide tables the first column) on every page."""
+        characters) needs, the header row (and on wide tables the first ``key_columns``
+        columns, which say what a row is about) on every page."""
         pages = max(1, math.ceil(width / PAGE_WIDTH_CHARS))
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -433,7 +440,7 @@ class _Builder:
         if repeat_header:
             ws.repeat_rows(0)
         if pages > 1:
-            ws.repeat_columns(0)
+            ws.repeat_columns(0, key_columns - 1)
 
     # -- Lists (hidden): the values of every enum, feeding the dropdowns
 
@@ -939,8 +946,17 @@ class _Builder:
     def _output_sheet(self, sheet: Sheet) -> None:
         ws = self.sheets[sheet.name]
         width = self._table(ws, sheet, [], 1)
-        ws.freeze_panes(1, 0)
-        self._print_setup(ws, width=width)
+        month = self.fmt.get(
+            num_format=styles.MONTH_FORMAT, bg_color=styles.RESULT_CELL_FILL, locked=True
+        )
+        for c, field in enumerate(sheet.fields):
+            if field.name == "month":  # a calendar month, shown as the Dashboard shows it
+                ws.set_column(c, c, styles.column_width(field), month)
+        # The columns that say what a row is about (the Payment Schedule's Month, Contract ID
+        # and Currency; elsewhere the first) stay in view and print on every page across.
+        keys = 3 if sheet is S.PAYMENT_SCHEDULE else 1
+        ws.freeze_panes(1, keys if keys > 1 else 0)
+        self._print_setup(ws, width=width, key_columns=keys)
         if sheet is S.SIGNOFF_QUEUE:
             # A row whose sign-off is overdue stands out, whatever its column order.
             overdue = _col_letter([f.name for f in sheet.fields].index("days_overdue"))

@@ -1,0 +1,119 @@
+"""A workbook refreshed by an earlier version, whose Payment Schedule put planned, forecast and
+paid on one line (Planned, Forecast, Invoiced, Paid...): a refresh lays the sheet out anew on
+the value and cash bases, leaving nothing of the old figures behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.factory import valid_sheets, write_workbook
+from tests.tools import ooxml_validate
+
+from xl_milestones.cli import main
+from xl_milestones.core.schema import PAYMENT_SCHEDULE
+
+# The layout earlier versions wrote, in its column order.
+OLD_HEADERS = (
+    "Month",
+    "Contract ID",
+    "Currency",
+    "Planned",
+    "Forecast",
+    "Invoiced",
+    "Paid",
+    "Cumulative Planned",
+    "Cumulative Forecast",
+    "Cumulative Invoiced",
+    "Cumulative Paid",
+    "Planned (Reporting)",
+    "Forecast (Reporting)",
+    "Invoiced (Reporting)",
+    "Paid (Reporting)",
+)
+STALE = 987654.32  # an old figure no new row can hold
+
+
+def _old_book(tmp_path: Path, *, rows: int = 40, tables: bool = True) -> Path:
+    sheets = valid_sheets()
+    sheets["payment_schedule"] = [
+        {
+            h: (
+                dt.date(2020, 1 + i % 12, 1)
+                if h == "Month"
+                else "C-OLD"
+                if h == "Contract ID"
+                else "GBP"
+                if h == "Currency"
+                else STALE
+            )
+            for h in OLD_HEADERS
+        }
+        for i in range(rows)
+    ]
+    return write_workbook(
+        tmp_path / "old.xlsx",
+        sheets,
+        tables=tables,
+        column_order={"payment_schedule": OLD_HEADERS},
+    )
+
+
+def _sheet_values(path: Path) -> list[list[object]]:
+    ws = openpyxl.load_workbook(path)[PAYMENT_SCHEDULE.name]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+@pytest.mark.parametrize("tables", [True, False], ids=["excel-table", "plain-range"])
+def test_an_old_payment_schedule_is_laid_out_anew(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tables: bool
+) -> None:
+    book = _old_book(tmp_path, tables=tables)
+    out = tmp_path / "new.xlsx"
+    assert main(["refresh", str(book), "--output", str(out)]) == 0, capsys.readouterr().err
+    values = _sheet_values(out)
+    headers = [f.header for f in PAYMENT_SCHEDULE.fields]
+    assert values[0][: len(headers)] == headers
+    assert all(v is None for v in values[0][len(headers) :])
+    body = [row for row in values[1:] if any(v is not None for v in row)]
+    assert body, "the new schedule has rows"
+    # Nothing of the old rows is left: no old contract, no old amount, in any column.
+    assert all(v not in ("C-OLD", STALE) for row in body for v in row)
+    assert all(v is None for row in values[1 + len(body) :] for v in row)
+    if tables:
+        ws = openpyxl.load_workbook(out)[PAYMENT_SCHEDULE.name]
+        table = ws.tables[PAYMENT_SCHEDULE.table_name]
+        assert [c.name for c in table.tableColumns] == headers
+        last = openpyxl.utils.get_column_letter(len(headers))
+        assert table.ref == f"A1:{last}{1 + len(body)}"
+        assert ooxml_validate(out) == []
+    # A second refresh finds the new layout and changes nothing but the log.
+    again = tmp_path / "again.xlsx"
+    assert main(["refresh", str(out), "--output", str(again)]) == 0
+    assert _sheet_values(again) == values
+
+
+def test_a_value_where_the_new_columns_go_is_refused_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    old = {h: (dt.date(2020, 1, 1) if h == "Month" else 1) for h in OLD_HEADERS}
+    old["Contract ID"], old["Currency"] = "C-OLD", "GBP"
+    sheets["payment_schedule"] = [old, {"My note": "keep me"}]
+    book = write_workbook(
+        tmp_path / "old.xlsx",
+        sheets,
+        tables=False,
+        column_order={"payment_schedule": (*OLD_HEADERS, "My note")},
+    )
+    before = book.read_bytes()
+    out = tmp_path / "new.xlsx"
+    code = main(["refresh", str(book), "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Payment Schedule" in err and "P1" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    assert book.read_bytes() == before
