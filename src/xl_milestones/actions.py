@@ -129,6 +129,7 @@ class RefreshReport:
         return {
             "file": self.file,
             "as_of": self.result.as_of.isoformat(),
+            "as_of_source": self.validation.as_of_source,
             "issues": [i.to_json() for i in self.issues],
             "counts": output.counts(self.issues),
             "milestones": milestones,
@@ -180,7 +181,7 @@ def refresh(
         issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
         step("writing")
         stamp = now or _dt.datetime.now(_dt.UTC)
-        book.write(book_update(result, issues, stamp, queue, changes))
+        book.write(book_update(result, issues, stamp, queue, changes, validation.as_of_source))
     return RefreshReport(book.name, validation, result, issues, queue, changes)
 
 
@@ -190,9 +191,11 @@ def book_update(
     now: _dt.datetime,
     queue: Sequence[tuple[object, ...]] = (),
     changes: ChangeReport | None = None,
+    as_of_source: str = "settings",
 ) -> BookUpdate:
     """The cells one refresh writes: result columns, output sheets and Dashboard blocks."""
     from xl_milestones import __version__
+    from xl_milestones.output import as_of_text
 
     counts = {s: n for s, n in result.status_counts.items() if n}
     errors = sum(1 for i in issues if i.is_error)
@@ -226,7 +229,8 @@ def book_update(
             BlockWrite(DASHBOARD_SCURVE, result.scurve),
         ],
         dashboard_header=(
-            f"As of {result.as_of.isoformat()} · amounts in {result.reporting_currency} · "
+            f"As of {as_of_text(result.as_of, as_of_source)} · amounts in "
+            f"{result.reporting_currency} · "
             f"refreshed {now.strftime('%Y-%m-%d %H:%M')} UTC"
         ),
     )

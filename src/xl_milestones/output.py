@@ -97,6 +97,20 @@ def money_text(value: object, currency: str) -> str:
     return format_money(amount, currency)
 
 
+# Why a refresh used today's date, said wherever the as-of date is shown (Validation.as_of_source).
+_TODAY_BECAUSE = {
+    "no-as-of-date": "today: no As Of Date in Settings",
+    "no-settings-sheet": "today: no Settings sheet",
+}
+
+
+def as_of_text(as_of: date, source: str) -> str:
+    """The as-of date, and when it is today only because the workbook gives none, why:
+    ``2026-12-07 (today: no As Of Date in Settings)``."""
+    why = _TODAY_BECAUSE.get(source)
+    return f"{as_of.isoformat()} ({why})" if why else as_of.isoformat()
+
+
 def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) -> str:
     """What a refresh did, for the terminal: counts by status, RAG and payment status, the
     money that matters this month, the problems found; ``detail`` adds the sign-off picture
@@ -104,7 +118,9 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     result = report.result
     totals = result.totals
     cur = result.reporting_currency
-    lines = [f"Refreshed {target} as of {result.as_of.isoformat()}."]
+    lines = [
+        f"Refreshed {target} as of {as_of_text(result.as_of, report.validation.as_of_source)}."
+    ]
     if not result.milestones:
         from xl_milestones.core.schema import CONTRACTS, MILESTONES, SETTING_FIELDS, SETTINGS
 

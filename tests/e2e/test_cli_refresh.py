@@ -343,3 +343,41 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     assert "overpaid: Milestone M-001 is overpaid by 5,280.00 GBP" in out
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx")[VALIDATION.name]
     assert "overpaid" in [ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)]
+
+
+@pytest.mark.parametrize(
+    ("drop", "why"),
+    [
+        ("settings sheet", "today: no Settings sheet"),
+        ("as-of row", "today: no As Of Date in Settings"),
+    ],
+)
+def test_a_refresh_as_of_today_by_default_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], drop: str, why: str
+) -> None:
+    sheets = valid_sheets()
+    if drop == "settings sheet":
+        del sheets["settings"]
+    else:
+        sheets["settings"] = [
+            r for r in sheets["settings"] if r["setting"] != setting("as_of_date")
+        ]
+    book = _book(tmp_path, sheets)
+    out_path = tmp_path / "out.xlsx"
+    today = dt.date.today().isoformat()
+    code, out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    assert code in (0, 1)
+    assert out.splitlines()[0] == f"Refreshed {out_path} as of {today} ({why})."
+    ws = openpyxl.load_workbook(out_path)["Dashboard"]
+    assert ws["A2"].value.startswith(f"As of {today} ({why}) · amounts in ")
+    source = "no-settings-sheet" if drop == "settings sheet" else "no-as-of-date"
+    code, out, _err = _run(
+        capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
+    )
+    report = json.loads(out)
+    assert (report["as_of"], report["as_of_source"]) == (today, source)
+    # With the date given, nothing to explain.
+    code, out, _err = _run(
+        capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-31"
+    )
+    assert out.splitlines()[0] == f"Refreshed {out_path} as of 2026-03-31."

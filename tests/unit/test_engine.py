@@ -144,3 +144,62 @@ def test_reasons_naming_several_rows_follow_sheet_order_not_model_order() -> Non
     blockers = str(compute(m, AS_OF).milestones[0].values["signoff_blockers"])
     assert "deliverable D-1 not accepted; deliverable D-2 not accepted" in blockers
     assert "change CO-1 proposed; change CO-2 proposed" in blockers
+
+
+def _late(as_of: date = date(2026, 6, 30), paid: date | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    """M-1: 1,000 fixed, signed off 2 Apr, invoiced 3 Apr, due 3 May + 30 days -> Mon 4 May;
+    unpaid (Overdue at 30 Jun), or paid in full on ``paid``. The Late Interest Regime setting
+    is on Settings row 6, the Reference Rate on row 7."""
+    pay = (paid, 1000) if paid else (None, 0)
+    return compute(
+        model(
+            milestones=[
+                milestone(
+                    "M-1",
+                    actual_date=date(2026, 3, 30),
+                    payment_basis="fixed",
+                    payment_amount=D(1000),
+                )
+            ],
+            signoffs=[signoff("M-1")],
+            invoices=[invoice("I-1", "M-1", date(2026, 4, 3), 1000, *pay)],
+            settings=settings(**kw),
+            setting_rows={"late_interest_regime": 6, "late_interest_reference_rate": 7},
+        ),
+        as_of,
+        cell_of=lambda sheet, field, row: f"{sheet.name}!{field}{row}",
+    )
+
+
+def test_late_payments_without_a_regime_are_warned_about() -> None:
+    out = _late()
+    assert out.by_id()["M-1"].values["payment_status"] == "Overdue"
+    assert out.by_id()["M-1"].values["late_interest"] == D("0.00")
+    (warning,) = out.issues
+    assert (warning.code, warning.sheet, warning.row, warning.column, warning.cell) == (
+        "late-interest-regime-missing",
+        "Settings",
+        6,
+        "Value",
+        "Settings!value6",
+    )
+    assert "M-1" in warning.message and "uk, eu, us or fidic" in warning.message
+    # Paid late (20 May, 16 days after the due date) is late too.
+    (paid_late,) = _late(paid=date(2026, 5, 20)).issues
+    assert paid_late.code == "late-interest-regime-missing"
+
+
+def test_a_zero_interest_rate_on_late_payments_is_warned_about() -> None:
+    # us: no statutory margin, so a blank reference rate gives 0 interest in silence.
+    (warning,) = _late(late_interest_regime="us").issues
+    assert (warning.code, warning.row) == ("late-interest-rate-missing", 7)
+    assert "Late Interest Reference Rate" in warning.message
+    # uk: the 8% margin applies even without a reference rate: interest, no warning.
+    uk = _late(late_interest_regime="uk")
+    assert uk.issues == []
+    assert uk.by_id()["M-1"].values["late_interest"] > 0
+
+
+def test_no_late_payment_no_interest_warning() -> None:
+    assert _late(as_of=date(2026, 5, 4)).issues == []  # due today: not late
+    assert _late(paid=date(2026, 5, 4)).issues == []  # paid on the due date

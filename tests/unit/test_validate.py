@@ -307,6 +307,30 @@ def test_as_of_comes_from_settings_then_the_argument_then_today() -> None:
     assert run(no_settings).as_of == TODAY
 
 
+def test_where_the_as_of_date_came_from_is_said() -> None:
+    assert run(valid_sheets()).as_of_source == "settings"
+    assert run(valid_sheets(), as_of=dt.date(2026, 1, 31)).as_of_source == "option"
+    assert run(changed(lambda s: s.pop("settings"))).as_of_source == "no-settings-sheet"
+    no_date = changed(
+        lambda s: s.__setitem__(
+            "settings", [r for r in s["settings"] if r["setting"] != setting("as_of_date")]
+        )
+    )
+    assert run(no_date).as_of_source == "no-as-of-date"
+    blank = changed(
+        lambda s: [
+            r.update(value=None) for r in s["settings"] if r["setting"] == setting("as_of_date")
+        ]
+    )
+    assert run(blank).as_of_source == "no-as-of-date"
+    assert run(blank).as_of == TODAY
+
+
+def test_settings_rows_are_known_to_the_model() -> None:
+    rows = run(valid_sheets()).model.setting_rows
+    assert rows["as_of_date"] == 2
+
+
 def test_future_dates_are_judged_against_the_as_of_date_in_use() -> None:
     sheets = changed(ms(1, actual_date=dt.date(2026, 3, 20), percent_complete=1))
     assert run(sheets).issues == []

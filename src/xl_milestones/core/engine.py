@@ -296,6 +296,8 @@ class _Engine:
         self.regime = s.late_interest_regime
         self.rate = annual_rate(self.regime, s.late_interest_reference_rate, margin)
         self.window_days = s.at_risk_window_days
+        # Milestones paid after their due date or overdue: their interest needs a regime and rate.
+        self.late_payments: list[str] = []
         self.rag_tolerance = s.rag_tolerance_days
         self.signoff_days = s.signoff_days
         # Dashboard figures of RULES.md section 6, gathered as the results are made.
@@ -560,6 +562,7 @@ class _Engine:
                 f"out of the Dashboard and the reporting columns of the Payment Schedule. Add a "
                 f"row for {currency} to the FX Rates sheet.",
             )
+        self._late_interest_inputs()
         status_counts = {s: 0 for s in STATUSES}
         for w in work.values():
             status_counts[w.status] += 1
@@ -584,6 +587,34 @@ class _Engine:
             ),
             tally=tally,
         )
+
+    def _late_interest_inputs(self) -> None:
+        """Late or overdue payments whose interest comes out 0 because a Settings input is
+        missing (no regime, or a zero rate) are said aloud, on the Settings cell to fill."""
+        late = self.late_payments
+        if not late:
+            return
+        shown = ", ".join(late[:5]) + (", ..." if len(late) > 5 else "")
+        what = f"{len(late)} payment{'s are' if len(late) > 1 else ' is'} late or overdue ({shown})"
+        s = self.settings
+        if self.regime == "none":
+            setting, code, value = "late_interest_regime", "late-interest-regime-missing", "none"
+            message = (
+                f"{what} but Late Interest Regime is none, so no late-payment interest is "
+                "computed: set it to uk, eu, us or fidic (with the Late Interest Reference "
+                "Rate) if interest is owed"
+            )
+        elif not self.rate:
+            setting, code = "late_interest_reference_rate", "late-interest-rate-missing"
+            value = str(s.late_interest_reference_rate)
+            message = (
+                f"{what} but their interest rate is 0 (Late Interest Reference Rate blank or "
+                f"0, and no margin under {self.regime}), so no interest is computed: enter the "
+                "central bank reference rate, e.g. 5% (0.05)"
+            )
+        else:
+            return
+        self._warn(code, SETTINGS, self.model.setting_rows.get(setting), "value", value, message)
 
     # ------------------------------------------------------------------------- status
     def _statuses(
@@ -926,6 +957,10 @@ class _Engine:
                     self.calendar,
                 )
             status = pay.payment_status(True, invoice_based, bool(invoices), owed, paid, due, as_of)
+            if due is not None and (
+                status == pay.OVERDUE or any(day > due for day, _amount in paid_rows)
+            ):
+                self.late_payments.append(m.milestone_id)
             late_interest = zero
             if due is not None and self.regime != "none" and status != pay.AWAITING_INVOICE:
                 parts = late_parts(due_amount, due, paid_rows, as_of)

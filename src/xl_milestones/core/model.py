@@ -273,3 +273,5 @@ class Model:
     holidays: list[Holiday] = field(default_factory=list)
     fx_rates: dict[str, FxRate] = field(default_factory=dict)
     skipped: list[SkippedMilestone] = field(default_factory=list)
+    # The Settings row of each setting given there (field name -> row), for warnings on it.
+    setting_rows: dict[str, int] = field(default_factory=dict)

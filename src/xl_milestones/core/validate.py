@@ -83,6 +83,9 @@ class Validation:
     issues: list[Issue]
     model: Model
     as_of: date
+    # Where as_of came from: "option" (the caller's), "settings", or today because there is no
+    # Settings sheet ("no-settings-sheet") or no As Of Date on it ("no-as-of-date").
+    as_of_source: str = "settings"
 
     @property
     def error_count(self) -> int:
@@ -132,6 +135,7 @@ class _Validator:
             self.fallback[key] = letters[0] if letters else "A"
         self.settings = Settings()
         self.settings_rows: list[_Row] = []
+        self.setting_rows: dict[str, int] = {}  # setting field name -> its Settings row
         self.reporting_currency: str | None = None
 
     # ------------------------------------------------------------------------------ issues
@@ -202,7 +206,14 @@ class _Validator:
 
         model = self._model()
         self.issues.sort(key=Issue.sort_key)
-        return Validation(self.issues, model, self.as_of)
+        return Validation(self.issues, model, self.as_of, self._as_of_source())
+
+    def _as_of_source(self) -> str:
+        if self.explicit_as_of is not None:
+            return "option"
+        if self.settings.as_of_date is not None:
+            return "settings"
+        return "no-as-of-date" if SETTINGS.key in self.raw.tables else "no-settings-sheet"
 
     # --------------------------------------------------------------------------- settings
 
@@ -254,6 +265,7 @@ class _Validator:
                 )
                 continue
             seen[setting.name] = r
+            self.setting_rows[setting.name] = r.row
             raw_value = raw_row.values.get("value")
             if raw_value is None:
                 continue
@@ -1015,7 +1027,7 @@ class _Validator:
 
     def _model(self) -> Model:
         skipped_rows = self._skipped_milestones()
-        model = Model(settings=self.settings)
+        model = Model(settings=self.settings, setting_rows=dict(self.setting_rows))
         if self.reporting_currency and not self.settings.reporting_currency:
             model.settings = _replace_settings(self.settings, self.reporting_currency)
         make = _maker(Contract, CONTRACTS)

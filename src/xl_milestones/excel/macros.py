@@ -31,7 +31,7 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import DESKTOP_ENGINE, XlwingsBook
-from xl_milestones.output import changes_summary, money_text, plural
+from xl_milestones.output import as_of_text, changes_summary, money_text, plural
 from xl_milestones.reports.signoff import NothingToSignOff
 
 TITLE: Final = "xl-milestones"
@@ -183,7 +183,7 @@ def _refresh(adapter: XlwingsBook) -> str:
     figures, currency = result.dashboard, result.reporting_currency
     head = "\n".join(
         (
-            f"Refreshed as of {result.as_of.isoformat()}: "
+            f"Refreshed as of {as_of_text(result.as_of, report.validation.as_of_source)}: "
             f"{plural(len(result.milestones), 'milestone')}.",
             f"Status: {counts or 'none'}.",
             f"Due in the next 30 days: {money_text(figures.get('due_30'), currency)}; "
