@@ -4,10 +4,12 @@ them, LibreOffice opens them and prints them, and the printed pages show what th
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from tests.tools import (
     is_blank_png,
     libreoffice_convert,
@@ -129,6 +131,28 @@ def test_refreshed_sample_is_valid_and_opens_in_libreoffice(tmp_path: Path) -> N
     pages = _pages_of(texts, S.MILESTONES.name)
     assert len(pages) >= 4
     assert any("Signed off" in texts[page - 1] for page in pages)
+    # The Dashboard on paper: both S-curves, titled with their basis, each line drawn in its
+    # colour (the template's palette), with the axis scaled to the sample's millions.
+    page = _page_of(texts, S.DASHBOARD.name)
+    dashboard_text = texts[page - 1]
+    for title, _names in S.DASHBOARD_SCURVE_CHARTS:
+        assert title in dashboard_text
+    assert "Certified Value" in dashboard_text and "Invoiced" in dashboard_text
+    assert re.search(r"\b\d{1,2},000,000\b", dashboard_text), "no curve reaches a million"
+    (png,) = pdf_pages_to_png(pdf, tmp_path / "dash", first=page, last=page, dpi=80)
+    with Image.open(png) as img:
+        rgb = img.convert("RGB")
+        colours = rgb.getcolors(maxcolors=rgb.width * rgb.height) or []
+
+    def drawn(hex_colour: str) -> int:
+        want = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return sum(
+            n for n, c in colours if sum(abs(a - b) for a, b in zip(c, want, strict=True)) < 40
+        )
+
+    # Forecast (orange), Certified (green), Due (purple), Invoiced (dark yellow).
+    for colour in ("#ED7D31", "#70AD47", "#7030A0", "#BF9000"):
+        assert drawn(colour) > 10, colour
     _check_what_a_reader_sees(path, texts)
 
 

@@ -251,20 +251,40 @@ def test_dashboard_blocks_sit_at_their_schema_positions(template: PyxlWorkbook) 
 def test_charts_read_the_status_and_scurve_blocks(template_bytes: bytes) -> None:
     parts = _parts(template_bytes)
     charts = sorted(n for n in parts if n.startswith("xl/charts/chart"))
-    assert len(charts) == 2
+    assert len(charts) == 3
     xml = b"".join(parts[n] for n in charts).decode()
     st = S.DASHBOARD_STATUS
     first = st.header_row + 1
     last = first + len(S.STATUSES) - 1
     assert f"Dashboard!${st.first_column}${first}:${st.first_column}${last}" in xml
+    assert "<c:barChart>" in xml
+
+
+def test_two_s_curves_one_basis_each(template_bytes: bytes) -> None:
+    # The value curve draws Planned, Forecast and Certified Value; the cash curve Due,
+    # Invoiced and Paid; each titled with its basis, and no chart mixes the two.
+    parts = _parts(template_bytes)
+    lines = [d.decode() for n, d in sorted(parts.items()) if b"<c:lineChart>" in d]
+    assert len(lines) == 2
     sc = S.DASHBOARD_SCURVE
     first = sc.header_row + 1
     last = first + B.SCURVE_TEMPLATE_ROWS - 1
     col = openpyxl.utils.column_index_from_string(sc.first_column)
-    for i in range(1, 4):
-        letter = openpyxl.utils.get_column_letter(col + i)
-        assert f"Dashboard!${letter}${first}:${letter}${last}" in xml
-    assert "<c:lineChart>" in xml and "<c:barChart>" in xml
+    letters = {f.name: openpyxl.utils.get_column_letter(col + i) for i, f in enumerate(sc.fields)}
+    for xml, (title, names) in zip(lines, S.DASHBOARD_SCURVE_CHARTS, strict=True):
+        assert title in xml
+        drawn = set(re.findall(rf"Dashboard!\$([A-Z]+)\${first}:", xml)) - {sc.first_column}
+        assert drawn == {letters[n] for n in names}
+        for n in names:
+            assert f"Dashboard!${letters[n]}${first}:${letters[n]}${last}" in xml
+    assert "excl. VAT" in S.DASHBOARD_SCURVE_CHARTS[0][0]
+    assert "incl. VAT" in S.DASHBOARD_SCURVE_CHARTS[1][0]
+
+
+def test_the_dashboard_prints_one_page_across(template: PyxlWorkbook) -> None:
+    ws = template[S.DASHBOARD.name]
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
 
 
 # ------------------------------------------------------------------------------ xlwings, print

@@ -1089,6 +1089,18 @@ DASHBOARD_SCURVE: Final = Block(
         ),
     ),
 )
+# The Dashboard's two S-curves, each on one basis and never mixed (RULES.md section 5): the
+# chart's title and the S-curve block fields it draws.
+DASHBOARD_SCURVE_CHARTS: Final = (
+    (
+        "Cumulative value (excl. VAT)",
+        tuple("cumulative_" + n for n, _h, _d in SCHEDULE_VALUE_MEASURES),
+    ),
+    (
+        "Cumulative cash (incl. VAT)",
+        tuple("cumulative_" + n for n, _h, _d in SCHEDULE_CASH_MEASURES),
+    ),
+)
 DASHBOARD_BLOCKS: Final = (DASHBOARD_KPIS, DASHBOARD_STATUS, DASHBOARD_SCURVE)
 
 # The key figures of RULES.md section 5, in the order the Dashboard lists them.

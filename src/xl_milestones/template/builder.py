@@ -40,7 +40,7 @@ UDF_MODULE = "xl_milestones_udfs"
 START_CHARS_PER_LINE = 92
 # Blank rows each input table of the template offers, ready to type into.
 TEMPLATE_BLANK_ROWS = 50
-# Rows the S-curve chart reads in the template; a refresh re-points it to the months it writes.
+# Rows the S-curve charts read in the template; a refresh re-points them to the months it writes.
 SCURVE_TEMPLATE_ROWS = 24
 # Data validation and conditional formats reach far below each table, so that rows typed below
 # it, or written by a refresh, behave like the first ones: 100,000 rows, the largest workbook the
@@ -667,7 +667,8 @@ class _Builder:
         f = self.fmt
         ws.hide_gridlines(2)
         self._print_setup(ws, repeat_header=False)
-        ws.fit_to_pages(1, 1)
+        # One page across at the scale that fills its width; months beyond go on further pages.
+        ws.fit_to_pages(1, 0)
         ws.set_row(S.DASHBOARD_TITLE_ROW - 1, 28)
         ws.write_string(
             S.DASHBOARD_TITLE_ROW - 1,
@@ -747,29 +748,39 @@ class _Builder:
         col = _col_index(scurve.first_column)
         first = scurve.header_row
         last = first + SCURVE_TEMPLATE_ROWS - 1
-        line = self.wb.add_chart({"type": "line"})
-        assert line is not None
-        colours = ("#1F4E78", "#ED7D31", "#70AD47")
-        for i, colour in enumerate(colours, start=1):
-            line.add_series(
-                {
-                    "name": [name, scurve.header_row - 1, col + i],
-                    "categories": [name, first, col, last, col],
-                    "values": [name, first, col + i, last, col + i],
-                    "line": {"color": colour, "width": 2.25},
-                    "marker": {"type": "none"},
-                }
+        positions = {f.name: i for i, f in enumerate(scurve.fields)}
+        # Planned, forecast and certified; due, invoiced and paid: the last of each is green.
+        colours = (("#1F4E78", "#ED7D31", "#70AD47"), ("#7030A0", "#BF9000", "#70AD47"))
+        curves = []
+        for (title, names), palette in zip(S.DASHBOARD_SCURVE_CHARTS, colours, strict=True):
+            line = self.wb.add_chart({"type": "line"})
+            assert line is not None
+            for name_, colour in zip(names, palette, strict=True):
+                i = positions[name_]
+                line.add_series(
+                    {
+                        "name": [name, scurve.header_row - 1, col + i],
+                        "categories": [name, first, col, last, col],
+                        "values": [name, first, col + i, last, col + i],
+                        "line": {"color": colour, "width": 2.25},
+                        "marker": {"type": "none"},
+                    }
+                )
+            line.set_title({"name": title, "name_font": {"size": 12}})
+            line.set_legend({"position": "bottom"})
+            line.set_x_axis(
+                {"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"}
             )
-        line.set_title({"name": scurve.title, "name_font": {"size": 12}})
-        line.set_legend({"position": "bottom"})
-        line.set_x_axis({"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"})
-        line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-        line.set_size({"width": 560, "height": 320})
+            line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+            line.set_size({"width": 560, "height": 320})
+            curves.append(line)
 
-        # Right of the blocks: a refresh may write more S-curve rows than the template shows.
+        # Right of the blocks, one under the other: a refresh may write more S-curve rows than
+        # the template shows, and the charts must never cover them.
         anchor_col = _col_letter(col + len(scurve.fields) + 1)
         ws.insert_chart(f"{anchor_col}{scurve.header_row - 1}", bar)
-        ws.insert_chart(f"{anchor_col}{scurve.header_row + 16}", line)
+        for k, line in enumerate(curves):
+            ws.insert_chart(f"{anchor_col}{scurve.header_row + 14 + 17 * k}", line)
 
     # -- Settings
 
