@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from xl_milestones.cli import main
 from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
     DASHBOARD_SCURVE,
+    DASHBOARD_SCURVE_CHARTS,
     DASHBOARD_STATUS,
     PAYMENT_SCHEDULE,
     SIGNOFF_QUEUE,
@@ -136,6 +138,15 @@ def test_dashboard_figures_status_and_scurve(
     overdue = "Overdue (Reporting)"
     assert _money(hallam[0][overdue]) == _money(sum(_money(c[overdue]) for c in hallam_contracts))
     assert sum(_money(c[overdue]) for c in contracts) == _money(data["totals"]["overdue"])
+
+    # Two S-curves, value and cash, each drawing only its own basis's columns.
+    with zipfile.ZipFile(out) as z:
+        lines = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/")]
+    lines = [xml for xml in lines if "<c:lineChart>" in xml]
+    assert len(lines) == len(DASHBOARD_SCURVE_CHARTS) == 2
+    for xml, (title, names) in zip(lines, DASHBOARD_SCURVE_CHARTS, strict=True):
+        assert title in xml
+        assert xml.count("<c:ser>") == len(names)
 
     # Excel opens it without repairs; LibreOffice renders the Dashboard with its charts.
     assert ooxml_validate(out) == []

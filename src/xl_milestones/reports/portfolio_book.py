@@ -43,11 +43,16 @@ from xl_milestones.errors import OutputError
 from xl_milestones.io.atomic import replace_file
 from xl_milestones.numformats import money_format
 from xl_milestones.template import styles
-from xl_milestones.template.builder import _col_index, _col_letter, _Formats, _write_value
+from xl_milestones.template.builder import (
+    _col_index,
+    _col_letter,
+    _Formats,
+    _write_value,
+    insert_scurve_charts,
+)
 
 # Excel keeps at most this many hyperlinks on one worksheet; rows past it show the path only.
 MAX_LINKS = 65_530
-_PALETTE = ("#1F4E78", "#ED7D31", "#70AD47", "#7030A0", "#C00000", "#808080")
 # Characters of column width per landscape A4 page at the default font, as the template uses.
 _PAGE_WIDTH = 130.0
 _COUNT_LABELS = {label for key, label in PORTFOLIO_METRICS if key in COUNT_METRICS} | {
@@ -380,27 +385,7 @@ class _Writer:
         ws.insert_chart(status.header_row - 2, col, bar)
 
         curve = DASHBOARD_SCURVE
-        cc = _col_index(curve.first_column)
-        first = curve.header_row
-        last = first + max(curve_rows, 1) - 1
-        line = self.wb.add_chart({"type": "line"})
-        assert line is not None
-        for i, colour in enumerate(_PALETTE[: len(curve.fields) - 1], start=1):
-            line.add_series(
-                {
-                    "name": [name, curve.header_row - 1, cc + i],
-                    "categories": [name, first, cc, last, cc],
-                    "values": [name, first, cc + i, last, cc + i],
-                    "line": {"color": colour, "width": 2.25},
-                    "marker": {"type": "none"},
-                }
-            )
-        line.set_title({"name": curve.title, "name_font": {"size": 12}})
-        line.set_legend({"position": "bottom"})
-        line.set_x_axis({"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"})
-        line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-        line.set_size({"width": 560, "height": 320})
-        ws.insert_chart(curve.header_row + 16, col, line)
+        insert_scurve_charts(self.wb, ws, col, curve.header_row + max(curve_rows, 1) - 1)
 
 
 def _build(portfolio: Portfolio, path: Path, target: Path) -> None:

@@ -368,6 +368,44 @@ def _header_help(ws: Worksheet, row: int, col: int, field: Field) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------ charts
+
+
+def insert_scurve_charts(wb: Workbook, ws: Worksheet, col: int, last_row: int) -> None:
+    """The Dashboard's two S-curves (RULES.md section 5), each on one basis: line charts of
+    the S-curve block's columns down to ``last_row`` (zero-based), inserted at column ``col``
+    (zero-based) below the status chart, one under the other."""
+    block = S.DASHBOARD_SCURVE
+    name = S.DASHBOARD.name
+    first_col = _col_index(block.first_column)
+    first = block.header_row  # zero-based: the first data row
+    positions = {f.name: i for i, f in enumerate(block.fields)}
+    # Planned, forecast and certified; due, invoiced and paid: the last of each is green.
+    colours = (("#1F4E78", "#ED7D31", "#70AD47"), ("#7030A0", "#BF9000", "#70AD47"))
+    for k, ((title, names), palette) in enumerate(
+        zip(S.DASHBOARD_SCURVE_CHARTS, colours, strict=True)
+    ):
+        line = wb.add_chart({"type": "line"})
+        assert line is not None
+        for field_name, colour in zip(names, palette, strict=True):
+            c = first_col + positions[field_name]
+            line.add_series(
+                {
+                    "name": [name, block.header_row - 1, c],
+                    "categories": [name, first, first_col, last_row, first_col],
+                    "values": [name, first, c, last_row, c],
+                    "line": {"color": colour, "width": 2.25},
+                    "marker": {"type": "none"},
+                }
+            )
+        line.set_title({"name": title, "name_font": {"size": 12}})
+        line.set_legend({"position": "bottom"})
+        line.set_x_axis({"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"})
+        line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+        line.set_size({"width": 560, "height": 320})
+        ws.insert_chart(block.header_row + 13 + 17 * k, col, line)
+
+
 # ------------------------------------------------------------------------------------ builder
 
 
@@ -744,43 +782,12 @@ class _Builder:
         bar.set_x_axis({"major_gridlines": {"visible": True}, "num_format": "0"})
         bar.set_size({"width": 560, "height": 300})
 
-        scurve = S.DASHBOARD_SCURVE
-        col = _col_index(scurve.first_column)
-        first = scurve.header_row
-        last = first + SCURVE_TEMPLATE_ROWS - 1
-        positions = {f.name: i for i, f in enumerate(scurve.fields)}
-        # Planned, forecast and certified; due, invoiced and paid: the last of each is green.
-        colours = (("#1F4E78", "#ED7D31", "#70AD47"), ("#7030A0", "#BF9000", "#70AD47"))
-        curves = []
-        for (title, names), palette in zip(S.DASHBOARD_SCURVE_CHARTS, colours, strict=True):
-            line = self.wb.add_chart({"type": "line"})
-            assert line is not None
-            for name_, colour in zip(names, palette, strict=True):
-                i = positions[name_]
-                line.add_series(
-                    {
-                        "name": [name, scurve.header_row - 1, col + i],
-                        "categories": [name, first, col, last, col],
-                        "values": [name, first, col + i, last, col + i],
-                        "line": {"color": colour, "width": 2.25},
-                        "marker": {"type": "none"},
-                    }
-                )
-            line.set_title({"name": title, "name_font": {"size": 12}})
-            line.set_legend({"position": "bottom"})
-            line.set_x_axis(
-                {"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"}
-            )
-            line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-            line.set_size({"width": 560, "height": 320})
-            curves.append(line)
-
         # Right of the blocks, one under the other: a refresh may write more S-curve rows than
         # the template shows, and the charts must never cover them.
-        anchor_col = _col_letter(col + len(scurve.fields) + 1)
-        ws.insert_chart(f"{anchor_col}{scurve.header_row - 1}", bar)
-        for k, line in enumerate(curves):
-            ws.insert_chart(f"{anchor_col}{scurve.header_row + 14 + 17 * k}", line)
+        scurve = S.DASHBOARD_SCURVE
+        col = _col_index(scurve.first_column) + len(scurve.fields) + 1
+        ws.insert_chart(scurve.header_row - 2, col, bar)
+        insert_scurve_charts(self.wb, ws, col, scurve.header_row + SCURVE_TEMPLATE_ROWS - 1)
 
     # -- Settings
 
