@@ -10,7 +10,7 @@ names. ``valid_sheets()`` is a small workbook that validates without a single is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -52,6 +52,7 @@ def write_workbook(
     merged: Mapping[str, Iterable[str]] | None = None,
     sheet_names: Mapping[str, str] | None = None,
     extra_sheets: Sequence[str] = (),
+    extra: Callable[[xlsxwriter.Workbook], None] | None = None,
 ) -> Path:
     """Write ``sheets`` (schema sheet key -> rows) to ``path`` (.xlsx or .xlsm) and return it.
 
@@ -115,6 +116,8 @@ def write_workbook(
         ws.set_column(c0, c0 + max(len(keys), 1) - 1, 16)
     for name in extra_sheets:
         book.add_worksheet(name).write_string(0, 0, "not part of the schema")
+    if extra is not None:  # more sheets, charts... written by the test itself
+        extra(book)
     book.close()
     return out
 

@@ -5,15 +5,18 @@ the value and cash bases, leaving nothing of the old figures behind."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 from tests.factory import valid_sheets, write_workbook
 from tests.tools import ooxml_validate
 
 from xl_milestones.cli import main
-from xl_milestones.core.schema import PAYMENT_SCHEDULE
+from xl_milestones.core.schema import DASHBOARD_SCURVE, DASHBOARD_SCURVE_CHARTS, PAYMENT_SCHEDULE
 
 # The layout earlier versions wrote, in its column order.
 OLD_HEADERS = (
@@ -117,3 +120,64 @@ def test_a_value_where_the_new_columns_go_is_refused_not_overwritten(
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()
     assert book.read_bytes() == before
+
+
+def _old_dashboard(book: xlsxwriter.Workbook) -> None:
+    """The Dashboard an earlier version made: the S-curve block G3:J4 (Month, Planned,
+    Forecast, Paid) and, from column L, the status chart and one S-curve chart mixing them."""
+    ws = book.add_worksheet("Dashboard")
+    ws.set_column(6, 9, 12)
+    ws.set_column(10, 10, 3)  # the gap column right of the block
+    ws.write_string(2, 6, "Cumulative payments by month")
+    for i, header in enumerate(("Month", "Planned", "Forecast", "Paid")):
+        ws.write_string(3, 6 + i, header)
+    ws.write_string(3, 3, "Status")
+    ws.write_string(3, 4, "Milestones")
+    bar = book.add_chart({"type": "bar"})
+    bar.add_series({"name": ["Dashboard", 3, 4], "values": ["Dashboard", 4, 4, 12, 4]})
+    line = book.add_chart({"type": "line"})
+    for col in (7, 8, 9):
+        line.add_series(
+            {
+                "name": ["Dashboard", 3, col],
+                "categories": ["Dashboard", 4, 6, 27, 6],
+                "values": ["Dashboard", 4, col, 27, col],
+            }
+        )
+    line.set_title({"name": "Cumulative payments by month"})
+    ws.insert_chart("L3", bar)
+    ws.insert_chart("L20", line)
+
+
+def test_an_old_dashboard_gets_the_new_block_and_its_chart_becomes_the_value_curve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = write_workbook(tmp_path / "old.xlsx", valid_sheets(), extra=_old_dashboard)
+    out = tmp_path / "new.xlsx"
+    assert main(["refresh", str(book), "--output", str(out)]) == 0, capsys.readouterr().err
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    assert ws["G3"].value == DASHBOARD_SCURVE.title
+    assert [ws.cell(4, 7 + i).value for i in range(7)] == [
+        f.header for f in DASHBOARD_SCURVE.fields
+    ]
+    # The old gap column K and the columns after it are wide enough for an amount.
+    assert all(ws.column_dimensions[c].width >= 14 for c in "KLM")
+    with zipfile.ZipFile(out) as z:
+        parts = {n: z.read(n).decode() for n in z.namelist()}
+    (line,) = [x for n, x in parts.items() if n.startswith("xl/charts/") and "lineChart" in x]
+    value_title = DASHBOARD_SCURVE_CHARTS[0][0]
+    assert value_title in line and "Cumulative payments by month" not in line
+    # Its three series are now Planned, Forecast and Certified Value, cached names included.
+    names = re.findall(r"<c:tx><c:strRef><c:f>[^<]*</c:f><c:strCache>.*?<c:v>([^<]*)</c:v>", line)
+    assert names == ["Planned Value", "Forecast Value", "Certified Value"]
+    # The charts moved right of the grown block (from column L to column O, 0-based 14).
+    (drawing,) = [x for n, x in parts.items() if n.startswith("xl/drawings/drawing")]
+    starts = re.findall(r"<xdr:from><xdr:col>(\d+)</xdr:col>", drawing)
+    assert starts == ["14", "14"]
+    assert ooxml_validate(out) == []
+    # A second refresh finds the new layout: nothing moves again.
+    again = tmp_path / "again.xlsx"
+    assert main(["refresh", str(out), "--output", str(again)]) == 0
+    with zipfile.ZipFile(again) as z:
+        drawing2 = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/drawings/d"))
+    assert drawing2 == drawing

@@ -28,6 +28,7 @@ from xl_milestones.core.model import RawTable
 from xl_milestones.core.schema import (
     DASHBOARD,
     DASHBOARD_AS_OF_ROW,
+    DASHBOARD_SCURVE_CHARTS,
     DASHBOARD_TITLE_ROW,
     MILESTONES,
     RETIRED_HEADERS,
@@ -72,6 +73,7 @@ from xl_milestones.io.package import (
     remove_override,
     remove_rel,
     root_prefix,
+    set_attr,
     xml_text,
     xml_unescape,
 )
@@ -97,6 +99,8 @@ _BIG_PART = 8 << 20
 _SPLIT_READ_BACK = 16 << 20
 # An output table of this many rows is rewritten by a child process (see _Writer.run).
 FORK_ROWS = 20_000
+_RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
+_DRAWING_TYPE = REL_NS + "/drawing"
 
 
 _KINDS: dict[tuple[type, FieldType], str] = {}
@@ -941,7 +945,7 @@ class _Writer:
         cells and the Excel table's column names rewritten, every old value cleared with the
         rest of the rows. A user's column inside the old layout, or a value where the new
         columns go, is refused rather than overwritten."""
-        retired = {normalize_header(h) for h in RETIRED_HEADERS}
+        retired = _RETIRED_KEYS
         texts = {c: t for c, t in layout.texts.items() if t.strip()}
         if not any(normalize_header(t) in retired for t in texts.values()):
             return
@@ -1172,23 +1176,51 @@ class _Writer:
                 self.update.dashboard_header, Kind.TEXT
             )
         extents: list[tuple[Block, list[tuple[object, ...]]]] = []
+        renamed: dict[tuple[int, int], str] = {}
+        widened: list[tuple[int, int]] = []
         for bw in blocks:
-            self._block(bw, work)
+            widened.extend(self._block(bw, work, renamed))
             extents.append((bw.block, bw.rows))
         self._finish(work, DASHBOARD)
         name = work.entry.name if work.entry else DASHBOARD.name
-        self._charts(name, extents)
+        self._charts(name, extents, renamed)
+        if widened and work.entry is not None:
+            self._move_drawings(work.part, widened)
 
-    def _block(self, bw: BlockWrite, work: _SheetWork) -> None:
+    def _block(
+        self, bw: BlockWrite, work: _SheetWork, renamed: dict[tuple[int, int], str]
+    ) -> list[tuple[int, int]]:
+        """Lay out one Dashboard block's writes. A header cell keeps what it holds unless that
+        is a retired header or another column's header of the block (an earlier layout): then
+        it is rewritten and recorded in ``renamed`` (col, row) for the charts' series names.
+        Returns (old last column, new last column) when the block grew past an earlier layout."""
         block = bw.block
         c0 = col_index(block.first_column)
         cols = [c0 + i for i in range(len(block.fields))]
         writes = work.edit.writes
-        if work.created and block.header_row > 1:
-            writes.setdefault(block.header_row - 1, {})[c0] = CellWrite(block.title, Kind.TEXT)
+        title_row = block.header_row - 1
+        titles = {} if work.created or title_row < 1 else self._row_texts(work, title_row)[0]
+        if block.header_row > 1 and (
+            work.created or normalize_header(titles.get(c0, "")) in _RETIRED_KEYS
+        ):
+            writes.setdefault(title_row, {})[c0] = CellWrite(block.title, Kind.TEXT)
+        texts = {} if work.created else self._row_texts(work, block.header_row)[0]
+        own = {normalize_header(f.header) for f in block.fields}
         head = writes.setdefault(block.header_row, {})
+        old_last = c0 - 1
         for f, col in zip(block.fields, cols, strict=True):
-            head[col] = CellWrite(f.header, Kind.TEXT, only_if_empty=True)
+            key = normalize_header(texts.get(col, ""))
+            stale = key in _RETIRED_KEYS or (key in own and key != f.key)
+            head[col] = CellWrite(f.header, Kind.TEXT, only_if_empty=not stale)
+            if stale:
+                renamed[(col, block.header_row)] = f.header
+        col = c0
+        while normalize_header(texts.get(col, "")) in own | _RETIRED_KEYS:
+            old_last = col
+            col += 1
+        grew = bool(renamed) and c0 <= old_last < cols[-1]
+        if grew:
+            _widen_new_columns(work.rewriter, range(old_last + 1, cols[-1] + 1), 14)
         work.edit.zones.append(Zone(frozenset(cols), block.header_row + 1, block.header_row))
         for i, row in enumerate(bw.rows):
             if len(row) != len(cols):
@@ -1196,9 +1228,27 @@ class _Writer:
             target = writes.setdefault(block.header_row + 1 + i, {})
             for f, col, value in zip(block.fields, cols, row, strict=True):
                 target[col] = CellWrite(value, kind_of(value, f.type))
+        return [(old_last, cols[-1])] if grew else []
+
+    def _move_drawings(self, sheet_part: str, widened: list[tuple[int, int]]) -> None:
+        """Charts and pictures anchored right of a block that an earlier layout made narrower
+        would now cover its new columns: move them right by as many columns as it grew."""
+        pkg = self.pkg
+        for rel in read_rels(pkg.read(rels_path(sheet_part)), sheet_part):
+            if rel.type != _DRAWING_TYPE or rel.external:
+                continue
+            data = pkg.read(rel.target)
+            if data is None:
+                continue
+            new = shift_anchors(as_utf8(data, rel.target), widened)
+            if new is not None:
+                pkg.set(pkg.real(rel.target), new)
 
     def _charts(
-        self, sheet_name: str, blocks: list[tuple[Block, list[tuple[object, ...]]]]
+        self,
+        sheet_name: str,
+        blocks: list[tuple[Block, list[tuple[object, ...]]]],
+        renamed: Mapping[tuple[int, int], str] | None = None,
     ) -> None:
         if not blocks:
             return
@@ -1212,7 +1262,9 @@ class _Writer:
             data = pkg.read(part)
             if data is None:
                 continue
-            new = repoint_chart(as_utf8(data, part), sheet_name, blocks, self.date1904)
+            new = repoint_chart(
+                as_utf8(data, part), sheet_name, blocks, self.date1904, renamed or {}
+            )
             if new is not None:
                 pkg.set(part, new)
 
@@ -1237,35 +1289,46 @@ class _Writer:
 
 
 def _widen_new_columns(rewriter: SheetRewriter, cols: Iterable[int], width: float = 16) -> None:
-    """Give columns that no ``<col>`` covers a width that shows an amount: Excel's default
-    shows 1,234,567.00 as ####."""
+    """Give ``cols`` (1-based) a width that shows an amount, where they have none or a narrower
+    one of their own (a gap column of an earlier layout): Excel's default shows 1,234,567.00 as
+    ####. A ``<col>`` spanning several columns is left as it is."""
     head = rewriter.head
-    p = re.escape(rewriter.p)
-    start, end = find_element(head, rewriter.p, b"cols")
+    p = rewriter.p
+    wanted = set(cols)
+    start, end = find_element(head, p, b"cols")
+    elements: list[tuple[int, bytes]] = []
     covered: set[int] = set()
     if start >= 0:
-        for m in re.finditer(b"<" + p + rb"col\b[^>]*>", head[start:end]):
-            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
-            if lo and hi and lo.isdigit() and hi.isdigit():
-                covered.update(range(int(lo), min(int(hi), int(lo) + 16384) + 1))
-    new = sorted(set(cols) - covered)
-    if not new:
-        return
-    tag = b"<" + rewriter.p + b"col"
-    add = b"".join(
-        tag + b' min="%d" max="%d" width="%s" customWidth="1"/>' % (c, c, str(width).encode())
-        for c in new
-    )
+        for m in re.finditer(b"<" + re.escape(p) + rb"col\b[^>]*>", head[start:end]):
+            tag = m.group(0)
+            lo, hi = get_attr(tag, b"min"), get_attr(tag, b"max")
+            if not (lo and hi and lo.isdigit() and hi.isdigit()):
+                return  # not a <cols> this writer understands: leave the widths alone
+            first, last = int(lo), int(hi)
+            covered.update(range(first, min(last, first + 16384) + 1))
+            old = get_attr(tag, b"width")
+            if first == last and first in wanted and old and float(old) < width:
+                tag = set_attr(tag, b"customWidth", "1")
+                tag = set_attr(tag, b"width", str(width))
+            elements.append((first, tag))
+    for c in sorted(wanted - covered):
+        elements.append(
+            (
+                c,
+                b"<"
+                + p
+                + b'col min="%d" max="%d" width="%s" customWidth="1"/>'
+                % (c, c, str(width).encode()),
+            )
+        )
+    elements.sort(key=lambda e: e[0])
+    block = b"<" + p + b"cols>" + b"".join(tag for _c, tag in elements) + b"</" + p + b"cols>"
     if start >= 0:
-        close = end - len(b"</" + rewriter.p + b"cols>")
-        if all(c > max(covered, default=0) for c in new):
-            rewriter.head = head[:close] + add + head[close:]
-        return  # columns in between existing ones: left at their width rather than reordered
-    data_at = head.find(b"<" + rewriter.p + b"sheetData")
-    if data_at < 0:
+        rewriter.head = head[:start] + block + head[end:]
         return
-    cols_el = b"<" + rewriter.p + b"cols>" + add + b"</" + rewriter.p + b"cols>"
-    rewriter.head = head[:data_at] + cols_el + head[data_at:]
+    data_at = head.find(b"<" + p + b"sheetData")
+    if data_at >= 0:
+        rewriter.head = head[:data_at] + block + head[data_at:]
 
 
 # ------------------------------------------------------------------------------------ charts
@@ -1285,13 +1348,18 @@ def repoint_chart(
     sheet_name: str,
     blocks: list[tuple[Block, list[tuple[object, ...]]]],
     date1904: bool,
+    renamed: Mapping[tuple[int, int], str] | None = None,
 ) -> bytes | None:
     """A chart part whose series read a Dashboard block, re-pointed at the rows written.
 
     Each ``<c:f>`` reference into a block's data rows gets the block's new last row, and its
     cached values are replaced by the values written, so that a viewer that draws from the cache
-    shows the same as Excel. None when the chart reads no block.
+    shows the same as Excel. A series name read from a header cell the refresh rewrote
+    (``renamed``, an earlier layout) gets the new header as its cached name, and a chart titled
+    with a retired title gets the title of the S-curve its series now draw. None when the chart
+    reads no block.
     """
+    renamed = renamed or {}
     p = root_prefix(data)
     parse(data, "chart")
     ep = re.escape(p)
@@ -1300,6 +1368,7 @@ def repoint_chart(
     out: list[bytes] = []
     pos = 0
     changed = False
+    drawn: set[str] = set()
     for m in f_re.finditer(data):
         formula = xml_unescape(m.group(1).decode("utf-8")).strip().lstrip("=")
         ref = _CHART_REF.match(formula)
@@ -1310,6 +1379,15 @@ def repoint_chart(
         if where is None or name.lower() != sheet_name.lower():
             continue
         c1, r1, c2, r2 = where
+        header = renamed.get((c1, r1)) if (c1, r1) == (c2, r2) else None
+        if header is not None:
+            cache = cache_re.match(data, m.end())
+            if cache is not None:
+                out.append(data[pos : cache.start()])
+                out.append(_cache(p, cache.group(1), cache.group(0), [header], date1904))
+                pos = cache.end()
+                changed = True
+            continue
         hit = None
         for block, rows in blocks:
             b1 = col_index(block.first_column)
@@ -1321,6 +1399,8 @@ def repoint_chart(
         if hit is None:
             continue
         block, rows, b1, hr = hit
+        if c1 == c2 and c1 > b1:
+            drawn.add(block.fields[c1 - b1].name)
         new_r2 = hr + max(len(rows), 1)
         new_formula = sheet_reference(sheet_name, _abs_range(c1, r1, c2, new_r2))
         out.append(data[pos : m.start(1)])
@@ -1342,6 +1422,67 @@ def repoint_chart(
                 out.append(_cache(p, cache.group(1), cache.group(0), values, date1904))
         changed = True
     if not changed:
+        return None
+    out.append(data[pos:])
+    return _retitle(b"".join(out), p, drawn)
+
+
+def _retitle(data: bytes, p: bytes, drawn: set[str]) -> bytes:
+    """A chart whose title is a retired one (an earlier layout's S-curve) takes the title of
+    the Dashboard S-curve whose fields its series draw; any other title is the user's."""
+    title = next((t for t, names in DASHBOARD_SCURVE_CHARTS if set(names) == drawn), None)
+    if title is None:
+        return data
+    start, end = find_element(data, p, b"title")
+    if start < 0:
+        return data
+    runs = list(re.finditer(rb"<a:t>([^<]*)</a:t>", data[start:end]))
+    text = "".join(xml_unescape(r.group(1).decode("utf-8")) for r in runs)
+    if len(runs) != 1 or normalize_header(text) not in _RETIRED_KEYS:
+        return data
+    run = runs[0]
+    new = b"<a:t>" + xml_text(title).encode() + b"</a:t>"
+    return data[: start + run.start()] + new + data[start + run.end() :]
+
+
+_ANCHOR_COL = re.compile(
+    rb"(<(?:[A-Za-z_][\w.-]*:)?(from|to)>\s*<(?:[A-Za-z_][\w.-]*:)?col>)(\d+)(</)"
+)
+
+
+def shift_anchors(data: bytes, widened: list[tuple[int, int]]) -> bytes | None:
+    """A drawing part with every anchor that starts right of a block's old last column but not
+    right of its new one plus a gap column moved right by as many columns as the block grew
+    (columns 1-based in ``widened``, 0-based in the drawing). None when nothing moves."""
+    out: list[bytes] = []
+    pos = 0
+    moved = False
+    anchor_re = re.compile(
+        rb"<(?:[A-Za-z_][\w.-]*:)?(?:twoCellAnchor|oneCellAnchor)\b.*?</(?:[A-Za-z_][\w.-]*:)?(?:twoCellAnchor|oneCellAnchor)>",
+        re.S,
+    )
+    for anchor in anchor_re.finditer(data):
+        cols = _ANCHOR_COL.findall(anchor.group(0))
+        start = next((int(c) for _o, kind, c, _c in cols if kind == b"from"), None)
+        if start is None:
+            continue
+        shift = 0
+        for old_last, new_last in widened:
+            # 0-based: the old layout's first free column is old_last; anything from there up
+            # to the new last column and its gap column would overlap the grown block.
+            if old_last <= start <= new_last:
+                shift = max(shift, new_last + 1 - start)
+        if not shift:
+            continue
+        body = _ANCHOR_COL.sub(
+            lambda m, n=shift: m.group(1) + str(int(m.group(3)) + n).encode() + m.group(4),
+            anchor.group(0),
+        )
+        out.append(data[pos : anchor.start()])
+        out.append(body)
+        pos = anchor.end()
+        moved = True
+    if not moved:
         return None
     out.append(data[pos:])
     return b"".join(out)
@@ -1425,6 +1566,10 @@ def owned_parts(src: Path) -> Mapping[str, str]:
                 for rel in read_rels(pkg.read(rels_path(part)), part):
                     if rel.type == TABLE_TYPE:
                         out[pkg.real(rel.target)] = f"Excel table on {entry.name}"
+                    elif rel.type == _DRAWING_TYPE and sheet is DASHBOARD:
+                        out[pkg.real(rel.target)] = (
+                            "anchors moved when a block of an earlier layout grows"
+                        )
         for name, ctype in pkg.content_types.items():
             if ctype == CHART_CT:
                 out[pkg.real(name)] = "chart: series reading a Dashboard block"
