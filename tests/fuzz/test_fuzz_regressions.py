@@ -125,3 +125,30 @@ def test_an_amount_past_excel_s_precision_is_an_error(
     issues = [i for i in json.loads(out)["issues"] if i["severity"] == "error"]
     assert [(i["cell"], i["code"]) for i in issues] == [(cell, "out-of-range")]
     assert "too large" in issues[0]["message"]
+
+
+def test_an_output_sheet_attribute_that_is_not_utf8_is_a_damaged_workbook(
+    tmp_path: Path,
+) -> None:
+    # A byte flipped inside a <col width="..."> of the Dashboard, a sheet the reader never
+    # parses: the writer met it first and ended in an internal UnicodeDecodeError.
+    src = tmp_path / "book.xlsx"
+    sheets = valid_sheets()
+    write_workbook(src, sheets)
+    out = tmp_path / "first.xlsx"
+    assert run("refresh", str(src), "--output", str(out))[0] == 0
+    part = sheet_parts(out)["Dashboard"]
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(out) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data, n = re.subn(
+                    rb'(<col [^>]*width=")\d', lambda m: m.group(1) + b"\xb2", data, count=1
+                )
+                assert n == 1
+            zout.writestr(info.filename, data)
+    code, _out, err = run("refresh", str(bad), "--output", str(tmp_path / "again.xlsx"))
+    assert code == 2
+    assert "damaged" in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1

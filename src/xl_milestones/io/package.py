@@ -138,7 +138,20 @@ def get_attr(tag: bytes, name: bytes) -> str | None:
     if not m:
         return None
     raw = m.group(1) if m.group(1) is not None else m.group(2)
-    return xml_unescape(raw.decode("utf-8"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel writes UTF-8; other bytes here mean the part was damaged (found by fuzzing).
+        raise WorkbookError(
+            f"the workbook is damaged (the {name.decode()} attribute of a <{_tag_name(tag)}> "
+            "element is not UTF-8 text): open it in Excel and save it again"
+        ) from None
+    return xml_unescape(text)
+
+
+def _tag_name(tag: bytes) -> str:
+    m = re.match(rb"<([\w:.-]+)", tag)
+    return m.group(1).decode("ascii") if m else "?"
 
 
 def set_attr(tag: bytes, name: bytes, value: str) -> bytes:
