@@ -217,7 +217,12 @@ def book_update(
             if (places := minor_units(r.currency)) != DEFAULT_MINOR_UNITS
         },
         tables=[
-            TableWrite(PAYMENT_SCHEDULE, result.payment_schedule),
+            TableWrite(
+                PAYMENT_SCHEDULE,
+                with_minor_units(
+                    PAYMENT_SCHEDULE, result.payment_schedule, result.reporting_currency
+                ),
+            ),
             TableWrite(SIGNOFF_QUEUE, with_minor_units(SIGNOFF_QUEUE, queue)),
             TableWrite(CHANGES, sheet_rows(changes) if changes is not None else []),
             validation_table(issues, result.as_of),

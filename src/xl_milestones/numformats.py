@@ -57,23 +57,33 @@ def amount_with_places(value: Decimal, places: int) -> Decimal:
     return t(value)
 
 
-def with_minor_units(sheet: Sheet, rows: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
+def with_minor_units(
+    sheet: Sheet, rows: Sequence[Sequence[object]], reporting: str | None = None
+) -> list[tuple[object, ...]]:
     """The rows of an output table with a ``currency`` field (in field order), each money
     value marked with its row's currency's minor units (``amount_with_places``), so that the
-    writer shows 7,920,000 JPY without decimals. Rows in a two-decimal currency are as given."""
+    writer shows 7,920,000 JPY without decimals. With ``reporting``, the money fields named
+    ``*_reporting`` (the Payment Schedule's) take that currency's instead. Amounts in a
+    two-decimal currency are as given."""
     names = [f.name for f in sheet.fields]
     cur = names.index("currency")
     money = [i for i, f in enumerate(sheet.fields) if f.type is FieldType.MONEY]
+    converted = [i for i in money if reporting is not None and names[i].endswith("_reporting")]
+    own = [i for i in money if i not in converted]
+    reported = minor_units(reporting) if reporting is not None else DEFAULT_MINOR_UNITS
     out: list[tuple[object, ...]] = []
     for row in rows:
         code = row[cur]
         places = minor_units(code if isinstance(code, str) else None)
-        if places == DEFAULT_MINOR_UNITS:
+        if places == DEFAULT_MINOR_UNITS and reported == DEFAULT_MINOR_UNITS:
             out.append(tuple(row))
             continue
         values = list(row)
-        for i in money:
-            if type(values[i]) is Decimal:
-                values[i] = amount_with_places(values[i], places)  # type: ignore[arg-type]
+        for columns, n in ((own, places), (converted, reported)):
+            if n == DEFAULT_MINOR_UNITS:
+                continue
+            for i in columns:
+                if type(values[i]) is Decimal:
+                    values[i] = amount_with_places(values[i], n)  # type: ignore[arg-type]
         out.append(tuple(values))
     return out

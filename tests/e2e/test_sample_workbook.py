@@ -119,3 +119,23 @@ def test_c001_plans_its_revised_contract_value_and_no_more(
     assert c001[-1]["cumulative_planned_value"] == Decimal("2520000.00")
     assert max(row["cumulative_planned_value"] for row in c001) == Decimal("2520000.00")
     assert result.totals["schedule"]["contracts"]["C-001"]["planned_value"] == "2520000.00"  # type: ignore[index]
+
+
+def test_the_payment_schedule_shows_yen_without_decimals(tmp_path: Path) -> None:
+    import openpyxl
+
+    from xl_milestones.actions import refresh_command
+
+    path = tmp_path / SAMPLE_FILE
+    build_sample(path)
+    out = tmp_path / "refreshed.xlsm"
+    assert refresh_command(str(path), output=str(out), fmt="json") == 0
+    ws = openpyxl.load_workbook(out)[S.PAYMENT_SCHEDULE.name]
+    headers = [c.value for c in ws[1]]
+    cur, planned = headers.index("Currency"), headers.index("Planned Value")
+    reported = headers.index("Planned Value (Reporting)")
+    rows = [r for r in ws.iter_rows(min_row=2) if r[cur].value == "JPY"]
+    assert rows
+    for r in rows:
+        assert r[planned].number_format == "#,##0"
+        assert r[reported].number_format == "#,##0.00"  # in GBP, the sample's reporting currency

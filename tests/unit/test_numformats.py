@@ -220,3 +220,28 @@ def test_an_output_table_marks_its_amounts_by_the_currency_of_each_row() -> None
     yen, pounds = with_minor_units(SIGNOFF_QUEUE, [row("7920000", "JPY"), row("1.50", "GBP")])
     assert isinstance(yen[money], MinorUnitAmount) and yen[money] == Decimal(7920000)
     assert type(pounds[money]) is Decimal
+
+
+def test_the_payment_schedule_marks_its_reporting_columns_by_the_reporting_currency() -> None:
+    from xl_milestones.core.schema import PAYMENT_SCHEDULE
+    from xl_milestones.numformats import MinorUnitAmount, with_minor_units
+
+    names = [f.name for f in PAYMENT_SCHEDULE.fields]
+    cur = names.index("currency")
+    own, reported = names.index("planned_value"), names.index("planned_value_reporting")
+
+    def row(currency: str) -> tuple[object, ...]:
+        values: list[object] = [Decimal("1000")] * len(names)
+        values[cur] = currency
+        return tuple(values)
+
+    # A JPY contract reported in GBP: its own amounts without decimals, the GBP ones with two.
+    (yen,) = with_minor_units(PAYMENT_SCHEDULE, [row("JPY")], "GBP")
+    assert isinstance(yen[own], MinorUnitAmount) and yen[own].places == 0
+    assert type(yen[reported]) is Decimal
+    # A GBP contract reported in JPY: the other way round.
+    (pounds,) = with_minor_units(PAYMENT_SCHEDULE, [row("GBP")], "JPY")
+    assert type(pounds[own]) is Decimal
+    assert isinstance(pounds[reported], MinorUnitAmount) and pounds[reported].places == 0
+    (plain,) = with_minor_units(PAYMENT_SCHEDULE, [row("GBP")], "EUR")
+    assert all(type(v) is Decimal for v in plain if not isinstance(v, str))
