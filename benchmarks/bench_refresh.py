@@ -3,12 +3,12 @@
 For each size (1,000 and 100,000 milestones by default) the workbook is generated once and
 cached under benchmarks/out/ (keyed by size and seed). Each run is a fresh
 ``xl-milestones refresh BOOK --output OUT`` process: wall time, CPU time (user + system) and
-peak RSS come from the operating system's accounting of that process and the child it forks to
-rewrite the Payment Schedule (os.wait4; RSS is the larger process's). Peak memory is the sum of
-their proportional set sizes (shared pages counted once), sampled from /proc every 0.1 s in one
-more run that is not timed, and never less than that RSS; the 2 GB target applies to it. A further
-process runs the same use case in-process and reports how long each stage took (read, validate,
-compute, write). Medians over the runs are printed with the machine's load average.
+peak RSS come from the operating system's accounting of that process and any child it starts
+(os.wait4; RSS is the larger process's). Peak memory is the sum of their proportional set sizes
+(shared pages counted once), sampled from /proc every 0.1 s in one more run that is not timed,
+and never less than that RSS; the 2 GB target applies to it. A further process runs the same
+use case in-process and reports how long each stage took (read, validate, compute, write). Medians
+over the runs are printed with the machine's load average.
 
 Then the refreshed output is refreshed again, as users do every day: its Milestones rows and
 output sheets already hold the results of the first refresh, which the writer replaces. The

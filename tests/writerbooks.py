@@ -9,7 +9,6 @@ import copy
 import datetime as dt
 import re
 import struct
-import threading
 import zipfile
 import zlib
 from decimal import Decimal
@@ -318,11 +317,3 @@ def style_of(cell: openpyxl.cell.Cell) -> tuple[object, ...]:
         copy.copy(cell.alignment),
         copy.copy(cell.protection),
     )
-
-
-def join_other_threads() -> None:
-    """Wait for threads an earlier write left (a pool's workers end soon after it is shut
-    down): the writer forks a child only from a single-threaded process."""
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread():
-            thread.join(timeout=30)

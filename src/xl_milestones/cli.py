@@ -265,9 +265,6 @@ def _portfolio(args: argparse.Namespace) -> int:
 def run() -> NoReturn:
     """The ``xl-milestones`` program: ``main``, then the process ends at once, without freeing
     one by one what the command built (``actions.held_until_exit``); output is flushed first."""
-    # numpy (the reader's extent check) would start an idle BLAS thread that nothing here uses;
-    # without it the process is single-threaded when the writer forks (``io.forked``).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from xl_milestones import actions
 
     actions.held_until_exit = []

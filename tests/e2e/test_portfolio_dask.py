@@ -28,8 +28,7 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
 
 
 # Dask's client and cluster leave threads running in the process that used them (its event
-# loop, its offload pool), and a process with threads never forks (``io.forked``): the cluster
-# and the command run in a child process of their own.
+# loop, its offload pool): the cluster and the command run in a child process of their own.
 _ON_A_CLUSTER = """
 import sys
 from distributed import LocalCluster

@@ -5,7 +5,6 @@ their rows, and the Open XML SDK validator accepts the result."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import zipfile
 from decimal import Decimal
@@ -19,7 +18,6 @@ from tests.tools import libreoffice_convert, ooxml_validate
 from tests.writerbooks import (
     build_book,
     changed_parts,
-    join_other_threads,
     sample_update,
     sheet_parts,
     style_of,
@@ -35,7 +33,6 @@ from xl_milestones.core.schema import (
     VALIDATION,
 )
 from xl_milestones.errors import WorkbookError
-from xl_milestones.io.forked import may_fork
 from xl_milestones.io.reader import read_workbook
 from xl_milestones.io.writer import apply_update, owned_parts, read_date1904
 
@@ -475,93 +472,3 @@ def test_a_dtd_in_a_part_is_refused(book: Path, tmp_path: Path) -> None:
             zf.writestr(name, data)
     with pytest.raises(WorkbookError, match="DTD"):
         apply_update(evil, tmp_path / "o.xlsx", sample_update(ROWS), date1904=False)
-
-
-# ------------------------------------------------------------------ a table rewritten apart
-
-
-def _apply_counting(
-    monkeypatch: pytest.MonkeyPatch, src: Path, out: Path, update: BookUpdate, fork_rows: int
-) -> list[object]:
-    """apply_update with tables of ``fork_rows`` rows or more rewritten by a child; returns,
-    for each child, None when it failed, else whether its cell styles were taken."""
-    from xl_milestones.io import cellstyles, forked, writer
-
-    got: list[object] = []
-    result, replay = forked.ForkedJob.result, cellstyles.StyleSheet.replay
-
-    def spy_result(self: forked.ForkedJob[object]) -> object:
-        value = result(self)
-        if value is None:
-            got.append(None)
-        return value
-
-    def spy_replay(self: cellstyles.StyleSheet, fits: list[writer._Fit]) -> bool:
-        got.append(replay(self, fits))
-        return bool(got[-1])
-
-    join_other_threads()
-    monkeypatch.setattr(writer, "FORK_ROWS", fork_rows)
-    monkeypatch.setattr(forked.ForkedJob, "result", spy_result)
-    monkeypatch.setattr(cellstyles.StyleSheet, "replay", spy_replay)
-    apply_update(src, out, update, date1904=False)
-    return got
-
-
-def _one_and_forked(
-    monkeypatch: pytest.MonkeyPatch, src: Path, out: Path, children: list[object]
-) -> Path:
-    """Refresh ``src`` with a 40-row Payment Schedule in one process, then with the table
-    rewritten by a child, whose outcome is ``children``: the two files are the same bytes."""
-    update = sample_update(ROWS, payment_rows=40)
-    out.mkdir()
-    one, forked = out / "one.xlsx", out / "forked.xlsx"
-    assert _apply_counting(monkeypatch, src, one, update, 10**9) == []
-    assert _apply_counting(monkeypatch, src, forked, update, 40) == children
-    assert forked.read_bytes() == one.read_bytes()
-    return one
-
-
-@pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
-def test_a_large_table_rewritten_by_a_child_gives_the_same_file(
-    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The Payment Schedule rewritten in a child process while the Milestones sheet is
-    rewritten here: byte for byte the file written in one process, on a first refresh (both
-    add the same cell styles, in the same order) and on a second (no new style)."""
-    first = _one_and_forked(monkeypatch, book, tmp_path / "first", [True])
-    _one_and_forked(monkeypatch, first, tmp_path / "again", [True])
-
-
-@pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
-def test_a_child_whose_cell_styles_clash_leaves_the_table_to_the_parent(
-    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Days Late formatted as dates: the Milestones sheet adds a style for its numbers first,
-    so the style the child added for the schedule's dates has another number here."""
-    wb = openpyxl.load_workbook(book)
-    ws = wb[MILESTONES.name]
-    col = header_cols(ws)[MILESTONES.header("days_late")]
-    for r in ROWS:
-        ws.cell(r, col).number_format = "yyyy-mm-dd"
-    styled = tmp_path / "styled.xlsx"
-    wb.save(styled)
-    _one_and_forked(monkeypatch, styled, tmp_path / "out", [False])
-
-
-@pytest.mark.skipif(not may_fork(), reason="children are forked on Linux only")
-def test_a_child_that_fails_leaves_the_table_to_the_parent(
-    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from xl_milestones.io import sheet_rewrite
-
-    parent = os.getpid()
-    real = sheet_rewrite.SheetRewriter.rewrite
-
-    def rewrite(self: sheet_rewrite.SheetRewriter, edit: sheet_rewrite.SheetEdit) -> object:
-        if os.getpid() != parent:
-            raise MemoryError("the child ran out of memory")
-        return real(self, edit)
-
-    monkeypatch.setattr(sheet_rewrite.SheetRewriter, "rewrite", rewrite)
-    _one_and_forked(monkeypatch, book, tmp_path / "out", [None])

@@ -96,37 +96,6 @@ def test_a_part_set_again_is_written_from_its_latest_data(
     assert len(seen) == 3
 
 
-@pytest.mark.parametrize("raw", [True, False])
-def test_a_part_deflated_elsewhere_reads_and_writes_like_its_bytes(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bool
-) -> None:
-    """What a child process hands back: the part already deflated. Read back, it is its
-    bytes; written, it is the entry zipfile writes, also where compressed bytes cannot be
-    copied (then it is inflated and written again)."""
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-    if not raw:
-        monkeypatch.setattr(writer, "_raw_ok", lambda zout: False)
-    rows = _rows(300, b"apart")
-    ready = writer.ready_to_write(rows, zipfile.ZIP_DEFLATED)
-    assert isinstance(ready, writer._Deflated)
-    assert writer.ready_to_write(rows[:2], zipfile.ZIP_DEFLATED) == rows[:2]  # small: as is
-    plain, apart = tmp_path / "plain.xlsx", tmp_path / "apart.xlsx"
-    for dst, data in ((plain, rows), (apart, ready)):
-        with zipfile.ZipFile(books["outputs"]) as zin:
-            pkg = writer._Package(zin)
-            try:
-                pkg.set(PART, data)
-                pkg.set("xl/added.xml", data)
-                assert pkg.read(PART) == pkg.read("xl/added.xml") == b"".join(rows)
-                pkg.write(dst)
-            finally:
-                pkg.close()
-    assert apart.read_bytes() == plain.read_bytes()
-    with zipfile.ZipFile(apart) as zf:
-        assert zf.testzip() is None
-        assert zf.read(PART) == zf.read("xl/added.xml") == b"".join(rows)
-
-
 class Boom(Exception):
     pass
 

@@ -6,7 +6,6 @@ change, so every other cell of the workbook looks exactly as before).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.package import (
@@ -178,20 +177,6 @@ class StyleSheet:
         if got == -1:
             got = self._fits[key] = self._fit(xf, kind)
         return got
-
-    def fit_count(self) -> int:
-        """How many distinct (style, kind) pairs ``fit`` has answered so far."""
-        return len(self._fits)
-
-    def fits_after(self, count: int) -> list[tuple[tuple[int | None, str], int | None]]:
-        """The pairs ``fit`` answered after the first ``count``, in order, with the answers."""
-        return list(self._fits.items())[count:]
-
-    def replay(self, fits: Sequence[tuple[tuple[int | None, str], int | None]]) -> bool:
-        """Answer ``fits`` that a copy of this style sheet answered (``fits_after``), in their
-        order, as if they were asked here; False at the first answer that differs here (then
-        the cells written with the copy's answers are not valid here)."""
-        return all(self.fit(xf, kind) == got for (xf, kind), got in fits)
 
     def _fit(self, xf: int | None, kind: str) -> int | None:
         cls = self._class_of(xf)

@@ -41,7 +41,6 @@ from xl_milestones.core.schema import (
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.atomic import check_sheet_reads
 from xl_milestones.io.cellstyles import Kind, StyleSheet
-from xl_milestones.io.forked import ForkedJob, may_fork
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
     CHART_CT,
@@ -97,8 +96,6 @@ _COPY_CHUNK = 1 << 20
 _BIG_PART = 8 << 20
 # A rewritten sheet this large is read back in two halves at once (see _halves).
 _SPLIT_READ_BACK = 16 << 20
-# An output table of this many rows is rewritten by a child process (see _Writer.run).
-FORK_ROWS = 20_000
 _RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
 _DRAWING_TYPE = REL_NS + "/drawing"
 
@@ -270,7 +267,7 @@ class _Package:
 
     def set(self, name: str, data: _Data) -> None:
         """Change or add a part; ``data`` is final (a later ``set`` replaces it, never a change
-        to the list handed over), or already deflated (``ready_to_write``)."""
+        to the list handed over)."""
         real = self.real(name)
         if real.lower() in self.names:
             self.changed[real] = data
@@ -279,18 +276,10 @@ class _Package:
             self.added.append((name, data))
             self._deflate_soon(name, data, zipfile.ZIP_DEFLATED)
 
-    def compress_type_of(self, name: str) -> int:
-        """How the part ``name`` is stored in the written zip: as in the original, or deflated
-        when added."""
-        info = self.names.get(self.real(name).lower())
-        return self._types[info] if info is not None else zipfile.ZIP_DEFLATED
-
     def _deflate_soon(self, key: str, data: _Data, compress_type: int) -> None:
         stale = self._deflating.pop(key, None)
         if stale is not None:
             stale[1].cancel()  # when already running, its result is never used
-        if isinstance(data, _Deflated):
-            return
         chunks = (data,) if isinstance(data, bytes) else tuple(data)
         level = _compress_level(sum(len(c) for c in chunks), compress_type)
         if level is None:
@@ -318,9 +307,7 @@ class _Package:
 
     def _data(self, part: str) -> bytes | list[bytes]:
         got = self.changed.get(self.real(part))
-        if got is None:
-            got = next(d for added, d in self.added if added == part)
-        return got.inflated() if isinstance(got, _Deflated) else got
+        return got if got is not None else next(d for added, d in self.added if added == part)
 
     def _read_backs(
         self, data: bytes | list[bytes], name: str
@@ -334,11 +321,8 @@ class _Package:
         ]  # the sheet a megabyte at a time
 
     def _deflated(self, key: str, data: _Data) -> _Deflated | None:
-        """The compressed form of ``data`` worked out in the background or elsewhere, if it
-        was; an error of the worker is raised here, where writing the part would have raised
-        it."""
-        if isinstance(data, _Deflated):
-            return data
+        """The compressed form of ``data`` worked out in the background, if it was; an error
+        of the worker is raised here, where writing the part would have raised it."""
         got = self._deflating.get(key)
         if got is None or got[0] is not data:
             return None
@@ -350,7 +334,7 @@ class _Package:
         """Write a changed or added part, from its bytes deflated ahead when there are."""
         done = self._deflated(key, data) if _raw_ok(zout) else None
         if done is None:
-            _write_entry(zout, zi, data.inflated() if isinstance(data, _Deflated) else data)
+            _write_entry(zout, zi, data)
         else:
             _write_deflated(zout, zi, done)
 
@@ -459,25 +443,13 @@ class _Deflated:
     file_size: int
     compress_size: int
 
-    def inflated(self) -> bytes:
-        return zlib.decompress(b"".join(self.chunks), -15)
 
-
-# A part's new content: its bytes, in one piece or several, or already deflated.
-_Data = bytes | list[bytes] | _Deflated
+# A part's new content: its bytes, in one piece or several.
+_Data = bytes | list[bytes]
 
 
 def _joined(data: _Data) -> bytes:
-    if isinstance(data, _Deflated):
-        return data.inflated()
     return data if isinstance(data, bytes) else b"".join(data)
-
-
-def ready_to_write(chunks: list[bytes], compress_type: int) -> list[bytes] | _Deflated:
-    """A part's new content as ``_Package.write`` would write it: deflated at the level of
-    ``_compress_level`` when that names one, else as it is."""
-    level = _compress_level(sum(len(c) for c in chunks), compress_type)
-    return chunks if level is None else _deflate(chunks, level)
 
 
 def _deflate(chunks: Sequence[bytes], level: int) -> _Deflated:
@@ -640,18 +612,6 @@ class _SheetWork:
     created: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _ForkedTable:
-    tw: TableWrite
-    work: _SheetWork
-    job: ForkedJob[_ForkedSheet]
-
-
-# What a child hands back: whether a formula was overwritten, the style fits it made, the part.
-_Fit = tuple[tuple[int | None, str], int | None]
-_ForkedSheet = tuple[bool, list[_Fit], "list[bytes] | _Deflated"]
-
-
 class _Writer:
     def __init__(
         self,
@@ -672,18 +632,10 @@ class _Writer:
 
     def run(self) -> None:
         update = self.update
-        forked = self._fork_largest_table()
-        try:
-            if update.results:
-                self._milestones()
-            for tw in update.tables:
-                if forked is not None and tw is forked.tw:
-                    self._finish_forked(forked)
-                else:
-                    self._finish(self._table_work(tw), tw.sheet)
-        finally:
-            if forked is not None:
-                forked.job.close()
+        if update.results:
+            self._milestones()
+        for tw in update.tables:
+            self._finish(self._table_work(tw), tw.sheet)
         if update.blocks or update.dashboard_header:
             self._dashboard()
         self._grow_input_tables()
@@ -813,13 +765,8 @@ class _Writer:
 
     def _finish(self, work: _SheetWork, sheet: Sheet) -> None:
         result = work.rewriter.rewrite(work.edit)
-        self._done(work, sheet, result.had_formula, result.chunks)
-
-    def _done(
-        self, work: _SheetWork, sheet: Sheet, had_formula: bool, data: list[bytes] | _Deflated
-    ) -> None:
-        self.had_formula |= had_formula
-        self.pkg.set(work.part, data)
+        self.had_formula |= result.had_formula
+        self.pkg.set(work.part, result.chunks)
         for table in work.tables:
             if table.changed:
                 self.pkg.set(table.part, table.data)
@@ -1057,41 +1004,6 @@ class _Writer:
         self.pkg.read_back_soon(work.part, entry.name)
 
     # ------------------------------------------------------------------------ output sheets
-
-    def _fork_largest_table(self) -> _ForkedTable | None:
-        """The largest output table, when it has ``FORK_ROWS`` rows or more, rewritten by a
-        child process (``ForkedJob``) on the second core while this process rewrites the
-        Milestones sheet; None when there is none, or no child is forked. A table whose
-        layout raises is left to its turn, so that errors come out in the usual order."""
-        tables = [tw for tw in self.update.tables if len(tw.rows) >= FORK_ROWS]
-        if not tables or not may_fork():
-            return None
-        tw = max(tables, key=lambda t: len(t.rows))
-        try:
-            work = self._table_work(tw)
-        except (WorkbookError, ValueError):
-            return None
-        styles = self.pkg.styles
-        compress_type = self.pkg.compress_type_of(work.part)
-        fits_before = styles.fit_count()
-
-        def rewrite() -> _ForkedSheet:
-            result = work.rewriter.rewrite(work.edit)
-            ready = ready_to_write(result.chunks, compress_type)
-            return result.had_formula, styles.fits_after(fits_before), ready
-
-        job = ForkedJob.start(rewrite)
-        return None if job is None else _ForkedTable(tw, work, job)
-
-    def _finish_forked(self, forked: _ForkedTable) -> None:
-        """Take the forked table's sheet from the child; rewrite it here when the child
-        failed, or when a cell style it chose differs from the one chosen here (both
-        processes added styles to the workbook)."""
-        got = forked.job.result()
-        if got is None or not self.pkg.styles.replay(got[1]):
-            self._finish(forked.work, forked.tw.sheet)
-            return
-        self._done(forked.work, forked.tw.sheet, got[0], got[2])
 
     def _table_work(self, tw: TableWrite) -> _SheetWork:
         """The sheet of an output table, with every edit but the rewrite itself laid out."""
