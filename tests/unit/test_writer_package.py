@@ -235,26 +235,3 @@ def test_a_sheet_set_again_after_its_read_back_began_is_read_back_again(
         checked.clear()
         _write_read_back(books["outputs"], tmp_path / "out.xlsx", first, later, later is good)
         assert checked == [b"".join(first), b"".join(later)]
-
-
-def test_a_large_sheet_is_read_back_in_two_halves_that_hold_every_row(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: list[bytes]
-) -> None:
-    """Each half is a worksheet of its own (head, half the rows, tail); a cell that does not
-    read back in either half stops the write."""
-    monkeypatch.setattr(writer, "_SPLIT_READ_BACK", 0)
-    rows = [b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 101)]
-    whole = _sheet(rows)
-    halves = writer._halves(whole)
-    assert len(halves) == 2
-    # Split by size: each holds about half the rows, and together every row once, in order.
-    assert [min(45, b"".join(h).count(b"<row ")) for h in halves] == [45, 45]
-    assert [c for h in halves for c in h[1:-1]] == rows
-    for half in halves:
-        assert b"".join(half).startswith(whole[0]) and b"".join(half).endswith(whole[-1])
-    bad = b'<row r="90"><c r="A90" t="s"><v>99999</v></c></row>'  # no such shared string
-    for data in (whole, _sheet([*rows[:89], bad, *rows[90:]])):
-        checked.clear()
-        _write_read_back(books["outputs"], tmp_path / "out.xlsx", data, None, data is whole)
-        assert sorted(checked) == sorted(b"".join(h) for h in writer._halves(data))
-    assert writer._halves(b"".join(whole)) == [b"".join(whole)]  # one piece: as it is

@@ -94,8 +94,6 @@ _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
 _BIG_PART = 8 << 20
-# A rewritten sheet this large is read back in two halves at once (see _halves).
-_SPLIT_READ_BACK = 16 << 20
 _RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
 _DRAWING_TYPE = REL_NS + "/drawing"
 
@@ -201,8 +199,8 @@ class _Package:
 
     A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
     without the GIL), while the rest of the refresh goes on; ``write`` then copies its
-    compressed bytes. A sheet handed to ``read_back_soon`` is read back in threads of its own
-    (a large one in two halves at once); ``write`` raises their OutputError. ``close`` stops
+    compressed bytes. A sheet handed to ``read_back_soon`` is read back in a thread of its own;
+    ``write`` raises its OutputError. ``close`` stops
     every thread.
     """
 
@@ -216,7 +214,7 @@ class _Package:
         self._pool: ThreadPoolExecutor | None = None
         self._checker: ThreadPoolExecutor | None = None
         # (part, sheet name, the data read back, the check): ``write`` checks data set since.
-        self.read_back: list[tuple[str, str, bytes | list[bytes], list[Future[None]]]] = []
+        self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
         self.changed: dict[str, _Data] = {}
         self.removed: set[str] = set()
         self.added: list[tuple[str, _Data]] = []
@@ -293,32 +291,27 @@ class _Package:
         return self._pool
 
     def read_back_soon(self, part: str, name: str) -> None:
-        """Have threads of their own check that the sheet ``part`` (sheet ``name``), as set,
+        """Have a thread of its own check that the sheet ``part`` (sheet ``name``), as set,
         reads back with the workbook's shared strings while the rest of the workbook is
         written."""
         data = self._data(part)
         if self._checker is None:
-            # Threads of their own: calamine parses without the GIL, beside the deflating worker.
-            self._checker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xl-read-back")
-        checks = [
-            self._checker.submit(check_sheet_reads, *args) for args in self._read_backs(data, name)
-        ]
-        self.read_back.append((part, name, data, checks))
+            # A thread of its own: calamine parses without the GIL, beside the deflating worker.
+            self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
+        check = self._checker.submit(check_sheet_reads, *self._read_back_args(data, name))
+        self.read_back.append((part, name, data, check))
 
     def _data(self, part: str) -> bytes | list[bytes]:
         got = self.changed.get(self.real(part))
         return got if got is not None else next(d for added, d in self.added if added == part)
 
-    def _read_backs(
+    def _read_back_args(
         self, data: bytes | list[bytes], name: str
-    ) -> list[tuple[Iterator[bytes], bytes | None, str]]:
-        """The arguments of ``check_sheet_reads`` for each half of ``data`` (``_halves``),
-        with the shared strings inflated once for all."""
+    ) -> tuple[Iterator[bytes], bytes | None, str]:
+        """The arguments of ``check_sheet_reads`` for ``data``, the sheet a megabyte at a
+        time."""
         strings = self.read(self.sst_part) if self.sst_part else None
-        return [
-            (_batches((half,) if isinstance(half, bytes) else half), strings, name)
-            for half in _halves(data)
-        ]  # the sheet a megabyte at a time
+        return _batches((data,) if isinstance(data, bytes) else data), strings, name
 
     def _deflated(self, key: str, data: _Data) -> _Deflated | None:
         """The compressed form of ``data`` worked out in the background, if it was; an error
@@ -371,32 +364,11 @@ class _Package:
                 zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 self._write_part(zout, zi, name, data)
-        for part, name, data, checks in self.read_back:
-            for check in checks:
-                check.result()  # OutputError when the sheet did not read back
+        for part, name, data, check in self.read_back:
+            check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
             if latest is not data:  # set again after it was handed over: checked here
-                for args in self._read_backs(latest, name):
-                    check_sheet_reads(*args)
-
-
-def _halves(data: bytes | list[bytes]) -> list[bytes | list[bytes]]:
-    """A large rewritten sheet as two worksheets that hold its rows, half each, so that two
-    threads read it back: its head (up to ``<sheetData>``) and tail (from ``</sheetData>``)
-    around each half of the chunks between, which are whole rows and the space between them.
-    Every row reads back when both halves do. Smaller sheets, or one in a single piece, as
-    they are."""
-    if isinstance(data, bytes) or len(data) < 4:
-        return [data]
-    size = sum(len(c) for c in data)
-    if size < _SPLIT_READ_BACK:
-        return [data]
-    head, middle, tail = data[0], data[1:-1], data[-1]
-    held, k = 0, 0
-    while k < len(middle) - 1 and held < (size - len(head) - len(tail)) // 2:
-        held += len(middle[k])
-        k += 1
-    return [[head, *middle[:k], tail], [head, *middle[k:], tail]]
+                check_sheet_reads(*self._read_back_args(latest, name))
 
 
 def _compress_level(size: int, compress_type: int) -> int | None:
