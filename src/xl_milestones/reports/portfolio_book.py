@@ -49,6 +49,7 @@ from xl_milestones.template.builder import (
     _Formats,
     _write_value,
     insert_scurve_charts,
+    insert_status_chart,
 )
 
 # Excel keeps at most this many hyperlinks on one worksheet; rows past it show the path only.
@@ -361,28 +362,7 @@ class _Writer:
         return block.header_row + len(rows)
 
     def charts(self, ws: Worksheet, col: int, curve_rows: int) -> None:
-        name = "Dashboard"
-        status = DASHBOARD_STATUS
-        sc = _col_index(status.first_column)
-        first = status.header_row
-        bar = self.wb.add_chart({"type": "bar"})
-        assert bar is not None
-        bar.add_series(
-            {
-                "name": [name, status.header_row - 1, sc + 1],
-                "categories": [name, first, sc, first + len(STATUSES) - 1, sc],
-                "values": [name, first, sc + 1, first + len(STATUSES) - 1, sc + 1],
-                "fill": {"color": styles.INPUT_HEADER_FILL},
-                "data_labels": {"value": True},
-                "gap": 60,
-            }
-        )
-        bar.set_title({"name": status.title, "name_font": {"size": 12}})
-        bar.set_legend({"none": True})
-        bar.set_y_axis({"reverse": True, "major_gridlines": {"visible": False}})
-        bar.set_x_axis({"major_gridlines": {"visible": True}, "num_format": "0"})
-        bar.set_size({"width": 560, "height": 300})
-        ws.insert_chart(status.header_row - 2, col, bar)
+        insert_status_chart(self.wb, ws, DASHBOARD_STATUS.header_row - 2, col)
 
         curve = DASHBOARD_SCURVE
         insert_scurve_charts(self.wb, ws, col, curve.header_row + max(curve_rows, 1) - 1)

@@ -371,6 +371,34 @@ def _header_help(ws: Worksheet, row: int, col: int, field: Field) -> None:
 # ------------------------------------------------------------------------------------ charts
 
 
+def insert_status_chart(wb: Workbook, ws: Worksheet, row: int, col: int) -> None:
+    """The Dashboard's bar chart of milestones by status, read from the status block,
+    inserted at ``row`` and ``col`` (zero-based)."""
+    name = ws.get_name()
+    status = S.DASHBOARD_STATUS
+    sc = _col_index(status.first_column)
+    first = status.header_row  # zero-based index of the first data row
+    last = first + len(S.STATUSES) - 1
+    bar = wb.add_chart({"type": "bar"})
+    assert bar is not None
+    bar.add_series(
+        {
+            "name": [name, status.header_row - 1, sc + 1],
+            "categories": [name, first, sc, last, sc],
+            "values": [name, first, sc + 1, last, sc + 1],
+            "fill": {"color": styles.INPUT_HEADER_FILL},
+            "data_labels": {"value": True},
+            "gap": 60,
+        }
+    )
+    bar.set_title({"name": status.title, "name_font": {"size": 12}})
+    bar.set_legend({"none": True})
+    bar.set_y_axis({"reverse": True, "major_gridlines": {"visible": False}})
+    bar.set_x_axis({"major_gridlines": {"visible": True}, "num_format": "0"})
+    bar.set_size({"width": 560, "height": 300})
+    ws.insert_chart(row, col, bar)
+
+
 def insert_scurve_charts(wb: Workbook, ws: Worksheet, col: int, last_row: int) -> None:
     """The Dashboard's two S-curves (RULES.md section 5), each on one basis: line charts of
     the S-curve block's columns down to ``last_row`` (zero-based), inserted at column ``col``
@@ -759,34 +787,11 @@ class _Builder:
                 _write_value(ws, r, first + c, value, fmt)
 
     def _charts(self, ws: Worksheet) -> None:
-        name = S.DASHBOARD.name
-        status = S.DASHBOARD_STATUS
-        col = _col_index(status.first_column)
-        first = status.header_row  # zero-based index of the first data row
-        last = first + len(S.STATUSES) - 1
-        bar = self.wb.add_chart({"type": "bar"})
-        assert bar is not None
-        bar.add_series(
-            {
-                "name": [name, status.header_row - 1, col + 1],
-                "categories": [name, first, col, last, col],
-                "values": [name, first, col + 1, last, col + 1],
-                "fill": {"color": styles.INPUT_HEADER_FILL},
-                "data_labels": {"value": True},
-                "gap": 60,
-            }
-        )
-        bar.set_title({"name": status.title, "name_font": {"size": 12}})
-        bar.set_legend({"none": True})
-        bar.set_y_axis({"reverse": True, "major_gridlines": {"visible": False}})
-        bar.set_x_axis({"major_gridlines": {"visible": True}, "num_format": "0"})
-        bar.set_size({"width": 560, "height": 300})
-
         # Right of the blocks, one under the other: a refresh may write more S-curve rows than
         # the template shows, and the charts must never cover them.
         scurve = S.DASHBOARD_SCURVE
         col = _col_index(scurve.first_column) + len(scurve.fields) + 1
-        ws.insert_chart(scurve.header_row - 2, col, bar)
+        insert_status_chart(self.wb, ws, scurve.header_row - 2, col)
         insert_scurve_charts(self.wb, ws, col, scurve.header_row + SCURVE_TEMPLATE_ROWS - 1)
 
     # -- Settings
