@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
-from xl_milestones.core.changes import ChangeReport, sheet_rows
+from xl_milestones.core.changes import ChangeReport, sheet_rows, status_counts_text
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
@@ -197,7 +197,6 @@ def book_update(
     from xl_milestones import __version__
     from xl_milestones.output import as_of_text
 
-    counts = {s: n for s, n in result.status_counts.items() if n}
     errors = sum(1 for i in issues if i.is_error)
     log_row = (
         now.strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -206,7 +205,7 @@ def book_update(
         len(result.milestones),
         errors,
         len(issues) - errors,
-        ", ".join(f"{s} {n}" for s, n in counts.items()),
+        status_counts_text(result.status_counts),
     )
     labels = dict(DASHBOARD_METRICS)
     return BookUpdate(

@@ -197,7 +197,7 @@ def changes_summary(report: ChangeReport) -> str:
     """One line on what moved since the last refresh, for the command line and the Refresh
     message of every edition: "Since the refresh as of 2026-06-30: 1 newly late, 1 payment
     now overdue." or "First refresh: nothing to compare." """
-    from xl_milestones.core.changes import ADDED, NOT_COMPUTED
+    from xl_milestones.core.changes import ADDED, NOT_COMPUTED, REMOVED
 
     if report.first:
         return "First refresh: nothing to compare."
@@ -210,7 +210,7 @@ def changes_summary(report: ChangeReport) -> str:
         return f"{since}: nothing changed."
     tally: dict[str, int] = {}
     # Listed by kind in this order, each kind's phrases in the order first met.
-    kinds = (ADDED, "status", "payment_status", "signoff_ready", "rag")
+    kinds = (ADDED, REMOVED, "status", "payment_status", "signoff_ready", "rag")
     changes = sorted(report.changes, key=lambda c: kinds.index(c.field) if c.field in kinds else 9)
 
     def count(phrase: str) -> None:
@@ -219,6 +219,8 @@ def changes_summary(report: ChangeReport) -> str:
     for c in changes:
         if c.field == ADDED:
             count("added")
+        elif c.field == REMOVED:
+            tally["removed"] = int(str(c.before))
         elif c.field == "status":
             count(
                 "no longer computed (see Validation)"
@@ -241,8 +243,8 @@ def changes_summary(report: ChangeReport) -> str:
     for phrase, n in tally.items():
         if phrase.startswith("payment now "):
             phrase = ("payment" if n == 1 else "payments") + phrase[len("payment") :]
-        elif phrase == "added":
-            phrase = ("milestone" if n == 1 else "milestones") + " added"
+        elif phrase in ("added", "removed"):
+            phrase = ("milestone" if n == 1 else "milestones") + " " + phrase
         parts.append(f"{n} {phrase}")
     return f"{since}: {', '.join(parts)}."
 

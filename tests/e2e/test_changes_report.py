@@ -117,3 +117,29 @@ def test_json_has_the_changes_and_a_user_typing_over_a_result_is_not_a_change(
         "counts": {},
         "rows": [],
     }
+
+
+def test_a_deleted_milestone_row_is_reported_as_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, edited, second = tmp_path / "a.xlsm", tmp_path / "b.xlsm", tmp_path / "c.xlsm"
+    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
+    # A user deletes the last milestone's row (M-082) and shrinks the table over it; its
+    # sign-off, invoice and issue rows stay, so the refresh also reports those as errors.
+    wb = openpyxl.load_workbook(first, keep_vba=True)
+    ws = wb["Milestones"]
+    assert ws.cell(ws.max_row, 1).value == "M-082"
+    table = ws.tables["tblMilestones"]
+    ws.delete_rows(ws.max_row)
+    table.ref = table.ref[:-2] + str(ws.max_row)
+    wb.save(edited)
+    code = main(["refresh", str(edited), "--output", str(second)])
+    out, _ = capsys.readouterr()
+    assert code == 1  # the orphaned child rows are errors
+    assert out.rstrip().endswith("Since the refresh as of 2026-06-30: 1 milestone removed.")
+    assert _changes(second) == []  # the row names no milestone
+    ws = openpyxl.load_workbook(second, data_only=True)[CHANGES.name]
+    gone = "1 milestone no longer on the Milestones sheet"
+    assert list(ws.iter_rows(min_row=2, values_only=True)) == [
+        (None, None, gone, "removed", "1", None, JUNE, JUNE)
+    ]

@@ -16,11 +16,14 @@ from builders import milestone, model
 from xl_milestones.core.changes import (
     ADDED,
     NOT_COMPUTED,
+    REMOVED,
     Change,
     ChangeReport,
     compare,
+    computed_count,
     previous_value,
     sheet_rows,
+    status_counts_text,
 )
 from xl_milestones.core.engine import compute
 from xl_milestones.core.model import PreviousRefresh, SkippedMilestone
@@ -128,3 +131,57 @@ def test_money_is_shown_with_its_currency_and_dates_in_iso_form() -> None:
     rows = sheet_rows(ChangeReport(False, JUNE, JULY, (c, d)))
     assert rows[0][3:6] == ("Amount Due", "1,200.00 EUR", "1,300.50 EUR")
     assert rows[1][3:6] == ("Payment Due Date", "2026-07-08", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Late 2, Signed off 5", 7),
+        ("Not started 1", 1),
+        (None, 0),  # a refresh that computed nothing wrote a blank cell
+        ("Late two", None),  # typed by a user
+        ("Done 3", None),
+        (12, None),
+    ],
+)
+def test_computed_count_reads_what_a_refresh_wrote(text: object, count: int | None) -> None:
+    assert computed_count(text) == count
+
+
+def test_status_counts_round_trip() -> None:
+    text = status_counts_text({"Late": 2, "Not started": 0, "Signed off": 5})
+    assert text == "Late 2, Signed off 5"
+    assert computed_count(text) == 7
+
+
+def test_deleted_rows_are_one_removed_row_and_a_typed_over_status_still_counts() -> None:
+    # The previous refresh computed four milestones; two rows remain, one with a Status a
+    # user typed over: two were deleted.
+    m = model(milestones=[milestone("M-1", row=2), milestone("M-2", row=3)])
+    previous = PreviousRefresh(
+        JUNE, {2: _cells(status="Late"), 3: _cells(status="Done!")}, computed=4
+    )
+    report = compare(m, compute(m, JUNE), previous)
+    assert report.changes[-1] == Change(
+        None, None, "2 milestones no longer on the Milestones sheet", REMOVED, 2, None
+    )
+    assert [c.field for c in report.changes].count(REMOVED) == 1
+    assert changes_summary(report) == (
+        "Since the refresh as of 2026-06-30: 2 milestones removed, 2 now Red (RAG)."
+    )
+    assert sheet_rows(report)[-1][:6] == (
+        None,
+        None,
+        "2 milestones no longer on the Milestones sheet",
+        REMOVED,
+        "2",
+        None,
+    )
+    assert changes_json(report)["rows"][-1]["before"] == 2  # type: ignore[index]
+
+
+def test_nothing_removed_when_the_previous_count_is_unknown_or_rows_were_added() -> None:
+    m = model(milestones=[milestone("M-1", row=2)])
+    for computed in (None, 0, 1):
+        previous = PreviousRefresh(JUNE, {2: _cells(status="Late")}, computed=computed)
+        assert REMOVED not in compare(m, compute(m, JUNE), previous).counts()

@@ -8,6 +8,7 @@ a date column, a status that does not exist) was typed by a user and is not comp
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final, NamedTuple
@@ -25,6 +26,7 @@ from xl_milestones.core.schema import (
 )
 
 ADDED: Final = "added"
+REMOVED: Final = "removed"
 NOT_COMPUTED: Final = "not computed: see Validation"
 _ENUMS: Final = {
     "status": frozenset(STATUSES),
@@ -37,10 +39,12 @@ _NOT_OURS: Final = object()
 
 
 class Change(NamedTuple):
-    """One row of the Changes sheet: ``field`` is a CHANGE_FIELDS name or ``added``;
-    ``before`` and ``after`` are result values (Decimal, date, bool, str, None)."""
+    """One row of the Changes sheet: ``field`` is a CHANGE_FIELDS name, ``added`` or
+    ``removed``; ``before`` and ``after`` are result values (Decimal, date, bool, str, None).
+    The one ``removed`` row names no milestone (a deleted row takes its ID with it): its
+    ``before`` is how many milestones the previous refresh computed that are gone."""
 
-    milestone_id: str
+    milestone_id: str | None
     contract_id: str | None
     milestone_name: str | None
     field: str
@@ -87,12 +91,44 @@ def previous_value(field: str, value: object, currency: str | None) -> object:
     return _NOT_OURS  # pragma: no cover - CHANGE_FIELDS holds no other type
 
 
+def status_counts_text(counts: Mapping[str, int]) -> str:
+    """The Refresh Log's Status Counts cell: "Late 2, Signed off 5" (statuses with a count)."""
+    return ", ".join(f"{status} {n}" for status, n in counts.items() if n)
+
+
+def computed_count(text: object) -> int | None:
+    """How many milestones a refresh computed, from the Status Counts cell it wrote (the sum
+    of its counts); None for a cell no refresh of ours wrote."""
+    if text is None or text == "":
+        return 0
+    if not isinstance(text, str):
+        return None
+    total = 0
+    for part in text.split(", "):
+        status, _, n = part.rpartition(" ")
+        if status not in _ENUMS["status"] or not n.isdigit():
+            return None
+        total += int(n)
+    return total
+
+
+def _removed(previous: PreviousRefresh) -> int:
+    """Milestones the previous refresh computed whose rows are gone: its count less the rows
+    that still hold a Status (typed over or not). A Status a user cleared counts as removed
+    (and its milestone as added), since nothing tells the two apart."""
+    if previous.computed is None:
+        return 0
+    kept = sum(1 for cells in previous.results.values() if cells.get("status") not in (None, ""))
+    return max(previous.computed - kept, 0)
+
+
 def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None) -> ChangeReport:
     """Every change of a CHANGE_FIELDS result per milestone since ``previous``.
 
     A computed milestone whose row held no result of the previous refresh is ``added``; one
     that the previous refresh computed and this one cannot (errors in its rows) changes its
-    status to "not computed: see Validation". Rows follow the Milestones sheet's order, and
+    status to "not computed: see Validation". Milestones the previous refresh computed whose
+    rows were deleted make one ``removed`` row, last. Rows follow the Milestones sheet's order, and
     within a milestone the order of CHANGE_FIELDS.
     """
     if previous is None:
@@ -122,6 +158,10 @@ def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None
             old, new = before[f], r.values[f]
             if old is not _NOT_OURS and old != new:
                 changes.append(Change(mid, contract_id, name, f, old, new, r.currency))
+    removed = _removed(previous)
+    if removed:
+        gone = f"{removed} milestone{'s' if removed > 1 else ''} no longer on the Milestones sheet"
+        changes.append(Change(None, None, gone, REMOVED, removed, None))
     return ChangeReport(False, previous.as_of, result.as_of, tuple(changes))
 
 

@@ -67,10 +67,12 @@ class RawTable:
 @dataclass(frozen=True, slots=True)
 class PreviousRefresh:
     """What the last refresh left in a workbook: its as-of date (the Refresh Log's last row;
-    None when that cell is blank) and the compared result cells of each Milestones row."""
+    None when that cell is blank), the compared result cells of each Milestones row, and how
+    many milestones it computed (None when its Status Counts cell is not as it wrote it)."""
 
     as_of: date | None
     results: dict[int, dict[str, object]]
+    computed: int | None = None
 
 
 @dataclass(slots=True)

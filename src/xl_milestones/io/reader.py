@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from xl_milestones.core.changes import computed_count
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, PreviousRefresh, RawRow, RawTable, RawWorkbook
@@ -683,12 +684,14 @@ def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> Previ
     row), else the As Of Date of its last row and the Milestones result cells as read."""
     if log is None or not log.rows:
         return None
-    as_of = log.rows[-1].values.get("as_of_date")
+    last = log.rows[-1].values
+    as_of = last.get("as_of_date")
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     return PreviousRefresh(
         as_of if isinstance(as_of, dt.date) else None,
         milestones.results if milestones is not None else {},
+        computed_count(last.get("status_counts")),
     )
 
 
