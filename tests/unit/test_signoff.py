@@ -25,7 +25,7 @@ from builders import (
     signoff,
 )
 from xl_milestones.core.engine import compute
-from xl_milestones.core.signoff import latest_decisions, required_roles, sorted_rules
+from xl_milestones.core.signoff import CheckResult, RoleThresholds, latest_decisions, readiness
 
 D = Decimal
 AS_OF = date(2026, 4, 30)
@@ -167,10 +167,10 @@ def test_missing_fx_rate_requires_every_role_and_warns() -> None:
 
 
 def test_required_roles_threshold_is_inclusive() -> None:
-    rules = sorted_rules([rule(50000, "FD"), rule(0, "PM")])
-    assert required_roles(D(50000), rules) == ("PM", "FD")
-    assert required_roles(D("49999.99"), rules) == ("PM",)
-    assert required_roles(None, rules) == ("PM",)  # no value counts as 0
+    thresholds = RoleThresholds([rule(50000, "FD"), rule(0, "PM")])
+    assert thresholds.required(D(50000)) == ("PM", "FD")
+    assert thresholds.required(D("49999.99")) == ("PM",)
+    assert thresholds.required(None) == ("PM",)  # no value counts as 0
 
 
 def test_no_rule_every_listed_approver_must_approve() -> None:
@@ -318,3 +318,34 @@ def test_cancelled_is_never_ready() -> None:
     r = ready_case(milestones=[milestone(actual_date=DONE, cancelled=True)])
     assert r.values["signoff_ready"] is False
     assert str(r.values["signoff_blockers"]).startswith("milestone is cancelled")
+
+
+def test_readiness_worked_example() -> None:
+    checks = [
+        CheckResult("Completion", "block", "fail", "actual date not entered"),
+        CheckResult("Deliverables", "block", "pass"),
+        CheckResult("Evidence", "warn", "fail", "no evidence"),
+        CheckResult("Disputes", "block", "fail", "open dispute X-1"),
+        CheckResult("Invoice", "off", "skipped"),
+    ]
+    # Block reasons first (in check order), then warn reasons prefixed "warning:".
+    blockers = "actual date not entered; open dispute X-1; warning: no evidence"
+    assert readiness(checks, cancelled=False) == (False, blockers)
+    assert readiness(checks[1:3], cancelled=False) == (True, "warning: no evidence")
+    assert readiness((), cancelled=True) == (False, "milestone is cancelled")
+    assert readiness(checks[2:3], cancelled=True) == (
+        False,
+        "milestone is cancelled; warning: no evidence",
+    )
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_engine_readiness_is_signoff_readiness(cancelled: bool) -> None:
+    # One rule: the engine's Sign-off Ready and Blockers are readiness() of its own checks.
+    r = ready_case(
+        milestones=[milestone(owner="Olive", evidence=None, cancelled=cancelled)],
+        issues=[issue("X-7", blocking=True)],
+    )
+    ready, blockers = readiness(r.checks, cancelled)
+    assert (ready, blockers or None) == (r.values["signoff_ready"], r.values["signoff_blockers"])
+    assert blockers.startswith("milestone is cancelled" if cancelled else "actual date")

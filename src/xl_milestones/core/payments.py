@@ -3,6 +3,8 @@ advance recovery and delay damages in certification order, VAT, paid and outstan
 the payment status.
 
 Every deduction is limited to what is left of the milestone value, so it never turns net negative.
+The engine runs two stages from here: ``values`` (every milestone's value, retention releases
+last) and, once the statuses are known, ``ledgers`` (the deductions in certification order).
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.status import SIGNED_OFF
+
+if TYPE_CHECKING:
+    from xl_milestones.core.index import MilestoneWork, ModelIndex
 
 PERCENT: Final = "percent"
 FIXED: Final = "fixed"
@@ -190,3 +196,86 @@ def payment_status(
     if paid > 0:
         return PART_PAID
     return NOT_YET_DUE
+
+
+# ------------------------------------------------------------------------------------ stages
+
+
+def values(ix: ModelIndex) -> dict[str, str]:
+    """Stage: every milestone's value; a retention release's is its share of the retention
+    its contract's percent and fixed milestones carry. Returns, per contract, the Milestone ID
+    of its last such milestone by baseline date (the one that recovers what is left of the
+    advance)."""
+    changes = ix.changes
+    percent_base = changes.percent_base
+    for w in ix.work:
+        m = w.m
+        w.value = base_value(
+            m.payment_basis,
+            m.payment_percent,
+            m.payment_amount,
+            percent_base[m.contract_id],
+            changes.own_value(m.milestone_id),
+            w.contract.currency,
+        )
+    carrying: dict[str, list[MilestoneWork]] = {}
+    for w in ix.work:
+        if w.m.payment_basis in DEDUCTIBLE and not w.m.cancelled:
+            carrying.setdefault(w.m.contract_id, []).append(w)
+    last: dict[str, str] = {}
+    release_base: dict[str, Decimal] = {}
+    for cid, ws in carrying.items():
+        ws.sort(key=_baseline_order)
+        last[cid] = ws[-1].m.milestone_id
+        values_ = [w.value or ZERO for w in ws]
+        release_base[cid] = total_retention(ix.contracts[cid], values_, changes.revised_value[cid])
+    for w in ix.work:
+        m = w.m
+        if m.payment_basis == RELEASE:
+            pct = m.payment_percent if m.payment_percent is not None else ZERO
+            cur = w.contract.currency
+            share = round_money(pct * release_base.get(m.contract_id, ZERO), cur)
+            w.value = share + round_money(changes.own_value(m.milestone_id), cur)
+    return last
+
+
+def _baseline_order(w: MilestoneWork) -> tuple[date, int]:
+    return (w.m.baseline_date, w.m.row)
+
+
+def _certification_order(w: MilestoneWork) -> tuple[date, date, int]:
+    assert w.state is not None
+    return (w.state.signoff_date or date.max, w.m.baseline_date, w.m.row)
+
+
+def ledgers(ix: ModelIndex, last_deductible: dict[str, str]) -> dict[str, ContractLedger]:
+    """Stage: the contract ledgers. Signed-off milestones with a payment are payable; those
+    that are percent or fixed are certified in sign-off order (then baseline, then row) and
+    give up retention, advance recovery and delay damages. A percent or fixed milestone not yet
+    payable (nor cancelled) shows the delay damages accrued so far (its exposure)."""
+    books: dict[str, ContractLedger] = {}
+    payable: list[MilestoneWork] = []
+    for w in ix.work:
+        cid = w.m.contract_id
+        if cid not in books:
+            books[cid] = ContractLedger(w.contract, ix.changes.revised_value[cid])
+        if w.m.payment_basis != "none" and w.status == SIGNED_OFF:
+            w.payable = True
+            payable.append(w)
+    payable.sort(key=_certification_order)
+    no_deductions = Deductions(ZERO, ZERO, ZERO)
+    for w in payable:
+        if w.m.payment_basis in DEDUCTIBLE:
+            is_last = last_deductible.get(w.m.contract_id) == w.m.milestone_id
+            w.deductions = books[w.m.contract_id].certify(w.value or ZERO, w.late, is_last)
+        else:
+            w.deductions = no_deductions
+    as_of = ix.as_of
+    for w in ix.work:
+        m = w.m
+        if w.payable or m.payment_basis not in DEDUCTIBLE or m.cancelled:
+            continue
+        days = ((m.actual_date or as_of) - w.revised).days
+        # Not late: no damages accrue (what ContractLedger.exposure gives for it).
+        w.exposure = books[m.contract_id].exposure(w.value or ZERO, days) if days > 0 else ZERO
+    return books

@@ -12,18 +12,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from xl_milestones.core.dates import month_start
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, quantum, round_money
 from xl_milestones.core.money import zero as zero_of
+from xl_milestones.core.payment_due import paid_by
+from xl_milestones.core.payments import DEDUCTIBLE, OVERDUE, RELEASE
 from xl_milestones.core.schema import (
     DASHBOARD_METRICS,
     DASHBOARD_SCURVE,
     PAYMENT_SCHEDULE,
     SCHEDULE_MEASURES,
 )
+from xl_milestones.core.status import CANCELLED, SIGNED_OFF
+
+if TYPE_CHECKING:
+    from xl_milestones.core.index import MilestoneWork, ModelIndex
+    from xl_milestones.core.model import Invoice
+    from xl_milestones.core.payment_due import PaymentFields
+    from xl_milestones.core.payments import ContractLedger
 
 # The measures of the Payment Schedule and the S-curve, by position (RULES.md section 5): the
 # value basis (excluding VAT, before deductions), then the cash basis (including VAT).
@@ -252,3 +261,104 @@ def dashboard(
                 total += amount * rate
             out[key] = round_money(total, reporting)
     return out, missing
+
+
+# ------------------------------------------------------------------------------------ stage
+
+
+@dataclass(slots=True)
+class Gathered:
+    """What the milestones add up to: the schedule's flows, the Dashboard tally, and the
+    milestones by RAG and by payment status (for the command line's totals)."""
+
+    flows: Flows = field(default_factory=Flows)
+    tally: DashboardTally = field(default_factory=DashboardTally)
+    rag_counts: dict[str, int] = field(default_factory=dict)
+    payment_counts: dict[str, int] = field(default_factory=dict)
+
+
+def gather(
+    ix: ModelIndex, payments: Mapping[str, PaymentFields], ledgers: Mapping[str, ContractLedger]
+) -> Gathered:
+    """Stage: every computed milestone's flows (RULES.md section 5) and Dashboard figures
+    (section 6), in sheet order."""
+    out = Gathered()
+    tally = out.tally
+    rag_counts, payment_counts = out.rag_counts, out.payment_counts
+    ready = overdue = oldest = 0
+    invoices = ix.invoices
+    for w in ix.work:
+        mid = w.m.milestone_id
+        p = payments[mid]
+        if w.rag is not None:
+            rag_counts[w.rag] = rag_counts.get(w.rag, 0) + 1
+        payment_counts[p.status] = payment_counts.get(p.status, 0) + 1
+        if w.ready and w.status not in _SETTLED:
+            ready += 1
+        if w.days_waiting is not None:
+            overdue += w.signoff_overdue
+            oldest = max(oldest, w.days_waiting)
+        _value_flows(w, out.flows)
+        invs = invoices.get(mid, ())
+        if invs or w.payable:
+            _cash(w, p, invs, out, ix.as_of)
+        elif w.exposure:
+            tally.add("delay_damages_accrued", w.contract.currency, w.exposure)
+    tally.count("milestones", len(ix.work))
+    for rag, n in rag_counts.items():
+        tally.count(rag.lower(), n)
+    for key, n in (("ready_for_signoff", ready), ("signoffs_overdue", overdue)):
+        if n:
+            tally.count(key, n)
+    if oldest:
+        tally.count("oldest_signoff_days", oldest)
+    for ledger in ledgers.values():
+        tally.add("advance_outstanding", ledger.contract.currency, ledger.advance_outstanding)
+    return out
+
+
+# Statuses whose milestone is no longer waiting for sign-off, ready or not.
+_SETTLED: Final = frozenset({SIGNED_OFF, CANCELLED})
+
+
+def _value_flows(w: MilestoneWork, flows: Flows) -> None:
+    # The value basis: percent and fixed milestones only (a retention release is money already
+    # inside the milestones that retained it), excluding VAT, before deductions.
+    m, value = w.m, w.value
+    if value is None or m.cancelled or m.payment_basis not in DEDUCTIBLE:
+        return
+    cid = m.contract_id
+    flows.add(cid, PLANNED_VALUE, m.baseline_date, value)
+    flows.add(cid, FORECAST_VALUE, m.actual_date or m.forecast_date or w.revised, value)
+    assert w.state is not None
+    if w.payable and w.state.signoff_date is not None:
+        flows.add(cid, CERTIFIED_VALUE, w.state.signoff_date, value)
+
+
+def _cash(
+    w: MilestoneWork, p: PaymentFields, invoices: Iterable[Invoice], out: Gathered, as_of: date
+) -> None:
+    # The cash basis (VAT included, after deductions, retention releases included), and the
+    # amounts of the Dashboard.
+    cid, cur = w.m.contract_id, w.contract.currency
+    flows, tally = out.flows, out.tally
+    if p.amount_due is not None and p.due is not None:
+        flows.add(cid, DUE, p.due, p.amount_due)
+    for inv in invoices:
+        flows.add(cid, INVOICED, inv.invoice_date, inv.invoice_amount)
+        if paid_by(inv, as_of):
+            assert inv.paid_date is not None
+            flows.add(cid, PAID, inv.paid_date, inv.paid_amount)
+    if p.outstanding is not None and p.outstanding > 0:
+        if p.status == OVERDUE:
+            tally.add("overdue", cur, p.outstanding)
+        elif p.due is not None:
+            for key in due_window_keys(p.due, as_of):
+                tally.add(key, cur, p.outstanding)
+    if w.payable and w.deductions is not None:
+        if w.m.payment_basis == RELEASE:
+            tally.add("retention_held", cur, -(w.value or ZERO))
+        tally.add("retention_held", cur, w.deductions.retention)
+        tally.add("delay_damages_taken", cur, w.deductions.delay)
+    elif w.exposure:
+        tally.add("delay_damages_accrued", cur, w.exposure)

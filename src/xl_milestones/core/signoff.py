@@ -1,20 +1,27 @@
 """Sign-off (RULES.md sections 1 and 4): each approver's latest decision, the roles a milestone
-needs by its value, whether it is signed off or rejected, and the readiness checks with their
-reasons.
+needs by its value, whether it is signed off or rejected, the readiness checks' outcome
+(``readiness``) and the sign-off deadline. The engine runs two stages from here: ``approvals``
+(the sign-off state of every milestone) and ``deadlines``; the checks are in ``checks.py``.
 
 Roles and names are matched ignoring case and surrounding spaces ("finance" = "Finance ").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from xl_milestones.core.model import ApprovalRule, Settings, Signoff
+from xl_milestones.core.money import round_money
 from xl_milestones.core.schema import SIGNOFF_CHECKS
+from xl_milestones.core.status import AWAITING
+
+if TYPE_CHECKING:
+    from xl_milestones.core.index import ModelIndex
 
 BLOCK: Final = "block"
 WARN: Final = "warn"
@@ -23,7 +30,7 @@ PASS: Final = "pass"
 FAIL: Final = "fail"
 SKIPPED: Final = "skipped"
 CHECK_NAMES: Final = tuple(name for name, _mode, _reason in SIGNOFF_CHECKS)
-_CHECK_INDEX: Final = {name: i for i, name in enumerate(CHECK_NAMES)}
+CHECK_INDEX: Final = {name: i for i, name in enumerate(CHECK_NAMES)}
 
 
 _KEYS: dict[str, str] = {}
@@ -119,22 +126,32 @@ def sorted_rules(rules: Iterable[ApprovalRule]) -> list[ApprovalRule]:
     return sorted(rules, key=lambda r: (r.min_value, r.row))
 
 
-def required_roles(
-    value_reporting: Decimal | None, rules: Sequence[ApprovalRule]
-) -> tuple[str, ...]:
-    """Roles whose Minimum Value is at most the milestone value in the reporting currency (no
-    value counts as 0). ``rules`` must be sorted by ``sorted_rules``."""
-    value = Decimal(0) if value_reporting is None else value_reporting
-    seen: dict[str, str] = {}
-    for rule in rules:
-        if rule.min_value > value:
-            break
-        seen.setdefault(match_key(rule.approver_role), rule.approver_role.strip())
-    return tuple(seen.values())
+class RoleThresholds:
+    """The roles a milestone needs by its value in the reporting currency: those of every rule
+    whose Minimum Value is at most that value (no value counts as 0), each role once, in rule
+    order."""
+
+    __slots__ = ("_mins", "_prefixes", "all_roles")
+
+    def __init__(self, rules: Iterable[ApprovalRule]) -> None:
+        ordered = sorted_rules(rules)
+        self._mins = [r.min_value for r in ordered]
+        self._prefixes = role_prefixes(ordered)
+        # Every rule's role (each spelling once): what a value without an FX rate requires.
+        self.all_roles = tuple(dict.fromkeys(r.approver_role.strip() for r in ordered))
+
+    def __bool__(self) -> bool:
+        return bool(self._mins)
+
+    def required(self, value_reporting: Decimal | None) -> tuple[str, ...]:
+        """The roles required at this value; the threshold is inclusive."""
+        worth = Decimal(0) if value_reporting is None else value_reporting
+        # The rules are sorted by Minimum Value: those at most the worth apply.
+        return self._prefixes[bisect_right(self._mins, worth)]
 
 
 def role_prefixes(rules: Sequence[ApprovalRule]) -> list[tuple[str, ...]]:
-    """``required_roles`` for every prefix of ``rules`` (sorted by ``sorted_rules``): item k
+    """The roles required for every prefix of ``rules`` (sorted by ``sorted_rules``): item k
     is what a value reaching the k-th Minimum Value, but not the next one, requires."""
     out: list[tuple[str, ...]] = [()]
     seen: dict[str, str] = {}
@@ -163,40 +180,11 @@ def signoff_state(
         by_role.setdefault(match_key(e.role), []).append(e)
     rejections = [e for e in entries if e.decision == "rejected"]
     rejection = max(rejections, key=_decided_order) if rejections else None
-    roles: list[RoleApproval] = []
-    missing: list[str] = []
-    unlisted: list[str] = []
-    met_dates: list[date] = []
-    no_rule = not required
     if required:
-        required_keys = set()
-        for role in required:
-            key = match_key(role)
-            required_keys.add(key)
-            listed = by_role.get(key, [])
-            approved = [e.decision_date for e in listed if _approved(e)]
-            dates = [d for d in approved if d is not None]
-            if dates:
-                met_dates.append(min(dates))
-            else:
-                missing.append(role)
-                if not listed:
-                    unlisted.append(role)
-            roles.append(RoleApproval(role, True, bool(dates), tuple(listed)))
-        for key, listed in by_role.items():
-            if key not in required_keys:
-                ok = any(_approved(e) for e in listed)
-                roles.append(RoleApproval(listed[0].role, False, ok, tuple(listed)))
-        all_met = not missing
+        roles, missing, unlisted, met_dates = _required_roles(by_role, required)
     else:
-        for listed in by_role.values():
-            ok = all(_approved(e) for e in listed)
-            if not ok:
-                missing.append(listed[0].role)
-            met_dates.extend(e.decision_date for e in listed if _approved(e) and e.decision_date)
-            roles.append(RoleApproval(listed[0].role, True, ok, tuple(listed)))
-        all_met = bool(entries) and not missing
-    signed = complete and all_met and rejection is None
+        roles, missing, unlisted, met_dates = _every_listed_role(by_role)
+    signed = complete and not missing and rejection is None
     return SignoffState(
         signed_off=signed,
         signoff_date=max(met_dates) if signed and met_dates else None,
@@ -204,8 +192,51 @@ def signoff_state(
         roles=tuple(roles),
         missing_roles=tuple(missing),
         unlisted_roles=tuple(unlisted),
-        no_rule=no_rule,
+        no_rule=not required,
     )
+
+
+_Roles = tuple[list[RoleApproval], list[str], list[str], list[date]]
+
+
+def _required_roles(by_role: dict[str, list[ApproverEntry]], required: Sequence[str]) -> _Roles:
+    # Each required role is met by its earliest dated approval; other listed roles follow.
+    roles: list[RoleApproval] = []
+    missing: list[str] = []
+    unlisted: list[str] = []
+    met_dates: list[date] = []
+    required_keys = set()
+    for role in required:
+        key = match_key(role)
+        required_keys.add(key)
+        listed = by_role.get(key, [])
+        dates = [e.decision_date for e in listed if _approved(e) and e.decision_date is not None]
+        if dates:
+            met_dates.append(min(dates))
+        else:
+            missing.append(role)
+            if not listed:
+                unlisted.append(role)
+        roles.append(RoleApproval(role, True, bool(dates), tuple(listed)))
+    for key, listed in by_role.items():
+        if key not in required_keys:
+            ok = any(_approved(e) for e in listed)
+            roles.append(RoleApproval(listed[0].role, False, ok, tuple(listed)))
+    return roles, missing, unlisted, met_dates
+
+
+def _every_listed_role(by_role: dict[str, list[ApproverEntry]]) -> _Roles:
+    # No rule applies: every listed approver must approve.
+    roles: list[RoleApproval] = []
+    missing: list[str] = []
+    met_dates: list[date] = []
+    for listed in by_role.values():
+        ok = all(_approved(e) for e in listed)
+        if not ok:
+            missing.append(listed[0].role)
+        met_dates.extend(e.decision_date for e in listed if _approved(e) and e.decision_date)
+        roles.append(RoleApproval(listed[0].role, True, ok, tuple(listed)))
+    return roles, missing, [], met_dates
 
 
 def _one_approver_state(complete: bool, e: ApproverEntry, required: Sequence[str]) -> SignoffState:
@@ -303,41 +334,59 @@ def _plain(name: str, mode: str, outcome: str) -> CheckResult:
 
 
 @lru_cache(maxsize=64)
-def _all_pass(modes: tuple[str, ...]) -> tuple[CheckResult, ...]:
+def all_passing(modes: tuple[str, ...]) -> tuple[CheckResult, ...]:
+    """Every check passing (or skipped when off) under these modes, in check order."""
     return tuple(
         _plain(name, mode, SKIPPED if mode == OFF else PASS)
         for name, mode in zip(CHECK_NAMES, modes, strict=True)
     )
 
 
-def mode_tuple(modes: Mapping[str, str]) -> tuple[CheckResult, ...]:
-    """Every check passing (or skipped when off) under these modes: the base of ``evaluate``."""
-    return _all_pass(tuple(modes.get(name, BLOCK) for name in CHECK_NAMES))
-
-
-def evaluate(
-    modes: Mapping[str, str] | tuple[str, ...], failures: Mapping[str, Sequence[str]]
-) -> tuple[CheckResult, ...]:
-    """Every check in RULES.md order: off -> skipped; else fail with its reasons, or pass.
-
-    ``modes`` maps check names to modes, or is already the tuple of modes in check order.
-    """
-    base = mode_tuple(modes) if isinstance(modes, Mapping) else _all_pass(modes)
-    if not failures:
-        return base
-    out = list(base)
-    for name, reasons in failures.items():
-        i = _CHECK_INDEX[name]
-        if reasons and out[i].outcome == PASS:
-            out[i] = CheckResult(name, out[i].mode, FAIL, "; ".join(reasons))
-    return tuple(out)
-
-
-def readiness(checks: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str]:
-    """(signoff_ready, signoff_blockers): ready when no block-mode check fails; blockers lists
-    block reasons first, then warn reasons prefixed ``warning:``. Cancelled is never ready."""
-    blocks = [c.reason for c in checks if c.outcome == FAIL and c.mode == BLOCK]
-    warns = ["warning: " + c.reason for c in checks if c.outcome == FAIL and c.mode == WARN]
+def readiness(failed: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str]:
+    """(signoff_ready, signoff_blockers) from the checks (all of them, or only the failed ones,
+    in check order): ready when no block-mode check fails; blockers lists block reasons first,
+    then warn reasons prefixed ``warning:``. Cancelled is never ready."""
+    blocks = [c.reason for c in failed if c.outcome == FAIL and c.mode == BLOCK]
+    warns = ["warning: " + c.reason for c in failed if c.outcome == FAIL and c.mode == WARN]
     if cancelled:
         return False, "; ".join(["milestone is cancelled", *blocks, *warns])
     return not blocks, "; ".join(blocks + warns)
+
+
+# ------------------------------------------------------------------------------------ stages
+
+
+def approvals(ix: ModelIndex, thresholds: RoleThresholds) -> None:
+    """Stage: the sign-off state of every milestone, its required roles found by its value
+    converted to the reporting currency (no FX rate: every rule's role is required)."""
+    reporting = ix.reporting
+    rate_by_currency: dict[str, Decimal | None] = {}
+    signoffs = ix.signoffs
+    for w in ix.work:
+        rows = signoffs.get(w.m.milestone_id)
+        entries = latest_decisions(rows) if rows else []
+        required: tuple[str, ...] = ()
+        if thresholds:
+            cur = w.contract.currency
+            if cur in rate_by_currency:
+                rate = rate_by_currency[cur]
+            else:
+                rate = rate_by_currency[cur] = ix.rate_of(cur)
+            if rate is None:
+                required = thresholds.all_roles
+            elif cur == reporting or w.value is None:
+                # Already rounded in the reporting currency: converting changes nothing.
+                required = thresholds.required(w.value)
+            else:
+                required = thresholds.required(round_money(w.value * rate, reporting))
+        w.state = signoff_state(w.m.actual_date is not None, entries, required)
+
+
+def deadlines(ix: ModelIndex, signoff_days: int) -> None:
+    """Stage: the sign-off due date and days waiting of every milestone Awaiting sign-off."""
+    as_of = ix.as_of
+    for w in ix.work:
+        actual = w.m.actual_date
+        if w.status == AWAITING and actual is not None:
+            due, w.days_waiting, overdue = signoff_deadline(actual, signoff_days, as_of)
+            w.signoff_due, w.signoff_overdue = due, overdue > 0

@@ -1,17 +1,22 @@
 """Milestone status, RAG and slippage (RULES.md section 1): revised date, days late, the status
 ladder and its plain-English explanation.
 
-Everything here is a pure function of facts the engine gathers from the model; the sign-off state
+The engine runs two stages from here: ``dates`` (revised date and days late of every milestone)
+and, once the sign-off states are known, ``statuses`` (predecessors first). The sign-off state
 (signed off / rejected) comes from ``signoff.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final, TypeAlias
+from functools import partial
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
+
+if TYPE_CHECKING:
+    from xl_milestones.core.index import MilestoneWork, ModelIndex
+    from xl_milestones.core.signoff import SignoffState
 
 HALF: Final = Decimal("0.5")
 NOT_STARTED: Final = "Not started"
@@ -26,7 +31,7 @@ CANCELLED: Final = "Cancelled"
 # Statuses that make a successor At risk (RULES.md 1, status 7).
 RISKY_FOR_SUCCESSORS: Final = frozenset({LATE, AT_RISK, ON_HOLD})
 RISK_SEVERITIES: Final = frozenset({"high", "critical"})
-# A sentence written only when it is read (see ``classify_parts``).
+# A sentence written only when it is read (see ``classify``).
 Sentence: TypeAlias = Callable[[], str]
 
 
@@ -65,106 +70,56 @@ def lateness_text(days: int) -> str:
     return "on time"
 
 
-@dataclass(frozen=True, slots=True)
-class StatusFacts:
-    """What the status ladder looks at, for one milestone.
+class Found(NamedTuple):
+    """What the other sheets say about one milestone, for its status.
 
-    ``risk_issue`` is the id of an open issue that blocks sign-off or is high/critical;
-    ``risky_predecessor`` is (id, status) of a predecessor that is Late, At risk or On hold;
-    ``rejection`` is (approver name, role, date) of a rejection that counts;
-    ``waiting_for`` names the roles whose approval is still missing.
+    ``dispute`` is the id of its first open dispute; ``risk_issue`` is (id, why) of its first
+    open issue that blocks sign-off or is high/critical; ``risky_predecessor`` is (id, status)
+    of its first predecessor that is Late, At risk or On hold; ``started`` says a deliverable
+    is submitted or accepted.
     """
 
-    as_of: date
-    revised: date
-    actual_date: date | None
-    forecast_date: date | None
-    percent_complete: Decimal
-    window_days: int
-    cancelled: bool = False
-    signed_off: bool = False
-    signoff_date: date | None = None
-    rejection: tuple[str, str, date | None] | None = None
-    on_hold: bool = False
-    open_dispute: str | None = None
-    risk_issue: tuple[str, str] | None = None
-    risky_predecessor: tuple[str, str] | None = None
-    started: bool = False
-    waiting_for: str = ""
+    dispute: str | None
+    risk_issue: tuple[str, str] | None
+    risky_predecessor: tuple[str, str] | None
+    started: bool
 
 
-def classify(facts: StatusFacts) -> tuple[str, str]:
-    """The first status of RULES.md 1 that applies, and one sentence saying why."""
-    f = facts
-    status, sentence = classify_parts(
-        f.as_of,
-        f.revised,
-        days_late(f.revised, f.actual_date, f.forecast_date, f.as_of),
-        f.actual_date,
-        f.forecast_date,
-        f.percent_complete,
-        f.window_days,
-        f.cancelled,
-        f.signed_off,
-        f.signoff_date,
-        f.rejection,
-        f.on_hold,
-        f.open_dispute,
-        f.risk_issue,
-        f.risky_predecessor,
-        f.started,
-        f.waiting_for,
-    )
-    return status, sentence()
-
-
-def classify_parts(
-    as_of: date,
-    revised: date,
-    late: int,
-    actual_date: date | None,
-    forecast_date: date | None,
-    percent_complete: Decimal,
-    window_days: int,
-    cancelled: bool,
-    signed_off: bool,
-    signoff_date: date | None,
-    rejection: tuple[str, str, date | None] | None,
-    on_hold: bool,
-    open_dispute: str | None,
-    risk_issue: tuple[str, str] | None,
-    risky_predecessor: tuple[str, str] | None,
-    started: bool,
-    waiting_for: str,
-) -> tuple[str, Sentence]:
-    """``classify`` on the facts passed one by one (the engine calls this once per milestone,
-    without building a ``StatusFacts``); ``late`` is ``days_late`` of the same dates.
+def classify(w: MilestoneWork, found: Found, as_of: date, window_days: int) -> tuple[str, Sentence]:
+    """The first status of RULES.md 1 that applies to ``w`` (its dates and sign-off state
+    worked out), and one sentence saying why.
 
     The sentence comes back unwritten, as a function: a refresh of a large workbook reads only
     the statuses, and writing every sentence would be a good part of its time."""
-    if cancelled:
+    m, state = w.m, w.state
+    assert state is not None
+    if m.cancelled:
         return CANCELLED, _cancelled_text
-    if signed_off and actual_date is not None:
+    actual, late = m.actual_date, w.late
+    if state.signed_off and actual is not None:
+        when = state.signoff_date
         return (
             SIGNED_OFF,
-            lambda: (
-                f"Signed off on {signoff_date}; completed {actual_date} ({lateness_text(late)})."
-            ),
+            lambda: f"Signed off on {when}; completed {actual} ({lateness_text(late)}).",
         )
+    rejection = state.rejection
     if rejection is not None:
-        name, role, when = rejection
-        return REJECTED, lambda: f"Rejected by {name} ({role})" + (f" on {when}." if when else ".")
-    if on_hold or open_dispute:
-        why = "marked on hold" if on_hold else f"open dispute {open_dispute}"
-        return ON_HOLD, lambda: f"On hold: {why}."
-    if actual_date is not None:
-        return (
-            AWAITING,
-            lambda: (
-                f"Awaiting sign-off: completed {actual_date} ({lateness_text(late)})"
-                + (f"; waiting for {waiting_for}." if waiting_for else ".")
-            ),
+        return REJECTED, partial(
+            _rejected_text, rejection.name, rejection.role, rejection.decision_date
         )
+    if m.on_hold or found.dispute:
+        why = "marked on hold" if m.on_hold else f"open dispute {found.dispute}"
+        return ON_HOLD, lambda: f"On hold: {why}."
+    if actual is not None:
+        return AWAITING, partial(_awaiting_text, actual, late, state)
+    return _open_status(w, found, as_of, window_days)
+
+
+def _open_status(
+    w: MilestoneWork, found: Found, as_of: date, window_days: int
+) -> tuple[str, Sentence]:
+    # The rungs of the ladder for a milestone not completed (nor cancelled, rejected, on hold).
+    revised, forecast_date = w.revised, w.m.forecast_date
     if as_of > revised:
         return (
             LATE,
@@ -183,30 +138,45 @@ def classify_parts(
                 f"revised date {revised}."
             ),
         )
+    risk_issue, risky = found.risk_issue, found.risky_predecessor
     if risk_issue is not None:
         return AT_RISK, lambda: f"At risk: open issue {risk_issue[0]} ({risk_issue[1]})."
-    if risky_predecessor is not None:
-        return (
-            AT_RISK,
-            lambda: f"At risk: predecessor {risky_predecessor[0]} is {risky_predecessor[1]}.",
-        )
-    if left <= window_days and percent_complete < HALF:
+    if risky is not None:
+        return AT_RISK, lambda: f"At risk: predecessor {risky[0]} is {risky[1]}."
+    done = w.m.percent_complete
+    if left <= window_days and done < HALF:
         return (
             AT_RISK,
             lambda: (
                 f"At risk: revised date {revised} is {days_text(left)} away and only "
-                f"{_percent(percent_complete)}% complete."
+                f"{_percent(done)}% complete."
             ),
         )
-    if percent_complete > 0 or started:
+    if done > 0 or found.started:
         return (
             IN_PROGRESS,
             lambda: (
-                f"In progress: {_percent(percent_complete)}% complete; revised date {revised}, "
+                f"In progress: {_percent(done)}% complete; revised date {revised}, "
                 f"{days_text(left)} left."
             ),
         )
     return NOT_STARTED, lambda: f"Not started; revised date {revised}, {days_text(left)} left."
+
+
+def _rejected_text(name: str, role: str, when: date | None) -> str:
+    return f"Rejected by {name} ({role})" + (f" on {when}." if when else ".")
+
+
+def _awaiting_text(actual: date, late: int, state: SignoffState) -> str:
+    # Only an Awaiting sign-off sentence names the missing approvals.
+    waiting = ""
+    if state.missing_roles:
+        waiting = "approval by " + ", ".join(state.missing_roles)
+    elif state.no_rule and not state.roles:
+        waiting = "an approver to be listed"
+    return f"Awaiting sign-off: completed {actual} ({lateness_text(late)})" + (
+        f"; waiting for {waiting}." if waiting else "."
+    )
 
 
 def _cancelled_text() -> str:
@@ -230,3 +200,93 @@ def rag(status: str, late_days: int, tolerance_days: int) -> str | None:
     if status == AT_RISK:
         return "Amber"
     return "Green"
+
+
+# ------------------------------------------------------------------------------------ stages
+
+
+def dates(ix: ModelIndex) -> None:
+    """Stage: the revised date and days late of every milestone."""
+    as_of = ix.as_of
+    extension = ix.changes.extension
+    for w in ix.work:
+        m = w.m
+        ext = extension(m.milestone_id, m.contract_id)
+        w.revised = revised = revised_date(m.baseline_date, ext) if ext else m.baseline_date
+        w.late = days_late(revised, m.actual_date, m.forecast_date, as_of)
+
+
+def statuses(ix: ModelIndex, window_days: int, rag_tolerance_days: int) -> None:
+    """Stage: the status, its sentence and the RAG of every milestone, each after its
+    predecessors (a predecessor in a cycle is taken as it stands, without a status, when the
+    cycle is cut)."""
+    as_of = ix.as_of
+    for w in predecessors_first(ix):
+        w.status, w.sentence = classify(w, _found(ix, w), as_of, window_days)
+        w.rag = rag(w.status, w.late, rag_tolerance_days)
+
+
+def predecessors_first(ix: ModelIndex) -> Iterator[MilestoneWork]:
+    """Every milestone once, in sheet order except that a predecessor comes before the
+    milestones after it (iteratively: chains may be long; cycles are cut)."""
+    by_id = ix.by_id
+    done: set[str] = set()
+    for start in ix.work:
+        sid = start.m.milestone_id
+        if sid in done:
+            continue
+        # Usual case: every predecessor is already done (or not a milestone here).
+        if all(p in done or p not in by_id for p in start.m.predecessors):
+            done.add(sid)
+            yield start
+            continue
+        yield from _walk(by_id, sid, done)
+
+
+def _walk(by_id: dict[str, MilestoneWork], start: str, done: set[str]) -> Iterator[MilestoneWork]:
+    # Depth first from ``start``: a milestone is given once all its waiting predecessors are.
+    visiting: set[str] = set()
+    stack = [start]
+    while stack:
+        mid = stack[-1]
+        if mid in done:
+            stack.pop()
+            continue
+        w = by_id[mid]
+        if mid not in visiting:
+            waiting = [
+                p for p in w.m.predecessors if p in by_id and p not in done and p not in visiting
+            ]
+            if waiting:
+                visiting.add(mid)
+                stack.extend(waiting)
+                continue
+        visiting.discard(mid)
+        done.add(mid)
+        stack.pop()
+        yield w
+
+
+def _found(ix: ModelIndex, w: MilestoneWork) -> Found:
+    mid = w.m.milestone_id
+    dispute = risk_issue = risky = None
+    for issue in ix.open_issues.get(mid, ()):
+        if issue.category == "dispute" and dispute is None:
+            dispute = issue.issue_id
+        if risk_issue is None:
+            if issue.blocking:
+                risk_issue = (issue.issue_id, "blocks sign-off")
+            elif issue.severity in RISK_SEVERITIES:
+                risk_issue = (issue.issue_id, issue.severity)
+    by_id = ix.by_id
+    for p in w.m.predecessors:
+        pw = by_id.get(p)
+        # A predecessor has a status only once it is done (cycles leave it blank).
+        if pw is not None and pw.status in RISKY_FOR_SUCCESSORS:
+            risky = (p, pw.status)
+            break
+    started = any(
+        d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
+        for d in ix.deliverables.get(mid, ())
+    )
+    return Found(dispute, risk_issue, risky, started)

@@ -1,0 +1,211 @@
+"""Stage: the sign-off readiness checks of RULES.md section 4, one small function each.
+
+Each check runs over every milestone at once and yields the milestones it fails, with the
+failed ``CheckResult`` (its mode from Settings and the reason); a check that is off is not run
+at all. ``readiness_checks`` runs them in check order, so each milestone's failures come in
+check order, then gives each milestone its checks and ``signoff.readiness``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Final
+
+from xl_milestones.core.index import MilestoneWork, ModelIndex
+from xl_milestones.core.payments import INVOICE_BASES
+from xl_milestones.core.signoff import (
+    CHECK_INDEX,
+    CHECK_NAMES,
+    FAIL,
+    OFF,
+    CheckResult,
+    all_passing,
+    match_key,
+    readiness,
+)
+from xl_milestones.core.status import SIGNED_OFF
+
+Failed = Iterator[tuple[MilestoneWork, CheckResult]]
+
+
+class _Run:
+    """What the checks share: the index, the mode of each check, and failed results whose
+    reason names no row (one instance serves every milestone failing that way)."""
+
+    __slots__ = ("index", "modes", "shared")
+
+    def __init__(self, ix: ModelIndex, modes: tuple[str, ...]) -> None:
+        self.index = ix
+        self.modes = modes
+        self.shared: dict[tuple[str, str], CheckResult] = {}
+
+    def fail(self, name: str, reason: str) -> CheckResult:
+        return CheckResult(name, self.modes[CHECK_INDEX[name]], FAIL, reason)
+
+    def fail_shared(self, name: str, reason: str) -> CheckResult:
+        known = self.shared.get((name, reason))
+        if known is None:
+            known = self.shared[(name, reason)] = self.fail(name, reason)
+        return known
+
+
+def _completion(run: _Run) -> Failed:
+    result = run.fail("Completion", "actual date not entered")
+    return ((w, result) for w in run.index.work if w.m.actual_date is None)
+
+
+def _deliverables(run: _Run) -> Failed:
+    by_id = run.index.by_id
+    for mid, dels in run.index.deliverables.items():
+        w = by_id.get(mid)
+        bad = [d.deliverable_id for d in dels if d.acceptance_status != "accepted"]
+        if w is not None and bad:
+            reason = "; ".join(f"deliverable {d} not accepted" for d in bad)
+            yield w, run.fail("Deliverables", reason)
+
+
+def _predecessors(run: _Run) -> Failed:
+    by_id = run.index.by_id
+    for w in run.index.work:
+        if not w.m.predecessors:
+            continue
+        preds = [
+            f"predecessor {p} not signed off"
+            for p in w.m.predecessors
+            if p not in by_id or by_id[p].status != SIGNED_OFF
+        ]
+        if preds:
+            yield w, run.fail("Predecessors", "; ".join(preds))
+
+
+def _blocking_issues(run: _Run) -> Failed:
+    by_id = run.index.by_id
+    for mid, issues in run.index.open_issues.items():
+        w = by_id.get(mid)
+        blocking = [f"issue {i.issue_id} blocks sign-off" for i in issues if i.blocking]
+        if w is not None and blocking:
+            yield w, run.fail("Blocking Issues", "; ".join(blocking))
+
+
+def _disputes(run: _Run) -> Failed:
+    by_id = run.index.by_id
+    for mid, issues in run.index.open_issues.items():
+        w = by_id.get(mid)
+        disputes = [f"open dispute {i.issue_id}" for i in issues if i.category == "dispute"]
+        if w is not None and disputes:
+            yield w, run.fail("Disputes", "; ".join(disputes))
+
+
+def _approvers(run: _Run) -> Failed:
+    for w in run.index.work:
+        state = w.state
+        assert state is not None
+        owners = _owner_approves(w)
+        unnamed = state.no_rule and not state.roles
+        if owners or state.unlisted_roles or unnamed:
+            reasons = [f"no approver listed for role {r}" for r in state.unlisted_roles]
+            if unnamed:
+                reasons.append("no approver listed")
+            yield w, run.fail_shared("Approvers", "; ".join(reasons + owners))
+
+
+def _owner_approves(w: MilestoneWork) -> list[str]:
+    # The milestone owner may not approve it.
+    if not w.m.owner:
+        return []
+    assert w.state is not None
+    owner = match_key(w.m.owner)
+    return [
+        f"approver {e.name} is the milestone owner"
+        for role in w.state.roles
+        for e in role.approvers
+        if match_key(e.name) == owner
+    ]
+
+
+def _contract_active(run: _Run) -> Failed:
+    for w in run.index.work:
+        c = w.contract
+        if c.contract_status != "active":
+            reason = f"contract {c.contract_id} is {c.contract_status}"
+            yield w, run.fail_shared("Contract Active", reason)
+
+
+def _evidence(run: _Run) -> Failed:
+    result = run.fail("Evidence", "no evidence on the milestone or its deliverables")
+    deliverables = run.index.deliverables
+    for w in run.index.work:
+        m = w.m
+        if not m.evidence and not any(d.evidence for d in deliverables.get(m.milestone_id, ())):
+            yield w, result
+
+
+def _acceptance_criteria(run: _Run) -> Failed:
+    result = run.fail("Acceptance Criteria", "acceptance criteria blank")
+    return ((w, result) for w in run.index.work if not (w.m.acceptance_criteria or "").strip())
+
+
+def _pending_changes(run: _Run) -> Failed:
+    by_id = run.index.by_id
+    for mid, changes in run.index.changes.proposed.items():
+        w = by_id.get(mid)
+        if w is not None:
+            reason = "; ".join(f"change {cid} proposed" for cid in changes)
+            yield w, run.fail("Pending Changes", reason)
+
+
+def _invoice(run: _Run) -> Failed:
+    result = run.fail("Invoice", "no invoice yet")
+    invoices = run.index.invoices
+    for w in run.index.work:
+        if (
+            w.m.payment_basis != "none"
+            and w.contract.payment_terms_basis in INVOICE_BASES
+            and not invoices.get(w.m.milestone_id)
+        ):
+            yield w, result
+
+
+# In RULES.md order (CHECK_NAMES); checked at import.
+_CHECKS: Final[tuple[tuple[str, Callable[[_Run], Failed]], ...]] = (
+    ("Completion", _completion),
+    ("Deliverables", _deliverables),
+    ("Predecessors", _predecessors),
+    ("Blocking Issues", _blocking_issues),
+    ("Disputes", _disputes),
+    ("Approvers", _approvers),
+    ("Contract Active", _contract_active),
+    ("Evidence", _evidence),
+    ("Acceptance Criteria", _acceptance_criteria),
+    ("Pending Changes", _pending_changes),
+    ("Invoice", _invoice),
+)
+if tuple(name for name, _check in _CHECKS) != CHECK_NAMES:  # pragma: no cover - schema drift
+    raise ImportError("schema.SIGNOFF_CHECKS changed; update core/checks.py")
+
+
+def readiness_checks(ix: ModelIndex, modes: Mapping[str, str]) -> None:
+    """Stage: every milestone's checks (RULES.md order), signoff_ready and signoff_blockers.
+    Runs after the statuses (the Predecessors check reads them)."""
+    mode_order = tuple(modes[name] for name in CHECK_NAMES)
+    run = _Run(ix, mode_order)
+    for (_name, check), mode in zip(_CHECKS, mode_order, strict=True):
+        if mode == OFF:
+            continue
+        for w, result in check(run):
+            if w.fails is None:
+                w.fails = [result]
+            else:
+                w.fails.append(result)
+    base = all_passing(mode_order)
+    for w in ix.work:
+        fails = w.fails
+        if fails is None:
+            w.checks = base
+            w.ready, w.blockers = readiness((), w.m.cancelled)
+            continue
+        out = list(base)
+        for result in fails:
+            out[CHECK_INDEX[result.name]] = result
+        w.checks = tuple(out)
+        w.ready, w.blockers = readiness(fails, w.m.cancelled)
