@@ -224,6 +224,38 @@ def test_change_orders_that_touch_the_milestone() -> None:
     assert lines["CO-2"].scope == "whole contract" and lines["CO-2"].status.text == "proposed"
 
 
+def test_value_basis_quotes_the_engines_change_order_sums() -> None:
+    model = _awaiting_model(retention_limit=D("0.1"))
+    model.change_orders = [
+        b.change("CO-1", milestone_id="M-1", value_change=1500),
+        b.change("CO-2", milestone_id=None, value_change=10000),
+    ]
+    result = compute(model, AS_OF)
+    # percent base 100,000 + 10,000 = 110,000.00; revised value 111,500.00, whose 10% limits
+    # retention to 11,150.00; value 40% x 110,000 + 1,500 = 45,500.00.
+    assert result.changes.percent_base["C-1"] == D(110000)
+    assert result.changes.revised_value["C-1"] == D(111500)
+    assert result.changes.own_value("M-1") == D(1500)
+    page = build_pack(model, result, workbook_name="b.xlsm").pages[0]
+    basis = {p.label: p.basis for p in page.payment}
+    assert basis["Milestone Value"] == (
+        "40% of 110,000.00 incl. contract-wide changes; change orders +1,500.00"
+    )
+    assert "(11,150.00)" in basis["Less retention"]
+    # The pack quotes the sums the engine counted; it does not count the change orders again.
+    sums = replace(
+        result.changes,
+        percent_base={"C-1": D(120000)},
+        revised_value={"C-1": D(200000)},
+        milestone_value={"M-1": D(7)},
+    )
+    page = build_pack(model, replace(result, changes=sums), workbook_name="b.xlsm").pages[0]
+    basis = {p.label: p.basis for p in page.payment}
+    assert basis["Milestone Value"].startswith("40% of 120,000.00 incl.")
+    assert basis["Milestone Value"].endswith("change orders +7.00")
+    assert "(20,000.00)" in basis["Less retention"]
+
+
 def test_not_computed_milestone_named_explicitly_gets_a_page() -> None:
     m = b.model(milestones=[b.milestone("M-1", baseline_date=dt.date(2026, 6, 1))])
     m.skipped = [SkippedMilestone(9, "M-BAD")]

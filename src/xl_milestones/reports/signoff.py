@@ -744,24 +744,13 @@ class _Context:
 
     # ---------------------------------------------------------------------- payment
     def _contract_values(self, c: Contract) -> tuple[Decimal, Decimal]:
-        """(percent base, revised contract value) of RULES.md section 2."""
-        wide = changed = ZERO
-        for co in self.model.change_orders:
-            if co.contract_id == c.contract_id and counts_as_approved(co, self.as_of):
-                changed += co.value_change
-                if not co.milestone_id:
-                    wide += co.value_change
-        return c.original_value + wide, c.original_value + changed
+        """(percent base, revised contract value) of RULES.md section 2, as the engine
+        counted them."""
+        changes = self.result.changes
+        return changes.percent_base[c.contract_id], changes.revised_value[c.contract_id]
 
     def _own_changes(self, m: Milestone) -> Decimal:
-        return sum(
-            (
-                co.value_change
-                for co in self.model.change_orders
-                if co.milestone_id == m.milestone_id and counts_as_approved(co, self.as_of)
-            ),
-            ZERO,
-        )
+        return self.result.changes.own_value(m.milestone_id)
 
     def _payment(
         self,
