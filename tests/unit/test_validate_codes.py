@@ -13,11 +13,12 @@ SOURCES = [
     ROOT / "src/xl_milestones/core/coerce.py",
     ROOT / "src/xl_milestones/io/reader.py",
     ROOT / "src/xl_milestones/core/engine.py",
+    ROOT / "src/xl_milestones/core/payment_due.py",
 ]
 # A code is a kebab-case string literal passed where an Issue or Problem takes its code, or
-# the first argument of the engine's ``_warn``.
+# the first argument of the engine's ``warnings.add``.
 EMITTED = re.compile(
-    r"(?:(?:ERROR|WARNING|Severity\.\w+|severity|[EW]),|_warn\()\s*\"([a-z]+(?:-[a-z0-9]+)*)\""
+    r"(?:(?:ERROR|WARNING|Severity\.\w+|severity|[EW]),|warnings\.add\()\s*\"([a-z]+(?:-[a-z0-9]+)*)\""
 )
 
 
