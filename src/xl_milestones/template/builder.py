@@ -866,7 +866,7 @@ class _Builder:
         )
         for c, field in enumerate(fields):
             values = [row.get(field.name) for row in data]
-            column_width = styles.column_width(field, values)
+            column_width = styles.column_width(field, values, output=sheet.output)
             width += column_width
             ws.set_column(c, c, column_width, self.fmt.cell(field))
             _header_help(ws, 0, c, field)

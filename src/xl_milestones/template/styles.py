@@ -71,15 +71,23 @@ FIELD_WIDTHS: dict[str, float] = {
     "before": 28,
     "after": 28,
 }
+# On output sheets, filled only by a refresh: milestone names run to about 28 characters
+# ("Raised floors and ceilings", bold on an overdue Sign-off Queue row); a currency is a code.
+# (On input sheets the sample's own values size the columns.)
+OUTPUT_FIELD_WIDTHS: dict[str, float] = {"milestone_name": 30, "currency": 10}
 MAX_WIDTH = 60.0
 # Room for the table's filter button beside the header text.
 FILTER_BUTTON_WIDTH = 4
 
 
-def column_width(field: Field, values: list[object] | None = None) -> float:
-    """A width that shows the header (with its filter button), the enum values and the data."""
+def column_width(
+    field: Field, values: list[object] | None = None, *, output: bool = False
+) -> float:
+    """A width that shows the header (with its filter button), the enum values and the data
+    (``output``: on a sheet only a refresh fills)."""
+    typical = OUTPUT_FIELD_WIDTHS.get(field.name) if output else None
     width = max(
-        TYPE_WIDTHS[field.type],
+        typical or TYPE_WIDTHS[field.type],
         FIELD_WIDTHS.get(field.name, 0),
         len(field.header) + FILTER_BUTTON_WIDTH,
     )
