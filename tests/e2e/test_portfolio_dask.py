@@ -35,9 +35,10 @@ from distributed import LocalCluster
 from xl_milestones.cli import main
 
 # A worker thread in that process, reached over TCP as a remote one is: the arguments and each
-# outcome are serialised both ways (a worker process would add 15 s of start-up).
+# outcome are serialised both ways (a worker process would add 15 s of start-up). The dashboard
+# takes any free port: two clusters at once (parallel tests) must not both want 8787.
 with LocalCluster(
-    n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0"
 ) as cluster:
     assert cluster.scheduler_address.startswith("tcp://")
     address = sys.argv[1] or cluster.scheduler_address
