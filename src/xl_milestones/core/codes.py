@@ -248,6 +248,21 @@ CODES: Final[dict[str, Code]] = {
         "weekends and the Holidays sheet are non-business days.",
         "Enter an ISO 3166 code such as GB, US or DE.",
     ),
+    "late-interest-regime-missing": Code(
+        "warning",
+        "Found by a refresh only: payments are late or overdue but Late Interest Regime is "
+        "none, so no late-payment interest is computed. One warning per refresh, on the "
+        "Settings cell.",
+        "If interest is owed, set Late Interest Regime to uk, eu, us or fidic (with the Late "
+        "Interest Reference Rate); leave it none if no interest is charged.",
+    ),
+    "late-interest-rate-missing": Code(
+        "warning",
+        "Found by a refresh only: payments are late or overdue but their interest rate is 0 "
+        "(Late Interest Reference Rate blank or 0, and the regime has no margin), so no "
+        "interest is computed. One warning per refresh, on the Settings cell.",
+        "Enter the central bank reference rate, e.g. 5% (0.05).",
+    ),
     # what only the reader sees
     "merged-cell": Code(
         "error",
