@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as _dt
 import sys as _sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from xl_milestones.app.evaluate import Evaluation, evaluate, validate_book
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
 from xl_milestones.core.changes import ChangeReport, sheet_rows, status_counts_text
 from xl_milestones.core.collector import collector_paused
@@ -28,9 +29,7 @@ from xl_milestones.core.schema import (
     SIGNOFF_QUEUE,
     STATUSES,
     VALIDATION,
-    Sheet,
 )
-from xl_milestones.core.validate import Validation, validate
 from xl_milestones.numformats import with_minor_units
 
 # What commands built, held until the process ends when the command line runs them (``cli.run``
@@ -69,20 +68,15 @@ def discard_stdout() -> None:
 # ------------------------------------------------------------------------------------ validate
 
 
-def validate_book(book: Book, *, today: _dt.date, as_of: _dt.date | None = None) -> Validation:
-    """Read ``book`` and validate it; ``today`` comes from the caller (the core has no clock)."""
-    return validate(book.read(), today=today, as_of=as_of)
-
-
 def validate_command(book: str, *, fmt: str = "text") -> int:
     """``xl-milestones validate BOOK``: print the issues; 0 no errors, 1 errors found.
 
     Unreadable files raise WorkbookError, which the command line turns into exit code 2.
     """
     from xl_milestones import output
-    from xl_milestones.io.reader import read_workbook
+    from xl_milestones.io.filebook import FileBook
 
-    result = validate(read_workbook(book), today=_dt.date.today())
+    result = validate_book(FileBook(book), today=_dt.date.today())
     _hold(result)
     if fmt == "json":
         _emit(output.validation_json(book, result.issues))
@@ -96,53 +90,17 @@ def validate_command(book: str, *, fmt: str = "text") -> int:
 
 
 @dataclass(slots=True)
-class RefreshReport:
-    """What one refresh found and computed, for the command line, the macros and the demo."""
+class RefreshReport(Evaluation):
+    """What one refresh found, computed and wrote, for the command line, the macros and the
+    demo: the evaluation, and what changed since the previous refresh."""
 
-    file: str
-    validation: Validation
-    result: EngineResult
-    issues: list[Issue]
-    queue: list[tuple[object, ...]] = field(default_factory=list)
     changes: ChangeReport | None = None
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for i in self.issues if i.is_error)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.error_count else 0
 
     def to_json(self) -> dict[str, Any]:
         """The ``refresh --format json`` object of ARCHITECTURE.md."""
         from xl_milestones import output
 
-        milestones: dict[str, dict[str, Any]] = {}
-        for r in self.result.milestones:
-            if r.milestone_id is None or r.milestone_id in milestones:
-                continue
-            values = {k: output.json_value(v) for k, v in r.values.items()}
-            values["explanation"] = r.explanation
-            values["payment_explanation"] = r.payment_explanation or None
-            milestones[r.milestone_id] = values
-        return {
-            "file": self.file,
-            "as_of": self.result.as_of.isoformat(),
-            "as_of_source": self.validation.as_of_source,
-            "issues": [i.to_json() for i in self.issues],
-            "counts": output.counts(self.issues),
-            "milestones": milestones,
-            "totals": self.result.totals,
-            "changes": output.changes_json(self.changes),
-            "signoff_queue": [
-                {
-                    f.name: output.json_value(v)
-                    for f, v in zip(SIGNOFF_QUEUE.fields, row, strict=True)
-                }
-                for row in self.queue
-            ],
-        }
+        return output.refresh_json(self, self.changes)
 
 
 def refresh(
@@ -153,36 +111,24 @@ def refresh(
     now: _dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RefreshReport:
-    """Read, validate, compute and write every result into ``book``.
+    """Evaluate ``book`` and write every result into it.
 
     ``as_of`` overrides the Settings As Of Date, which overrides ``today``. Rows with errors are
     written blank and listed on the Validation sheet; every other milestone is computed.
     """
     from xl_milestones.core.changes import compare
-    from xl_milestones.core.engine import compute
-    from xl_milestones.core.queue import signoff_queue
 
     step = progress or (lambda _msg: None)
     # One pause for the whole refresh: what each stage builds lives until the write is done.
     with collector_paused():
-        step("reading")
-        raw = book.read()
-        step("validating")
-        validation = validate(raw, today=today, as_of=as_of)
-
-        def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
-            table = raw.tables.get(sheet.key)
-            return table.cell(field_name, row) if table is not None else None
-
-        step("computing")
-        result = compute(validation.model, validation.as_of, cell_of)
-        queue = signoff_queue(validation.model, result)
-        changes = compare(validation.model, result, raw.previous)
-        issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
+        ev = evaluate(book, as_of, today=today, progress=step)
+        changes = compare(ev.validation.model, ev.result, ev.raw.previous)
         step("writing")
         stamp = now or _dt.datetime.now(_dt.UTC)
-        book.write(book_update(result, issues, stamp, queue, changes, validation.as_of_source))
-    return RefreshReport(book.name, validation, result, issues, queue, changes)
+        book.write(
+            book_update(ev.result, ev.issues, stamp, ev.queue, changes, ev.validation.as_of_source)
+        )
+    return RefreshReport(ev.file, ev.raw, ev.validation, ev.result, ev.issues, ev.queue, changes)
 
 
 def book_update(
@@ -273,7 +219,7 @@ def refresh_command(
     if fmt == "json":
         _emit(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        _emit(out.refresh_text(str(target.target), report))
+        _emit(out.refresh_text(str(target.target), report, report.changes))
     return report.exit_code
 
 
@@ -320,7 +266,7 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
             progress=_progress_bar(("reading", "validating", "computing", "writing")),
         )
     _emit(
-        out.refresh_text(str(target), report, detail=True)
+        out.refresh_text(str(target), report, report.changes, detail=True)
         + f"\n\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard."
     )
     return report.exit_code
@@ -331,7 +277,7 @@ def _check_demo_as_of(sample: Book, as_of: _dt.date) -> None:
     payments): the sample would be full of future-date errors, not a demonstration."""
     from xl_milestones.errors import UsageError
 
-    issues = validate(sample.read(), today=as_of, as_of=as_of).issues
+    issues = validate_book(sample, today=as_of, as_of=as_of).issues
     future = [i for i in issues if i.code == "future-date"]
     if not future:
         return
@@ -450,20 +396,17 @@ def signoff_pack(
     Raises UsageError (bad extension, unknown id), NothingToSignOff (nothing awaits sign-off;
     no file is written) or OutputError. The workbook itself is only read.
     """
-    from xl_milestones.core.engine import compute
     from xl_milestones.reports.render import pack_format, write_signoff_pack
 
     pack_format(output)  # a wrong extension fails before the workbook is read
-    raw = book.read()
-    validation = validate(raw, today=today, as_of=as_of)
-    result = compute(validation.model, validation.as_of)
+    ev = evaluate(book, as_of, today=today)
     return write_signoff_pack(
-        validation.model,
-        result,
+        ev.validation.model,
+        ev.result,
         workbook_name=Path(book.name).name,
         output=Path(output),
         milestone_ids=milestones,
-        issues=sorted([*validation.issues, *result.issues], key=Issue.sort_key),
+        issues=ev.issues,
         prepared=now or _dt.datetime.now(),
     )
 

@@ -1,8 +1,8 @@
 """The book-adapter interface: what a refresh reads from a workbook and what it writes back.
 
 One interface, three implementations: the file adapter the command line uses (``io``), the live
-Excel adapter the ribbon macros use (``excel``), and an in-memory one for tests. ``actions``
-is written once against it.
+Excel adapter the ribbon macros use (``excel``), and an in-memory one for tests
+(``tests/memorybook.py``). ``app.evaluate`` and ``actions`` are written once against it.
 """
 
 from __future__ import annotations

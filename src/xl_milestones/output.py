@@ -1,7 +1,9 @@
-"""How validation results are shown: the terminal text and the JSON object of the command line.
+"""How results are shown: the terminal text and the JSON objects of the command line, and the
+phrases the ribbon's messages share with them.
 
-The JSON shape is the one ARCHITECTURE.md fixes (file, issues, counts); the text groups issues
-by sheet, one line per issue, and ends with a one-line summary.
+The JSON shapes are the ones ARCHITECTURE.md fixes; the validation text groups issues by sheet,
+one line per issue, and ends with a one-line summary. Formatting only: this module depends on
+the core and on the evaluation record it shows, never on the use cases that call it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.money import format_money
+from xl_milestones.core.schema import SIGNOFF_QUEUE
 
 if TYPE_CHECKING:
-    from xl_milestones.actions import RefreshReport
+    from xl_milestones.app.evaluate import Evaluation
     from xl_milestones.core.changes import ChangeReport
 
 
@@ -111,10 +114,39 @@ def as_of_text(as_of: date, source: str) -> str:
     return f"{as_of.isoformat()} ({why})" if why else as_of.isoformat()
 
 
-def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) -> str:
+def refresh_json(report: Evaluation, changes: ChangeReport | None) -> dict[str, Any]:
+    """The ``refresh --format json`` object of ARCHITECTURE.md."""
+    milestones: dict[str, dict[str, Any]] = {}
+    for r in report.result.milestones:
+        if r.milestone_id is None or r.milestone_id in milestones:
+            continue
+        values = {k: json_value(v) for k, v in r.values.items()}
+        values["explanation"] = r.explanation
+        values["payment_explanation"] = r.payment_explanation or None
+        milestones[r.milestone_id] = values
+    return {
+        "file": report.file,
+        "as_of": report.result.as_of.isoformat(),
+        "as_of_source": report.validation.as_of_source,
+        "issues": [i.to_json() for i in report.issues],
+        "counts": counts(report.issues),
+        "milestones": milestones,
+        "totals": report.result.totals,
+        "changes": changes_json(changes),
+        "signoff_queue": [
+            {f.name: json_value(v) for f, v in zip(SIGNOFF_QUEUE.fields, row, strict=True)}
+            for row in report.queue
+        ],
+    }
+
+
+def refresh_text(
+    target: str, report: Evaluation, changes: ChangeReport | None, *, detail: bool = False
+) -> str:
     """What a refresh did, for the terminal: counts by status, RAG and payment status, the
-    money that matters this month, the problems found; ``detail`` adds the sign-off picture
-    (ready milestones and what blocks the others), as the demo shows it."""
+    money that matters this month, the problems found, what changed since the last refresh;
+    ``detail`` adds the sign-off picture (ready milestones and what blocks the others), as the
+    demo shows it."""
     result = report.result
     totals = result.totals
     cur = result.reporting_currency
@@ -182,8 +214,8 @@ def refresh_text(target: str, report: RefreshReport, *, detail: bool = False) ->
     skipped = totals.get("not_computed", 0)
     if skipped:
         lines.append(f"  {skipped} milestone(s) not computed because of errors in their rows.")
-    if report.changes is not None:
-        lines.append("  " + changes_summary(report.changes))
+    if changes is not None:
+        lines.append("  " + changes_summary(changes))
     return "\n".join(lines)
 
 

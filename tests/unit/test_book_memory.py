@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tests.memorybook import MemoryBook
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
 from xl_milestones.core.model import RawRow, RawTable, RawWorkbook
 from xl_milestones.core.schema import DASHBOARD_STATUS, MILESTONES, REFRESH_LOG, VALIDATION
-from xl_milestones.memorybook import MemoryBook
 
 
 def _raw() -> RawWorkbook:

@@ -171,7 +171,7 @@ def test_a_bug_is_one_clear_message(book: FakeBook, monkeypatch: pytest.MonkeyPa
     def bug(book: Any, **kw: Any) -> None:
         raise KeyError("status")
 
-    monkeypatch.setattr(actions, "validate_book", bug)
+    monkeypatch.setattr(macros, "validate_book", bug)
     macros.validate()
     prompt = str(book.app.alerts[0]["prompt"])
     assert prompt.startswith("Internal error: KeyError: 'status'")

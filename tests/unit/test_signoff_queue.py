@@ -10,6 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
+from tests.memorybook import MemoryBook
+
 from builders import contract, milestone, model, rule, settings, signoff
 from factory import raw_workbook, valid_sheets
 from xl_milestones.actions import refresh
@@ -17,7 +19,6 @@ from xl_milestones.core.engine import compute
 from xl_milestones.core.model import Model
 from xl_milestones.core.queue import signoff_queue
 from xl_milestones.core.schema import SIGNOFF_QUEUE
-from xl_milestones.memorybook import MemoryBook
 
 D = Decimal
 AS_OF = date(2026, 6, 30)

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from fake_xlwings import FakeBook, fake_from_file
 from tests.factory import valid_sheets, write_workbook
+from tests.memorybook import MemoryBook
 
 import xl_milestones_udfs as udfs
-from xl_milestones import udf_logic as logic
 from xl_milestones.core.engine import compute
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES, STATUSES
 from xl_milestones.core.validate import validate
 from xl_milestones.errors import WorkbookError
+from xl_milestones.excel import udf_logic as logic
 from xl_milestones.excel.book import XlwingsBook
 from xl_milestones.io.reader import read_workbook
-from xl_milestones.memorybook import MemoryBook
 
 TODAY = date(2026, 4, 1)
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,8 @@
 """The worksheet functions of xl-milestones (xlwings UDFs), named as users type them in Excel.
 
-Each is a one-line wrapper over ``xl_milestones.udf_logic``; the docstrings are the help Excel's
-function wizard shows. The workbook's xlwings.conf sheet names this module under UDF Modules, and
-Import Functions on the Milestones tab registers them. Installed with the package
+Each is a one-line wrapper over ``xl_milestones.excel.udf_logic``; the docstrings are the
+help Excel's function wizard shows. The workbook's xlwings.conf sheet names this module under UDF
+Modules, and Import Functions on the Milestones tab registers them. Installed with the package
 (``pip install xl-milestones``), so Excel's Python finds it without a PYTHONPATH setting.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import xlwings as xw
 
-from xl_milestones import udf_logic as logic
+from xl_milestones.excel import udf_logic as logic
 from xl_milestones.excel.book import XlwingsBook
 
 CATEGORY = "Milestones"

@@ -10,8 +10,7 @@ workbook needs.
 import xlwings as xw
 from xlwings import arg, func, script
 
-from xl_milestones import udf_logic
-from xl_milestones.excel import macros
+from xl_milestones.excel import macros, udf_logic
 
 
 @script(exclude=macros.LITE_EXCLUDE)

@@ -1,12 +1,14 @@
-"""One workbook file read, validated and computed, nothing written: what ``refresh`` does
-before it writes, for callers that only look at the results (the portfolio roll-up).
+"""One workbook read through the book protocol, validated and computed, nothing written: the one
+path every way into the engine takes (the command line, the ribbon macros and the Lite scripts,
+the worksheet functions, the sign-off pack, the portfolio roll-up).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from xl_milestones.core.engine import EngineResult, compute
 from xl_milestones.core.issues import Issue
@@ -16,10 +18,20 @@ from xl_milestones.core.schema import Sheet
 from xl_milestones.core.validate import Validation, validate
 
 
+class ReadableBook(Protocol):
+    """What evaluating needs of a workbook: its name and its tables (``book.Book`` without
+    ``write``; the functions' adapter and every ``Book`` have both)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self) -> RawWorkbook: ...
+
+
 @dataclass(slots=True)
 class Evaluation:
-    """A workbook's validation, results and Sign-off Queue rows, with every issue (validation and
-    engine) sorted."""
+    """A workbook's tables as read, its validation, results and Sign-off Queue rows, with every
+    issue (validation and engine) sorted."""
 
     file: str
     raw: RawWorkbook
@@ -32,24 +44,58 @@ class Evaluation:
     def error_count(self) -> int:
         return sum(1 for i in self.issues if i.is_error)
 
+    @property
+    def exit_code(self) -> int:
+        """The command line's: 0 no errors, 1 validation errors (the rest was computed)."""
+        return 1 if self.error_count else 0
 
-def evaluate_file(
-    path: str | os.PathLike[str], *, today: _dt.date, as_of: _dt.date | None = None
+
+def validate_book(
+    book: ReadableBook, *, today: _dt.date, as_of: _dt.date | None = None
+) -> Validation:
+    """Read ``book`` and validate it, nothing computed (``xl-milestones validate``, the
+    Validate button); ``today`` comes from the caller (the core has no clock)."""
+    return validate(book.read(), today=today, as_of=as_of)
+
+
+def evaluate(
+    book: ReadableBook,
+    as_of: _dt.date | None = None,
+    *,
+    today: _dt.date,
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
-    """Read ``path``, validate it and compute every milestone, as ``refresh`` does.
+    """Read ``book``, validate it and compute every milestone, as a refresh does before it
+    writes. ``as_of`` overrides the Settings As Of Date, which overrides ``today``.
 
-    Raises WorkbookError when the file cannot be read; the file is never written.
+    Engine warnings carry the cell of the value they are about. ``progress`` is told each
+    step as it starts ("reading", "validating", "computing"). Raises WorkbookError when the
+    book cannot be read; nothing is written.
     """
-    from xl_milestones.io.reader import read_workbook
-
-    raw = read_workbook(path)
+    step = progress or _silent
+    step("reading")
+    raw = book.read()
+    step("validating")
     validation = validate(raw, today=today, as_of=as_of)
 
     def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
         table = raw.tables.get(sheet.key)
         return table.cell(field_name, row) if table is not None else None
 
+    step("computing")
     result = compute(validation.model, validation.as_of, cell_of)
     queue = signoff_queue(validation.model, result)
     issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
-    return Evaluation(str(path), raw, validation, result, issues, queue)
+    return Evaluation(book.name, raw, validation, result, issues, queue)
+
+
+def _silent(_step: str) -> None:
+    pass
+
+
+def evaluate_file(
+    path: str, *, today: _dt.date, as_of: _dt.date | None = None
+) -> Evaluation:  # pragma: no cover - the portfolio's until it calls evaluate
+    from xl_milestones.io.filebook import FileBook
+
+    return evaluate(FileBook(path), as_of, today=today)

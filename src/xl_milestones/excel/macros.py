@@ -19,6 +19,7 @@ from typing import Any, Final
 import xlwings as xw
 
 from xl_milestones import actions
+from xl_milestones.app.evaluate import validate_book
 from xl_milestones.book import BookUpdate
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import (
@@ -60,7 +61,7 @@ def validate(book: xw.Book | None = None) -> None:
 
     def work(book: Any, adapter: XlwingsBook) -> str:
         adapter.progress("validating")
-        validation = actions.validate_book(adapter, today=dt.date.today())
+        validation = validate_book(adapter, today=dt.date.today())
         table = actions.validation_table(validation.issues, validation.as_of)
         adapter.write(BookUpdate(results={}, tables=[table]))
         rows = len(validation.model.milestones)

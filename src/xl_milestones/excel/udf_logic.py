@@ -1,0 +1,340 @@
+"""What the worksheet functions (``udfs/xl_milestones_udfs``, and the Lite edition's main.py)
+compute, free of xlwings.
+
+A workbook's tables are read, then evaluated (``app.evaluate``, as a refresh does) once per
+recalculation (``UdfCache``);
+each function then looks its answer up. Arguments are checked with the schema's own cell
+converters, and every failure is returned as Excel-style error text, never raised into a cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from xl_milestones.app.evaluate import ReadableBook, evaluate
+from xl_milestones.core import coerce
+from xl_milestones.core.dates import BusinessCalendar, payment_due_date
+from xl_milestones.core.engine import EngineResult, MilestoneResult
+from xl_milestones.core.interest import late_interest
+from xl_milestones.core.model import RawWorkbook
+from xl_milestones.core.schema import (
+    CONTRACTS,
+    INVOICES,
+    MILESTONES,
+    SETTING_FIELDS,
+    Field,
+    FieldType,
+)
+from xl_milestones.errors import XlMilestonesError
+
+# Calls for the same workbook less than this many seconds apart belong to one recalculation:
+# Excel evaluates a sheet's functions back to back, while a person needs longer than this to
+# edit a cell and press Enter. See ``UdfCache``.
+RECALC_WINDOW: Final = 0.5
+
+NOT_FOUND: Final = "#N/A"
+BAD_INPUT: Final = "#VALUE!"
+
+
+class UdfError(Exception):
+    """An answer that is an Excel error: ``code`` (#N/A, #VALUE!) and a message for the user."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def text(self) -> str:
+        return f"{self.code}: {self}"
+
+
+@dataclass(slots=True)
+class Computed:
+    """One workbook's results, as of one day, and the fingerprint of the tables they came from."""
+
+    fingerprint: str
+    today: date
+    result: EngineResult
+    by_id: dict[str, MilestoneResult]
+    errors: int
+
+
+@dataclass(slots=True)
+class _Entry:
+    computed: Computed
+    last_call: float
+
+
+def fingerprint(raw: RawWorkbook) -> str:
+    """A digest of every value the tables hold, with its row and column: equal digests, equal
+    inputs. Cheap next to validating and computing (one pass over the values)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for key in sorted(raw.tables):
+        table = raw.tables[key]
+        digest.update(repr((key, table.header_row, sorted(table.columns.items()))).encode())
+        for row in table.rows:
+            digest.update(repr((row.row, sorted(row.values.items(), key=_first))).encode())
+    return digest.hexdigest()
+
+
+def _first(item: tuple[str, object]) -> str:
+    return item[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A book whose tables the cache has read already (to fingerprint them): evaluating it
+    does not read the workbook a second time."""
+
+    name: str
+    raw: RawWorkbook
+
+    def read(self) -> RawWorkbook:
+        return self.raw
+
+
+def compute_book(raw: RawWorkbook, today: date) -> Computed:
+    """Evaluate the tables read, as a refresh does (``app.evaluate``)."""
+    ev = evaluate(_Read(raw.path or "", raw), today=today)
+    by_id: dict[str, MilestoneResult] = {}
+    for item in ev.result.milestones:
+        if item.milestone_id and item.milestone_id not in by_id:
+            by_id[item.milestone_id] = item
+    return Computed(fingerprint(raw), today, ev.result, by_id, ev.error_count)
+
+
+class UdfCache:
+    """Computed results by workbook full name.
+
+    Within ``window`` seconds of the previous call for a workbook (one recalculation), the
+    results are reused without reading. After that, the tables are read again (one call per
+    sheet) and their fingerprint compared: unchanged tables reuse the results, changed ones are
+    computed again. So a value can be stale only when an edit recalculates within ``window`` of
+    the previous recalculation, and the next recalculation (F9) corrects it.
+    """
+
+    def __init__(
+        self,
+        window: float = RECALC_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        computer: Callable[[RawWorkbook, date], Computed] = compute_book,
+    ) -> None:
+        self.window = window
+        self._clock = clock
+        self._compute = computer
+        self._entries: dict[str, _Entry] = {}
+        self.reads = 0
+        self.computes = 0
+
+    def get(self, book: ReadableBook, today: date) -> Computed:
+        key = book.name
+        entry = self._entries.get(key)
+        if (
+            entry is not None
+            and entry.computed.today == today
+            and self._clock() - entry.last_call <= self.window
+        ):
+            entry.last_call = self._clock()
+            return entry.computed
+        raw = book.read()
+        self.reads += 1
+        print_ = fingerprint(raw)
+        if (
+            entry is not None
+            and entry.computed.fingerprint == print_
+            and entry.computed.today == today
+        ):
+            computed = entry.computed
+        else:
+            computed = self._compute(raw, today)
+            self.computes += 1
+        # Timed from the end of the call: a long computation does not eat the window.
+        self._entries[key] = _Entry(computed, self._clock())
+        return computed
+
+    def clear(self, name: str | None = None) -> None:
+        """Forget one workbook's results (or all), so the next call reads the tables again."""
+        if name is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(name, None)
+
+
+CACHE: Final = UdfCache()
+
+
+# ---------------------------------------------------------------------------- cell values
+
+
+def cell(value: object) -> object:
+    """A result value as a function returns it to a cell: numbers as float, blank as ''.
+
+    A blank in an array result would otherwise show as 0 in Excel."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool | int | float | str | date):
+        return value
+    return str(value)
+
+
+def guarded(function: Callable[[], object]) -> object:
+    """The function's answer, or error text: a cell never shows a Python traceback."""
+    try:
+        return function()
+    except UdfError as exc:
+        return exc.text
+    except XlMilestonesError as exc:  # the workbook cannot be read: say why
+        return f"{NOT_FOUND}: {exc}"
+    except Exception as exc:  # a bug must still read as an error in the cell, not crash it
+        return f"{BAD_INPUT}: internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+# ---------------------------------------------------------------------- functions on the book
+
+
+def _milestone_id(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise UdfError(BAD_INPUT, "give a milestone ID, e.g. M-001")
+    return text
+
+
+def _lookup(
+    book: ReadableBook, milestone_id: object, today: date, cache: UdfCache
+) -> MilestoneResult:
+    wanted = _milestone_id(milestone_id)
+    computed = cache.get(book, today)
+    found = computed.by_id.get(wanted)
+    if found is None:
+        raise UdfError(NOT_FOUND, f"unknown milestone {wanted}")
+    if not found.computed:
+        raise UdfError(
+            NOT_FOUND,
+            f"milestone {wanted} is not computed because of errors in its rows: "
+            "click Validate to list them",
+        )
+    return found
+
+
+def milestone_value(
+    book: ReadableBook,
+    milestone_id: object,
+    field_name: str,
+    today: date,
+    cache: UdfCache = CACHE,
+) -> object:
+    """One result field of one milestone, for a cell."""
+    MILESTONES.field(field_name)  # a wrong name is a bug, not user input: fail loudly
+    return guarded(lambda: cell(_lookup(book, milestone_id, today, cache).values[field_name]))
+
+
+def results_table(book: ReadableBook, today: date, cache: UdfCache = CACHE) -> object:
+    """Milestone ID and every result column, a header row then one row per milestone."""
+
+    def table() -> list[list[object]]:
+        computed = cache.get(book, today)
+        header: list[object] = [MILESTONES.header("milestone_id")]
+        header += [f.header for f in MILESTONES.results]
+        rows = [header]
+        for item in computed.result.milestones:
+            values = [cell(item.values.get(f.name)) for f in MILESTONES.results]
+            rows.append([cell(item.milestone_id), *values])
+        return rows
+
+    return guarded(table)
+
+
+# --------------------------------------------------------------------- standalone finance helpers
+
+_SETTINGS = {f.name: f for f in SETTING_FIELDS}
+AMOUNT: Final = MILESTONES.field("amount_due")
+DUE_DATE: Final = MILESTONES.field("payment_due_date")
+PAID_DATE: Final = INVOICES.field("paid_date")
+START_DATE: Final = INVOICES.field("invoice_date")
+REGIME: Final = _SETTINGS["late_interest_regime"]
+RATE: Final = _SETTINGS["late_interest_reference_rate"]
+MARGIN: Final = _SETTINGS["late_interest_margin"]
+DAYS: Final = CONTRACTS.field("payment_terms_days")
+BASIS: Final = CONTRACTS.field("payment_terms_basis")
+CONVENTION: Final = _SETTINGS["business_day_convention"]
+
+
+def _arg(name: str, field: Field, value: object, *, required: bool = True) -> object:
+    """An argument read like a cell of ``field``; blank gives the field's default."""
+    if isinstance(value, str) and not value.strip():
+        value = None
+    if value is None:
+        if field.default is not None or not required:
+            return field.default
+        raise UdfError(BAD_INPUT, f"{name} is required")
+    if field.type is FieldType.DATE and isinstance(value, datetime):
+        value = value.date()
+    typed = coerce.converter(field)(value)
+    if isinstance(typed, coerce.Problem):
+        if typed.severity == coerce.ERROR:
+            raise UdfError(BAD_INPUT, f"{name}: {typed.message}")
+        return typed.value  # a warning: the value is used, as in a refresh
+    return typed
+
+
+def late_interest_amount(
+    amount: object,
+    due_date: object,
+    paid_date: object,
+    regime: object,
+    rate: object,
+    margin: object = None,
+    currency: object = None,
+) -> object:
+    """Late-payment interest on one amount, as the Late Interest column computes it."""
+
+    def run() -> object:
+        value = _arg("amount", AMOUNT, amount)
+        due = _arg("due_date", DUE_DATE, due_date)
+        paid = _arg("paid_date", PAID_DATE, paid_date)
+        how = _arg("regime", REGIME, regime)
+        reference = _arg("rate", RATE, rate)
+        extra = _arg("margin", MARGIN, margin, required=False)
+        code = str(currency).strip().upper() if currency not in (None, "") else None
+        assert isinstance(value, Decimal) and isinstance(due, date) and isinstance(paid, date)
+        assert isinstance(reference, Decimal) and isinstance(how, str)
+        assert extra is None or isinstance(extra, Decimal)
+        return cell(late_interest(value, due, paid, how, reference, extra, code))
+
+    return guarded(run)
+
+
+def payment_due(
+    start_date: object,
+    days: object,
+    basis: object = None,
+    convention: object = None,
+    country: object = None,
+) -> object:
+    """The payment due date from a start date and payment terms, moved off weekends and the
+    public holidays of ``country`` (an ISO 3166 code) by the business day convention."""
+
+    def run() -> object:
+        start = _arg("date", START_DATE, start_date)
+        n = _arg("days", DAYS, days)
+        how = _arg("basis", BASIS, basis)
+        move = _arg("convention", CONVENTION, convention)
+        code = str(country).strip().upper() if country not in (None, "") else None
+        calendar = BusinessCalendar(country=code)
+        if code and not calendar.country_known:
+            raise UdfError(BAD_INPUT, f"country: no public holidays known for {code!r}")
+        assert isinstance(start, date) and isinstance(n, int)
+        assert isinstance(how, str) and isinstance(move, str)
+        return payment_due_date(start, n, how, move, calendar)
+
+    return guarded(run)
