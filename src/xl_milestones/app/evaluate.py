@@ -91,11 +91,3 @@ def evaluate(
 
 def _silent(_step: str) -> None:
     pass
-
-
-def evaluate_file(
-    path: str, *, today: _dt.date, as_of: _dt.date | None = None
-) -> Evaluation:  # pragma: no cover - the portfolio's until it calls evaluate
-    from xl_milestones.io.filebook import FileBook
-
-    return evaluate(FileBook(path), as_of, today=today)

@@ -2,7 +2,7 @@
 gathered, converted to one reporting currency and totalled, for the portfolio workbook and the
 command line's summary.
 
-Each workbook is read, validated and computed exactly as ``refresh`` would (``evaluate_file``),
+Each workbook is read, validated and computed exactly as ``refresh`` would (``app.evaluate``),
 in worker processes or on a Dask cluster; what comes back is plain rows. A file that cannot be
 read is listed with the reason ``validate`` gives, and the others are rolled up.
 """
@@ -337,14 +337,15 @@ class BookOutcome:
 def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> BookOutcome:
     """Read, validate and compute one workbook; never raises for a bad file (the outcome says
     why it was not read), and never writes it."""
-    from xl_milestones.app.evaluate import evaluate_file
+    from xl_milestones.app.evaluate import evaluate
     from xl_milestones.io.atomic import lock_path
+    from xl_milestones.io.filebook import FileBook
 
     notes: list[str] = []
     if lock_path(Path(path)).exists():
         notes.append("open in Excel when read (its lock file is beside it): figures as last saved")
     try:
-        ev = evaluate_file(path, today=today, as_of=as_of)
+        ev = evaluate(FileBook(path), as_of, today=today)
     except XlMilestonesError as exc:
         return BookOutcome(path, False, str(exc), notes)
     except Exception as exc:  # a bug must not stop the roll-up of the other files
@@ -459,12 +460,12 @@ class RateTable:
 def read_rate_table(path: str, *, today: _dt.date) -> RateTable:
     """The FX Rates of the workbook given with ``--fx-rates``; a rate with an error is refused
     (exit code 2) rather than left out."""
+    from xl_milestones.app.evaluate import validate_book
     from xl_milestones.core.engine import reporting_currency
     from xl_milestones.core.schema import FX_RATES
-    from xl_milestones.core.validate import validate
-    from xl_milestones.io.reader import read_workbook
+    from xl_milestones.io.filebook import FileBook
 
-    validation = validate(read_workbook(path), today=today)
+    validation = validate_book(FileBook(path), today=today)
     for issue in validation.issues:
         if issue.is_error and issue.sheet in (FX_RATES.name, "Settings"):
             where = f"{issue.sheet}!{issue.cell or issue.row or ''}"
