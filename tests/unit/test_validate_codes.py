@@ -62,8 +62,8 @@ def _name(node: ast.AST) -> str:
 
 def codes_in(tree: ast.AST) -> set[str]:
     """The codes one module emits: every kebab-case string with a hyphen, and single words
-    where a code stands (after a severity, the first argument of a ``*warn`` call, a
-    ``code=`` keyword, a value given to a variable named ``code``)."""
+    where a code stands (after a severity, the first argument of a call on a warn-named
+    function or object, a ``code=`` keyword, a value given to a variable named ``code``)."""
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -71,7 +71,10 @@ def codes_in(tree: ast.AST) -> set[str]:
                 found.add(node.value)
         elif isinstance(node, ast.Call):
             args = node.args
-            if _name(node.func).endswith("warn") and args and (code := _code_literal(args[0])):
+            func = node.func
+            owner = _name(func.value) if isinstance(func, ast.Attribute) else ""
+            warns = "warn" in _name(func) or "warn" in owner  # _warn(...), warnings.add(...)
+            if warns and args and (code := _code_literal(args[0])):
                 found.add(code)
             for before, arg in itertools.pairwise(args):
                 if _name(before) in SEVERITY_NAMES and (code := _code_literal(arg)):
@@ -107,6 +110,7 @@ def test_the_scan_finds_codes_by_every_route() -> None:
 Problem(ERROR, "required", "x")
 Issue(Severity.WARNING, "overpaid", "Milestones")
 self._warn("late", SETTINGS)
+warnings.add("overdrawn", MILESTONES)
 setting, code = "x", "rate-missing"
 code = "lonely"
 Issue(code="kept")
@@ -116,6 +120,7 @@ label = "plain words"
         "required",
         "overpaid",
         "late",
+        "overdrawn",
         "rate-missing",
         "lonely",
         "kept",
