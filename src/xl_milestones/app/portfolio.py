@@ -623,7 +623,7 @@ def roll_up(
                 )
             )
         duplicates = [
-            f"{cid} (also in {', '.join(p for p in owners[cid] if p != o.path)})"
+            _also_in(cid, owners[cid], o.path)
             for cid, *_rest in o.contracts
             if len(owners[cid]) > 1
         ]
@@ -650,6 +650,25 @@ def roll_up(
         scurve=scurve(row[1:] for row in schedule),
         links=links,
     )
+
+
+# Sources names at most this many other workbooks per shared contract ID, then counts the rest:
+# a contract ID found in every one of 1,000 files would otherwise make each Sources row list
+# 999 paths per contract (quadratic in the files, past Excel's 32,767 characters a cell).
+MAX_NAMED_OTHERS = 3
+
+
+def _also_in(contract_id: str, owners: Sequence[str], path: str) -> str:
+    """``C-001 (also in a.xlsx, b.xlsx, c.xlsx and 996 more)``: the other workbooks holding a
+    contract ID, the first few named in path order."""
+    named: list[str] = []
+    for owner in owners:
+        if owner != path:
+            named.append(owner)
+            if len(named) == MAX_NAMED_OTHERS:
+                break
+    more = max(len(owners) - 1 - len(named), 0)
+    return f"{contract_id} (also in {', '.join(named)}{f' and {more} more' if more else ''})"
 
 
 def _queue_rows(
