@@ -4,9 +4,15 @@ then `--jobs 1` and `--jobs 2` side by side, with the cost per file.
 The workbooks (1,000 of 80 milestones by default: 8 contracts, deliverables, sign-offs,
 invoices... as `generate.py` makes them, each with its own seed) are generated once and cached
 under benchmarks/out/. Each run is a fresh ``xl-milestones portfolio DIR --output OUT`` process:
-wall time, CPU time (user + system of the process and its workers) and peak memory (the
-proportional set size of the process and all its workers, shared pages counted once, sampled
-every 0.2 s). Medians over the runs are printed with the calibration loop and the load average.
+wall time, CPU time (user + system of the process and its workers; the workers' sampled, as
+the command does not wait for them itself) and peak memory (the proportional set size of the
+process and all its workers, shared pages counted once, sampled every 0.2 s). Medians over the
+runs are printed with the calibration loop and the load average.
+
+``--against SRC`` runs the same command from another source tree (``SRC`` is its ``src``
+folder, e.g. of a ``git worktree`` at an earlier commit) in paired runs, alternating with this
+one, and prints both medians and the median of the paired ratios: how a change is measured on
+a machine whose load varies.
 
 The cost per file is the CPU time of a `--jobs 1` run divided by the files: the time for F
 files on N cores is about F x that cost / N, plus the one-off start and the workbook's writing.
@@ -15,7 +21,7 @@ Targets on a 2-core machine, 1,000 workbooks of 80 milestones, default pool: und
 under 1.5 GB.
 
     python benchmarks/bench_portfolio.py [--books 1000] [--milestones 80] [--runs 3]
-        [--jobs default,1,2]
+        [--jobs default,1,2] [--against OTHER/src]
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_refresh import _sample_memory  # benchmarks/ is on the path when run as a script
+from bench_refresh import _pss_kb  # benchmarks/ is on the path when run as a script
 from generate import generate, share_strings
 from machine import calibration
 
@@ -60,10 +66,47 @@ def cached_folder(books: int, milestones: int) -> Path:
     return folder
 
 
-def run(folder: Path, out: Path, jobs: str) -> dict[str, float]:
-    """One ``xl-milestones portfolio`` process: wall, CPU (with its workers) and peak PSS."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except (OSError, ValueError):
+        return []
+    return kids + [d for k in kids for d in _descendants(k)]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU time of one process so far (its children not included)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _sample(pid: int, done: threading.Event, pss: list[int], cpu: dict[int, float]) -> None:
+    """Every 0.2 s: the PSS of the process and its descendants (the peak kept), and the CPU
+    time of each descendant (the worker processes and the fork server that starts them, which
+    the process does not wait for, so os.times does not count them)."""
+    while not done.wait(0.2):
+        pss[0] = max(pss[0], _pss_kb(pid))
+        for kid in _descendants(pid):
+            cpu[kid] = max(cpu.get(kid, 0.0), _cpu_s(kid))
+
+
+def run(folder: Path, out: Path, jobs: str, src: str | None = None) -> dict[str, float]:
+    """One ``xl-milestones portfolio`` process (of the package in ``src`` when given): wall,
+    CPU (with its workers) and peak PSS."""
     cli = Path(sys.executable).with_name("xl-milestones")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "xl_milestones"]
+    env = None
+    if src is not None:
+        command = [sys.executable, "-m", "xl_milestones"]
+        env = {**os.environ, "PYTHONPATH": src}
     extra = [] if jobs == "default" else ["--jobs", jobs]
     started = time.perf_counter()
     before = os.times()
@@ -71,9 +114,10 @@ def run(folder: Path, out: Path, jobs: str) -> dict[str, float]:
         [*command, "portfolio", str(folder), "--output", str(out), "--format", "json", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
-    done, pss = threading.Event(), [0]
-    sampler = threading.Thread(target=_sample_memory, args=(child.pid, done, pss))
+    done, pss, workers = threading.Event(), [0], dict[int, float]()
+    sampler = threading.Thread(target=_sample, args=(child.pid, done, pss, workers))
     sampler.start()
     stdout, _err = child.communicate()
     wall = time.perf_counter() - started
@@ -83,10 +127,12 @@ def run(folder: Path, out: Path, jobs: str) -> dict[str, float]:
     if child.returncode not in (0, 1):
         raise SystemExit(f"portfolio failed ({child.returncode})")
     data = json.loads(stdout)
-    # os.times counts every descendant that was waited for: the workers and their server.
+    # os.times counts the command's process (and what it waited for); the workers and their
+    # server are sampled (each one's last 0.2 s is missed).
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
+    cpu += sum(workers.values())
     return {
         "wall": wall,
         "cpu": cpu,
@@ -96,12 +142,24 @@ def run(folder: Path, out: Path, jobs: str) -> dict[str, float]:
     }
 
 
+def _line(label: str, runs: list[dict[str, float]]) -> tuple[dict[str, float], str]:
+    m = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "pss_mb")}
+    each = ", ".join(f"{r['wall']:.1f}" for r in runs)
+    return m, (
+        f"{label}: {runs[0]['read']:,} workbooks, {runs[0]['milestones']:,} milestones, "
+        f"{len(runs)} runs: median {m['wall']:.1f} s wall, CPU {m['cpu']:.1f} s, peak memory "
+        f"{max(r['pss_mb'] for r in runs):.0f} MB (runs: {each} s); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; calibration {calibration():.2f} s"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--books", type=int, default=1000)
     parser.add_argument("--milestones", type=int, default=80)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", default="default,1,2", help="pool sizes, comma-separated")
+    parser.add_argument("--against", help="another tree's src folder, run in paired runs")
     args = parser.parse_args()
 
     folder = cached_folder(args.books, args.milestones)
@@ -110,17 +168,23 @@ def main() -> int:
     medians: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for jobs in [j.strip() for j in args.jobs.split(",") if j.strip()]:
-            runs = [run(folder, Path(tmp) / f"p-{jobs}.xlsx", jobs) for _ in range(args.runs)]
-            m = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "pss_mb")}
+            out = Path(tmp) / f"p-{jobs}.xlsx"
+            runs, others = [], []
+            for _ in range(args.runs):
+                runs.append(run(folder, out, jobs))
+                if args.against:
+                    others.append(run(folder, out, jobs, args.against))
+            m, line = _line(f"--jobs {jobs}", runs)
             medians[jobs] = m
-            each = ", ".join(f"{r['wall']:.1f}" for r in runs)
-            print(
-                f"--jobs {jobs}: {runs[0]['read']:,} workbooks, {runs[0]['milestones']:,} "
-                f"milestones, {args.runs} runs: median {m['wall']:.1f} s wall, CPU "
-                f"{m['cpu']:.1f} s, peak memory {max(r['pss_mb'] for r in runs):.0f} MB "
-                f"(runs: {each} s); load average {os.getloadavg()[0]:.1f} on "
-                f"{os.cpu_count()} CPUs; calibration {calibration():.2f} s"
-            )
+            print(line)
+            if others:
+                _m, line = _line(f"  the same from {args.against}", others)
+                print(line)
+                for key, what in (("wall", "wall"), ("cpu", "CPU"), ("pss_mb", "peak memory")):
+                    ratio = statistics.median(
+                        r[key] / o[key] for r, o in zip(runs, others, strict=True)
+                    )
+                    print(f"  {what}: this tree / the other, median of the pairs: {ratio:.2f}")
             if jobs == "default":
                 peak = max(r["pss_mb"] for r in runs)
                 within = m["wall"] < TARGET_S and peak < TARGET_MB

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -162,7 +163,9 @@ def test_bad_files_are_listed_with_validates_reason_and_the_rest_rolled_up(
     assert "password-protected" in stdout and "Not read:" in stdout
 
 
-def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
     assert _run(capsys, "portfolio", str(good), "--output", str(out))[0] == 0
@@ -171,9 +174,17 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_text("text")
     out.unlink()
-    code, _out, err = _run(capsys, "portfolio", str(bad), "--output", str(out))
+    # The workbook is begun before the files are read: nothing of it is left when none is.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    code, _out, err = _run(
+        capsys, "portfolio", str(bad), "--output", str(out), "--parquet", str(tmp_path / "t")
+    )
     assert code == 2 and not out.exists()
     assert "no workbook could be read" in err and "a text file" in err
+    assert list(scratch.iterdir()) == [] and list((tmp_path / "t").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx", "good.xlsx", "scratch", "t"]
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -41,7 +41,7 @@ def test_parquet_tables_match_the_workbook(
     )
     assert code == 0, capsys.readouterr().err
     written = json.loads(capsys.readouterr().out)["output"]
-    assert written[1:] == [str(folder / f"{name}.parquet") for name, _s, _r in TABLES]
+    assert written[1:] == [str(folder / f"{name}.parquet") for name, _s in TABLES]
 
     milestones = pq.read_table(folder / "all_milestones.parquet").to_pylist()
     ws = openpyxl.load_workbook(out, data_only=True)["All Milestones"]
@@ -61,7 +61,7 @@ def test_every_parquet_column_is_documented() -> None:
     # docs/portfolio.md is generated from the tables; regenerate it with `make template`.
     text = DOCS.read_text(encoding="utf-8")
     assert text == docs_markdown()
-    for name, sheet, _rows in TABLES:
+    for name, sheet in TABLES:
         section = re.search(rf"^### `{name}`\n(.*?)(?=^### |\Z)", text, re.S | re.M)
         assert section, f"docs/portfolio.md has no section for {name}"
         documented = re.findall(r"^\| `([a-z0-9_]+)` \|", section.group(1), re.M)
@@ -86,3 +86,29 @@ def test_without_pyarrow_the_option_says_what_to_install(
         "pip install 'xl-milestones[portfolio]'\n"
     )
     assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_rows_are_written_a_row_group_at_a_time_in_workbook_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xl_milestones.reports import portfolio_parquet
+
+    monkeypatch.setattr(portfolio_parquet, "ROW_GROUP", 3)
+    (tmp_path / "books").mkdir()
+    for name in ("a", "b", "c"):
+        write_workbook(tmp_path / "books" / f"{name}.xlsx", valid_sheets())
+    out, folder = tmp_path / "p.xlsx", tmp_path / "tables"
+    args = ["portfolio", str(tmp_path / "books"), "--output", str(out), "--parquet", str(folder)]
+    assert main([*args, "--jobs", "1"]) == 0, capsys.readouterr().err
+    table = pq.ParquetFile(folder / "all_milestones.parquet")
+    # 12 milestones, 4 a workbook: a group once 3 or more wait, then the rest at the end.
+    assert [table.metadata.row_group(i).num_rows for i in range(table.num_row_groups)] == [
+        4,
+        4,
+        4,
+    ]
+    ws = openpyxl.load_workbook(out, data_only=True)["All Milestones"]
+    sheet = [(Path(str(r[0])).name, r[2]) for r in ws.iter_rows(min_row=2, values_only=True)]
+    rows = table.read().to_pylist()
+    assert [(Path(r["source"]).name, r["milestone_id"]) for r in rows] == sheet
+    assert not list(folder.glob(".*"))  # no file left half-written beside them

@@ -13,21 +13,23 @@ import datetime as _dt
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from xl_milestones.core.engine import RESULT_FIELDS
 from xl_milestones.core.money import ZERO
 from xl_milestones.core.portfolio import (
     MAX_METRICS,
     METRIC_KEYS,
+    CurveTally,
     DashboardTally,
     convert,
     dashboard,
-    scurve,
 )
 from xl_milestones.core.schema import (
     CONTRACTS,
@@ -479,17 +481,32 @@ def read_rate_table(path: str, *, today: _dt.date) -> RateTable:
 
 # ------------------------------------------------------------------------------- roll-up
 
+# The two tables with a row per milestone or schedule line of every workbook: their rows go to
+# the sinks (the portfolio workbook, the Parquet files) workbook by workbook, and are not kept.
+STREAMED: tuple[Sheet, ...] = (ALL_MILESTONES, PORTFOLIO_SCHEDULE)
+
+
+class RowSink(Protocol):
+    """Where the rows of the STREAMED tables go as each workbook is rolled up."""
+
+    def begin(self, currency: str) -> None:
+        """The reporting currency, known before the first rows (its minor units)."""
+
+    def rows(self, sheet: Sheet, rows: Sequence[tuple[object, ...]], links: Sequence[str]) -> None:
+        """The next rows of ``sheet`` (in its field order), each with the file its Workbook
+        cell links to (``path#row`` for a milestone's row on its Milestones sheet)."""
+
 
 @dataclass(slots=True)
 class Portfolio:
-    """Every sheet's rows, in their schema's field order, and the figures of the Dashboard."""
+    """The figures of the Dashboard and the rows of the tables written at the end, in their
+    schema's field order (the STREAMED tables went to the sinks as the workbooks came)."""
 
     currency: str
     as_of: _dt.date | None
+    # Each file's outcome, without its rows (they are in the tables).
     outcomes: list[BookOutcome]
     sources: list[tuple[object, ...]]
-    milestones: list[tuple[object, ...]]
-    schedule: list[tuple[object, ...]]
     queue: list[tuple[object, ...]]
     by_contract: list[tuple[object, ...]]
     by_supplier: list[tuple[object, ...]]
@@ -526,68 +543,81 @@ PORTFOLIO_METRICS: tuple[tuple[str, str], ...] = (
     *DASHBOARD_METRICS,
 )
 
+_SCHEDULE_FIELDS = [f.name for f in PAYMENT_SCHEDULE.fields]
+_I_CUR = _SCHEDULE_FIELDS.index("currency")
+# (reporting column, its column in the workbook's own currency) of the Payment Schedule.
+_CONVERSIONS = [
+    (i, _SCHEDULE_FIELDS.index(name[: -len(REPORTING_SUFFIX)]))
+    for i, name in enumerate(_SCHEDULE_FIELDS)
+    if name.endswith(REPORTING_SUFFIX)
+]
 
-def roll_up(
-    outcomes: Sequence[BookOutcome], *, currency: str | None = None, fx: RateTable | None = None
-) -> Portfolio:
-    """The portfolio of these outcomes, in ``currency`` (else the first book's own reporting
-    currency), with the rates of ``fx`` (else each book's own FX Rates)."""
-    read = [o for o in outcomes if o.read]
-    target = currency or next((o.currency for o in read if o.currency), None) or "EUR"
-    totals: dict[str, Decimal | int] = {key: 0 for key in METRIC_KEYS}
-    status_counts = dict.fromkeys(STATUSES, 0)
-    owners: dict[str, list[str]] = {}
-    for o in read:
-        for cid, *_rest in o.contracts:
-            owners.setdefault(cid, []).append(o.path)
-    sources: list[tuple[object, ...]] = []
-    milestones: list[tuple[object, ...]] = []
-    schedule: list[tuple[object, ...]] = []
-    queue: list[tuple[object, ...]] = []
-    by_contract: list[tuple[object, ...]] = []
-    links: dict[str, dict[int, str]] = {
-        PORTFOLIO_QUEUE.key: {},
-        SOURCES.key: {},
-        ALL_MILESTONES.key: {},
-        PORTFOLIO_SCHEDULE.key: {},
-        BY_CONTRACT.key: {},
-    }
-    schedule_fields = [f.name for f in PAYMENT_SCHEDULE.fields]
-    i_cur = schedule_fields.index("currency")
-    conversions = [
-        (i, schedule_fields.index(name[: -len(REPORTING_SUFFIX)]))
-        for i, name in enumerate(schedule_fields)
-        if name.endswith(REPORTING_SUFFIX)
-    ]
-    for o in outcomes:
-        links[SOURCES.key][len(sources)] = o.path
+
+class RollUp:
+    """The portfolio gathered one workbook's outcome at a time, in path order: the rows of the
+    STREAMED tables go to the sinks at once; what the end needs (the figures, the queue to
+    sort, the contracts, each file's Sources line) is kept, each outcome without its rows.
+
+    The reporting currency is ``currency``, else the first workbook read's own; the rates
+    ``fx``'s, else each workbook's own FX Rates.
+    """
+
+    def __init__(
+        self,
+        *,
+        currency: str | None = None,
+        fx: RateTable | None = None,
+        sinks: Sequence[RowSink] = (),
+    ) -> None:
+        self.currency = currency
+        self.fx = fx
+        self.sinks = list(sinks)
+        self.outcomes: list[BookOutcome] = []
+        # Per outcome: the currencies without a rate (None for a file not read).
+        self.missing: list[list[str] | None] = []
+        self.totals: dict[str, Decimal | int] = {key: 0 for key in METRIC_KEYS}
+        self.status_counts = dict.fromkeys(STATUSES, 0)
+        self.queue: list[tuple[object, ...]] = []
+        self.by_contract: list[tuple[object, ...]] = []
+        self.curve = CurveTally()
+        self.begun = False
+
+    def add(self, o: BookOutcome) -> None:
+        """Roll up one file's outcome (the files in path order)."""
         if not o.read:
-            sources.append(_source_row(o, None, [], []))
-            continue
-        table = fx or RateTable(o.currency or target, o.rates)
-        rates = table.to(target)
+            self.outcomes.append(o)
+            self.missing.append(None)
+            return
+        if not self.begun:  # the first workbook read
+            self.begun = True
+            self.currency = self.currency or o.currency or "EUR"
+            for sink in self.sinks:
+                sink.begin(self.currency)
+        target = self.currency or "EUR"
+        rates = (self.fx or RateTable(o.currency or target, o.rates)).to(target)
         missing: set[str] = set()
         if o.tally is not None:
             figures, no_rate = dashboard(o.tally, rates, target)
             missing |= no_rate
+            totals = self.totals
             for key, value in figures.items():
-                if key in MAX_METRICS:
-                    totals[key] = max(totals[key], value)
-                else:
-                    totals[key] += value
+                totals[key] = max(totals[key], value) if key in MAX_METRICS else totals[key] + value
         for status, n in o.status_counts.items():
-            status_counts[status] = status_counts.get(status, 0) + n
+            self.status_counts[status] = self.status_counts.get(status, 0) + n
+        schedule = []
         for row in o.schedule:
             cells = list(row)
-            rate = rates.get(str(row[i_cur]))
+            rate = rates.get(str(row[_I_CUR]))
             if rate is None:
-                missing.add(str(row[i_cur]))
-            for i, j in conversions:
+                missing.add(str(row[_I_CUR]))
+            for i, j in _CONVERSIONS:
                 amount = row[j]
                 cells[i] = convert(amount, rate, target) if isinstance(amount, Decimal) else None
-            links[PORTFOLIO_SCHEDULE.key][len(schedule)] = o.path
+            self.curve.add(cells)
             schedule.append((o.path, *cells))
-        queue += _queue_rows(o, rates, target, missing)
+        self.queue += _queue_rows(o, rates, target, missing)
+        milestones = []
+        links = []
         per_contract: dict[str, list[tuple[object, ...]]] = {}
         for row in o.milestones:
             cur = row[_I["currency"]]
@@ -595,7 +625,7 @@ def roll_up(
             if cur is not None and rate is None:
                 missing.add(str(cur))
             due, outstanding = row[_I["amount_due"]], row[_I["outstanding_amount"]]
-            links[ALL_MILESTONES.key][len(milestones)] = f"{o.path}#{row[_I['row']]}"
+            links.append(f"{o.path}#{row[_I['row']]}")
             milestones.append(
                 (
                     o.path,
@@ -611,8 +641,7 @@ def roll_up(
             if row[_I["computed"]]:
                 per_contract.setdefault(str(row[_I["contract_id"]]), []).append(row)
         for cid, name, supplier, cur in o.contracts:
-            links[BY_CONTRACT.key][len(by_contract)] = o.path
-            by_contract.append(
+            self.by_contract.append(
                 (
                     o.path,
                     cid,
@@ -622,34 +651,71 @@ def roll_up(
                     *_contract_figures(per_contract.get(cid, []), rates.get(cur), target),
                 )
             )
-        duplicates = [
-            _also_in(cid, owners[cid], o.path)
-            for cid, *_rest in o.contracts
-            if len(owners[cid]) > 1
-        ]
-        sources.append(_source_row(o, sorted(missing), duplicates, o.notes))
-    totals["contracts"] = sum(len(o.contracts) for o in read)
-    totals["workbooks_read"] = len(read)
-    totals["workbooks_not_read"] = len(outcomes) - len(read)
-    figures = {key: totals.get(key, 0) for key, _label in PORTFOLIO_METRICS}
-    queue.sort(key=_queue_order)
-    links[PORTFOLIO_QUEUE.key] = dict(enumerate(str(row[0]) for row in queue))
-    as_ofs = {o.as_of for o in read}
-    return Portfolio(
-        currency=target,
-        as_of=as_ofs.pop() if len(as_ofs) == 1 else None,
-        outcomes=list(outcomes),
-        sources=sources,
-        milestones=milestones,
-        schedule=schedule,
-        queue=queue,
-        by_contract=by_contract,
-        by_supplier=_by_supplier(by_contract),
-        figures=figures,
-        status_counts=status_counts,
-        scurve=scurve(row[1:] for row in schedule),
-        links=links,
-    )
+        for sink in self.sinks:
+            sink.rows(ALL_MILESTONES, milestones, links)
+            sink.rows(PORTFOLIO_SCHEDULE, schedule, [o.path] * len(schedule))
+        # Its rows are in the tables now: keep the outcome without them.
+        self.outcomes.append(replace(o, milestones=[], schedule=[], queue=[]))
+        self.missing.append(sorted(missing))
+
+    def finish(self) -> Portfolio:
+        """The portfolio of the outcomes added."""
+        outcomes = self.outcomes
+        read = [o for o in outcomes if o.read]
+        owners: dict[str, list[str]] = {}
+        for o in read:
+            for cid, *_rest in o.contracts:
+                owners.setdefault(cid, []).append(o.path)
+        sources: list[tuple[object, ...]] = []
+        for o, missing in zip(outcomes, self.missing, strict=True):
+            if missing is None:
+                sources.append(_source_row(o, None, [], []))
+                continue
+            duplicates = [
+                _also_in(cid, owners[cid], o.path)
+                for cid, *_rest in o.contracts
+                if len(owners[cid]) > 1
+            ]
+            sources.append(_source_row(o, missing, duplicates, o.notes))
+        totals = self.totals
+        totals["contracts"] = sum(len(o.contracts) for o in read)
+        totals["workbooks_read"] = len(read)
+        totals["workbooks_not_read"] = len(outcomes) - len(read)
+        self.queue.sort(key=_queue_order)
+        as_ofs = {o.as_of for o in read}
+        return Portfolio(
+            currency=self.currency or "EUR",
+            as_of=as_ofs.pop() if len(as_ofs) == 1 else None,
+            outcomes=list(outcomes),
+            sources=sources,
+            queue=self.queue,
+            by_contract=self.by_contract,
+            by_supplier=_by_supplier(self.by_contract),
+            figures={key: totals.get(key, 0) for key, _label in PORTFOLIO_METRICS},
+            status_counts=self.status_counts,
+            scurve=self.curve.rows(),
+            links={
+                SOURCES.key: {i: o.path for i, o in enumerate(outcomes)},
+                PORTFOLIO_QUEUE.key: {i: str(row[0]) for i, row in enumerate(self.queue)},
+                BY_CONTRACT.key: {i: str(row[0]) for i, row in enumerate(self.by_contract)},
+            },
+        )
+
+
+def roll_up(
+    outcomes: Iterable[BookOutcome],
+    *,
+    currency: str | None = None,
+    fx: RateTable | None = None,
+    sinks: Sequence[RowSink] = (),
+) -> Portfolio:
+    """The portfolio of these outcomes (in path order), in ``currency`` (else the first book's
+    own reporting currency), with the rates of ``fx`` (else each book's own FX Rates); the
+    STREAMED tables' rows go to ``sinks``."""
+    rolling = RollUp(currency=currency, fx=fx, sinks=sinks)
+    for outcome in outcomes:
+        rolling.add(outcome)
+    return rolling.finish()
 
 
 # Sources names at most this many other workbooks per shared contract ID, then counts the rest:
@@ -792,6 +858,10 @@ def _by_supplier(by_contract: Sequence[tuple[object, ...]]) -> list[tuple[object
 
 # -------------------------------------------------------------------------- running it all
 
+# Files handed to the pool ahead of the one the roll-up waits for, per worker: enough to keep
+# every worker busy, few enough that outcomes do not pile up when the writing is slower.
+AHEAD_PER_WORKER = 8
+
 
 def read_books(
     files: Sequence[Path],
@@ -800,52 +870,66 @@ def read_books(
     as_of: _dt.date | None = None,
     jobs: int = 1,
     dask: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> list[BookOutcome]:
-    """Every file's outcome, in the order given: in this process (``jobs`` 1), in a pool of
-    ``jobs`` worker processes, or on the workers of the Dask cluster at ``dask``."""
+) -> Iterator[BookOutcome]:
+    """Every file's outcome, one at a time in the order given: read in this process (``jobs``
+    1), in a pool of ``jobs`` worker processes, or on the workers of the Dask cluster at
+    ``dask``."""
     paths = [str(f) for f in files]
-    done: dict[str, BookOutcome] = {}
     if dask:
-        outcomes: Iterable[BookOutcome] = _on_dask(dask, paths, today, as_of)
-    elif jobs <= 1 or len(paths) <= 1:
-        outcomes = (read_book(p, today, as_of) for p in paths)
-    else:
-        outcomes = _in_pool(paths, today, as_of, min(jobs, len(paths)))
-    for outcome in outcomes:
-        done[outcome.path] = outcome
-        if progress is not None:
-            progress(len(done))
-    return [done[p] for p in paths]
+        return _on_dask(dask, paths, today, as_of)
+    if jobs <= 1 or len(paths) <= 1:
+        return (read_book(p, today, as_of) for p in paths)
+    return _in_pool(paths, today, as_of, min(jobs, len(paths)))
 
 
 def _in_pool(
     paths: Sequence[str], today: _dt.date, as_of: _dt.date | None, jobs: int
 ) -> Iterator[BookOutcome]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
+
+    def stopped(path: str) -> BookOutcome:
+        return BookOutcome(
+            path,
+            False,
+            f"{path}: the worker process reading it stopped (out of memory?): "
+            "run again with fewer --jobs",
+        )
 
     # A fresh server process forks the workers: never a copy of this one and its threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["xl_milestones.app.portfolio", "xl_milestones.app.evaluate"])
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(read_book, p, today, as_of): p for p in paths}
+
+        def submit(path: str) -> Future[BookOutcome] | None:
+            try:
+                return pool.submit(read_book, path, today, as_of)
+            except BrokenProcessPool:
+                return None
+
+        todo = iter(paths)
+        waiting: deque[tuple[str, Future[BookOutcome] | None]] = deque(
+            (path, submit(path)) for path in islice(todo, jobs * AHEAD_PER_WORKER)
+        )
         try:
-            for future in as_completed(futures):
+            while waiting:
+                path, future = waiting.popleft()
+                following = next(todo, None)
+                if following is not None:
+                    waiting.append((following, submit(following)))
+                if future is None:
+                    yield stopped(path)
+                    continue
                 try:
-                    yield future.result()
+                    outcome = future.result()
                 except BrokenProcessPool:
-                    path = futures[future]
-                    yield BookOutcome(
-                        path,
-                        False,
-                        f"{path}: the worker process reading it stopped (out of memory?): "
-                        "run again with fewer --jobs",
-                    )
+                    outcome = stopped(path)
+                yield outcome
         finally:
-            for future in futures:
-                future.cancel()
+            for _path, pending in waiting:
+                if pending is not None:
+                    pending.cancel()
 
 
 def _on_dask(
@@ -854,7 +938,7 @@ def _on_dask(
     """The same ``read_book`` on the workers of an existing cluster; each worker must have
     this package installed and see the files at the same paths (a shared drive)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise UsageError(f"--dask needs the portfolio extra: {PORTFOLIO_EXTRA}") from None
     try:
@@ -866,7 +950,7 @@ def _on_dask(
         ) from None
     with client:
         futures = client.map(read_book, paths, today=today, as_of=as_of, pure=False)
-        for future in as_completed(futures):
+        for future in futures:  # in path order, as the roll-up takes them
             yield future.result()
             future.release()
 
@@ -951,7 +1035,8 @@ def portfolio_command(
     errors, 1 some not read or with errors, 2 nothing read or bad usage."""
     import json
 
-    from xl_milestones.reports.portfolio_book import write_portfolio
+    from xl_milestones.io.atomic import replace_file
+    from xl_milestones.reports.portfolio_book import PortfolioWriter, verify_portfolio
 
     target = Path(output)
     if target.suffix.lower() != ".xlsx":
@@ -974,33 +1059,70 @@ def portfolio_command(
     today = _dt.date.today()
     fx = read_rate_table(fx_rates, today=today) if fx_rates else None
     found = find_workbooks(paths, skip=target)
-    outcomes = read_books(
-        found.files,
-        today=today,
-        as_of=as_of,
-        jobs=jobs or default_jobs(),
-        dask=dask,
-        progress=Progress(len(found.files)),
-    )
-    outcomes += [BookOutcome(str(path), False, reason) for path, reason in found.missing]
-    portfolio = roll_up(outcomes, currency=currency, fx=fx)
-    if not portfolio.read:
-        for o in portfolio.outcomes:
+    tables = None
+    if parquet is not None:
+        from xl_milestones.reports.portfolio_parquet import ParquetTables
+
+        tables = ParquetTables(Path(parquet))
+    done: list[Portfolio] = []
+
+    def build(tmp: Path) -> None:
+        """Roll the workbooks up as they are read, straight into the workbook at ``tmp`` (and
+        the Parquet files), which are finished once the last one is in."""
+        writer = PortfolioWriter(tmp, target)
+        try:
+            outcomes = read_books(
+                found.files, today=today, as_of=as_of, jobs=jobs or default_jobs(), dask=dask
+            )
+            gone = (BookOutcome(str(path), False, reason) for path, reason in found.missing)
+            portfolio = roll_up(
+                chain(_with_progress(outcomes, Progress(len(found.files))), gone),
+                currency=currency,
+                fx=fx,
+                sinks=[writer] if tables is None else [writer, tables],
+            )
+            done.append(portfolio)
+            if not portfolio.read:
+                raise _NothingRead
+            writer.finish(portfolio)
+            if tables is not None:
+                tables.finish(portfolio)
+        finally:
+            writer.close()
+
+    try:
+        replace_file(target, build, in_place=False, verify=verify_portfolio)
+    except BaseException as exc:
+        if tables is not None:
+            tables.discard()
+        if not isinstance(exc, _NothingRead):
+            raise
+        for o in done[0].outcomes:
             print(f"xl-milestones: not read: {o.reason}", file=sys.stderr)
         print("xl-milestones: no workbook could be read; nothing written", file=sys.stderr)
         return 2
-    write_portfolio(portfolio, target)
+    portfolio = done[0]
     written = [str(target)]
-    if parquet is not None:
-        from xl_milestones.reports.portfolio_parquet import write_parquet
-
-        written += [str(p) for p in write_parquet(portfolio, Path(parquet))]
+    if tables is not None:
+        written += [str(p) for p in tables.commit()]
     if fmt == "json":
         print(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
     else:
         print(portfolio_text(portfolio, written))
     sys.stdout.flush()
     return portfolio.exit_code
+
+
+class _NothingRead(Exception):
+    """No file could be read: the portfolio workbook is not written."""
+
+
+def _with_progress(
+    outcomes: Iterable[BookOutcome], progress: Callable[[int], None]
+) -> Iterator[BookOutcome]:
+    for done, outcome in enumerate(outcomes, start=1):
+        progress(done)
+        yield outcome
 
 
 def _require(module: str, option: str) -> None:

@@ -163,36 +163,51 @@ _I_CONTRACT: Final = SCHEDULE_FIELDS.index("contract_id")
 _I_CURRENCY: Final = SCHEDULE_FIELDS.index("currency")
 
 
-def scurve(schedule: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
-    each measure cumulative in the reporting currency (amounts without a rate are left out)."""
-    per_month: dict[object, list[Decimal]] = {}
-    span = range(_N)
-    for row in schedule:
+@dataclass(slots=True)
+class CurveTally:
+    """The S-curve gathered Payment Schedule row by row (in PAYMENT_SCHEDULE field order), so
+    a portfolio need not keep its rows: per month, each measure in the reporting currency."""
+
+    per_month: dict[date, list[Decimal]] = field(default_factory=dict)
+
+    def add(self, row: Sequence[object]) -> None:
         month = row[_I_MONTH]
-        cells = per_month.get(month)
+        assert isinstance(month, date)
+        cells = self.per_month.get(month)
         if cells is None:
-            cells = per_month[month] = [ZERO] * _N
+            cells = self.per_month[month] = [ZERO] * _N
         # Reporting amounts are a Decimal, or None without an FX rate.
-        for k in span:
+        for k in range(_N):
             amount = row[_I_REPORTING + k]
             if isinstance(amount, Decimal):
                 cells[k] += amount
-    if not per_month:
-        return []
-    out: list[tuple[object, ...]] = []
-    running = [ZERO] * _N
-    months = [m for m in per_month if isinstance(m, date)]
-    assert len(months) == len(per_month)
-    month = min(months)
-    last = max(months)
-    while month <= last:
-        found = per_month.get(month)
-        if found:
-            running = [r + f for r, f in zip(running, found, strict=True)]
-        out.append((month, *running))
-        month = month_start(month + timedelta(days=32))
-    return out
+
+    def rows(self) -> list[tuple[object, ...]]:
+        """Rows in DASHBOARD_SCURVE field order: every month from the first to the last, each
+        measure cumulative (amounts without a rate are left out)."""
+        per_month = self.per_month
+        if not per_month:
+            return []
+        out: list[tuple[object, ...]] = []
+        running = [ZERO] * _N
+        month = min(per_month)
+        last = max(per_month)
+        while month <= last:
+            found = per_month.get(month)
+            if found:
+                running = [r + f for r, f in zip(running, found, strict=True)]
+            out.append((month, *running))
+            month = month_start(month + timedelta(days=32))
+        return out
+
+
+def scurve(schedule: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
+    """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
+    each measure cumulative in the reporting currency (amounts without a rate are left out)."""
+    tally = CurveTally()
+    for row in schedule:
+        tally.add(row)
+    return tally.rows()
 
 
 def schedule_totals(

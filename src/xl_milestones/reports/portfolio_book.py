@@ -7,10 +7,12 @@ It is a new file, built beside the target and moved into place only when complet
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from xlsxwriter import Workbook
@@ -40,7 +42,6 @@ from xl_milestones.core.schema import (
     Sheet,
 )
 from xl_milestones.errors import OutputError
-from xl_milestones.io.atomic import replace_file
 from xl_milestones.numformats import money_format
 from xl_milestones.template import styles
 from xl_milestones.template.builder import (
@@ -63,12 +64,8 @@ _COUNT_LABELS = {label for key, label in PORTFOLIO_METRICS if key in COUNT_METRI
 }
 
 
-def write_portfolio(portfolio: Portfolio, target: Path) -> None:
-    """Write the portfolio workbook to ``target`` (.xlsx); OutputError when it cannot be."""
-    replace_file(target, lambda tmp: _build(portfolio, tmp, target), in_place=False, verify=_opens)
-
-
-def _opens(path: Path) -> None:
+def verify_portfolio(path: Path) -> None:
+    """The portfolio workbook at ``path`` came out whole (every part of the package reads)."""
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
@@ -80,131 +77,79 @@ def _opens(path: Path) -> None:
         raise OutputError(f"{path}: the portfolio workbook did not come out whole ({bad})")
 
 
-class _Writer:
-    def __init__(self, portfolio: Portfolio, path: Path, target: Path) -> None:
-        self.p = portfolio
+class PortfolioWriter:
+    """The portfolio workbook at ``path``, written as the roll-up goes (a RowSink): the rows of
+    All Milestones and the Payment Schedule go to disk workbook by workbook, the Sign-off Queue,
+    Sources and the Dashboard at ``finish``. ``target`` is where it will be moved (the links
+    are relative to its folder). ``close`` frees the scratch files, finished or not."""
+
+    def __init__(self, path: Path, target: Path) -> None:
+        # XlsxWriter's scratch files (one per streamed sheet) in a folder of our own, so that
+        # a run stopped half-way leaves none behind.
+        self._scratch = tempfile.TemporaryDirectory(prefix="xl-milestones-portfolio-")
         # Constant memory: each row goes to disk as soon as the next one starts, so a portfolio
         # of 1,000 workbooks (several million cells) is written in a few MB, not a few GB.
         self.wb = Workbook(
             str(path),
-            {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "constant_memory": True,
+                "tmpdir": self._scratch.name,
+            },
         )
         self.wb.set_properties(
             {"title": "Contract milestones: portfolio", "comments": "made by xl-milestones"}
         )
         self.fmt = _Formats(self.wb)
         self.folder = target.parent
+        self.currency = "EUR"
         self.dash_widths: dict[int, float] = {}
         self._shown: dict[str, str] = {}
-
-    def build(self) -> None:
-        p = self.p
-        dashboard = self.wb.add_worksheet("Dashboard")
+        self._closed = False
+        self.dashboard_ws = self.wb.add_worksheet("Dashboard")
         # The Dashboard is small and written block by block, not row by row: in memory.
-        dashboard.constant_memory = False
-        sheets = (
-            (ALL_MILESTONES, p.milestones),
-            (PORTFOLIO_SCHEDULE, p.schedule),
-            (PORTFOLIO_QUEUE, p.queue),
-            (SOURCES, p.sources),
-        )
-        for sheet, rows in sheets:
-            ws = self.wb.add_worksheet(sheet.name)
-            width = self.table(ws, 0, sheet, rows, p.links.get(sheet.key, {}))
+        self.dashboard_ws.constant_memory = False
+        self.tables = {
+            sheet.key: _Table(self, self.wb.add_worksheet(sheet.name), sheet, 0)
+            for sheet in (ALL_MILESTONES, PORTFOLIO_SCHEDULE, PORTFOLIO_QUEUE, SOURCES)
+        }
+
+    # RowSink
+    def begin(self, currency: str) -> None:
+        self.currency = currency
+
+    def rows(self, sheet: Sheet, rows: Sequence[tuple[object, ...]], links: Sequence[str]) -> None:
+        self.tables[sheet.key].write(rows, links)
+
+    def finish(self, portfolio: Portfolio) -> None:
+        """The sheets written at the end, every table closed, the workbook written."""
+        p = portfolio
+        self.currency = p.currency
+        for sheet, rows in ((PORTFOLIO_QUEUE, p.queue), (SOURCES, p.sources)):
+            links = p.links.get(sheet.key, {})
+            self.tables[sheet.key].write(rows, [links.get(i) for i in range(len(rows))])
+        for table in self.tables.values():
+            ws, sheet = table.ws, table.sheet
+            width = table.close()
             ws.freeze_panes(1, 2 if sheet is ALL_MILESTONES else 1)
             self.print_setup(ws, width)
             if sheet is ALL_MILESTONES:
-                self.tints(ws, sheet, len(rows))
+                self.tints(ws, sheet, table.count)
             if sheet is PORTFOLIO_QUEUE:
-                self.not_ready(ws, sheet, len(rows))
-        self.dashboard(dashboard)
+                self.not_ready(ws, sheet, table.count)
+        self.dashboard(self.dashboard_ws, p)
         self.wb.close()
+        self._closed = True
 
-    # ------------------------------------------------------------------------- tables
-
-    def table(
-        self,
-        ws: Worksheet,
-        first_row: int,
-        sheet: Sheet,
-        rows: Sequence[tuple[object, ...]],
-        links: Mapping[int, str],
-        *,
-        widths: dict[int, float] | None = None,
-    ) -> float:
-        """An Excel table named ``tbl`` + the sheet name, its rows typed cell by cell; the
-        Workbook column links to each file. Returns the columns' total width."""
-        fields = sheet.fields
-        # XlsxWriter refuses tables in constant-memory mode only because a table writes its
-        # header cells at once, which must then come before every data row: they do here,
-        # the table's first row being the first row written.
-        streaming, ws.constant_memory = ws.constant_memory, False
-        ws.add_table(
-            first_row,
-            0,
-            first_row + max(len(rows), 1),
-            len(fields) - 1,
-            {
-                "name": sheet.table_name,
-                "style": "Table Style Light 9",
-                "columns": [
-                    {"header": f.header, "header_format": self.fmt.header(f.result)} for f in fields
-                ],
-            },
-        )
-        ws.constant_memory = streaming
-        # XlsxWriter notes each cell of a table's range to refuse overlapping ranges (about
-        # 100 bytes a cell: 600 MB for 1,000 workbooks); each table here has its own rows.
-        ws.table_cells.clear()
-        if streaming:  # the header again, as the inline strings a streamed row holds
-            for c, f in enumerate(fields):
-                ws.write_string(first_row, c, f.header, self.fmt.header(f.result))
-        formats = [self.fmt.cell(f) for f in fields]
-        # Amounts show their currency's minor units (7,920,000 JPY, 1,234.567 KWD): those in
-        # the reporting currency by its own, the others by the currency on their row.
-        names = [f.name for f in fields]
-        cur = names.index("currency") if "currency" in names else None
-        reporting_places = minor_units(self.p.currency)
-        by_row: list[int] = []
-        for c, f in enumerate(fields):
-            if f.type is FieldType.MONEY:
-                if f.header.endswith("(Reporting)"):
-                    formats[c] = self.money(f, reporting_places)
-                elif cur is not None:
-                    by_row.append(c)
-        link_format = self.fmt.get(font_color="#0563C1", underline=1)
-        width = 0.0
-        for c, f in enumerate(fields):
-            sample = [row[c] for row in rows[:200]]
-            if f.name == "source":
-                sample = [self.shown(str(v)) for v in sample]
-            w = styles.column_width(f, sample)
-            width += w
-            if widths is None:
-                ws.set_column(c, c, w, formats[c])
-            else:  # a table among others: the widest use of each column wins
-                widths[c] = max(widths.get(c, 0.0), w)
-        links_left = MAX_LINKS
-        # A blank cell under a column format looks the same written or not: not written.
-        skip_blanks = widths is None
-        for r, row in enumerate(rows, start=first_row + 1):
-            for c, value in enumerate(row):
-                if value is None and skip_blanks:
-                    continue
-                if c == 0 and fields[0].name == "source" and value is not None:
-                    link = links.get(r - first_row - 1)
-                    if link is not None and links_left > 0:
-                        links_left -= 1
-                        ws.write_url(r, 0, self.url(link), link_format, self.shown(str(value)))
-                        continue
-                    value = self.shown(str(value))
-                fmt = formats[c]
-                if by_row and c in by_row:
-                    places = minor_units(str(row[cur])) if cur is not None else 2
-                    if places != DEFAULT_MINOR_UNITS:
-                        fmt = self.money(fields[c], places)
-                _write_value(ws, r, c, value, fmt)
-        return width
+    def close(self) -> None:
+        """Free the scratch files; a workbook not finished is closed as it stands (the caller
+        throws it away)."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self.wb.close()
+        self._scratch.cleanup()
 
     def money(self, field: Field, places: int) -> Format:
         """The cell format of ``field`` (as the template gives it) showing ``places`` decimals."""
@@ -287,8 +232,8 @@ class _Writer:
 
     # ---------------------------------------------------------------------- dashboard
 
-    def dashboard(self, ws: Worksheet) -> None:
-        p, f = self.p, self.fmt
+    def dashboard(self, ws: Worksheet, p: Portfolio) -> None:
+        f = self.fmt
         ws.hide_gridlines(2)
         ws.activate()
         ws.set_row(0, 28)
@@ -320,11 +265,13 @@ class _Writer:
         row = max(end_kpi, end_status, end_curve, DASHBOARD_KPIS.header_row + 34) + 2
         title = f.get(bold=True, font_size=12, font_color=styles.TITLE_COLOUR)
         for sheet, rows, links in (
-            (BY_SUPPLIER, self.p.by_supplier, {}),
-            (BY_CONTRACT, self.p.by_contract, self.p.links.get(BY_CONTRACT.key, {})),
+            (BY_SUPPLIER, p.by_supplier, {}),
+            (BY_CONTRACT, p.by_contract, p.links.get(BY_CONTRACT.key, {})),
         ):
             ws.write_string(row, 0, f"{sheet.name} (amounts in {p.currency})", title)
-            self.table(ws, row + 1, sheet, rows, links, widths=widths)
+            table = _Table(self, ws, sheet, row + 1, widths=widths)
+            table.write(rows, [links.get(i) for i in range(len(rows))])
+            table.close()
             row += max(len(rows), 1) + 4
         for c, w in widths.items():
             ws.set_column(c, c, w)
@@ -368,5 +315,145 @@ class _Writer:
         insert_scurve_charts(self.wb, ws, col, curve.header_row + max(curve_rows, 1) - 1)
 
 
-def _build(portfolio: Portfolio, path: Path, target: Path) -> None:
-    _Writer(portfolio, path, target).build()
+class _Table:
+    """One Excel table named ``tbl`` + the sheet name, from ``first_row`` (its header) down:
+    rows written as they come, typed cell by cell, the Workbook column a link to each file;
+    ``close`` sets the column widths and formats and adds the table over the rows written.
+
+    On a sheet in constant-memory mode each row goes to disk when the next starts."""
+
+    def __init__(
+        self,
+        writer: PortfolioWriter,
+        ws: Worksheet,
+        sheet: Sheet,
+        first_row: int,
+        *,
+        widths: dict[int, float] | None = None,
+    ) -> None:
+        self.w, self.ws, self.sheet, self.first_row = writer, ws, sheet, first_row
+        # A table among others (the Dashboard's): the widest use of each column wins.
+        self.widths = widths
+        self.count = 0
+        self.links_left = MAX_LINKS
+        # The first rows, for the column widths.
+        self.sample: list[tuple[object, ...]] = []
+        self.formats: list[Format] | None = None
+        self.by_row: set[int] = set()
+        names = [f.name for f in sheet.fields]
+        self.cur = names.index("currency") if "currency" in names else None
+        self.linked = names[0] == "source"
+        for c, f in enumerate(sheet.fields):
+            ws.write_string(first_row, c, f.header, writer.fmt.header(f.result))
+
+    def _formats(self) -> list[Format]:
+        """Each column's cell format; amounts show their currency's minor units (7,920,000
+        JPY, 1,234.567 KWD): those in the reporting currency by its own, the others by the
+        currency on their row."""
+        w, fields = self.w, self.sheet.fields
+        formats = [w.fmt.cell(f) for f in fields]
+        reporting_places = minor_units(w.currency)
+        for c, f in enumerate(fields):
+            if f.type is FieldType.MONEY:
+                if f.header.endswith("(Reporting)"):
+                    formats[c] = w.money(f, reporting_places)
+                elif self.cur is not None:
+                    self.by_row.add(c)
+        return formats
+
+    def write(self, rows: Sequence[tuple[object, ...]], links: Sequence[str | None]) -> None:
+        if not rows:
+            return
+        if self.formats is None:
+            self.formats = self._formats()
+        w, ws, fields, formats, by_row, cur = (
+            self.w,
+            self.ws,
+            self.sheet.fields,
+            self.formats,
+            self.by_row,
+            self.cur,
+        )
+        if len(self.sample) < _SAMPLE_ROWS:
+            self.sample += rows[: _SAMPLE_ROWS - len(self.sample)]
+        link_format = w.fmt.get(font_color="#0563C1", underline=1)
+        # A blank cell under a column format looks the same written or not: not written.
+        skip_blanks = self.widths is None
+        r = self.first_row + 1 + self.count
+        for row, link in zip(rows, links, strict=True):
+            for c, value in enumerate(row):
+                if value is None and skip_blanks:
+                    continue
+                if c == 0 and self.linked and value is not None:
+                    if link is not None and self.links_left > 0:
+                        self.links_left -= 1
+                        ws.write_url(r, 0, w.url(link), link_format, w.shown(str(value)))
+                        continue
+                    value = w.shown(str(value))
+                fmt = formats[c]
+                if c in by_row:
+                    places = minor_units(str(row[cur])) if cur is not None else 2
+                    if places != DEFAULT_MINOR_UNITS:
+                        fmt = w.money(fields[c], places)
+                _write_value(ws, r, c, value, fmt)
+            r += 1
+        self.count += len(rows)
+
+    def close(self) -> float:
+        """Column widths and formats, and the Excel table over the rows written; returns the
+        columns' total width."""
+        w, ws, fields = self.w, self.ws, self.sheet.fields
+        formats = self.formats if self.formats is not None else self._formats()
+        width = 0.0
+        for c, f in enumerate(fields):
+            sample = [row[c] for row in self.sample]
+            if self.linked and c == 0:
+                sample = [w.shown(str(v)) for v in sample]
+            cw = styles.column_width(f, sample)
+            width += cw
+            if self.widths is None:
+                ws.set_column(c, c, cw, formats[c])
+            else:
+                self.widths[c] = max(self.widths.get(c, 0.0), cw)
+        _add_table(ws, self.sheet, self.first_row, self.first_row + max(self.count, 1), w.fmt)
+        return width
+
+
+# Rows that set the column widths (the template measures its sample rows the same way).
+_SAMPLE_ROWS = 200
+
+
+def _add_table(ws: Worksheet, sheet: Sheet, first_row: int, last_row: int, fmt: _Formats) -> None:
+    """The Excel table over rows already written, header included.
+
+    XlsxWriter has no public way to add a table to a sheet in constant-memory mode: it refuses
+    because a table writes its header cells, which would then come after the rows already on
+    disk. Here the header was written first (as the streamed row it is), so the mode is set
+    aside for the call. The header cells it writes again go to the buffer of the row being
+    written: dropped with it when rows followed the header, else written again as the text a
+    streamed row holds. XlsxWriter also notes each cell of the range to refuse overlapping
+    tables (about 100 bytes a cell: 600 MB for 1,000 workbooks); each table here has rows of
+    its own, so those notes are dropped at once.
+    """
+    streaming, ws.constant_memory = ws.constant_memory, False
+    try:
+        ws.add_table(
+            first_row,
+            0,
+            last_row,
+            len(sheet.fields) - 1,
+            {
+                "name": sheet.table_name,
+                "style": "Table Style Light 9",
+                "columns": [
+                    {"header": f.header, "header_format": fmt.header(f.result)}
+                    for f in sheet.fields
+                ],
+            },
+        )
+    finally:
+        ws.constant_memory = streaming
+        ws.table_cells.clear()
+    if streaming:  # the header cells again, as the text a streamed row holds
+        for c, f in enumerate(sheet.fields):
+            ws.write_string(first_row, c, f.header, fmt.header(f.result))
