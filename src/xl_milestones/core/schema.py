@@ -1137,6 +1137,40 @@ START_SHEET: Final = "Start"
 LISTS_SHEET: Final = "Lists"
 SHEETS_BY_KEY: Final = {s.key: s for s in ALL_SHEETS}
 
+# ------------------------------------------------------------ checks declared on columns
+# Each is run over the named columns of every row by core/validation (docs/validation.md).
+# Ids naming a row of another sheet: sheet key -> (field, key of the sheet it names).
+# An id that is not there is `unknown-reference`.
+REFERENCES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    MILESTONES.key: (("contract_id", CONTRACTS.key),),
+    DELIVERABLES.key: (("milestone_id", MILESTONES.key),),
+    SIGNOFFS.key: (("milestone_id", MILESTONES.key),),
+    CHANGE_ORDERS.key: (("contract_id", CONTRACTS.key), ("milestone_id", MILESTONES.key)),
+    INVOICES.key: (("milestone_id", MILESTONES.key),),
+    ISSUES.key: (("milestone_id", MILESTONES.key),),
+}
+# Two dates of a row in order: sheet key -> (earlier, later). Later before earlier is
+# `date-order`.
+DATE_ORDER: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    CONTRACTS.key: (("start_date", "end_date"),),
+    DELIVERABLES.key: (("submitted_date", "accepted_date"),),
+    INVOICES.key: (("invoice_date", "paid_date"),),
+    ISSUES.key: (("raised_date", "closed_date"),),
+}
+# A status that needs its date: sheet key -> (status field, its states, date field). The date
+# left blank is `status-date-required`.
+STATUS_DATES: Final[dict[str, tuple[tuple[str, tuple[str, ...], str], ...]]] = {
+    DELIVERABLES.key: (("acceptance_status", ("accepted",), "accepted_date"),),
+    SIGNOFFS.key: (("decision", ("approved", "rejected"), "decision_date"),),
+    CHANGE_ORDERS.key: (("change_status", ("approved",), "approved_date"),),
+    ISSUES.key: (("issue_status", ("closed",), "closed_date"),),
+}
+# Dates of what has happened: after the as-of date is `future-date`.
+NOT_AFTER_AS_OF: Final[dict[str, tuple[str, ...]]] = {
+    MILESTONES.key: ("actual_date",),
+    SIGNOFFS.key: ("decision_date",),
+}
+
 # ------------------------------------------------------------------ range checks across sheets
 # Dates on a contract's rows (sheet key -> date fields; a row reaches its contract through its
 # Contract ID or its milestone's) lie within NEAR_CONTRACT_YEARS of the contract's dates: not

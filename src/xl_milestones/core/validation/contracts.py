@@ -1,0 +1,269 @@
+"""The contract checks: a contract's own dates and advance, the payments of its milestones
+taken together, the rows far from its dates or above its value, and its currency's FX rate.
+
+The range checks against each row's contract are declared in ``schema.py``
+(AT_MOST_CONTRACT_VALUE, NEAR_CONTRACT_DATES, CONTRACT_DATE_YEARS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from xl_milestones.core.coerce import show
+from xl_milestones.core.dates import add_years
+from xl_milestones.core.issues import Severity
+from xl_milestones.core.schema import (
+    AT_MOST_CONTRACT_VALUE,
+    CHANGE_ORDERS,
+    CONTRACT_DATE_YEARS,
+    CONTRACTS,
+    FX_RATES,
+    MILESTONES,
+    NEAR_CONTRACT_DATES,
+    NEAR_CONTRACT_YEARS,
+)
+from xl_milestones.core.validation.table import ERROR, WARNING, Book, Found, Table
+
+_ONE: Final = Decimal(1)
+_PAYMENT_FIELDS: Final = frozenset({"payment_basis", "payment_percent", "cancelled"})
+
+
+def contract_dates(book: Book) -> Iterator[Found]:
+    """A contract's dates lie within CONTRACT_DATE_YEARS of the as-of date, and its advance is
+    at most its original value."""
+    key = CONTRACTS.key
+    years = CONTRACT_DATE_YEARS
+    lo, hi = add_years(book.as_of, -years), add_years(book.as_of, years)
+    columns = book.tables[key].columns
+    for name in ("start_date", "end_date"):
+        for i, day in enumerate(columns[name]):
+            if day is not None and not lo <= day <= hi:
+                yield Found(
+                    key,
+                    i,
+                    ERROR,
+                    "date-out-of-range",
+                    name,
+                    day,
+                    f"{CONTRACTS.header(name)} {day.isoformat()} is more than {years} years "
+                    f"from the as-of date {book.as_of.isoformat()}: correct the year",
+                )
+    for i, (advance, value) in enumerate(
+        zip(columns["advance_amount"], columns["original_value"], strict=True)
+    ):
+        if advance is not None and value is not None and advance > value:
+            yield Found(
+                key,
+                i,
+                ERROR,
+                "advance-over-value",
+                "advance_amount",
+                advance,
+                f"the advance {show(advance)} is more than the original value {show(value)}: "
+                "correct one of the two",
+            )
+
+
+def payment_totals(book: Book) -> Iterator[Found]:
+    """The Payment % of a contract's percent milestones add up to 100% (more is an error, less
+    a warning when no fixed milestone makes up the rest), its retention releases to at most
+    100%. A contract with a payment cell that could not be read is not judged."""
+    table = book.tables[MILESTONES.key]
+    percent, release, fixed, unsure = _payment_groups(table)
+    for cid, group in percent.items():
+        if cid in unsure:
+            continue
+        total = _total(table, group)
+        if total > _ONE:
+            message = (
+                f"the Payment % of contract {cid}'s percent milestones add up to "
+                f"{_pct(total)}, more than 100%: correct them"
+            )
+            yield from _over(table, group, ERROR, "payment-percent-over-100", message)
+        elif total < _ONE and cid not in fixed and cid in book.contract_at:
+            yield Found(
+                CONTRACTS.key,
+                book.contract_at[cid],
+                WARNING,
+                "payment-percent-under-100",
+                "contract_id",
+                cid,
+                f"the Payment % of the contract's milestones add up to {_pct(total)}, less "
+                "than 100%: add the missing milestones or correct the percentages",
+            )
+    for cid, group in release.items():
+        if cid in unsure:
+            continue
+        total = _total(table, group)
+        if total > _ONE:
+            message = (
+                f"the retention releases of contract {cid} add up to {_pct(total)} of "
+                "the retention, more than 100%: correct them"
+            )
+            yield from _over(table, group, ERROR, "retention-release-over-100", message)
+
+
+_Groups = tuple[dict[str, list[int]], dict[str, list[int]], set[str], set[str]]
+
+
+def _payment_groups(table: Table) -> _Groups:
+    """Per contract: its percent milestones, its retention releases (those not cancelled, with
+    a Payment %), whether it has a fixed one, and whether a payment cell could not be read."""
+    percent: dict[str, list[int]] = {}
+    release: dict[str, list[int]] = {}
+    fixed: set[str] = set()
+    unsure: set[str] = set()
+    columns = table.columns
+    rows = zip(
+        columns["contract_id"],
+        columns["cancelled"],
+        columns["payment_basis"],
+        columns["payment_percent"],
+        strict=True,
+    )
+    for i, (cid, cancelled, basis, pct) in enumerate(rows):
+        if cid is not None and table.bad and table.bad_in(i, _PAYMENT_FIELDS):
+            unsure.add(cid)
+        if cid is None or cancelled:
+            continue
+        if basis == "percent" and pct is not None:
+            percent.setdefault(cid, []).append(i)
+        elif basis == "retention_release" and pct is not None:
+            release.setdefault(cid, []).append(i)
+        elif basis == "fixed":
+            fixed.add(cid)
+    return percent, release, fixed, unsure
+
+
+def _total(table: Table, group: list[int]) -> Decimal:
+    pcts = table.columns["payment_percent"]
+    return sum((pcts[i] for i in group), Decimal(0))
+
+
+def _over(
+    table: Table, group: list[int], severity: Severity, code: str, message: str
+) -> Iterator[Found]:
+    pcts = table.columns["payment_percent"]
+    for i in group:
+        yield Found(MILESTONES.key, i, severity, code, "payment_percent", pcts[i], message)
+
+
+def _pct(total: Decimal) -> str:
+    return format((total * 100).normalize(), "f") + "%"
+
+
+def contract_ranges(book: Book) -> Iterator[Found]:
+    """The declared amounts are at most their contract's value (with its approved change
+    orders), and the declared dates near their contract's dates."""
+    value = _contract_values(book)
+    windows = _windows(book)
+    contract_of = {
+        mid: book.column(MILESTONES.key, "contract_id")[i] for mid, i in book.milestone_at.items()
+    }
+    for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
+        table = book.tables[key]
+        if "contract_id" in table.columns:
+            cids = table.columns["contract_id"]
+        else:
+            cids = [contract_of.get(mid) for mid in table.columns["milestone_id"]]
+        for name in NEAR_CONTRACT_DATES.get(key, ()):
+            yield from _far_dates(table, name, cids, windows)
+        for name in AT_MOST_CONTRACT_VALUE.get(key, ()):
+            for i, (cid, amount) in enumerate(zip(cids, table.columns[name], strict=True)):
+                if amount is not None and cid in value and amount > value[cid]:
+                    yield Found(
+                        key,
+                        i,
+                        ERROR,
+                        "amount-over-contract-value",
+                        name,
+                        amount,
+                        f"{show(amount)} is more than the whole value of contract {cid} "
+                        f"({show(value[cid])}, with its approved change orders): correct the "
+                        "amount, or record the change order that raises the value",
+                    )
+
+
+def _contract_values(book: Book) -> dict[str, Decimal]:
+    """Each contract's Original Value plus the Value Change of its approved change orders."""
+    originals = book.column(CONTRACTS.key, "original_value")
+    value: dict[str, Decimal] = {}
+    for cid, i in book.contract_at.items():
+        if originals[i] is not None:
+            value[cid] = originals[i]
+    changes = book.tables[CHANGE_ORDERS.key].columns
+    for cid, status, change in zip(
+        changes["contract_id"], changes["change_status"], changes["value_change"], strict=True
+    ):
+        if status == "approved" and change is not None and cid in value:
+            value[cid] += change
+    return value
+
+
+# contract -> (earliest, latest, what the latest is counted from)
+_Windows = dict[str, tuple[date, date, str]]
+
+
+def _windows(book: Book) -> _Windows:
+    table = book.tables[CONTRACTS.key]
+    starts, ends = table.columns["start_date"], table.columns["end_date"]
+    windows: _Windows = {}
+    for cid, i in book.contract_at.items():
+        start, end = starts[i], ends[i]
+        if start is None or table.is_bad(i, "end_date"):
+            continue
+        if end is not None and end >= start:
+            last, after = end, "after its End Date"
+        else:
+            last, after = start, "after its Start Date (it has no End Date: enter one)"
+        lo, hi = add_years(start, -NEAR_CONTRACT_YEARS), add_years(last, NEAR_CONTRACT_YEARS)
+        windows[cid] = (lo, hi, after)
+    return windows
+
+
+def _far_dates(table: Table, name: str, cids: list[Any], windows: _Windows) -> Iterator[Found]:
+    for i, (cid, day) in enumerate(zip(cids, table.columns[name], strict=True)):
+        if day is None or cid is None:
+            continue
+        window = windows.get(cid)
+        if window is None:
+            continue
+        lo, hi, after = window
+        if lo <= day <= hi:
+            continue
+        where = "before the contract's Start Date" if day < lo else after
+        yield Found(
+            table.sheet.key,
+            i,
+            ERROR,
+            "date-out-of-range",
+            name,
+            day,
+            f"{table.sheet.header(name)} {day.isoformat()} is more than "
+            f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
+        )
+
+
+def fx_rates(book: Book) -> Iterator[Found]:
+    """A contract in another currency than the reporting currency has an FX rate."""
+    reporting = book.reporting_currency
+    if reporting is None:
+        return
+    rates = {cur for cur in book.column(FX_RATES.key, "currency") if cur}
+    where = "the FX Rates sheet" if FX_RATES.key in book.present else "an FX Rates sheet"
+    for i, cur in enumerate(book.column(CONTRACTS.key, "currency")):
+        if cur is None or cur == reporting or cur in rates:
+            continue
+        yield Found(
+            CONTRACTS.key,
+            i,
+            ERROR,
+            "missing-fx-rate",
+            "currency",
+            cur,
+            f"no FX rate for {cur} to the reporting currency {reporting}: add a {cur} row "
+            f"to {where}",
+        )

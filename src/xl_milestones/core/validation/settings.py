@@ -1,0 +1,150 @@
+"""The Settings sheet: one row per setting, each value read as its setting's type.
+
+``read_settings`` yields the problems of the sheet's rows as it reads them and returns the
+Settings (the schema's defaults where a row is missing, blank or bad) and each setting's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from xl_milestones.core.coerce import Problem, converter
+from xl_milestones.core.currencies import MINOR_UNITS
+from xl_milestones.core.model import RawTable, Settings
+from xl_milestones.core.schema import (
+    SETTING_FIELDS,
+    SETTINGS,
+    Field,
+    normalize_header,
+    setting_by_name,
+)
+from xl_milestones.core.validation.cells import required_text
+from xl_milestones.core.validation.table import ERROR, Found, Table
+
+KEY = SETTINGS.key
+_SETTING = SETTINGS.field("setting")
+
+
+def settings_table(raw: RawTable) -> Table:
+    """The Settings rows as a Table of their raw setting names and values."""
+    return Table(
+        SETTINGS,
+        [r.row for r in raw.rows],
+        {
+            "setting": [r.values.get("setting") for r in raw.rows],
+            "value": [r.values.get("value") for r in raw.rows],
+        },
+    )
+
+
+SettingsRead = Generator[Found, None, tuple[Settings, dict[str, int]]]
+
+
+def read_settings(table: Table, date1904: bool) -> SettingsRead:
+    """Yield each problem of the Settings rows; return the Settings and each setting's row."""
+    seen: dict[str, int] = {}
+    values: dict[str, object] = {}
+    for i, (name, raw_value) in enumerate(
+        zip(table.columns["setting"], table.columns["value"], strict=True)
+    ):
+        setting = yield from _setting(table, i, name, raw_value, seen)
+        if setting is None or raw_value is None:
+            continue
+        value, problem = _split(converter(setting, date1904)(raw_value))
+        if problem is not None:
+            message = f"{setting.header}: {problem.message}"
+            yield Found(KEY, i, problem.severity, problem.code, "value", raw_value, message)
+        if value is not None:
+            value = yield from _code(i, setting, value)
+        if value is not None:
+            values[setting.name] = value
+    rows = {name: table.rows[i] for name, i in seen.items()}
+    return Settings(**values), rows  # type: ignore[arg-type]
+
+
+def _setting(
+    table: Table, i: int, name: object, raw_value: object, seen: dict[str, int]
+) -> Generator[Found, None, Field | None]:
+    """The setting row ``i`` names, None when it names none (blank, unknown or repeated)."""
+    name_value, problem = _split(converter(_SETTING)(name))
+    if problem is not None:
+        yield Found(KEY, i, problem.severity, problem.code, "setting", name, problem.message)
+    if name_value is None:
+        if raw_value is not None and problem is None:
+            yield Found(
+                KEY, i, ERROR, "required", "setting", None, required_text(SETTINGS, "setting")
+            )
+        return None
+    setting = setting_by_name(str(name_value))
+    if setting is None:
+        hint = _nearest(str(name_value), [f.header for f in SETTING_FIELDS])
+        maybe = f"did you mean '{hint}'? " if hint else ""
+        message = f"'{name_value}' is not a setting: {maybe}correct the name or delete the row"
+        yield Found(KEY, i, ERROR, "unknown-setting", "setting", name_value, message)
+        return None
+    if setting.name in seen:
+        first = table.rows[seen[setting.name]]
+        message = f"{setting.header} is also set in row {first}: keep one row per setting"
+        yield Found(KEY, i, ERROR, "duplicate-setting", "setting", name_value, message)
+        return None
+    seen[setting.name] = i
+    return setting
+
+
+def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
+    """A currency or country setting as its upper-case code; None when it is not one."""
+    if setting.name == "reporting_currency":
+        code = str(value).upper()
+        if code in MINOR_UNITS:
+            return code
+        yield Found(
+            KEY,
+            i,
+            ERROR,
+            "unknown-currency",
+            "value",
+            value,
+            f"Reporting Currency '{value}' is not an ISO 4217 currency code: "
+            "enter a code such as GBP, EUR or USD",
+        )
+        return None
+    if setting.name == "holiday_country":
+        code = str(value).upper()
+        if _is_holiday_country(code):
+            return code
+        yield Found(
+            KEY,
+            i,
+            ERROR,
+            "unknown-country",
+            "value",
+            value,
+            f"Holiday Country '{value}' is not a country whose holidays are known: "
+            "enter an ISO 3166 code such as GB, US or DE, or leave it blank",
+        )
+        return None
+    return value
+
+
+def _split(value: object) -> tuple[object, Problem | None]:
+    """A converter's result as (value to use, problem or None)."""
+    if type(value) is Problem:
+        return value.value, value
+    return value, None
+
+
+def _nearest(word: str, candidates: list[str]) -> str | None:
+    import difflib  # only for a misspelt setting
+
+    keyed = {normalize_header(c): c for c in candidates}
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
+    return keyed[hit[0]] if hit else None
+
+
+def _is_holiday_country(code: str) -> bool:
+    try:
+        import holidays
+    except ImportError:  # pragma: no cover - holidays is a runtime dependency
+        return len(code) == 2 and code.isalpha()
+    return code in holidays.list_supported_countries()
