@@ -12,7 +12,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, Final, cast
 
-from xl_milestones.core.coerce import Converter, Problem, converter
+from xl_milestones.core.coerce import ERROR_LITERALS, Converter, Problem, converter
 from xl_milestones.core.model import CellError, RawRow, RawTable
 from xl_milestones.core.schema import Field, FieldType, Sheet
 from xl_milestones.core.validation.table import ERROR, Found, Table
@@ -75,15 +75,17 @@ def _blank(raw: RawRow) -> bool:
 
 
 def _raw_columns(raw_rows: list[RawRow], names: list[str]) -> list[Sequence[object]]:
-    """The raw values of fields ``names``, one sequence per field (a missing key is blank)."""
-    if len(names) < 2 or not raw_rows:
-        return [[raw.values.get(name) for raw in raw_rows] for name in names]
-    get = itemgetter(*names)
+    """The raw values of fields ``names``, one list per field (a missing key is blank)."""
+    dicts = [raw.values for raw in raw_rows]
+    return [_raw_column(dicts, name) for name in names]
+
+
+def _raw_column(dicts: list[dict[str, object]], name: str) -> list[object]:
     try:
-        # One C call per row picks every field, and zip turns the rows into columns.
-        return list(zip(*[get(raw.values) for raw in raw_rows], strict=True))
-    except KeyError:  # a book adapter left some keys out of some rows
-        return [[raw.values.get(name) for raw in raw_rows] for name in names]
+        # One C call per cell: the column is read without a Python step per row.
+        return list(map(itemgetter(name), dicts))
+    except KeyError:  # a book adapter left the key out of some rows
+        return [values.get(name) for values in dicts]
 
 
 # Cell types whose equal values convert alike, so one conversion serves them all, with two
@@ -122,5 +124,37 @@ def _convert_column(
                 table = {v: None if v is None else convert(v) for v in distinct}
                 problems = Problem in set(map(type, table.values()))
                 return list(map(table.__getitem__, column)), problems
+    if f.type in _STRIPPED and n and set(map(type, column)) <= _STR_OR_NONE:
+        return _convert_strings(f, convert, cast(Sequence[str | None], column))
     typed = [None if v is None else convert(v) for v in column]
     return typed, Problem in set(map(type, typed))
+
+
+_STRIPPED: Final = frozenset({FieldType.ID, FieldType.TEXT})
+_STR_OR_NONE: Final = frozenset({str, type(None)})
+
+
+def _convert_strings(
+    f: Field, convert: Converter, column: Sequence[str | None]
+) -> tuple[list[Any], bool]:
+    """A column of text (or blanks) as an id or text field: most cells are already what the
+    converter would return (an id without spaces, text stripped), found by list passes in C;
+    the converter reads only the others (spaces, blanks of spaces, error values)."""
+    stripped = [v and v.strip() for v in column]
+    if f.type is FieldType.ID:
+        odd = [
+            i
+            for i, (v, s) in enumerate(zip(column, stripped, strict=True))
+            if v is not s and v != s
+        ]
+        if not ERROR_LITERALS.isdisjoint(column):
+            odd.extend(i for i, v in enumerate(column) if v in ERROR_LITERALS)
+        typed: list[Any] = list(column)
+    else:
+        odd = [i for i, s in enumerate(stripped) if s == ""]
+        typed = stripped
+    problems = False
+    for i in odd:
+        typed[i] = convert(column[i])
+        problems = problems or type(typed[i]) is Problem
+    return typed, problems

@@ -29,6 +29,8 @@ from xl_milestones.core.validation.table import ERROR, WARNING, Book, Found, Tab
 
 _ONE: Final = Decimal(1)
 _PAYMENT_FIELDS: Final = frozenset({"payment_basis", "payment_percent", "cancelled"})
+_EARLIEST: Final = date.min
+_LATEST: Final = date.max
 
 
 def contract_dates(book: Book) -> Iterator[Found]:
@@ -160,17 +162,17 @@ def contract_ranges(book: Book) -> Iterator[Found]:
     orders), and the declared dates near their contract's dates."""
     value = _contract_values(book)
     windows = _windows(book)
-    contract_of = {
-        mid: book.column(MILESTONES.key, "contract_id")[i] for mid, i in book.milestone_at.items()
-    }
+    milestone_contracts = book.column(MILESTONES.key, "contract_id")
+    contract_of = {mid: milestone_contracts[i] for mid, i in book.milestone_at.items()}
     for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
         table = book.tables[key]
         if "contract_id" in table.columns:
             cids = table.columns["contract_id"]
         else:
-            cids = [contract_of.get(mid) for mid in table.columns["milestone_id"]]
-        for name in NEAR_CONTRACT_DATES.get(key, ()):
-            yield from _far_dates(table, name, cids, windows)
+            cids = list(map(contract_of.get, table.columns["milestone_id"]))
+        dates = NEAR_CONTRACT_DATES.get(key, ())
+        if dates and windows:
+            yield from _far_dates(table, dates, cids, windows)
         for name in AT_MOST_CONTRACT_VALUE.get(key, ()):
             for i, (cid, amount) in enumerate(zip(cids, table.columns[name], strict=True)):
                 if amount is not None and cid in value and amount > value[cid]:
@@ -224,27 +226,34 @@ def _windows(book: Book) -> _Windows:
     return windows
 
 
-def _far_dates(table: Table, name: str, cids: list[Any], windows: _Windows) -> Iterator[Found]:
-    for i, (cid, day) in enumerate(zip(cids, table.columns[name], strict=True)):
-        if day is None or cid is None:
-            continue
-        window = windows.get(cid)
-        if window is None:
-            continue
-        lo, hi, after = window
-        if lo <= day <= hi:
-            continue
-        where = "before the contract's Start Date" if day < lo else after
-        yield Found(
-            table.sheet.key,
-            i,
-            ERROR,
-            "date-out-of-range",
-            name,
-            day,
-            f"{table.sheet.header(name)} {day.isoformat()} is more than "
-            f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
-        )
+def _far_dates(
+    table: Table, names: tuple[str, ...], cids: list[Any], windows: _Windows
+) -> Iterator[Found]:
+    # Each row's window is looked up once for all its dates; a row without one never fails.
+    wide = (_EARLIEST, _LATEST, "")
+    row_windows = [wide if cid is None else windows.get(cid, wide) for cid in cids]
+    los = [w[0] for w in row_windows]
+    his = [w[1] for w in row_windows]
+    for name in names:
+        column = table.columns[name]
+        far = [
+            i
+            for i, (day, lo, hi) in enumerate(zip(column, los, his, strict=True))
+            if day is not None and not lo <= day <= hi
+        ]
+        for i in far:
+            day, cid, (lo, _hi, after) = column[i], cids[i], row_windows[i]
+            where = "before the contract's Start Date" if day < lo else after
+            yield Found(
+                table.sheet.key,
+                i,
+                ERROR,
+                "date-out-of-range",
+                name,
+                day,
+                f"{table.sheet.header(name)} {day.isoformat()} is more than "
+                f"{NEAR_CONTRACT_YEARS} years {where} (contract {cid}): correct the year",
+            )
 
 
 def fx_rates(book: Book) -> Iterator[Found]:

@@ -129,19 +129,25 @@ def predecessors(book: Book) -> Iterator[Found]:
     lists = book.column(key, "predecessors")
     at = book.milestone_at
     graph: dict[str, list[str]] = {}
+    backward = True  # every link names an earlier row: then no cycle is possible
     for i, preds in enumerate(lists):
         if not preds:
             continue
         edges: list[str] = []
+        oc = contracts[i]
         for p in preds:
-            found = _link(i, p, at, contracts)
-            if found is None:
+            target = at.get(p)
+            tc = None if target is None else contracts[target]
+            if target is not None and (tc is None or oc is None or tc == oc):
                 edges.append(p)
+                backward = backward and target < i
             else:
-                yield found
+                yield _link(i, p, target, tc, oc)
         mid = ids[i]
         if mid is not None and at.get(mid) == i and edges:
             graph[mid] = edges
+    if backward:
+        return
     for cycle, members in _cycles(graph):
         text = " → ".join([*cycle, cycle[0]])
         for mid in members:
@@ -157,9 +163,9 @@ def predecessors(book: Book) -> Iterator[Found]:
             )
 
 
-def _link(i: int, p: str, at: dict[str, int], contracts: list[str | None]) -> Found | None:
-    """What is wrong with milestone ``i``'s predecessor ``p``, or None when it is a link."""
-    target = at.get(p)
+def _link(i: int, p: str, target: int | None, tc: str | None, oc: str | None) -> Found:
+    """What is wrong with milestone ``i``'s predecessor ``p`` (row ``target``, contract
+    ``tc``; ``oc`` is milestone ``i``'s contract)."""
     if target is None:
         return Found(
             MILESTONES.key,
@@ -171,19 +177,16 @@ def _link(i: int, p: str, at: dict[str, int], contracts: list[str | None]) -> Fo
             f"predecessor {p} is not on the Milestones sheet: correct the id or "
             "remove it from Predecessors",
         )
-    tc, oc = contracts[target], contracts[i]
-    if tc is not None and oc is not None and tc != oc:
-        return Found(
-            MILESTONES.key,
-            i,
-            ERROR,
-            "cross-contract-predecessor",
-            "predecessors",
-            p,
-            f"predecessor {p} belongs to contract {tc}, not {oc}: a predecessor must "
-            "be a milestone of the same contract",
-        )
-    return None
+    return Found(
+        MILESTONES.key,
+        i,
+        ERROR,
+        "cross-contract-predecessor",
+        "predecessors",
+        p,
+        f"predecessor {p} belongs to contract {tc}, not {oc}: a predecessor must "
+        "be a milestone of the same contract",
+    )
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:

@@ -85,6 +85,8 @@ def spread_skips(book: Book, skipped: set[int]) -> set[int]:
     once and each contract's payment milestones are added at most once, so the walk is linear
     in the rows and links.
     """
+    if not skipped:
+        return skipped
     table = book.tables[MILESTONES.key]
     columns = table.columns
     ids, cids, bases = columns["milestone_id"], columns["contract_id"], columns["payment_basis"]
