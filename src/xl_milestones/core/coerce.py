@@ -408,10 +408,33 @@ _LARGEST = Decimal("1e15")
 
 def _number_converter(field: Field) -> Converter:
     t = field.type
-    is_int = t is FieldType.INT
-    is_ratio = t is FieldType.RATIO
+    kind = (
+        "a whole number"
+        if t is FieldType.INT
+        else "a percentage"
+        if t is FieldType.RATIO
+        else "a number"
+    )
+    finish = _number_finisher(field)
+
+    def convert(v: object) -> object:
+        tv = type(v)
+        if tv is float or tv is int:
+            return finish(to_decimal(v))  # type: ignore[arg-type]
+        if tv is str:
+            return _number_text(v, kind)  # type: ignore[arg-type]
+        if isinstance(v, Decimal):
+            return finish(v)
+        return _not_a_number(v, kind)
+
+    return convert
+
+
+def _number_finisher(field: Field) -> Callable[[Decimal], object]:
+    """The last step of reading a number of ``field``: its size, whole units and range."""
+    is_int = field.type is FieldType.INT
+    is_ratio = field.type is FieldType.RATIO
     checked = field.minimum is not None or field.maximum is not None
-    kind = "a whole number" if is_int else "a percentage" if is_ratio else "a number"
 
     def finish(number: Decimal) -> object:
         if not -_LARGEST < number < _LARGEST:
@@ -423,52 +446,47 @@ def _number_converter(field: Field) -> Converter:
             )
         if is_ratio and number > _ONE:
             return Problem(ERROR, "ratio-as-whole-number", ratio_hint(number))
-        if is_int:
-            if number != number.to_integral_value():
-                return Problem(
-                    ERROR,
-                    "not-a-whole-number",
-                    f"{show(number)} is not a whole number: enter {field.header} in whole units",
-                )
-            if checked and (p := _range_problem(field, number)) is not None:
-                return p
-            return int(number)
+        if is_int and number != number.to_integral_value():
+            return Problem(
+                ERROR,
+                "not-a-whole-number",
+                f"{show(number)} is not a whole number: enter {field.header} in whole units",
+            )
         if checked and (p := _range_problem(field, number)) is not None:
             return p
-        return number
+        return int(number) if is_int else number
 
-    def convert(v: object) -> object:
-        tv = type(v)
-        if tv is float or tv is int:
-            return finish(to_decimal(v))  # type: ignore[arg-type]
-        if tv is str:
-            s: str = v  # type: ignore[assignment]
-            if not s.strip():
-                return _WHITESPACE
-            if s.strip() in ERROR_LITERALS:
-                return _error_problem(s.strip())
-            parsed = parse_number_text(s)
-            if parsed is not None:
-                number, _pct = parsed
-                return Problem(
-                    ERROR,
-                    "number-as-text",
-                    f"'{s.strip()}' is a number stored as text: enter it as a number "
-                    f"({show(number)}) so that it counts",
-                )
-            return Problem(ERROR, "not-a-number", f"'{s.strip()}' is not {kind}: enter {kind}")
-        if isinstance(v, CellError):
-            return _error_problem(v.code)
-        if tv is bool:
-            what = "TRUE/FALSE"
-        elif isinstance(v, dt.date):
-            what = "a date"
-        elif isinstance(v, (dt.time, dt.timedelta)):
-            what = "a time"
-        elif isinstance(v, Decimal):
-            return finish(v)
-        else:
-            what = "this value"
-        return Problem(ERROR, "not-a-number", f"{what} is not {kind}: enter {kind}")
+    return finish
 
-    return convert
+
+def _number_text(s: str, kind: str) -> Problem:
+    """Text in a number column: blank, an error value, a number stored as text or not one."""
+    text = s.strip()
+    if not text:
+        return _WHITESPACE
+    if text in ERROR_LITERALS:
+        return _error_problem(text)
+    parsed = parse_number_text(s)
+    if parsed is not None:
+        number, _pct = parsed
+        return Problem(
+            ERROR,
+            "number-as-text",
+            f"'{text}' is a number stored as text: enter it as a number "
+            f"({show(number)}) so that it counts",
+        )
+    return Problem(ERROR, "not-a-number", f"'{text}' is not {kind}: enter {kind}")
+
+
+def _not_a_number(v: object, kind: str) -> Problem:
+    if isinstance(v, CellError):
+        return _error_problem(v.code)
+    if type(v) is bool:
+        what = "TRUE/FALSE"
+    elif isinstance(v, dt.date):
+        what = "a date"
+    elif isinstance(v, (dt.time, dt.timedelta)):
+        what = "a time"
+    else:
+        what = "this value"
+    return Problem(ERROR, "not-a-number", f"{what} is not {kind}: enter {kind}")
