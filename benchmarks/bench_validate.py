@@ -3,9 +3,10 @@
 Each run is a fresh process (so peak RSS is that run's own) doing what
 `xl-milestones validate` does: read the file, validate it, format the JSON. CPU time counts every
 thread of the process (the reader loads sheets in two threads). The workbooks are generated once
-and cached under benchmarks/out/. Targets on a 2-core machine: 100,000 milestones under 10 s and
+and cached under benchmarks/out/. Targets on a 2-core machine: 100,000 milestones under 5 s and
 1.5 GB; a predecessor chain of 10,000 milestones whose first row is bad (every later one is
-skipped through its predecessor) under 1 s.
+skipped through its predecessor) under 1 s. The machine is shared: compare figures at similar
+calibration loop figures, and the CPU seconds when the load average is high.
 
     python benchmarks/bench_validate.py [--milestones 100000] [--chain 10000] [--runs 3]
         [--book PATH]
@@ -92,7 +93,7 @@ def main() -> int:
     book = args.book or cached_book(args.milestones, args.seed, args.errors)
     chain = cached_book(args.chain, args.seed, chain=True)
     print(f"calibration loop: {calibration():.2f} s CPU")
-    ok = _report(f"{args.milestones} milestones", book, args.runs, 10, 1536)
+    ok = _report(f"{args.milestones} milestones", book, args.runs, 5, 1536)
     # Every milestone of the chain is skipped through its predecessor, from a bad first row.
     ok = _report(f"a predecessor chain of {args.chain}", chain, args.runs, 1, 1536) and ok
     return 0 if ok else 1
