@@ -1,20 +1,18 @@
-"""Writing the package: big changed parts deflated in a worker thread while the refresh goes on,
-written from their compressed bytes, exactly as zipfile would have written them."""
+"""Writing the package through zipfile's public interface: parts not set copied with their
+content unchanged, parts set written from their latest data, the read-back thread waited for."""
 
 from __future__ import annotations
 
-import shutil
-import struct
 import threading
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
-from tests.writerbooks import build_book, sample_update, zip_parts
+from tests.writerbooks import build_book
 
 from xl_milestones.errors import OutputError
 from xl_milestones.io import writer
-from xl_milestones.io.atomic import replace_file
 
 PART = "xl/worksheets/sheet1.xml"
 
@@ -32,156 +30,70 @@ def _rows(n: int, tag: bytes) -> list[bytes]:
     return [b'<row r="%d"><c r="A%d"><v>%s %d</v></c></row>' % (i, i, tag, i) for i in range(n)]
 
 
-@pytest.mark.parametrize("name", ["outputs", "no-outputs"])
-def test_the_file_is_byte_for_byte_what_zipfile_writes(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
-    """Every part over the (lowered) threshold is deflated ahead: changed sheets, and sheets
-    added when the book has no output sheets. The whole file, headers included, is the same."""
-    src = books[name]
-    update = sample_update(list(range(2, 200)), payment_rows=400)
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-    ahead = tmp_path / "ahead.xlsx"
-    calls: list[int] = []
-    real = writer._deflate
-
-    def counted(chunks, level):  # type: ignore[no-untyped-def]
-        calls.append(level)
-        return real(chunks, level)
-
-    monkeypatch.setattr(writer, "_deflate", counted)
-    writer.apply_update(src, ahead, update, date1904=False)
-    assert len(calls) >= 3 and set(calls) == {3}
-
-    monkeypatch.setattr(writer._Package, "_deflate_soon", lambda *_args: None)
-    plain = tmp_path / "plain.xlsx"
-    writer.apply_update(src, plain, update, date1904=False)
-    assert ahead.read_bytes() == plain.read_bytes()
-    with zipfile.ZipFile(ahead) as zf:
-        assert zf.testzip() is None
-
-
 def test_a_part_set_again_is_written_from_its_latest_data(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    books: dict[str, Path], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-    gate = threading.Event()
-    real = writer._deflate
-    seen: list[bytes] = []
-
-    def slow(chunks, level):  # type: ignore[no-untyped-def]
-        seen.append(chunks[1])
-        assert gate.wait(10)
-        return real(chunks, level)
-
-    monkeypatch.setattr(writer, "_deflate", slow)
     first, second = _rows(200, b"first"), _rows(300, b"second")
     dst = tmp_path / "out.xlsx"
     with zipfile.ZipFile(books["outputs"]) as zin:
         pkg = writer._Package(zin)
         try:
-            pkg.set(PART, first)  # its deflation starts and waits at the gate
+            pkg.set(PART, first)
             pkg.set(PART, second)
-            pkg.set("xl/added.xml", first)  # a new part, deflated ahead as well
-            gate.set()
+            pkg.set("xl/added.xml", first)
             pkg.write(dst)
         finally:
             pkg.close()
-    assert seen[0] == first[1] and second[1] in seen
     with zipfile.ZipFile(dst) as zf:
         assert zf.testzip() is None
         assert zf.read(PART) == b"".join(second)
         assert zf.read("xl/added.xml") == b"".join(first)
-        assert zf.getinfo("xl/added.xml").external_attr == 0o600 << 16  # as zipfile sets it
-    assert len(seen) == 3
+        assert zf.getinfo("xl/added.xml").compress_type == zipfile.ZIP_DEFLATED
 
 
-class Boom(Exception):
-    pass
-
-
-def test_an_error_in_the_worker_is_raised_by_the_write_and_nothing_is_replaced(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_entries_keep_their_names_dates_attributes_and_compression(
+    books: dict[str, Path], tmp_path: Path
 ) -> None:
-    target = tmp_path / "book.xlsx"
-    shutil.copyfile(books["outputs"], target)
-    before = target.read_bytes()
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-
-    def broken(chunks, level):  # type: ignore[no-untyped-def]
-        raise Boom("deflate failed")
-
-    monkeypatch.setattr(writer, "_deflate", broken)
-
-    def build(tmp: Path) -> None:
-        writer.apply_update(target, tmp, sample_update([2, 3, 4]), date1904=False)
-
-    with pytest.raises(Boom, match="deflate failed"):
-        replace_file(target, build, in_place=True)
-    assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
-
-
-def test_the_worker_stops_when_the_refresh_fails_before_writing(
-    books: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-    with zipfile.ZipFile(books["outputs"]) as zin:
-        pkg = writer._Package(zin)
-        pkg.set(PART, _rows(200, b"x"))
-        pool = pkg._pool
-        assert pool is not None
-        pkg.close()
-        assert pkg._pool is None and not pkg._deflating
-        with pytest.raises(RuntimeError):
-            pool.submit(print)  # shut down
-
-
-def test_sizes_past_the_zip64_limit_get_zip64_fields(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The local header and the central directory of a part written from its compressed bytes
-    carry zip64 sizes when a size needs them (the limit is lowered to make one that does)."""
-    data = b"".join(_rows(400, b"big"))
-    done = writer._deflate([data], 3)
-    dst = tmp_path / "z.zip"
-    with monkeypatch.context() as m:
-        m.setattr(zipfile, "ZIP64_LIMIT", len(data) - 1)
-        assert done.compress_size < len(data) - 1 < done.file_size
-        with zipfile.ZipFile(dst, "w", allowZip64=True) as zout:
-            zout.writestr("small.txt", b"hello")
-            zi = zipfile.ZipInfo(PART, date_time=(2026, 6, 30, 12, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            writer._write_deflated(zout, zi, done)
-            offset = zi.header_offset
-    raw = dst.read_bytes()
-    compress_size, file_size = struct.unpack("<II", raw[offset + 18 : offset + 26])
-    assert (compress_size, file_size) == (0xFFFFFFFF, 0xFFFFFFFF)
-    with zipfile.ZipFile(dst) as zf:
-        assert zf.testzip() is None
-        info = zf.getinfo(PART)
-        assert (info.file_size, info.compress_size) == (done.file_size, done.compress_size)
-        assert zf.read(PART) == data and zf.read("small.txt") == b"hello"
-
-
-def test_a_deflated_part_reads_back_like_a_copied_one(
-    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Parts not set are copied compressed as they were; the part set is the new data."""
-    monkeypatch.setattr(writer, "_BIG_PART", 1024)
-    rows = _rows(500, b"new")
+    """Written through zipfile's public interface, each entry still has its name, date,
+    attributes and compression method as in the original, changed or not."""
     dst = tmp_path / "out.xlsx"
     with zipfile.ZipFile(books["outputs"]) as zin:
         pkg = writer._Package(zin)
         try:
-            pkg.set(PART, rows)
+            pkg.set(PART, _rows(50, b"new"))
             pkg.write(dst)
         finally:
             pkg.close()
-    before, after = zip_parts(books["outputs"]), zip_parts(dst)
-    assert after.pop(PART) == b"".join(rows)
-    before.pop(PART)
-    assert after == before
+    with zipfile.ZipFile(books["outputs"]) as a, zipfile.ZipFile(dst) as b:
+
+        def fields(zf: zipfile.ZipFile) -> list[tuple[object, ...]]:
+            return [
+                (i.filename, i.date_time, i.external_attr, i.compress_type) for i in zf.infolist()
+            ]
+
+        assert fields(a) == fields(b)
+        assert b.testzip() is None
+
+
+def test_no_thread_outlives_the_package(
+    books: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that fails before writing still waits for the read-back thread when the
+    package closes: nothing of a refresh runs on beside the caller's next step."""
+    started = threading.Event()
+
+    def slow(*_args: object) -> None:
+        started.set()
+        time.sleep(0.3)
+
+    monkeypatch.setattr(writer, "check_sheet_reads", slow)
+    with zipfile.ZipFile(books["outputs"]) as zin:
+        pkg = writer._Package(zin)
+        pkg.set(PART, _rows(10, b"x"))
+        pkg.read_back_soon(PART, "Milestones")
+        assert started.wait(5)
+        pkg.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("xl-read-back")]
 
 
 def _sheet(rows: list[bytes]) -> list[bytes]:

@@ -11,10 +11,8 @@ import datetime as dt
 import posixpath
 import re
 import shutil
-import struct
 import zipfile
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -93,7 +91,6 @@ HEADER_SCAN_ROWS = 30
 _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
-_BIG_PART = 8 << 20
 _RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
 _DRAWING_TYPE = REL_NS + "/drawing"
 
@@ -197,21 +194,17 @@ def apply_update(
 class _Package:
     """The zip being rewritten: original entries, changed parts, removed and added parts.
 
-    A part over ``_BIG_PART`` handed to ``set`` is deflated at once in a worker thread (zlib runs
-    without the GIL), while the rest of the refresh goes on; ``write`` then copies its
-    compressed bytes. A sheet handed to ``read_back_soon`` is read back in a thread of its own;
-    ``write`` raises its OutputError. ``close`` stops
-    every thread.
+    ``write`` is the only code that writes the zip, through zipfile's public interface: parts
+    not changed are copied (inflated and deflated again, their content unchanged), changed and
+    added parts written from their new bytes. A sheet handed to ``read_back_soon`` is read back
+    in a thread of its own while the file is written; ``write`` raises its OutputError.
+    ``close`` waits for that thread.
     """
 
     def __init__(self, zin: zipfile.ZipFile) -> None:
         self.zin = zin
         self.infos = zin.infolist()
         self.names = {i.filename.lower(): i.filename for i in self.infos}
-        self._types = {i.filename: i.compress_type for i in self.infos}
-        # Part name -> (the data being deflated, its deflation); only for the latest data set.
-        self._deflating: dict[str, tuple[_Data, Future[_Deflated]]] = {}
-        self._pool: ThreadPoolExecutor | None = None
         self._checker: ThreadPoolExecutor | None = None
         # (part, sheet name, the data read back, the check): ``write`` checks data set since.
         self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
@@ -269,26 +262,8 @@ class _Package:
         real = self.real(name)
         if real.lower() in self.names:
             self.changed[real] = data
-            self._deflate_soon(real, data, self._types[self.names[real.lower()]])
         else:
             self.added.append((name, data))
-            self._deflate_soon(name, data, zipfile.ZIP_DEFLATED)
-
-    def _deflate_soon(self, key: str, data: _Data, compress_type: int) -> None:
-        stale = self._deflating.pop(key, None)
-        if stale is not None:
-            stale[1].cancel()  # when already running, its result is never used
-        chunks = (data,) if isinstance(data, bytes) else tuple(data)
-        level = _compress_level(sum(len(c) for c in chunks), compress_type)
-        if level is None:
-            return
-        self._deflating[key] = (data, self._worker().submit(_deflate, chunks, level))
-
-    def _worker(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            # One worker: the main thread keeps the other core busy rewriting sheets.
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-deflate")
-        return self._pool
 
     def read_back_soon(self, part: str, name: str) -> None:
         """Have a thread of its own check that the sheet ``part`` (sheet ``name``), as set,
@@ -296,7 +271,7 @@ class _Package:
         written."""
         data = self._data(part)
         if self._checker is None:
-            # A thread of its own: calamine parses without the GIL, beside the deflating worker.
+            # A thread of its own: calamine parses without the GIL while zlib deflates.
             self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-read-back")
         check = self._checker.submit(check_sheet_reads, *self._read_back_args(data, name))
         self.read_back.append((part, name, data, check))
@@ -313,31 +288,14 @@ class _Package:
         strings = self.read(self.sst_part) if self.sst_part else None
         return _batches((data,) if isinstance(data, bytes) else data), strings, name
 
-    def _deflated(self, key: str, data: _Data) -> _Deflated | None:
-        """The compressed form of ``data`` worked out in the background, if it was; an error
-        of the worker is raised here, where writing the part would have raised it."""
-        got = self._deflating.get(key)
-        if got is None or got[0] is not data:
-            return None
-        return got[1].result()
-
-    def _write_part(
-        self, zout: zipfile.ZipFile, zi: zipfile.ZipInfo, key: str, data: _Data
-    ) -> None:
-        """Write a changed or added part, from its bytes deflated ahead when there are."""
-        done = self._deflated(key, data) if _raw_ok(zout) else None
-        if done is None:
-            _write_entry(zout, zi, data)
-        else:
-            _write_deflated(zout, zi, done)
-
     def close(self) -> None:
-        """Stop the worker threads (after ``write``, or when the refresh failed before it)."""
-        for pool in (self._pool, self._checker):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._checker = None
-        self._deflating.clear()
+        """Wait for the read-back thread to end (after ``write``, or when the refresh failed
+        before it): no thread of the refresh outlives it."""
+        for check in self.read_back:
+            check[3].cancel()
+        if self._checker is not None:
+            self._checker.shutdown(wait=True, cancel_futures=True)
+        self._checker = None
         self.read_back.clear()
 
     def exists(self, name: str) -> bool:
@@ -354,16 +312,16 @@ class _Package:
                 zi.compress_type = info.compress_type
                 zi.external_attr = info.external_attr
                 data = self.changed.get(name)
-                big = info.file_size > (1 << 31)
                 if data is not None:
-                    self._write_part(zout, zi, name, data)
-                elif not _copy_raw(self.zin, zout, info):
-                    with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
-                        shutil.copyfileobj(fin, fout, _COPY_CHUNK)
+                    _write_entry(zout, zi, data)
+                    continue
+                big = info.file_size > zipfile.ZIP64_LIMIT
+                with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
+                    shutil.copyfileobj(fin, fout, _COPY_CHUNK)
             for name, data in self.added:
                 zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
-                self._write_part(zout, zi, name, data)
+                _write_entry(zout, zi, data)
         for part, name, data, check in self.read_back:
             check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
@@ -371,17 +329,8 @@ class _Package:
                 check_sheet_reads(*self._read_back_args(latest, name))
 
 
-def _compress_level(size: int, compress_type: int) -> int | None:
-    """The deflate level of a written part of ``size`` bytes; None: zipfile's default."""
-    if size > _BIG_PART and compress_type == zipfile.ZIP_DEFLATED:
-        # A 100,000-row sheet deflates three times faster at level 3 than at 6, for a file
-        # about 15% larger.
-        return 3
-    return None
-
-
 def _batches(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """A rewritten sheet comes as one chunk per row; deflating row by row costs a call each,
+    """A rewritten sheet comes as one chunk per row; writing row by row costs a call each,
     so rows are handed over a megabyte at a time."""
     batch: list[bytes] = []
     held = 0
@@ -396,24 +345,12 @@ def _batches(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _write_entry(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
+    """Write a changed or added part, a megabyte at a time."""
     chunks = [data] if isinstance(data, bytes) else data
     size = sum(len(c) for c in chunks)
-    level = _compress_level(size, zi.compress_type)
-    if level is not None:
-        zi._compresslevel = level  # type: ignore[attr-defined]
-    with zout.open(zi, "w", force_zip64=size > (1 << 31)) as fout:
+    with zout.open(zi, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as fout:
         for batch in _batches(chunks):
             fout.write(batch)
-
-
-@dataclass(frozen=True, slots=True)
-class _Deflated:
-    """A part deflated ahead of writing: raw deflate data as zipfile writes it."""
-
-    chunks: list[bytes]
-    crc: int
-    file_size: int
-    compress_size: int
 
 
 # A part's new content: its bytes, in one piece or several.
@@ -422,109 +359,6 @@ _Data = bytes | list[bytes]
 
 def _joined(data: _Data) -> bytes:
     return data if isinstance(data, bytes) else b"".join(data)
-
-
-def _deflate(chunks: Sequence[bytes], level: int) -> _Deflated:
-    """Deflate a part the way ``zout.open(zi, "w")`` does at ``level`` (run in a worker)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)  # as zipfile for ZIP_DEFLATED
-    crc = 0
-    size = 0
-    out: list[bytes] = []
-    for batch in _batches(chunks):
-        crc = zlib.crc32(batch, crc)
-        size += len(batch)
-        if piece := compressor.compress(batch):
-            out.append(piece)
-    out.append(compressor.flush())
-    return _Deflated(out, crc, size, sum(len(c) for c in out))
-
-
-def _write_deflated(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, done: _Deflated) -> None:
-    """Write a part deflated ahead of time (``zi.compress_type`` is ZIP_DEFLATED)."""
-    if not zi.external_attr:
-        zi.external_attr = 0o600 << 16  # as zipfile's open(zi, "w") sets it: rw-------
-    _put_raw(zout, zi, done.crc, done.file_size, done.compress_size, iter(done.chunks))
-
-
-def _raw_ok(zout: zipfile.ZipFile) -> bool:
-    """Whether entries can be written from compressed bytes (see ``_put_raw``)."""
-    return zout.fp is not None and hasattr(zout, "start_dir")
-
-
-_LOCAL_HEADER = struct.Struct("<4s22xHH")
-
-
-def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Copy an entry's compressed bytes as they are, without inflating and deflating them.
-
-    This goes below zipfile's public interface (which has no raw copy); when the entry or the
-    zipfile module is not as expected it returns False and the caller copies the usual way.
-    """
-    fin = zin.fp
-    if (
-        info.flag_bits & 0x1  # encrypted
-        or fin is None
-        or not _raw_ok(zout)
-        or info.file_size > zipfile.ZIP64_LIMIT
-        or info.compress_size > zipfile.ZIP64_LIMIT
-    ):
-        return False
-    fin.seek(info.header_offset)
-    head = fin.read(_LOCAL_HEADER.size)
-    if len(head) != _LOCAL_HEADER.size:
-        return False
-    magic, name_len, extra_len = _LOCAL_HEADER.unpack(head)
-    if magic != b"PK\x03\x04":
-        return False
-    fin.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
-    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    zi.compress_type = info.compress_type
-    zi.external_attr = info.external_attr
-    zi.flag_bits = info.flag_bits & 0x800  # UTF-8 name; sizes are in the header, not after
-
-    def pieces() -> Iterator[bytes]:
-        left = info.compress_size
-        while left:
-            chunk = fin.read(min(left, _COPY_CHUNK))
-            if not chunk:
-                raise zipfile.BadZipFile(f"{info.filename} is cut short")
-            yield chunk
-            left -= len(chunk)
-
-    _put_raw(zout, zi, info.CRC, info.file_size, info.compress_size, pieces())
-    return True
-
-
-def _put_raw(
-    zout: zipfile.ZipFile,
-    zi: zipfile.ZipInfo,
-    crc: int,
-    file_size: int,
-    compress_size: int,
-    pieces: Iterator[bytes],
-) -> None:
-    """Write an entry from its compressed bytes: local header with the sizes and CRC (zip64
-    fields when a size needs them), the bytes, and the entry for the central directory.
-
-    This goes below zipfile's public interface (which has no raw write); ``_raw_ok`` checks
-    first that the zipfile module is as expected."""
-    fout = zout.fp
-    assert fout is not None
-    zi.CRC = crc
-    zi.compress_size = compress_size
-    zi.file_size = file_size
-    zi.header_offset = fout.tell()
-    fout.write(zi.FileHeader(None))  # None: zip64 extra field only when a size needs it
-    written = 0
-    for piece in pieces:
-        fout.write(piece)
-        written += len(piece)
-    if written != compress_size:
-        raise zipfile.BadZipFile(f"{zi.filename}: {written} compressed bytes, not {compress_size}")
-    zout.filelist.append(zi)
-    zout.NameToInfo[zi.filename] = zi
-    zout.start_dir = fout.tell()
-    zout._didModify = True  # type: ignore[attr-defined]
 
 
 def _shared_strings(pkg: _Package, wanted: set[int]) -> dict[int, str]:
