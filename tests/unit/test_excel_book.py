@@ -9,6 +9,7 @@ import pytest
 import xlwings as xw
 from fake_xlwings import FakeBook, Formula
 
+from xl_milestones.a1 import column_number
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
 from xl_milestones.core.model import CellError
 from xl_milestones.core.schema import (
@@ -21,7 +22,7 @@ from xl_milestones.core.schema import (
     FieldType,
 )
 from xl_milestones.errors import WorkbookError
-from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook, column_index, column_letter
+from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook
 
 H = MILESTONES.header
 INPUTS = ["milestone_id", "contract_id", "milestone_name", "milestone_type", "baseline_date"]
@@ -274,7 +275,7 @@ def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared(
     )
     adapter.write(BookUpdate(results={}, blocks=[BlockWrite(DASHBOARD_STATUS, status_rows[:1])]))
     sheet = book._sheet("Dashboard")
-    col = column_index(DASHBOARD_STATUS.first_column)
+    col = column_number(DASHBOARD_STATUS.first_column)
     top = DASHBOARD_STATUS.header_row
     assert sheet._get(top - 1, col) == DASHBOARD_STATUS.title
     assert [sheet._get(top, col), sheet._get(top, col + 1)] == ["Status", "Milestones"]
@@ -325,9 +326,3 @@ def test_the_adapter_uses_only_the_listed_xlwings_calls_and_they_exist_in_xlwing
         real = getattr(xw.main, kind)
         for name in names:
             assert hasattr(real, name), f"xlwings.{kind} has no {name}"
-
-
-@pytest.mark.parametrize(("letters", "index"), [("A", 1), ("Z", 26), ("AA", 27), ("XFD", 16384)])
-def test_column_letters_and_indexes(letters: str, index: int) -> None:
-    assert column_index(letters) == index
-    assert column_letter(index) == letters

@@ -12,11 +12,8 @@ from tests.sheetxml import NS, STYLES
 from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
 from xl_milestones.io.package import (
     cell_text,
-    col_index,
-    col_letters,
     full_calc_on_load,
     get_attr,
-    parse_range,
     set_attr,
 )
 from xl_milestones.io.sheet_rewrite import (
@@ -263,16 +260,6 @@ def test_long_text_is_cut_to_excels_limit_and_spaces_are_kept() -> None:
 
 
 def test_helpers() -> None:
-    assert [col_letters(n) for n in (1, 26, 27, 702, 703, 16384)] == [
-        "A",
-        "Z",
-        "AA",
-        "ZZ",
-        "AAA",
-        "XFD",
-    ]
-    assert col_index("XFD") == 16384
-    assert parse_range("$B$2:D7") == (2, 2, 4, 7) and parse_range("nope") is None
     assert cell_text("a_x0041_b<") == "a_x005F_x0041_b&lt;"
     assert set_attr(b'<a x="1"/>', b"x", "2") == b'<a x="2"/>'
     assert set_attr(b"<a>", b"y", 'q"') == b'<a y="q&quot;">'

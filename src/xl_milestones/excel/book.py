@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.book import BookUpdate, TableWrite
 from xl_milestones.core.coerce import ERROR_LITERALS
 from xl_milestones.core.model import RawTable, RawWorkbook
@@ -64,23 +65,6 @@ Grid = list[list[object]]
 # The engine of desktop Excel (xlwings' "excel", on Windows and Mac); the remote engine of
 # xlwings Lite and the file reader's calamine engine have no application window to set.
 DESKTOP_ENGINE: Final = "excel"
-
-
-def column_index(letters: str) -> int:
-    """``A`` -> 1, ``Z`` -> 26, ``AA`` -> 27."""
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + ord(char) - 64
-    return index
-
-
-def column_letter(index: int) -> str:
-    """1 -> ``A``, 27 -> ``AA``."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def excel_value(value: object) -> object:
@@ -255,7 +239,7 @@ class XlwingsBook:
         last = max([*results, *(raw.row for raw in table.rows), first])
         for new in (False, True):
             positions = {
-                column_index(table.columns[f.name]): f
+                column_number(table.columns[f.name]): f
                 for f in MILESTONES.results
                 if (f.name in added) is new
             }
@@ -279,7 +263,7 @@ class XlwingsBook:
             return
         sheet = self._sheet(MILESTONES)
         positions = {
-            column_index(table.columns[f.name]): f
+            column_number(table.columns[f.name]): f
             for f in MILESTONES.results
             if f.type is FieldType.MONEY and f.name in table.columns
         }
@@ -309,7 +293,7 @@ class XlwingsBook:
 
     def _write_block(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> None:
         """Title, header and rows of a Dashboard block (the template's layout): one assignment."""
-        first = column_index(block.first_column)
+        first = column_number(block.first_column)
         width = len(block.fields)
         last_row = sheet.used_range.last_cell.row
         sheet.range((block.header_row - 1, first)).value = [

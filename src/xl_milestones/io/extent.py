@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xl_milestones.a1 import column_number
+
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
 # Every sheet of up to 61 columns (A to BI) fits within this block whatever its rows, which
@@ -24,13 +26,6 @@ _CHUNK = 8 * 1024 * 1024
 _KEY = int.from_bytes(b' r="', "little")
 _REF = re.compile(rb' r="([A-Z]*)(\d+)"')
 _WINDOW = 40  # bytes kept from one chunk to the next so no reference is cut in two
-
-
-def _column(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
 
 
 def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
@@ -107,7 +102,7 @@ class SheetExtent:
         self._carry = b""
 
     def _note(self, letters: bytes, digits: bytes) -> None:
-        col, row = _column(letters), int(digits)
+        col, row = column_number(letters), int(digits)
         if col * row > self.last_col * max(self.last_row, 1) or self.furthest == "":
             name = letters + digits if letters else b"row " + digits
             self.furthest = name.decode("ascii")

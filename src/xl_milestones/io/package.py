@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
+from xl_milestones.a1 import format_range, parse_range
 from xl_milestones.errors import WorkbookError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -206,51 +207,6 @@ def insert_before_first(
         if best < 0:
             raise WorkbookError(f"no </{root_local.decode()}> end tag")
     return data[:best] + new + data[best:]
-
-
-# ----------------------------------------------------------------------- cell references
-
-
-def col_index(letters: str) -> int:
-    """``A`` -> 1, ``AB`` -> 28 (one-based, as Excel numbers columns)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-_LETTERS: dict[int, str] = {}
-
-
-def col_letters(index: int) -> str:
-    """1 -> ``A``, 28 -> ``AB``."""
-    got = _LETTERS.get(index)
-    if got is None:
-        n, out = index, ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            out = chr(65 + rem) + out
-        _LETTERS[index] = got = out
-    return got
-
-
-_RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """``B2:D7`` -> (first_col, first_row, last_col, last_row), one-based; None if not a range."""
-    m = _RANGE.match(ref.strip())
-    if not m:
-        return None
-    c1, r1, c2, r2 = m.groups()
-    if c2 is None:
-        c2, r2 = c1, r1
-    return col_index(c1), int(r1), col_index(c2), int(r2)
-
-
-def format_range(c1: int, r1: int, c2: int, r2: int) -> str:
-    first = f"{col_letters(c1)}{r1}"
-    return first if (c1, r1) == (c2, r2) else f"{first}:{col_letters(c2)}{r2}"
 
 
 # ------------------------------------------------------------------------- package structure

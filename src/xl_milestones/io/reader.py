@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from xl_milestones.a1 import column_letter, format_range
 from xl_milestones.core.changes import computed_count
 from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
@@ -55,21 +56,6 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or .xlsm"
 # A header row is looked for in the first rows of a sheet that has no Excel table over it.
 _HEADER_SCAN_ROWS = 30
-
-_LETTERS: list[str] = []
-
-
-def column_letter(index: int) -> str:
-    """``0`` -> ``A``, ``27`` -> ``AB``."""
-    while len(_LETTERS) <= index:
-        n = len(_LETTERS) + 1
-        out = ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            out = chr(65 + rem) + out
-        _LETTERS.append(out)
-    return _LETTERS[index]
-
 
 # What reading a damaged package part raises (reported as a damaged file).
 _DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
@@ -485,9 +471,9 @@ def read_table(
         if f.name in columns:
             raise WorkbookError(
                 f"{file}: sheet '{part.name}' has two '{f.header}' columns "
-                f"({columns[f.name]} and {column_letter(col)}): rename or delete one of them"
+                f"({columns[f.name]} and {column_letter(col + 1)}): rename or delete one of them"
             )
-        columns[f.name] = column_letter(col)
+        columns[f.name] = column_letter(col + 1)
         where[f.name] = col
 
     header_excel_row = area.header_row + 1
@@ -500,7 +486,7 @@ def read_table(
             if hint is not None:
                 col = next(c for t, c in unmatched if t == hint)
                 parts.append(
-                    f"'{f.header}' (is '{hint}' in {column_letter(col)}{header_excel_row} "
+                    f"'{f.header}' (is '{hint}' in {column_letter(col + 1)}{header_excel_row} "
                     "meant to be it? rename it)"
                 )
             else:
@@ -724,7 +710,7 @@ def _merged_issues(
         if not covered or mr1 < area.header_row or mr0 > last:
             continue
         name = covered[0]
-        ref = f"{column_letter(mc0)}{mr0 + 1}:{column_letter(mc1)}{mr1 + 1}"
+        ref = format_range(mc0 + 1, mr0 + 1, mc1 + 1, mr1 + 1)
         for row in range(max(mr0, area.header_row), min(mr1, last) + 1):
             excel_row = row + 1
             what = "the header row" if row == area.header_row else f"row {excel_row}"

@@ -17,18 +17,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xl_milestones.a1 import column_letter, column_number, format_range, parse_range
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.cellstyles import Kind, StyleSheet, kind_of_amount
 from xl_milestones.io.package import (
     cell_text,
-    col_index,
-    col_letters,
     del_attr,
     find_element,
-    format_range,
     get_attr,
     insert_before_first,
-    parse_range,
     set_attr,
     xml_text,
     xml_unescape,
@@ -380,7 +377,7 @@ class SheetRewriter:
             r = _R_ATTR.search(body, i, gt)
             if r is None:
                 return 0
-            if _col_of(r.group(1)) < min_col:
+            if column_number(r.group(1)) < min_col:
                 return pos
             pos = i
 
@@ -391,7 +388,7 @@ class SheetRewriter:
         for m in self._cell_re.finditer(body):
             attrs = m.group(1)
             r = _R_ATTR.search(attrs)
-            col = _col_of(r.group(1)) if r else col + 1
+            col = column_number(r.group(1)) if r else col + 1
             out.append((col, attrs, m.group(0), m.group(3) or b""))
         return out
 
@@ -805,7 +802,7 @@ class SheetRewriter:
             if not _R_ATTR.search(attrs):
                 whole = (
                     whole[: 1 + len(self.p) + 1]
-                    + (b' r="' + f"{col_letters(col)}{num}".encode() + b'"')
+                    + (b' r="' + f"{column_letter(col)}{num}".encode() + b'"')
                     + whole[1 + len(self.p) + 1 :]
                 )
             out.append((col, whole))
@@ -871,7 +868,7 @@ class SheetRewriter:
             columns = layout[0]
             if layout[2] or whole:  # cells to keep: their bytes are needed
                 cells = self._own_cell_re.finditer(body, cut)
-                olds = [(_col_of(m.group(1)), m.group(0)) for m in cells]
+                olds = [(column_number(m.group(1)), m.group(0)) for m in cells]
                 others = [(col, cell) for col, cell in olds if col not in self._plan_cols]
                 keep = {col: cell for col, cell in olds if col in self._plan_cols}
         else:
@@ -907,7 +904,7 @@ class SheetRewriter:
         before = body.rfind(marks[0], 0, cut)
         if before >= 0:
             r = _R_ATTR.search(body, before, body.find(b">", before))
-            if r is None or _col_of(r.group(1)) >= self._plan[0][1]:
+            if r is None or column_number(r.group(1)) >= self._plan[0][1]:
                 return -1
         return cut
 
@@ -929,7 +926,7 @@ class SheetRewriter:
         if layout is not None and layout[1] == len(first_styles):
             return layout
         plan, plan_cols = self._plan, self._plan_cols
-        cols = [_col_of(letters) for letters, _sty in tags]
+        cols = [column_number(letters) for letters, _sty in tags]
         if cols and min(cols) < plan[0][1]:  # out of order: not where _tail_start would cut
             return None
         olds: dict[int, int | None] = {}
@@ -1062,7 +1059,7 @@ class SheetRewriter:
         a cell lies outside ``cols``."""
         olds: dict[int, int | None] = {}
         for letters, sty in tags:
-            col = _col_of(letters)
+            col = column_number(letters)
             if col not in cols:
                 return None
             style = int(sty) if sty else None
@@ -1203,7 +1200,7 @@ class SheetRewriter:
     def _letter(self, col: int) -> bytes:
         got = self._letters.get(col)
         if got is None:
-            got = self._letters[col] = col_letters(col).encode()
+            got = self._letters[col] = column_letter(col).encode()
         return got
 
     def _style_for(
@@ -1317,19 +1314,6 @@ def _cell_writes(edit: SheetEdit, table: TableRows, num: int, values: Sequence[o
     target = edit.writes.setdefault(num, {})
     for col, number, value in zip(table.cols, table.numbers, values, strict=True):
         target[col] = CellWrite(value, value_kind(value, number))
-
-
-_COLS: dict[bytes, int] = {}
-
-
-def _col_of(letters: bytes) -> int:
-    """The column of a reference's letters; cached, as every cell of a rewritten row asks."""
-    got = _COLS.get(letters)
-    if got is None:
-        got = col_index(letters.decode())
-        if len(_COLS) < 50_000:  # mixed-case spellings are possible; keep the cache bounded
-            _COLS[letters] = got
-    return got
 
 
 def _first(item: tuple[int, bytes]) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
+from xl_milestones.a1 import column_letter, column_number, format_range, parse_range
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
 from xl_milestones.core.issues import sheet_reference
 from xl_milestones.core.model import RawTable
@@ -55,15 +56,12 @@ from xl_milestones.io.package import (
     add_rel,
     add_sheet_entry,
     as_utf8,
-    col_index,
-    col_letters,
     content_types,
     find_element,
     free_rid,
     full_calc_on_load,
     get_attr,
     parse,
-    parse_range,
     read_rels,
     read_workbook_part,
     rels_path,
@@ -586,7 +584,7 @@ class _Writer:
         keys = {f.key: f.name for f in sheet.fields}
         rw = work.rewriter
         if hint is not None:
-            cols = {name: col_index(letter) for name, letter in hint.columns.items()}
+            cols = {name: column_number(letter) for name, letter in hint.columns.items()}
             return self._layout_at(work, hint.header_row, cols, sheet)
         best: tuple[int, TablePart] | None = None
         for table in work.tables:
@@ -711,7 +709,7 @@ class _Writer:
         for col, text in sorted(texts.items()):
             if first <= col <= old_last and normalize_header(text) not in known:
                 raise WorkbookError(
-                    f"sheet '{where}': column {col_letters(col)} ('{text}') is among the columns "
+                    f"sheet '{where}': column {column_letter(col)} ('{text}') is among the columns "
                     f"of an earlier {sheet.name} layout, which a refresh replaces: move it to "
                     "the right of them, then refresh again"
                 )
@@ -722,10 +720,10 @@ class _Writer:
             filled = row_values(work.rewriter, lambda _n: True, extra)
             if filled:
                 row = min(filled)
-                cell = f"{col_letters(min(filled[row]))}{row}"
+                cell = f"{column_letter(min(filled[row]))}{row}"
                 raise WorkbookError(
                     f"sheet '{where}': the {sheet.name} now has {len(fields)} columns, up to "
-                    f"column {col_letters(last)}, and {cell} holds a value there: move it "
+                    f"column {column_letter(last)}, and {cell} holds a value there: move it "
                     "elsewhere, then refresh again"
                 )
             _widen_new_columns(work.rewriter, extra)
@@ -855,7 +853,7 @@ class _Writer:
                 edit.link_area = (frozenset({link_col}), header + 1)
                 for i, location in tw.links.items():
                     if 0 <= i < len(tw.rows):
-                        edit.links[f"{col_letters(link_col)}{first + i}"] = location
+                        edit.links[f"{column_letter(link_col)}{first + i}"] = location
         if table is not None:
             if table.totals_rows:
                 raise WorkbookError(
@@ -881,7 +879,8 @@ class _Writer:
         entry = self._find(DASHBOARD)
         blocks = self.update.blocks
         width = max(
-            (col_index(b.block.first_column) + len(b.block.fields) - 1 for b in blocks), default=1
+            (column_number(b.block.first_column) + len(b.block.fields) - 1 for b in blocks),
+            default=1,
         )
         work = self._open(entry) if entry else self._new_sheet(DASHBOARD, width)
         edit = work.edit
@@ -913,7 +912,7 @@ class _Writer:
         it is rewritten and recorded in ``renamed`` (col, row) for the charts' series names.
         Returns (old last column, new last column) when the block grew past an earlier layout."""
         block = bw.block
-        c0 = col_index(block.first_column)
+        c0 = column_number(block.first_column)
         cols = [c0 + i for i in range(len(block.fields))]
         writes = work.edit.writes
         title_row = block.header_row - 1
@@ -1056,11 +1055,6 @@ _CHART_REF = re.compile(
 )
 
 
-def _abs_range(c1: int, r1: int, c2: int, r2: int) -> str:
-    first = f"${col_letters(c1)}${r1}"
-    return first if (c1, r1) == (c2, r2) else f"{first}:${col_letters(c2)}${r2}"
-
-
 def repoint_chart(
     data: bytes,
     sheet_name: str,
@@ -1108,7 +1102,7 @@ def repoint_chart(
             continue
         hit = None
         for block, rows in blocks:
-            b1 = col_index(block.first_column)
+            b1 = column_number(block.first_column)
             b2 = b1 + len(block.fields) - 1
             hr = block.header_row
             if b1 <= c1 and c2 <= b2 and r1 in (hr, hr + 1) and (r2 > r1 or r1 == hr + 1):
@@ -1120,7 +1114,7 @@ def repoint_chart(
         if c1 == c2 and c1 > b1:
             drawn.add(block.fields[c1 - b1].name)
         new_r2 = hr + max(len(rows), 1)
-        new_formula = sheet_reference(sheet_name, _abs_range(c1, r1, c2, new_r2))
+        new_formula = sheet_reference(sheet_name, format_range(c1, r1, c2, new_r2, absolute=True))
         out.append(data[pos : m.start(1)])
         out.append(xml_text(new_formula).encode())
         pos = m.end(1)

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
+from xl_milestones.a1 import column_number, parse_range
 from xl_milestones.io.package import xml_unescape
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -115,26 +116,13 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def column_index(letters: str) -> int:
-    """Zero-based column index of ``A``..``XFD``."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-
-
 def parse_ref(ref: str) -> tuple[int, int, int, int] | None:
     """``A1:D7`` -> (first_row, first_col, last_row, last_col), zero-based, or None."""
-    m = _REF.match(ref.strip().upper())
-    if not m:
+    where = parse_range(ref)
+    if where is None:
         return None
-    c1, r1, c2, r2 = m.groups()
-    if c2 is None:
-        c2, r2 = c1, r1
-    return int(r1) - 1, column_index(c1), int(r2) - 1, column_index(c2)
+    c1, r1, c2, r2 = where
+    return r1 - 1, c1 - 1, r2 - 1, c2 - 1
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str:
@@ -284,7 +272,7 @@ def _scan_bytes(data: bytes, scan: SheetScan) -> None:
                 value = _VALUE.search(data, m.end(), end)
                 if value and value.group(1):
                     code = value.group(1).decode("utf-8", "replace")
-            row, col = int(ref.group(2)), column_index(ref.group(1).decode("ascii"))
+            row, col = int(ref.group(2)), column_number(ref.group(1)) - 1
             scan.errors[(row, col)] = code
     if any(m in data for m in _FORMULA_MARKS):
         _scan_formulas(data, scan)
@@ -311,5 +299,5 @@ def _scan_formulas(data: bytes, scan: SheetScan) -> None:
             text = xml_unescape(text).strip()
         except (KeyError, ValueError, OverflowError):  # an entity no XML parser would accept
             text = text.strip()
-        row, col = int(ref.group(2)), column_index(ref.group(1).decode("ascii"))
+        row, col = int(ref.group(2)), column_number(ref.group(1)) - 1
         scan.errors.setdefault((row, col), "=" + text)

@@ -19,6 +19,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.app.portfolio import (
     ALL_MILESTONES,
     BY_CONTRACT,
@@ -45,8 +46,6 @@ from xl_milestones.errors import OutputError
 from xl_milestones.numformats import money_format
 from xl_milestones.template import styles
 from xl_milestones.template.builder import (
-    _col_index,
-    _col_letter,
     _Formats,
     _write_value,
     insert_scurve_charts,
@@ -203,7 +202,7 @@ class PortfolioWriter:
         """A milestone that is not ready stands out (Ready and its blockers), as a blocked
         milestone does on the template's Milestones sheet."""
         names = [f.name for f in sheet.fields]
-        ready = _col_letter(names.index("signoff_ready"))
+        ready = column_letter(names.index("signoff_ready") + 1)
         for name in ("signoff_ready", "signoff_blockers"):
             col = names.index(name)
             ws.conditional_format(
@@ -259,7 +258,9 @@ class PortfolioWriter:
         end_curve = self.block(ws, DASHBOARD_SCURVE, p.scurve)
         widths = self.dash_widths
         widths[0] = max(widths.get(0, 0.0), 28.0)
-        chart_col = _col_index(DASHBOARD_SCURVE.first_column) + len(DASHBOARD_SCURVE.fields) + 1
+        chart_col = (
+            column_number(DASHBOARD_SCURVE.first_column) - 1 + len(DASHBOARD_SCURVE.fields) + 1
+        )
         self.charts(ws, chart_col, len(p.scurve))
         # Below the blocks and the charts (about 34 rows tall): the two tables.
         row = max(end_kpi, end_status, end_curve, DASHBOARD_KPIS.header_row + 34) + 2
@@ -280,7 +281,7 @@ class PortfolioWriter:
     def block(self, ws: Worksheet, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
         """A block at its template place (title, header, rows); returns its last row index."""
         f = self.fmt
-        first = _col_index(block.first_column)
+        first = column_number(block.first_column) - 1
         ws.write_string(
             block.header_row - 2,
             first,

@@ -23,6 +23,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.core import schema as S
 from xl_milestones.core.schema import Block, Field, FieldType, Sheet
 from xl_milestones.template import styles
@@ -254,22 +255,6 @@ def _write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Format) 
         ws.write_string(row, col, str(value), fmt)
 
 
-def _col_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _col_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
 # ------------------------------------------------------------------------------------ validation
 
 
@@ -376,7 +361,7 @@ def insert_status_chart(wb: Workbook, ws: Worksheet, row: int, col: int) -> None
     inserted at ``row`` and ``col`` (zero-based)."""
     name = ws.get_name()
     status = S.DASHBOARD_STATUS
-    sc = _col_index(status.first_column)
+    sc = column_number(status.first_column) - 1
     first = status.header_row  # zero-based index of the first data row
     last = first + len(S.STATUSES) - 1
     bar = wb.add_chart({"type": "bar"})
@@ -405,7 +390,7 @@ def insert_scurve_charts(wb: Workbook, ws: Worksheet, col: int, last_row: int) -
     (zero-based) below the status chart, one under the other."""
     block = S.DASHBOARD_SCURVE
     name = S.DASHBOARD.name
-    first_col = _col_index(block.first_column)
+    first_col = column_number(block.first_column) - 1
     first = block.header_row  # zero-based: the first data row
     positions = {f.name: i for i, f in enumerate(block.fields)}
     # Planned, forecast and certified; due, invoiced and paid: the last of each is green.
@@ -526,7 +511,7 @@ class _Builder:
             ws.write_string(0, col, name, header)
             for i, value in enumerate(field.enum, start=1):
                 ws.write_string(i, col, value)
-            letter = _col_letter(col)
+            letter = column_letter(col + 1)
             self.wb.define_name(name, f"={LISTS_SHEET}!${letter}$2:${letter}${len(field.enum) + 1}")
             self.lists[field.enum] = name
             ws.set_column(col, col, max(len(name), *(len(v) for v in field.enum)) + 2)
@@ -755,7 +740,7 @@ class _Builder:
             ("metric",): 28.0,
         }
         for block in S.DASHBOARD_BLOCKS:
-            first = _col_index(block.first_column)
+            first = column_number(block.first_column) - 1
             ws.write_string(block.header_row - 2, first, block.title, block_title)
             for i, field in enumerate(block.fields):
                 ws.write_string(block.header_row - 1, first + i, field.header, header)
@@ -771,7 +756,7 @@ class _Builder:
         self._charts(ws)
 
     def _block_rows(self, ws: Worksheet, block: Block, rows: list[tuple[object, ...]]) -> None:
-        first = _col_index(block.first_column)
+        first = column_number(block.first_column) - 1
         for r, values in enumerate(rows, start=block.header_row):
             for c, (field, value) in enumerate(zip(block.fields, values, strict=True)):
                 num = styles.NUM_FORMATS.get(field.type)
@@ -790,7 +775,7 @@ class _Builder:
         # Right of the blocks, one under the other: a refresh may write more S-curve rows than
         # the template shows, and the charts must never cover them.
         scurve = S.DASHBOARD_SCURVE
-        col = _col_index(scurve.first_column) + len(scurve.fields) + 1
+        col = column_number(scurve.first_column) - 1 + len(scurve.fields) + 1
         insert_status_chart(self.wb, ws, scurve.header_row - 2, col)
         insert_scurve_charts(self.wb, ws, col, scurve.header_row + SCURVE_TEMPLATE_ROWS - 1)
 
@@ -914,8 +899,8 @@ class _Builder:
             by_value("status", styles.STATUS_TINTS)
             by_value("rag", styles.RAG_TINTS)
             by_value("payment_status", styles.PAYMENT_TINTS)
-            ready = _col_letter(col["signoff_ready"])
-            actual = _col_letter(col["actual_date"])
+            ready = column_letter(col["signoff_ready"] + 1)
+            actual = column_letter(col["actual_date"] + 1)
             # Blocked = finished but not ready. A blank cell equals FALSE in Excel, hence the
             # test for blank; a refresh may write a boolean or the text "no".
             formula = f'=AND(${actual}2<>"",${ready}2<>"",OR(${ready}2=FALSE,${ready}2="no"))'
@@ -934,9 +919,9 @@ class _Builder:
                 )
         elif sheet is S.ISSUES:
             # Open disputes and open blocking issues stand out.
-            cat = _col_letter(col["category"])
-            st = _col_letter(col["issue_status"])
-            blk = _col_letter(col["blocking"])
+            cat = column_letter(col["category"] + 1)
+            st = column_letter(col["issue_status"] + 1)
+            blk = column_letter(col["blocking"] + 1)
             formula = f'=AND(${st}2="open",OR(${cat}2="dispute",${blk}2=TRUE,${blk}2="yes"))'
             ws.conditional_format(
                 1,
@@ -982,7 +967,7 @@ class _Builder:
         self._print_setup(ws, width=width, key_columns=keys)
         if sheet is S.SIGNOFF_QUEUE:
             # A row whose sign-off is overdue stands out, whatever its column order.
-            overdue = _col_letter([f.name for f in sheet.fields].index("days_overdue"))
+            overdue = column_letter([f.name for f in sheet.fields].index("days_overdue") + 1)
             ws.conditional_format(
                 1,
                 0,
