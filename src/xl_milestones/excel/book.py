@@ -35,9 +35,8 @@ from xl_milestones.core.schema import (
     normalize_header,
 )
 from xl_milestones.errors import WorkbookError
-from xl_milestones.io import reader
-from xl_milestones.io.xlsxparts import PackageInfo, SheetPart, SheetScan
 from xl_milestones.numformats import money_format
+from xl_milestones.tables import SheetScan, previous_refresh, read_table, schema_sheets
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -155,19 +154,19 @@ class XlwingsBook:
     def read(self) -> RawWorkbook:
         """Every schema input sheet, as the file reader builds it from the same cells.
 
-        The file reader's table logic does the work (header row, columns by name, blank rows,
-        whole numbers as int). What only the file shows is not read live: hidden rows, merged
-        cells and the extent of Excel tables (the header row is found by its headers instead).
+        The table locator and grid reader of ``xl_milestones.tables`` do the work, as for a
+        file (header row, columns by name, blank rows, whole numbers as int). What only the
+        file shows is not read live: hidden rows, merged cells and the extent of Excel tables
+        (the header row is found by its headers instead).
         """
         with self.busy():
             source = Path(self.name)
             worksheets = {sheet.name: sheet for sheet in self._book.sheets}
-            package = PackageInfo(False, [SheetPart(name, name) for name in worksheets])
             raw = RawWorkbook(path=self.name, tables={})
             log: RawTable | None = None
-            for key, (part, sheet) in reader.schema_sheets(source, package).items():
-                self.progress(f"reading {part.name}")
-                used = worksheets[part.name].used_range
+            for key, (name, sheet) in schema_sheets(source, list(worksheets)).items():
+                self.progress(f"reading {name}")
+                used = worksheets[name].used_range
                 grid = used.options(ndim=2, err_to_str=True).value
                 start = (used.row - 1, used.column - 1)
                 scan = SheetScan()
@@ -175,11 +174,11 @@ class XlwingsBook:
                 if sheet is REFRESH_LOG:
                     # Ours, not the user's: a log that cannot be read means no earlier refresh.
                     try:
-                        log = reader.read_table(source, sheet, part, rows, start, scan, [], [])
+                        log = read_table(source, sheet, name, [], rows, start, scan, [], [])
                     except WorkbookError:
                         log = None
                     continue
-                table = reader.read_table(source, sheet, part, rows, start, scan, [], raw.issues)
+                table = read_table(source, sheet, name, [], rows, start, scan, [], raw.issues)
                 if table is not None:
                     raw.tables[key] = table
                 if sheet is MILESTONES:
@@ -191,7 +190,7 @@ class XlwingsBook:
                         f"{source}: sheet '{sheet.name}' is empty: it needs a header row and "
                         f"one row per {sheet.name.lower()[:-1]}"
                     )
-            raw.previous = reader.previous_refresh(raw.tables.get(MILESTONES.key), log)
+            raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
             return raw
 
     # ------------------------------------------------------------------------------- writing

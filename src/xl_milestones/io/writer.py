@@ -83,9 +83,9 @@ from xl_milestones.io.sheet_rewrite import (
     row_values,
 )
 from xl_milestones.numformats import amount_with_places
+from xl_milestones.tables import HEADER_SCAN_ROWS, locate_table
 
-# The reader looks for a header row in the first rows of a sheet without an Excel table.
-HEADER_SCAN_ROWS = 30
+_MAX_COLUMN = 16384  # XFD, Excel's last column
 _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
@@ -581,55 +581,58 @@ class _Writer:
     # ------------------------------------------------------------------------------ layout
 
     def _layout(self, work: _SheetWork, sheet: Sheet, hint: RawTable | None) -> _Layout | None:
-        keys = {f.key: f.name for f in sheet.fields}
-        rw = work.rewriter
+        """Where the sheet's table is: where the reader found it (``hint``), else as the table
+        locator finds it in the sheet's own cells, as the reader would."""
         if hint is not None:
             cols = {name: column_number(letter) for name, letter in hint.columns.items()}
             return self._layout_at(work, hint.header_row, cols, sheet)
-        best: tuple[int, TablePart] | None = None
-        for table in work.tables:
-            if table.header_rows < 1:
-                continue
-            n = sum(1 for name in table.names if normalize_header(name) in keys)
-            if n and (best is None or n > best[0]):
-                best = (n, table)
-        if best is not None:
-            table = best[1]
-            cols = {}
-            for i, name in enumerate(table.names):
-                fname = keys.get(normalize_header(name))
-                if fname and fname not in cols:
-                    cols[fname] = table.c1 + i
-            return self._layout_at(work, table.r1, cols, sheet)
-        # A plain range: the row of the first rows with the most headers of the sheet.
-        rows: list[tuple[int, list[tuple[int, str | None, int | None]]]] = []
-        data = rw.data
-        for num, _s, body_start, body_end, _e in rw.iter_rows():
-            found = []
-            for col, attrs, _whole, content in rw.cells(data[body_start:body_end]):
-                text, index = rw.cell_string(attrs, content)
-                if text is not None or index is not None:
-                    found.append((col, text, index))
-            if found:
-                rows.append((num, found))
-                if len(rows) >= HEADER_SCAN_ROWS:
-                    break
-        strings = _shared_strings(
-            self.pkg, {i for _n, found in rows for _c, _t, i in found if i is not None}
-        )
-        best_row, best_cols = 0, dict[str, int]()
-        for num, found in rows:
-            cols = {}
-            for col, text, index in found:
-                value = text if text is not None else strings.get(index or 0, "")
-                fname = keys.get(normalize_header(value))
-                if fname and fname not in cols:
-                    cols[fname] = col
-            if len(cols) > len(best_cols):
-                best_row, best_cols = num, cols
-        if not best_cols:
+        keys = {f.key: f.name for f in sheet.fields}
+        first, texts = self._header_texts(work, {t.r1 for t in work.tables})
+
+        def header_count(row: int, c1: int, c2: int) -> int:
+            cells = texts.get(row, {})
+            return sum(1 for c, t in cells.items() if c1 <= c <= c2 and normalize_header(t) in keys)
+
+        scan = range(first, first + HEADER_SCAN_ROWS) if first else range(0)
+        found = locate_table(work.tables, header_count, scan, 1, _MAX_COLUMN)
+        if found is None:
             return None
-        return self._layout_at(work, best_row, best_cols, sheet)
+        cols: dict[str, int] = {}
+        for col, text in sorted(texts.get(found.header_row, {}).items()):
+            fname = keys.get(normalize_header(text))
+            if found.first_col <= col <= found.last_col and fname and fname not in cols:
+                cols[fname] = col
+        return self._layout_at(work, found.header_row, cols, sheet)
+
+    def _header_texts(
+        self, work: _SheetWork, also: set[int]
+    ) -> tuple[int, dict[int, dict[int, str]]]:
+        """The first row with content, and the text of each cell holding one by row and
+        column, for the ``HEADER_SCAN_ROWS`` rows from that row and the rows ``also``."""
+        rw = work.rewriter
+        found: dict[int, list[tuple[int, str | None, int | None]]] = {}
+        first = 0
+        for num, _s, body_start, body_end, _e in rw.iter_rows():
+            if first and num >= first + HEADER_SCAN_ROWS and num > max(also, default=0):
+                break
+            cells = rw.cells(rw.data[body_start:body_end])
+            if not first and any(b"<" in content for *_a, content in cells):
+                first = num
+            if (first and num < first + HEADER_SCAN_ROWS) or num in also:
+                found[num] = [
+                    (col, *rw.cell_string(attrs, content)) for col, attrs, _w, content in cells
+                ]
+        wanted = {i for row in found.values() for _c, _t, i in row if i is not None}
+        strings = _shared_strings(self.pkg, wanted)
+        texts = {
+            num: {
+                col: text if text is not None else strings.get(index, "")
+                for col, text, index in row
+                if text is not None or index is not None
+            }
+            for num, row in found.items()
+        }
+        return first, texts
 
     def _layout_at(
         self, work: _SheetWork, header_row: int, cols: dict[str, int], sheet: Sheet

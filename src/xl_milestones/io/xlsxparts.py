@@ -17,7 +17,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
 from xl_milestones.a1 import column_number, parse_range
-from xl_milestones.io.package import xml_unescape
+from xl_milestones.io.package import TablePart, as_utf8, xml_unescape
+from xl_milestones.tables import SheetScan
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
@@ -46,19 +47,6 @@ _CHUNK = 8 * 1024 * 1024
 
 
 @dataclass(slots=True)
-class TablePart:
-    """An Excel table (ListObject): its name and where it sits, zero-based and inclusive."""
-
-    name: str
-    first_row: int
-    first_col: int
-    last_row: int
-    last_col: int
-    header_rows: int
-    totals_rows: int
-
-
-@dataclass(slots=True)
 class SheetPart:
     """One worksheet of the package: its name, XML part and tables."""
 
@@ -73,18 +61,6 @@ class PackageInfo:
 
     date1904: bool
     sheets: list[SheetPart]
-
-
-@dataclass(slots=True)
-class SheetScan:
-    """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet.
-
-    A formula cell with no saved value (written by a program without a calculation engine) is
-    an error cell too, whose code is ``=`` and the formula (just ``=`` for a shared formula's
-    later cells)."""
-
-    hidden_rows: set[int] = field(default_factory=set)
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _local(tag: str) -> str:
@@ -177,22 +153,9 @@ def read_package(zf: zipfile.ZipFile) -> PackageInfo:
             if not rtype.endswith("/table"):
                 continue
             table = _parse(zf, target)
-            if table is None:
+            if table is None or parse_ref(table.get("ref", "")) is None:
                 continue
-            where = parse_ref(table.get("ref", ""))
-            if where is None:
-                continue
-            sheet.tables.append(
-                TablePart(
-                    name=table.get("displayName") or table.get("name") or "",
-                    first_row=where[0],
-                    first_col=where[1],
-                    last_row=where[2],
-                    last_col=where[3],
-                    header_rows=int(table.get("headerRowCount", "1") or 1),
-                    totals_rows=int(table.get("totalsRowCount", "0") or 0),
-                )
-            )
+            sheet.tables.append(TablePart(target, as_utf8(zf.read(target), target)))
     return PackageInfo(date1904=date1904, sheets=sheets)
 
 

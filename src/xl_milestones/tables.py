@@ -1,0 +1,522 @@
+"""Where a schema table sits on a sheet, and its rows as the validator takes them: the one table
+locator and grid reader of the package. The file reader (cells from calamine), the file writer
+(cells from the sheet's XML) and the live-Excel adapter (cells from xlwings) all find a table
+here, so a workbook reads the same whichever way it comes.
+
+A table is an Excel table whose header row holds the most schema headers, else, without one,
+the row among the first ``HEADER_SCAN_ROWS`` rows of the sheet with the most schema headers.
+Rows and columns are one-based as Excel numbers them, except where a grid's zero-based
+coordinates are said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Protocol
+
+from xl_milestones.a1 import column_letter, format_range
+from xl_milestones.core.changes import computed_count
+from xl_milestones.core.issues import Issue, Severity
+from xl_milestones.core.model import CellError, PreviousRefresh, RawRow, RawTable
+from xl_milestones.core.schema import (
+    CHANGE_FIELDS,
+    INPUT_SHEETS,
+    MILESTONES,
+    REFRESH_LOG,
+    SETTINGS,
+    Sheet,
+    normalize_header,
+    sheet_by_name,
+)
+from xl_milestones.errors import WorkbookError
+
+# A header row is looked for in the first rows of a sheet that has no Excel table over it.
+HEADER_SCAN_ROWS = 30
+
+
+class TableRange(Protocol):
+    """What the locator needs of an Excel table: its name and where it sits (one-based,
+    inclusive), with its header and totals row counts. ``io.package.TablePart`` is one."""
+
+    name: str
+    c1: int
+    r1: int
+    c2: int
+    r2: int
+    header_rows: int
+    totals_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableArea:
+    """A located table: its header row, first and last column, last data row (None: to the
+    end of the data) and the Excel table it comes from, if any; one-based."""
+
+    header_row: int
+    first_col: int
+    last_col: int
+    last_row: int | None
+    table: TableRange | None = None
+
+
+def locate_table(
+    tables: Iterable[TableRange],
+    header_count: Callable[[int, int, int], int],
+    scan_rows: Iterable[int],
+    first_col: int,
+    last_col: int,
+) -> TableArea | None:
+    """The table on a sheet: the Excel table (of ``tables``) whose header row holds the most
+    schema headers, else the row of ``scan_rows`` holding the most between ``first_col`` and
+    ``last_col``; None when no row holds one. ``header_count(row, first, last)`` counts the
+    cells of ``row`` from column ``first`` to ``last`` that hold a schema header."""
+    best: tuple[int, TableArea] | None = None
+    for t in tables:
+        if t.header_rows < 1:
+            continue
+        n = header_count(t.r1, t.c1, t.c2)
+        if n and (best is None or n > best[0]):
+            best = (n, TableArea(t.r1, t.c1, t.c2, t.r2 - t.totals_rows, t))
+    if best is not None:
+        return best[1]
+    for row in scan_rows:
+        n = header_count(row, first_col, last_col)
+        if n and (best is None or n > best[0]):
+            best = (n, TableArea(row, first_col, last_col, None))
+    return best[1] if best else None
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet.
+
+    A formula cell with no saved value (written by a program without a calculation engine) is
+    an error cell too, whose code is ``=`` and the formula (just ``=`` for a shared formula's
+    later cells)."""
+
+    hidden_rows: set[int] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def schema_sheets(file: Path, names: Sequence[str]) -> dict[str, tuple[str, Sheet]]:
+    """Of the workbook's sheets (``names``, in workbook order), the input sheets by schema key,
+    and the Refresh Log (which tells whether a refresh ran before); other output sheets and
+    other sheets are not read."""
+    found: dict[str, tuple[str, Sheet]] = {}
+    for name in names:
+        sheet = sheet_by_name(name)
+        if sheet is None or (sheet.output and sheet is not REFRESH_LOG):
+            continue
+        if sheet.key in found:
+            raise WorkbookError(
+                f"{file}: sheets '{found[sheet.key][0]}' and '{name}' both stand for "
+                f"the {sheet.name} sheet: rename or delete one of them"
+            )
+        found[sheet.key] = (name, sheet)
+    for sheet in INPUT_SHEETS:
+        if sheet.required and sheet.key not in found:
+            hint = _nearest(sheet.name, names)
+            maybe = f" (is '{hint}' meant to be it? rename it)" if hint else ""
+            raise WorkbookError(
+                f"{file}: the workbook has no '{sheet.name}' sheet{maybe}: "
+                f"add a sheet named {sheet.name} with the columns {header_list(sheet)}"
+            )
+    return found
+
+
+def header_list(sheet: Sheet) -> str:
+    """The headers a sheet needs, for messages."""
+    return ", ".join(f.header for f in sheet.inputs if f.required or sheet is SETTINGS)
+
+
+def _nearest(word: str, candidates: Sequence[str]) -> str | None:
+    keyed = {normalize_header(c): c for c in candidates if normalize_header(c)}
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
+    return keyed[hit[0]] if hit else None
+
+
+@dataclass(slots=True)
+class _Area:
+    """A located table in the zero-based coordinates of a grid of values."""
+
+    header_row: int
+    first_col: int
+    last_col: int
+    last_row: int | None  # inclusive; None = to the end of the data
+    table: TableRange | None = None  # the Excel table the area comes from
+
+    @classmethod
+    def of(cls, found: TableArea) -> _Area:
+        last = None if found.last_row is None else found.last_row - 1
+        return cls(found.header_row - 1, found.first_col - 1, found.last_col - 1, last, found.table)
+
+
+def read_table(
+    file: Path,
+    sheet: Sheet,
+    sheet_name: str,
+    tables: Sequence[TableRange],
+    rows: list[list[object]],
+    start: tuple[int, int],
+    scan: SheetScan,
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    issues: list[Issue],
+) -> RawTable | None:
+    """One schema table from a sheet's grid of values (``rows``, whose top-left cell is
+    ``start``, 0-based): header found and matched, rows kept by field name with their Excel
+    row numbers. The live-Excel adapter builds its tables through this too, so a workbook reads
+    the same whether it comes from a file or from Excel."""
+    r0, c0 = start
+    width = max((len(r) for r in rows), default=0)
+    keys = {f.key: f for f in sheet.fields}
+
+    def cell(row: int, col: int) -> object:
+        i, j = row - r0, col - c0
+        if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
+            return rows[i][j]
+        return None
+
+    def matches(row: int, first: int, last: int) -> int:
+        return sum(
+            1
+            for col in range(first, last + 1)
+            if isinstance(v := cell(row, col), str) and normalize_header(v) in keys
+        )
+
+    found = locate_table(
+        tables,
+        lambda row, first, last: matches(row - 1, first - 1, last - 1),
+        range(r0 + 1, r0 + min(len(rows), HEADER_SCAN_ROWS) + 1),
+        c0 + 1,
+        c0 + width,
+    )
+    if found is None:
+        if not rows:
+            return None  # an empty sheet; the caller refuses it when it is required
+        raise WorkbookError(
+            f"{file}: sheet '{sheet_name}' has no header row: its first row must hold the "
+            f"column headers ({header_list(sheet)})"
+        )
+    area = _Area.of(found)
+
+    columns: dict[str, str] = {}
+    where: dict[str, int] = {}
+    unmatched: list[tuple[str, int]] = []
+    for col in range(area.first_col, area.last_col + 1):
+        text = cell(area.header_row, col)
+        if not isinstance(text, str) or not text.strip():
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                unmatched.append((str(text), col))
+            continue
+        f = keys.get(normalize_header(text))
+        if f is None:
+            unmatched.append((text, col))
+            continue
+        if f.name in columns:
+            raise WorkbookError(
+                f"{file}: sheet '{sheet_name}' has two '{f.header}' columns "
+                f"({columns[f.name]} and {column_letter(col + 1)}): rename or delete one of them"
+            )
+        columns[f.name] = column_letter(col + 1)
+        where[f.name] = col
+
+    header_excel_row = area.header_row + 1
+    needed = [f for f in sheet.inputs if f.required or sheet is SETTINGS]
+    missing = [f for f in needed if f.name not in columns]
+    if missing:
+        parts = []
+        for f in missing:
+            hint = _nearest(f.header, [t for t, _c in unmatched])
+            if hint is not None:
+                col = next(c for t, c in unmatched if t == hint)
+                parts.append(
+                    f"'{f.header}' (is '{hint}' in {column_letter(col + 1)}{header_excel_row} "
+                    "meant to be it? rename it)"
+                )
+            else:
+                parts.append(f"'{f.header}'")
+        raise WorkbookError(
+            f"{file}: sheet '{sheet_name}' has no {' or '.join(parts)} column in its header row "
+            f"(row {header_excel_row}): add the column or correct its header"
+        )
+
+    table = RawTable(sheet, sheet_name, header_excel_row, columns)
+    if area.table is not None and area.last_row is not None and not sheet.output:
+        table.excel_table = area.table.name
+        table.table_last_row = area.last_row + 1
+        if area.table.totals_rows == 0:
+            # Rows a script or a paste put right under the table are data Excel would have
+            # taken into the table had they been typed: the run of them right under it is
+            # read (``_keep_rows_right_below``), and a refresh extends the table over them.
+            area = _Area(area.header_row, area.first_col, area.last_col, None, area.table)
+    stop = _next_table_row(tables, area)
+    # An output sheet (the Refresh Log) is read whole: all its columns are results.
+    wanted = sheet.fields if sheet.output else sheet.inputs
+    inputs = [(f.name, where[f.name]) for f in wanted if f.name in where]
+    if area.table is not None and area.table.totals_rows and inputs and not sheet.output:
+        # Below a totals row is not the table's: such rows are not read, but said so.
+        row = area.table.r2  # zero-based: the row right below the table
+        filled = [n for n, c in inputs if cell(row, c) is not None and cell(row, c) != ""]
+        if filled:
+            issues.append(
+                Issue(
+                    Severity.WARNING,
+                    "row-below-totals",
+                    sheet_name,
+                    row + 1,
+                    sheet.field(filled[0]).header,
+                    table.cell(filled[0], row + 1),
+                    _show(cell(row, where[filled[0]])),
+                    f"row {row + 1} is below the totals row of the Excel table "
+                    f"{area.table.name} and is not read: turn the totals row off (Table Design "
+                    "> Total Row) so that the table can take the rows typed under it, or move "
+                    "them into the table",
+                )
+            )
+    errors_by_row: dict[int, dict[int, str]] = {}
+    for (erow, ecol), code in scan.errors.items():
+        errors_by_row.setdefault(erow, {})[ecol] = code
+
+    first = area.header_row + 1
+    last = r0 + len(rows) - 1 if area.last_row is None else area.last_row
+    if errors_by_row:
+        last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
+    if stop is not None:
+        last = min(last, stop - 1)
+    hidden = scan.hidden_rows
+    names = [name for name, _col in inputs]
+    cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in inputs])
+    width_inputs = len(names)
+    append = table.rows.append
+    numbered = zip(itertools.count(first + 1), zip(*cols, strict=True), strict=False)
+    if not errors_by_row and not hidden:
+        # The common case: one zip, one count and one dict per row.
+        for excel_row, vals in numbered:
+            if vals.count(None) != width_inputs:
+                append(RawRow(excel_row, dict(zip(names, vals, strict=True)), False))
+    else:
+        for excel_row, vals in numbered:
+            row_errors = errors_by_row.get(excel_row) if errors_by_row else None
+            if row_errors:
+                values = dict(zip(names, vals, strict=True))
+                for name, col in inputs:
+                    error = row_errors.get(col)
+                    if error is not None:
+                        values[name] = CellError(error)
+                if all(v is None for v in values.values()):
+                    continue
+            elif vals.count(None) == width_inputs:
+                continue
+            else:
+                values = dict(zip(names, vals, strict=True))
+            append(RawRow(excel_row, values, excel_row in hidden))
+
+    if table.rows_below_table:
+        _keep_rows_right_below(table)
+    if table.rows_below_table:
+        below = [r.row for r in table.rows if r.row > (table.table_last_row or 0)]
+        first_below = below[0]
+        name = next(n for n, _c in inputs if table.rows[-len(below)].values.get(n) is not None)
+        span = f"row {first_below}" if len(below) == 1 else f"rows {first_below} to {below[-1]}"
+        issues.append(
+            Issue(
+                Severity.WARNING,
+                "row-below-table",
+                sheet_name,
+                first_below,
+                sheet.field(name).header,
+                table.cell(name, first_below),
+                None,
+                f"{span} {'is' if len(below) == 1 else 'are'} below the Excel table "
+                f"{table.excel_table}, which ends at row {table.table_last_row}: "
+                f"{'it is' if len(below) == 1 else 'they are'} read as part of it, and a "
+                "refresh extends the table over them",
+            )
+        )
+    if sheet is MILESTONES:
+        _previous_results(table, rows, r0, c0, first, last, where)
+    _merged_issues(table, where, merged, area, last, issues)
+    for raw_row in table.rows:
+        if raw_row.hidden:
+            name = next(n for n, _c in inputs if raw_row.values.get(n) is not None)
+            issues.append(
+                Issue(
+                    Severity.WARNING,
+                    "hidden-row",
+                    sheet_name,
+                    raw_row.row,
+                    sheet.field(name).header,
+                    table.cell(name, raw_row.row),
+                    _show(raw_row.values.get(name)),
+                    f"row {raw_row.row} is hidden; its values are checked and used like any "
+                    "other: unhide it to review them, or delete the row if it should not count",
+                )
+            )
+    return table
+
+
+def _keep_rows_right_below(table: RawTable) -> None:
+    """Of the rows read below the Excel table, keep the run right under it, as Excel grows a
+    table over rows typed there; what follows a blank row (a note) is not the table's."""
+    end = table.table_last_row or 0
+    rows = table.rows
+    n = next((i for i, r in enumerate(rows) if r.row > end), len(rows))
+    expected = end + 1
+    while n < len(rows) and rows[n].row == expected:
+        n += 1
+        expected += 1
+    del rows[n:]
+
+
+def _next_table_row(tables: Sequence[TableRange], area: _Area) -> int | None:
+    """The first row (zero-based) of another Excel table below ``area``'s table and across its
+    columns: the rows read below a table stop there."""
+    own = area.table
+    if own is None or area.last_row is not None:
+        return None
+    rows = [
+        t.r1 - 1
+        for t in tables
+        if t is not own and t.r1 > own.r2 and not (t.c2 < own.c1 or t.c1 > own.c2)
+    ]
+    return min(rows, default=None)
+
+
+def _previous_results(
+    table: RawTable,
+    rows: list[list[object]],
+    r0: int,
+    c0: int,
+    first: int,
+    last: int,
+    where: dict[str, int],
+) -> None:
+    """The result cells the change report compares, for each row read (a refresh has not
+    overwritten them yet): by Excel row, blank rows of results left out."""
+    found = [(name, where[name]) for name in CHANGE_FIELDS if name in where]
+    if not found or not table.rows:
+        return
+    names = [name for name, _col in found]
+    cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in found])
+    width = len(names)
+    results = table.results
+    for raw_row in table.rows:
+        i = raw_row.row - first - 1
+        vals = tuple(col[i] for col in cols)
+        if vals.count(None) != width:
+            results[raw_row.row] = dict(zip(names, vals, strict=True))
+
+
+def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> PreviousRefresh | None:
+    """What the last refresh left: None when the Refresh Log lists no refresh (no sheet, or no
+    row), else the As Of Date of its last row and the Milestones result cells as read."""
+    if log is None or not log.rows:
+        return None
+    last = log.rows[-1].values
+    as_of = last.get("as_of_date")
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    return PreviousRefresh(
+        as_of if isinstance(as_of, dt.date) else None,
+        milestones.results if milestones is not None else {},
+        computed_count(last.get("status_counts")),
+    )
+
+
+def _merged_issues(
+    table: RawTable,
+    where: dict[str, int],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    area: _Area,
+    last: int,
+    issues: list[Issue],
+) -> None:
+    input_cols = {col: name for name, col in where.items() if not table.sheet.field(name).result}
+    for (mr0, mc0), (mr1, mc1) in merged:
+        covered = [input_cols[c] for c in range(mc0, mc1 + 1) if c in input_cols]
+        if not covered or mr1 < area.header_row or mr0 > last:
+            continue
+        name = covered[0]
+        ref = format_range(mc0 + 1, mr0 + 1, mc1 + 1, mr1 + 1)
+        for row in range(max(mr0, area.header_row), min(mr1, last) + 1):
+            excel_row = row + 1
+            what = "the header row" if row == area.header_row else f"row {excel_row}"
+            issues.append(
+                Issue(
+                    Severity.ERROR,
+                    "merged-cell",
+                    table.sheet_name,
+                    excel_row,
+                    table.sheet.field(name).header,
+                    table.cell(name, excel_row),
+                    ref,
+                    f"merged cells {ref} cover {what} of the input columns: unmerge them and "
+                    "enter the value in every cell that needs it",
+                )
+            )
+
+
+_SAFE_INT = float(2**53)
+_INFINITY = float("inf")
+# No cell holds NaN or infinity; calamine parses them from a damaged <v>nan</v> or <v>inf</v>.
+# Excel's own error for a number it cannot hold stands in, so the validator reports the cell.
+_NOT_FINITE = CellError("#NUM!")
+
+
+def _columns(rows: list[list[object]], lo: int, hi: int, idxs: list[int]) -> list[list[object]]:
+    """Cells of ``rows[lo]`` to ``rows[hi]`` at column indexes ``idxs``, one cleaned list per
+    column; cells outside the data read as blank.
+
+    100,000 rows times 20 columns is the reader's hot path: rows are cut with itemgetter and
+    turned into columns with zip, both in C, instead of one Python step per cell.
+    """
+    n = hi - lo + 1
+    if n <= 0:
+        return [[] for _ in idxs]
+    if not idxs:
+        return []
+    block: list[list[object]] = [[]] * max(0, -lo) + rows[max(lo, 0) : hi + 1]
+    if min(idxs) < 0:  # never for a header found in the data, but must read as blank
+        shift = -min(idxs)
+        block = [[""] * shift + r for r in block]
+        idxs = [j + shift for j in idxs]
+    need = max(idxs) + 1
+    if len(block) < n or min(map(len, block)) < need:
+        block = [r if len(r) >= need else [*r, *([""] * (need - len(r)))] for r in block]
+        block += [[""] * need] * (n - len(block))
+    if len(idxs) == 1:
+        j = idxs[0]
+        return [_clean([r[j] for r in block])]
+    return [_clean(col) for col in zip(*map(itemgetter(*idxs), block), strict=True)]
+
+
+def _clean(column: Sequence[object]) -> list[object]:
+    """Empty cells to None, and whole-number floats to int (calamine reads 1001 as 1001.0)."""
+    # One list comprehension per column measured faster than looking distinct values up in a
+    # table: hashing every cell costs as much as these tests.
+    return [
+        None
+        if v == "" or v is None
+        else int(v)
+        if type(v) is float and v.is_integer() and -_SAFE_INT < v < _SAFE_INT
+        else _NOT_FINITE
+        if type(v) is float and not -_INFINITY < v < _INFINITY
+        else v
+        for v in column
+    ]
+
+
+def _show(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
