@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -51,28 +52,36 @@ def test_a_part_set_again_is_written_from_its_latest_data(
         assert zf.getinfo("xl/added.xml").compress_type == zipfile.ZIP_DEFLATED
 
 
-def test_entries_keep_their_names_dates_attributes_and_compression(
+def test_copied_entries_keep_their_metadata_and_written_ones_are_deflated_fast(
     books: dict[str, Path], tmp_path: Path
 ) -> None:
-    """Written through zipfile's public interface, each entry still has its name, date,
-    attributes and compression method as in the original, changed or not."""
+    """Written through zipfile's public interface: each entry not changed keeps its name,
+    date, attributes and compression method; a changed part is deflated at level 3."""
     dst = tmp_path / "out.xlsx"
+    rows = _rows(2000, b"new")
     with zipfile.ZipFile(books["outputs"]) as zin:
         pkg = writer._Package(zin)
         try:
-            pkg.set(PART, _rows(50, b"new"))
+            pkg.set(PART, rows)
             pkg.write(dst)
         finally:
             pkg.close()
+
+    def fields(zf: zipfile.ZipFile) -> list[tuple[object, ...]]:
+        return [
+            (i.filename, i.date_time, i.external_attr, i.compress_type)
+            for i in zf.infolist()
+            if i.filename != PART
+        ]
+
     with zipfile.ZipFile(books["outputs"]) as a, zipfile.ZipFile(dst) as b:
-
-        def fields(zf: zipfile.ZipFile) -> list[tuple[object, ...]]:
-            return [
-                (i.filename, i.date_time, i.external_attr, i.compress_type) for i in zf.infolist()
-            ]
-
         assert fields(a) == fields(b)
         assert b.testzip() is None
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+        info = b.getinfo(PART)
+    level3 = zlib.compressobj(3, zlib.DEFLATED, -15)
+    expected = len(level3.compress(b"".join(rows)) + level3.flush())
+    assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size == expected
 
 
 def test_no_thread_outlives_the_package(

@@ -89,6 +89,9 @@ _MAX_COLUMN = 16384  # XFD, Excel's last column
 _STYLES_TYPE = REL_NS + "/styles"
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
+# The deflate level of the parts a refresh writes: a 150 MB Milestones sheet deflates three
+# times faster at 3 than at zipfile's default 6, for a part about 15% larger.
+_LEVEL = 3
 _RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
 _DRAWING_TYPE = REL_NS + "/drawing"
 
@@ -300,26 +303,26 @@ class _Package:
         return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
 
     def write(self, dst: Path) -> None:
-        with zipfile.ZipFile(dst, "w", allowZip64=True) as zout:
+        """Write the package to ``dst``: parts not changed copied with their entry's name, date,
+        attributes and compression; changed and added parts deflated at ``_LEVEL``."""
+        with zipfile.ZipFile(
+            dst, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL
+        ) as zout:
             zout.comment = self.zin.comment
             for info in self.infos:
                 name = info.filename
-                if name in self.removed:
-                    continue
-                zi = zipfile.ZipInfo(name, date_time=info.date_time)
-                zi.compress_type = info.compress_type
-                zi.external_attr = info.external_attr
                 data = self.changed.get(name)
                 if data is not None:
-                    _write_entry(zout, zi, data)
-                    continue
-                big = info.file_size > zipfile.ZIP64_LIMIT
-                with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
-                    shutil.copyfileobj(fin, fout, _COPY_CHUNK)
+                    _write_entry(zout, name, data)
+                elif name not in self.removed:
+                    zi = zipfile.ZipInfo(name, date_time=info.date_time)
+                    zi.compress_type = info.compress_type
+                    zi.external_attr = info.external_attr
+                    big = info.file_size > zipfile.ZIP64_LIMIT
+                    with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
+                        shutil.copyfileobj(fin, fout, _COPY_CHUNK)
             for name, data in self.added:
-                zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                _write_entry(zout, zi, data)
+                _write_entry(zout, name, data)
         for part, name, data, check in self.read_back:
             check.result()  # OutputError when the sheet did not read back
             latest = self._data(part)
@@ -342,11 +345,11 @@ def _batches(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(batch)
 
 
-def _write_entry(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
-    """Write a changed or added part, a megabyte at a time."""
+def _write_entry(zout: zipfile.ZipFile, name: str, data: bytes | list[bytes]) -> None:
+    """Write a changed or added part, deflated at the file's level, a megabyte at a time."""
     chunks = [data] if isinstance(data, bytes) else data
     size = sum(len(c) for c in chunks)
-    with zout.open(zi, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as fout:
+    with zout.open(name, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as fout:
         for batch in _batches(chunks):
             fout.write(batch)
 
