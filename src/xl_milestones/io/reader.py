@@ -164,7 +164,7 @@ class _OpenError:
 
     __slots__ = ("error",)
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: BaseException) -> None:
         self.error = error
 
 
@@ -183,7 +183,7 @@ class _Loader:
         self._file = file
         self._parts = parts
         self._scans: dict[str, Future[SheetScan | Exception]] = {k: Future() for k in parts}
-        self._sheets: dict[str, Future[CalamineSheet | Exception | _OpenError]] = {
+        self._sheets: dict[str, Future[CalamineSheet | BaseException | _OpenError]] = {
             k: Future() for k in parts
         }
         self._stop = threading.Event()
@@ -198,7 +198,7 @@ class _Loader:
     def scan(self, key: str) -> SheetScan | Exception:
         return self._scans[key].result()
 
-    def sheet(self, key: str) -> CalamineSheet | Exception | _OpenError:
+    def sheet(self, key: str) -> CalamineSheet | BaseException | _OpenError:
         """The loaded sheet, an exception, or an _OpenError; handed over once (memory)."""
         loaded = self._sheets[key].result()
         del self._sheets[key]
@@ -247,7 +247,7 @@ class _Loader:
                 try:
                     # calamine makes one dense block of a sheet: a far cell must not reach it.
                     check_sheet_extent(self._file, self._parts[key].path)
-                    loaded: CalamineSheet | Exception = book.get_sheet_by_name(
+                    loaded: CalamineSheet | BaseException = book.get_sheet_by_name(
                         self._parts[key].name
                     )
                 except (KeyboardInterrupt, SystemExit):

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
@@ -587,7 +588,9 @@ class _Writer:
         """Where the sheet's table is: where the reader found it (``hint``), else as the table
         locator finds it in the sheet's own cells, as the reader would."""
         if hint is not None:
-            cols = {name: column_number(letter) for name, letter in hint.columns.items()}
+            cols: dict[str, int] = {
+                name: column_number(letter) for name, letter in hint.columns.items()
+            }
             return self._layout_at(work, hint.header_row, cols, sheet)
         keys = {f.key: f.name for f in sheet.fields}
         first, texts = self._header_texts(work, {t.r1 for t in work.tables})
@@ -600,7 +603,7 @@ class _Writer:
         found = locate_table(work.tables, header_count, scan, 1, _MAX_COLUMN)
         if found is None:
             return None
-        cols: dict[str, int] = {}
+        cols = {}
         for col, text in sorted(texts.get(found.header_row, {}).items()):
             fname = keys.get(normalize_header(text))
             if found.first_col <= col <= found.last_col and fname and fname not in cols:
@@ -629,7 +632,7 @@ class _Writer:
         strings = _shared_strings(self.pkg, wanted)
         texts = {
             num: {
-                col: text if text is not None else strings.get(index, "")
+                col: text if text is not None else strings.get(cast(int, index), "")
                 for col, text, index in row
                 if text is not None or index is not None
             }
@@ -1192,10 +1195,11 @@ def shift_anchors(data: bytes, widened: list[tuple[int, int]]) -> bytes | None:
                 shift = max(shift, new_last + 1 - start)
         if not shift:
             continue
-        body = _ANCHOR_COL.sub(
-            lambda m, n=shift: m.group(1) + str(int(m.group(3)) + n).encode() + m.group(4),
-            anchor.group(0),
-        )
+
+        def shifted(m: re.Match[bytes], n: int = shift) -> bytes:
+            return m.group(1) + str(int(m.group(3)) + n).encode() + m.group(4)
+
+        body = _ANCHOR_COL.sub(shifted, anchor.group(0))
         out.append(data[pos : anchor.start()])
         out.append(body)
         pos = anchor.end()

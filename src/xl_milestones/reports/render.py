@@ -6,6 +6,7 @@ command line and the ribbon both use, ``write_signoff_pack``, which writes the f
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,7 +31,7 @@ FORMATS: Final = {".pdf": "pdf", ".html": "html"}
 _URL: Final = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 
 
-def pack_format(output: str | Path) -> str:
+def pack_format(output: str | os.PathLike[str]) -> str:
     """``pdf`` or ``html`` from the output's extension; any other is a UsageError."""
     path = Path(output)
     fmt = FORMATS.get(path.suffix.lower())
