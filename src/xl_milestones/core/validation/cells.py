@@ -141,18 +141,17 @@ def _convert_strings(
     converter would return (an id without spaces, text stripped), found by list passes in C;
     the converter reads only the others (spaces, blanks of spaces, error values)."""
     stripped = [v and v.strip() for v in column]
+    typed: list[Any] = list(column)
+    odd: list[int] = []
     if f.type is FieldType.ID:
-        odd = [
-            i
-            for i, (v, s) in enumerate(zip(column, stripped, strict=True))
-            if v is not s and v != s
-        ]
-        if not ERROR_LITERALS.isdisjoint(column):
-            odd.extend(i for i, v in enumerate(column) if v in ERROR_LITERALS)
-        typed: list[Any] = list(column)
+        if stripped != typed:  # an id with spaces around it
+            odd = [i for i, (v, s) in enumerate(zip(typed, stripped, strict=True)) if v != s]
+        if not ERROR_LITERALS.isdisjoint(typed):
+            odd.extend(i for i, v in enumerate(typed) if v in ERROR_LITERALS)
     else:
-        odd = [i for i, s in enumerate(stripped) if s == ""]
         typed = stripped
+        if "" in stripped:  # a cell of spaces, or empty
+            odd = [i for i, s in enumerate(stripped) if s == ""]
     problems = False
     for i in odd:
         typed[i] = convert(column[i])

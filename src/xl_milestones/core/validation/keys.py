@@ -67,9 +67,13 @@ def unique_values(book: Book) -> Iterator[Found]:
 def _duplicates(table: Table, f: Field) -> Iterator[Found]:
     # Most values are unique: remember the first row of each and make a group only for values
     # met again, in the order of their first rows.
+    column = table.columns[f.name]
+    filled = [v for v in column if v is not None]
+    if len(set(filled)) == len(filled):
+        return
     first: dict[object, int] = {}
     again: dict[object, list[int]] = {}
-    for i, v in enumerate(table.columns[f.name]):
+    for i, v in enumerate(column):
         if v is None:
             continue
         if v in first:
@@ -107,8 +111,13 @@ def references(book: Book) -> Iterator[Found]:
         for name, target_key in refs:
             known = book.milestone_at if target_key == MILESTONES.key else book.contract_at
             target = SHEETS_BY_KEY[target_key]
-            for i, value in enumerate(book.column(key, name)):
-                if value is not None and value not in known:
+            column = book.column(key, name)
+            unknown = set(column).difference(known)
+            unknown.discard(None)
+            if not unknown:
+                continue
+            for i, value in enumerate(column):
+                if value in unknown:
                     yield Found(
                         key,
                         i,
