@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
+from operator import le
 from typing import Any, Final
 
 from xl_milestones.core.coerce import show
@@ -229,20 +231,22 @@ def _windows(book: Book) -> _Windows:
 def _far_dates(
     table: Table, names: tuple[str, ...], cids: list[Any], windows: _Windows
 ) -> Iterator[Found]:
-    # Each row's window is looked up once for all its dates; a row without one never fails.
-    wide = (_EARLIEST, _LATEST, "")
-    row_windows = [wide if cid is None else windows.get(cid, wide) for cid in cids]
-    los = [w[0] for w in row_windows]
-    his = [w[1] for w in row_windows]
+    # Each row's window is looked up once for all its dates (by map calls in C); a row without
+    # one (no contract, or one without a window) never fails.
+    los = list(map({cid: w[0] for cid, w in windows.items()}.get, cids, repeat(_EARLIEST)))
+    his = list(map({cid: w[1] for cid, w in windows.items()}.get, cids, repeat(_LATEST)))
     for name in names:
         column = table.columns[name]
+        if None not in column and all(map(le, los, column)) and all(map(le, column, his)):
+            continue  # a full column within its windows, checked in C
         far = [
             i
             for i, (day, lo, hi) in enumerate(zip(column, los, his, strict=True))
             if day is not None and not lo <= day <= hi
         ]
         for i in far:
-            day, cid, (lo, _hi, after) = column[i], cids[i], row_windows[i]
+            day, cid = column[i], cids[i]
+            lo, _hi, after = windows[cid]
             where = "before the contract's Start Date" if day < lo else after
             yield Found(
                 table.sheet.key,
