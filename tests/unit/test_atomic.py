@@ -131,12 +131,12 @@ def test_disk_full_while_writing_the_zip(good: Path, tmp_path: Path, monkeypatch
     """The real writer, with the file system running out of space half way."""
     from tests.writerbooks import sample_update
 
-    from xl_milestones.io import writer
+    from xl_milestones.io import package, writer
 
     target = tmp_path / "book.xlsx"
     shutil.copyfile(good, target)
     before = target.read_bytes()
-    real = writer._write_entry
+    real = package._write_entry
     calls = {"n": 0}
 
     def full(zout, zi, data):  # type: ignore[no-untyped-def]
@@ -145,7 +145,7 @@ def test_disk_full_while_writing_the_zip(good: Path, tmp_path: Path, monkeypatch
             raise OSError(errno.ENOSPC, "No space left on device")
         real(zout, zi, data)
 
-    monkeypatch.setattr(writer, "_write_entry", full)
+    monkeypatch.setattr(package, "_write_entry", full)
 
     def build(tmp: Path) -> None:
         writer.apply_update(target, tmp, sample_update([2, 3, 4]), date1904=False)

@@ -114,7 +114,7 @@ def test_a_milestones_sheet_that_does_not_read_back_is_never_moved_into_place(
 ) -> None:
     # The new Milestones XML is read back while the rest of the file is written: a cell that
     # points past the shared strings fails that check, and the file stays as it was.
-    from xl_milestones.io import sheet_rewrite, writer
+    from xl_milestones.io import package, sheet_rewrite
     from xl_milestones.io.atomic import check_sheet_reads
 
     rewrite = sheet_rewrite.SheetRewriter.rewrite
@@ -133,7 +133,7 @@ def test_a_milestones_sheet_that_does_not_read_back_is_never_moved_into_place(
         checked.append(name)
         check_sheet_reads(sheet, strings, name)
 
-    monkeypatch.setattr(writer, "check_sheet_reads", check)
+    monkeypatch.setattr(package, "check_sheet_reads", check)
     original = src.read_bytes()
     book = FileBook(src)
     with pytest.raises(OutputError, match="could not be read back"):

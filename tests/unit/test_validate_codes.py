@@ -35,8 +35,7 @@ NOT_CODES = {
     "pyodide-http",  # a requirement of the Lite edition
     "no-as-of-date",  # Validation.as_of_source values (the JSON's as_of_source)
     "no-settings-sheet",
-    "xl-deflate",  # thread names of the writer
-    "xl-read-back",
+    "xl-read-back",  # the thread name of the writer's read-back
     "yyyy-mm-dd",  # a number format
 }
 

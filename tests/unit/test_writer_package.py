@@ -13,7 +13,7 @@ import pytest
 from tests.writerbooks import build_book
 
 from xl_milestones.errors import OutputError
-from xl_milestones.io import writer
+from xl_milestones.io import package
 
 PART = "xl/worksheets/sheet1.xml"
 
@@ -37,7 +37,7 @@ def test_a_part_set_again_is_written_from_its_latest_data(
     first, second = _rows(200, b"first"), _rows(300, b"second")
     dst = tmp_path / "out.xlsx"
     with zipfile.ZipFile(books["outputs"]) as zin:
-        pkg = writer._Package(zin)
+        pkg = package.Package(zin)
         try:
             pkg.set(PART, first)
             pkg.set(PART, second)
@@ -60,7 +60,7 @@ def test_copied_entries_keep_their_metadata_and_written_ones_are_deflated_fast(
     dst = tmp_path / "out.xlsx"
     rows = _rows(2000, b"new")
     with zipfile.ZipFile(books["outputs"]) as zin:
-        pkg = writer._Package(zin)
+        pkg = package.Package(zin)
         try:
             pkg.set(PART, rows)
             pkg.write(dst)
@@ -95,9 +95,9 @@ def test_no_thread_outlives_the_package(
         started.set()
         time.sleep(0.3)
 
-    monkeypatch.setattr(writer, "check_sheet_reads", slow)
+    monkeypatch.setattr(package, "check_sheet_reads", slow)
     with zipfile.ZipFile(books["outputs"]) as zin:
-        pkg = writer._Package(zin)
+        pkg = package.Package(zin)
         pkg.set(PART, _rows(10, b"x"))
         pkg.read_back_soon(PART, "Milestones")
         assert started.wait(5)
@@ -114,14 +114,14 @@ def _sheet(rows: list[bytes]) -> list[bytes]:
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Each worksheet the writer has read back, whole, in the order the checks ran."""
     seen: list[bytes] = []
-    real = writer.check_sheet_reads
+    real = package.check_sheet_reads
 
     def spy(sheet, strings, name):  # type: ignore[no-untyped-def]
         pieces = list(sheet)
         seen.append(b"".join(pieces))
         real(pieces, strings, name)
 
-    monkeypatch.setattr(writer, "check_sheet_reads", spy)
+    monkeypatch.setattr(package, "check_sheet_reads", spy)
     return seen
 
 
@@ -131,7 +131,7 @@ def _write_read_back(
     """Set the sheet to ``data``, have it read back, set it to ``later`` (if given) and write:
     the write succeeds when the sheet ``reads`` back, else raises the read-back's error."""
     with zipfile.ZipFile(src) as zin:
-        pkg = writer._Package(zin)
+        pkg = package.Package(zin)
         try:
             pkg.set(PART, data)
             pkg.read_back_soon(PART, "Milestones")

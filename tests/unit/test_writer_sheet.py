@@ -10,12 +10,7 @@ import pytest
 from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
-from xl_milestones.io.package import (
-    cell_text,
-    full_calc_on_load,
-    get_attr,
-    set_attr,
-)
+from xl_milestones.io.package import full_calc_on_load
 from xl_milestones.io.sheet_rewrite import (
     BulkWrites,
     CellWrite,
@@ -24,6 +19,7 @@ from xl_milestones.io.sheet_rewrite import (
     Zone,
     date_serial,
 )
+from xl_milestones.io.xmlbytes import cell_text, get_attr, set_attr
 
 
 def sheet(rows: bytes, prefix: str = "", extra_head: bytes = b"", tail: bytes = b"") -> bytes:

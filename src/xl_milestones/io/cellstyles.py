@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 
 from xl_milestones.errors import WorkbookError
-from xl_milestones.io.package import (
+from xl_milestones.io.xmlbytes import (
+    empty_element,
     find_element,
     get_attr,
     root_prefix,
     set_attr,
-    xml_text,
 )
 from xl_milestones.numformats import (
     BOOL_FORMAT,
@@ -247,13 +247,7 @@ class StyleSheet:
         data = data[:start] + head + data[gt:close] + b"".join(self._new_xfs) + data[close:]
         if self._new_formats:
             new = b"".join(
-                b"<"
-                + p
-                + b'numFmt numFmtId="'
-                + str(fid).encode()
-                + b'" formatCode="'
-                + xml_text(code).encode()
-                + b'"/>'
+                empty_element(p, b"numFmt", [("numFmtId", str(fid)), ("formatCode", code)])
                 for fid, code in self._new_formats.items()
             )
             count = len(self._formats) + len(self._new_formats)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from xl_milestones.a1 import column_letter, column_number, format_range, parse_range
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.cellstyles import Kind, StyleSheet, kind_of_amount
-from xl_milestones.io.package import (
+from xl_milestones.io.xmlbytes import (
     cell_text,
     del_attr,
     find_element,
@@ -417,37 +417,37 @@ class SheetRewriter:
             return None
         return parse_range(get_attr(self.head[start:end], b"ref") or "")
 
+    def _col_spans(self) -> Iterator[tuple[int, int, bytes]]:
+        """(first column, last column, tag) of each ``<col>`` of ``<cols>`` with a numeric span;
+        a span over the whole sheet (min=1 max=16384) is cut to 1,025 columns."""
+        start, end = find_element(self.head, self.p, b"cols")
+        if start < 0:
+            return
+        for m in re.finditer(b"<" + re.escape(self.p) + rb"col\b[^>]*>", self.head[start:end]):
+            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
+            if lo and hi and lo.isdigit() and hi.isdigit():
+                yield int(lo), min(int(hi), int(lo) + 1024), m.group(0)
+
     def column_styles(self) -> dict[int, int]:
         """Default style of each column from ``<cols>``."""
         out: dict[int, int] = {}
-        start, end = find_element(self.head, self.p, b"cols")
-        if start < 0:
-            return out
-        for m in re.finditer(b"<" + re.escape(self.p) + rb"col\b[^>]*>", self.head[start:end]):
-            style = get_attr(m.group(0), b"style")
-            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
-            if style and style.isdigit() and int(style) and lo and hi:
-                # A <col> may span the whole sheet (min=1 max=16384); only record a bounded set.
-                for c in range(int(lo), min(int(hi), int(lo) + 1024) + 1):
+        for lo, hi, tag in self._col_spans():
+            style = get_attr(tag, b"style")
+            if style and style.isdigit() and int(style):
+                for c in range(lo, hi + 1):
                     out[c] = int(style)
         return out
 
     def column_widths(self) -> dict[int, float]:
         """Width of each column (in characters) from ``<cols>``."""
         out: dict[int, float] = {}
-        start, end = find_element(self.head, self.p, b"cols")
-        if start < 0:
-            return out
-        for m in re.finditer(b"<" + re.escape(self.p) + rb"col\b[^>]*>", self.head[start:end]):
-            width = get_attr(m.group(0), b"width")
-            lo, hi = get_attr(m.group(0), b"min"), get_attr(m.group(0), b"max")
-            if width and lo and hi and lo.isdigit() and hi.isdigit():
-                try:
-                    w = float(width)
-                except ValueError:
-                    continue
-                for c in range(int(lo), min(int(hi), int(lo) + 1024) + 1):
-                    out[c] = w
+        for lo, hi, tag in self._col_spans():
+            try:
+                width = float(get_attr(tag, b"width") or "")
+            except ValueError:
+                continue
+            for c in range(lo, hi + 1):
+                out[c] = width
         return out
 
     def _fit_height(self, tag: bytes, values: Mapping[str, object]) -> bytes:

@@ -17,7 +17,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
 from xl_milestones.a1 import column_number, parse_range
-from xl_milestones.io.package import TablePart, as_utf8, xml_unescape
+from xl_milestones.io.tablepart import TablePart
+from xl_milestones.io.xmlbytes import as_utf8, xml_unescape
 from xl_milestones.tables import SheetScan
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
