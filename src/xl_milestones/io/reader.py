@@ -9,9 +9,7 @@ the validator, except what only the reader can see (merged cells, hidden rows).
 from __future__ import annotations
 
 import os
-import threading
 import zipfile
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -61,43 +59,28 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
                 key: (by_name[name], sheet)
                 for key, (name, sheet) in schema_sheets(file, list(by_name)).items()
             }
-            sizes = {key: _part_size(zf, part.path) for key, (part, _s) in parts.items()}
     except _DAMAGED as exc:
         raise _damaged(file, exc) from None
     raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
     # Hundreds of thousands of rows and dicts are built and none freed before the read is done.
     with collector_paused():
-        loader = _Loader(file, {key: part for key, (part, _s) in parts.items()}, sizes)
+        loader = _Loader(file, {key: part for key, (part, _s) in parts.items()})
         try:
-            # Errors come out in the order a one-pass reader meets them: a damaged sheet part first,
-            # then a file calamine cannot open, then each sheet in workbook order.
+            # Errors come out in the order a one-pass reader meets them: a damaged sheet part
+            # first, then a file calamine cannot open, then each sheet in workbook order.
             scans: dict[str, SheetScan] = {}
             for key in parts:
-                scan = loader.scan(key)
-                if isinstance(scan, _DAMAGED):
-                    raise _damaged(file, scan)
-                if isinstance(scan, BaseException):
-                    raise scan
-                scans[key] = scan
-            # The largest sheet is turned into rows last: the others are ready well before it
-            # loads. Each sheet's outcome is kept, and taken in workbook order.
-            outcomes: dict[str, tuple[RawTable | None, list[Issue]] | WorkbookError] = {}
-            for key in sorted(parts, key=lambda k: k == loader.biggest):
-                part, sheet = parts[key]
-                try:
-                    outcomes[key] = _sheet_table(file, loader, key, part, sheet, scans[key])
-                except WorkbookError as exc:
-                    outcomes[key] = exc
+                scans[key] = loader.scan(key)
             log: RawTable | None = None
-            for key in parts:
-                outcome = outcomes[key]
+            for key, (part, sheet) in parts.items():
                 if key == REFRESH_LOG.key:
                     # Ours, not the user's: a log that cannot be read means no earlier refresh.
-                    log = None if isinstance(outcome, WorkbookError) else outcome[0]
+                    try:
+                        log = _sheet_table(file, loader, key, part, sheet, scans[key])[0]
+                    except WorkbookError:
+                        log = None
                     continue
-                if isinstance(outcome, WorkbookError):
-                    raise outcome
-                table, issues = outcome
+                table, issues = _sheet_table(file, loader, key, part, sheet, scans[key])
                 raw.issues.extend(issues)
                 if table is not None:
                     raw.tables[key] = table
@@ -149,14 +132,7 @@ def _damaged(file: Path, exc: BaseException) -> WorkbookError:
     )
 
 
-def _part_size(zf: zipfile.ZipFile, part: str) -> int:
-    try:
-        return zf.getinfo(part).file_size
-    except KeyError:
-        return 0
-
-
-# --------------------------------------------------------------------------- loading in threads
+# ------------------------------------------------------------------------------------ loading
 
 
 class _OpenError:
@@ -169,101 +145,53 @@ class _OpenError:
 
 
 class _Loader:
-    """Scans and calamine sheets, loaded by two threads while the caller turns them into rows.
+    """Each sheet's scan and calamine sheet, loaded one at a time when asked for, so that one
+    sheet's grid of values is in memory at a time."""
 
-    calamine parses a sheet without holding the GIL and inflating a part releases it too, so the
-    largest sheet (Milestones, about half the work) loads in one thread and the others in a
-    second while the main thread builds the rows of sheets already loaded: on two cores the
-    read takes about half as long. Each thread opens its own zip and calamine workbook (neither
-    may be shared between threads). Results, including exceptions, are handed over as values
-    so that the caller reports errors in the same order as a one-pass read.
-    """
-
-    def __init__(self, file: Path, parts: dict[str, SheetPart], sizes: dict[str, int]) -> None:
+    def __init__(self, file: Path, parts: dict[str, SheetPart]) -> None:
         self._file = file
         self._parts = parts
-        self._scans: dict[str, Future[SheetScan | Exception]] = {k: Future() for k in parts}
-        self._sheets: dict[str, Future[CalamineSheet | BaseException | _OpenError]] = {
-            k: Future() for k in parts
-        }
-        self._stop = threading.Event()
-        self.biggest = biggest = max(parts, key=lambda k: sizes.get(k, 0), default=None)
-        groups = [[biggest], [k for k in parts if k != biggest]] if biggest else []
-        self._threads = [
-            threading.Thread(target=self._run, args=(keys,), daemon=True) for keys in groups if keys
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._zf: zipfile.ZipFile | None = None
+        self._book: CalamineWorkbook | _OpenError | None = None
 
-    def scan(self, key: str) -> SheetScan | Exception:
-        return self._scans[key].result()
+    def scan(self, key: str) -> SheetScan:
+        """Hidden rows and error cells of the sheet; a damaged part raises WorkbookError."""
+        try:
+            if self._zf is None:
+                self._zf = zipfile.ZipFile(self._file)
+            return scan_sheet(self._zf, self._parts[key].path)
+        except _DAMAGED as exc:
+            raise _damaged(self._file, exc) from None
 
     def sheet(self, key: str) -> CalamineSheet | BaseException | _OpenError:
-        """The loaded sheet, an exception, or an _OpenError; handed over once (memory)."""
-        loaded = self._sheets[key].result()
-        del self._sheets[key]
-        return loaded
-
-    def close(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
-
-    def _run(self, keys: list[str]) -> None:
+        """The loaded sheet, calamine's exception, or an _OpenError for the whole file."""
         from python_calamine import CalamineWorkbook
 
         from xl_milestones.io.extent import check_sheet_extent
 
-        book: CalamineWorkbook | None = None
-        try:
+        if self._book is None:
             try:
-                zf = zipfile.ZipFile(self._file)
-            except Exception as exc:  # the caller reports it as a damaged file
-                for key in keys:
-                    self._scans[key].set_result(exc)
-                return
-            with zf:
-                for key in keys:
-                    if self._stop.is_set():
-                        return
-                    try:
-                        scan: SheetScan | Exception = scan_sheet(zf, self._parts[key].path)
-                    except Exception as exc:
-                        scan = exc
-                    self._scans[key].set_result(scan)
-            opened: _OpenError | None = None
-            try:
-                book = CalamineWorkbook.from_path(str(self._file))
+                self._book = CalamineWorkbook.from_path(str(self._file))
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # calamine's errors, panics included
-                opened = _OpenError(exc)
-            for key in keys:
-                if self._stop.is_set():
-                    return
-                if book is None:
-                    self._sheets[key].set_result(opened or _OpenError(RuntimeError("no book")))
-                    continue
-                try:
-                    # calamine makes one dense block of a sheet: a far cell must not reach it.
-                    check_sheet_extent(self._file, self._parts[key].path)
-                    loaded: CalamineSheet | BaseException = book.get_sheet_by_name(
-                        self._parts[key].name
-                    )
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:  # calamine's errors, panics included
-                    loaded = exc
-                self._sheets[key].set_result(loaded)
-        finally:
-            if book is not None:
-                book.close()
-            # Never leave the caller waiting on a result this thread did not get to.
-            for futures in (self._scans, self._sheets):
-                for key in keys:
-                    fut = futures.get(key)
-                    if fut is not None and not fut.done():
-                        fut.set_result(RuntimeError("the read was stopped"))
+                self._book = _OpenError(exc)
+        if isinstance(self._book, _OpenError):
+            return self._book
+        try:
+            # calamine makes one dense block of a sheet: a far cell must not reach it.
+            check_sheet_extent(self._file, self._parts[key].path)
+            return self._book.get_sheet_by_name(self._parts[key].name)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # calamine's errors, panics included
+            return exc
+
+    def close(self) -> None:
+        if self._zf is not None:
+            self._zf.close()
+        if self._book is not None and not isinstance(self._book, _OpenError):
+            self._book.close()
 
 
 # ---------------------------------------------------------------------------- the file itself
