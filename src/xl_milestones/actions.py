@@ -32,16 +32,6 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.numformats import with_minor_units
 
-# What commands built, held until the process ends when the command line runs them (``cli.run``
-# sets a list): the system frees a process's memory at once, where freeing the million objects
-# of a large workbook one by one took about a second. None (a library caller): freed as usual.
-held_until_exit: list[object] | None = None
-
-
-def _hold(*objects: object) -> None:
-    if held_until_exit is not None:
-        held_until_exit.extend(objects)
-
 
 def _emit(text: str) -> None:
     """Print ``text`` on stdout now. When the reader has gone away (``validate | head -1``),
@@ -77,7 +67,6 @@ def validate_command(book: str, *, fmt: str = "text") -> int:
     from xl_milestones.io.filebook import FileBook
 
     result = validate_book(FileBook(book), today=_dt.date.today())
-    _hold(result)
     if fmt == "json":
         _emit(output.validation_json(book, result.issues))
     else:
@@ -213,7 +202,6 @@ def refresh_command(
 
     target = FileBook(book, output=output)
     report = refresh(target, today=_dt.date.today(), as_of=as_of)
-    _hold(target, report)
     # "file" is the workbook as typed, as `validate` gives it; the text names what was written.
     report.file = book
     if fmt == "json":

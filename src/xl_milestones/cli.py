@@ -263,11 +263,9 @@ def _portfolio(args: argparse.Namespace) -> int:
 
 
 def run() -> NoReturn:
-    """The ``xl-milestones`` program: ``main``, then the process ends at once, without freeing
-    one by one what the command built (``actions.held_until_exit``); output is flushed first."""
+    """The ``xl-milestones`` program: ``main``, its output flushed, then the exit code."""
     from xl_milestones import actions
 
-    actions.held_until_exit = []
     code = main()
     try:
         sys.stdout.flush()
@@ -279,7 +277,7 @@ def run() -> NoReturn:
         sys.stderr.flush()
     except (OSError, ValueError):
         code = code or EXIT_FAILURE
-    os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

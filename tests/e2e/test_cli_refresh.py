@@ -270,18 +270,6 @@ def test_the_program_prints_all_of_its_output_before_it_ends_without_freeing(
     assert bad.returncode == 2 and "no such file" in bad.stderr
 
 
-def test_main_as_a_library_call_holds_nothing_after_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from xl_milestones import actions
-
-    code, _out, _err = _run(
-        capsys, "refresh", str(_book(tmp_path)), "--output", str(tmp_path / "o.xlsx")
-    )
-    assert code == 0
-    assert actions.held_until_exit is None
-
-
 def test_refresh_adds_and_fills_the_signoff_queue_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
