@@ -100,7 +100,7 @@ def _approvers(run: _Run) -> Failed:
     for w in run.index.work:
         state = w.state
         assert state is not None
-        owners = _owner_approves(w)
+        owners = _owner_approves(w) if w.m.owner and state.roles else []
         unnamed = state.no_rule and not state.roles
         if owners or state.unlisted_roles or unnamed:
             reasons = [f"no approver listed for role {r}" for r in state.unlisted_roles]
@@ -110,10 +110,8 @@ def _approvers(run: _Run) -> Failed:
 
 
 def _owner_approves(w: MilestoneWork) -> list[str]:
-    # The milestone owner may not approve it.
-    if not w.m.owner:
-        return []
-    assert w.state is not None
+    # The milestone owner may not approve it: each listed approver who is the owner.
+    assert w.state is not None and w.m.owner
     owner = match_key(w.m.owner)
     return [
         f"approver {e.name} is the milestone owner"
@@ -133,11 +131,10 @@ def _contract_active(run: _Run) -> Failed:
 
 def _evidence(run: _Run) -> Failed:
     result = run.fail("Evidence", "no evidence on the milestone or its deliverables")
-    deliverables = run.index.deliverables
-    for w in run.index.work:
-        m = w.m
-        if not m.evidence and not any(d.evidence for d in deliverables.get(m.milestone_id, ())):
-            yield w, result
+    shown = {mid for mid, dels in run.index.deliverables.items() if any(d.evidence for d in dels)}
+    return (
+        (w, result) for w in run.index.work if not w.m.evidence and w.m.milestone_id not in shown
+    )
 
 
 def _acceptance_criteria(run: _Run) -> Failed:
@@ -198,11 +195,13 @@ def readiness_checks(ix: ModelIndex, modes: Mapping[str, str]) -> None:
             else:
                 w.fails.append(result)
     base = all_passing(mode_order)
+    # Every check passing: the same outcome for every such milestone, cancelled or not.
+    passing = {cancelled: readiness((), cancelled) for cancelled in (False, True)}
     for w in ix.work:
         fails = w.fails
         if fails is None:
             w.checks = base
-            w.ready, w.blockers = readiness((), w.m.cancelled)
+            w.ready, w.blockers = passing[w.m.cancelled]
             continue
         out = list(base)
         for result in fails:

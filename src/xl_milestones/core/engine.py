@@ -168,13 +168,14 @@ def _run(model: Model, as_of: date, warnings: EngineWarnings) -> EngineResult:
     readiness_checks(ix, check_modes(s))
     signoff.deadlines(ix, s.signoff_days)
     ledgers = payments.ledgers(ix, last_deductible)
-    due = payments_due(ix, _terms(model, as_of, warnings), warnings)
-    results = [_result(w, due[w.m.milestone_id]) for w in ix.work]
+    payments_due(ix, _terms(model, as_of, warnings), warnings)
+    results = [_result(w) for w in ix.work]
     for skipped in model.skipped:
         results.append(MilestoneResult(skipped.row, skipped.milestone_id, False, blank_values()))
     results.sort(key=lambda r: r.row)
-    _late_interest_inputs(model, [w for w in ix.work if due[w.m.milestone_id].late], warnings)
-    return _portfolio(model, ix, results, gather(ix, due, ledgers), warnings)
+    late = [w for w in ix.work if w.payment is not None and w.payment.late]
+    _late_interest_inputs(model, late, warnings)
+    return _portfolio(model, ix, results, gather(ix, ledgers), warnings)
 
 
 def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
@@ -197,9 +198,9 @@ def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
     return Terms(as_of, s.business_day_convention, calendar, s.late_interest_regime, rate)
 
 
-def _result(w: MilestoneWork, p: PaymentFields) -> MilestoneResult:
-    state = w.state
-    assert state is not None
+def _result(w: MilestoneWork) -> MilestoneResult:
+    state, p = w.state, w.payment
+    assert state is not None and p is not None
     return MilestoneResult(
         w.m.row,
         w.m.milestone_id,

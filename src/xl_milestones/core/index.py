@@ -25,6 +25,7 @@ from xl_milestones.core.model import (
 from xl_milestones.core.money import ZERO
 
 if TYPE_CHECKING:
+    from xl_milestones.core.payment_due import PaymentFields
     from xl_milestones.core.payments import Deductions
     from xl_milestones.core.signoff import CheckResult, SignoffState
     from xl_milestones.core.status import Sentence
@@ -110,7 +111,7 @@ def change_sums(model: Model, as_of: date) -> ChangeSums:
 @dataclass(slots=True)
 class MilestoneWork:
     """One milestone's typed record: its rows, then what each stage works out, in stage order
-    (dates, values, approvals, status, checks, deadlines, ledgers, payment)."""
+    (dates, values, approvals, status, checks, deadlines, ledgers, payments due)."""
 
     m: Milestone
     contract: Contract
@@ -138,6 +139,8 @@ class MilestoneWork:
     payable: bool = False
     deductions: Deductions | None = None
     exposure: Decimal | None = None
+    # payment_due.payments_due
+    payment: PaymentFields | None = None
 
 
 @dataclass(slots=True)

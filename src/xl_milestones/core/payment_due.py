@@ -64,15 +64,11 @@ def paid_by(invoice: Invoice, as_of: date) -> bool:
     return invoice.paid_date is not None and invoice.paid_date <= as_of and invoice.paid_amount > 0
 
 
-def payments_due(
-    ix: ModelIndex, terms: Terms, warnings: EngineWarnings
-) -> dict[str, PaymentFields]:
-    """Stage: the payment fields of every milestone, by Milestone ID."""
+def payments_due(ix: ModelIndex, terms: Terms, warnings: EngineWarnings) -> None:
+    """Stage: the payment fields of every milestone."""
     invoices = ix.invoices
-    return {
-        w.m.milestone_id: payment_of(w, invoices.get(w.m.milestone_id, []), terms, warnings)
-        for w in ix.work
-    }
+    for w in ix.work:
+        w.payment = payment_of(w, invoices.get(w.m.milestone_id, []), terms, warnings)
 
 
 def payment_of(
@@ -80,12 +76,16 @@ def payment_of(
 ) -> PaymentFields:
     """The payment fields of one milestone from its invoices dated on or before as_of."""
     cur = w.contract.currency
-    paid_rows = [
-        (i.paid_date, i.paid_amount)
-        for i in invoices
-        if i.paid_date is not None and paid_by(i, terms.as_of)
-    ]
-    paid = sum((amount for _day, amount in paid_rows), ZERO) if paid_rows else zero_of(cur)
+    paid_rows: list[tuple[date, Decimal]] = []
+    paid = zero_of(cur)
+    if invoices:
+        paid_rows = [
+            (i.paid_date, i.paid_amount)
+            for i in invoices
+            if i.paid_date is not None and paid_by(i, terms.as_of)
+        ]
+        if paid_rows:
+            paid = sum((amount for _day, amount in paid_rows), ZERO)
     basis = w.m.payment_basis
     if basis == "none":
         shown = (round_money(paid, cur) or zero_of(cur)) if invoices else None

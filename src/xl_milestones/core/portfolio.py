@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import add
 from typing import TYPE_CHECKING, Final
 
 from xl_milestones.core.dates import month_start
@@ -30,7 +31,6 @@ from xl_milestones.core.status import CANCELLED, SIGNED_OFF
 
 if TYPE_CHECKING:
     from xl_milestones.core.index import MilestoneWork, ModelIndex
-    from xl_milestones.core.model import Invoice
     from xl_milestones.core.payment_due import PaymentFields
     from xl_milestones.core.payments import ContractLedger
 
@@ -92,17 +92,20 @@ class Flows:
     by_contract: dict[str, dict[date, list[Decimal]]] = field(default_factory=dict)
     _months: dict[date, date] = field(default_factory=dict)
 
-    def add(self, contract_id: str, kind: int, day: date, amount: Decimal) -> None:
-        months = self.by_contract.get(contract_id)
-        if months is None:
-            months = self.by_contract[contract_id] = {}
-        month = self._months.get(day)
-        if month is None:
-            month = self._months[day] = month_start(day)
-        cells = months.get(month)
-        if cells is None:
-            cells = months[month] = [ZERO] * _N
-        cells[kind] += amount
+    def add_all(self, kind: int, flows: Iterable[tuple[str, date, Decimal]]) -> None:
+        """``add`` for each (contract id, day, amount) of one measure, in order."""
+        by_contract, month_of = self.by_contract, self._months
+        for contract_id, day, amount in flows:
+            months = by_contract.get(contract_id)
+            if months is None:
+                months = by_contract[contract_id] = {}
+            month = month_of.get(day)
+            if month is None:
+                month = month_of[day] = month_start(day)
+            cells = months.get(month)
+            if cells is None:
+                cells = months[month] = [ZERO] * _N
+            cells[kind] += amount
 
 
 def convert(amount: Decimal, rate: Decimal | None, reporting: str) -> Decimal | None:
@@ -141,17 +144,17 @@ def payment_schedule(
         running = [zero] * _N
         for month in sorted(months):
             # Sums of rounded amounts: only a bare zero needs the currency's exponent.
-            cells = tuple(a or zero for a in months[month])
-            running = [r + c for r, c in zip(running, cells, strict=True)]
+            cells = [a or zero for a in months[month]]
+            running = list(map(add, running, cells))
             if same:
-                reported: tuple[object, ...] = cells
+                reported: Sequence[object] = cells
             elif rate is None:
                 reported = no_rate
             else:
                 # As ``convert``: each amount times the rate, rounded in the reporting currency.
-                reported = tuple(
+                reported = [
                     (c * rate).quantize(rep_q, ROUND_HALF_UP) if c else rep_zero for c in cells
-                )
+                ]
             append((month, cid, cur, *cells, *running, *reported))
     return rows
 
@@ -161,6 +164,9 @@ _I_REPORTING: Final = SCHEDULE_FIELDS.index(MEASURES[0] + "_reporting")
 _I_CUMULATIVE: Final = SCHEDULE_FIELDS.index("cumulative_" + MEASURES[0])
 _I_CONTRACT: Final = SCHEDULE_FIELDS.index("contract_id")
 _I_CURRENCY: Final = SCHEDULE_FIELDS.index("currency")
+
+
+_ZEROS: Final = (ZERO,) * _N
 
 
 @dataclass(slots=True)
@@ -173,14 +179,16 @@ class CurveTally:
     def add(self, row: Sequence[object]) -> None:
         month = row[_I_MONTH]
         assert isinstance(month, date)
-        cells = self.per_month.get(month)
-        if cells is None:
-            cells = self.per_month[month] = [ZERO] * _N
-        # Reporting amounts are a Decimal, or None without an FX rate.
-        for k in range(_N):
-            amount = row[_I_REPORTING + k]
-            if isinstance(amount, Decimal):
-                cells[k] += amount
+        # Reporting amounts are a Decimal, or None without an FX rate (left out); added to
+        # zeros first, as a sum is: a rounded -0.00 counts as 0.00.
+        amounts = row[_I_REPORTING : _I_REPORTING + _N]
+        cells = self.per_month.get(month) or _ZEROS
+        try:
+            self.per_month[month] = list(map(add, cells, amounts))
+        except TypeError:  # a None
+            self.per_month[month] = [
+                c + a if isinstance(a, Decimal) else c for c, a in zip(cells, amounts, strict=True)
+            ]
 
     def rows(self) -> list[tuple[object, ...]]:
         """Rows in DASHBOARD_SCURVE field order: every month from the first to the last, each
@@ -222,9 +230,11 @@ def schedule_totals(
     for k, name in enumerate(MEASURES):
         amount = last[1 + k] if last is not None else rep_zero
         reported[name] = str(amount or rep_zero)
+    # Each contract's last row (its rows are together, months in order).
+    last_rows = {row[_I_CONTRACT]: row for row in schedule}
     contracts: dict[str, dict[str, str]] = {}
-    for row in schedule:
-        contracts[str(row[_I_CONTRACT])] = {
+    for cid, row in last_rows.items():
+        contracts[str(cid)] = {
             "currency": str(row[_I_CURRENCY]),
             **{name: str(row[_I_CUMULATIVE + k]) for k, name in enumerate(MEASURES)},
         }
@@ -292,19 +302,19 @@ class Gathered:
     payment_counts: dict[str, int] = field(default_factory=dict)
 
 
-def gather(
-    ix: ModelIndex, payments: Mapping[str, PaymentFields], ledgers: Mapping[str, ContractLedger]
-) -> Gathered:
+def gather(ix: ModelIndex, ledgers: Mapping[str, ContractLedger]) -> Gathered:
     """Stage: every computed milestone's flows (RULES.md section 5) and Dashboard figures
     (section 6), in sheet order."""
     out = Gathered()
+    _value_flows(ix, out.flows)
+    _cash_flows(ix, out.flows)
     tally = out.tally
     rag_counts, payment_counts = out.rag_counts, out.payment_counts
     ready = overdue = oldest = 0
     invoices = ix.invoices
     for w in ix.work:
-        mid = w.m.milestone_id
-        p = payments[mid]
+        mid, p = w.m.milestone_id, w.payment
+        assert p is not None
         if w.rag is not None:
             rag_counts[w.rag] = rag_counts.get(w.rag, 0) + 1
         payment_counts[p.status] = payment_counts.get(p.status, 0) + 1
@@ -313,10 +323,8 @@ def gather(
         if w.days_waiting is not None:
             overdue += w.signoff_overdue
             oldest = max(oldest, w.days_waiting)
-        _value_flows(w, out.flows)
-        invs = invoices.get(mid, ())
-        if invs or w.payable:
-            _cash(w, p, invs, out, ix.as_of)
+        if w.payable or mid in invoices:
+            _amounts(w, p, out, ix.as_of)
         elif w.exposure:
             tally.add("delay_damages_accrued", w.contract.currency, w.exposure)
     tally.count("milestones", len(ix.work))
@@ -336,34 +344,52 @@ def gather(
 _SETTLED: Final = frozenset({SIGNED_OFF, CANCELLED})
 
 
-def _value_flows(w: MilestoneWork, flows: Flows) -> None:
+def _value_flows(ix: ModelIndex, flows: Flows) -> None:
     # The value basis: percent and fixed milestones only (a retention release is money already
     # inside the milestones that retained it), excluding VAT, before deductions.
-    m, value = w.m, w.value
-    if value is None or m.cancelled or m.payment_basis not in DEDUCTIBLE:
-        return
-    cid = m.contract_id
-    flows.add(cid, PLANNED_VALUE, m.baseline_date, value)
-    flows.add(cid, FORECAST_VALUE, m.actual_date or m.forecast_date or w.revised, value)
-    assert w.state is not None
-    if w.payable and w.state.signoff_date is not None:
-        flows.add(cid, CERTIFIED_VALUE, w.state.signoff_date, value)
+    planned, forecast, certified = [], [], []
+    for w in ix.work:
+        m, value = w.m, w.value
+        if value is None or m.cancelled or m.payment_basis not in DEDUCTIBLE:
+            continue
+        planned.append((m.contract_id, m.baseline_date, value))
+        forecast.append((m.contract_id, m.actual_date or m.forecast_date or w.revised, value))
+        assert w.state is not None
+        if w.payable and w.state.signoff_date is not None:
+            certified.append((m.contract_id, w.state.signoff_date, value))
+    flows.add_all(PLANNED_VALUE, planned)
+    flows.add_all(FORECAST_VALUE, forecast)
+    flows.add_all(CERTIFIED_VALUE, certified)
 
 
-def _cash(
-    w: MilestoneWork, p: PaymentFields, invoices: Iterable[Invoice], out: Gathered, as_of: date
-) -> None:
-    # The cash basis (VAT included, after deductions, retention releases included), and the
-    # amounts of the Dashboard.
-    cid, cur = w.m.contract_id, w.contract.currency
-    flows, tally = out.flows, out.tally
-    if p.amount_due is not None and p.due is not None:
-        flows.add(cid, DUE, p.due, p.amount_due)
-    for inv in invoices:
-        flows.add(cid, INVOICED, inv.invoice_date, inv.invoice_amount)
-        if paid_by(inv, as_of):
-            assert inv.paid_date is not None
-            flows.add(cid, PAID, inv.paid_date, inv.paid_amount)
+def _cash_flows(ix: ModelIndex, flows: Flows) -> None:
+    # The cash basis: VAT included, after deductions, retention releases included; every
+    # invoice of a computed milestone, with or without a payment.
+    due, invoiced, paid = [], [], []
+    for w in ix.work:
+        p = w.payment
+        if w.payable and p is not None and p.amount_due is not None and p.due is not None:
+            due.append((w.m.contract_id, p.due, p.amount_due))
+    by_id, as_of = ix.by_id, ix.as_of
+    for mid, invoices in ix.invoices.items():
+        computed = by_id.get(mid)
+        if computed is None:
+            continue
+        cid = computed.m.contract_id
+        for inv in invoices:
+            invoiced.append((cid, inv.invoice_date, inv.invoice_amount))
+            if paid_by(inv, as_of):
+                assert inv.paid_date is not None
+                paid.append((cid, inv.paid_date, inv.paid_amount))
+    flows.add_all(DUE, due)
+    flows.add_all(INVOICED, invoiced)
+    flows.add_all(PAID, paid)
+
+
+def _amounts(w: MilestoneWork, p: PaymentFields, out: Gathered, as_of: date) -> None:
+    # The Dashboard's amounts of a milestone with an invoice or payable.
+    cur = w.contract.currency
+    tally = out.tally
     if p.outstanding is not None and p.outstanding > 0:
         if p.status == OVERDUE:
             tally.add("overdue", cur, p.outstanding)

@@ -85,6 +85,9 @@ class Found(NamedTuple):
     started: bool
 
 
+_NOTHING: Final = Found(None, None, None, False)
+
+
 def classify(w: MilestoneWork, found: Found, as_of: date, window_days: int) -> tuple[str, Sentence]:
     """The first status of RULES.md 1 that applies to ``w`` (its dates and sign-off state
     worked out), and one sentence saying why.
@@ -221,8 +224,22 @@ def statuses(ix: ModelIndex, window_days: int, rag_tolerance_days: int) -> None:
     predecessors (a predecessor in a cycle is taken as it stands, without a status, when the
     cycle is cut)."""
     as_of = ix.as_of
+    disputes, risks = _issue_facts(ix)
+    started = _started(ix)
+    by_id = ix.by_id
     for w in predecessors_first(ix):
-        w.status, w.sentence = classify(w, _found(ix, w), as_of, window_days)
+        mid = w.m.milestone_id
+        risky = None
+        for p in w.m.predecessors:
+            pw = by_id.get(p)
+            # A predecessor has a status only once it is done (cycles leave it blank).
+            if pw is not None and pw.status in RISKY_FOR_SUCCESSORS:
+                risky = (p, pw.status)
+                break
+        found = _NOTHING
+        if risky or mid in started or mid in disputes or mid in risks:
+            found = Found(disputes.get(mid), risks.get(mid), risky, mid in started)
+        w.status, w.sentence = classify(w, found, as_of, window_days)
         w.rag = rag(w.status, w.late, rag_tolerance_days)
 
 
@@ -235,12 +252,14 @@ def predecessors_first(ix: ModelIndex) -> Iterator[MilestoneWork]:
         sid = start.m.milestone_id
         if sid in done:
             continue
-        # Usual case: every predecessor is already done (or not a milestone here).
-        if all(p in done or p not in by_id for p in start.m.predecessors):
+        for p in start.m.predecessors:
+            if p not in done and p in by_id:
+                yield from _walk(by_id, sid, done)
+                break
+        else:
+            # Usual case: every predecessor is already done (or not a milestone here).
             done.add(sid)
             yield start
-            continue
-        yield from _walk(by_id, sid, done)
 
 
 def _walk(by_id: dict[str, MilestoneWork], start: str, done: set[str]) -> Iterator[MilestoneWork]:
@@ -267,26 +286,30 @@ def _walk(by_id: dict[str, MilestoneWork], start: str, done: set[str]) -> Iterat
         yield w
 
 
-def _found(ix: ModelIndex, w: MilestoneWork) -> Found:
-    mid = w.m.milestone_id
-    dispute = risk_issue = risky = None
-    for issue in ix.open_issues.get(mid, ()):
-        if issue.category == "dispute" and dispute is None:
-            dispute = issue.issue_id
-        if risk_issue is None:
-            if issue.blocking:
-                risk_issue = (issue.issue_id, "blocks sign-off")
-            elif issue.severity in RISK_SEVERITIES:
-                risk_issue = (issue.issue_id, issue.severity)
-    by_id = ix.by_id
-    for p in w.m.predecessors:
-        pw = by_id.get(p)
-        # A predecessor has a status only once it is done (cycles leave it blank).
-        if pw is not None and pw.status in RISKY_FOR_SUCCESSORS:
-            risky = (p, pw.status)
-            break
-    started = any(
-        d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
-        for d in ix.deliverables.get(mid, ())
-    )
-    return Found(dispute, risk_issue, risky, started)
+def _issue_facts(ix: ModelIndex) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    # Per milestone: its first open dispute, and its first open issue that blocks sign-off or
+    # is high or critical (with why).
+    disputes: dict[str, str] = {}
+    risks: dict[str, tuple[str, str]] = {}
+    for mid, issues in ix.open_issues.items():
+        for issue in issues:
+            if issue.category == "dispute" and mid not in disputes:
+                disputes[mid] = issue.issue_id
+            if mid not in risks:
+                if issue.blocking:
+                    risks[mid] = (issue.issue_id, "blocks sign-off")
+                elif issue.severity in RISK_SEVERITIES:
+                    risks[mid] = (issue.issue_id, issue.severity)
+    return disputes, risks
+
+
+def _started(ix: ModelIndex) -> set[str]:
+    # Milestones with a deliverable submitted or accepted.
+    return {
+        mid
+        for mid, dels in ix.deliverables.items()
+        if any(
+            d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
+            for d in dels
+        )
+    }
