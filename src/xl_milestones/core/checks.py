@@ -97,16 +97,25 @@ def _disputes(run: _Run) -> Failed:
 
 
 def _approvers(run: _Run) -> Failed:
+    # Most failures are the same few unlisted roles: their result is kept by those roles.
+    by_roles: dict[tuple[tuple[str, ...], bool], CheckResult] = {}
     for w in run.index.work:
         state = w.state
         assert state is not None
         owners = _owner_approves(w) if w.m.owner and state.roles else []
         unnamed = state.no_rule and not state.roles
-        if owners or state.unlisted_roles or unnamed:
+        if not (owners or state.unlisted_roles or unnamed):
+            continue
+        key = (state.unlisted_roles, unnamed)
+        known = None if owners else by_roles.get(key)
+        if known is None:
             reasons = [f"no approver listed for role {r}" for r in state.unlisted_roles]
             if unnamed:
                 reasons.append("no approver listed")
-            yield w, run.fail_shared("Approvers", "; ".join(reasons + owners))
+            known = run.fail_shared("Approvers", "; ".join(reasons + owners))
+            if not owners:
+                by_roles[key] = known
+        yield w, known
 
 
 def _owner_approves(w: MilestoneWork) -> list[str]:

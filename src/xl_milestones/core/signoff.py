@@ -362,11 +362,12 @@ def approvals(ix: ModelIndex, thresholds: RoleThresholds) -> None:
     reporting = ix.reporting
     rate_by_currency: dict[str, Decimal | None] = {}
     signoffs = ix.signoffs
+    has_rules = bool(thresholds)
     for w in ix.work:
         rows = signoffs.get(w.m.milestone_id)
         entries = latest_decisions(rows) if rows else []
         required: tuple[str, ...] = ()
-        if thresholds:
+        if has_rules:
             cur = w.contract.currency
             if cur in rate_by_currency:
                 rate = rate_by_currency[cur]
