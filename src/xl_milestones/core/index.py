@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from xl_milestones.core.currencies import most_common_currency
 from xl_milestones.core.model import (
@@ -42,6 +42,26 @@ def no_text() -> str:
 def in_row_order(rows: Iterable[_T]) -> list[_T]:
     """``rows`` by sheet row (as read they already are, which sorting finds in one pass)."""
     return sorted(rows, key=_ROW)
+
+
+class _OfMilestone(Protocol):
+    @property
+    def milestone_id(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_OfMilestone)
+
+
+def by_milestone(rows: Iterable[_R]) -> dict[str, list[_R]]:
+    """``rows`` grouped by Milestone ID, each group in the order given."""
+    out: dict[str, list[_R]] = {}
+    for r in rows:
+        group = out.get(r.milestone_id)
+        if group is None:
+            out[r.milestone_id] = [r]
+        else:
+            group.append(r)
+    return out
 
 
 def counts_as_approved(change: ChangeOrder, as_of: date) -> bool:
@@ -183,20 +203,14 @@ def build_index(model: Model, as_of: date) -> ModelIndex:
         for m in in_row_order(model.milestones)
         if m.contract_id in contracts
     ]
-    deliverables: dict[str, list[Deliverable]] = {}
-    for d in in_row_order(model.deliverables):
-        deliverables.setdefault(d.milestone_id, []).append(d)
-    signoffs: dict[str, list[Signoff]] = {}
-    for s in model.signoffs:
-        signoffs.setdefault(s.milestone_id, []).append(s)
-    invoices: dict[str, list[Invoice]] = {}
-    for inv in in_row_order(model.invoices):
-        if inv.invoice_date <= as_of:
-            invoices.setdefault(inv.milestone_id, []).append(inv)
-    open_issues: dict[str, list[IssueRecord]] = {}
-    for rec in in_row_order(model.issues):
-        if rec.issue_status == "open":
-            open_issues.setdefault(rec.milestone_id, []).append(rec)
+    deliverables: dict[str, list[Deliverable]] = by_milestone(in_row_order(model.deliverables))
+    signoffs: dict[str, list[Signoff]] = by_milestone(model.signoffs)
+    invoices: dict[str, list[Invoice]] = by_milestone(
+        inv for inv in in_row_order(model.invoices) if inv.invoice_date <= as_of
+    )
+    open_issues: dict[str, list[IssueRecord]] = by_milestone(
+        rec for rec in in_row_order(model.issues) if rec.issue_status == "open"
+    )
     reporting = reporting_currency(model)
     rates = {cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()}
     rates[reporting] = Decimal(1)
