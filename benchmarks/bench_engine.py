@@ -192,7 +192,7 @@ def build(n_milestones: int = 100_000, seed: int = 20260630) -> Model:
     )
 
 
-TARGET_S = 3.0  # seconds for 100,000 milestones on a 2-core machine
+TARGET_S = 2.0  # seconds for 100,000 milestones on a 2-core machine
 
 
 def main() -> int:
