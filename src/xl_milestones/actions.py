@@ -14,7 +14,6 @@ from typing import Any
 from xl_milestones.app.evaluate import Evaluation, evaluate, validate_book
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
 from xl_milestones.core.changes import ChangeReport, sheet_rows, status_counts_text
-from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.money import DEFAULT_MINOR_UNITS, minor_units
@@ -108,15 +107,13 @@ def refresh(
     from xl_milestones.core.changes import compare
 
     step = progress or (lambda _msg: None)
-    # One pause for the whole refresh: what each stage builds lives until the write is done.
-    with collector_paused():
-        ev = evaluate(book, as_of, today=today, progress=step)
-        changes = compare(ev.validation.model, ev.result, ev.raw.previous)
-        step("writing")
-        stamp = now or _dt.datetime.now(_dt.UTC)
-        book.write(
-            book_update(ev.result, ev.issues, stamp, ev.queue, changes, ev.validation.as_of_source)
-        )
+    ev = evaluate(book, as_of, today=today, progress=step)
+    changes = compare(ev.validation.model, ev.result, ev.raw.previous)
+    step("writing")
+    stamp = now or _dt.datetime.now(_dt.UTC)
+    book.write(
+        book_update(ev.result, ev.issues, stamp, ev.queue, changes, ev.validation.as_of_source)
+    )
     return RefreshReport(ev.file, ev.raw, ev.validation, ev.result, ev.issues, ev.queue, changes)
 
 

@@ -8,6 +8,7 @@ bad usage. Errors from the package become one line on stderr, never a traceback 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -17,11 +18,16 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from xl_milestones import __version__
+from xl_milestones.collector import collector_paused
 from xl_milestones.errors import UsageError, XlMilestonesError
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_FAILURE = 2
+# The commands that read, validate and compute one workbook run with the cyclic garbage
+# collector paused (``collector_paused``): what they build lives until they end. The portfolio
+# pauses it per workbook (``app.portfolio.read_book``), not for the whole roll-up.
+_ONE_BOOK = frozenset({"validate", "refresh", "demo", "signoff-pack"})
 
 
 def _iso_date(text: str) -> dt.date:
@@ -291,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_FAILURE
     try:
-        return handler(args)
+        with collector_paused() if args.command in _ONE_BOOK else contextlib.nullcontext():
+            return handler(args)
     except UsageError as exc:
         print(f"xl-milestones: {exc}", file=sys.stderr)
         return EXIT_FAILURE

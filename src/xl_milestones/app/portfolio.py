@@ -340,6 +340,7 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
     """Read, validate and compute one workbook; never raises for a bad file (the outcome says
     why it was not read), and never writes it."""
     from xl_milestones.app.evaluate import evaluate
+    from xl_milestones.collector import collector_paused
     from xl_milestones.io.atomic import lock_path
     from xl_milestones.io.filebook import FileBook
 
@@ -347,7 +348,10 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
     if lock_path(Path(path)).exists():
         notes.append("open in Excel when read (its lock file is beside it): figures as last saved")
     try:
-        ev = evaluate(FileBook(path), as_of, today=today)
+        # Each workbook is read, validated and computed with the garbage collector paused, in
+        # a worker process as in the command's own (cli pauses it per command, not here).
+        with collector_paused():
+            ev = evaluate(FileBook(path), as_of, today=today)
     except XlMilestonesError as exc:
         return BookOutcome(path, False, str(exc), notes)
     except Exception as exc:  # a bug must not stop the roll-up of the other files

@@ -18,7 +18,6 @@ from typing import Final, NamedTuple
 
 from xl_milestones.core import payments, signoff, status
 from xl_milestones.core.checks import readiness_checks
-from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.dates import BusinessCalendar
 from xl_milestones.core.index import ChangeSums, MilestoneWork, ModelIndex, build_index, no_text
 from xl_milestones.core.index import counts_as_approved as counts_as_approved
@@ -153,9 +152,7 @@ def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> En
     if missing:
         extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
         model = replace(model, skipped=[*model.skipped, *extra])
-    # The run allocates several objects per row and frees none of them until it returns.
-    with collector_paused():
-        return _run(model, as_of, EngineWarnings(cell_of))
+    return _run(model, as_of, EngineWarnings(cell_of))
 
 
 def _run(model: Model, as_of: date, warnings: EngineWarnings) -> EngineResult:

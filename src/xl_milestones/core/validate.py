@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from xl_milestones.core.coerce import show
-from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import (
     ApprovalRule,
@@ -88,23 +87,21 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
 
     ``as_of`` overrides the Settings As Of Date; ``today`` is used when neither is given.
     """
-    # Every value becomes a typed cell and a record, none freed before the end.
-    with collector_paused():
-        recorder = _Recorder(raw)
-        settings, setting_rows = recorder.settings()
-        book = Book(
-            recorder.tables,
-            frozenset(raw.tables),
-            as_of or settings.as_of_date or today,
-            settings,
-        )
-        recorder.cells()
-        for check in CHECKS:
-            recorder.record_all(check(book))
-        model = _model(book, setting_rows)
-        issues = recorder.issues
-        issues.sort(key=Issue.sort_key)
-        return Validation(issues, model, book.as_of, _as_of_source(raw, settings, as_of))
+    recorder = _Recorder(raw)
+    settings, setting_rows = recorder.settings()
+    book = Book(
+        recorder.tables,
+        frozenset(raw.tables),
+        as_of or settings.as_of_date or today,
+        settings,
+    )
+    recorder.cells()
+    for check in CHECKS:
+        recorder.record_all(check(book))
+    model = _model(book, setting_rows)
+    issues = recorder.issues
+    issues.sort(key=Issue.sort_key)
+    return Validation(issues, model, book.as_of, _as_of_source(raw, settings, as_of))
 
 
 def _as_of_source(raw: RawWorkbook, settings: Settings, as_of: date | None) -> str:

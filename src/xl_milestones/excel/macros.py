@@ -21,6 +21,7 @@ import xlwings as xw
 from xl_milestones import actions
 from xl_milestones.app.evaluate import validate_book
 from xl_milestones.book import BookUpdate
+from xl_milestones.collector import collector_paused
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import (
     LISTS_SHEET,
@@ -164,7 +165,7 @@ def _run(title: str, work: Callable[[Any, XlwingsBook], str], book: Any = None) 
     adapter = XlwingsBook(book)
     mode = "info"
     try:
-        with adapter.busy():
+        with adapter.busy(), collector_paused():
             message = work(book, adapter)
     except XlMilestonesError as exc:
         message, mode = str(exc), "critical"

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from xl_milestones.app.evaluate import ReadableBook, evaluate
+from xl_milestones.collector import collector_paused
 from xl_milestones.core import coerce
 from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.engine import EngineResult, MilestoneResult
@@ -101,7 +102,8 @@ class _Read:
 
 def compute_book(raw: RawWorkbook, today: date) -> Computed:
     """Evaluate the tables read, as a refresh does (``app.evaluate``)."""
-    ev = evaluate(_Read(raw.path or "", raw), today=today)
+    with collector_paused():
+        ev = evaluate(_Read(raw.path or "", raw), today=today)
     by_id: dict[str, MilestoneResult] = {}
     for item in ev.result.milestones:
         if item.milestone_id and item.milestone_id not in by_id:

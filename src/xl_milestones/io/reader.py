@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from xl_milestones.core.collector import collector_paused
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
@@ -62,31 +61,29 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
     except _DAMAGED as exc:
         raise _damaged(file, exc) from None
     raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
-    # Hundreds of thousands of rows and dicts are built and none freed before the read is done.
-    with collector_paused():
-        loader = _Loader(file, {key: part for key, (part, _s) in parts.items()})
-        try:
-            # Errors come out in the order a one-pass reader meets them: a damaged sheet part
-            # first, then a file calamine cannot open, then each sheet in workbook order.
-            scans: dict[str, SheetScan] = {}
-            for key in parts:
-                scans[key] = loader.scan(key)
-            log: RawTable | None = None
-            for key, (part, sheet) in parts.items():
-                if key == REFRESH_LOG.key:
-                    # Ours, not the user's: a log that cannot be read means no earlier refresh.
-                    try:
-                        log = _sheet_table(file, loader, key, part, sheet, scans[key])[0]
-                    except WorkbookError:
-                        log = None
-                    continue
-                table, issues = _sheet_table(file, loader, key, part, sheet, scans[key])
-                raw.issues.extend(issues)
-                if table is not None:
-                    raw.tables[key] = table
-            raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
-        finally:
-            loader.close()
+    loader = _Loader(file, {key: part for key, (part, _s) in parts.items()})
+    try:
+        # Errors come out in the order a one-pass reader meets them: a damaged sheet part
+        # first, then a file calamine cannot open, then each sheet in workbook order.
+        scans: dict[str, SheetScan] = {}
+        for key in parts:
+            scans[key] = loader.scan(key)
+        log: RawTable | None = None
+        for key, (part, sheet) in parts.items():
+            if key == REFRESH_LOG.key:
+                # Ours, not the user's: a log that cannot be read means no earlier refresh.
+                try:
+                    log = _sheet_table(file, loader, key, part, sheet, scans[key])[0]
+                except WorkbookError:
+                    log = None
+                continue
+            table, issues = _sheet_table(file, loader, key, part, sheet, scans[key])
+            raw.issues.extend(issues)
+            if table is not None:
+                raw.tables[key] = table
+        raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
+    finally:
+        loader.close()
     for sheet in INPUT_SHEETS:
         if sheet.required and sheet.key not in raw.tables:
             raise WorkbookError(

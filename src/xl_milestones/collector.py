@@ -1,4 +1,6 @@
-"""Pausing Python's cyclic garbage collector around a large build.
+"""Pausing Python's cyclic garbage collector around a large build: run-time policy, so the entry
+points (the command line, the ribbon macros and the Lite scripts, the functions, the portfolio's
+workers) put it around their work, not the pure core.
 
 Reading, validating and computing a large workbook each make hundreds of thousands of objects
 and free none of them before they end: the collector would only rescan them again and again.
