@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -157,6 +157,39 @@ class _Area:
         return cls(found.header_row - 1, found.first_col - 1, found.last_col - 1, last, found.table)
 
 
+class _Grid:
+    """A sheet's grid of values (``rows``, whose top-left cell is ``start``), zero-based."""
+
+    def __init__(self, rows: list[list[object]], start: tuple[int, int]) -> None:
+        self.rows = rows
+        self.r0, self.c0 = start
+        self.width = max((len(r) for r in rows), default=0)
+
+    def cell(self, row: int, col: int) -> object:
+        i, j = row - self.r0, col - self.c0
+        if 0 <= i < len(self.rows) and 0 <= j < len(self.rows[i]):
+            return self.rows[i][j]
+        return None
+
+    def locate(self, tables: Sequence[TableRange], keys: Container[str]) -> TableArea | None:
+        """The table locator over this grid (in its one-based terms)."""
+
+        def header_count(row: int, first: int, last: int) -> int:
+            return sum(
+                1
+                for col in range(first - 1, last)
+                if isinstance(v := self.cell(row - 1, col), str) and normalize_header(v) in keys
+            )
+
+        return locate_table(
+            tables,
+            header_count,
+            range(self.r0 + 1, self.r0 + min(len(self.rows), HEADER_SCAN_ROWS) + 1),
+            self.c0 + 1,
+            self.c0 + self.width,
+        )
+
+
 def read_table(
     file: Path,
     sheet: Sheet,
@@ -172,30 +205,8 @@ def read_table(
     ``start``, 0-based): header found and matched, rows kept by field name with their Excel
     row numbers. The live-Excel adapter builds its tables through this too, so a workbook reads
     the same whether it comes from a file or from Excel."""
-    r0, c0 = start
-    width = max((len(r) for r in rows), default=0)
-    keys = {f.key: f for f in sheet.fields}
-
-    def cell(row: int, col: int) -> object:
-        i, j = row - r0, col - c0
-        if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
-            return rows[i][j]
-        return None
-
-    def matches(row: int, first: int, last: int) -> int:
-        return sum(
-            1
-            for col in range(first, last + 1)
-            if isinstance(v := cell(row, col), str) and normalize_header(v) in keys
-        )
-
-    found = locate_table(
-        tables,
-        lambda row, first, last: matches(row - 1, first - 1, last - 1),
-        range(r0 + 1, r0 + min(len(rows), HEADER_SCAN_ROWS) + 1),
-        c0 + 1,
-        c0 + width,
-    )
+    grid = _Grid(rows, start)
+    found = grid.locate(tables, {f.key for f in sheet.fields})
     if found is None:
         if not rows:
             return None  # an empty sheet; the caller refuses it when it is required
@@ -204,12 +215,45 @@ def read_table(
             f"column headers ({header_list(sheet)})"
         )
     area = _Area.of(found)
+    columns, where = _header(file, sheet, sheet_name, grid, area)
+    table = RawTable(sheet, sheet_name, area.header_row + 1, columns)
+    if area.table is not None and area.last_row is not None and not sheet.output:
+        table.excel_table = area.table.name
+        table.table_last_row = area.last_row + 1
+        if area.table.totals_rows == 0:
+            # Rows a script or a paste put right under the table are data Excel would have
+            # taken into the table had they been typed: the run of them right under it is
+            # read (``_keep_rows_right_below``), and a refresh extends the table over them.
+            area = _Area(area.header_row, area.first_col, area.last_col, None, area.table)
+    # An output sheet (the Refresh Log) is read whole: all its columns are results.
+    wanted = sheet.fields if sheet.output else sheet.inputs
+    inputs = [(f.name, where[f.name]) for f in wanted if f.name in where]
+    if area.table is not None and area.table.totals_rows and inputs and not sheet.output:
+        issues.extend(_below_totals(grid, table, area.table, inputs))
+    first = area.header_row + 1
+    last = _last_row(grid, area, scan, _next_table_row(tables, area))
+    _data_rows(table, grid, first, last, inputs, scan)
+    if table.rows_below_table:
+        _keep_rows_right_below(table)
+        issues.extend(_below_table(table, inputs))
+    if sheet is MILESTONES:
+        _previous_results(table, rows, grid.r0, grid.c0, first, last, where)
+    _merged_issues(table, where, merged, area, last, issues)
+    issues.extend(_hidden_rows(table, inputs))
+    return table
 
+
+def _header(
+    file: Path, sheet: Sheet, sheet_name: str, grid: _Grid, area: _Area
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Each field's column letter and (zero-based) column on the header row; a field twice or
+    a required field missing is refused, with the nearest header as a hint."""
+    keys = {f.key: f for f in sheet.fields}
     columns: dict[str, str] = {}
     where: dict[str, int] = {}
     unmatched: list[tuple[str, int]] = []
     for col in range(area.first_col, area.last_col + 1):
-        text = cell(area.header_row, col)
+        text = grid.cell(area.header_row, col)
         if not isinstance(text, str) or not text.strip():
             if isinstance(text, (int, float)) and not isinstance(text, bool):
                 unmatched.append((str(text), col))
@@ -225,140 +269,161 @@ def read_table(
             )
         columns[f.name] = column_letter(col + 1)
         where[f.name] = col
-
-    header_excel_row = area.header_row + 1
     needed = [f for f in sheet.inputs if f.required or sheet is SETTINGS]
     missing = [f for f in needed if f.name not in columns]
     if missing:
-        parts = []
-        for f in missing:
-            hint = _nearest(f.header, [t for t, _c in unmatched])
-            if hint is not None:
-                col = next(c for t, c in unmatched if t == hint)
-                parts.append(
-                    f"'{f.header}' (is '{hint}' in {column_letter(col + 1)}{header_excel_row} "
-                    "meant to be it? rename it)"
-                )
-            else:
-                parts.append(f"'{f.header}'")
+        row = area.header_row + 1
+        parts = [_missing(f.header, unmatched, row) for f in missing]
         raise WorkbookError(
             f"{file}: sheet '{sheet_name}' has no {' or '.join(parts)} column in its header row "
-            f"(row {header_excel_row}): add the column or correct its header"
+            f"(row {row}): add the column or correct its header"
         )
+    return columns, where
 
-    table = RawTable(sheet, sheet_name, header_excel_row, columns)
-    if area.table is not None and area.last_row is not None and not sheet.output:
-        table.excel_table = area.table.name
-        table.table_last_row = area.last_row + 1
-        if area.table.totals_rows == 0:
-            # Rows a script or a paste put right under the table are data Excel would have
-            # taken into the table had they been typed: the run of them right under it is
-            # read (``_keep_rows_right_below``), and a refresh extends the table over them.
-            area = _Area(area.header_row, area.first_col, area.last_col, None, area.table)
-    stop = _next_table_row(tables, area)
-    # An output sheet (the Refresh Log) is read whole: all its columns are results.
-    wanted = sheet.fields if sheet.output else sheet.inputs
-    inputs = [(f.name, where[f.name]) for f in wanted if f.name in where]
-    if area.table is not None and area.table.totals_rows and inputs and not sheet.output:
-        # Below a totals row is not the table's: such rows are not read, but said so.
-        row = area.table.r2  # zero-based: the row right below the table
-        filled = [n for n, c in inputs if cell(row, c) is not None and cell(row, c) != ""]
-        if filled:
-            issues.append(
-                Issue(
-                    Severity.WARNING,
-                    "row-below-totals",
-                    sheet_name,
-                    row + 1,
-                    sheet.field(filled[0]).header,
-                    table.cell(filled[0], row + 1),
-                    _show(cell(row, where[filled[0]])),
-                    f"row {row + 1} is below the totals row of the Excel table "
-                    f"{area.table.name} and is not read: turn the totals row off (Table Design "
-                    "> Total Row) so that the table can take the rows typed under it, or move "
-                    "them into the table",
-                )
-            )
-    errors_by_row: dict[int, dict[int, str]] = {}
+
+def _missing(header: str, unmatched: list[tuple[str, int]], row: int) -> str:
+    """A missing header, quoted, with the nearest unmatched header of the row as a hint."""
+    hint = _nearest(header, [t for t, _c in unmatched])
+    if hint is None:
+        return f"'{header}'"
+    col = next(c for t, c in unmatched if t == hint)
+    return f"'{header}' (is '{hint}' in {column_letter(col + 1)}{row} meant to be it? rename it)"
+
+
+def _below_totals(
+    grid: _Grid, table: RawTable, excel_table: TableRange, inputs: list[tuple[str, int]]
+) -> list[Issue]:
+    """Below a totals row is not the table's: such rows are not read, but said so."""
+    row = excel_table.r2  # zero-based: the row right below the table
+    filled = [
+        (n, c) for n, c in inputs if grid.cell(row, c) is not None and grid.cell(row, c) != ""
+    ]
+    if not filled:
+        return []
+    name, col = filled[0]
+    return [
+        Issue(
+            Severity.WARNING,
+            "row-below-totals",
+            table.sheet_name,
+            row + 1,
+            table.sheet.field(name).header,
+            table.cell(name, row + 1),
+            _show(grid.cell(row, col)),
+            f"row {row + 1} is below the totals row of the Excel table "
+            f"{excel_table.name} and is not read: turn the totals row off (Table Design "
+            "> Total Row) so that the table can take the rows typed under it, or move "
+            "them into the table",
+        )
+    ]
+
+
+def _errors_by_row(scan: SheetScan) -> dict[int, dict[int, str]]:
+    out: dict[int, dict[int, str]] = {}
     for (erow, ecol), code in scan.errors.items():
-        errors_by_row.setdefault(erow, {})[ecol] = code
+        out.setdefault(erow, {})[ecol] = code
+    return out
 
-    first = area.header_row + 1
-    last = r0 + len(rows) - 1 if area.last_row is None else area.last_row
-    if errors_by_row:
-        last = max(last, max(errors_by_row) - 1) if area.last_row is None else last
-    if stop is not None:
-        last = min(last, stop - 1)
+
+def _last_row(grid: _Grid, area: _Area, scan: SheetScan, stop: int | None) -> int:
+    """The last (zero-based) row read: the table's, else the data's or the last error cell's,
+    never into the next Excel table (``stop``)."""
+    if area.last_row is not None:
+        last = area.last_row
+    else:
+        last = grid.r0 + len(grid.rows) - 1
+        if scan.errors:
+            last = max(last, max(row for row, _c in scan.errors) - 1)
+    return last if stop is None else min(last, stop - 1)
+
+
+def _data_rows(
+    table: RawTable,
+    grid: _Grid,
+    first: int,
+    last: int,
+    inputs: list[tuple[str, int]],
+    scan: SheetScan,
+) -> None:
+    """The rows from ``first`` to ``last`` (zero-based) with a value in an input column, each
+    as its values by field name; error cells as CellError."""
+    errors_by_row = _errors_by_row(scan)
     hidden = scan.hidden_rows
     names = [name for name, _col in inputs]
-    cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in inputs])
-    width_inputs = len(names)
+    cols = _columns(
+        grid.rows, first - grid.r0, last - grid.r0, [col - grid.c0 for _name, col in inputs]
+    )
+    width = len(names)
     append = table.rows.append
     numbered = zip(itertools.count(first + 1), zip(*cols, strict=True), strict=False)
     if not errors_by_row and not hidden:
         # The common case: one zip, one count and one dict per row.
         for excel_row, vals in numbered:
-            if vals.count(None) != width_inputs:
+            if vals.count(None) != width:
                 append(RawRow(excel_row, dict(zip(names, vals, strict=True)), False))
-    else:
-        for excel_row, vals in numbered:
-            row_errors = errors_by_row.get(excel_row) if errors_by_row else None
-            if row_errors:
-                values = dict(zip(names, vals, strict=True))
-                for name, col in inputs:
-                    error = row_errors.get(col)
-                    if error is not None:
-                        values[name] = CellError(error)
-                if all(v is None for v in values.values()):
-                    continue
-            elif vals.count(None) == width_inputs:
+        return
+    for excel_row, vals in numbered:
+        row_errors = errors_by_row.get(excel_row)
+        if row_errors:
+            values = dict(zip(names, vals, strict=True))
+            for name, col in inputs:
+                error = row_errors.get(col)
+                if error is not None:
+                    values[name] = CellError(error)
+            if all(v is None for v in values.values()):
                 continue
-            else:
-                values = dict(zip(names, vals, strict=True))
-            append(RawRow(excel_row, values, excel_row in hidden))
+        elif vals.count(None) == width:
+            continue
+        else:
+            values = dict(zip(names, vals, strict=True))
+        append(RawRow(excel_row, values, excel_row in hidden))
 
-    if table.rows_below_table:
-        _keep_rows_right_below(table)
-    if table.rows_below_table:
-        below = [r.row for r in table.rows if r.row > (table.table_last_row or 0)]
-        first_below = below[0]
-        name = next(n for n, _c in inputs if table.rows[-len(below)].values.get(n) is not None)
-        span = f"row {first_below}" if len(below) == 1 else f"rows {first_below} to {below[-1]}"
-        issues.append(
-            Issue(
-                Severity.WARNING,
-                "row-below-table",
-                sheet_name,
-                first_below,
-                sheet.field(name).header,
-                table.cell(name, first_below),
-                None,
-                f"{span} {'is' if len(below) == 1 else 'are'} below the Excel table "
-                f"{table.excel_table}, which ends at row {table.table_last_row}: "
-                f"{'it is' if len(below) == 1 else 'they are'} read as part of it, and a "
-                "refresh extends the table over them",
-            )
+
+def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
+    """The rows read right below the Excel table, said so once."""
+    below = [r.row for r in table.rows if r.row > (table.table_last_row or 0)]
+    if not below:
+        return []
+    first_below = below[0]
+    name = next(n for n, _c in inputs if table.rows[-len(below)].values.get(n) is not None)
+    one = len(below) == 1
+    span = f"row {first_below}" if one else f"rows {first_below} to {below[-1]}"
+    return [
+        Issue(
+            Severity.WARNING,
+            "row-below-table",
+            table.sheet_name,
+            first_below,
+            table.sheet.field(name).header,
+            table.cell(name, first_below),
+            None,
+            f"{span} {'is' if one else 'are'} below the Excel table "
+            f"{table.excel_table}, which ends at row {table.table_last_row}: "
+            f"{'it is' if one else 'they are'} read as part of it, and a "
+            "refresh extends the table over them",
         )
-    if sheet is MILESTONES:
-        _previous_results(table, rows, r0, c0, first, last, where)
-    _merged_issues(table, where, merged, area, last, issues)
+    ]
+
+
+def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
+    out = []
     for raw_row in table.rows:
         if raw_row.hidden:
             name = next(n for n, _c in inputs if raw_row.values.get(n) is not None)
-            issues.append(
+            out.append(
                 Issue(
                     Severity.WARNING,
                     "hidden-row",
-                    sheet_name,
+                    table.sheet_name,
                     raw_row.row,
-                    sheet.field(name).header,
+                    table.sheet.field(name).header,
                     table.cell(name, raw_row.row),
                     _show(raw_row.values.get(name)),
                     f"row {raw_row.row} is hidden; its values are checked and used like any "
                     "other: unhide it to review them, or delete the row if it should not count",
                 )
             )
-    return table
+    return out
 
 
 def _keep_rows_right_below(table: RawTable) -> None:
