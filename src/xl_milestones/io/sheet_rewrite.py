@@ -743,85 +743,108 @@ class SheetRewriter:
         active: list[Zone] | None = None,
         kept: bytes = b"",
     ) -> bytes:
-        writes = dict(edit.writes.get(num, {}))
-        rnum = b"%d" % num
-        if self._wrap_widths and writes:
+        """One row rewritten the general way: each old cell kept, rewritten or cleared, then
+        the new cells, in column order."""
+        row = _RowEdit(
+            num,
+            b"%d" % num,
+            dict(edit.writes.get(num, {})),
+            self._bulk_cells(edit, num),
+            edit.header_row,
+            set().union(*(zone.cols for zone in active or ())),
+            state,
+            col_styles,
+            first_styles,
+            orphans,
+        )
+        if self._wrap_widths and row.writes:
             texts = [
-                (w.value, self._wrap_widths[c]) for c, w in writes.items() if c in self._wrap_widths
+                (w.value, self._wrap_widths[c])
+                for c, w in row.writes.items()
+                if c in self._wrap_widths
             ]
             if texts:
                 tag = _height_tag(tag, texts)
-        bulk: dict[int, tuple[object, str]] = {}
-        if edit.bulk is not None:
-            values = edit.bulk.rows.get(num)
-            if values:
-                for name, col, number in edit.bulk.columns:
-                    value = values.get(name, _MISSING)
-                    if value is not _MISSING:
-                        bulk[col] = (value, number)
-        fit = self.styles.fit
-        clear: set[int] = set()
-        for zone in active or ():
-            clear |= zone.cols
         out: list[tuple[int, bytes]] = []
-        zone_values: dict[int, bool] = {}
         for col, attrs, whole, content in cells:
-            s = _S_ATTR.search(attrs)
-            style = int(s.group(1)) if s else None
-            has_value = self._v_open in content or self._is_open in content
-            formula = self._f_open in content and self._f_re.search(content) is not None
-            if num > edit.header_row and style and col not in first_styles:
-                first_styles[col] = style
-            if active and col in clear:
-                zone_values[col] = zone_values.get(col, False) or has_value
-            if bulk:
-                got = bulk.pop(col, None)
-                if got is not None:
-                    if formula:
-                        self._note_removed(content, formula, orphans, state)
-                    value, number = got
-                    base = style or first_styles.get(col) or col_styles.get(col)
-                    if value is not None:
-                        base = fit(base, value_kind(value, number))
-                    out.append((col, self.cell_xml(self._letter(col) + rnum, base, value)))
-                    continue
-            cw = writes.get(col)
-            if cw is not None and not (cw.only_if_empty and has_value):
-                del writes[col]
-                self._note_removed(content, formula, orphans, state)
-                style = self._style_for(cw, style, col, col_styles, first_styles)
-                out.append((col, self.cell_xml(self._letter(col) + rnum, style, cw.value)))
-                continue
-            if cw is not None:
-                del writes[col]  # only_if_empty and the cell has a value: keep it
-            elif col in clear:
-                self._note_removed(content, formula, orphans, state)
-                continue
-            if orphans and formula:
-                whole = self._drop_orphan_formula(whole, orphans, state)
-            if not _R_ATTR.search(attrs):
-                whole = (
-                    whole[: 1 + len(self.p) + 1]
-                    + (b' r="' + f"{column_letter(col)}{num}".encode() + b'"')
-                    + whole[1 + len(self.p) + 1 :]
-                )
-            out.append((col, whole))
+            cell = self._old_cell(row, col, attrs, whole, content)
+            if cell is not None:
+                out.append((col, cell))
         for zone in active or ():
-            if num > zone.min_last_row and not any(zone_values.get(c) for c in zone.cols):
+            if num > zone.min_last_row and not any(row.zone_values.get(c) for c in zone.cols):
                 zone.ended = True
-        for col, (value, number) in bulk.items():
-            base = first_styles.get(col) or col_styles.get(col)
+        out.extend(self._new_cells(row))
+        out.sort(key=lambda item: item[0])
+        return self._close_row(tag, out, kept, num, state)
+
+    def _bulk_cells(self, edit: SheetEdit, num: int) -> dict[int, tuple[object, str]]:
+        """The bulk result values of row ``num`` by column, with their number kind."""
+        values = edit.bulk.rows.get(num) if edit.bulk is not None else None
+        if not values or edit.bulk is None:
+            return {}
+        return {
+            col: (value, number)
+            for name, col, number in edit.bulk.columns
+            if (value := values.get(name, _MISSING)) is not _MISSING
+        }
+
+    def _old_cell(
+        self, row: _RowEdit, col: int, attrs: bytes, whole: bytes, content: bytes
+    ) -> bytes | None:
+        """An existing cell of the row as it is written now: a bulk value or a write in its
+        place, cleared (None) in a zone, else kept (with its reference added if it had none)."""
+        s = _S_ATTR.search(attrs)
+        style = int(s.group(1)) if s else None
+        has_value = self._v_open in content or self._is_open in content
+        formula = self._f_open in content and self._f_re.search(content) is not None
+        if row.num > row.header_row and style and col not in row.first_styles:
+            row.first_styles[col] = style
+        if col in row.clear:
+            row.zone_values[col] = row.zone_values.get(col, False) or has_value
+        got = row.bulk.pop(col, None) if row.bulk else None
+        if got is not None:
+            if formula:
+                self._note_removed(content, formula, row.orphans, row.state)
+            value, number = got
+            base = style or row.first_styles.get(col) or row.col_styles.get(col)
             if value is not None:
-                base = fit(base, value_kind(value, number))
+                base = self.styles.fit(base, value_kind(value, number))
+            return self.cell_xml(self._letter(col) + row.rnum, base, value)
+        cw = row.writes.pop(col, None)
+        if cw is not None and not (cw.only_if_empty and has_value):
+            self._note_removed(content, formula, row.orphans, row.state)
+            style = self._style_for(cw, style, col, row.col_styles, row.first_styles)
+            return self.cell_xml(self._letter(col) + row.rnum, style, cw.value)
+        if cw is None and col in row.clear:
+            self._note_removed(content, formula, row.orphans, row.state)
+            return None
+        # Kept (an only_if_empty write of a cell with a value keeps it too).
+        if row.orphans and formula:
+            whole = self._drop_orphan_formula(whole, row.orphans, row.state)
+        if not _R_ATTR.search(attrs):
+            at = 1 + len(self.p) + 1
+            whole = whole[:at] + b' r="%s%d"' % (self._letter(col), row.num) + whole[at:]
+        return whole
+
+    def _new_cells(self, row: _RowEdit) -> Iterator[tuple[int, bytes]]:
+        """The cells of the bulk values and writes the row had no cell for."""
+        for col, (value, number) in row.bulk.items():
+            base = row.first_styles.get(col) or row.col_styles.get(col)
+            if value is not None:
+                base = self.styles.fit(base, value_kind(value, number))
             elif base is None:
                 continue
-            out.append((col, self.cell_xml(self._letter(col) + rnum, base, value)))
-        for col, cw in writes.items():
-            style = self._style_for(cw, None, col, col_styles, first_styles)
+            yield col, self.cell_xml(self._letter(col) + row.rnum, base, value)
+        for col, cw in row.writes.items():
+            style = self._style_for(cw, None, col, row.col_styles, row.first_styles)
             if cw.value is None and style is None:
                 continue
-            out.append((col, self.cell_xml(self._letter(col) + rnum, style, cw.value)))
-        out.sort(key=lambda item: item[0])
+            yield col, self.cell_xml(self._letter(col) + row.rnum, style, cw.value)
+
+    def _close_row(
+        self, tag: bytes, out: list[tuple[int, bytes]], kept: bytes, num: int, state: _State
+    ) -> bytes:
+        """The row element of the cells ``out`` (after the unparsed cells ``kept``)."""
         if kept:
             out.insert(0, (0, kept))
             state.note_row(num, (out[1][0], out[-1][0]) if len(out) > 1 else None)
@@ -1169,15 +1192,13 @@ class SheetRewriter:
                 tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
             elif t is bool:
                 tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
-            elif t is float and math.isfinite(value):  # type: ignore[arg-type]
-                tail = v_open + repr(value).encode() + vclose
             elif value is _MISSING:
                 cell = keep.get(col) if keep else None
                 if cell is not None:
                     parts.append(cell)
                     used.append(col)
                 continue
-            else:  # anything rarer, dates before the date system, refusals of NaN: the usual way
+            else:  # floats and rarer values, dates before the date system, NaN: the usual way
                 style = self.styles.fit(base, value_kind(value, number))
                 parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
                 used.append(col)
@@ -1285,6 +1306,23 @@ class SheetRewriter:
             return tail
         block = b"<" + p + b"hyperlinks>" + b"".join(kept) + b"</" + p + b"hyperlinks>"
         return insert_before_first(tail, p, _AFTER_HYPERLINKS, b"worksheet", block)
+
+
+@dataclass(slots=True)
+class _RowEdit:
+    """What rewriting one row the general way works with."""
+
+    num: int
+    rnum: bytes
+    writes: dict[int, CellWrite]  # this row's writes not yet placed
+    bulk: dict[int, tuple[object, str]]  # this row's bulk values not yet placed
+    header_row: int
+    clear: set[int]  # the columns of the zones the row is in
+    state: _State
+    col_styles: dict[int, int]
+    first_styles: dict[int, int]
+    orphans: set[bytes]
+    zone_values: dict[int, bool] = field(default_factory=dict)
 
 
 class _State:
