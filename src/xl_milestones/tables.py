@@ -302,13 +302,12 @@ def _below_totals(
         return []
     name, col = filled[0]
     return [
-        Issue(
+        _cell_issue(
+            table,
             Severity.WARNING,
             "row-below-totals",
-            table.sheet_name,
             row + 1,
-            table.sheet.field(name).header,
-            table.cell(name, row + 1),
+            name,
             _show(grid.cell(row, col)),
             f"row {row + 1} is below the totals row of the Excel table "
             f"{excel_table.name} and is not read: turn the totals row off (Table Design "
@@ -316,6 +315,22 @@ def _below_totals(
             "them into the table",
         )
     ]
+
+
+def _cell_issue(
+    table: RawTable,
+    severity: Severity,
+    code: str,
+    row: int,
+    name: str,
+    value: str | None,
+    message: str,
+) -> Issue:
+    """An issue at the cell of field ``name`` on Excel row ``row`` of ``table``."""
+    header = table.sheet.field(name).header
+    return Issue(
+        severity, code, table.sheet_name, row, header, table.cell(name, row), value, message
+    )
 
 
 def _errors_by_row(scan: SheetScan) -> dict[int, dict[int, str]]:
@@ -389,13 +404,12 @@ def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
     one = len(below) == 1
     span = f"row {first_below}" if one else f"rows {first_below} to {below[-1]}"
     return [
-        Issue(
+        _cell_issue(
+            table,
             Severity.WARNING,
             "row-below-table",
-            table.sheet_name,
             first_below,
-            table.sheet.field(name).header,
-            table.cell(name, first_below),
+            name,
             None,
             f"{span} {'is' if one else 'are'} below the Excel table "
             f"{table.excel_table}, which ends at row {table.table_last_row}: "
@@ -411,13 +425,12 @@ def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
         if raw_row.hidden:
             name = next(n for n, _c in inputs if raw_row.values.get(n) is not None)
             out.append(
-                Issue(
+                _cell_issue(
+                    table,
                     Severity.WARNING,
                     "hidden-row",
-                    table.sheet_name,
                     raw_row.row,
-                    table.sheet.field(name).header,
-                    table.cell(name, raw_row.row),
+                    name,
                     _show(raw_row.values.get(name)),
                     f"row {raw_row.row} is hidden; its values are checked and used like any "
                     "other: unhide it to review them, or delete the row if it should not count",
@@ -513,13 +526,12 @@ def _merged_issues(
             excel_row = row + 1
             what = "the header row" if row == area.header_row else f"row {excel_row}"
             issues.append(
-                Issue(
+                _cell_issue(
+                    table,
                     Severity.ERROR,
                     "merged-cell",
-                    table.sheet_name,
                     excel_row,
-                    table.sheet.field(name).header,
-                    table.cell(name, excel_row),
+                    name,
                     ref,
                     f"merged cells {ref} cover {what} of the input columns: unmerge them and "
                     "enter the value in every cell that needs it",
