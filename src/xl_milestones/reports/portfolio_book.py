@@ -104,7 +104,6 @@ class PortfolioWriter:
         self.folder = target.parent
         self.currency = "EUR"
         self.dash_widths: dict[int, float] = {}
-        self._shown: dict[str, str] = {}
         self._closed = False
         self.dashboard_ws = self.wb.add_worksheet("Dashboard")
         # The Dashboard is small and written block by block, not row by row: in memory.
@@ -161,14 +160,10 @@ class PortfolioWriter:
 
     def shown(self, path: str) -> str:
         """A file as the sheets show it: relative to the portfolio workbook's folder."""
-        relative = self._shown.get(path)
-        if relative is None:
-            try:
-                relative = os.path.relpath(path, self.folder)
-            except ValueError:  # another drive on Windows
-                relative = path
-            self._shown[path] = relative
-        return relative
+        try:
+            return os.path.relpath(path, self.folder)
+        except ValueError:  # another drive on Windows
+            return path
 
     def url(self, link: str) -> str:
         """``external:`` link to the file (relative, so the folder can move), with the row of
