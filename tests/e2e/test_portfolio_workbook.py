@@ -221,3 +221,27 @@ def test_amounts_show_their_currencys_minor_units(
         assert row[reporting].number_format == "#,##0.00"
         seen.add(row[cur].value)
     assert {"JPY", "GBP"} <= seen
+
+
+def test_tables_are_added_without_noting_each_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # XlsxWriter notes every cell under a table (about 100 bytes each: 330 MB for All
+    # Milestones of 1,000 workbooks) to refuse overlaps; the portfolio's tables never overlap.
+    from xlsxwriter.worksheet import Worksheet
+
+    noted: dict[str, int] = {}
+    add_table = Worksheet.add_table
+
+    def counting(self: Worksheet, *args: Any, **kwargs: Any) -> Any:
+        result = add_table(self, *args, **kwargs)
+        noted[self.name] = len(self.table_cells)
+        return result
+
+    monkeypatch.setattr(Worksheet, "add_table", counting)
+    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    _run(capsys, "portfolio", str(book), "--output", str(out))
+    assert noted["All Milestones"] == noted["Payment Schedule"] == 0
+    ws = openpyxl.load_workbook(out)["All Milestones"]
+    assert ws.tables["tblAllMilestones"].ref == f"A1:{ws.cell(1, ws.max_column).column_letter}5"
