@@ -4,6 +4,7 @@ the amount at stake worked by hand, the Dashboard figures, and the refresh that 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from tests.memorybook import MemoryBook
 from builders import contract, milestone, model, rule, settings, signoff
 from factory import raw_workbook, valid_sheets
 from xl_milestones.actions import refresh
-from xl_milestones.core.engine import compute
+from xl_milestones.core.engine import MilestoneResult, compute
 from xl_milestones.core.model import Model
 from xl_milestones.core.queue import signoff_queue
 from xl_milestones.core.schema import SIGNOFF_QUEUE
@@ -160,3 +161,25 @@ def test_refresh_writes_the_queue_and_the_json_has_it() -> None:
     labels = dict(book.blocks["Key figures"])
     assert labels["Sign-offs overdue"] == 1
     assert labels["Oldest sign-off waiting (days)"] == 11
+
+
+def test_the_pro_forma_results_are_those_compute_gives() -> None:
+    # The queue's pro forma reads the milestones' results alone, made as compute makes them;
+    # on the sample, with and without the missing approvals added as the pro forma adds them.
+    from xl_milestones.core.engine import milestone_results
+    from xl_milestones.core.validate import validate
+    from xl_milestones.io.reader import read_workbook
+
+    sample = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+
+    def seen(results: list[MilestoneResult]) -> list[tuple[object, ...]]:
+        # The sentences are functions (written when read): compared by what they write.
+        return [
+            (*r[:5], r.checks, r.approvers, r.explanation, r.payment_explanation) for r in results
+        ]
+
+    m = validate(read_workbook(sample), today=AS_OF).model
+    assert seen(milestone_results(m, AS_OF)) == seen(compute(m, AS_OF).milestones)
+    approved = replace(m, signoffs=[replace(s, decision="approved") for s in m.signoffs])
+    assert seen(milestone_results(approved, AS_OF)) == seen(compute(approved, AS_OF).milestones)
+    assert signoff_queue(m, compute(m, AS_OF))  # the sample has milestones awaiting sign-off

@@ -148,14 +148,34 @@ def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> En
     carry a cell; without it their ``cell`` is None (the core does not know the layout).
     Milestones whose contract is not in the model are treated as skipped rows.
     """
+    model = _orphans_skipped(model)
+    warnings = EngineWarnings(cell_of)
+    ix, ledgers, results = _milestones(model, as_of, warnings)
+    late = [w for w in ix.work if w.payment is not None and w.payment.late]
+    _late_interest_inputs(model, late, warnings)
+    return _portfolio(model, ix, results, gather(ix, ledgers), warnings)
+
+
+def milestone_results(model: Model, as_of: date) -> list[MilestoneResult]:
+    """The per-milestone results ``compute`` gives, in row order, without the Payment
+    Schedule, S-curve, Dashboard and warnings: for a run whose totals nobody reads (the
+    Sign-off Queue's pro forma)."""
+    return _milestones(_orphans_skipped(model), as_of, EngineWarnings(None))[2]
+
+
+def _orphans_skipped(model: Model) -> Model:
+    """Milestones whose contract is not in the model, treated as skipped rows."""
     missing = [m for m in model.milestones if m.contract_id not in model.contracts]
-    if missing:
-        extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
-        model = replace(model, skipped=[*model.skipped, *extra])
-    return _run(model, as_of, EngineWarnings(cell_of))
+    if not missing:
+        return model
+    extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
+    return replace(model, skipped=[*model.skipped, *extra])
 
 
-def _run(model: Model, as_of: date, warnings: EngineWarnings) -> EngineResult:
+def _milestones(
+    model: Model, as_of: date, warnings: EngineWarnings
+) -> tuple[ModelIndex, dict[str, payments.ContractLedger], list[MilestoneResult]]:
+    """The milestone stages, in order; the index, the contract ledgers and the results."""
     s = model.settings
     ix = build_index(model, as_of)
     status.dates(ix)
@@ -170,9 +190,7 @@ def _run(model: Model, as_of: date, warnings: EngineWarnings) -> EngineResult:
     for skipped in model.skipped:
         results.append(MilestoneResult(skipped.row, skipped.milestone_id, False, blank_values()))
     results.sort(key=lambda r: r.row)
-    late = [w for w in ix.work if w.payment is not None and w.payment.late]
-    _late_interest_inputs(model, late, warnings)
-    return _portfolio(model, ix, results, gather(ix, ledgers), warnings)
+    return ix, ledgers, results
 
 
 def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:

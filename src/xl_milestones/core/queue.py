@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Final
 
-from xl_milestones.core.engine import EngineResult, MilestoneResult, compute
+from xl_milestones.core.engine import EngineResult, MilestoneResult, milestone_results
 from xl_milestones.core.model import Model, Signoff
 from xl_milestones.core.schema import SIGNOFF_QUEUE
 from xl_milestones.core.signoff import RoleApproval, signoff_deadline
@@ -65,11 +65,10 @@ def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[st
         signoffs=signoffs,
         skipped=[],
     )
-    again = compute(subset, result.as_of)
+    # Only the milestones' results are read: no schedule, S-curve or Dashboard is made.
+    again = {r.milestone_id: r for r in milestone_results(subset, result.as_of) if r.computed}
     return {
-        mid: r
-        for mid, r in again.by_id().items()
-        if mid in targets and r.values["status"] == SIGNED_OFF
+        mid: r for mid, r in again.items() if mid in targets and r.values["status"] == SIGNED_OFF
     }
 
 
