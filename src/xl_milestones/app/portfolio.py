@@ -15,244 +15,50 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's names
+    ALL_MILESTONES,
+    AMOUNT_FIELDS,
+    BOOK_FIELDS,
+    BOOK_INDEX,
+    BY_CONTRACT,
+    BY_SUPPLIER,
+    COUNT_FIELDS,
+    KEY_FIGURES,
+    MONEY_COLUMNS,
+    PORTFOLIO_EXTRA,
+    PORTFOLIO_METRICS,
+    PORTFOLIO_QUEUE,
+    PORTFOLIO_SCHEDULE,
+    QUEUE_INDEX,
+    REPORTING_SUFFIX,
+    SOURCES,
+    WORKBOOK_SUFFIXES,
+    BookOutcome,
+    Portfolio,
+    key_figure_rows,
+)
 from xl_milestones.core.engine import RESULT_FIELDS
 from xl_milestones.core.money import ZERO
 from xl_milestones.core.portfolio import (
     MAX_METRICS,
     METRIC_KEYS,
     CurveTally,
-    DashboardTally,
     convert,
     dashboard,
 )
 from xl_milestones.core.schema import (
-    CONTRACTS,
-    DASHBOARD_METRICS,
     MILESTONES,
     PAYMENT_SCHEDULE,
-    SIGNOFF_QUEUE,
     STATUSES,
-    Field,
-    FieldType,
     Sheet,
 )
 from xl_milestones.errors import UsageError, XlMilestonesError
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-REPORTING_SUFFIX = "_reporting"
-PORTFOLIO_EXTRA = "pip install 'xl-milestones[portfolio]'"
-
-
-def _out(name: str, header: str, type_: FieldType, description: str) -> Field:
-    return Field(name, header, type_, description, result=True)
-
-
-_SOURCE = _out("source", "Workbook", FieldType.TEXT, "The workbook file (on the sheets, a link).")
-
-# ------------------------------------------------------------------------------ the sheets
-
-SOURCES = Sheet(
-    name="Sources",
-    key="sources",
-    output=True,
-    description="One row per workbook file: read or not and why, what was computed.",
-    fields=(
-        _SOURCE,
-        _out("read", "Read", FieldType.YESNO, "Whether the file could be read."),
-        _out("reason", "Not Read Because", FieldType.TEXT, "Why not: what `validate` says."),
-        _out("as_of_date", "As Of Date", FieldType.DATE, "The as-of date its figures use."),
-        _out("book_currency", "Book Currency", FieldType.TEXT, "Its own reporting currency."),
-        _out("contracts", "Contracts", FieldType.INT, "Contracts read."),
-        _out("milestones", "Milestones Computed", FieldType.INT, "Milestones computed."),
-        _out("skipped", "Milestones Skipped", FieldType.INT, "Not computed: errors in rows."),
-        _out("errors", "Errors", FieldType.INT, "Validation errors (`validate` lists them)."),
-        _out("warnings", "Warnings", FieldType.INT, "Validation warnings."),
-        _out("first_error", "First Error", FieldType.TEXT, "The first error: cell and message."),
-        _out(
-            "missing_fx",
-            "No FX Rate For",
-            FieldType.TEXT,
-            "Currencies without a rate to the reporting currency: left out of the totals.",
-        ),
-        _out(
-            "duplicate_contracts",
-            "Contract IDs Also Elsewhere",
-            FieldType.TEXT,
-            "Contract IDs that another workbook uses too (both are kept).",
-        ),
-        _out("notes", "Notes", FieldType.TEXT, "Anything else to know about the file."),
-    ),
-)
-
-_IDENTIFYING = ("milestone_id", "contract_id", "milestone_name", "milestone_type", "owner")
-_DATES = ("baseline_date", "forecast_date", "actual_date", "payment_basis")
-ALL_MILESTONES = Sheet(
-    name="All Milestones",
-    key="all_milestones",
-    output=True,
-    description="One row per milestone of every workbook read, with every result column.",
-    fields=(
-        _SOURCE,
-        _out("row", "Row", FieldType.INT, "Its row on the workbook's Milestones sheet."),
-        *(MILESTONES.field(n) for n in _IDENTIFYING),
-        CONTRACTS.field("contract_name"),
-        CONTRACTS.field("supplier"),
-        CONTRACTS.field("currency"),
-        *(MILESTONES.field(n) for n in _DATES),
-        _out("computed", "Computed", FieldType.YESNO, "No when its rows have errors."),
-        *MILESTONES.results,
-        _out(
-            "amount_due_reporting",
-            "Amount Due (Reporting)",
-            FieldType.MONEY,
-            "Amount Due in the reporting currency (blank without an FX rate).",
-        ),
-        _out(
-            "outstanding_reporting",
-            "Outstanding (Reporting)",
-            FieldType.MONEY,
-            "Outstanding in the reporting currency (blank without an FX rate).",
-        ),
-    ),
-)
-# What a worker sends back per milestone: every All Milestones column but the two reporting
-# amounts, which depend on the portfolio's currency and rates.
-_BOOK_FIELDS = tuple(f.name for f in ALL_MILESTONES.fields[1:-2])
-_I = {name: i for i, name in enumerate(_BOOK_FIELDS)}
-# read_book builds its rows positionally, in this order; fail at import if it drifts.
-if (
-    _BOOK_FIELDS[:14]
-    != (  # pragma: no cover - a schema change needs this module
-        "row",
-        *_IDENTIFYING,
-        "contract_name",
-        "supplier",
-        "currency",
-        *_DATES,
-        "computed",
-    )
-    or _BOOK_FIELDS[14:] != RESULT_FIELDS
-):
-    raise ImportError("the All Milestones columns changed; update app/portfolio.py")
-
-PORTFOLIO_SCHEDULE = Sheet(
-    name="Payment Schedule",
-    key="portfolio_payment_schedule",
-    output=True,
-    description="Each workbook's Payment Schedule rows, reporting columns in one currency.",
-    fields=(_SOURCE, *PAYMENT_SCHEDULE.fields),
-)
-
-PORTFOLIO_QUEUE = Sheet(
-    name="Sign-off Queue",
-    key="portfolio_signoff_queue",
-    output=True,
-    description="Each workbook's Sign-off Queue rows (one per milestone awaiting sign-off and "
-    "role it waits on): ready milestones first, then the most overdue, with what blocks each.",
-    fields=(
-        _SOURCE,
-        *SIGNOFF_QUEUE.fields,
-        MILESTONES.field("signoff_blockers"),
-        CONTRACTS.field("supplier"),
-        _out(
-            "amount_at_stake_reporting",
-            "Amount at Stake (Reporting)",
-            FieldType.MONEY,
-            "Amount at Stake in the reporting currency (blank without an FX rate).",
-        ),
-    ),
-)
-_Q = {f.name: i for i, f in enumerate(SIGNOFF_QUEUE.fields)}
-
-_MONEY_COLUMNS = (
-    ("value", "Value", "Milestone values (not cancelled)."),
-    ("amount_due", "Amount Due", "Amounts due of signed-off milestones."),
-    ("paid", "Paid", "Paid so far."),
-    ("outstanding", "Outstanding", "Amount due not yet paid."),
-    ("overdue", "Overdue", "Outstanding past its payment due date."),
-    ("retention_held", "Retention Held", "Retention taken minus retention released."),
-)
-_COUNT_COLUMNS = (
-    ("milestones", "Milestones", "Milestones computed."),
-    ("late", "Late", "Milestones Late."),
-    ("red", "Red", "Milestones with RAG Red."),
-    ("awaiting_signoff", "Awaiting Sign-off", "Milestones awaiting sign-off."),
-)
-_COUNTS = tuple(_out(n, h, FieldType.INT, d) for n, h, d in _COUNT_COLUMNS)
-_AMOUNTS = tuple(
-    _out(n, f"{h} (Reporting)", FieldType.MONEY, d + " In the reporting currency.")
-    for n, h, d in _MONEY_COLUMNS
-)
-BY_CONTRACT = Sheet(
-    name="By Contract",
-    key="by_contract",
-    output=True,
-    description="One row per contract of every workbook: counts, and amounts in the reporting "
-    "currency (blank without an FX rate).",
-    fields=(
-        _SOURCE,
-        CONTRACTS.field("contract_id"),
-        CONTRACTS.field("contract_name"),
-        CONTRACTS.field("supplier"),
-        CONTRACTS.field("currency"),
-        *_COUNTS,
-        *_AMOUNTS,
-    ),
-)
-BY_SUPPLIER = Sheet(
-    name="By Supplier",
-    key="by_supplier",
-    output=True,
-    description="One row per supplier across every workbook (names matched ignoring case and "
-    "spacing): counts, and amounts in the reporting currency.",
-    fields=(
-        CONTRACTS.field("supplier"),
-        _out("contracts", "Contracts", FieldType.INT, "Contracts with this supplier."),
-        *_COUNTS,
-        *_AMOUNTS,
-    ),
-)
-
-KEY_FIGURES = Sheet(
-    name="Key Figures",
-    key="key_figures",
-    output=True,
-    description="The Dashboard's key figures and milestones by status, one row each.",
-    fields=(
-        _out("metric", "Metric", FieldType.TEXT, "The figure's key (snake_case)."),
-        _out("label", "Figure", FieldType.TEXT, "The figure as the Dashboard names it."),
-        _out("value", "Value", FieldType.MONEY, "The figure: a count, or an amount."),
-        _out("currency", "Currency", FieldType.TEXT, "The reporting currency of an amount."),
-    ),
-)
-
-
-def key_figure_rows(portfolio: Portfolio) -> list[tuple[object, ...]]:
-    """KEY_FIGURES rows: the Dashboard's key figures, then one row per status."""
-    from xl_milestones.core.portfolio import COUNT_METRICS
-
-    counts = COUNT_METRICS | {"workbooks_read", "workbooks_not_read", "contracts"}
-    rows: list[tuple[object, ...]] = [
-        (
-            key,
-            label,
-            Decimal(portfolio.figures.get(key, 0)),
-            None if key in counts else portfolio.currency,
-        )
-        for key, label in PORTFOLIO_METRICS
-    ]
-    rows += [
-        ("status_" + "_".join(status.lower().replace("-", " ").split()), status, Decimal(n), None)
-        for status, n in portfolio.status_counts.items()
-    ]
-    return rows
-
 
 # ------------------------------------------------------------------------ finding the files
 
@@ -309,31 +115,6 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 # ---------------------------------------------------------------------- one book (a worker)
-
-
-@dataclass(slots=True)
-class BookOutcome:
-    """What one worker found in one file: plain values, cheap to send between processes."""
-
-    path: str
-    read: bool
-    reason: str | None = None
-    notes: list[str] = field(default_factory=list)
-    as_of: _dt.date | None = None
-    currency: str | None = None
-    rates: dict[str, Decimal] = field(default_factory=dict)
-    errors: int = 0
-    warnings: int = 0
-    first_error: str | None = None
-    computed: int = 0
-    skipped: int = 0
-    contracts: list[tuple[str, str, str, str]] = field(default_factory=list)
-    milestones: list[tuple[object, ...]] = field(default_factory=list)
-    schedule: list[tuple[object, ...]] = field(default_factory=list)
-    queue: list[tuple[object, ...]] = field(default_factory=list)
-    tally: DashboardTally | None = None
-    figures: dict[str, Decimal | int] = field(default_factory=dict)
-    status_counts: dict[str, int] = field(default_factory=dict)
 
 
 def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> BookOutcome:
@@ -426,14 +207,14 @@ def _skipped_row(table: Any, row: int, milestone_id: str | None) -> tuple[object
             if r.row == row:
                 raw = r.values
                 break
-    values: list[object] = [None] * len(_BOOK_FIELDS)
-    values[_I["row"]] = row
-    values[_I["computed"]] = False
+    values: list[object] = [None] * len(BOOK_FIELDS)
+    values[BOOK_INDEX["row"]] = row
+    values[BOOK_INDEX["computed"]] = False
     for name in ("milestone_id", "contract_id", "milestone_name"):
         shown = raw.get(name)
-        values[_I[name]] = None if shown is None else str(shown)
-    if values[_I["milestone_id"]] is None:
-        values[_I["milestone_id"]] = milestone_id
+        values[BOOK_INDEX[name]] = None if shown is None else str(shown)
+    if values[BOOK_INDEX["milestone_id"]] is None:
+        values[BOOK_INDEX["milestone_id"]] = milestone_id
     return tuple(values)
 
 
@@ -500,52 +281,6 @@ class RowSink(Protocol):
         """The next rows of ``sheet`` (in its field order), each with the file its Workbook
         cell links to (``path#row`` for a milestone's row on its Milestones sheet)."""
 
-
-@dataclass(slots=True)
-class Portfolio:
-    """The figures of the Dashboard and the rows of the tables written at the end, in their
-    schema's field order (the STREAMED tables went to the sinks as the workbooks came)."""
-
-    currency: str
-    as_of: _dt.date | None
-    # Each file's outcome, without its rows (they are in the tables).
-    outcomes: list[BookOutcome]
-    sources: list[tuple[object, ...]]
-    queue: list[tuple[object, ...]]
-    by_contract: list[tuple[object, ...]]
-    by_supplier: list[tuple[object, ...]]
-    figures: dict[str, Decimal | int]
-    status_counts: dict[str, int]
-    scurve: list[tuple[object, ...]]
-    # For each sheet key, the file each row's Workbook cell links to (row index -> path).
-    links: dict[str, dict[int, str]]
-
-    @property
-    def read(self) -> int:
-        return sum(1 for o in self.outcomes if o.read)
-
-    @property
-    def not_read(self) -> int:
-        return len(self.outcomes) - self.read
-
-    @property
-    def errors(self) -> int:
-        return sum(o.errors for o in self.outcomes)
-
-    @property
-    def exit_code(self) -> int:
-        """0 every file read without errors; 1 some not read or with errors; 2 none read."""
-        if not self.read:
-            return 2
-        return 1 if self.not_read or self.errors else 0
-
-
-PORTFOLIO_METRICS: tuple[tuple[str, str], ...] = (
-    ("workbooks_read", "Workbooks read"),
-    ("workbooks_not_read", "Workbooks not read"),
-    ("contracts", "Contracts"),
-    *DASHBOARD_METRICS,
-)
 
 _SCHEDULE_FIELDS = [f.name for f in PAYMENT_SCHEDULE.fields]
 _I_CUR = _SCHEDULE_FIELDS.index("currency")
@@ -624,12 +359,12 @@ class RollUp:
         links = []
         per_contract: dict[str, list[tuple[object, ...]]] = {}
         for row in o.milestones:
-            cur = row[_I["currency"]]
+            cur = row[BOOK_INDEX["currency"]]
             rate = rates.get(str(cur)) if cur is not None else None
             if cur is not None and rate is None:
                 missing.add(str(cur))
-            due, outstanding = row[_I["amount_due"]], row[_I["outstanding_amount"]]
-            links.append(f"{o.path}#{row[_I['row']]}")
+            due, outstanding = row[BOOK_INDEX["amount_due"]], row[BOOK_INDEX["outstanding_amount"]]
+            links.append(f"{o.path}#{row[BOOK_INDEX['row']]}")
             milestones.append(
                 (
                     o.path,
@@ -642,8 +377,8 @@ class RollUp:
                     ),
                 )
             )
-            if row[_I["computed"]]:
-                per_contract.setdefault(str(row[_I["contract_id"]]), []).append(row)
+            if row[BOOK_INDEX["computed"]]:
+                per_contract.setdefault(str(row[BOOK_INDEX["contract_id"]]), []).append(row)
         for cid, name, supplier, cur in o.contracts:
             self.by_contract.append(
                 (
@@ -746,21 +481,23 @@ def _queue_rows(
 ) -> list[tuple[object, ...]]:
     """PORTFOLIO_QUEUE rows of one workbook: its own Sign-off Queue rows, with the milestone's
     blockers and supplier, and the amount at stake in the reporting currency."""
-    milestones = {row[_I["milestone_id"]]: row for row in o.milestones if row[_I["computed"]]}
+    milestones = {
+        row[BOOK_INDEX["milestone_id"]]: row for row in o.milestones if row[BOOK_INDEX["computed"]]
+    }
     rows: list[tuple[object, ...]] = []
     for q in o.queue:
-        m = milestones.get(q[_Q["milestone_id"]])
-        currency = str(q[_Q["currency"]])
+        m = milestones.get(q[QUEUE_INDEX["milestone_id"]])
+        currency = str(q[QUEUE_INDEX["currency"]])
         rate = rates.get(currency)
         if rate is None:
             missing.add(currency)
-        stake = q[_Q["amount_at_stake"]]
+        stake = q[QUEUE_INDEX["amount_at_stake"]]
         rows.append(
             (
                 o.path,
                 *q,
-                None if m is None else m[_I["signoff_blockers"]],
-                None if m is None else m[_I["supplier"]],
+                None if m is None else m[BOOK_INDEX["signoff_blockers"]],
+                None if m is None else m[BOOK_INDEX["supplier"]],
                 convert(stake, rate, target) if isinstance(stake, Decimal) else None,
             )
         )
@@ -771,13 +508,13 @@ def _queue_order(row: tuple[object, ...]) -> tuple[object, ...]:
     """Ready first; then as each workbook orders its queue (most overdue, longest waiting,
     milestone id); then by workbook."""
     ready, overdue, waiting = (
-        row[1 + _Q[n]] for n in ("signoff_ready", "days_overdue", "days_waiting")
+        row[1 + QUEUE_INDEX[n]] for n in ("signoff_ready", "days_overdue", "days_waiting")
     )
     return (
         ready is not True,
         -(overdue if isinstance(overdue, int) else 0),
         -(waiting if isinstance(waiting, int) else 0),
-        str(row[1 + _Q["milestone_id"]]),
+        str(row[1 + QUEUE_INDEX["milestone_id"]]),
         str(row[0]),
     )
 
@@ -810,14 +547,14 @@ def _contract_figures(
 ) -> tuple[object, ...]:
     """BY_CONTRACT's counts and amounts (summed in the contract currency, converted once)."""
     late = red = waiting = 0
-    sums = dict.fromkeys((n for n, _h, _d in _MONEY_COLUMNS), ZERO)
+    sums = dict.fromkeys((n for n, _h, _d in MONEY_COLUMNS), ZERO)
     for row in rows:
-        status = row[_I["status"]]
+        status = row[BOOK_INDEX["status"]]
         late += status == "Late"
-        red += row[_I["rag"]] == "Red"
+        red += row[BOOK_INDEX["rag"]] == "Red"
         waiting += status == "Awaiting sign-off"
-        value = row[_I["milestone_value"]]
-        release = row[_I["payment_basis"]] == "retention_release"
+        value = row[BOOK_INDEX["milestone_value"]]
+        release = row[BOOK_INDEX["payment_basis"]] == "retention_release"
         if isinstance(value, Decimal) and status != "Cancelled" and not release:
             sums["value"] += value
         if isinstance(value, Decimal) and release and status == "Signed off":
@@ -828,13 +565,13 @@ def _contract_figures(
             ("outstanding", "outstanding_amount"),
             ("retention_held", "retention_amount"),
         ):
-            amount = row[_I[column]]
+            amount = row[BOOK_INDEX[column]]
             if isinstance(amount, Decimal):
                 sums[name] += amount
-        outstanding = row[_I["outstanding_amount"]]
-        if row[_I["payment_status"]] == "Overdue" and isinstance(outstanding, Decimal):
+        outstanding = row[BOOK_INDEX["outstanding_amount"]]
+        if row[BOOK_INDEX["payment_status"]] == "Overdue" and isinstance(outstanding, Decimal):
             sums["overdue"] += max(outstanding, ZERO)
-    amounts = tuple(convert(sums[n], rate, target) for n, _h, _d in _MONEY_COLUMNS)
+    amounts = tuple(convert(sums[n], rate, target) for n, _h, _d in MONEY_COLUMNS)
     return (len(rows), late, red, waiting, *amounts)
 
 
@@ -844,7 +581,7 @@ def supplier_key(name: object) -> str:
 
 
 def _by_supplier(by_contract: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    n_counts, n_amounts = len(_COUNTS), len(_AMOUNTS)
+    n_counts, n_amounts = len(COUNT_FIELDS), len(AMOUNT_FIELDS)
     first_count = 5
     groups: dict[str, list[object]] = {}
     for row in by_contract:

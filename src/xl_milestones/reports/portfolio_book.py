@@ -20,7 +20,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xl_milestones.a1 import column_letter, column_number
-from xl_milestones.app.portfolio import (
+from xl_milestones.app.portfolio_sheets import (
     ALL_MILESTONES,
     BY_CONTRACT,
     BY_SUPPLIER,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from xl_milestones.app.portfolio import (
+from xl_milestones.app.portfolio_sheets import (
     ALL_MILESTONES,
     BY_CONTRACT,
     BY_SUPPLIER,
