@@ -26,26 +26,31 @@ GOLDEN = Path(__file__).resolve().parent / "data"
 PLACEHOLDER = "<workbook>"
 
 
-def _refresh_json(book: Path, tmp_path: Path) -> str:
-    out = tmp_path / f"refreshed{book.suffix}"
+def cli_json(book: Path, *args: str, code: int = 0) -> str:
+    """What ``xl-milestones ARGS BOOK --format json`` prints, the book's path replaced."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "xl_milestones",
-            "refresh",
-            str(book),
-            "--output",
-            str(out),
-            "--format",
-            "json",
-        ],
+        [sys.executable, "-m", "xl_milestones", *args, str(book), "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == code, result.stderr
     return result.stdout.replace(json.dumps(str(book))[1:-1], PLACEHOLDER, 1)
+
+
+def generated_book(book: Path, *options: str) -> Path:
+    """The 1,000-milestone benchmark workbook (seed 1) with ``options``, written to ``book``."""
+    script = str(ROOT / "benchmarks" / "generate.py")
+    subprocess.run(
+        [sys.executable, script, str(book), "--milestones", "1000", "--seed", "1", *options],
+        check=True,
+        capture_output=True,
+    )
+    return book
+
+
+def _refresh_json(book: Path, tmp_path: Path) -> str:
+    return cli_json(book, "refresh", "--output", str(tmp_path / f"refreshed{book.suffix}"))
 
 
 def _compare(name: str, got: str) -> None:
@@ -77,18 +82,5 @@ def test_sample_refresh_json_is_unchanged(tmp_path: Path) -> None:
 
 
 def test_benchmark_book_refresh_json_is_unchanged(tmp_path: Path) -> None:
-    book = tmp_path / "bench-1000.xlsx"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            str(book),
-            "--milestones",
-            "1000",
-            "--seed",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    book = generated_book(tmp_path / "bench-1000.xlsx")
     _compare("bench-1000-refresh.json.gz", _refresh_json(book, tmp_path))

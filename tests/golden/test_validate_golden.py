@@ -11,44 +11,21 @@ for byte with committed files (updated only as test_refresh_golden.py describes)
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.golden.test_refresh_golden import PLACEHOLDER, ROOT, _compare
+from tests.golden.test_refresh_golden import _compare, cli_json, generated_book
 
 
 @pytest.fixture(scope="module")
 def errors_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    book = tmp_path_factory.mktemp("golden") / "bench-1000-errors.xlsx"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            str(book),
-            "--milestones",
-            "1000",
-            "--seed",
-            "1",
-            "--errors",
-            "0.05",
-        ],
-        check=True,
-        capture_output=True,
+    return generated_book(
+        tmp_path_factory.mktemp("golden") / "bench-1000-errors.xlsx", "--errors", "0.05"
     )
-    return book
 
 
 def _json(book: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "xl_milestones", *args, str(book), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1, result.stderr  # the book has errors
-    return result.stdout.replace(json.dumps(str(book))[1:-1], PLACEHOLDER, 1)
+    return cli_json(book, *args, code=1)  # the book has errors
 
 
 def test_errors_book_validate_json_is_unchanged(errors_book: Path) -> None:
