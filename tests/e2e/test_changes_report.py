@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_milestones.cli import main
 from xl_milestones.core.schema import CHANGES
@@ -29,6 +31,19 @@ def _changes(path: Path) -> list[tuple[object, ...]]:
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == [f.header for f in CHANGES.fields]
     return [r for r in rows[1:] if r[0] is not None]
+
+
+def _refreshed_then_edited(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, edit: Callable[[Worksheet], None]
+) -> tuple[Path, Path]:
+    """The sample refreshed, then its Milestones sheet edited as a user would: the edited
+    book, and the path its next refresh is to write."""
+    first, edited = tmp_path / "a.xlsm", tmp_path / "b.xlsm"
+    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
+    wb = openpyxl.load_workbook(first, keep_vba=True)
+    edit(wb["Milestones"])
+    wb.save(edited)
+    return edited, tmp_path / "c.xlsm"
 
 
 def test_sample_refreshed_twice_lists_exactly_what_moved(
@@ -96,17 +111,15 @@ def test_sample_refreshed_twice_lists_exactly_what_moved(
 def test_json_has_the_changes_and_a_user_typing_over_a_result_is_not_a_change(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first, edited, second = tmp_path / "a.xlsm", tmp_path / "b.xlsm", tmp_path / "c.xlsm"
-    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
     # A user types over M-001's Status with something no refresh writes, and over its
     # Amount Due with text: neither is taken for a change of ours.
-    wb = openpyxl.load_workbook(first, keep_vba=True)
-    ws = wb["Milestones"]
-    headers = [c.value for c in ws[1]]
-    ws.cell(2, headers.index("Status") + 1).value = "Done!"
-    ws.cell(2, headers.index("Amount Due") + 1).value = "see invoice"
-    assert ws.cell(2, 1).value == "M-001"
-    wb.save(edited)
+    def type_over(ws: Worksheet) -> None:
+        headers = [c.value for c in ws[1]]
+        ws.cell(2, headers.index("Status") + 1).value = "Done!"
+        ws.cell(2, headers.index("Amount Due") + 1).value = "see invoice"
+        assert ws.cell(2, 1).value == "M-001"
+
+    edited, second = _refreshed_then_edited(capsys, tmp_path, type_over)
     _, out = _run(capsys, "refresh", str(edited), "--output", str(second), "--format", "json")
     changes = json.loads(out)["changes"]
     assert changes == {
@@ -122,17 +135,15 @@ def test_json_has_the_changes_and_a_user_typing_over_a_result_is_not_a_change(
 def test_a_deleted_milestone_row_is_reported_as_removed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first, edited, second = tmp_path / "a.xlsm", tmp_path / "b.xlsm", tmp_path / "c.xlsm"
-    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
     # A user deletes the last milestone's row (M-082) and shrinks the table over it; its
     # sign-off, invoice and issue rows stay, so the refresh also reports those as errors.
-    wb = openpyxl.load_workbook(first, keep_vba=True)
-    ws = wb["Milestones"]
-    assert ws.cell(ws.max_row, 1).value == "M-082"
-    table = ws.tables["tblMilestones"]
-    ws.delete_rows(ws.max_row)
-    table.ref = table.ref[:-2] + str(ws.max_row)
-    wb.save(edited)
+    def delete_last(ws: Worksheet) -> None:
+        assert ws.cell(ws.max_row, 1).value == "M-082"
+        table = ws.tables["tblMilestones"]
+        ws.delete_rows(ws.max_row)
+        table.ref = table.ref[:-2] + str(ws.max_row)
+
+    edited, second = _refreshed_then_edited(capsys, tmp_path, delete_last)
     code = main(["refresh", str(edited), "--output", str(second)])
     out, _ = capsys.readouterr()
     assert code == 1  # the orphaned child rows are errors
