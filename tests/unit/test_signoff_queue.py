@@ -183,3 +183,35 @@ def test_the_pro_forma_results_are_those_compute_gives() -> None:
     approved = replace(m, signoffs=[replace(s, decision="approved") for s in m.signoffs])
     assert seen(milestone_results(approved, AS_OF)) == seen(compute(approved, AS_OF).milestones)
     assert signoff_queue(m, compute(m, AS_OF))  # the sample has milestones awaiting sign-off
+
+
+def test_the_amounts_at_stake_are_the_pro_forma_amounts_due() -> None:
+    # The queue reads the amount at stake from the certification stages alone; it is the
+    # amount due the full pro forma (as the sign-off pack runs it) gives each milestone, on
+    # the sample and on the sample with every second approval rejected or undated.
+    from xl_milestones.core.queue import pro_forma, stakes
+    from xl_milestones.core.validate import validate
+    from xl_milestones.io.reader import read_workbook
+
+    sample = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+    m = validate(read_workbook(sample), today=AS_OF).model
+    varied = replace(
+        m,
+        signoffs=[
+            replace(s, decision="rejected")
+            if i % 4 == 1
+            else replace(s, decision_date=None)
+            if i % 4 == 3
+            else s
+            for i, s in enumerate(m.signoffs)
+        ],
+    )
+    for book in (m, varied):
+        result = compute(book, AS_OF)
+        ids = [r.milestone_id for r in result.milestones if r.milestone_id]
+        full = {mid: r.values["amount_due"] for mid, r in pro_forma(book, result, ids).items()}
+        assert full  # milestones with a payment await sign-off
+        assert stakes(book, result, ids) == full
+        assert [str(a) for a in stakes(book, result, ids).values()] == [
+            str(a) for a in full.values()
+        ]

@@ -3,7 +3,7 @@
 ``compute`` builds one index of the model, then runs the stages in dependency order, each in
 its own module and each filling in the milestones' typed records (``index.MilestoneWork``):
 
-    index -> dates -> values -> approvals -> statuses -> checks -> deadlines -> ledgers
+    index -> dates -> values -> approvals -> statuses -> ledgers -> checks -> deadlines
           -> payments due -> results -> portfolio (schedule, S-curve, Dashboard)
 
 (docs/decisions.md says what each stage does.)
@@ -26,7 +26,7 @@ from xl_milestones.core.interest import annual_rate
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Model, SkippedMilestone
 from xl_milestones.core.money import zero as zero_of
-from xl_milestones.core.payment_due import PaymentFields, Terms, payments_due
+from xl_milestones.core.payment_due import PaymentFields, Terms, amount_due, payments_due
 from xl_milestones.core.portfolio import (
     DashboardTally,
     Gathered,
@@ -172,19 +172,34 @@ def _orphans_skipped(model: Model) -> Model:
     return replace(model, skipped=[*model.skipped, *extra])
 
 
-def _milestones(
-    model: Model, as_of: date, warnings: EngineWarnings
-) -> tuple[ModelIndex, dict[str, payments.ContractLedger], list[MilestoneResult]]:
-    """The milestone stages, in order; the index, the contract ledgers and the results."""
+def certified_amounts(model: Model, as_of: date) -> dict[str, Decimal]:
+    """The amount due of every payable milestone, from the stages that certify it alone (no
+    checks, deadlines, due dates, interest or sentences): for a run that reads nothing else
+    (the Sign-off Queue's amounts at stake). Each is the ``amount_due`` ``compute`` gives."""
+    ix, _ledgers = _certified(_orphans_skipped(model), as_of)
+    return {w.m.milestone_id: amount_due(w) for w in ix.work if w.payable}
+
+
+def _certified(model: Model, as_of: date) -> tuple[ModelIndex, dict[str, payments.ContractLedger]]:
+    """The stages up to the ledgers: every milestone's status and, once payable, its
+    deductions. The later stages read what these work out and nothing of each other."""
     s = model.settings
     ix = build_index(model, as_of)
     status.dates(ix)
     last_deductible = payments.values(ix)
     signoff.approvals(ix, RoleThresholds(model.approval_rules))
     status.statuses(ix, s.at_risk_window_days, s.rag_tolerance_days)
+    return ix, payments.ledgers(ix, last_deductible)
+
+
+def _milestones(
+    model: Model, as_of: date, warnings: EngineWarnings
+) -> tuple[ModelIndex, dict[str, payments.ContractLedger], list[MilestoneResult]]:
+    """The milestone stages, in order; the index, the contract ledgers and the results."""
+    s = model.settings
+    ix, ledgers = _certified(model, as_of)
     readiness_checks(ix, check_modes(s))
     signoff.deadlines(ix, s.signoff_days)
-    ledgers = payments.ledgers(ix, last_deductible)
     payments_due(ix, _terms(model, as_of, warnings), warnings)
     results = [_result(w) for w in ix.work]
     for skipped in model.skipped:

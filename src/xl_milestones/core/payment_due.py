@@ -114,6 +114,29 @@ def _not_payable(w: MilestoneWork, paid: Decimal, any_paid: bool) -> PaymentFiel
     )
 
 
+class Charges(NamedTuple):
+    """What a payable milestone is certified for."""
+
+    deductions: pay.Deductions
+    net: Decimal  # its value less the deductions
+    vat: Decimal
+    amount_due: Decimal  # net plus VAT
+
+
+def charges(w: MilestoneWork) -> Charges:
+    """A payable milestone's deductions, net amount, VAT and amount due."""
+    d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
+    net = (w.value or ZERO) - d.retention - d.advance - d.delay
+    vat = round_money(net * w.contract.vat_rate, w.contract.currency)
+    return Charges(d, net, vat, net + vat)
+
+
+def amount_due(w: MilestoneWork) -> Decimal:
+    """A payable milestone's amount due, as its payment fields show it (0 in the currency's
+    exponent)."""
+    return charges(w).amount_due or zero_of(w.contract.currency)
+
+
 def _payable(
     w: MilestoneWork,
     invoices: list[Invoice],
@@ -125,10 +148,7 @@ def _payable(
     c = w.contract
     cur = c.currency
     zero = zero_of(cur)
-    d = w.deductions or pay.Deductions(ZERO, ZERO, ZERO)
-    net = (w.value or ZERO) - d.retention - d.advance - d.delay
-    vat = round_money(net * c.vat_rate, cur)
-    amount_due = net + vat
+    d, net, vat, amount_due = charges(w)
     owed = amount_due - paid
     invoice_based = c.payment_terms_basis in pay.INVOICE_BASES
     due = _due_date(w, invoices, invoice_based, terms)

@@ -10,7 +10,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Final
 
-from xl_milestones.core.engine import EngineResult, MilestoneResult, milestone_results
+from xl_milestones.core.engine import (
+    EngineResult,
+    MilestoneResult,
+    certified_amounts,
+    milestone_results,
+)
 from xl_milestones.core.model import Model, Signoff
 from xl_milestones.core.schema import SIGNOFF_QUEUE
 from xl_milestones.core.signoff import RoleApproval, signoff_deadline
@@ -30,6 +35,30 @@ def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[st
     their deductions in certification order among themselves: by baseline date. Only the
     contracts of those milestones are computed again (deductions never cross contracts).
     """
+    targets, signed = _signed_off(model, result, ids)
+    if not targets:
+        return {}
+    # Only the milestones' results are read: no schedule, S-curve or Dashboard is made.
+    again = {r.milestone_id: r for r in milestone_results(signed, result.as_of) if r.computed}
+    return {
+        mid: r for mid, r in again.items() if mid in targets and r.values["status"] == SIGNED_OFF
+    }
+
+
+def stakes(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[str, Decimal]:
+    """The amount due ``pro_forma`` gives each of ``ids`` (those it certifies), from the
+    certification stages alone: what the Sign-off Queue shows as the amount at stake."""
+    targets, signed = _signed_off(model, result, ids)
+    if not targets:
+        return {}
+    # A target is payable once signed off: it has a payment (see _signed_off).
+    amounts = certified_amounts(signed, result.as_of)
+    return {mid: amount for mid, amount in amounts.items() if mid in targets}
+
+
+def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple[set[str], Model]:
+    """The payment milestones of ``ids`` awaiting sign-off, and the model of their contracts
+    with the approvals they miss added, dated as of the result."""
     by_id = result.by_id()
     milestones = {m.milestone_id: m for m in model.milestones}
     targets = {
@@ -41,7 +70,7 @@ def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[st
         and milestones[mid].payment_basis != "none"
     }
     if not targets:
-        return {}
+        return targets, model
     contracts = {milestones[mid].contract_id for mid in targets}
     # Approvers who have not approved yet are replaced by an approval dated as of the pack.
     signoffs = [s for s in model.signoffs if s.milestone_id not in targets or _approved(s)]
@@ -59,17 +88,13 @@ def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[st
             row += 1
             signoffs.append(Signoff(row, mid, role, name, "approved", result.as_of))
     # Every contract stays in the model: the reporting currency may be the most common one.
-    subset = replace(
+    signed = replace(
         model,
         milestones=[m for m in model.milestones if m.contract_id in contracts],
         signoffs=signoffs,
         skipped=[],
     )
-    # Only the milestones' results are read: no schedule, S-curve or Dashboard is made.
-    again = {r.milestone_id: r for r in milestone_results(subset, result.as_of) if r.computed}
-    return {
-        mid: r for mid, r in again.items() if mid in targets and r.values["status"] == SIGNED_OFF
-    }
+    return targets, signed
 
 
 def _approved(s: Signoff) -> bool:
@@ -106,19 +131,19 @@ def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | No
 
 
 def signoff_queue(
-    model: Model, result: EngineResult, forma: dict[str, MilestoneResult] | None = None
+    model: Model, result: EngineResult, at_stake: dict[str, Decimal] | None = None
 ) -> list[tuple[object, ...]]:
     """The Sign-off Queue's rows (SIGNOFF_QUEUE field order): one per milestone awaiting
     sign-off and role it waits on, most overdue first, then longest waiting, then by id.
 
-    ``forma`` is ``pro_forma`` of the awaiting milestones when the caller already has it.
+    ``at_stake`` is ``stakes`` of the awaiting milestones when the caller already has it.
     """
     awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
     if not awaiting:
         return []
     milestones = {m.milestone_id: m for m in model.milestones}
-    if forma is None:
-        forma = pro_forma(model, result, [str(r.milestone_id) for r in awaiting])
+    if at_stake is None:
+        at_stake = stakes(model, result, [str(r.milestone_id) for r in awaiting])
     as_of, days = result.as_of, model.settings.signoff_days
     rows: list[tuple[object, ...]] = []
     for r in awaiting:
@@ -127,7 +152,7 @@ def signoff_queue(
         actual = m.actual_date
         assert actual is not None  # Awaiting sign-off means complete
         due, waited, overdue = signoff_deadline(actual, days, as_of)
-        stake = forma[mid].values["amount_due"] if mid in forma else None
+        stake = at_stake.get(mid)
         entries = waiting_on(r.approvers) or [(None, None, "")]
         for role, names, decision in entries:
             rows.append(
@@ -143,7 +168,7 @@ def signoff_queue(
                     due,
                     overdue,
                     bool(r.values["signoff_ready"]),
-                    stake if isinstance(stake, Decimal) else None,
+                    stake,
                     r.currency,
                 )
             )

@@ -499,7 +499,8 @@ def build_pack(
             fmt_date(row[8]),
             _overdue_badge(row[9]),
         )
-        for row in signoff_queue(model, result, forma)
+        # Who must act, not the amount at stake, is read: no pro forma is run for it.
+        for row in signoff_queue(model, result, at_stake={})
         if row[0] in anchors
     ]
     return SignoffPack(
