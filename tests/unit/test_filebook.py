@@ -114,12 +114,12 @@ def test_a_milestones_sheet_that_does_not_read_back_is_never_moved_into_place(
 ) -> None:
     # The new Milestones XML is read back while the rest of the file is written: a cell that
     # points past the shared strings fails that check, and the file stays as it was.
-    from xl_milestones.io import package, sheet_rewrite
+    from xl_milestones.io import package, sheet_edit, sheet_rewrite
     from xl_milestones.io.atomic import check_sheet_reads
 
     rewrite = sheet_rewrite.SheetRewriter.rewrite
 
-    def broken(self: sheet_rewrite.SheetRewriter, edit: object) -> sheet_rewrite.RewriteResult:
+    def broken(self: sheet_rewrite.SheetRewriter, edit: object) -> sheet_edit.RewriteResult:
         result = rewrite(self, edit)  # type: ignore[arg-type]
         if edit.bulk is not None:  # type: ignore[attr-defined]
             bad = b'<row r="99999"><c r="A99999" t="s"><v>99999</v></c></row></sheetData>'

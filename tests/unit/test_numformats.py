@@ -12,7 +12,9 @@ import pytest
 from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
-from xl_milestones.io.sheet_rewrite import BulkWrites, SheetEdit, SheetRewriter, wrapped_lines
+from xl_milestones.io.row_height import wrapped_lines
+from xl_milestones.io.sheet_edit import BulkWrites, SheetEdit
+from xl_milestones.io.sheet_rewrite import SheetRewriter
 from xl_milestones.numformats import (
     BOOL_FORMAT,
     amount_with_places,
@@ -191,7 +193,7 @@ def test_a_clean_validation_sheet_says_so_with_the_dates() -> None:
 
 
 def test_an_output_table_row_gets_the_height_of_its_wrapped_message() -> None:
-    from xl_milestones.io.sheet_rewrite import TableRows, Zone
+    from xl_milestones.io.sheet_edit import TableRows, Zone
 
     edit = SheetEdit(header_row=1, zones=[Zone(frozenset({1, 2}), 2, 2)])
     edit.table = TableRows(2, [1, 2], [Kind.TEXT, Kind.TEXT], [("error", LONG), ("ok", "short")])

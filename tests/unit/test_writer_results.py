@@ -12,7 +12,8 @@ import pytest
 from tests.sheetxml import NS, STYLES
 
 from xl_milestones.io.cellstyles import Kind, StyleSheet
-from xl_milestones.io.sheet_rewrite import BulkWrites, SheetEdit, SheetRewriter
+from xl_milestones.io.sheet_edit import BulkWrites, SheetEdit
+from xl_milestones.io.sheet_rewrite import SheetRewriter
 
 # Inputs in A and B; results in C (text), D (money), E (a date); a user's column in G.
 COLUMNS = [("text", 3, Kind.TEXT), ("amount", 4, Kind.MONEY), ("due", 5, Kind.NUMBER)]

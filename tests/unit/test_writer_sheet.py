@@ -9,16 +9,11 @@ from decimal import Decimal
 import pytest
 from tests.sheetxml import NS, STYLES
 
+from xl_milestones.io.cell_builder import date_serial
 from xl_milestones.io.cellstyles import Kind, StyleSheet, format_code_of
 from xl_milestones.io.package import full_calc_on_load
-from xl_milestones.io.sheet_rewrite import (
-    BulkWrites,
-    CellWrite,
-    SheetEdit,
-    SheetRewriter,
-    Zone,
-    date_serial,
-)
+from xl_milestones.io.sheet_edit import BulkWrites, CellWrite, SheetEdit, Zone
+from xl_milestones.io.sheet_rewrite import SheetRewriter
 from xl_milestones.io.xmlbytes import cell_text, get_attr, set_attr
 
 

@@ -11,16 +11,10 @@ from decimal import Decimal
 import pytest
 from tests.sheetxml import NS, STYLES
 
+from xl_milestones.io.cell_builder import value_kind
 from xl_milestones.io.cellstyles import Kind, StyleSheet
-from xl_milestones.io.sheet_rewrite import (
-    BulkWrites,
-    CellWrite,
-    SheetEdit,
-    SheetRewriter,
-    TableRows,
-    Zone,
-    value_kind,
-)
+from xl_milestones.io.sheet_edit import BulkWrites, CellWrite, SheetEdit, TableRows, Zone
+from xl_milestones.io.sheet_rewrite import SheetRewriter
 
 # Header in row 1; an old data row 2 (styled) and row 3, a note after a gap in row 9.
 ROWS = (

@@ -16,7 +16,7 @@ from xl_milestones.core.schema import (
     Block,
     normalize_header,
 )
-from xl_milestones.io.sheet_rewrite import date_serial
+from xl_milestones.io.cell_builder import date_serial
 from xl_milestones.io.xmlbytes import find_element, parse, root_prefix, xml_text, xml_unescape
 
 _RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)

@@ -18,7 +18,7 @@ from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.charts import repoint_chart, shift_anchors
 from xl_milestones.io.layout import RETIRED_KEYS, SheetWork, kind_of, row_texts, widen_new_columns
 from xl_milestones.io.package import CHART_CT, REL_NS, read_rels, rels_path
-from xl_milestones.io.sheet_rewrite import CellWrite, Zone
+from xl_milestones.io.sheet_edit import CellWrite, Zone
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.io.xmlbytes import as_utf8
 

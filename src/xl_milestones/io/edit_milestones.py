@@ -11,7 +11,7 @@ from xl_milestones.core.model import RawTable
 from xl_milestones.core.schema import MILESTONES, FieldType
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.layout import add_columns, find_layout, number_kind
-from xl_milestones.io.sheet_rewrite import BulkWrites
+from xl_milestones.io.sheet_edit import BulkWrites
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.numformats import amount_with_places
 

@@ -15,7 +15,8 @@ from xl_milestones.io.layout import (
     lay_out_anew,
     number_kind,
 )
-from xl_milestones.io.sheet_rewrite import TableRows, Zone, row_values
+from xl_milestones.io.sheet_edit import TableRows, Zone
+from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.sheets import Sheets
 
 

@@ -17,7 +17,9 @@ from xl_milestones.core.schema import RETIRED_HEADERS, FieldType, Sheet, normali
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.package import Package, WorkbookSheet, shared_strings
-from xl_milestones.io.sheet_rewrite import CellWrite, SheetEdit, SheetRewriter, Zone, row_values
+from xl_milestones.io.sheet_edit import CellWrite, SheetEdit, Zone
+from xl_milestones.io.sheet_rewrite import SheetRewriter
+from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.tablepart import TablePart
 from xl_milestones.io.xmlbytes import find_element, get_attr, set_attr
 from xl_milestones.tables import HEADER_SCAN_ROWS, locate_table
