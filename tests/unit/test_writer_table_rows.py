@@ -232,3 +232,32 @@ def test_a_users_cell_beside_an_old_table_row_is_kept_whatever_its_tag_looks_lik
     out = run(worksheet(rows), edit, False)[0]
     assert b'<c\nr="H2"><v>5</v></c></row>' in out
     assert b'<c\tr="H3"><v>6</v></c></row>' in out
+
+
+def test_old_table_rows_left_without_cells_keep_only_their_height(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Emptied old rows with no cell and no style to keep: a row with its own height stays,
+    # self-closed; a bare row goes (with or without spans), as the general path has it.
+    rows = (
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+        b'<row r="2" ht="30" customHeight="1"/><row r="3"/><row r="4" spans="1:2"></row>'
+    )
+    fast, slow = edits(2, [(None,) * len(COLS)] * 3)
+    for edit in (fast, slow):
+        edit.zones = [Zone(frozenset(COLS), 2, 4)]
+    want = run(worksheet(rows), slow, False)
+    parsed: list[bytes] = []
+    cells = SheetRewriter.cells
+
+    def spy(self: SheetRewriter, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
+        parsed.append(body)
+        return cells(self, body)
+
+    monkeypatch.setattr(SheetRewriter, "cells", spy)
+    got = run(worksheet(rows), fast, False)
+    assert got == want
+    assert parsed == []  # the rows took the table's own path
+    sheet = got[0]
+    assert b'</row><row r="2" ht="30" customHeight="1"/></sheetData>' in sheet
+    assert b'r="3"' not in sheet and b'r="4"' not in sheet

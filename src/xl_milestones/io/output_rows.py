@@ -8,7 +8,6 @@ book is mostly rows like this). A row these paths cannot take gets one ``CellWri
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 
 from xl_milestones.a1 import column_number
@@ -21,7 +20,7 @@ from xl_milestones.io.cell_builder import (
     empty_tail,
     value_kind,
 )
-from xl_milestones.io.row_edit import drop_spans
+from xl_milestones.io.row_edit import drop_spans, row_without_cells
 from xl_milestones.io.row_height import height_tag
 from xl_milestones.io.sheet_edit import CellWrite, RowTally, SheetEdit, TableRows, Zone
 from xl_milestones.io.sheet_scan import REF_ATTR, STYLE_ATTR
@@ -121,10 +120,7 @@ class OutputTableWriter(CellBuilder):
         if self._table_wrap:
             tag = self._table_height(tag, values)
         if not parts:
-            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
-            if re.fullmatch(b"<" + re.escape(p) + rb"row\s*>", bare):
-                return b""
-            return tag[:-1].rstrip() + b"/>"
+            return row_without_cells(tag, p)
         state.note_row(num, (used[0], used[-1]))
         return tag + b"".join(parts) + b"</" + p + b"row>"
 

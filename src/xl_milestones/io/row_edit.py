@@ -24,6 +24,15 @@ def drop_spans(tag: bytes) -> bytes:
     return _SPANS.sub(b"", tag, count=1) if b"spans=" in tag else tag
 
 
+def row_without_cells(tag: bytes, prefix: bytes) -> bytes:
+    """A row left with no cell (start tag ``tag``, without spans): a row that keeps its
+    height or style stays, self-closed; a bare one goes."""
+    bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
+    if re.fullmatch(b"<" + re.escape(prefix) + rb"row\s*>", bare):
+        return b""
+    return tag[:-1].rstrip() + b"/>"
+
+
 @dataclass(slots=True)
 class _RowEdit:
     """What rewriting one row the general way works with."""
@@ -169,11 +178,7 @@ class RowEditor(CellBuilder):
             state.note_row(num, (out[0][0], out[-1][0]))
         tag = drop_spans(tag)
         if not out:
-            # A row that keeps its height or style stays; a bare one goes.
-            bare = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", tag)
-            if re.fullmatch(b"<" + re.escape(self.p) + rb"row\s*>", bare):
-                return b""
-            return tag[:-1].rstrip() + b"/>"
+            return row_without_cells(tag, self.p)
         return tag + b"".join(c for _col, c in out) + b"</" + self.p + b"row>"
 
     def _style_for(
