@@ -252,7 +252,8 @@ def changes_summary(report: ChangeReport) -> str:
         if c.field == ADDED:
             count("added")
         elif c.field == REMOVED:
-            tally["removed"] = int(str(c.before))
+            assert isinstance(c.before, int)  # how many are gone (core.changes.Change)
+            tally["removed"] = c.before
         elif c.field == "status":
             count(
                 "no longer computed (see Validation)"

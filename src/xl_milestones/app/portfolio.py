@@ -589,7 +589,9 @@ def _by_supplier(by_contract: Sequence[tuple[object, ...]]) -> list[tuple[object
         group = groups.get(key)
         if group is None:
             group = groups[key] = [row[3], 0, *([0] * n_counts), *([ZERO] * n_amounts)]
-        group[1] = int(str(group[1])) + 1
+        contracts = group[1]
+        assert isinstance(contracts, int)
+        group[1] = contracts + 1
         for k in range(n_counts + n_amounts):
             value = row[first_count + k]
             if isinstance(value, int | Decimal):
