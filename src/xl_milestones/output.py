@@ -229,7 +229,8 @@ def changes_summary(report: ChangeReport) -> str:
     """One line on what moved since the last refresh, for the command line and the Refresh
     message of every edition: "Since the refresh as of 2026-06-30: 1 newly late, 1 payment
     now overdue." or "First refresh: nothing to compare." """
-    from xl_milestones.core.changes import ADDED, NOT_COMPUTED, REMOVED
+    from xl_milestones.core.changes import ADDED, REMOVED
+    from xl_milestones.core.schema import NOT_COMPUTED
 
     if report.first:
         return "First refresh: nothing to compare."

@@ -15,7 +15,6 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from builders import milestone, model
 from xl_milestones.core.changes import (
     ADDED,
-    NOT_COMPUTED,
     REMOVED,
     Change,
     ChangeReport,
@@ -27,6 +26,7 @@ from xl_milestones.core.changes import (
 )
 from xl_milestones.core.engine import compute
 from xl_milestones.core.model import PreviousRefresh, SkippedMilestone
+from xl_milestones.core.schema import NOT_COMPUTED
 from xl_milestones.output import changes_json, changes_summary
 
 D = Decimal

@@ -11,9 +11,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from builders import change, contract, deliverable, invoice, milestone, model, settings, signoff
-from xl_milestones.core.engine import NOT_COMPUTED, RESULT_FIELDS, compute
+from xl_milestones.core.engine import RESULT_FIELDS, compute
 from xl_milestones.core.model import SkippedMilestone
-from xl_milestones.core.schema import MILESTONES, STATUSES
+from xl_milestones.core.schema import MILESTONES, NOT_COMPUTED, STATUSES
 
 D = Decimal
 AS_OF = date(2026, 4, 30)

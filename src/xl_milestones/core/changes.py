@@ -11,23 +11,25 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.model import Model, PreviousRefresh
 from xl_milestones.core.money import format_money, round_money
 from xl_milestones.core.schema import (
     CHANGE_FIELDS,
     MILESTONES,
+    NOT_COMPUTED,
     PAYMENT_STATUSES,
     RAGS,
     STATUSES,
     FieldType,
 )
 
+if TYPE_CHECKING:  # the engine is not loaded to read a workbook
+    from xl_milestones.core.engine import EngineResult
+
 ADDED: Final = "added"
 REMOVED: Final = "removed"
-NOT_COMPUTED: Final = "not computed: see Validation"
 _ENUMS: Final = {
     "status": frozenset(STATUSES),
     "rag": frozenset(RAGS),

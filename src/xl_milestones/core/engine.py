@@ -36,7 +36,14 @@ from xl_milestones.core.portfolio import (
     schedule_totals,
     scurve,
 )
-from xl_milestones.core.schema import FX_RATES, MILESTONES, SETTINGS, STATUSES, FieldType
+from xl_milestones.core.schema import (
+    FX_RATES,
+    MILESTONES,
+    NOT_COMPUTED,
+    SETTINGS,
+    STATUSES,
+    FieldType,
+)
 from xl_milestones.core.signoff import CheckResult, RoleApproval, RoleThresholds, check_modes
 from xl_milestones.core.status import Sentence
 from xl_milestones.core.warn import CellLocator as CellLocator
@@ -71,7 +78,6 @@ _RESULT_ORDER: Final = (
 if RESULT_FIELDS != _RESULT_ORDER:  # pragma: no cover - a schema change needs this module
     raise ImportError("schema.MILESTONES results changed; update core/engine.py")
 MONEY_FIELDS: Final = tuple(f.name for f in MILESTONES.results if f.type is FieldType.MONEY)
-NOT_COMPUTED: Final = "not computed: see Validation"
 
 
 def _not_computed_text() -> str:

@@ -135,6 +135,9 @@ STATUSES: Final = (
     "On hold",
     "Cancelled",
 )
+# What a milestone whose rows have errors shows for its status explanation and in the Changes
+# sheet, and the sign-off pack on its line: its results are left blank.
+NOT_COMPUTED: Final = "not computed: see Validation"
 RAGS: Final = ("Green", "Amber", "Red")
 PAYMENT_STATUSES: Final = (
     "Not payable",

@@ -25,6 +25,7 @@ from xl_milestones.core.schema import (
     DELIVERABLES,
     ISSUES,
     MILESTONES,
+    NOT_COMPUTED,
     SETTINGS,
     SIGNOFF_CHECKS,
     SIGNOFF_QUEUE,
@@ -459,7 +460,7 @@ def build_pack(
                     DASH,
                     DASH,
                     Badge("Not computed", BAD),
-                    "not computed: see Validation",
+                    NOT_COMPUTED,
                 )
             )
             continue
