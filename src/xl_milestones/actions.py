@@ -107,8 +107,9 @@ def refresh(
     from xl_milestones.core.changes import compare
 
     step = progress or (lambda _msg: None)
-    ev = evaluate(book, as_of, today=today, progress=step)
+    ev = evaluate(book, as_of, today=today, progress=step, release_rows=True)
     changes = compare(ev.validation.model, ev.result, ev.raw.previous)
+    ev.raw.previous = None  # in the change report now
     step("writing")
     stamp = now or _dt.datetime.now(_dt.UTC)
     book.write(

@@ -12,7 +12,7 @@ from tests.factory import raw_workbook, setting, valid_sheets, write_workbook
 from tests.memorybook import MemoryBook
 
 from xl_milestones import actions
-from xl_milestones.app.evaluate import evaluate, validate_book
+from xl_milestones.app.evaluate import Evaluation, evaluate, validate_book
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.queue import signoff_queue
 from xl_milestones.excel import udf_logic
@@ -120,3 +120,30 @@ def test_the_old_home_of_the_function_logic_still_serves_earlier_lite_workbooks(
 
     assert old.late_interest_amount is udf_logic.late_interest_amount
     assert old.payment_due is udf_logic.payment_due
+
+
+def test_released_rows_leave_the_last_row_and_change_no_result() -> None:
+    # A refresh lets the rows read go once validated: every table keeps only its last row
+    # (whose number the writers read), and the model, results and issues are as they were.
+    kept = evaluate(_late_without_interest(), AS_OF, today=TODAY)
+    released = evaluate(_late_without_interest(), AS_OF, today=TODAY, release_rows=True)
+    for key, table in released.raw.tables.items():
+        before = kept.raw.tables[key]
+        assert table.rows == before.rows[-1:]
+        assert table.rows_below_table == before.rows_below_table
+    assert kept.raw.tables["milestones"].rows[1:]  # there were rows to let go
+    assert released.validation == kept.validation
+
+    def seen(ev: Evaluation) -> list[tuple[object, ...]]:
+        # The sentences are functions (written when read): compared by what they write.
+        return [(*r[:5], r.explanation, r.payment_explanation) for r in ev.result.milestones]
+
+    assert seen(released) == seen(kept)
+    assert (released.issues, released.queue) == (kept.issues, kept.queue)
+
+
+def test_a_refresh_lets_the_rows_read_go() -> None:
+    book = _late_without_interest()
+    report = actions.refresh(book, today=TODAY, as_of=AS_OF)
+    assert all(len(t.rows) <= 1 for t in report.raw.tables.values())
+    assert report.raw.previous is None and report.changes is not None

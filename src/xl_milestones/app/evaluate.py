@@ -64,19 +64,23 @@ def evaluate(
     *,
     today: _dt.date,
     progress: Callable[[str], None] | None = None,
+    release_rows: bool = False,
 ) -> Evaluation:
     """Read ``book``, validate it and compute every milestone, as a refresh does before it
     writes. ``as_of`` overrides the Settings As Of Date, which overrides ``today``.
 
     Engine warnings carry the cell of the value they are about. ``progress`` is told each
-    step as it starts ("reading", "validating", "computing"). Raises WorkbookError when the
-    book cannot be read; nothing is written.
+    step as it starts ("reading", "validating", "computing"). With ``release_rows`` the rows
+    read are let go once validated (``RawWorkbook.release_rows``): a refresh reads the model
+    from then on. Raises WorkbookError when the book cannot be read; nothing is written.
     """
     step = progress or _silent
     step("reading")
     raw = book.read()
     step("validating")
     validation = validate(raw, today=today, as_of=as_of)
+    if release_rows:
+        raw.release_rows()
 
     def cell_of(sheet: Sheet, field_name: str, row: int) -> str | None:
         table = raw.tables.get(sheet.key)

@@ -63,6 +63,13 @@ class RawTable:
         letter = self.columns.get(field_name)
         return f"{letter}{row}" if letter else None
 
+    def release_rows(self) -> None:
+        """Let go of the rows read, all but the last (whose number ``rows_below_table`` and the
+        writers read), once the model is made from them; the previous results are left to
+        ``RawWorkbook.previous``."""
+        del self.rows[:-1]
+        self.results = {}
+
 
 @dataclass(frozen=True, slots=True)
 class PreviousRefresh:
@@ -87,6 +94,12 @@ class RawWorkbook:
     date1904: bool = False
     issues: list[Issue] = field(default_factory=list)
     previous: PreviousRefresh | None = None
+
+    def release_rows(self) -> None:
+        """``RawTable.release_rows`` for every table: for a refresh, whose writing of a large
+        workbook then has their memory (docs/decisions.md, Performance)."""
+        for table in self.tables.values():
+            table.release_rows()
 
 
 # --------------------------------------------------------------------------------- typed records
