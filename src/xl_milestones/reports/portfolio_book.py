@@ -8,7 +8,6 @@ It is a new file, built beside the target and moved into place only when complet
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import tempfile
 import zipfile
@@ -50,12 +49,11 @@ from xl_milestones.template.builder import (
     _write_value,
     insert_scurve_charts,
     insert_status_chart,
+    print_setup,
 )
 
 # Excel keeps at most this many hyperlinks on one worksheet; rows past it show the path only.
 MAX_LINKS = 65_530
-# Characters of column width per landscape A4 page at the default font, as the template uses.
-_PAGE_WIDTH = 130.0
 _COUNT_LABELS = {label for key, label in PORTFOLIO_METRICS if key in COUNT_METRICS} | {
     "Workbooks read",
     "Workbooks not read",
@@ -131,7 +129,7 @@ class PortfolioWriter:
             ws, sheet = table.ws, table.sheet
             width = table.close()
             ws.freeze_panes(1, 2 if sheet is ALL_MILESTONES else 1)
-            self.print_setup(ws, width)
+            print_setup(ws, width=width)
             if sheet is ALL_MILESTONES:
                 self.tints(ws, sheet, table.count)
             if sheet is PORTFOLIO_QUEUE:
@@ -212,18 +210,6 @@ class PortfolioWriter:
                 },
             )
 
-    def print_setup(self, ws: Worksheet, width: float, *, repeat_header: bool = True) -> None:
-        pages = max(1, math.ceil(width / _PAGE_WIDTH))
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(pages, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&L&A&R&P / &N")
-        if repeat_header:
-            ws.repeat_rows(0)
-        if pages > 1:
-            ws.repeat_columns(0)
-
     # ---------------------------------------------------------------------- dashboard
 
     def dashboard(self, ws: Worksheet, p: Portfolio) -> None:
@@ -271,7 +257,7 @@ class PortfolioWriter:
             row += max(len(rows), 1) + 4
         for c, w in widths.items():
             ws.set_column(c, c, w)
-        self.print_setup(ws, 0.0, repeat_header=False)
+        print_setup(ws, repeat_header=False)
 
     def block(self, ws: Worksheet, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
         """A block at its template place (title, header, rows); returns its last row index."""

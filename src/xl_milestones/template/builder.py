@@ -353,6 +353,32 @@ def _header_help(ws: Worksheet, row: int, col: int, field: Field) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------ printing
+
+
+def print_setup(
+    ws: Worksheet,
+    *,
+    repeat_header: bool = True,
+    width: float = 0.0,
+    key_columns: int = 1,
+) -> None:
+    """Landscape A4, as many pages across as ``width`` (the columns' total width in
+    characters) needs, the header row (and on wide tables the first ``key_columns`` columns,
+    which say what a row is about) on every page: every sheet of the template and of the
+    portfolio workbook prints so."""
+    pages = max(1, math.ceil(width / PAGE_WIDTH_CHARS))
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(pages, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&L&A&R&P / &N")
+    if repeat_header:
+        ws.repeat_rows(0)
+    if pages > 1:
+        ws.repeat_columns(0, key_columns - 1)
+
+
 # ------------------------------------------------------------------------------------ charts
 
 
@@ -471,28 +497,6 @@ class _Builder:
             self._xlwings_conf()
         self.sheets[START_SHEET].activate()
 
-    def _print_setup(
-        self,
-        ws: Worksheet,
-        *,
-        repeat_header: bool = True,
-        width: float = 0.0,
-        key_columns: int = 1,
-    ) -> None:
-        """Landscape A4, as many pages across as ``width`` (the columns' total width in
-        characters) needs, the header row (and on wide tables the first ``key_columns``
-        columns, which say what a row is about) on every page."""
-        pages = max(1, math.ceil(width / PAGE_WIDTH_CHARS))
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(pages, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&L&A&R&P / &N")
-        if repeat_header:
-            ws.repeat_rows(0)
-        if pages > 1:
-            ws.repeat_columns(0, key_columns - 1)
-
     # -- Lists (hidden): the values of every enum, feeding the dropdowns
 
     def _enum_fields(self) -> list[Field]:
@@ -539,7 +543,7 @@ class _Builder:
         ws.set_column(1, 1, 24)
         ws.set_column(2, 2, 96)
         ws.hide_gridlines(2)
-        self._print_setup(ws, repeat_header=False)
+        print_setup(ws, repeat_header=False)
         ws.fit_to_pages(1, 0)
 
         row = 0
@@ -717,7 +721,7 @@ class _Builder:
         ws = self.sheets[S.DASHBOARD.name]
         f = self.fmt
         ws.hide_gridlines(2)
-        self._print_setup(ws, repeat_header=False)
+        print_setup(ws, repeat_header=False)
         # One page across at the scale that fills its width; months beyond go on further pages.
         ws.fit_to_pages(1, 0)
         ws.set_row(S.DASHBOARD_TITLE_ROW - 1, 28)
@@ -819,7 +823,7 @@ class _Builder:
         ws.set_column(0, 0, max(len(f.header) for f in settings) + 4)
         ws.set_column(1, 1, 22)
         ws.freeze_panes(1, 0)
-        self._print_setup(ws)
+        print_setup(ws)
 
     # -- input tables
 
@@ -874,7 +878,7 @@ class _Builder:
         # The ID column stays in view on the wide sheets.
         ws.freeze_panes(1, 1 if len(sheet.fields) > 10 else 0)
         self._conditional_formats(ws, sheet)
-        self._print_setup(ws, width=width)
+        print_setup(ws, width=width)
 
     def _conditional_formats(self, ws: Worksheet, sheet: Sheet) -> None:
         col = {f.name: i for i, f in enumerate(sheet.fields)}
@@ -964,7 +968,7 @@ class _Builder:
         # and Currency; elsewhere the first) stay in view and print on every page across.
         keys = 3 if sheet is S.PAYMENT_SCHEDULE else 1
         ws.freeze_panes(1, keys if keys > 1 else 0)
-        self._print_setup(ws, width=width, key_columns=keys)
+        print_setup(ws, width=width, key_columns=keys)
         if sheet is S.SIGNOFF_QUEUE:
             # A row whose sign-off is overdue stands out, whatever its column order.
             overdue = column_letter([f.name for f in sheet.fields].index("days_overdue") + 1)
@@ -1016,7 +1020,7 @@ class _Builder:
         # for wrapped text); the page is scaled to fit.
         ws.set_column(2, 2, 100)
         # One landscape page, like the other sheets.
-        self._print_setup(ws, repeat_header=False)
+        print_setup(ws, repeat_header=False)
         ws.fit_to_pages(1, 1)
 
 
