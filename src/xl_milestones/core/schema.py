@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -61,6 +62,13 @@ class Sheet:
     description: str
     required: bool = False
     output: bool = False
+    # The fields by name, for ``field``: looked up per cell and per result in places.
+    _by_name: dict[str, Field] = dataclass_field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self._by_name.update((f.name, f) for f in self.fields)
 
     @property
     def table_name(self) -> str:
@@ -76,10 +84,10 @@ class Sheet:
         return tuple(f for f in self.fields if f.result)
 
     def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.name} has no field {name!r}")
+        got = self._by_name.get(name)
+        if got is None:
+            raise KeyError(f"{self.name} has no field {name!r}")
+        return got
 
     def header(self, name: str) -> str:
         return self.field(name).header
