@@ -46,6 +46,19 @@ def run(data: bytes, edit: SheetEdit, date1904: bool) -> tuple[bytes, bytes | No
     return b"".join(result.chunks), styles.to_bytes(), result.had_formula
 
 
+def parsed_rows(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The bodies of the rows whose cells the rewriter parses one by one, as it parses them."""
+    parsed: list[bytes] = []
+    cells = SheetRewriter.cells
+
+    def spy(self: SheetRewriter, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
+        parsed.append(body)
+        return cells(self, body)
+
+    monkeypatch.setattr(SheetRewriter, "cells", spy)
+    return parsed
+
+
 def edits(first: int, rows: Sequence[Sequence[object]]) -> tuple[SheetEdit, SheetEdit]:
     """The same table write as ``TableRows`` and as one ``CellWrite`` per cell."""
     owned = frozenset(COLS)
@@ -180,14 +193,7 @@ def test_old_rows_in_the_table_are_replaced_as_cell_by_cell(
     for edit in (fast, slow):
         edit.zones = [Zone(frozenset(COLS), 2, min_last_row)]
     want = run(data, slow, date1904)
-    parsed: list[bytes] = []
-    cells = SheetRewriter.cells
-
-    def spy(self: SheetRewriter, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
-        parsed.append(body)
-        return cells(self, body)
-
-    monkeypatch.setattr(SheetRewriter, "cells", spy)
+    parsed = parsed_rows(monkeypatch)
     got = run(data, fast, date1904)
     assert got == want
     # Only the rows with a user cell or a formula, or past the table, have cells parsed
@@ -247,14 +253,7 @@ def test_old_table_rows_left_without_cells_keep_only_their_height(
     for edit in (fast, slow):
         edit.zones = [Zone(frozenset(COLS), 2, 4)]
     want = run(worksheet(rows), slow, False)
-    parsed: list[bytes] = []
-    cells = SheetRewriter.cells
-
-    def spy(self: SheetRewriter, body: bytes) -> list[tuple[int, bytes, bytes, bytes]]:
-        parsed.append(body)
-        return cells(self, body)
-
-    monkeypatch.setattr(SheetRewriter, "cells", spy)
+    parsed = parsed_rows(monkeypatch)
     got = run(worksheet(rows), fast, False)
     assert got == want
     assert parsed == []  # the rows took the table's own path
