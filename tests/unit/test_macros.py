@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import xlwings as xw
 from fake_xlwings import FakeBook, fake_from_file
-from tests.factory import valid_sheets, write_workbook
+from tests.factory import setting, valid_sheets, write_workbook
 
 import xl_milestones_udfs
 from xl_milestones import actions
@@ -145,6 +145,30 @@ def test_validate_lists_problems_and_leaves_the_results_alone(
     )
 
 
+def test_validate_lists_the_computations_warnings_as_a_refresh_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The factory's invoice unpaid at year end with Late Interest Regime none: the engine warns
+    # on the Settings cell to fill. Validate lists it as a refresh does, and writes no result.
+    sheets = valid_sheets()
+    for row in sheets["settings"]:
+        if row["setting"] == setting("late_interest_regime"):
+            row["value"] = "none"
+        elif row["setting"] == setting("as_of_date"):
+            row["value"] = date(2026, 12, 31)
+    sheets["invoices"][0].update(paid_date=None, paid_amount=None)
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    before = dict(book._sheet("Milestones")._cells)
+    macros.validate()
+    assert book._sheet("Milestones")._cells == before
+    validation = book._sheet("Validation")
+    assert (validation._get(2, 1), validation._get(2, 2)) == (
+        "warning",
+        "late-interest-regime-missing",
+    )
+    assert "0 errors, 1 warning." in str(book.app.alerts[0]["prompt"])
+
+
 def test_payment_schedule_refreshes_then_shows_its_sheet(book: FakeBook) -> None:
     macros.payment_schedule()
     assert book._active is book._sheet("Payment Schedule")
@@ -171,7 +195,7 @@ def test_a_bug_is_one_clear_message(book: FakeBook, monkeypatch: pytest.MonkeyPa
     def bug(book: Any, **kw: Any) -> None:
         raise KeyError("status")
 
-    monkeypatch.setattr(macros, "validate_book", bug)
+    monkeypatch.setattr(macros, "evaluate", bug)
     macros.validate()
     prompt = str(book.app.alerts[0]["prompt"])
     assert prompt.startswith("Internal error: KeyError: 'status'")

@@ -235,22 +235,22 @@ CODES: Final[dict[str, Code]] = {
         "rate for it.",
         "Add a row for the currency to the FX Rates sheet.",
     ),
-    # found while computing: a refresh reports them (terminal and Validation sheet); validate
-    # does not compute, so it cannot
+    # found while computing: a refresh and the workbook's Validate button report them (the
+    # Validation sheet, and a refresh's terminal); `xl-milestones validate` does not compute
     "overpaid": Code(
         "warning",
-        "Found by a refresh only: a milestone's invoices record more paid than its amount due.",
+        "Found by the computation: a milestone's invoices record more paid than its amount due.",
         "Check the Paid Amount of its invoices.",
     ),
     "unknown-holiday-country": Code(
         "warning",
-        "Found by a refresh only: Holiday Country has no public holiday calendar, so only "
+        "Found by the computation: Holiday Country has no public holiday calendar, so only "
         "weekends and the Holidays sheet are non-business days.",
         "Enter an ISO 3166 code such as GB, US or DE.",
     ),
     "late-interest-regime-missing": Code(
         "warning",
-        "Found by a refresh only: payments are late or overdue but Late Interest Regime is "
+        "Found by the computation: payments are late or overdue but Late Interest Regime is "
         "none, so no late-payment interest is computed. One warning per refresh, on the "
         "Settings cell.",
         "If interest is owed, set Late Interest Regime to uk, eu, us or fidic (with the Late "
@@ -258,7 +258,7 @@ CODES: Final[dict[str, Code]] = {
     ),
     "late-interest-rate-missing": Code(
         "warning",
-        "Found by a refresh only: payments are late or overdue but their interest rate is 0 "
+        "Found by the computation: payments are late or overdue but their interest rate is 0 "
         "(Late Interest Reference Rate blank or 0, and the regime has no margin), so no "
         "interest is computed. One warning per refresh, on the Settings cell.",
         "Enter the central bank reference rate, e.g. 5% (0.05).",
@@ -299,10 +299,11 @@ def render_markdown() -> str:
         "Every problem `xl-milestones validate` (and a refresh) can report, by its stable code.",
         "An **error** keeps the row out of the computation; a **warning** does not. A milestone",
         "is not computed when its own row, its contract's row or any row feeding it has an",
-        "error (see docs/decisions.md). A code found by a refresh only comes from the",
-        "computation, which `validate` does not run: the refresh lists it and puts it on the",
-        "Validation sheet. This page is generated from",
-        "`src/xl_milestones/core/codes.py`; a test keeps them in step.",
+        "error (see docs/decisions.md). A code found by the computation is listed by a",
+        "refresh and by the workbook's Validate button, which both put it on the Validation",
+        "sheet; `xl-milestones validate` checks the cells without computing and does not list",
+        "it. This page is generated from `src/xl_milestones/core/codes.py`; a test keeps them",
+        "in step.",
         "",
         "| code | severity | meaning | fix |",
         "|---|---|---|---|",

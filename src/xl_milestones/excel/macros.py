@@ -19,7 +19,7 @@ from typing import Any, Final
 import xlwings as xw
 
 from xl_milestones import actions
-from xl_milestones.app.evaluate import validate_book
+from xl_milestones.app.evaluate import evaluate
 from xl_milestones.book import BookUpdate
 from xl_milestones.collector import collector_paused
 from xl_milestones.core.issues import Issue
@@ -58,18 +58,19 @@ def refresh(book: xw.Book | None = None) -> None:
 
 
 def validate(book: xw.Book | None = None) -> None:
-    """Validate: check the input sheets and list every problem on the Validation sheet."""
+    """Validate: check the input sheets and list every problem on the Validation sheet, the
+    computation's warnings included (an overpayment, a missing FX rate...), as a refresh lists
+    them; no result is written."""
 
     def work(book: Any, adapter: XlwingsBook) -> str:
-        adapter.progress("validating")
-        validation = validate_book(adapter, today=dt.date.today())
-        table = actions.validation_table(validation.issues, validation.as_of)
+        ev = evaluate(adapter, today=dt.date.today(), progress=adapter.progress)
+        table = actions.validation_table(ev.issues, ev.validation.as_of)
         adapter.write(BookUpdate(results={}, tables=[table]))
-        rows = len(validation.model.milestones)
-        skipped = len(validation.model.skipped)
+        rows = len(ev.validation.model.milestones)
+        skipped = len(ev.validation.model.skipped)
         head = f"Checked {plural(rows + skipped, 'milestone')}"
         head += f" ({skipped} with errors, not computed)." if skipped else "."
-        return _message(head, validation.issues)
+        return _message(head, ev.issues)
 
     _run("Validate", work, book)
 

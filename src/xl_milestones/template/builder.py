@@ -73,8 +73,9 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Validate",
-        "Checks the input sheets only and lists every problem on the Validation sheet, with a "
-        "link to its cell. Nothing else changes.",
+        "Checks the input sheets and lists every problem on the Validation sheet, with a "
+        "link to its cell, the computation's warnings included (an overpayment, a missing FX "
+        "rate). No result is written.",
     ),
     (
         "Payment Schedule",
