@@ -164,20 +164,57 @@ def test_an_old_dashboard_gets_the_new_block_and_its_chart_becomes_the_value_cur
     assert all(ws.column_dimensions[c].width >= 14 for c in "KLM")
     with zipfile.ZipFile(out) as z:
         parts = {n: z.read(n).decode() for n in z.namelist()}
-    (line,) = [x for n, x in parts.items() if n.startswith("xl/charts/") and "lineChart" in x]
+    lines = [x for n, x in parts.items() if n.startswith("xl/charts/") and "lineChart" in x]
+    (line,) = [x for x in lines if "Cumulative payments by month" in x or "Planned" in x]
     value_title = DASHBOARD_SCURVE_CHARTS[0][0]
     assert value_title in line and "Cumulative payments by month" not in line
     # Its three series are now Planned, Forecast and Certified Value, cached names included.
     names = re.findall(r"<c:tx><c:strRef><c:f>[^<]*</c:f><c:strCache>.*?<c:v>([^<]*)</c:v>", line)
     assert names == ["Planned Value", "Forecast Value", "Certified Value"]
-    # The charts moved right of the grown block (from column L to column O, 0-based 14).
+    # The cash curve is added, as the template draws it, reading the block's rows as written.
+    (cash,) = [x for x in lines if x is not line]
+    assert DASHBOARD_SCURVE_CHARTS[1][0] in cash
+    value_refs = re.findall(r"<c:val><c:numRef><c:f>([^<]*)</c:f>", line)
+    cash_refs = re.findall(r"<c:val><c:numRef><c:f>([^<]*)</c:f>", cash)
+    assert [
+        r.replace("$H$", "$K$").replace("$I$", "$L$").replace("$J$", "$M$") for r in value_refs
+    ] == cash_refs
+    # The charts moved right of the grown block (from column L to column O, 0-based 14), and
+    # the cash curve sits below the value curve, as large as it.
     (drawing,) = [x for n, x in parts.items() if n.startswith("xl/drawings/drawing")]
     starts = re.findall(r"<xdr:from><xdr:col>(\d+)</xdr:col>", drawing)
-    assert starts == ["14", "14"]
+    assert starts == ["14", "14", "14"]
+    rows = [int(r) for r in re.findall(r"<xdr:row>(\d+)</xdr:row>", drawing)]
+    (_s1, _e1, v_from, v_to, c_from, c_to) = rows
+    assert c_from == v_to + 1 and c_to - c_from == v_to - v_from
     assert ooxml_validate(out) == []
-    # A second refresh finds the new layout: nothing moves again.
+    # A second refresh finds the new layout: nothing moves again, nothing is added.
     again = tmp_path / "again.xlsx"
     assert main(["refresh", str(out), "--output", str(again)]) == 0
     with zipfile.ZipFile(again) as z:
         drawing2 = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/drawings/d"))
-    assert drawing2 == drawing
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/")]
+    assert drawing2 == drawing and len(charts) == 3
+
+
+def test_an_old_dashboard_without_charts_gets_none_added(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The block grows as above, but there is no chart to line the cash curve up with (the user
+    # deleted them): nothing is drawn where the user chose to have nothing.
+    def without_charts(book: xlsxwriter.Workbook) -> None:
+        ws = book.add_worksheet("Dashboard")
+        ws.write_string(2, 6, "Cumulative payments by month")
+        for i, header in enumerate(("Month", "Planned", "Forecast", "Paid")):
+            ws.write_string(3, 6 + i, header)
+
+    book = write_workbook(tmp_path / "old.xlsx", valid_sheets(), extra=without_charts)
+    out = tmp_path / "new.xlsx"
+    assert main(["refresh", str(book), "--output", str(out)]) == 0, capsys.readouterr().err
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    assert [ws.cell(4, 7 + i).value for i in range(7)] == [
+        f.header for f in DASHBOARD_SCURVE.fields
+    ]
+    with zipfile.ZipFile(out) as z:
+        assert not [n for n in z.namelist() if n.startswith(("xl/charts/", "xl/drawings/"))]
+    assert ooxml_validate(out) == []

@@ -14,6 +14,7 @@ from xl_milestones.core.schema import (
     Block,
     normalize_header,
 )
+from xl_milestones.io.cash_curve import add_cash_curve
 from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.charts import repoint_chart, shift_anchors
 from xl_milestones.io.layout import RETIRED_KEYS, SheetWork, kind_of, row_texts, widen_new_columns
@@ -54,6 +55,8 @@ def write_dashboard(ed: Sheets, update: BookUpdate) -> None:
     _charts(ed, name, extents, renamed)
     if widened and work.entry is not None:
         _move_drawings(ed, work.part, widened)
+        # An earlier layout drew one S-curve, now the value curve: the cash curve joins it.
+        add_cash_curve(ed.pkg, work.part, name, extents, ed.date1904)
 
 
 def _block(
