@@ -22,7 +22,8 @@ def refresh(book: xw.Book):
 
 @script(exclude=macros.LITE_EXCLUDE)
 def validate(book: xw.Book):
-    """Check the input sheets and list every problem on the Validation sheet."""
+    """Check the input sheets and list every problem on the Validation sheet, the
+    computation's warnings included; no result is written."""
     macros.validate(book)
 
 
