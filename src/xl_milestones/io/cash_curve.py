@@ -20,7 +20,8 @@ from xl_milestones.core.schema import DASHBOARD, DASHBOARD_SCURVE, DASHBOARD_SCU
 from xl_milestones.io.charts import repoint_chart
 from xl_milestones.io.package import (
     CHART_CT,
-    REL_TYPE,
+    CHART_TYPE,
+    DRAWING_TYPE,
     Package,
     add_override,
     add_rel,
@@ -30,8 +31,6 @@ from xl_milestones.io.package import (
 )
 from xl_milestones.io.xmlbytes import as_utf8, ns_prefix, xml_text
 
-CHART_TYPE = REL_TYPE + "chart"
-_DRAWING_TYPE = REL_TYPE + "drawing"
 _XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 _A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _ANCHOR = re.compile(rb"<xdr:twoCellAnchor\b[^>]*>.*?</xdr:twoCellAnchor>", re.S)
@@ -41,6 +40,8 @@ _POINT = re.compile(
 _ROW = re.compile(rb"(<xdr:row>)(\d+)(</xdr:row>)")
 _SHAPE_ID = re.compile(rb'<xdr:cNvPr\s+id="(\d+)"')
 _FRAME = re.compile(rb"<xdr:graphicFrame\b.*?</xdr:graphicFrame>", re.S)
+# The S-curve block's last column, 0-based: a chart right of it starts there or further right.
+_BLOCK_END = column_number(DASHBOARD_SCURVE.first_column) - 1 + len(DASHBOARD_SCURVE.fields)
 
 
 def add_cash_curve(
@@ -59,7 +60,7 @@ def add_cash_curve(
         (
             r
             for r in read_rels(pkg.read(rels_path(sheet_part)), sheet_part)
-            if r.type == _DRAWING_TYPE and not r.external
+            if r.type == DRAWING_TYPE and not r.external
         ),
         None,
     )
@@ -72,13 +73,12 @@ def add_cash_curve(
     drawing = as_utf8(data, drawing_part)
     if ns_prefix(drawing, _XDR_NS) != b"xdr:" or ns_prefix(drawing, _A_NS) != b"a:":
         return False
-    block_end = column_number(DASHBOARD_SCURVE.first_column) - 1 + len(DASHBOARD_SCURVE.fields)
-    below = _lowest_anchor_right_of(drawing, block_end)
+    below = _lowest_anchor_right_of(drawing, _BLOCK_END)
     if below is None:
         return False
     chart, frame = _template_cash_curve()
     chart = repoint_chart(chart, sheet_name, blocks, date1904) or chart
-    chart_part = _free_chart_part(pkg)
+    chart_part = pkg.free_name("charts", "chart")
     rels_part = rels_path(drawing_part)
     rels = pkg.read(rels_part)
     if rels is None:
@@ -129,13 +129,6 @@ def _anchor_below(anchor: bytes, frame: bytes) -> bytes:
     return head + frame + b"<xdr:clientData/></xdr:twoCellAnchor>"
 
 
-def _free_chart_part(pkg: Package) -> str:
-    n = 1
-    while pkg.exists(f"xl/charts/chart{n}.xml"):
-        n += 1
-    return f"xl/charts/chart{n}.xml"
-
-
 def _template_cash_curve() -> tuple[bytes, bytes]:
     """The cash curve's chart part and graphic frame, as the template's builder makes them
     (XlsxWriter, in memory): the chart reads the S-curve block where the template has it."""
@@ -146,8 +139,7 @@ def _template_cash_curve() -> tuple[bytes, bytes]:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet(DASHBOARD.name)
-    block_end = column_number(DASHBOARD_SCURVE.first_column) - 1 + len(DASHBOARD_SCURVE.fields)
-    insert_scurve_charts(wb, ws, block_end + 1, DASHBOARD_SCURVE.header_row + 1)
+    insert_scurve_charts(wb, ws, _BLOCK_END + 1, DASHBOARD_SCURVE.header_row + 1)
     wb.close()
     title = xml_text(DASHBOARD_SCURVE_CHARTS[1][0]).encode()  # the cash curve's
     with zipfile.ZipFile(buf) as z:

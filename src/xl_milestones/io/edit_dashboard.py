@@ -18,12 +18,10 @@ from xl_milestones.io.cash_curve import add_cash_curve
 from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.charts import repoint_chart, shift_anchors
 from xl_milestones.io.layout import RETIRED_KEYS, SheetWork, kind_of, row_texts, widen_new_columns
-from xl_milestones.io.package import CHART_CT, REL_NS, read_rels, rels_path
+from xl_milestones.io.package import CHART_CT, DRAWING_TYPE, read_rels, rels_path
 from xl_milestones.io.sheet_edit import CellWrite, Zone
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.io.xmlbytes import as_utf8
-
-_DRAWING_TYPE = REL_NS + "/drawing"
 
 
 def write_dashboard(ed: Sheets, update: BookUpdate) -> None:
@@ -108,7 +106,7 @@ def _move_drawings(ed: Sheets, sheet_part: str, widened: list[tuple[int, int]]) 
     would now cover its new columns: move them right by as many columns as it grew."""
     pkg = ed.pkg
     for rel in read_rels(pkg.read(rels_path(sheet_part)), sheet_part):
-        if rel.type != _DRAWING_TYPE or rel.external:
+        if rel.type != DRAWING_TYPE or rel.external:
             continue
         data = pkg.read(rel.target)
         if data is None:

@@ -40,6 +40,8 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_TYPE = REL_NS + "/"
 WORKSHEET_TYPE = REL_TYPE + "worksheet"
 TABLE_TYPE = REL_TYPE + "table"
+DRAWING_TYPE = REL_TYPE + "drawing"
+CHART_TYPE = REL_TYPE + "chart"
 CALC_CHAIN_TYPE = REL_TYPE + "calcChain"
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -330,6 +332,15 @@ class Package:
 
     def exists(self, name: str) -> bool:
         return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
+
+    def free_name(self, folder: str, stem: str) -> str:
+        """The first part ``folder/stemN.xml`` (N from 1, ``folder`` beside the workbook part,
+        as Excel names its worksheets and charts) the package does not hold yet."""
+        where = posixpath.join(posixpath.dirname(self.workbook_part), folder)
+        n = 1
+        while self.exists(posixpath.join(where, f"{stem}{n}.xml")):
+            n += 1
+        return posixpath.join(where, f"{stem}{n}.xml")
 
     def write(self, dst: Path) -> None:
         """Write the package to ``dst``: parts not changed copied with their entry's name, date,

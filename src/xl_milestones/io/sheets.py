@@ -134,11 +134,7 @@ class Sheets:
 
     def new_sheet(self, sheet: Sheet, width: int) -> SheetWork:
         pkg = self.pkg
-        n = 1
-        folder = posixpath.join(posixpath.dirname(pkg.workbook_part), "worksheets")
-        while pkg.exists(posixpath.join(folder, f"sheet{n}.xml")):
-            n += 1
-        part = posixpath.join(folder, f"sheet{n}.xml")
+        part = pkg.free_name("worksheets", "sheet")
         cols = f'<cols><col min="1" max="{max(width, 1)}" width="18" customWidth="1"/></cols>'
         data = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -23,15 +23,13 @@ from xl_milestones.io.edit_tables import write_table
 from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
     CHART_CT,
-    REL_NS,
+    DRAWING_TYPE,
     TABLE_TYPE,
     Package,
     read_rels,
     rels_path,
 )
 from xl_milestones.io.sheets import Sheets
-
-_DRAWING_TYPE = REL_NS + "/drawing"
 
 
 def read_date1904(path: str | Path) -> bool:
@@ -115,7 +113,7 @@ def owned_parts(src: Path) -> Mapping[str, str]:
                 for rel in read_rels(pkg.read(rels_path(part)), part):
                     if rel.type == TABLE_TYPE:
                         out[pkg.real(rel.target)] = f"Excel table on {entry.name}"
-                    elif rel.type == _DRAWING_TYPE and sheet is DASHBOARD:
+                    elif rel.type == DRAWING_TYPE and sheet is DASHBOARD:
                         out[pkg.real(rel.target)] = (
                             "anchors moved when a block of an earlier layout grows"
                         )
