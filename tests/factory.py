@@ -17,7 +17,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
-from xl_milestones.core.model import CellError, RawRow, RawTable, RawWorkbook
+from xl_milestones.core.model import CellError, RawTable, RawWorkbook
 from xl_milestones.core.schema import SETTING_FIELDS, SHEETS_BY_KEY, Sheet
 
 Rows = Sequence[Mapping[str, object]]
@@ -319,6 +319,6 @@ def raw_workbook(
         for i, row in enumerate(rows, start=2):
             values = {f.name: row.get(f.name) for f in fields if not f.result}
             if any(v is not None for v in values.values()):
-                table.rows.append(RawRow(i, values))
+                table.append(i, values)
         tables[key] = table
     return RawWorkbook(path=path, tables=tables, date1904=date1904)

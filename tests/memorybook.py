@@ -55,7 +55,7 @@ class MemoryBook:
 
     def _apply_results(self, results: dict[int, dict[str, object]]) -> None:
         table: RawTable | None = self._raw.tables.get(MILESTONES.key)
-        rows = {raw_row.row for raw_row in table.rows} if table else set()
+        rows = set(table.rows) if table else set()
         names = {f.name for f in MILESTONES.results}
         for row, values in results.items():
             if row not in rows:

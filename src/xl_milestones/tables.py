@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import itertools
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
@@ -23,7 +23,7 @@ from typing import Protocol
 from xl_milestones.a1 import column_letter, format_range
 from xl_milestones.core.changes import computed_count
 from xl_milestones.core.issues import Issue, Severity
-from xl_milestones.core.model import CellError, PreviousRefresh, RawRow, RawTable
+from xl_milestones.core.model import CellError, PreviousRefresh, RawTable
 from xl_milestones.core.schema import (
     CHANGE_FIELDS,
     INPUT_SHEETS,
@@ -239,7 +239,7 @@ def read_table(
     if sheet is MILESTONES:
         _previous_results(table, rows, grid.r0, grid.c0, first, last, where)
     _merged_issues(table, where, merged, area, last, issues)
-    issues.extend(_hidden_rows(table, inputs))
+    issues.extend(_hidden_rows(table, inputs, scan.hidden_rows))
     return table
 
 
@@ -333,13 +333,6 @@ def _cell_issue(
     )
 
 
-def _errors_by_row(scan: SheetScan) -> dict[int, dict[int, str]]:
-    out: dict[int, dict[int, str]] = {}
-    for (erow, ecol), code in scan.errors.items():
-        out.setdefault(erow, {})[ecol] = code
-    return out
-
-
 def _last_row(grid: _Grid, area: _Area, scan: SheetScan, stop: int | None) -> int:
     """The last (zero-based) row read: the table's, else the data's or the last error cell's,
     never into the next Excel table (``stop``)."""
@@ -360,47 +353,37 @@ def _data_rows(
     inputs: list[tuple[str, int]],
     scan: SheetScan,
 ) -> None:
-    """The rows from ``first`` to ``last`` (zero-based) with a value in an input column, each
-    as its values by field name; error cells as CellError."""
-    errors_by_row = _errors_by_row(scan)
-    hidden = scan.hidden_rows
-    names = [name for name, _col in inputs]
+    """The rows from ``first`` to ``last`` (zero-based) with a value in an input column, into
+    ``table`` column by column; error cells as CellError."""
     cols = _columns(
         grid.rows, first - grid.r0, last - grid.r0, [col - grid.c0 for _name, col in inputs]
     )
-    width = len(names)
-    append = table.rows.append
-    numbered = zip(itertools.count(first + 1), zip(*cols, strict=True), strict=False)
-    if not errors_by_row and not hidden:
-        # The common case: one zip, one count and one dict per row.
-        for excel_row, vals in numbered:
-            if vals.count(None) != width:
-                append(RawRow(excel_row, dict(zip(names, vals, strict=True)), False))
-        return
-    for excel_row, vals in numbered:
-        row_errors = errors_by_row.get(excel_row)
-        if row_errors:
-            values = dict(zip(names, vals, strict=True))
-            for name, col in inputs:
-                error = row_errors.get(col)
-                if error is not None:
-                    values[name] = CellError(error)
-            if all(v is None for v in values.values()):
-                continue
-        elif vals.count(None) == width:
-            continue
-        else:
-            values = dict(zip(names, vals, strict=True))
-        append(RawRow(excel_row, values, excel_row in hidden))
+    for (row, col), code in scan.errors.items():
+        i = row - first - 1
+        for j, (_name, input_col) in enumerate(inputs):
+            if input_col == col and 0 <= i < len(cols[j]):
+                cols[j][i] = CellError(code)
+    numbers = range(first + 1, last + 2)
+    width = len(inputs)
+    # A row of nothing but blanks is not a data row; testing each row's tuple is one C call.
+    filled = [vals.count(None) != width for vals in zip(*cols, strict=True)]
+    if all(filled):
+        table.rows = list(numbers[: len(filled)])
+    else:
+        table.rows = list(compress(numbers, filled))
+        cols = [list(compress(col, filled)) for col in cols]
+    table.values = {name: col for (name, _col), col in zip(inputs, cols, strict=True)}
 
 
 def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
     """The rows read right below the Excel table, said so once."""
-    below = [r.row for r in table.rows if r.row > (table.table_last_row or 0)]
+    end = table.table_last_row or 0
+    below = [r for r in table.rows if r > end]
     if not below:
         return []
     first_below = below[0]
-    name = next(n for n, _c in inputs if table.rows[-len(below)].values.get(n) is not None)
+    at = len(table.rows) - len(below)
+    name = next(n for n, _c in inputs if table.values[n][at] is not None)
     one = len(below) == 1
     span = f"row {first_below}" if one else f"rows {first_below} to {below[-1]}"
     return [
@@ -419,23 +402,23 @@ def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
     ]
 
 
-def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
+def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]], hidden: set[int]) -> list[Issue]:
     out = []
-    for raw_row in table.rows:
-        if raw_row.hidden:
-            name = next(n for n, _c in inputs if raw_row.values.get(n) is not None)
-            out.append(
-                _cell_issue(
-                    table,
-                    Severity.WARNING,
-                    "hidden-row",
-                    raw_row.row,
-                    name,
-                    _show(raw_row.values.get(name)),
-                    f"row {raw_row.row} is hidden; its values are checked and used like any "
-                    "other: unhide it to review them, or delete the row if it should not count",
-                )
+    for i in [i for i, row in enumerate(table.rows) if row in hidden] if hidden else []:
+        row = table.rows[i]
+        name = next(n for n, _c in inputs if table.values[n][i] is not None)
+        out.append(
+            _cell_issue(
+                table,
+                Severity.WARNING,
+                "hidden-row",
+                row,
+                name,
+                _show(table.values[name][i]),
+                f"row {row} is hidden; its values are checked and used like any "
+                "other: unhide it to review them, or delete the row if it should not count",
             )
+        )
     return out
 
 
@@ -444,12 +427,12 @@ def _keep_rows_right_below(table: RawTable) -> None:
     table over rows typed there; what follows a blank row (a note) is not the table's."""
     end = table.table_last_row or 0
     rows = table.rows
-    n = next((i for i, r in enumerate(rows) if r.row > end), len(rows))
+    n = next((i for i, r in enumerate(rows) if r > end), len(rows))
     expected = end + 1
-    while n < len(rows) and rows[n].row == expected:
+    while n < len(rows) and rows[n] == expected:
         n += 1
         expected += 1
-    del rows[n:]
+    table.truncate(n)
 
 
 def _next_table_row(tables: Sequence[TableRange], area: _Area) -> int | None:
@@ -484,11 +467,11 @@ def _previous_results(
     cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in found])
     width = len(names)
     results = table.results
-    for raw_row in table.rows:
-        i = raw_row.row - first - 1
+    for row in table.rows:
+        i = row - first - 1
         vals = tuple(col[i] for col in cols)
         if vals.count(None) != width:
-            results[raw_row.row] = dict(zip(names, vals, strict=True))
+            results[row] = dict(zip(names, vals, strict=True))
 
 
 def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> PreviousRefresh | None:
@@ -496,7 +479,7 @@ def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> Previ
     row), else the As Of Date of its last row and the Milestones result cells as read."""
     if log is None or not log.rows:
         return None
-    last = log.rows[-1].values
+    last = log.row_values(-1)
     as_of = last.get("as_of_date")
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()

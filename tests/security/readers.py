@@ -60,8 +60,8 @@ def _reader(book: Path, *, gate: bool) -> str | None:
     values: list[object] = []
     for table in raw.tables.values():
         values.append(table.sheet_name)
-        for row in table.rows:
-            values.extend(row.values.values())
+        for column in table.values.values():
+            values.extend(column)
     return _suspicious(values)
 
 

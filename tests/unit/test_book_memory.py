@@ -8,7 +8,7 @@ import pytest
 from tests.memorybook import MemoryBook
 
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
-from xl_milestones.core.model import RawRow, RawTable, RawWorkbook
+from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import DASHBOARD_STATUS, MILESTONES, REFRESH_LOG, VALIDATION
 
 
@@ -18,7 +18,8 @@ def _raw() -> RawWorkbook:
         sheet_name="Milestones",
         header_row=1,
         columns={"milestone_id": "A", "status": "B"},
-        rows=[RawRow(2, {"milestone_id": "M-1"}), RawRow(3, {"milestone_id": "M-2"})],
+        rows=[2, 3],
+        values={"milestone_id": ["M-1", "M-2"]},
     )
     return RawWorkbook(path="book.xlsx", tables={MILESTONES.key: table})
 
@@ -36,8 +37,8 @@ def test_is_a_book_named_after_its_path() -> None:
 def test_read_returns_a_copy_the_caller_cannot_use_to_change_the_book() -> None:
     book = MemoryBook(_raw())
     first = book.read()
-    first.tables[MILESTONES.key].rows[0].values["milestone_id"] = "changed"
-    assert book.read().tables[MILESTONES.key].rows[0].values["milestone_id"] == "M-1"
+    first.tables[MILESTONES.key].values["milestone_id"][0] = "changed"
+    assert book.read().tables[MILESTONES.key].values["milestone_id"][0] == "M-1"
     assert book.reads == 2
 
 
@@ -50,8 +51,8 @@ def test_results_are_recorded_by_row_and_a_read_still_gives_inputs_only() -> Non
         3: {"status": "Signed off", "days_late": 4},
         2: {"status": "Not started"},
     }
-    rows = book.read().tables[MILESTONES.key].rows
-    assert [r.values for r in rows] == [{"milestone_id": "M-1"}, {"milestone_id": "M-2"}]
+    table = book.read().tables[MILESTONES.key]
+    assert (table.rows, table.values) == ([2, 3], {"milestone_id": ["M-1", "M-2"]})
 
 
 def test_a_result_for_a_row_that_is_not_there_or_an_input_field_is_refused() -> None:

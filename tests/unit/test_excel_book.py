@@ -70,8 +70,8 @@ def test_read_gives_raw_rows_by_field_with_dates_as_dates_and_whole_numbers_as_i
     assert raw.path == r"C:\books\milestones.xlsm"
     assert (table.sheet_name, table.header_row) == ("Contracts", 3)
     assert table.columns["contract_id"] == "B" and table.columns["start_date"] == "G"
-    assert [r.row for r in table.rows] == [4, 6]  # the blank row is skipped
-    first, second = (r.values for r in table.rows)
+    assert table.rows == [4, 6]  # the blank row is skipped
+    first, second = table.row_values(0), table.row_values(1)
     assert first["original_value"] == 1200.5 and first["payment_terms_days"] == 30
     assert type(first["payment_terms_days"]) is int
     assert first["start_date"] == date(2026, 1, 5) and type(first["start_date"]) is date
@@ -98,7 +98,7 @@ def test_an_error_value_is_read_as_a_cell_error() -> None:
     book = _book()
     book._sheet("Milestones")._put((3, 5), ExcelError("#REF!"))
     raw = XlwingsBook(book).read()
-    assert raw.tables[MILESTONES.key].rows[1].values["baseline_date"] == CellError("#REF!")
+    assert raw.tables[MILESTONES.key].values["baseline_date"][1] == CellError("#REF!")
 
 
 def test_a_missing_required_sheet_is_a_workbook_error_naming_the_book() -> None:

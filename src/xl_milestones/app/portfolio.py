@@ -202,11 +202,8 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
 def _skipped_row(table: Any, row: int, milestone_id: str | None) -> tuple[object, ...]:
     """A milestone not computed: what its row says, as typed, and blank results."""
     raw: Mapping[str, object] = {}
-    if table is not None:
-        for r in table.rows:
-            if r.row == row:
-                raw = r.values
-                break
+    if table is not None and row in table.rows:
+        raw = table.row_values(table.rows.index(row))
     values: list[object] = [None] * len(BOOK_FIELDS)
     values[BOOK_INDEX["row"]] = row
     values[BOOK_INDEX["computed"]] = False

@@ -1,12 +1,13 @@
-"""Raw rows as read from a workbook, and the typed records built from the rows that validate.
+"""Raw tables as read from a workbook, and the typed records built from the rows that validate.
 
-Raw rows carry plain Python values (str, int, float, bool, datetime, CellError or None) and their
+Raw tables carry plain Python values (str, int, float, bool, datetime, CellError or None) and their
 Excel row numbers; the typed records carry Decimal money, dates and the schema's defaults.
 Record attribute names are the schema's field names (a test keeps them in step).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,23 +29,21 @@ class CellError:
 
 
 @dataclass(slots=True)
-class RawRow:
-    """One data row of a table: values by field name, as the reader found them."""
-
-    row: int
-    values: dict[str, object]
-    hidden: bool = False
-
-
-@dataclass(slots=True)
 class RawTable:
-    """One sheet's table: where it sits and its rows, by field name."""
+    """One sheet's table: where it sits, and its data rows column by column.
+
+    ``rows`` holds each data row's Excel row number; ``values`` holds, for each field read,
+    its column of raw values, one per data row. Columns, not a dictionary per row: the
+    validator reads a table column by column, and 100,000 rows of twenty fields are two
+    million cells.
+    """
 
     sheet: Sheet
     sheet_name: str
     header_row: int
     columns: dict[str, str]
-    rows: list[RawRow] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    values: dict[str, list[object]] = field(default_factory=dict)
     # Milestones only: the result cells the change report compares, by Excel row, as read.
     results: dict[int, dict[str, object]] = field(default_factory=dict)
     # The Excel table the rows were read from, and the last row (Excel's number) it covers;
@@ -56,18 +55,43 @@ class RawTable:
     def rows_below_table(self) -> bool:
         """Whether rows were read below the end of the Excel table."""
         end = self.table_last_row
-        return end is not None and bool(self.rows) and self.rows[-1].row > end
+        return end is not None and bool(self.rows) and self.rows[-1] > end
 
     def cell(self, field_name: str, row: int) -> str | None:
         """The A1 address of a field in a row, or None when the column is absent."""
         letter = self.columns.get(field_name)
         return f"{letter}{row}" if letter else None
 
+    def column(self, field_name: str) -> list[object]:
+        """The raw values of a field, one per data row (blanks when it was not read)."""
+        column = self.values.get(field_name)
+        return [None] * len(self.rows) if column is None else column
+
+    def row_values(self, index: int) -> dict[str, object]:
+        """The values of the data row at ``index`` (not its Excel row number), by field."""
+        return {name: column[index] for name, column in self.values.items()}
+
+    def append(self, row: int, values: Mapping[str, object]) -> None:
+        """Add a data row at Excel row ``row``: for code that builds a table row by row."""
+        for name in values.keys() - self.values.keys():
+            self.values[name] = [None] * len(self.rows)
+        for name, column in self.values.items():
+            column.append(values.get(name))
+        self.rows.append(row)
+
+    def truncate(self, count: int) -> None:
+        """Keep the first ``count`` data rows only."""
+        del self.rows[count:]
+        for column in self.values.values():
+            del column[count:]
+
     def release_rows(self) -> None:
         """Let go of the rows read, all but the last (whose number ``rows_below_table`` and the
         writers read), once the model is made from them; the previous results are left to
         ``RawWorkbook.previous``."""
-        del self.rows[:-1]
+        last = self.rows[-1:]
+        self.values = {name: column[-1:] for name, column in self.values.items()}
+        self.rows = last
         self.results = {}
 
 

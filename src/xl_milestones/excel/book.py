@@ -235,7 +235,7 @@ class XlwingsBook:
                 table.columns[field.name] = column_letter(self._milestones_width)
                 added.add(field.name)
         first = table.header_row + 1
-        last = max([*results, *(raw.row for raw in table.rows), first])
+        last = max([*results, *table.rows, first])
         for new in (False, True):
             positions = {
                 column_number(table.columns[f.name]): f

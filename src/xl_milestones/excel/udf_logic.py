@@ -79,8 +79,7 @@ def fingerprint(raw: RawWorkbook) -> str:
     for key in sorted(raw.tables):
         table = raw.tables[key]
         digest.update(repr((key, table.header_row, sorted(table.columns.items()))).encode())
-        for row in table.rows:
-            digest.update(repr((row.row, sorted(row.values.items(), key=_first))).encode())
+        digest.update(repr((table.rows, sorted(table.values.items(), key=_first))).encode())
     return digest.hexdigest()
 
 

@@ -116,7 +116,7 @@ class FileBook:
                 raise WorkbookError(f"{self.path}: cannot be read ({exc.strerror})") from None
         hint = raw.tables.get(MILESTONES.key) if raw is not None else None
         grow = {
-            t.sheet_name: (t.excel_table, t.rows[-1].row)
+            t.sheet_name: (t.excel_table, t.rows[-1])
             for t in (raw.tables.values() if raw is not None else ())
             if t.excel_table is not None and t.rows_below_table
         }

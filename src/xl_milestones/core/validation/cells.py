@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from operator import itemgetter
 from typing import Any, Final, cast
 
 from xl_milestones.core.coerce import ERROR_LITERALS, Converter, Problem, converter
-from xl_milestones.core.model import CellError, RawRow, RawTable
+from xl_milestones.core.model import CellError, RawTable
 from xl_milestones.core.schema import Field, FieldType, Sheet
 from xl_milestones.core.validation.table import ERROR, Found, Table
 
@@ -26,14 +25,13 @@ def required_text(sheet: Sheet, field_name: str) -> str:
 def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set[int]]:
     """The typed Table of ``raw``, the problems of its cells, and the indices of blank rows."""
     sheet = raw.sheet
-    raw_rows = raw.rows
     present = [f for f in sheet.inputs if f.name in raw.columns]
     found: list[Found] = []
     missing: list[Found] = []
     spaces: set[int] = set()
     columns: dict[str, list[Any]] = {}
-    raw_columns = _raw_columns(raw_rows, [f.name for f in present])
-    for f, column in zip(present, raw_columns, strict=True):
+    for f in present:
+        column = raw.column(f.name)
         typed, problems = _convert_column(f, converter(f, date1904), column)
         if problems:
             for i in [i for i, v in enumerate(typed) if type(v) is Problem]:
@@ -57,12 +55,12 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
         columns[f.name] = typed
         if f.required and None in column:
             missing.extend(_required(sheet, i, f) for i, v in enumerate(column) if v is None)
-    n = len(raw_rows)
+    n = len(raw.rows)
     for f in sheet.inputs:
         if f.name not in columns:
             columns[f.name] = [None] * n
-    table = Table(sheet, [r.row for r in raw_rows], columns)
-    blank = {i for i in spaces if _blank(raw_rows[i])}
+    table = Table(sheet, list(raw.rows), columns)
+    blank = {i for i in spaces if _blank(raw, i)}
     return table, [*found, *(m for m in missing if m.at not in blank)], blank
 
 
@@ -70,22 +68,11 @@ def _required(sheet: Sheet, i: int, f: Field) -> Found:
     return Found(sheet.key, i, ERROR, "required", f.name, None, required_text(sheet, f.name))
 
 
-def _blank(raw: RawRow) -> bool:
-    return all(v is None or (type(v) is str and not v.strip()) for v in raw.values.values())
-
-
-def _raw_columns(raw_rows: list[RawRow], names: list[str]) -> list[Sequence[object]]:
-    """The raw values of fields ``names``, one list per field (a missing key is blank)."""
-    dicts = [raw.values for raw in raw_rows]
-    return [_raw_column(dicts, name) for name in names]
-
-
-def _raw_column(dicts: list[dict[str, object]], name: str) -> list[object]:
-    try:
-        # One C call per cell: the column is read without a Python step per row.
-        return list(map(itemgetter(name), dicts))
-    except KeyError:  # a book adapter left the key out of some rows
-        return [values.get(name) for values in dicts]
+def _blank(raw: RawTable, i: int) -> bool:
+    return all(
+        v is None or (type(v) is str and not v.strip())
+        for v in (column[i] for column in raw.values.values())
+    )
 
 
 # Cell types whose equal values convert alike, so one conversion serves them all, with two

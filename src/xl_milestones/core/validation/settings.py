@@ -30,11 +30,8 @@ def settings_table(raw: RawTable) -> Table:
     """The Settings rows as a Table of their raw setting names and values."""
     return Table(
         SETTINGS,
-        [r.row for r in raw.rows],
-        {
-            "setting": [r.values.get("setting") for r in raw.rows],
-            "value": [r.values.get("value") for r in raw.rows],
-        },
+        list(raw.rows),
+        {"setting": list(raw.column("setting")), "value": list(raw.column("value"))},
     )
 
 
