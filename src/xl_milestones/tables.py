@@ -15,7 +15,7 @@ import datetime as dt
 import difflib
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, count
 from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
@@ -466,12 +466,13 @@ def _previous_results(
     names = [name for name, _col in found]
     cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in found])
     width = len(names)
-    results = table.results
-    for row in table.rows:
-        i = row - first - 1
-        vals = tuple(col[i] for col in cols)
-        if vals.count(None) != width:
-            results[row] = dict(zip(names, vals, strict=True))
+    data = set(table.rows)
+    # Row tuples from one zip, tested in C: a workbook never refreshed has no result to keep.
+    table.results.update(
+        (row, dict(zip(names, vals, strict=True)))
+        for row, vals in zip(count(first + 1), zip(*cols, strict=True), strict=False)
+        if vals.count(None) != width and row in data
+    )
 
 
 def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> PreviousRefresh | None:

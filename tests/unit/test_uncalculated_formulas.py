@@ -65,3 +65,15 @@ def test_the_scan_tells_a_calculated_formula_from_one_never_calculated() -> None
     assert _scan('<c r="C2"><f>IF(A1&gt;0,"a","b")</f></c>') == {(2, 2): '=IF(A1>0,"a","b")'}
     assert _scan('<c r="D2"><f t="shared" si="0"/></c>') == {(2, 3): "="}
     assert _scan('<x:c r="A2"><x:f>1</x:f></x:c>') == {(2, 0): "=1"}
+
+
+def test_the_formula_is_found_among_many_f_bytes_and_after_a_lone_one() -> None:
+    # A sheet whose text is full of "f" bytes is searched for the marks; a sheet with a few
+    # is looked at "f" by "f", the first one (in "<worksheet", no mark) not stopping it.
+    text = "".join(f'<c r="B2" t="inlineStr"><is><t>of {i}</t></is></c>' for i in range(300))
+    assert _scan(f'{text}<c r="A2"><f>1</f></c>') == {(2, 0): "=1"}
+    assert _scan(f'{text}<c r="A2"><v>1</v></c>') == {}
+    assert _scan('<c r="A2" t="inlineStr"><is><t>if f</t></is></c><c r="C2"><f>2</f></c>') == {
+        (2, 2): "=2"
+    }
+    assert _scan('<c r="A2" t="inlineStr"><is><t>f&gt; :f</t></is></c>') == {}
