@@ -27,6 +27,14 @@ def test_record_attributes_are_the_schema_input_fields(key: str) -> None:
     assert attrs == {f.name for f in sheet.inputs}
 
 
+@pytest.mark.parametrize("key", sorted(RECORDS))
+def test_records_are_slotted_and_never_hashed(key: str) -> None:
+    # Read-only to mypy (``model.record``), not frozen at run time: so that nothing relies
+    # on a record being hashable, hashing one fails.
+    cls = RECORDS[key]
+    assert "__slots__" in vars(cls) and cls.__hash__ is None
+
+
 def test_settings_record_matches_setting_fields() -> None:
     attrs = {f.name for f in dataclasses.fields(model.Settings)}
     assert attrs == {f.name for f in schema.SETTING_FIELDS}

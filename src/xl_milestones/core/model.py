@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar, dataclass_transform
 
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.schema import Sheet
@@ -128,6 +129,19 @@ class RawWorkbook:
 
 # --------------------------------------------------------------------------------- typed records
 
+_R = TypeVar("_R")
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[_R]) -> type[_R]:
+    """A typed record: read-only to the type checker (``mypy --strict`` refuses an assignment
+    to a field, as for a frozen dataclass), a plain slotted dataclass at run time. The
+    validator makes a record per row (390,000 on the largest benchmark workbook), and a
+    frozen dataclass sets each field through ``object.__setattr__``: 2.5 times the time.
+    Records are not hashed (eq without frozen leaves them unhashable, so a set or dict key
+    of them fails at once rather than silently)."""
+    return dataclass(slots=True)(cls)
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -154,7 +168,7 @@ class Settings:
     check_invoice: str = "off"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contract:
     row: int
     contract_id: str
@@ -178,7 +192,7 @@ class Contract:
     contract_status: str = "active"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Milestone:
     row: int
     milestone_id: str
@@ -201,7 +215,7 @@ class Milestone:
     notes: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deliverable:
     row: int
     deliverable_id: str
@@ -214,7 +228,7 @@ class Deliverable:
     evidence: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signoff:
     row: int
     milestone_id: str
@@ -225,14 +239,14 @@ class Signoff:
     comment: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ApprovalRule:
     row: int
     min_value: Decimal
     approver_role: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeOrder:
     row: int
     change_id: str
@@ -245,7 +259,7 @@ class ChangeOrder:
     approved_date: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Invoice:
     row: int
     invoice_id: str
@@ -256,7 +270,7 @@ class Invoice:
     paid_amount: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IssueRecord:
     """A risk, issue or dispute from the Issues sheet (not a validation Issue)."""
 
@@ -274,21 +288,21 @@ class IssueRecord:
     amount_disputed: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Holiday:
     row: int
     holiday_date: date
     holiday_name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FxRate:
     row: int
     currency: str
     rate_to_reporting: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SkippedMilestone:
     """A Milestones row that is not computed because it, or a row it depends on, has errors."""
 
