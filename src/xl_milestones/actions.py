@@ -108,14 +108,13 @@ def refresh(
 
     step = progress or (lambda _msg: None)
     ev = evaluate(book, as_of, today=today, progress=step, release_rows=True)
+    queue = ev.queue
     changes = compare(ev.validation.model, ev.result, ev.raw.previous)
     ev.raw.previous = None  # in the change report now
     step("writing")
     stamp = now or _dt.datetime.now(_dt.UTC)
-    book.write(
-        book_update(ev.result, ev.issues, stamp, ev.queue, changes, ev.validation.as_of_source)
-    )
-    return RefreshReport(ev.file, ev.raw, ev.validation, ev.result, ev.issues, ev.queue, changes)
+    book.write(book_update(ev.result, ev.issues, stamp, queue, changes, ev.validation.as_of_source))
+    return RefreshReport(ev.file, ev.raw, ev.validation, ev.result, ev.issues, queue, changes)
 
 
 def book_update(

@@ -1,5 +1,5 @@
 """The application layer: one ``evaluate`` (read through the book protocol, validate, compute,
-merge the issues, build the Sign-off Queue) that every way into the engine takes."""
+merge the issues; the Sign-off Queue when asked for) that every way into the engine takes."""
 
 from __future__ import annotations
 
@@ -51,6 +51,23 @@ def test_evaluate_reads_the_book_once_and_merges_every_issue_sorted() -> None:
     )
     assert (ev.error_count, ev.exit_code) == (0, 0)
     assert ev.queue == signoff_queue(ev.validation.model, ev.result)
+
+
+def test_the_queue_is_made_once_and_only_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[int] = []
+
+    def counted(*args: object, **kw: object) -> object:
+        made.append(1)
+        return signoff_queue(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("xl_milestones.app.evaluate.signoff_queue", counted)
+    book = _late_without_interest()
+    ev = evaluate(book, AS_OF, today=TODAY)
+    udf_logic.compute_book(book.read(), TODAY)  # the functions show no queue
+    assert made == []
+    assert ev.queue is ev.queue and made == [1]
+    report = actions.refresh(book, today=TODAY, as_of=AS_OF)  # a refresh writes it
+    assert made == [1, 1] and report.queue == ev.queue
 
 
 def test_evaluate_tells_progress_each_step() -> None:

@@ -30,15 +30,25 @@ class ReadableBook(Protocol):
 
 @dataclass(slots=True)
 class Evaluation:
-    """A workbook's tables as read, its validation, results and Sign-off Queue rows, with every
-    issue (validation and engine) sorted."""
+    """A workbook's tables as read, its validation and results, with every issue (validation
+    and engine) sorted; its Sign-off Queue rows when asked for (``queue``)."""
 
     file: str
     raw: RawWorkbook
     validation: Validation
     result: EngineResult
     issues: list[Issue]
-    queue: list[tuple[object, ...]]
+    _queue: list[tuple[object, ...]] | None = None
+
+    @property
+    def queue(self) -> list[tuple[object, ...]]:
+        """The Sign-off Queue's rows, made when first asked for. A refresh and the portfolio
+        roll-up show them; the Validate button, the functions and the sign-off pack do not,
+        and their amounts at stake run the certification stages again (3 s on 100,000
+        milestones, most of them awaiting sign-off)."""
+        if self._queue is None:
+            self._queue = signoff_queue(self.validation.model, self.result)
+        return self._queue
 
     @property
     def error_count(self) -> int:
@@ -88,9 +98,8 @@ def evaluate(
 
     step("computing")
     result = compute(validation.model, validation.as_of, cell_of)
-    queue = signoff_queue(validation.model, result)
     issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
-    return Evaluation(book.name, raw, validation, result, issues, queue)
+    return Evaluation(book.name, raw, validation, result, issues)
 
 
 def _silent(_step: str) -> None:
