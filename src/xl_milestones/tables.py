@@ -403,9 +403,12 @@ def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
 
 
 def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]], hidden: set[int]) -> list[Issue]:
-    out = []
-    for i in [i for i, row in enumerate(table.rows) if row in hidden] if hidden else []:
-        row = table.rows[i]
+    out: list[Issue] = []
+    if not hidden:
+        return out
+    for i, row in enumerate(table.rows):
+        if row not in hidden:
+            continue
         name = next(n for n, _c in inputs if table.values[n][i] is not None)
         out.append(
             _cell_issue(

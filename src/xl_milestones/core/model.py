@@ -64,7 +64,8 @@ class RawTable:
         return f"{letter}{row}" if letter else None
 
     def column(self, field_name: str) -> list[object]:
-        """The raw values of a field, one per data row (blanks when it was not read)."""
+        """The raw values of a field, one per data row (blanks when it was not read): the
+        table's own list, to read, not to change."""
         column = self.values.get(field_name)
         return [None] * len(self.rows) if column is None else column
 
@@ -136,7 +137,7 @@ _R = TypeVar("_R")
 def record(cls: type[_R]) -> type[_R]:
     """A typed record: read-only to the type checker (``mypy --strict`` refuses an assignment
     to a field, as for a frozen dataclass), a plain slotted dataclass at run time. The
-    validator makes a record per row (390,000 on the largest benchmark workbook), and a
+    validator makes a record per row (about 290,000 on the largest benchmark workbook), and a
     frozen dataclass sets each field through ``object.__setattr__``: 2.5 times the time.
     Records are not hashed (eq without frozen leaves them unhashable, so a set or dict key
     of them fails at once rather than silently)."""
