@@ -2,7 +2,7 @@
 
 Each run is a fresh process (so peak RSS is that run's own) doing what
 `xl-milestones validate` does: read the file, validate it, format the JSON. CPU time counts every
-thread of the process (the reader loads sheets in two threads). The workbooks are generated once
+thread of the process, should a library start one. The workbooks are generated once
 and cached under benchmarks/out/. Targets on a 2-core machine: 100,000 milestones under 5 s and
 1.5 GB; a predecessor chain of 10,000 milestones whose first row is bad (every later one is
 skipped through its predecessor) under 1 s. The machine is shared: compare figures at similar
