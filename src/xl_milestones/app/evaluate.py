@@ -44,7 +44,7 @@ class Evaluation:
     def queue(self) -> list[tuple[object, ...]]:
         """The Sign-off Queue's rows, made when first asked for. A refresh and the portfolio
         roll-up show them; the Validate button, the functions and the sign-off pack do not,
-        and their amounts at stake run the certification stages again (3 s on 100,000
+        and their amounts at stake run the certification stages again (2.4 s on 100,000
         milestones, most of them awaiting sign-off)."""
         if self._queue is None:
             self._queue = signoff_queue(self.validation.model, self.result)
