@@ -5,6 +5,7 @@ by the fuzz tests). The reader now measures a sheet's reach first and refuses it
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.writerbooks import sheet_parts
 
 from xl_milestones.core.schema import HOLIDAYS, MILESTONES
 from xl_milestones.io.extent import MAX_CELLS, SheetExtent, SheetExtentError
+from xl_milestones.io.xlsxparts import scan_sheet
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,26 @@ def test_a_wide_but_short_sheet_is_read(book: Path, tmp_path: Path) -> None:
     wide = moved(book, tmp_path / "wide.xlsx", HOLIDAYS.name, "CV200000")
     proc = run_capped("-m", "xl_milestones", "validate", str(wide), timeout=120)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_the_scan_hands_the_whole_part_to_the_extent_after_a_mark() -> None:
+    # One pass inflates the part for the scan and the extent: a formula in the first rows ends
+    # the search for marks, but a far cell in the last chunk must still be seen.
+    rows = [b'<row r="2"><c r="A2"><f>1+1</f></c></row>']
+    rows += [b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(3, 300_000)]
+    rows.append(b'<row r="300000"><c r="XFD300000"><v>1</v></c></row>')
+    xml = b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+    assert len(xml) > 8 * 1024 * 1024  # more than one chunk
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sheet.xml", xml)
+    extent = SheetExtent()
+    with zipfile.ZipFile(buf) as zf:
+        scan = scan_sheet(zf, "sheet.xml", also=extent.feed)
+    extent.finish()
+    assert scan.errors == {(2, 0): "=1+1"}
+    with pytest.raises(SheetExtentError, match="XFD300000"):
+        extent.check()
 
 
 def extent_of(*chunks: bytes) -> SheetExtent:

@@ -2,15 +2,14 @@
 
 calamine holds a sheet as one dense block from its first to its last cell, so a single value
 far out (``XFD1048576``, or a reference past Excel's grid) in an otherwise small sheet asks for
-hundreds of gigabytes and aborts the whole process. The reader calls ``check_sheet_extent``
-before calamine loads a sheet, and refuses the workbook with the reason when it fails.
+hundreds of gigabytes and aborts the whole process. The reader feeds a ``SheetExtent`` the
+sheet's XML as it scans it (``xlsxparts.scan_sheet``), checks it before calamine loads the
+sheet, and refuses the workbook with the reason when it fails.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
@@ -135,18 +134,3 @@ class SheetExtent:
 
 class SheetExtentError(ValueError):
     """A sheet whose cells reach too far to be read; the message says where."""
-
-
-def check_sheet_extent(file: Path | str, part: str) -> None:
-    """Raise SheetExtentError when sheet part ``part`` of ``file`` reaches past Excel's grid or
-    spans more than MAX_CELLS cells. A part that is missing or cannot be inflated is left to
-    the reader, which reports it."""
-    extent = SheetExtent()
-    try:
-        with zipfile.ZipFile(file) as zf, zf.open(part) as stream:
-            while chunk := stream.read(_CHUNK):
-                extent.feed(chunk)
-    except Exception:  # BadZipFile, zlib.error, KeyError...: reported by the reader itself
-        return
-    extent.finish()
-    extent.check()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # python-calamine (compiled) is imported only where a file is
     # adapter uses this module's table logic in xlwings Lite, where Pyodide has no calamine.
     from python_calamine import CalamineSheet, CalamineWorkbook
 
+    from xl_milestones.io.extent import SheetExtent
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _SAVE_AS = "open it in Excel (or LibreOffice) and save it as .xlsx or .xlsm"
@@ -150,21 +152,26 @@ class _Loader:
         self._parts = parts
         self._zf: zipfile.ZipFile | None = None
         self._book: CalamineWorkbook | _OpenError | None = None
+        self._extents: dict[str, SheetExtent] = {}
 
     def scan(self, key: str) -> SheetScan:
-        """Hidden rows and error cells of the sheet; a damaged part raises WorkbookError."""
+        """Hidden rows and error cells of the sheet, and how far its cells reach, from one
+        pass over its XML; a damaged part raises WorkbookError."""
+        from xl_milestones.io.extent import SheetExtent
+
+        extent = self._extents[key] = SheetExtent()
         try:
             if self._zf is None:
                 self._zf = zipfile.ZipFile(self._file)
-            return scan_sheet(self._zf, self._parts[key].path)
+            scan = scan_sheet(self._zf, self._parts[key].path, also=extent.feed)
         except _DAMAGED as exc:
             raise _damaged(self._file, exc) from None
+        extent.finish()
+        return scan
 
     def sheet(self, key: str) -> CalamineSheet | BaseException | _OpenError:
         """The loaded sheet, calamine's exception, or an _OpenError for the whole file."""
         from python_calamine import CalamineWorkbook
-
-        from xl_milestones.io.extent import check_sheet_extent
 
         if self._book is None:
             try:
@@ -177,7 +184,7 @@ class _Loader:
             return self._book
         try:
             # calamine makes one dense block of a sheet: a far cell must not reach it.
-            check_sheet_extent(self._file, self._parts[key].path)
+            self._extents[key].check()
             return self._book.get_sheet_by_name(self._parts[key].name)
         except (KeyboardInterrupt, SystemExit):
             raise

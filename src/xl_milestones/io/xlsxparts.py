@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Final
 from xml.etree.ElementTree import Element
@@ -160,15 +161,19 @@ def read_package(zf: zipfile.ZipFile) -> PackageInfo:
     return PackageInfo(date1904=date1904, sheets=sheets)
 
 
-def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
-    """Hidden rows and error-valued cells of a worksheet part, read in chunks."""
+def scan_sheet(
+    zf: zipfile.ZipFile, part: str, also: Callable[[bytes], None] | None = None
+) -> SheetScan:
+    """Hidden rows and error-valued cells of a worksheet part, read in chunks. ``also`` is
+    handed every chunk of the part in the first pass (the reader checks how far the sheet's
+    cells reach in the same pass, so that the part is inflated once)."""
     scan = SheetScan()
     try:
         stream = zf.open(part)
     except KeyError:
         return scan
     with stream:
-        if not _has_marks(stream):
+        if not _has_marks(stream, also):
             return scan
     with zf.open(part) as stream:
         carry = b""
@@ -191,20 +196,26 @@ _MARKS = (b"hidden=", b't="e"', *_FORMULA_MARKS)
 _OVERLAP = max(len(m) for m in _MARKS) - 1
 
 
-def _has_marks(stream: IO[bytes]) -> bool:
-    """Whether the part holds any byte pattern the scan looks for.
+def _has_marks(stream: IO[bytes], also: Callable[[bytes], None] | None) -> bool:
+    """Whether the part holds any byte pattern the scan looks for; every chunk read goes to
+    ``also`` too, to the end of the part.
 
     Most sheets have neither hidden rows nor error cells: a plain substring search of each
     chunk (and of the few bytes across each chunk boundary) settles that at memory speed, and
     only a sheet with a match is scanned again with the patterns.
     """
     tail = b""
+    found = False
     while chunk := stream.read(_CHUNK):
-        joint = tail + chunk[:_OVERLAP]
-        if _marked(chunk) or _marked(joint):
-            return True
-        tail = (tail + chunk)[-_OVERLAP:] if len(chunk) < _OVERLAP else chunk[-_OVERLAP:]
-    return False
+        if also is not None:
+            also(chunk)
+        elif found:
+            break
+        if not found:
+            joint = tail + chunk[:_OVERLAP]
+            found = _marked(chunk) or _marked(joint)
+            tail = (tail + chunk)[-_OVERLAP:] if len(chunk) < _OVERLAP else chunk[-_OVERLAP:]
+    return found
 
 
 def _marked(data: bytes) -> bool:
