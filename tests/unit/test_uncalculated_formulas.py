@@ -73,6 +73,8 @@ def test_the_formula_is_found_among_many_f_bytes_and_after_a_lone_one() -> None:
     text = "".join(f'<c r="B2" t="inlineStr"><is><t>of {i}</t></is></c>' for i in range(300))
     assert _scan(f'{text}<c r="A2"><f>1</f></c>') == {(2, 0): "=1"}
     assert _scan(f'{text}<c r="A2"><v>1</v></c>') == {}
+    assert _scan(f'{text}<c r="C2"><f t="shared" si="0"/></c>') == {(2, 2): "="}
+    assert _scan(f'{text}<x:c r="D2"><x:f>2</x:f></x:c>') == {(2, 3): "=2"}
     assert _scan('<c r="A2" t="inlineStr"><is><t>if f</t></is></c><c r="C2"><f>2</f></c>') == {
         (2, 2): "=2"
     }

@@ -222,23 +222,33 @@ def _marked(data: bytes) -> bool:
     return b"hidden=" in data or b't="e"' in data or _has_formula(data)
 
 
-# Up to this many "f" bytes are looked at one by one; more, and the marks are searched for.
+# Up to this many "f" bytes are looked at one by one; more, and each "<f" and ":f" is.
 _FEW_F = 256
 
 
 def _has_formula(data: bytes) -> bool:
-    """Whether ``data`` holds a formula element's tag. A sheet of values holds few "f" bytes
-    (its strings are in the shared strings part): counting them runs at memory speed, where
-    searching for each of the four marks took four passes."""
-    found = data.count(b"f")
-    if found > _FEW_F:
-        return any(m in data for m in _FORMULA_MARKS)
-    at = data.find(b"f", 1) if found else -1
-    while at > 0:
-        if data[at - 1] in b"<:" and data[at + 1 : at + 2] in (b">", b" "):
-            return True
-        at = data.find(b"f", at + 1)
+    """Whether ``data`` holds a formula element's tag (``<f>``, ``<f ...``, or with a
+    namespace prefix). A sheet of values holds few "f" bytes (its strings are in the shared
+    strings part): counting them runs at memory speed, and each is looked at. A sheet whose
+    text holds many (a refreshed Milestones sheet) is searched for "<f" and ":f", two passes
+    where the four tags took four."""
+    if data.count(b"f") <= _FEW_F:
+        at = data.find(b"f", 1)
+        while at > 0:
+            if data[at - 1] in b"<:" and data[at + 1 : at + 2] in _TAG_ENDS:
+                return True
+            at = data.find(b"f", at + 1)
+        return False
+    for start in (b"<f", b":f"):
+        at = data.find(start)
+        while at >= 0:
+            if data[at + 2 : at + 3] in _TAG_ENDS:
+                return True
+            at = data.find(start, at + 2)
     return False
+
+
+_TAG_ENDS: Final = (b">", b" ")
 
 
 def _last_row_start(buf: bytes) -> int:
