@@ -35,16 +35,6 @@ MINOR_UNITS: Final[dict[str, int]] = {
 }  # fmt: skip
 
 
-def minor_unit(code: str) -> int:
-    """Decimal places of ``code`` (upper case ISO 4217); KeyError for an unknown code."""
-    return MINOR_UNITS[code]
-
-
-def is_currency(code: str) -> bool:
-    """True when ``code`` is an ISO 4217 code listed here (exact, upper case)."""
-    return code in MINOR_UNITS
-
-
 def most_common_currency(codes: Iterable[str]) -> str | None:
     """The code met most often; on a tie, the one met first (the first contract on the
     Contracts sheet, when ``codes`` are the contracts' currencies in sheet order). None when

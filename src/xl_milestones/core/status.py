@@ -40,11 +40,6 @@ def revised_date(baseline_date: date, extension_days: int) -> date:
     return baseline_date + timedelta(days=extension_days)
 
 
-def effective_forecast(actual_date: date | None, forecast_date: date | None, revised: date) -> date:
-    """The actual date, else the forecast date, else the revised date."""
-    return actual_date or forecast_date or revised
-
-
 def days_late(
     revised: date, actual_date: date | None, forecast_date: date | None, as_of: date
 ) -> int:

@@ -77,10 +77,6 @@ class Validation:
     def error_count(self) -> int:
         return sum(1 for i in self.issues if i.severity is ERROR)
 
-    @property
-    def warning_count(self) -> int:
-        return sum(1 for i in self.issues if i.severity is WARNING)
-
 
 def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Validation:
     """Validate every sheet of ``raw`` and build the model from the rows that pass.
