@@ -358,11 +358,11 @@ def _data_rows(
     cols = _columns(
         grid.rows, first - grid.r0, last - grid.r0, [col - grid.c0 for _name, col in inputs]
     )
+    at = {col: j for j, (_name, col) in enumerate(inputs)}
     for (row, col), code in scan.errors.items():
-        i = row - first - 1
-        for j, (_name, input_col) in enumerate(inputs):
-            if input_col == col and 0 <= i < len(cols[j]):
-                cols[j][i] = CellError(code)
+        j, i = at.get(col), row - first - 1
+        if j is not None and 0 <= i < len(cols[j]):
+            cols[j][i] = CellError(code)
     numbers = range(first + 1, last + 2)
     width = len(inputs)
     # A row of nothing but blanks is not a data row; testing each row's tuple is one C call.
