@@ -210,6 +210,37 @@ def test_unreadable_file_exits_2_with_one_line(
     assert junk.read_bytes() == b"not a workbook at all"
 
 
+def _without(src: Path, dst: Path, part: str) -> Path:
+    # The workbook with one part left out of its zip, every other entry as it was.
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != part:
+                zout.writestr(info, zin.read(info))
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("part", "words"),
+    [
+        ("xl/styles.xml", "no cell styles part"),
+        ("[Content_Types].xml", "no [Content_Types].xml"),
+    ],
+)
+def test_a_package_missing_a_part_the_writer_needs_is_named_with_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], part: str, words: str
+) -> None:
+    broken = _without(_book(tmp_path), tmp_path / "broken.xlsx", part)
+    before = broken.read_bytes()
+    code, out, err = _run(capsys, "refresh", str(broken), "--output", str(tmp_path / "o.xlsx"))
+    assert out == ""
+    assert code == 2
+    assert err.startswith(f"xl-milestones: error: {broken}: "), err
+    assert words in err and "save it again" in err
+    assert len(err.strip().splitlines()) == 1
+    assert broken.read_bytes() == before
+    assert not (tmp_path / "o.xlsx").exists()
+
+
 def test_bad_as_of_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "refresh", str(_book(tmp_path)), "--as-of", "31/03/2026")
     assert code == 2

@@ -220,6 +220,34 @@ def test_ods_is_refused_with_save_as_advice(tmp_path: Path) -> None:
     refused(path, ".ods", "save it as .xlsx")
 
 
+def test_ods_with_macros_is_refused_as_ods_not_for_its_dtd(tmp_path: Path) -> None:
+    # LibreOffice saves a workbook's macros as Basic/*.xml parts that declare a DTD: what kind
+    # of file it is is said before the package's safety checks refuse the DTD.
+    path = tmp_path / "book.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+        zf.writestr(
+            "Basic/Standard/script-lb.xml",
+            '<?xml version="1.0"?><!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD '
+            'OfficeDocument 1.0//EN" "library.dtd"><library:library/>',
+        )
+    refused(path, ".ods", "save it as .xlsx")
+
+
+def test_a_sheet_whose_part_is_missing_is_named_as_damage(tmp_path: Path, book: Path) -> None:
+    from xl_milestones.io.xlsxparts import read_package
+
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as zout:
+        part = next(p.path for p in read_package(zin).sheets if p.name == "Invoices")
+        for info in zin.infolist():
+            if info.filename != part:
+                zout.writestr(info, zin.read(info))
+    message = refused(broken, "sheet 'Invoices' has no worksheet part", part, "repair")
+    assert "(Invoices)" not in message
+
+
 def test_old_xls_compound_file_is_refused(tmp_path: Path) -> None:
     from xl_milestones.template.vba.cfb import write_compound_file
 

@@ -267,7 +267,10 @@ class Package:
         self.sst_part = self.names.get(sst.lower(), sst) if sst else None
         ct = self.read("[Content_Types].xml")
         if ct is None:
-            raise WorkbookError("the workbook has no [Content_Types].xml: it is damaged")
+            raise WorkbookError(
+                "the workbook has no [Content_Types].xml, so it is damaged: open it in Excel, "
+                "let Excel repair it, and save it again"
+            )
         self.content_types = content_types(ct)
 
     def real(self, name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -99,6 +100,11 @@ def _sheet_table(
     file: Path, loader: _Loader, key: str, part: SheetPart, sheet: Sheet, scan: SheetScan
 ) -> tuple[RawTable | None, list[Issue]]:
     """The table of one loaded sheet and the issues met reading it."""
+    if not loader.has_part(key):
+        raise WorkbookError(
+            f"{file}: sheet '{part.name}' has no worksheet part ({part.path}), so the workbook "
+            "is damaged: open it in Excel, let Excel repair it, and save it again"
+        )
     loaded = loader.sheet(key)
     if isinstance(loaded, _OpenError):
         raise WorkbookError(
@@ -169,6 +175,15 @@ class _Loader:
         extent.finish()
         return scan
 
+    def has_part(self, key: str) -> bool:
+        """Whether the sheet's XML part is in the file (after ``scan``)."""
+        assert self._zf is not None
+        try:
+            self._zf.getinfo(self._parts[key].path)
+        except KeyError:
+            return False
+        return True
+
     def sheet(self, key: str) -> CalamineSheet | BaseException | _OpenError:
         """The loaded sheet, calamine's exception, or an _OpenError for the whole file."""
         from python_calamine import CalamineWorkbook
@@ -229,12 +244,21 @@ def _check_file(file: Path) -> None:
             f"{file}: {kind}, not an Excel workbook: "
             "give a .xlsx or .xlsm file (a CSV must be opened in Excel and saved as .xlsx)"
         )
-    check_package(file)  # zip bombs and DTDs are refused before any parser sees the file
     try:
         with zipfile.ZipFile(file) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError) as exc:
+            mimetype = b""
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(100)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         raise WorkbookError(
             f"{file}: the file is damaged or not a workbook ({exc}): "
             "give a .xlsx or .xlsm file saved by Excel"
@@ -247,6 +271,9 @@ def _check_file(file: Path) -> None:
         raise WorkbookError(
             f"{file}: a zip file but not an Excel workbook: give a .xlsx or .xlsm file"
         )
+    # Zip bombs and DTDs are refused before any XML parser sees the file; what kind of file it
+    # is comes first, from the zip's directory and the OpenDocument mimetype entry alone.
+    check_package(file)
 
 
 def _refuse_ole(file: Path) -> None:

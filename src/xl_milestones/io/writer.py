@@ -67,6 +67,10 @@ def apply_update(
                 pkg.close()
     except zipfile.BadZipFile as exc:
         raise WorkbookError(f"{src}: the workbook is damaged ({exc}): save it again") from None
+    except WorkbookError as exc:  # what the package's parts lack, said of this file
+        if str(exc).startswith(f"{src}:"):
+            raise
+        raise WorkbookError(f"{src}: {exc}") from None
 
 
 def _edit(ed: Sheets, update: BookUpdate, milestones: RawTable | None) -> None:
