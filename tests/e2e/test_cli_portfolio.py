@@ -195,6 +195,7 @@ def test_exit_codes(
         (("--output", str(tmp_path / "p.csv")), "ending in .xlsx"),
         (("--output", str(tmp_path / "nowhere" / "p.xlsx")), "does not exist"),
         (("--output", str(out), "--currency", "pounds"), "three-letter"),
+        (("--output", str(out), "--currency", "xyz"), "not an ISO 4217 currency code"),
         (("--output", str(out), "--jobs", "0"), "at least 1"),
     ):
         code, _out, err = _run(capsys, "portfolio", str(good), *args)
@@ -334,6 +335,15 @@ def test_progress_is_a_plain_line_per_tenth_off_a_terminal() -> None:
     assert len(lines) == 10
     assert lines[0].startswith("xl-milestones: 2 of 20 files read (10%)")
     assert "files/s" in lines[-1] and "left" in lines[-1]
+
+
+def test_progress_says_the_share_of_files_read_not_its_tenth() -> None:
+    stream = io.StringIO()
+    progress = Progress(3, stream)
+    for done in range(1, 4):
+        progress(done)
+    shares = [line.split("(")[1].split(")")[0] for line in stream.getvalue().splitlines()]
+    assert shares == ["33%", "66%", "100%"]
 
 
 def test_settings_currency_of_the_first_book_is_the_default(

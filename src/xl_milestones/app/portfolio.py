@@ -43,6 +43,7 @@ from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's n
     Portfolio,
     key_figure_rows,
 )
+from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.engine import RESULT_FIELDS
 from xl_milestones.core.money import ZERO
 from xl_milestones.core.portfolio import (
@@ -729,8 +730,9 @@ class Progress:
         tenths = done * 10 // self.total
         if tenths > self.tenths:
             self.tenths = tenths
+            share = done * 100 // self.total
             print(
-                f"xl-milestones: {done:,} of {self.total:,} files read ({tenths * 10}%), "
+                f"xl-milestones: {done:,} of {self.total:,} files read ({share}%), "
                 f"{rate:,.1f} files/s, about {_duration(left)} left",
                 file=self.stream,
                 flush=True,
@@ -790,6 +792,10 @@ def portfolio_command(
         currency = currency.strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             raise UsageError(f"--currency {currency}: give a three-letter ISO code such as EUR")
+        if currency not in MINOR_UNITS:
+            raise UsageError(
+                f"--currency {currency}: not an ISO 4217 currency code: give one such as EUR"
+            )
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
     if parquet is not None:
