@@ -268,6 +268,20 @@ def test_ratio_message_says_how_to_enter_a_percentage() -> None:
     assert issue.value == "10"
 
 
+def test_a_long_value_is_quoted_cut_with_its_length_and_kept_whole_as_the_value() -> None:
+    typed = "L" * 40_000
+    result = run(changed(ms(0, baseline_date=typed)))
+    (issue,) = [i for i in result.issues if i.code == "not-a-date"]
+    assert issue.message == (
+        f"'{'L' * 60}...' (40,000 characters) is not a date: enter a date such as 2026-03-31"
+    )
+    assert issue.value == typed
+    # A value of the usual length is quoted whole.
+    result = run(changed(ms(0, baseline_date="soon")))
+    (issue,) = [i for i in result.issues if i.code == "not-a-date"]
+    assert issue.message.startswith("'soon' is not a date")
+
+
 def test_cycle_message_names_the_cycle() -> None:
     result = run(changed(ms(0, predecessors="M-002")))
     (message,) = {i.message for i in result.issues if i.code == "predecessor-cycle"}

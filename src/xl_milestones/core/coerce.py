@@ -90,6 +90,18 @@ def show(value: object) -> str | None:
     return str(value)
 
 
+QUOTED_MAX = 60  # characters of a typed value a message quotes; longer ones are cut
+
+
+def quoted(value: object) -> str:
+    """A typed value as a message quotes it: 'in quotes', a long one cut with its length
+    ('LLLL...' (40,000 characters)), so that one cell cannot flood a report."""
+    text = value if isinstance(value, str) else (show(value) or "")
+    if len(text) <= QUOTED_MAX:
+        return f"'{text}'"
+    return f"'{text[:QUOTED_MAX]}...' ({len(text):,} characters)"
+
+
 def _float_text(value: float) -> str:
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))
@@ -343,10 +355,12 @@ def _date_text(s: str) -> object:
         return Problem(
             ERROR,
             "date-text-not-iso",
-            f"'{text}' is a date written as text in a form that can be read more than one way: "
+            f"{quoted(text)} is a date written as text in a form that can be read more than "
+            "one way: "
             "enter it as a date (or as text in the form 2026-03-31)",
         )
-    return Problem(ERROR, "not-a-date", f"'{text}' is not a date: enter a date such as 2026-03-31")
+    message = f"{quoted(text)} is not a date: enter a date such as 2026-03-31"
+    return Problem(ERROR, "not-a-date", message)
 
 
 def _yesno(v: object) -> object:
@@ -368,7 +382,7 @@ def _yesno(v: object) -> object:
     elif isinstance(v, CellError):
         return _error_problem(v.code)
     return Problem(
-        ERROR, "not-yes-no", f"'{show(v)}' is not yes or no: enter yes or no (or leave it blank)"
+        ERROR, "not-yes-no", f"{quoted(v)} is not yes or no: enter yes or no (or leave it blank)"
     )
 
 
@@ -395,7 +409,7 @@ def _enum_converter(field: Field) -> Converter:
         return Problem(
             ERROR,
             "not-in-list",
-            f"'{show(v)}' is not allowed in {field.header}: choose one of {listing}",
+            f"{quoted(v)} is not allowed in {field.header}: choose one of {listing}",
         )
 
     return convert
@@ -472,10 +486,10 @@ def _number_text(s: str, kind: str) -> Problem:
         return Problem(
             ERROR,
             "number-as-text",
-            f"'{text}' is a number stored as text: enter it as a number "
+            f"{quoted(text)} is a number stored as text: enter it as a number "
             f"({show(number)}) so that it counts",
         )
-    return Problem(ERROR, "not-a-number", f"'{text}' is not {kind}: enter {kind}")
+    return Problem(ERROR, "not-a-number", f"{quoted(text)} is not {kind}: enter {kind}")
 
 
 def _not_a_number(v: object, kind: str) -> Problem:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xl_milestones.core.coerce import show
+from xl_milestones.core.coerce import quoted, show
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.schema import (
     CONTRACTS,
@@ -49,7 +49,8 @@ def currency_codes(book: Book) -> Iterator[Found]:
                 "unknown-currency",
                 "currency",
                 value,
-                f"'{value}' is not an ISO 4217 currency code: enter a code such as GBP, EUR or USD",
+                f"{quoted(value)} is not an ISO 4217 currency code: enter a code such as GBP, "
+                "EUR or USD",
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from xl_milestones.core.coerce import Problem, converter
+from xl_milestones.core.coerce import Problem, converter, quoted
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.model import RawTable, Settings
 from xl_milestones.core.schema import (
@@ -77,7 +77,9 @@ def _setting(
     if setting is None:
         hint = _nearest(str(name_value), [f.header for f in SETTING_FIELDS])
         maybe = f"did you mean '{hint}'? " if hint else ""
-        message = f"'{name_value}' is not a setting: {maybe}correct the name or delete the row"
+        message = (
+            f"{quoted(name_value)} is not a setting: {maybe}correct the name or delete the row"
+        )
         yield Found(KEY, i, ERROR, "unknown-setting", "setting", name_value, message)
         return None
     if setting.name in seen:
