@@ -301,11 +301,9 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
     existing file unless ``force``. The file is built beside the target and moved into place
     only when complete, so a failure never leaves a half-written workbook.
     """
-    import os
-    import tempfile
     from pathlib import Path
 
-    from xl_milestones.errors import OutputError, UsageError
+    from xl_milestones.errors import UsageError
     from xl_milestones.template import build
     from xl_milestones.template.lite import PackageSourceError, requirements
 
@@ -335,26 +333,15 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
         raise UsageError(
             f"{path} already exists; choose another name, or add --force to replace it"
         )
-    from xl_milestones.io.atomic import check_writable
+    from xl_milestones.io.atomic import replace_file
 
-    check_writable(target, in_place=False)
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            if suffix == ".xlsx":
-                build.build_lite_template(fh, lite_package)
-            else:
-                build.build_template(fh)
-        # mkstemp makes the file private; a workbook is an ordinary document.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write the template: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    def write(tmp: Path) -> None:
+        if suffix == ".xlsx":
+            build.build_lite_template(tmp, lite_package)
+        else:
+            build.build_template(tmp)
+
+    replace_file(target, write, in_place=False)
     _emit(f"wrote {target}")
     return 0
 

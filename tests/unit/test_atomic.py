@@ -75,6 +75,14 @@ def test_missing_folder(good: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_takes_no_new_file_is_not_said_to_be_missing(good: Path) -> None:
+    # /proc exists, but making a file in it fails with "no such file" (ENOENT), even as root.
+    with pytest.raises(OutputError, match="no file can be made in /proc") as info:
+        replace_file(Path("/proc/out.xlsx"), writer_of(good), in_place=False)
+    assert "does not exist" not in str(info.value)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to a read-only folder")
 def test_read_only_folder(good: Path, tmp_path: Path) -> None:
     folder = tmp_path / "ro"

@@ -216,6 +216,8 @@ def _describe(exc: OSError, target: Path) -> str:
     if exc.errno == errno.EROFS:
         return f"cannot write {target}: {folder} is on a read-only file system"
     if exc.errno == errno.ENOENT:
+        if folder.is_dir():  # a folder that takes no new files, such as /proc
+            return f"cannot write {target}: no file can be made in {folder}; choose another folder"
         return f"cannot write {target}: the folder {folder} does not exist"
     return f"cannot write {target}: {exc.strerror or exc}"
 
