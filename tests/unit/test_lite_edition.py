@@ -120,7 +120,13 @@ def test_requirements_name_the_package_or_the_source_given() -> None:
     url = "https://pkgs.example.com/xl_milestones-0.1.0-py3-none-any.whl"
     assert url in lite.requirements(url).splitlines()
     assert f"xl-milestones=={__version__}" not in lite.requirements(url)
-    for bad in ("", "a b", "x\ny", "# comment"):
+    for good in (
+        "xl-milestones",
+        "xl_milestones[pdf]>=0.1,<0.3",
+        "file:///srv/w/x-0.1-py3-none-any.whl",
+    ):
+        assert good in lite.requirements(good).splitlines()
+    for bad in ("", "a b", "x\ny", "# comment", "</t><evil/>", "-e .", "ftp://h/x.whl", "x=="):
         with pytest.raises(lite.PackageSourceError):
             lite.requirements(bad)
 

@@ -10,6 +10,7 @@ related from the package root. Only this module knows that layout.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Final
@@ -73,11 +74,21 @@ class PackageSourceError(ValueError):
     """A package source that cannot stand on one line of requirements.txt."""
 
 
+# What --lite-package may be: a wheel's URL, or one requirement (a name with extras and version
+# specifiers, PEP 508, written without spaces).
+_URL: Final = re.compile(r"(?:https?|file)://[^\s\"'<>]+")
+_VERSION: Final = r"(?:~=|===?|!=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+"
+_REQUIREMENT: Final = re.compile(
+    rf"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?"
+    rf"(?:{_VERSION}(?:,{_VERSION})*)?"
+)
+
+
 def requirements(package: str | None = None) -> str:
     """The workbook's requirements.txt: what Lite requires, this package (from PyPI at its
     version, or ``package``: a wheel URL or requirement a company hosts) and what it needs."""
     source = DEFAULT_PACKAGE if package is None else package.strip()
-    if not source or any(c.isspace() for c in source) or source.startswith("#"):
+    if not (_URL.fullmatch(source) or _REQUIREMENT.fullmatch(source)):
         raise PackageSourceError(
             f"{package!r} is not a package source: give one requirement or wheel URL, without "
             "spaces (e.g. https://example.com/wheels/xl_milestones-0.1.0-py3-none-any.whl)"
