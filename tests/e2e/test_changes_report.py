@@ -154,3 +154,47 @@ def test_a_deleted_milestone_row_is_reported_as_removed(
     assert list(ws.iter_rows(min_row=2, values_only=True)) == [
         (None, None, gone, "removed", "1", None, JUNE, JUNE)
     ]
+
+
+def test_a_milestone_no_longer_computed_keeps_its_contract_and_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Text in M-002's Baseline Date: M-002 is not computed, nor are the C-001 milestones that
+    # depend on it. Their rows still name their contract and milestone; so do their changes.
+    # M-003's row then takes M-002's ID: a repeated ID, named by its own row's name.
+    def break_rows(ws: Worksheet) -> None:
+        headers = [c.value for c in ws[1]]
+        assert [ws.cell(r, 1).value for r in (3, 4)] == ["M-002", "M-003"]
+        ws.cell(3, headers.index("Baseline Date") + 1).value = "next week"
+        ws.cell(4, 1).value = "M-002"
+
+    edited, second = _refreshed_then_edited(capsys, tmp_path, break_rows)
+    assert main(["refresh", str(edited), "--output", str(second), "--format", "json"]) == 1
+    rows = json.loads(capsys.readouterr().out)["changes"]["rows"]
+    skipped = [r for r in rows if r["after"] == "not computed: see Validation"]
+    assert skipped[:2] == [
+        {
+            "milestone_id": "M-002",
+            "contract_id": "C-001",
+            "milestone_name": "Strip-out complete",
+            "field": "status",
+            "before": "Signed off",
+            "after": "not computed: see Validation",
+        },
+        {
+            "milestone_id": "M-002",
+            "contract_id": "C-001",
+            "milestone_name": "First fix M&E",
+            "field": "status",
+            "before": "Signed off",
+            "after": "not computed: see Validation",
+        },
+    ]
+    assert len(skipped) > 2
+    assert all(r["contract_id"] and r["milestone_name"] for r in skipped)
+    sheet = _changes(second)
+    assert sheet[0] == (
+        "M-002", "C-001", "Strip-out complete", "Status", "Signed off",
+        "not computed: see Validation", JUNE, JUNE,
+    )  # fmt: skip
+    assert all(r[1] and r[2] for r in sheet)

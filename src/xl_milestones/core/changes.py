@@ -135,13 +135,17 @@ def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None
     """
     if previous is None:
         return ChangeReport(True, None, result.as_of, ())
-    names = {m.milestone_id: (m.contract_id, m.milestone_name) for m in model.milestones}
+    # Each row's Contract ID and name, also of a row not computed (as the row holds them).
+    names: dict[int, tuple[str | None, str | None]] = {
+        m.row: (m.contract_id, m.milestone_name) for m in model.milestones
+    }
+    names.update((s.row, (s.contract_id, s.milestone_name)) for s in model.skipped)
     changes: list[Change] = []
     for r in result.milestones:
         if r.milestone_id is None:
             continue
         mid = r.milestone_id
-        contract_id, name = names.get(mid, (None, None))
+        contract_id, name = names.get(r.row, (None, None))
         cells = previous.results.get(r.row, {})
         # A column the sheet did not have (an older workbook) is not compared.
         before = {

@@ -174,7 +174,9 @@ def _orphans_skipped(model: Model) -> Model:
     missing = [m for m in model.milestones if m.contract_id not in model.contracts]
     if not missing:
         return model
-    extra = [SkippedMilestone(m.row, m.milestone_id) for m in missing]
+    extra = [
+        SkippedMilestone(m.row, m.milestone_id, m.contract_id, m.milestone_name) for m in missing
+    ]
     return replace(model, skipped=[*model.skipped, *extra])
 
 

@@ -305,10 +305,14 @@ class FxRate:
 
 @record
 class SkippedMilestone:
-    """A Milestones row that is not computed because it, or a row it depends on, has errors."""
+    """A Milestones row that is not computed because it, or a row it depends on, has errors;
+    its ID, Contract ID and name as the row holds them (None where blank or unreadable), so a
+    report can still name it."""
 
     row: int
     milestone_id: str | None
+    contract_id: str | None = None
+    milestone_name: str | None = None
 
 
 @dataclass(slots=True)

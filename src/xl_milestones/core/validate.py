@@ -224,8 +224,11 @@ def _model(book: Book, setting_rows: dict[str, int]) -> Model:
         model.contracts[c.contract_id] = c
     milestones = tables[MILESTONES.key]
     model.milestones = _records(Milestone, milestones, skipped)
-    ids = milestones.columns["milestone_id"]
-    model.skipped = [SkippedMilestone(milestones.rows[i], ids[i]) for i in sorted(skipped)]
+    columns = milestones.columns
+    ids, cids, names = columns["milestone_id"], columns["contract_id"], columns["milestone_name"]
+    model.skipped = [
+        SkippedMilestone(milestones.rows[i], ids[i], cids[i], names[i]) for i in sorted(skipped)
+    ]
     model.deliverables = _records(Deliverable, tables[DELIVERABLES.key])
     model.signoffs = _records(Signoff, tables[SIGNOFFS.key])
     model.approval_rules = _records(ApprovalRule, tables[APPROVAL_RULES.key])
