@@ -103,13 +103,14 @@ def money_text(value: object, currency: str) -> str:
 # Why a refresh used today's date, said wherever the as-of date is shown (Validation.as_of_source).
 _TODAY_BECAUSE = {
     "no-as-of-date": "today: no As Of Date in Settings",
+    "invalid-as-of-date": "today: the As Of Date in Settings is not a date; see Validation",
     "no-settings-sheet": "today: no Settings sheet",
 }
 
 
 def as_of_text(as_of: date, source: str) -> str:
-    """The as-of date, and when it is today only because the workbook gives none, why:
-    ``2026-12-07 (today: no As Of Date in Settings)``."""
+    """The as-of date, and when it is today only because the workbook gives none it can use,
+    why: ``2026-12-07 (today: no As Of Date in Settings)``."""
     why = _TODAY_BECAUSE.get(source)
     return f"{as_of.isoformat()} ({why})" if why else as_of.isoformat()
 

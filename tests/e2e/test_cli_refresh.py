@@ -378,6 +378,7 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     [
         ("settings sheet", "today: no Settings sheet"),
         ("as-of row", "today: no As Of Date in Settings"),
+        ("as-of value", "today: the As Of Date in Settings is not a date; see Validation"),
     ],
 )
 def test_a_refresh_as_of_today_by_default_says_so(
@@ -386,6 +387,10 @@ def test_a_refresh_as_of_today_by_default_says_so(
     sheets = valid_sheets()
     if drop == "settings sheet":
         del sheets["settings"]
+    elif drop == "as-of value":  # there, but text: an error on its cell, not a missing date
+        for r in sheets["settings"]:
+            if r["setting"] == setting("as_of_date"):
+                r["value"] = "tomorrow"
     else:
         sheets["settings"] = [
             r for r in sheets["settings"] if r["setting"] != setting("as_of_date")
@@ -398,7 +403,9 @@ def test_a_refresh_as_of_today_by_default_says_so(
     assert out.splitlines()[0] == f"Refreshed {out_path} as of {today} ({why})."
     ws = openpyxl.load_workbook(out_path)["Dashboard"]
     assert ws["A2"].value.startswith(f"As of {today} ({why}) · amounts in ")
-    source = "no-settings-sheet" if drop == "settings sheet" else "no-as-of-date"
+    source = {"settings sheet": "no-settings-sheet", "as-of value": "invalid-as-of-date"}.get(
+        drop, "no-as-of-date"
+    )
     code, out, _err = _run(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )

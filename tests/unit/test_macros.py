@@ -102,6 +102,23 @@ def test_errors_are_counted_and_the_first_shown_with_their_cells(
     assert book._sheet("Validation")._get(2, 6) is not None
 
 
+def test_a_text_as_of_date_is_said_to_be_no_date_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheets = valid_sheets()
+    for row in sheets["settings"]:
+        if row["setting"] == setting("as_of_date"):
+            row["value"] = "tomorrow"
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    macros.refresh()
+    prompt = str(book.app.alerts[0]["prompt"])
+    assert prompt.startswith(
+        f"Refreshed as of {date.today().isoformat()} "
+        "(today: the As Of Date in Settings is not a date; see Validation): "
+    )
+    assert "'tomorrow' is not a date" in prompt  # the error on its cell, listed below
+
+
 def test_the_message_lists_five_errors_and_counts_the_rest() -> None:
     issues = [_issue(n) for n in range(7)] + [_issue(9, Severity.WARNING)]
     issues[1] = _issue(1, cell=None)

@@ -338,6 +338,21 @@ def test_where_the_as_of_date_came_from_is_said() -> None:
     )
     assert run(blank).as_of_source == "no-as-of-date"
     assert run(blank).as_of == TODAY
+    spaces = changed(
+        lambda s: [
+            r.update(value="  ") for r in s["settings"] if r["setting"] == setting("as_of_date")
+        ]
+    )
+    assert run(spaces).as_of_source == "no-as-of-date"  # read as blank (a warning)
+    text = changed(
+        lambda s: [
+            r.update(value="tomorrow")
+            for r in s["settings"]
+            if r["setting"] == setting("as_of_date")
+        ]
+    )
+    assert run(text).as_of_source == "invalid-as-of-date"  # an error on its cell
+    assert run(text).as_of == TODAY
 
 
 def test_settings_rows_are_known_to_the_model() -> None:

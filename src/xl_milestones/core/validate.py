@@ -70,7 +70,8 @@ class Validation:
     model: Model
     as_of: date
     # Where as_of came from: "option" (the caller's), "settings", or today because there is no
-    # Settings sheet ("no-settings-sheet") or no As Of Date on it ("no-as-of-date").
+    # Settings sheet ("no-settings-sheet"), no As Of Date on it ("no-as-of-date"), or one that
+    # is not a date (an error on its cell: "invalid-as-of-date").
     as_of_source: str = "settings"
 
     @property
@@ -97,15 +98,26 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
     model = _model(book, setting_rows)
     issues = recorder.issues
     issues.sort(key=Issue.sort_key)
-    return Validation(issues, model, book.as_of, _as_of_source(raw, settings, as_of))
+    source = _as_of_source(raw, settings, as_of, recorder.tables[SETTINGS.key], setting_rows)
+    return Validation(issues, model, book.as_of, source)
 
 
-def _as_of_source(raw: RawWorkbook, settings: Settings, as_of: date | None) -> str:
+def _as_of_source(
+    raw: RawWorkbook,
+    settings: Settings,
+    as_of: date | None,
+    table: Table,
+    setting_rows: dict[str, int],
+) -> str:
     if as_of is not None:
         return "option"
     if settings.as_of_date is not None:
         return "settings"
-    return "no-as-of-date" if SETTINGS.key in raw.tables else "no-settings-sheet"
+    if SETTINGS.key not in raw.tables:
+        return "no-settings-sheet"
+    row = setting_rows.get("as_of_date")
+    bad = table.bad.get("value", ())
+    return "invalid-as-of-date" if any(table.rows[i] == row for i in bad) else "no-as-of-date"
 
 
 _R = TypeVar("_R")
