@@ -104,10 +104,13 @@ class SheetScan:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def schema_sheets(file: Path, names: Sequence[str]) -> dict[str, tuple[str, Sheet]]:
+def schema_sheets(
+    file: Path, names: Sequence[str], issues: list[Issue]
+) -> dict[str, tuple[str, Sheet]]:
     """Of the workbook's sheets (``names``, in workbook order), the input sheets by schema key,
     and the Refresh Log (which tells whether a refresh ran before); other output sheets and
-    other sheets are not read."""
+    other sheets are not read. A missing required sheet refuses the file; a missing optional
+    one is a warning in ``issues`` (``_missing_sheet``), since it is read as empty."""
     found: dict[str, tuple[str, Sheet]] = {}
     for name in names:
         sheet = sheet_by_name(name)
@@ -119,15 +122,50 @@ def schema_sheets(file: Path, names: Sequence[str]) -> dict[str, tuple[str, Shee
                 f"the {sheet.name} sheet: rename or delete one of them"
             )
         found[sheet.key] = (name, sheet)
+    others = [name for name in names if sheet_by_name(name) is None]
     for sheet in INPUT_SHEETS:
-        if sheet.required and sheet.key not in found:
-            hint = _nearest(sheet.name, names)
-            maybe = f" (is '{hint}' meant to be it? rename it)" if hint else ""
-            raise WorkbookError(
-                f"{file}: the workbook has no '{sheet.name}' sheet{maybe}: "
-                f"add a sheet named {sheet.name} with the columns {header_list(sheet)}"
-            )
+        if sheet.key in found:
+            continue
+        if not sheet.required:
+            issues.append(_missing_sheet(sheet, _nearest(sheet.name, others)))
+            continue
+        hint = _nearest(sheet.name, names)
+        maybe = f" (is '{hint}' meant to be it? rename it)" if hint else ""
+        raise WorkbookError(
+            f"{file}: the workbook has no '{sheet.name}' sheet{maybe}: "
+            f"add a sheet named {sheet.name} with the columns {header_list(sheet)}"
+        )
     return found
+
+
+def _missing_sheet(sheet: Sheet, near: str | None) -> Issue:
+    """The warning that optional input ``sheet`` is missing, so read as empty: on the sheet
+    named ``near`` it (not a schema sheet, so not read) when there is one, else on the missing
+    sheet, with no cell."""
+    lacks = f"the workbook has no '{sheet.name}' sheet, so {sheet.when_missing}"
+    if near is None:
+        return Issue(
+            Severity.WARNING,
+            "sheet-missing",
+            sheet.name,
+            None,
+            None,
+            None,
+            None,
+            f"{lacks}: add the sheet back with its header row ({header_list(sheet)}), even "
+            "if it stays empty (a template made by xl-milestones new has it)",
+        )
+    return Issue(
+        Severity.WARNING,
+        "sheet-name-near-match",
+        near,
+        None,
+        None,
+        None,
+        None,
+        f"sheet '{near}' is not read, and {lacks}: if '{near}' is meant to be the "
+        f"{sheet.name} sheet, rename it to '{sheet.name}'",
+    )
 
 
 def header_list(sheet: Sheet) -> str:

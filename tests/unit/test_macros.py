@@ -20,6 +20,7 @@ from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.validate import validate
 from xl_milestones.excel import macros
 from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook
+from xl_milestones.io.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 # The calls the macros make beyond the adapter's.
@@ -183,6 +184,47 @@ def test_validate_lists_the_computations_warnings_as_a_refresh_does(
         "warning",
         "late-interest-regime-missing",
     )
+    assert "0 errors, 1 warning." in str(book.app.alerts[0]["prompt"])
+
+
+@pytest.mark.parametrize(
+    ("names", "drop", "code", "sheet"),
+    [
+        ({"invoices": "Invoice"}, None, "sheet-name-near-match", "Invoice"),
+        ({}, "holidays", "sheet-missing", "Holidays"),
+    ],
+)
+def test_validate_warns_of_a_renamed_or_deleted_optional_sheet_as_the_file_reader_does(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    names: dict[str, str],
+    drop: str | None,
+    code: str,
+    sheet: str,
+) -> None:
+    sheets = valid_sheets()
+    if drop:
+        del sheets[drop]
+    path = write_workbook(tmp_path / "milestones.xlsx", sheets, sheet_names=names)
+    book = fake_from_file(str(path), fullname=str(tmp_path / "milestones.xlsm"))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    # One decision for both editions: the live workbook warns exactly as its file does.
+    (issue,) = read_workbook(path).issues
+    assert XlwingsBook(book).read().issues == [issue]
+    assert (issue.code, issue.sheet) == (code, sheet)
+    macros.validate()
+    validation = book._sheet("Validation")
+    assert [validation._get(2, c) for c in range(1, 9)] == [
+        "warning",
+        code,
+        sheet,
+        None,
+        None,
+        None,
+        None,
+        issue.message,
+    ]
+    assert validation._get(3, 1) is None
     assert "0 errors, 1 warning." in str(book.app.alerts[0]["prompt"])
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from tests.factory import valid_sheets, write_workbook
 
+from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError
-from xl_milestones.core.schema import INPUT_SHEETS
+from xl_milestones.core.schema import INPUT_SHEETS, SHEETS_BY_KEY, Sheet
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.reader import read_workbook
 
@@ -116,6 +117,61 @@ def test_sheet_names_match_like_headers_and_output_sheets_are_not_read(tmp_path:
     assert raw.tables["signoffs"].sheet_name == "signoffs"
     assert raw.tables["change_orders"].sheet_name == "CHANGE ORDERS"
     assert "dashboard" not in raw.tables and "validation" not in raw.tables
+    assert raw.issues == []  # 'Notes' is near 'Invoices', which is there
+
+
+@pytest.mark.parametrize(
+    ("key", "typed"),
+    [
+        ("deliverables", "Deliverable"),
+        ("invoices", "Invoice"),
+        ("issues", "Issue"),
+        ("settings", "Setting"),
+    ],
+)
+def test_an_optional_sheet_under_a_near_name_is_a_warning_on_that_sheet(
+    tmp_path: Path, key: str, typed: str
+) -> None:
+    path = write_workbook(tmp_path / "b.xlsx", valid_sheets(), sheet_names={key: typed})
+    raw = read_workbook(path)
+    assert key not in raw.tables
+    sheet = SHEETS_BY_KEY[key]
+    assert raw.issues == [
+        Issue(
+            Severity.WARNING,
+            "sheet-name-near-match",
+            typed,
+            None,
+            None,
+            None,
+            None,
+            f"sheet '{typed}' is not read, and the workbook has no '{sheet.name}' sheet, so "
+            f"{sheet.when_missing}: if '{typed}' is meant to be the {sheet.name} sheet, "
+            f"rename it to '{sheet.name}'",
+        )
+    ]
+
+
+@pytest.mark.parametrize("sheet", [s for s in INPUT_SHEETS if not s.required], ids=lambda s: s.key)
+def test_a_deleted_optional_sheet_is_a_warning_saying_what_counts_instead(
+    tmp_path: Path, sheet: Sheet
+) -> None:
+    sheets = valid_sheets()
+    del sheets[sheet.key]
+    # Output sheets near Change Orders and Sign-offs are schema sheets, never taken for them.
+    path = write_workbook(tmp_path / "b.xlsx", sheets, extra_sheets=["Changes", "Sign-off Queue"])
+    raw = read_workbook(path)
+    (issue,) = raw.issues
+    assert (issue.severity, issue.code, issue.sheet) == (
+        Severity.WARNING,
+        "sheet-missing",
+        sheet.name,
+    )
+    assert (issue.row, issue.column, issue.cell, issue.value) == (None, None, None, None)
+    assert issue.message.startswith(
+        f"the workbook has no '{sheet.name}' sheet, so {sheet.when_missing}: add the sheet "
+        "back with its header row ("
+    )
 
 
 def test_1904_workbooks_read_dates_right(tmp_path: Path) -> None:

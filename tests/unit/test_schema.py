@@ -72,3 +72,8 @@ def test_sheet_and_setting_lookup() -> None:
     assert schema.sheet_by_name("Nope") is None
     setting = schema.setting_by_name("check blocking issues")
     assert setting is not None and setting.default == "block"
+
+
+def test_every_optional_input_sheet_says_what_a_refresh_takes_when_it_is_missing() -> None:
+    for sheet in schema.INPUT_SHEETS:
+        assert bool(sheet.when_missing) is not sheet.required, sheet.name

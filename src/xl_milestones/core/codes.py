@@ -264,6 +264,21 @@ CODES: Final[dict[str, Code]] = {
         "Enter the central bank reference rate, e.g. 5% (0.05).",
     ),
     # what only the reader sees
+    "sheet-name-near-match": Code(
+        "warning",
+        "An optional input sheet (Invoices, Deliverables, Settings...) is missing, and a sheet "
+        "whose name is near its name ('Invoice') is there: that sheet is not read, and the "
+        "refresh counts the missing sheet as empty (every milestone with no invoices).",
+        "Rename the sheet to the name the message gives ('Invoices').",
+    ),
+    "sheet-missing": Code(
+        "warning",
+        "An optional input sheet (Invoices, Deliverables, Settings...) is missing, so the "
+        "refresh counts it as empty (every milestone with no invoices; every setting at its "
+        "default). The issue names the missing sheet and has no cell.",
+        "Add the sheet back with its header row, even if it stays empty (a template made by "
+        "`xl-milestones new` has every sheet).",
+    ),
     "merged-cell": Code(
         "error",
         "Merged cells cover input columns; only the first cell holds a value, the others "

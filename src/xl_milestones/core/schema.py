@@ -62,6 +62,9 @@ class Sheet:
     description: str
     required: bool = False
     output: bool = False
+    # What a refresh takes when an optional input sheet is missing (``sheet-missing``): "every
+    # milestone is computed as having no invoices".
+    when_missing: str = ""
     # The fields by name, for ``field``: looked up per cell and per result in places.
     _by_name: dict[str, Field] = dataclass_field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
@@ -186,6 +189,7 @@ DEFAULT_LATE_INTEREST_MARGIN: Final = {
 SETTINGS: Final = Sheet(
     name="Settings",
     key="settings",
+    when_missing="every setting takes its default (As Of Date: today, unless one is given)",
     description="Key/value settings: the as-of date, currency, calendars, interest and checks.",
     fields=(
         _f("setting", "Setting", T.TEXT, "The setting's name; one row per setting.", required=True),
@@ -642,6 +646,7 @@ MILESTONES: Final = Sheet(
 DELIVERABLES: Final = Sheet(
     name="Deliverables",
     key="deliverables",
+    when_missing="every milestone is computed as having no deliverables",
     description="Documents, software or works to be handed over for each milestone.",
     fields=(
         _f(
@@ -672,6 +677,7 @@ DELIVERABLES: Final = Sheet(
 SIGNOFFS: Final = Sheet(
     name="Sign-offs",
     key="signoffs",
+    when_missing="every milestone is computed as having no sign-offs",
     description="One row per approver per milestone; the latest decision of each approver counts.",
     fields=(
         _f("milestone_id", "Milestone ID", T.ID, "The milestone being approved.", required=True),
@@ -705,6 +711,7 @@ SIGNOFFS: Final = Sheet(
 APPROVAL_RULES: Final = Sheet(
     name="Approval Rules",
     key="approval_rules",
+    when_missing="no role is required by a milestone's value: every approver it lists must approve",
     description="Which roles must approve a milestone, by its value in the reporting currency.",
     fields=(
         _f(
@@ -722,6 +729,7 @@ APPROVAL_RULES: Final = Sheet(
 CHANGE_ORDERS: Final = Sheet(
     name="Change Orders",
     key="change_orders",
+    when_missing="no change order moves a date or a value",
     description="Approved changes move dates (extension days) and values (value change).",
     fields=(
         _f("change_id", "Change ID", T.ID, "Unique change reference.", required=True, unique=True),
@@ -764,6 +772,7 @@ CHANGE_ORDERS: Final = Sheet(
 INVOICES: Final = Sheet(
     name="Invoices",
     key="invoices",
+    when_missing="every milestone is computed as having no invoices",
     description="Supplier invoices against milestones, with what has been paid.",
     fields=(
         _f("invoice_id", "Invoice ID", T.ID, "Unique invoice number.", required=True, unique=True),
@@ -792,6 +801,7 @@ INVOICES: Final = Sheet(
 ISSUES: Final = Sheet(
     name="Issues",
     key="issues",
+    when_missing="every milestone is computed as having no issues",
     description="Risks, issues and disputes raised against milestones.",
     fields=(
         _f("issue_id", "Issue ID", T.ID, "Unique reference.", required=True, unique=True),
@@ -844,6 +854,7 @@ ISSUES: Final = Sheet(
 HOLIDAYS: Final = Sheet(
     name="Holidays",
     key="holidays",
+    when_missing="only weekends and the Holiday Country's public holidays are non-business days",
     description="Extra non-business days for payment due dates (company closures...).",
     fields=(
         _f("holiday_date", "Date", T.DATE, "A non-business day.", required=True, unique=True),
@@ -854,6 +865,7 @@ HOLIDAYS: Final = Sheet(
 FX_RATES: Final = Sheet(
     name="FX Rates",
     key="fx_rates",
+    when_missing="no contract currency other than the reporting currency has a rate",
     description="Reporting-currency units per one unit of each contract currency.",
     fields=(
         _f("currency", "Currency", T.TEXT, "ISO 4217 code.", required=True, unique=True),

@@ -164,7 +164,7 @@ class XlwingsBook:
             worksheets = {sheet.name: sheet for sheet in self._book.sheets}
             raw = RawWorkbook(path=self.name, tables={})
             log: RawTable | None = None
-            for key, (name, sheet) in schema_sheets(source, list(worksheets)).items():
+            for key, (name, sheet) in schema_sheets(source, list(worksheets), raw.issues).items():
                 self.progress(f"reading {name}")
                 used = worksheets[name].used_range
                 grid = used.options(ndim=2, err_to_str=True).value

@@ -57,13 +57,14 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
         with zipfile.ZipFile(file) as zf:
             package = read_package(zf)
             by_name = {p.name: p for p in package.sheets}
+            missing: list[Issue] = []
             parts = {
                 key: (by_name[name], sheet)
-                for key, (name, sheet) in schema_sheets(file, list(by_name)).items()
+                for key, (name, sheet) in schema_sheets(file, list(by_name), missing).items()
             }
     except _DAMAGED as exc:
         raise _damaged(file, exc) from None
-    raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904)
+    raw = RawWorkbook(path=str(file), tables={}, date1904=package.date1904, issues=missing)
     loader = _Loader(file, {key: part for key, (part, _s) in parts.items()})
     try:
         # Errors come out in the order a one-pass reader meets them: a damaged sheet part
