@@ -37,6 +37,14 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
+def _path(text: str) -> str:
+    """A file or folder argument, refused when empty: ``Path("")`` is the current folder, so
+    ``--output ''`` would aim at it (and ``demo ''`` write into it)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path: give the name of a file or folder")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, with the nearest valid choice suggested for a mistyped one
     (``valdate`` -> validate, ``--format jsn`` -> json), as unknown milestone ids are."""
@@ -99,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit codes: 0 no errors (warnings allowed), 1 errors found,\n"
         "            2 the file cannot be read or the command is misused",
     )
-    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument("book", type=_path, help=_BOOK_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_validate)
 
@@ -114,10 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
         "exit codes: 0 done, 1 done but with validation errors (those milestones are left\n"
         "            blank), 2 the file cannot be read or written, or the command is misused",
     )
-    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument("book", type=_path, help=_BOOK_HELP)
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
     p.add_argument(
         "--output",
+        type=_path,
         metavar="OUT",
         help="write the refreshed workbook to OUT (same extension as BOOK) instead of in place",
     )
@@ -135,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "dir",
+        type=_path,
         nargs="?",
         default="xl-milestones-demo",
         help="the folder to write the sample into (default: ./xl-milestones-demo)",
@@ -154,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "path",
+        type=_path,
         help="the new workbook: a name ending in .xlsm (desktop) or .xlsx (xlwings Lite), in a "
         "folder that exists",
     )
@@ -175,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit codes: 0 written (or nothing is awaiting sign-off: no file), 2 an unknown\n"
         "            milestone, an unreadable workbook or an output that cannot be written",
     )
-    p.add_argument("book", help=_BOOK_HELP)
+    p.add_argument("book", type=_path, help=_BOOK_HELP)
     p.add_argument(
         "--milestone",
         action="append",
@@ -185,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
     p.add_argument(
         "--output",
+        type=_path,
         required=True,
         metavar="FILE",
         help="the file to write: FILE.pdf, or FILE.html for one self-contained printable page",
@@ -199,13 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
         "            validation errors, 2 none could be read (nothing is written) or the\n"
         "            command is misused",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders to search")
-    p.add_argument("--output", required=True, metavar="PORTFOLIO.xlsx", help="the .xlsx to write")
+    p.add_argument(
+        "paths", type=_path, nargs="+", metavar="PATH", help="workbooks, or folders to search"
+    )
+    p.add_argument(
+        "--output", type=_path, required=True, metavar="PORTFOLIO.xlsx", help="the .xlsx to write"
+    )
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
     p.add_argument("--currency", metavar="CCY", help="the reporting currency (ISO code)")
-    p.add_argument("--fx-rates", metavar="BOOK", help="a workbook whose FX Rates to use")
+    p.add_argument(
+        "--fx-rates", type=_path, metavar="BOOK", help="a workbook whose FX Rates to use"
+    )
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
-    p.add_argument("--parquet", metavar="DIR", help="also write each table as Parquet here")
+    p.add_argument(
+        "--parquet", type=_path, metavar="DIR", help="also write each table as Parquet here"
+    )
     p.add_argument("--dask", metavar="ADDRESS", help="read on this Dask cluster's workers")
     p.add_argument(
         "--format",
