@@ -392,9 +392,16 @@ def signoff_pack_command(
 ) -> int:
     """``xl-milestones signoff-pack BOOK --output FILE``: 0 when written, and 0 with a message
     (no file) when no milestone awaits sign-off; bad usage and unwritable output exit 2."""
+    from xl_milestones.errors import UsageError
+    from xl_milestones.io.atomic import same_file
     from xl_milestones.io.filebook import FileBook
     from xl_milestones.reports.signoff import NothingToSignOff
 
+    if same_file(output, book):
+        raise UsageError(
+            f"--output {output} is the workbook {book} itself, which the sign-off pack never "
+            "changes: give another file for the pack"
+        )
     try:
         written = signoff_pack(
             FileBook(book),

@@ -117,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate, compute and write every result",
         "Writes the result columns of Milestones, the output sheets and the Dashboard.\n"
         "In place, the previous file is kept beside it as BOOK.bak (e.g. book.xlsm.bak,\n"
-        "replaced at each refresh); with --output the input is never touched. A workbook\n"
-        "open in Excel is not refreshed in place: close it or use --output.\n\n"
+        "replaced at each refresh); with --output the input is never touched, and an OUT\n"
+        "that is BOOK itself (or a link to it) is refused. A workbook open in Excel is not\n"
+        "refreshed in place: close it or use --output.\n\n"
         "exit codes: 0 done, 1 done but with validation errors (those milestones are left\n"
         "            blank), 2 the file cannot be read or written, or the command is misused",
     )
@@ -182,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "signoff-pack",
         "write the sign-off pack for the review meeting",
         "Without --milestone the pack covers every milestone awaiting sign-off, the ready\n"
-        "ones first. The workbook is only read.\n\n"
+        "ones first. The workbook is only read: a FILE that is the workbook is refused.\n\n"
         "exit codes: 0 written (or nothing is awaiting sign-off: no file), 2 an unknown\n"
         "            milestone, an unreadable workbook or an output that cannot be written",
     )
@@ -215,7 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", type=_path, nargs="+", metavar="PATH", help="workbooks, or folders to search"
     )
     p.add_argument(
-        "--output", type=_path, required=True, metavar="PORTFOLIO.xlsx", help="the .xlsx to write"
+        "--output",
+        type=_path,
+        required=True,
+        metavar="PORTFOLIO.xlsx",
+        help="the .xlsx to write (never one of the workbooks read)",
     )
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="the as-of date")
     p.add_argument("--currency", metavar="CCY", help="the reporting currency (ISO code)")

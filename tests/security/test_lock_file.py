@@ -47,11 +47,11 @@ def test_output_elsewhere_still_works(book: Path, capsys: pytest.CaptureFixture[
     assert book.read_bytes() == before
 
 
-def test_output_naming_the_open_workbook_is_in_place(
+def test_output_naming_the_open_workbook_is_refused(
     book: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _out, err = run(capsys, "refresh", str(book), "--output", str(book))
-    assert code == 2 and "--output" in err
+    assert code == 2 and "--output" in err and "itself" in err
 
 
 def test_an_output_that_is_open_in_excel_is_refused(

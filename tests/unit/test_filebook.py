@@ -14,7 +14,7 @@ from tests.writerbooks import sample_update
 
 from xl_milestones.book import Book
 from xl_milestones.core.schema import MILESTONES, REFRESH_LOG
-from xl_milestones.errors import OutputError
+from xl_milestones.errors import OutputError, UsageError
 from xl_milestones.io.atomic import backup_path, lock_path
 from xl_milestones.io.filebook import FileBook
 
@@ -63,9 +63,19 @@ def test_write_to_an_output_never_touches_the_input(src: Path, tmp_path: Path) -
     assert openpyxl.load_workbook(out)[REFRESH_LOG.name]["D2"].value == 4
 
 
-def test_output_naming_the_input_is_in_place(src: Path) -> None:
-    assert FileBook(src, output=src).in_place
-    assert FileBook(src, output=src.parent / "." / src.name).in_place
+def test_an_output_naming_the_input_is_refused(src: Path) -> None:
+    before = src.read_bytes()
+    link = src.parent / "link.xlsx"
+    link.symlink_to(src.name)
+    hard = src.parent / "hard.xlsx"
+    os.link(src, hard)
+    for output in (src, src.parent / "." / src.name, link, hard):
+        book = FileBook(src, output=output)
+        with pytest.raises(UsageError, match=r"itself.*leave --output out"):
+            book.read()
+        with pytest.raises(UsageError, match="itself"):
+            book.write(sample_update([2]))
+    assert src.read_bytes() == before and not backup_path(src).exists()
 
 
 def test_two_writes_do_not_add_columns_twice(src: Path) -> None:

@@ -76,14 +76,15 @@ def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None
     """Each PATH that is a file, and every .xlsx/.xlsm under each PATH that is a folder
     (recursively, in name order), without Excel's lock files (``~$*``), hidden files and the
     output itself. A file is listed once however often it is reached."""
+    from xl_milestones.io.atomic import same_file
+
     files: list[Path] = []
     missing: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    skip_real = Path(os.path.realpath(skip)) if skip is not None else None
 
     def add(file: Path) -> None:
         real = Path(os.path.realpath(file))
-        if real in seen or real == skip_real:
+        if real in seen or (skip is not None and same_file(file, skip)):
             return
         seen.add(real)
         files.append(file)
@@ -788,6 +789,7 @@ def portfolio_command(
         )
     if not target.parent.is_dir():
         raise UsageError(f"--output {output}: the folder {target.parent} does not exist")
+    _check_not_an_input(target, [p for p in paths if not os.path.isdir(p)], fx_rates)
     if currency is not None:
         currency = currency.strip().upper()
         if len(currency) != 3 or not currency.isalpha():
@@ -857,6 +859,22 @@ def portfolio_command(
         print(portfolio_text(portfolio, written))
     sys.stdout.flush()
     return portfolio.exit_code
+
+
+def _check_not_an_input(target: Path, files: Sequence[str], fx_rates: str | None) -> None:
+    """Refuse an ``--output`` that is a workbook given to be read (a PATH or the --fx-rates
+    BOOK), which the portfolio would replace; in a folder searched, the output is skipped."""
+    from xl_milestones.io.atomic import same_file
+
+    named = [(f, f"the workbook {f} given to read") for f in files]
+    if fx_rates is not None:
+        named.append((fx_rates, f"the --fx-rates workbook {fx_rates}"))
+    for given, what in named:
+        if same_file(target, given):
+            raise UsageError(
+                f"--output {target} is {what}, which the portfolio never changes: give "
+                "another file for the portfolio"
+            )
 
 
 class _NothingRead(Exception):

@@ -32,6 +32,17 @@ def backup_path(target: Path) -> Path:
     return target.with_name(target.name + BACKUP_SUFFIX)
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same path once resolved (``./book.xlsm``, an
+    absolute path, a symbolic link) or, when both exist, the same file (a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of the two does not exist (or cannot be seen)
+        return False
+
+
 def lock_path(target: Path) -> Path:
     """The owner file Excel keeps beside a workbook while it has it open: ``~$book.xlsm``."""
     return target.with_name("~$" + target.name)

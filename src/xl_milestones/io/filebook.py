@@ -13,9 +13,11 @@ from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.errors import OutputError, UsageError, WorkbookError
 from xl_milestones.io.atomic import (
+    backup_path,
     check_not_open,
     check_writable,
     replace_file,
+    same_file,
     verify_workbook,
 )
 from xl_milestones.io.safety import check_package
@@ -32,7 +34,8 @@ _KINDS = {
 class FileBook:
     """A workbook file. ``output`` is where ``write`` puts the result; None means in place.
 
-    With ``output`` the input file is never written to. In place, the previous file is kept
+    With ``output`` the input file is never written to (an output that is the input itself
+    is refused). In place, the previous file is kept
     beside it as ``<name>.bak``; a lock file of Excel or LibreOffice, or a read-only file,
     makes ``write`` refuse.
     """
@@ -53,19 +56,23 @@ class FileBook:
 
     @property
     def in_place(self) -> bool:
-        if self.output is None:
-            return True
-        try:
-            return self.output.exists() and os.path.samefile(self.output, self.path)
-        except OSError:
-            return False
+        return self.output is None
 
     def check_output(self) -> None:
-        """Refuse an ``output`` whose extension does not match the workbook's kind (a
-        macro-enabled workbook named .xlsx, a plain one named .xlsm, a .txt): Excel refuses to
-        open a file whose name does not match its content. A file that is not a readable
-        package is left for the reader to report."""
-        if self.output is None or self.in_place or not zipfile.is_zipfile(self.path):
+        """Refuse an ``output`` that is the workbook itself (its path another way, a link to
+        it): with an output the input is never written to. Refuse too an ``output`` whose
+        extension does not match the workbook's kind (a macro-enabled workbook named .xlsx, a
+        plain one named .xlsm, a .txt): Excel refuses to open a file whose name does not match
+        its content. A file that is not a readable package is left for the reader to report."""
+        if self.output is None:
+            return
+        if same_file(self.output, self.path):
+            raise UsageError(
+                f"--output {self.output} is the workbook {self.path} itself, which --output "
+                f"never changes: leave --output out to refresh it in place (the previous file "
+                f"is kept as {backup_path(self.path).name}), or give another file"
+            )
+        if not zipfile.is_zipfile(self.path):
             return
         check_package(self.path)
         try:
