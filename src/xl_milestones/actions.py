@@ -215,13 +215,15 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
     """``xl-milestones demo [DIR]``: write the sample workbook into DIR, refresh it, summarise.
 
     The sample is built by the same builder as the committed one, so the demo works from an
-    installed package too; an earlier demo copy in DIR is replaced.
+    installed package too; a file of the sample's name in DIR (an earlier demo copy, or a
+    workbook of the user's) is kept beside it as its ``.bak``, as a refresh in place keeps one.
     """
     import tempfile
     from pathlib import Path
 
     from xl_milestones import output as out
     from xl_milestones.errors import OutputError, UsageError
+    from xl_milestones.io.atomic import backup_path
     from xl_milestones.io.filebook import FileBook
     from xl_milestones.template.build import SAMPLE_FILE, build_sample
 
@@ -232,6 +234,7 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
     except OSError as exc:
         raise OutputError(f"{folder}: cannot create the demo folder ({exc.strerror})") from None
     target = folder / SAMPLE_FILE
+    replaced = target.is_file()
     tmp_dir = tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder)
     with tmp_dir as tmp:
         sample = Path(tmp) / SAMPLE_FILE
@@ -245,14 +248,16 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
                     folder.rmdir()  # nothing left behind by a refused run
                 raise
         report = refresh(
-            FileBook(sample, output=target),
+            FileBook(sample, output=target, backup=True),
             today=_dt.date.today(),
             as_of=as_of,
             progress=_progress_bar(("reading", "validating", "computing", "writing")),
         )
+    kept = f"The file it replaced is kept as {backup_path(target)}.\n" if replaced else ""
     _emit(
         out.refresh_text(str(target), report, report.changes, detail=True)
-        + f"\n\nOpen {target} in Excel (or LibreOffice) to see the results and the Dashboard."
+        + f"\n\n{kept}Open {target} in Excel (or LibreOffice) to see the results and the "
+        "Dashboard."
     )
     return report.exit_code
 

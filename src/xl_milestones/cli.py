@@ -139,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         "refresh a copy of the sample workbook and summarise it",
         "Writes the sample workbook (twelve contracts, 82 milestones, As Of Date 2026-06-30)\n"
-        "into DIR, replacing an earlier demo copy, refreshes it and prints what a finance\n"
-        "user looks at first.\n\n"
+        "into DIR as sample_contract_milestones.xlsm, refreshes it and prints what a finance\n"
+        "user looks at first. A file of that name already in DIR (an earlier demo copy or\n"
+        "any other) is kept beside it as sample_contract_milestones.xlsm.bak.\n\n"
         "exit codes: 0 done, 2 DIR cannot be written or the as-of date cannot be served",
     )
     p.add_argument(

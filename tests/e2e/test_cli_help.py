@@ -51,7 +51,7 @@ def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None
             "refresh",
             ["--as-of", "As Of Date", "--output", "BOOK.bak", "exit codes: 0", "json: one JSON"],
         ),
-        ("demo", ["--as-of", "2026-06-30", "exit codes: 0"]),
+        ("demo", ["--as-of", "2026-06-30", "sample_contract_milestones.xlsm.bak", "exit codes: 0"]),
         ("new", ["--force", ".xlsm", "exit codes: 0"]),
         ("signoff-pack", ["--milestone", "--output", "FILE.html", "exit codes: 0"]),
         ("portfolio", ["--output", "--format", "exit codes: 0"]),

@@ -255,10 +255,27 @@ def test_demo_refreshes_the_sample_and_summarises_it(
     assert code == 0, err
     files = [p.name for p in folder.iterdir()]
     assert files == ["sample_contract_milestones.xlsm"]
+    assert "kept as" not in out  # nothing was replaced
     for text in ("Status:", "RAG:", "Due in the next 30 days", "Overdue", "Ready for sign-off"):
         assert text in out
     statuses = _column_values(folder / files[0], MILESTONES.header("status"))
     assert len(statuses) >= 80 and all(statuses.values())
+
+
+def test_demo_keeps_the_file_it_replaces_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    mine = folder / "sample_contract_milestones.xlsm"
+    mine.write_bytes(b"an unrelated file of that name")
+    code, out, err = _run(capsys, "demo", str(folder))
+    assert code == 0, err
+    backup = folder / "sample_contract_milestones.xlsm.bak"
+    assert sorted(p.name for p in folder.iterdir()) == [mine.name, backup.name]
+    assert backup.read_bytes() == b"an unrelated file of that name"
+    assert f"The file it replaced is kept as {backup}.\nOpen {mine} in Excel" in out
+    assert _column_values(mine, MILESTONES.header("status"))  # the sample, refreshed
 
 
 def test_setting_as_of_date_is_used_when_no_option(

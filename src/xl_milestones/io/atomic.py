@@ -268,11 +268,13 @@ def replace_file(
     *,
     in_place: bool,
     verify: Callable[[Path], None] = verify_workbook,
+    backup: bool = False,
 ) -> None:
     """Write ``target`` through ``build(temp_path)``, then swap it in.
 
     ``in_place`` means ``target`` is the workbook being refreshed, and the previous file is
-    kept as ``backup_path(target)``. A lock file of Excel or LibreOffice beside the target, or
+    kept as ``backup_path(target)``; ``backup`` keeps it so for another target too (the demo's
+    copy of the sample). A lock file of Excel or LibreOffice beside the target, or
     a read-only target, makes it refuse. A symbolic link is followed, so the link keeps
     pointing at the refreshed file.
     """
@@ -297,7 +299,7 @@ def replace_file(
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes a private file; this is a document
-        if in_place and target.exists():
+        if (in_place or backup) and target.exists():
             _keep_backup(target)
         os.replace(tmp, target)
         tmp = None

@@ -35,14 +35,21 @@ class FileBook:
     """A workbook file. ``output`` is where ``write`` puts the result; None means in place.
 
     With ``output`` the input file is never written to (an output that is the input itself
-    is refused). In place, the previous file is kept
-    beside it as ``<name>.bak``; a lock file of Excel or LibreOffice, or a read-only file,
-    makes ``write`` refuse.
+    is refused). In place, the previous file is kept beside it as ``<name>.bak``, and with
+    ``backup`` an existing ``output`` is kept so too; a lock file of Excel or LibreOffice, or a
+    read-only file, makes ``write`` refuse.
     """
 
-    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        output: str | os.PathLike[str] | None = None,
+        *,
+        backup: bool = False,
+    ):
         self.path = Path(path)
         self.output = Path(output) if output is not None else None
+        self.backup = backup
         self._raw: RawWorkbook | None = None
         self._stamp: tuple[int, int] | None = None
 
@@ -139,7 +146,7 @@ class FileBook:
         def verify(tmp: Path) -> None:
             verify_workbook(tmp, milestones_read=milestones_read)
 
-        replace_file(self.target, build, in_place=self.in_place, verify=verify)
+        replace_file(self.target, build, in_place=self.in_place, verify=verify, backup=self.backup)
         if self.in_place:
             # The file is now the refreshed one; a later write looks its layout up afresh.
             self._raw = None
