@@ -263,20 +263,38 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
 
 
 def _check_demo_as_of(sample: Book, as_of: _dt.date) -> None:
-    """Refuses an as-of date before the events the sample records (completions, decisions,
-    payments): the sample would be full of future-date errors, not a demonstration."""
+    """Refuses an as-of date the sample cannot serve: one before the events it records
+    (completions, decisions, payments), which would all be future-date errors, or one more than
+    CONTRACT_DATE_YEARS after its earliest contract date, which would make every contract date
+    out of range and leave nothing computed. Neither is a demonstration."""
+    from xl_milestones.core.dates import add_years
+    from xl_milestones.core.schema import CONTRACT_DATE_YEARS, CONTRACTS
     from xl_milestones.errors import UsageError
 
     issues = validate_book(sample, today=as_of, as_of=as_of).issues
-    future = [i for i in issues if i.code == "future-date"]
-    if not future:
-        return
-    latest = max(_dt.date.fromisoformat(str(i.value)[:10]) for i in future)
-    raise UsageError(
-        f"--as-of {as_of.isoformat()}: the sample workbook records events up to "
-        f"{latest.isoformat()} (completions, sign-off decisions, payments); give "
-        f"{latest.isoformat()} or a later date, or leave --as-of out (its As Of Date)"
-    )
+
+    def days(code: str, sheet: str | None = None) -> list[_dt.date]:
+        return [
+            _dt.date.fromisoformat(str(i.value)[:10])
+            for i in issues
+            if i.code == code and sheet in (None, i.sheet)
+        ]
+
+    if future := days("future-date"):
+        latest = max(future)
+        raise UsageError(
+            f"--as-of {as_of.isoformat()}: the sample workbook records events up to "
+            f"{latest.isoformat()} (completions, sign-off decisions, payments); give "
+            f"{latest.isoformat()} or a later date, or leave --as-of out (its As Of Date)"
+        )
+    if far := [day for day in days("date-out-of-range", CONTRACTS.name) if day < as_of]:
+        last = add_years(min(far), CONTRACT_DATE_YEARS)
+        raise UsageError(
+            f"--as-of {as_of.isoformat()}: the sample workbook's earliest contract date is "
+            f"{min(far).isoformat()}, and a contract date more than {CONTRACT_DATE_YEARS} years "
+            f"before the as-of date is an error; give {last.isoformat()} or an earlier date, "
+            "or leave --as-of out (its As Of Date)"
+        )
 
 
 def _progress_bar(steps: Sequence[str]) -> Callable[[str], None]:

@@ -69,7 +69,8 @@ _AS_OF_HELP = (
 _BOOK_HELP = "the workbook (.xlsx or .xlsm)"
 _DEMO_AS_OF_HELP = (
     "the as-of date (default: the sample's As Of Date, 2026-06-30); a date before the last "
-    "event the sample records is refused"
+    "event the sample records (2026-06-29) or after 2075-04-01 (50 years after its earliest "
+    "contract date) is refused"
 )
 _FORMAT_HELP = (
     "text (default): one line per problem and a summary; json: one JSON object on one line "

@@ -51,7 +51,7 @@ def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None
             "refresh",
             ["--as-of", "As Of Date", "--output", "BOOK.bak", "exit codes: 0", "json: one JSON"],
         ),
-        ("demo", ["--as-of", "2026-06-30", "sample_contract_milestones.xlsm.bak", "exit codes: 0"]),
+        ("demo", ["--as-of", "2026-06-30", "2075-04-01", "xlsm.bak", "exit codes: 0"]),
         ("new", ["--force", ".xlsm", "exit codes: 0"]),
         ("signoff-pack", ["--milestone", "--output", "FILE.html", "exit codes: 0"]),
         ("portfolio", ["--output", "--format", "exit codes: 0"]),
@@ -110,3 +110,25 @@ def test_demo_refuses_an_as_of_date_before_the_samples_events(
     assert err.count("\n") == 1
     assert "records events up to 2026-06-29" in err and "give 2026-06-29 or a later date" in err
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "2075-04-02"])
+def test_demo_refuses_an_as_of_date_that_puts_the_samples_contracts_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str
+) -> None:
+    folder = tmp_path / "demo"
+    code, out, err = _run(capsys, "demo", str(folder), "--as-of", as_of)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "earliest contract date is 2025-04-01" in err
+    assert "give 2075-04-01 or an earlier date" in err
+    assert not folder.exists()
+
+
+def test_demo_serves_its_latest_as_of_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "demo", str(tmp_path / "demo"), "--as-of", "2075-04-01")
+    assert code == 0, err
+    assert "as of 2075-04-01" in out.splitlines()[0]
