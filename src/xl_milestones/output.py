@@ -164,12 +164,15 @@ def refresh_text(
             f"first, then one {MILESTONES.name} row per milestone ({needed}), and refresh again."
         )
     else:
+        # Every milestone with errors: no count to show, and the reason is on Validation.
+        none = "none computed (see Validation)"
         status = {k: v for k, v in result.status_counts.items() if v}
-        lines.append("  Status:   " + ", ".join(f"{k} {v}" for k, v in status.items()))
+        lines.append("  Status:   " + (", ".join(f"{k} {v}" for k, v in status.items()) or none))
         rag = cast(dict[str, int], totals.get("rag", {}))
         lines.append("  RAG:      " + ", ".join(f"{k} {v}" for k, v in rag.items()))
         pay = cast(dict[str, int], totals.get("payment_status", {}))
-        lines.append("  Payments: " + ", ".join(f"{k} {v}" for k, v in sorted(pay.items())))
+        pays = ", ".join(f"{k} {v}" for k, v in sorted(pay.items()))
+        lines.append("  Payments: " + (pays or none))
         figures = result.dashboard
         lines.append(f"  Due in the next 30 days: {money_text(figures.get('due_30'), cur)}")
         lines.append(f"  Overdue outstanding:     {money_text(figures.get('overdue'), cur)}")

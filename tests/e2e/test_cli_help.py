@@ -86,6 +86,27 @@ def test_refreshing_a_workbook_without_milestones_says_what_to_fill_in(
     assert "(Milestone ID, Contract ID, Milestone, Type, Baseline Date)" in out
 
 
+def test_refreshing_a_workbook_where_no_milestone_can_be_computed_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    for row in sheets["milestones"]:
+        row["baseline_date"] = "next Tuesday"  # an error on every milestone
+    book = write_workbook(tmp_path / "book.xlsx", sheets)
+    out_path = tmp_path / "out.xlsx"
+    code, out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    assert code == 1
+    lines = out.splitlines()
+    assert "  Status:   none computed (see Validation)" in lines
+    assert "  Payments: none computed (see Validation)" in lines
+    assert "  4 milestone(s) not computed because of errors in their rows." in lines
+    code, out, _err = _run(
+        capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
+    )
+    totals = json.loads(out)["totals"]
+    assert (totals["computed"], totals["payment_status"]) == (0, {})
+
+
 def test_file_in_json_is_the_path_as_typed_for_validate_and_refresh(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
