@@ -247,6 +247,20 @@ def test_nothing_awaiting_signoff_says_so_and_writes_nothing(
     assert not out.exists()
 
 
+def test_a_workbook_fresh_from_new_is_packed_as_of_today(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the README says under its example: no As Of Date in the workbook, so today."""
+    book = tmp_path / "q3.xlsm"
+    assert main(["new", str(book)]) == 0
+    capsys.readouterr()
+    assert main(["signoff-pack", str(book), "--output", str(tmp_path / "pack.pdf")]) == 0
+    today = dt.date.today().isoformat()
+    assert capsys.readouterr().out == (
+        f"No milestone is awaiting sign-off in q3.xlsm as of {today}; no pack written.\n"
+    )
+
+
 def test_a_pdf_without_weasyprint_is_one_line_naming_the_extra(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
