@@ -93,6 +93,21 @@ def test_country_public_holiday() -> None:
     assert BusinessCalendar(country="de").adjust(date(2026, 4, 3), "following") == date(2026, 4, 7)
 
 
+def test_a_region_adds_its_own_public_holidays() -> None:
+    # GB-ENG (ISO 3166-2): England's Easter Monday and late summer bank holiday, which GB alone
+    # lacks; from Good Friday 3 April 2026, "following" gives Tuesday 7 April.
+    england = BusinessCalendar(country="gb-eng")
+    assert england.country_known and england.country == "GB-ENG"
+    assert england.adjust(date(2026, 4, 3), "following") == date(2026, 4, 7)
+    assert not england.is_business_day(date(2026, 8, 31))
+    assert BusinessCalendar(country="GB").is_business_day(date(2026, 8, 31))
+    # Bavaria keeps Epiphany (6 January), which Germany as a whole does not.
+    assert not BusinessCalendar(country="DE-BY").is_business_day(date(2026, 1, 6))
+    assert BusinessCalendar(country="DE").is_business_day(date(2026, 1, 6))
+    for unknown in ("GB-XXX", "GB-", "ENG"):
+        assert not BusinessCalendar(country=unknown).country_known, unknown
+
+
 def test_modified_following_across_month_end_with_holiday() -> None:
     # Friday 30 April 2027 is a listed holiday; following goes to Monday 3 May (next month),
     # so modified_following goes back to Thursday 29 April.

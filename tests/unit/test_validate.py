@@ -98,6 +98,13 @@ FAILING: list[tuple[str, Severity, Callable[[Sheets], None], str, str]] = [
         "Settings",
         "B4",
     ),
+    (
+        "unknown-country",
+        E,
+        row("settings", 2, setting="Holiday Country", value="GB-XXX"),
+        "Settings",
+        "B4",
+    ),
     ("unknown-currency", E, row("settings", 1, value="POUNDS"), "Settings", "B3"),
     ("not-in-list", E, row("settings", 2, value="france"), "Settings", "B4"),
     ("unknown-reference", E, ms(0, contract_id="C-999"), "Milestones", "B2"),
@@ -280,6 +287,12 @@ def test_a_long_value_is_quoted_cut_with_its_length_and_kept_whole_as_the_value(
     result = run(changed(ms(0, baseline_date="soon")))
     (issue,) = [i for i in result.issues if i.code == "not-a-date"]
     assert issue.message.startswith("'soon' is not a date")
+
+
+def test_a_region_code_is_a_holiday_country() -> None:
+    result = run(changed(row("settings", 2, setting="Holiday Country", value="gb-eng")))
+    assert [i for i in result.issues if i.field == "value"] == []
+    assert result.model.settings.holiday_country == "GB-ENG"
 
 
 def test_cycle_message_names_the_cycle() -> None:

@@ -122,8 +122,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "unknown-country": Code(
         "error",
-        "Holiday Country is not a country whose public holidays are known.",
-        "Enter an ISO 3166 code such as GB, US or DE, or leave it blank.",
+        "Holiday Country is not a country (or region) whose public holidays are known.",
+        "Enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), or leave "
+        "it blank.",
     ),
     # across fields and sheets
     "unknown-reference": Code(
@@ -246,7 +247,7 @@ CODES: Final[dict[str, Code]] = {
         "warning",
         "Found by the computation: Holiday Country has no public holiday calendar, so only "
         "weekends and the Holidays sheet are non-business days.",
-        "Enter an ISO 3166 code such as GB, US or DE.",
+        "Enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY).",
     ),
     "late-interest-regime-missing": Code(
         "warning",

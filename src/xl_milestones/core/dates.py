@@ -62,16 +62,22 @@ def whole_months(start: date, end: date) -> tuple[int, int]:
 
 @lru_cache(maxsize=4096)
 def _country_year(country: str, year: int) -> frozenset[date] | None:
-    """Public holidays of one country and year, or None when the package does not know it."""
+    """Public holidays of one country (``GB``) or one of its subdivisions (``GB-ENG``, an ISO
+    3166-2 code: the country's holidays and the region's own) and year, or None when the
+    package does not know it."""
+    code, dash, subdiv = country.partition("-")
+    if dash and not subdiv:
+        return None
     try:
-        calendar_ = holidays_lib.country_holidays(country, years=year)
+        calendar_ = holidays_lib.country_holidays(code, subdiv=subdiv or None, years=year)
     except NotImplementedError:
         return None
     return frozenset(calendar_.keys())
 
 
 def known_country(country: str) -> bool:
-    """Whether the ``holidays`` package has public holidays for this ISO 3166 code."""
+    """Whether the ``holidays`` package has public holidays for this ISO 3166 code: a country
+    (``GB``, ``DE``) or a subdivision (``GB-ENG``, ``DE-BY``, ``US-NY``)."""
     return _country_year(country.strip().upper(), 2000) is not None
 
 

@@ -228,7 +228,7 @@ def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
             s.holiday_country,
             f"Holiday Country {s.holiday_country!r} has no public holiday calendar; only "
             "weekends and the Holidays sheet are non-business days. Enter an ISO 3166 code "
-            "such as GB, US or DE.",
+            "such as GB, US or DE (a region as GB-ENG or DE-BY).",
         )
     rate = annual_rate(
         s.late_interest_regime, s.late_interest_reference_rate, s.late_interest_margin

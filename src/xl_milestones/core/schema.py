@@ -222,7 +222,8 @@ SETTING_FIELDS: Final[tuple[Field, ...]] = (
         "holiday_country",
         "Holiday Country",
         T.TEXT,
-        "ISO 3166 country code (GB, US, DE...) whose public holidays are not business days.",
+        "ISO 3166 code of a country (GB, US, DE...) or a region (GB-ENG, US-NY, DE-BY) whose "
+        "public holidays are not business days.",
     ),
     _f(
         "late_interest_regime",

@@ -11,6 +11,7 @@ from typing import Any
 
 from xl_milestones.core.coerce import Problem, converter, quoted
 from xl_milestones.core.currencies import MINOR_UNITS
+from xl_milestones.core.dates import known_country
 from xl_milestones.core.model import RawTable, Settings
 from xl_milestones.core.schema import (
     SETTING_FIELDS,
@@ -110,7 +111,7 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
         return None
     if setting.name == "holiday_country":
         code = str(value).upper()
-        if _is_holiday_country(code):
+        if known_country(code):
             return code
         yield Found(
             KEY,
@@ -120,7 +121,8 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "value",
             value,
             f"Holiday Country '{value}' is not a country whose holidays are known: "
-            "enter an ISO 3166 code such as GB, US or DE, or leave it blank",
+            "enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), or "
+            "leave it blank",
         )
         return None
     return value
@@ -139,11 +141,3 @@ def _nearest(word: str, candidates: list[str]) -> str | None:
     keyed = {normalize_header(c): c for c in candidates}
     hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
     return keyed[hit[0]] if hit else None
-
-
-def _is_holiday_country(code: str) -> bool:
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - holidays is a runtime dependency
-        return len(code) == 2 and code.isalpha()
-    return code in holidays.list_supported_countries()
