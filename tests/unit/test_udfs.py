@@ -89,6 +89,21 @@ def test_an_unknown_or_blank_id_is_error_text(raw: RawWorkbook, given: object, a
     assert logic.milestone_value(MemoryBook(raw), given, "status", TODAY) == answer
 
 
+@pytest.mark.parametrize(
+    ("given", "answer"),
+    [
+        ([["M-999"]], "#N/A: unknown milestone M-999"),  # a one-cell range is its value
+        ([["M-002", "M-004"]], "#VALUE!: milestone_id: give one cell, not a range of 2 cells"),
+        (["M-002", "M-004", "M-005"], "#VALUE!: milestone_id: give one cell, not a range of 3"),
+    ],
+)
+def test_a_range_as_the_id_is_its_one_cell_or_error_text(
+    raw: RawWorkbook, given: object, answer: str
+) -> None:
+    got = logic.milestone_value(MemoryBook(raw), given, "status", TODAY)
+    assert isinstance(got, str) and got.startswith(answer), got
+
+
 def test_a_milestone_with_errors_says_it_is_not_computed(tmp_path: Path) -> None:
     sheets = valid_sheets()
     sheets["milestones"][0]["baseline_date"] = "not a date"
@@ -266,7 +281,7 @@ def test_late_interest_regimes_and_argument_forms(args: tuple[Any, ...], answer:
 @pytest.mark.parametrize(
     ("args", "answer"),
     [
-        ((None, 46053, 46083, "uk", 0.05), "#VALUE!: amount is required"),
+        ((None, 46053, 46083, "uk", 0.05), "#VALUE!: amount: required"),
         ((100, 46053, 46083, "uk", 5), "#VALUE!: rate: enter 5% (0.05), not 5"),
         ((100, "soon", 46083, "uk", 0.05), "#VALUE!: due_date: "),
         ((100, 46053, 46083, "france", 0.05), "#VALUE!: regime: 'france' is not allowed"),
@@ -276,6 +291,148 @@ def test_late_interest_regimes_and_argument_forms(args: tuple[Any, ...], answer:
 def test_late_interest_bad_input_is_error_text(args: tuple[Any, ...], answer: str) -> None:
     got = logic.late_interest_amount(*args)
     assert isinstance(got, str) and got.startswith(answer), got
+
+
+NAN, INF = float("nan"), float("inf")
+UK_CASE = (10000, date(2026, 1, 31), date(2026, 3, 2), "uk", 0.05)  # 206.85, as above
+
+
+def _uk_with(position: int, value: object) -> tuple[object, ...]:
+    """The UK worked example's arguments with one of them (or a new last one) replaced."""
+    args = [*UK_CASE, None, None]
+    args[position] = value
+    return tuple(args)
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        (_uk_with(0, NAN), "#VALUE!: amount: NaN is not a number a cell can hold"),
+        (_uk_with(0, INF), "#VALUE!: amount: infinity is not a number a cell can hold"),
+        (_uk_with(1, NAN), "#VALUE!: due_date: NaN is not a number a cell can hold"),
+        (_uk_with(2, -INF), "#VALUE!: paid_date: -infinity is not a number a cell can hold"),
+        (_uk_with(4, NAN), "#VALUE!: rate: NaN is not a number a cell can hold"),
+        (_uk_with(4, INF), "#VALUE!: rate: infinity is not a number a cell can hold"),
+        (_uk_with(5, NAN), "#VALUE!: margin: NaN is not a number a cell can hold"),
+    ],
+)
+def test_late_interest_refuses_nan_and_infinity(args: tuple[Any, ...], answer: str) -> None:
+    got = logic.late_interest_amount(*args)
+    assert isinstance(got, str) and got.startswith(answer), got
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        ((date(2026, 1, 1), NAN), "#VALUE!: days: NaN is not a number a cell can hold"),
+        ((NAN, 30), "#VALUE!: date: NaN is not a number a cell can hold"),
+        ((date(2026, 1, 1), INF), "#VALUE!: days: infinity is not a number a cell can hold"),
+    ],
+)
+def test_payment_due_date_refuses_nan_and_infinity(args: tuple[Any, ...], answer: str) -> None:
+    got = logic.payment_due(*args)
+    assert isinstance(got, str) and got.startswith(answer), got
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        ((10000, date(2026, 1, 31), date(2026, 3, 2), None, 0.05), "#VALUE!: regime: required"),
+        ((10000, date(2026, 1, 31), date(2026, 3, 2), "uk", None), "#VALUE!: rate: required"),
+        ((10000, date(2026, 1, 31), date(2026, 3, 2), "uk", " "), "#VALUE!: rate: required"),
+        ((10000, date(2026, 1, 31), None, "uk", 0.05), "#VALUE!: paid_date: required"),
+    ],
+)
+def test_late_interest_required_arguments_are_not_defaulted(
+    args: tuple[Any, ...], answer: str
+) -> None:
+    assert logic.late_interest_amount(*args) == answer
+
+
+def test_late_interest_optional_arguments_default_as_documented() -> None:
+    # Blank margin: the law's (uk 8%); blank currency: 2 decimals.
+    assert logic.late_interest_amount(*UK_CASE, None, None) == 206.85
+    assert logic.late_interest_amount(*UK_CASE, "", "") == 206.85
+
+
+@pytest.mark.parametrize(
+    ("currency", "answer"),
+    [
+        ("XYZ", "#VALUE!: currency: 'XYZ' is not an ISO 4217 currency code"),
+        (5, "#VALUE!: currency: '5' is not an ISO 4217 currency code"),
+        ("GB", "#VALUE!: currency: 'GB' is not an ISO 4217 currency code"),
+    ],
+)
+def test_late_interest_refuses_a_currency_that_is_not_iso_4217(
+    currency: object, answer: str
+) -> None:
+    got = logic.late_interest_amount(*UK_CASE, None, currency)
+    assert isinstance(got, str) and got.startswith(answer), got
+
+
+@pytest.mark.parametrize(
+    ("currency", "answer"),
+    [
+        (" jpy ", 10785.0),  # 1,000,000 x 0.13 x 30 / 365 = 10,684.93 -> 10,685, + 100
+        ("KWD", 10784.932),
+    ],
+)
+def test_late_interest_rounds_to_the_currency_given(currency: str, answer: float) -> None:
+    args = (1000000, date(2026, 1, 31), date(2026, 3, 2), "uk", 0.05, None, currency)
+    assert logic.late_interest_amount(*args) == answer
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        (([[10000]], [[46053]], [46083], [["uk"]], [[0.05]], [[None]], [["GBP"]]), 206.85),
+        ((10000, 46053, 46083, "uk", 0.05, None, [["GBP", "EUR"]]), "#VALUE!: currency: give "),
+        (([[10000, 2]], 46053, 46083, "uk", 0.05), "#VALUE!: amount: give one cell, not a "),
+        ((10000, [[46053], [46054]], 46083, "uk", 0.05), "#VALUE!: due_date: give one cell, "),
+        ((10000, 46053, 46083, [["uk", "eu"]], 0.05), "#VALUE!: regime: give one cell, not a "),
+    ],
+)
+def test_late_interest_takes_a_one_cell_range_and_refuses_a_larger_one(
+    args: tuple[Any, ...], answer: object
+) -> None:
+    got = logic.late_interest_amount(*args)
+    if isinstance(answer, str):
+        assert isinstance(got, str) and got.startswith(answer), got
+    else:
+        assert got == answer
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        (([[date(2026, 11, 25)]], [[30]], [["after_signoff"]], None, [["GB"]]), date(2026, 12, 29)),
+        ((date(2026, 1, 1), 30, None, None, [["GB", "US"]]), "#VALUE!: country: give one cell, "),
+        ((date(2026, 1, 1), [[30, 60]]), "#VALUE!: days: give one cell, not a range of 2 cells"),
+        ((date(2026, 1, 1), 30, [["a"], ["b"]]), "#VALUE!: basis: give one cell, not a range of 2"),
+    ],
+)
+def test_payment_due_date_takes_a_one_cell_range_and_refuses_a_larger_one(
+    args: tuple[Any, ...], answer: object
+) -> None:
+    got = logic.payment_due(*args)
+    if isinstance(answer, str):
+        assert isinstance(got, str) and got.startswith(answer), got
+    else:
+        assert got == answer
+
+
+def test_payment_due_date_days_are_required_and_the_rest_defaults_as_documented() -> None:
+    assert logic.payment_due(date(2026, 1, 1), None) == "#VALUE!: days: required"
+    assert logic.payment_due(date(2026, 1, 1), "") == "#VALUE!: days: required"
+    # Blank basis, convention and country: after_invoice, following, weekends only.
+    # 1 Jan + 30 = Sat 31 Jan 2026 -> Mon 2 Feb.
+    assert logic.payment_due(date(2026, 1, 1), 30, "", None, "") == date(2026, 2, 2)
+
+
+def test_payment_due_date_takes_a_region_of_a_country() -> None:
+    # 31 Jul + 31 = Mon 31 Aug 2026, England's late summer bank holiday but not Scotland's.
+    assert logic.payment_due(date(2026, 7, 31), 31, None, None, "gb-eng") == date(2026, 9, 1)
+    assert logic.payment_due(date(2026, 7, 31), 31, None, None, [["GB-SCT"]]) == date(2026, 8, 31)
 
 
 @pytest.mark.parametrize(
@@ -306,7 +463,7 @@ def test_payment_due_date_worked_examples(args: tuple[Any, ...], due: date) -> N
         ((date(2026, 1, 1), 400), "#VALUE!: days: "),
         ((date(2026, 1, 1), 30, "net30"), "#VALUE!: basis: 'net30' is not allowed"),
         ((date(2026, 1, 1), 30, None, None, "XX"), "#VALUE!: country: no public holidays"),
-        ((None, 30), "#VALUE!: date is required"),
+        ((None, 30), "#VALUE!: date: required"),
     ],
 )
 def test_payment_due_date_bad_input_is_error_text(args: tuple[Any, ...], answer: str) -> None:

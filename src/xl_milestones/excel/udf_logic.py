@@ -10,6 +10,7 @@ converters, and every failure is returned as Excel-style error text, never raise
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Final
 from xl_milestones.app.evaluate import ReadableBook, evaluate
 from xl_milestones.collector import collector_paused
 from xl_milestones.core import coerce
+from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.engine import EngineResult, MilestoneResult
 from xl_milestones.core.interest import late_interest
@@ -202,6 +204,7 @@ def guarded(function: Callable[[], object]) -> object:
 
 
 def _milestone_id(value: object) -> str:
+    value = _argument("milestone_id", value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = "" if value is None else str(value).strip()
@@ -270,14 +273,30 @@ BASIS: Final = CONTRACTS.field("payment_terms_basis")
 CONVENTION: Final = _SETTINGS["business_day_convention"]
 
 
-def _arg(name: str, field: Field, value: object, *, required: bool = True) -> object:
-    """An argument read like a cell of ``field``; blank gives the field's default."""
+def _argument(name: str, value: object) -> object:
+    """The one value an argument holds: a one-cell range (a list of lists from xlwings) as its
+    value, blank text as None. A larger range, NaN and infinity are refused."""
+    if isinstance(value, list | tuple):
+        cells = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
+        if len(cells) != 1:
+            raise UdfError(BAD_INPUT, f"{name}: give one cell, not a range of {len(cells)} cells")
+        value = cells[0]
     if isinstance(value, str) and not value.strip():
-        value = None
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = "NaN" if math.isnan(value) else "infinity" if value > 0 else "-infinity"
+        raise UdfError(BAD_INPUT, f"{name}: {shown} is not a number a cell can hold: correct it")
+    return value
+
+
+def _arg(name: str, field: Field, value: object, *, required: bool = True) -> object:
+    """An argument read like a cell of ``field``. Blank is refused when ``required``, else it
+    gives the field's default."""
+    value = _argument(name, value)
     if value is None:
-        if field.default is not None or not required:
-            return field.default
-        raise UdfError(BAD_INPUT, f"{name} is required")
+        if required:
+            raise UdfError(BAD_INPUT, f"{name}: required")
+        return field.default
     if field.type is FieldType.DATE and isinstance(value, datetime):
         value = value.date()
     typed = coerce.converter(field)(value)
@@ -286,6 +305,23 @@ def _arg(name: str, field: Field, value: object, *, required: bool = True) -> ob
             raise UdfError(BAD_INPUT, f"{name}: {typed.message}")
         return typed.value  # a warning: the value is used, as in a refresh
     return typed
+
+
+def _code(name: str, value: object) -> str | None:
+    """A code argument (currency, country) in upper case; None when blank."""
+    value = _argument(name, value)
+    return None if value is None else str(value).strip().upper()
+
+
+def _currency(value: object) -> str | None:
+    code = _code("currency", value)
+    if code is not None and code not in MINOR_UNITS:
+        raise UdfError(
+            BAD_INPUT,
+            f"currency: {coerce.quoted(code)} is not an ISO 4217 currency code: enter a code "
+            "such as GBP, EUR or USD",
+        )
+    return code
 
 
 def late_interest_amount(
@@ -306,7 +342,7 @@ def late_interest_amount(
         how = _arg("regime", REGIME, regime)
         reference = _arg("rate", RATE, rate)
         extra = _arg("margin", MARGIN, margin, required=False)
-        code = str(currency).strip().upper() if currency not in (None, "") else None
+        code = _currency(currency)
         assert isinstance(value, Decimal) and isinstance(due, date) and isinstance(paid, date)
         assert isinstance(reference, Decimal) and isinstance(how, str)
         assert extra is None or isinstance(extra, Decimal)
@@ -328,9 +364,9 @@ def payment_due(
     def run() -> object:
         start = _arg("date", START_DATE, start_date)
         n = _arg("days", DAYS, days)
-        how = _arg("basis", BASIS, basis)
-        move = _arg("convention", CONVENTION, convention)
-        code = str(country).strip().upper() if country not in (None, "") else None
+        how = _arg("basis", BASIS, basis, required=False)
+        move = _arg("convention", CONVENTION, convention, required=False)
+        code = _code("country", country)
         calendar = BusinessCalendar(country=code)
         if code and not calendar.country_known:
             raise UdfError(BAD_INPUT, f"country: no public holidays known for {code!r}")
