@@ -334,6 +334,40 @@ def test_payment_due_date_refuses_nan_and_infinity(args: tuple[Any, ...], answer
     assert isinstance(got, str) and got.startswith(answer), got
 
 
+TOO_LARGE = "#NUM!: the interest is too large for Excel, which keeps 15 significant digits"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # fidic compounds monthly: 100,000 at 93% over 76 years is about 10^34, beyond what
+        # the decimal context rounds to a cent.
+        (100000, date(1950, 1, 1), date(2026, 1, 1), "fidic", 0.9),
+        (10000, date(1900, 1, 1), date(9999, 12, 31), "us", 0.5),
+        # us, 30 days at 100%: amount / 12 = 10,288,065,751,028.75, 16 significant digits, which
+        # a cell would show as ...028.8.
+        (123456789012345, date(2026, 1, 1), date(2026, 1, 31), "us", 1),
+    ],
+)
+def test_late_interest_too_large_for_a_cell_is_num_error_text(args: tuple[Any, ...]) -> None:
+    got = logic.late_interest_amount(*args)
+    assert isinstance(got, str) and got.startswith(TOO_LARGE), got
+
+
+def test_late_interest_of_15_significant_digits_is_a_number() -> None:
+    # 12,345,678,901,234 / 12 = 1,028,806,575,102.833... -> 1,028,806,575,102.83: 15 digits.
+    got = logic.late_interest_amount(12345678901234, date(2026, 1, 1), date(2026, 1, 31), "us", 1)
+    assert got == 1028806575102.83
+
+
+def test_payment_due_date_after_the_last_excel_date_is_num_error_text() -> None:
+    assert logic.payment_due(date(9999, 12, 20), 30) == (
+        "#NUM!: the due date falls after 9999-12-31, the last date Excel knows: check the "
+        "date and the days"
+    )
+    assert logic.payment_due(date(9999, 12, 1), 30, None, None, "GB") == date(9999, 12, 31)
+
+
 @pytest.mark.parametrize(
     ("args", "answer"),
     [

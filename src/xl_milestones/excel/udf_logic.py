@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, Overflow
 from typing import Final
 
 from xl_milestones.app.evaluate import ReadableBook, evaluate
@@ -43,6 +43,10 @@ RECALC_WINDOW: Final = 0.5
 
 NOT_FOUND: Final = "#N/A"
 BAD_INPUT: Final = "#VALUE!"
+# A result outside what a cell holds (after 9999-12-31, more than 15 significant digits), as
+# Excel's own EDATE and WORKDAY answer #NUM!.
+TOO_LARGE: Final = "#NUM!"
+EXCEL_DIGITS: Final = 15
 
 
 class UdfError(Exception):
@@ -324,6 +328,12 @@ def _currency(value: object) -> str | None:
     return code
 
 
+def _fits_a_cell(number: Decimal) -> bool:
+    """Whether a cell holds ``number`` exactly: 15 significant digits at most, below 10^15."""
+    digits = len(number.normalize().as_tuple().digits)
+    return number.adjusted() < EXCEL_DIGITS and digits <= EXCEL_DIGITS
+
+
 def late_interest_amount(
     amount: object,
     due_date: object,
@@ -346,7 +356,17 @@ def late_interest_amount(
         assert isinstance(value, Decimal) and isinstance(due, date) and isinstance(paid, date)
         assert isinstance(reference, Decimal) and isinstance(how, str)
         assert extra is None or isinstance(extra, Decimal)
-        return cell(late_interest(value, due, paid, how, reference, extra, code))
+        try:
+            interest = late_interest(value, due, paid, how, reference, extra, code)
+        except (InvalidOperation, Overflow):  # the arguments are finite: the result is too large
+            interest = None
+        if interest is None or not _fits_a_cell(interest):
+            raise UdfError(
+                TOO_LARGE,
+                "the interest is too large for Excel, which keeps 15 significant digits: "
+                "check the amount, the dates and the rate",
+            )
+        return cell(interest)
 
     return guarded(run)
 
@@ -372,6 +392,13 @@ def payment_due(
             raise UdfError(BAD_INPUT, f"country: no public holidays known for {code!r}")
         assert isinstance(start, date) and isinstance(n, int)
         assert isinstance(how, str) and isinstance(move, str)
-        return payment_due_date(start, n, how, move, calendar)
+        try:
+            return payment_due_date(start, n, how, move, calendar)
+        except OverflowError:  # past date.max, which is Excel's last date too
+            raise UdfError(
+                TOO_LARGE,
+                "the due date falls after 9999-12-31, the last date Excel knows: check the "
+                "date and the days",
+            ) from None
 
     return guarded(run)
