@@ -20,6 +20,7 @@ from xl_milestones.core.interest import (
     late_interest,
     late_parts,
 )
+from xl_milestones.core.money import AmountTooLarge
 
 D = Decimal
 
@@ -169,3 +170,26 @@ def test_engine_overdue_explanation() -> None:
     assert r.payment_explanation == (
         "Overdue: 1,234.00 EUR due 2026-04-30, 12 days overdue; late interest 75.27 EUR."
     )
+
+
+def test_interest_too_large_for_a_cell_is_blank_and_said() -> None:
+    # fidic at 90% + 3%, compounded monthly for 49 years on 1,000,000,000: about 1e28, past
+    # what a cell shows (and what the decimal context can round to the cent).
+    m = model(
+        contracts=[contract(payment_terms_basis="after_signoff", original_value=D(10**9))],
+        milestones=[
+            milestone(actual_date=date(1977, 3, 31), payment_basis="fixed", payment_amount=D(10**9))
+        ],
+        signoffs=[signoff(decision_date=date(1977, 3, 31))],
+        settings=settings(late_interest_regime="fidic", late_interest_reference_rate=D("0.9")),
+    )
+    out = compute(m, date(2026, 5, 12))
+    r = out.milestones[0]
+    assert r.values["payment_status"] == "Overdue"
+    assert r.values["late_interest"] is None
+    assert "late interest too large to show (see Validation)" in r.payment_explanation
+    (warning,) = [i for i in out.issues if i.code == "late-interest-too-large"]
+    assert (warning.sheet, warning.row, warning.column) == ("Milestones", r.row, "Late Interest")
+    assert warning.message.startswith("Milestone M-1's late-payment interest comes to 1.")
+    with pytest.raises(AmountTooLarge):
+        late_interest(D(10**9), date(1977, 4, 30), date(2026, 5, 12), "fidic", D("0.9"))

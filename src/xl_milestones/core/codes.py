@@ -243,6 +243,14 @@ CODES: Final[dict[str, Code]] = {
         "Found by the computation: a milestone's invoices record more paid than its amount due.",
         "Check the Paid Amount of its invoices.",
     ),
+    "late-interest-too-large": Code(
+        "warning",
+        "Found by the computation: a milestone's late-payment interest comes to 10^15 or more "
+        "(compounded over decades at a high rate), more than a cell shows to the cent, so its "
+        "Late Interest is left blank.",
+        "Check the Late Interest Reference Rate and Margin on Settings, and the milestone's "
+        "invoice dates and amounts.",
+    ),
     "unknown-holiday-country": Code(
         "warning",
         "Found by the computation: Holiday Country has no public holiday calendar, so only "

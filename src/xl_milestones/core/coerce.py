@@ -15,6 +15,7 @@ from typing import Final, NamedTuple
 
 from xl_milestones.core.issues import Severity
 from xl_milestones.core.model import CellError
+from xl_milestones.core.money import LARGEST_AMOUNT
 from xl_milestones.core.schema import Field, FieldType
 
 ERROR = Severity.ERROR
@@ -415,11 +416,6 @@ def _enum_converter(field: Field) -> Converter:
     return convert
 
 
-# Money and counts past Excel's 15 significant digits are not amounts anyone typed (a damaged
-# cell holds 1e308), and no Decimal sum of them can be rounded to a currency's minor unit.
-_LARGEST = Decimal("1e15")
-
-
 def _number_converter(field: Field) -> Converter:
     t = field.type
     kind = (
@@ -451,7 +447,7 @@ def _number_finisher(field: Field) -> Callable[[Decimal], object]:
     checked = field.minimum is not None or field.maximum is not None
 
     def finish(number: Decimal) -> object:
-        if not -_LARGEST < number < _LARGEST:
+        if not -LARGEST_AMOUNT < number < LARGEST_AMOUNT:
             return Problem(
                 ERROR,
                 "out-of-range",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Final
 
 from xl_milestones.core.dates import whole_months
-from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.money import LARGEST_AMOUNT, ZERO, AmountTooLarge, round_money
 from xl_milestones.core.schema import DEFAULT_LATE_INTEREST_MARGIN, LATE_INTEREST_REGIMES
 
 ONE: Final = Decimal(1)
@@ -120,7 +120,15 @@ def interest_on_parts(
         return round_money(ZERO, currency)
     total = sum((interest_for_days(p.amount, p.days, regime, rate, due_date) for p in parts), ZERO)
     total += fixed_compensation(regime, amount_due)
-    return round_money(total, currency)
+    return _rounded(total, currency)
+
+
+def _rounded(interest: Decimal, currency: str | None) -> Decimal:
+    # Compounded over decades at a high rate, interest can pass what a cell holds (and what the
+    # decimal context can round): said, not rounded into an error or shown altered.
+    if interest >= LARGEST_AMOUNT:
+        raise AmountTooLarge(interest)
+    return round_money(interest, currency)
 
 
 def late_interest(
@@ -147,4 +155,4 @@ def late_interest(
     value = interest_for_days(amount, days, regime, yearly, due_date)
     if compensation:
         value += fixed_compensation(regime, amount)
-    return round_money(value, currency)
+    return _rounded(value, currency)

@@ -13,6 +13,18 @@ from xl_milestones.core.currencies import MINOR_UNITS
 
 ZERO: Final = Decimal(0)
 DEFAULT_MINOR_UNITS: Final = 2
+# Amounts past Excel's 15 significant digits are not amounts anyone typed (a damaged cell holds
+# 1e308), no cell shows one to the cent, and past the decimal context's 28 digits one cannot
+# even be rounded to a currency's minor unit.
+LARGEST_AMOUNT: Final = Decimal("1e15")
+
+
+class AmountTooLarge(ArithmeticError):
+    """A computed amount of LARGEST_AMOUNT or more: no cell could show it to the cent."""
+
+    def __init__(self, amount: Decimal) -> None:
+        super().__init__(f"{amount:.6g} is too large for a cell")
+        self.amount = amount
 
 
 def minor_units(currency: str | None) -> int:

@@ -19,7 +19,7 @@ from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.index import MilestoneWork, ModelIndex
 from xl_milestones.core.interest import interest_on_parts, late_parts
 from xl_milestones.core.model import Contract, Invoice
-from xl_milestones.core.money import ZERO, format_money, round_money
+from xl_milestones.core.money import ZERO, AmountTooLarge, format_money, round_money
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.schema import MILESTONES
 from xl_milestones.core.status import Sentence
@@ -157,10 +157,14 @@ def _payable(
     late = due is not None and (
         status == pay.OVERDUE or any(day > due for day, _amount in paid_rows)
     )
-    interest = zero
+    interest: Decimal | None = zero
     if due is not None and terms.regime != "none" and status != pay.AWAITING_INVOICE:
         parts = late_parts(amount_due, due, paid_rows, as_of)
-        interest = interest_on_parts(parts, amount_due, due, terms.regime, terms.rate, cur)
+        try:
+            interest = interest_on_parts(parts, amount_due, due, terms.regime, terms.rate, cur)
+        except AmountTooLarge as exc:
+            interest = None  # blank, said aloud: no cell could show it
+            _interest_too_large(w, exc.amount, warnings)
     days_overdue = (as_of - due).days if status == pay.OVERDUE and due is not None else 0
     if owed < 0:
         _overpaid(w, owed, paid, amount_due, warnings)
@@ -181,7 +185,7 @@ def _payable(
         owed or zero,
         status,
         days_overdue,
-        interest or zero,
+        zero if interest is not None and not interest else interest,
         text,
         late,
     )
@@ -219,6 +223,20 @@ def _overpaid(
     )
 
 
+def _interest_too_large(w: MilestoneWork, interest: Decimal, warnings: EngineWarnings) -> None:
+    warnings.add(
+        "late-interest-too-large",
+        MILESTONES,
+        w.m.row,
+        "late_interest",
+        f"{interest:.6g}",
+        f"Milestone {w.m.milestone_id}'s late-payment interest comes to {interest:.3g} "
+        f"{w.contract.currency}, more than a cell shows to the cent, so its Late Interest is "
+        "left blank. Check the Late Interest Reference Rate and Margin on Settings, and its "
+        "invoices' dates and amounts.",
+    )
+
+
 # ------------------------------------------------------------------------------ sentences
 
 
@@ -247,11 +265,13 @@ def _payment_text(
     outstanding: Decimal,
     due: date | None,
     days_overdue: int,
-    interest: Decimal,
+    interest: Decimal | None,
     c: Contract,
 ) -> str:
     cur = c.currency
     interest_text = f"; late interest {format_money(interest, cur)}" if interest else ""
+    if interest is None:
+        interest_text = "; late interest too large to show (see Validation)"
     if status == pay.AWAITING_INVOICE:
         return (
             f"Awaiting invoice: {format_money(amount_due, cur)} falls due "

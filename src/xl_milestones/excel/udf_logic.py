@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation, Overflow
+from decimal import Decimal
 from typing import Final
 
 from xl_milestones.app.evaluate import ReadableBook, evaluate
@@ -26,6 +26,7 @@ from xl_milestones.core.dates import BusinessCalendar, payment_due_date
 from xl_milestones.core.engine import EngineResult, MilestoneResult
 from xl_milestones.core.interest import late_interest
 from xl_milestones.core.model import RawWorkbook
+from xl_milestones.core.money import AmountTooLarge
 from xl_milestones.core.schema import (
     CONTRACTS,
     INVOICES,
@@ -358,7 +359,7 @@ def late_interest_amount(
         assert extra is None or isinstance(extra, Decimal)
         try:
             interest = late_interest(value, due, paid, how, reference, extra, code)
-        except (InvalidOperation, Overflow):  # the arguments are finite: the result is too large
+        except AmountTooLarge:
             interest = None
         if interest is None or not _fits_a_cell(interest):
             raise UdfError(
