@@ -362,3 +362,35 @@ def test_settings_currency_of_the_first_book_is_the_default(
         capsys, "portfolio", str(first), str(second), "--output", str(out), "--format", "json"
     )
     assert json.loads(stdout)["currency"] == "EUR"
+
+
+def test_a_folder_of_skipped_files_says_what_was_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    folder = tmp_path / "skipped"
+    (folder / ".hidden").mkdir(parents=True)
+    shutil.copy(good, folder / ".hidden" / "a.xlsx")
+    shutil.copy(good, folder / ".b.xlsm")
+    shutil.copy(good, folder / "~$c.xlsx")
+    (folder / "notes.txt").write_text("not a workbook either, and not counted\n")
+    out = tmp_path / "p.xlsx"
+    code, _out, err = _run(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 2 and not out.exists()
+    assert (
+        f"{folder}: no .xlsx or .xlsm workbook in this folder or below it (3 skipped: 1 Excel "
+        "lock file (~$...), 2 hidden (a name or folder starting with a dot))"
+    ) in err
+
+    # The output itself is skipped too, and said so.
+    shutil.copy(good, folder / "p.xlsx")
+    code, _out, err = _run(capsys, "portfolio", str(folder), "--output", str(folder / "p.xlsx"))
+    assert code == 2 and "(4 skipped: " in err and ", the --output file)" in err
+
+    # A folder whose workbook was listed already (given twice) is not one without any.
+    both = tmp_path / "both"
+    both.mkdir()
+    shutil.copy(good, both / "good.xlsx")
+    code, stdout, err = _run(capsys, "portfolio", str(both), str(both), "--output", str(out))
+    assert code == 0, stdout + err
+    assert "Read: 1; not read: 0" in stdout

@@ -13,7 +13,7 @@ import datetime as _dt
 import os
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -75,30 +75,31 @@ class Found:
 def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None = None) -> Found:
     """Each PATH that is a file, and every .xlsx/.xlsm under each PATH that is a folder
     (recursively, in name order), without Excel's lock files (``~$*``), hidden files and the
-    output itself. A file is listed once however often it is reached."""
+    output itself. A file is listed once however often it is reached; a folder whose
+    workbooks were all listed already (given twice, or linked) is not missing any."""
     from xl_milestones.io.atomic import same_file
 
     files: list[Path] = []
     missing: list[tuple[Path, str]] = []
     seen: set[Path] = set()
 
-    def add(file: Path) -> None:
+    def add(file: Path) -> str:
+        """``added``, ``listed`` (already) or ``output`` (the file skipped)."""
+        if skip is not None and same_file(file, skip):
+            return "output"
         real = Path(os.path.realpath(file))
-        if real in seen or (skip is not None and same_file(file, skip)):
-            return
+        if real in seen:
+            return "listed"
         seen.add(real)
         files.append(file)
+        return "added"
 
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            before = len(files)
-            for file in sorted(_walk(path)):
-                add(file)
-            if len(files) == before:
-                missing.append(
-                    (path, f"{path}: no .xlsx or .xlsm workbook in this folder or below it")
-                )
+            found = Counter(add(file) for file in sorted(_walk(path)))
+            if not found["added"] and not found["listed"]:
+                missing.append((path, _no_workbook(path, output=found["output"])))
         elif path.exists():
             add(path)
         else:
@@ -114,6 +115,30 @@ def _walk(folder: Path) -> Iterator[Path]:
                 continue
             if name.lower().endswith(WORKBOOK_SUFFIXES):
                 yield Path(root) / name
+
+
+def _no_workbook(folder: Path, *, output: int) -> str:
+    """Why ``folder`` gave no workbook: none there, or each one skipped (an Excel lock file,
+    a hidden file or one in a hidden folder, the output), counted."""
+    from xl_milestones.output import plural
+
+    lock = hidden = 0
+    for root, _dirs, names in os.walk(folder):
+        in_hidden = any(p.startswith(".") for p in Path(root).relative_to(folder).parts)
+        for name in names:
+            if not name.lower().endswith(WORKBOOK_SUFFIXES):
+                continue
+            if in_hidden or name.startswith("."):
+                hidden += 1
+            elif name.startswith("~$"):
+                lock += 1
+    why = [
+        *([plural(lock, "Excel lock file") + " (~$...)"] if lock else []),
+        *([f"{hidden} hidden (a name or folder starting with a dot)"] if hidden else []),
+        *(["the --output file"] if output else []),
+    ]
+    skipped = f" ({lock + hidden + output} skipped: {', '.join(why)})" if why else ""
+    return f"{folder}: no .xlsx or .xlsm workbook in this folder or below it{skipped}"
 
 
 # ---------------------------------------------------------------------- one book (a worker)
