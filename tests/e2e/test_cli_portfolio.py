@@ -394,3 +394,26 @@ def test_a_folder_of_skipped_files_says_what_was_skipped(
     code, stdout, err = _run(capsys, "portfolio", str(both), str(both), "--output", str(out))
     assert code == 0, stdout + err
     assert "Read: 1; not read: 0" in stdout
+
+
+def test_status_says_none_computed_when_every_milestone_has_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    for row in sheets["milestones"]:
+        row["baseline_date"] = "31/05/2026"  # an error on every milestone: none computed
+    book = write_workbook(tmp_path / "errors.xlsx", sheets)
+    code, stdout, _err = _run(capsys, "portfolio", str(book), "--output", str(tmp_path / "p.xlsx"))
+    assert code == 1
+    n = len(sheets["milestones"])
+    assert f"  Status:   none computed ({n} milestones with errors: see Sources)" in stdout
+
+
+def test_status_says_when_the_workbooks_hold_no_milestone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blank = tmp_path / "new.xlsx"
+    assert _run(capsys, "new", str(blank))[0] == 0
+    code, stdout, err = _run(capsys, "portfolio", str(blank), "--output", str(tmp_path / "p.xlsx"))
+    assert code == 0, err
+    assert stdout.splitlines()[2] == "  Status:   no milestones in the workbooks read"

@@ -941,6 +941,20 @@ def portfolio_json(portfolio: Portfolio, written: Sequence[str]) -> dict[str, An
     }
 
 
+def status_text(portfolio: Portfolio) -> str:
+    """The milestones by status, or why there are none: none computed (errors in every
+    one, which Sources shows) or none in the workbooks read."""
+    from xl_milestones.output import plural
+
+    counts = ", ".join(f"{k} {v}" for k, v in portfolio.status_counts.items() if v)
+    if counts:
+        return counts
+    skipped = sum(o.skipped for o in portfolio.outcomes)
+    if skipped:
+        return f"none computed ({plural(skipped, 'milestone')} with errors: see Sources)"
+    return "no milestones in the workbooks read"
+
+
 def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     """What the command prints: the files read, the figures a finance user looks at first,
     and each file not read with its reason."""
@@ -954,7 +968,7 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
         f"{cur}: wrote {', '.join(written)}",
         f"  Read: {portfolio.read}; not read: {portfolio.not_read}; "
         f"with errors: {sum(1 for o in portfolio.outcomes if o.errors)}",
-        "  Status:   " + ", ".join(f"{k} {v}" for k, v in portfolio.status_counts.items() if v),
+        "  Status:   " + status_text(portfolio),
     ]
     for key in ("due_30", "overdue", "retention_held"):
         label = dict(PORTFOLIO_METRICS)[key] + ":"
