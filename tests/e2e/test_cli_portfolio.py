@@ -417,3 +417,40 @@ def test_status_says_when_the_workbooks_hold_no_milestone(
     code, stdout, err = _run(capsys, "portfolio", str(blank), "--output", str(tmp_path / "p.xlsx"))
     assert code == 0, err
     assert stdout.splitlines()[2] == "  Status:   no milestones in the workbooks read"
+
+
+def test_a_blank_book_has_no_currency_of_its_own_and_does_not_choose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workbook from `new` has no Reporting Currency and no contract: the GBP book after it
+    # chooses, and Sources shows the blank book's currency blank (not the engine's EUR).
+    blank = tmp_path / "a-new.xlsx"
+    assert _run(capsys, "new", str(blank))[0] == 0
+    gbp = write_workbook(tmp_path / "b-gbp.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = _run(
+        capsys, "portfolio", str(blank), str(gbp), "--output", str(out), "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["currency"] == "GBP"
+    assert [s["book_currency"] for s in data["sources"]] == [None, "GBP"]
+    assert [r["Book Currency"] for r in _table(out, SOURCES.name)] == [None, "GBP"]
+    assert "amounts in GBP" in str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
+    # The same totals as the GBP book alone.
+    alone = tmp_path / "alone.xlsx"
+    _c, stdout_alone, _e = _run(
+        capsys, "portfolio", str(gbp), "--output", str(alone), "--format", "json"
+    )
+    totals = json.loads(stdout_alone)["totals"]
+    assert {k: v for k, v in data["totals"].items() if k != "workbooks_read"} == {
+        k: v for k, v in totals.items() if k != "workbooks_read"
+    }
+
+    # Only blank books: EUR as before, and the summary says why.
+    code, stdout, err = _run(capsys, "portfolio", str(blank), "--output", str(out))
+    assert code == 0, err
+    assert "amounts in EUR (no workbook gives a currency)" in stdout.splitlines()[0]
+    assert "(no workbook gives a currency)" in str(
+        openpyxl.load_workbook(out)["Dashboard"]["A2"].value
+    )

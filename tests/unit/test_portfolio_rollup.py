@@ -88,3 +88,37 @@ def test_each_books_rows_go_to_the_sinks_as_it_comes_and_are_not_kept() -> None:
     assert [o.path for o in portfolio.outcomes] == ["gone.xlsx", "a.xlsx", "b.xlsx"]
     assert portfolio.scurve[0][:2] == (date(2026, 5, 1), Decimal("200.00"))
     assert [row[0] for row in portfolio.sources] == ["gone.xlsx", "a.xlsx", "b.xlsx"]
+
+
+def test_the_first_book_with_a_currency_of_its_own_chooses_and_the_ones_before_wait() -> None:
+    sink = _Recorder()
+    rolling = RollUp(sinks=[sink])
+    # A blank workbook (no setting, no contract) has no currency: its rows wait for one.
+    blank = BookOutcome("a-blank.xlsx", True)
+    row: list[object] = [None] * len(ALL_MILESTONES.fields[1:-2])
+    row[0], row[1], row[13] = 2, "M-0", False
+    blank.milestones.append(tuple(row))
+    rolling.add(blank)
+    rolling.add(BookOutcome("b-gone.xlsx", False, "b-gone.xlsx: no such file"))
+    assert sink.currency is None and sink.got == []
+    rolling.add(_with_rows("c.xlsx", "M-1"))
+    assert sink.currency == "GBP"
+    assert [links for _key, _rows, links in sink.got] == [
+        ["a-blank.xlsx#2"],
+        [],
+        ["c.xlsx#2"],
+        ["c.xlsx"],
+    ]
+    portfolio = rolling.finish()
+    assert portfolio.currency == portfolio.currency_text == "GBP"
+    assert [o.path for o in portfolio.outcomes] == ["a-blank.xlsx", "b-gone.xlsx", "c.xlsx"]
+
+
+def test_without_any_books_currency_the_default_is_said() -> None:
+    sink = _Recorder()
+    portfolio = roll_up([BookOutcome("blank.xlsx", True)], sinks=[sink])
+    assert sink.currency == portfolio.currency == "EUR"
+    assert portfolio.currency_text == "EUR (no workbook gives a currency)"
+    # With --currency the currency is given, whatever the books.
+    assert not roll_up([BookOutcome("blank.xlsx", True)], currency="USD").currency_assumed
+    assert roll_up([BookOutcome("blank.xlsx", True)], currency="USD").currency == "USD"

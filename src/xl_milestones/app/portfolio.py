@@ -45,6 +45,7 @@ from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's n
 )
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.engine import RESULT_FIELDS
+from xl_milestones.core.index import FALLBACK_CURRENCY, own_reporting_currency
 from xl_milestones.core.money import ZERO
 from xl_milestones.core.portfolio import (
     MAX_METRICS,
@@ -196,13 +197,15 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
         else:
             rows.append(_skipped_row(ev.raw.tables.get(MILESTONES.key), r.row, r.milestone_id))
     first = next((i for i in ev.issues if i.is_error), None)
+    # Only what the workbook gives: a blank one's EUR is the engine's, not the book's.
+    currency = own_reporting_currency(model)
     rates = {cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()}
     return BookOutcome(
         path=path,
         read=True,
         notes=notes,
         as_of=result.as_of,
-        currency=result.reporting_currency,
+        currency=currency,
         rates=rates,
         errors=ev.error_count,
         warnings=len(ev.issues) - ev.error_count,
@@ -321,8 +324,10 @@ class RollUp:
     STREAMED tables go to the sinks at once; what the end needs (the figures, the queue to
     sort, the contracts, each file's Sources line) is kept, each outcome without its rows.
 
-    The reporting currency is ``currency``, else the first workbook read's own; the rates
-    ``fx``'s, else each workbook's own FX Rates.
+    The reporting currency is ``currency``, else the first workbook's own (in path order;
+    one with no Reporting Currency setting and no contract has none), else EUR; the rates
+    ``fx``'s, else each workbook's own FX Rates. Until the currency is known, the outcomes
+    wait (those before it have no contract, so few rows).
     """
 
     def __init__(
@@ -344,19 +349,37 @@ class RollUp:
         self.by_contract: list[tuple[object, ...]] = []
         self.curve = CurveTally()
         self.begun = False
+        # Whether no workbook gave the currency (nor ``currency``): EUR by default.
+        self.assumed = False
+        # The outcomes rolled up once the currency is known.
+        self.waiting: list[BookOutcome] = []
 
     def add(self, o: BookOutcome) -> None:
         """Roll up one file's outcome (the files in path order)."""
+        if not self.begun:
+            currency = self.currency or o.currency
+            if currency is None:
+                self.waiting.append(o)
+                return
+            self._begin(currency)
+        self._roll(o)
+
+    def _begin(self, currency: str) -> None:
+        """The reporting currency is known: the sinks are told, the waiting outcomes rolled."""
+        self.begun = True
+        self.currency = currency
+        for sink in self.sinks:
+            sink.begin(currency)
+        waiting, self.waiting = self.waiting, []
+        for o in waiting:
+            self._roll(o)
+
+    def _roll(self, o: BookOutcome) -> None:
         if not o.read:
             self.outcomes.append(o)
             self.missing.append(None)
             return
-        if not self.begun:  # the first workbook read
-            self.begun = True
-            self.currency = self.currency or o.currency or "EUR"
-            for sink in self.sinks:
-                sink.begin(self.currency)
-        target = self.currency or "EUR"
+        target = self.target
         rates = (self.fx or RateTable(o.currency or target, o.rates)).to(target)
         missing: set[str] = set()
         if o.tally is not None:
@@ -421,8 +444,16 @@ class RollUp:
         self.outcomes.append(replace(o, milestones=[], schedule=[], queue=[]))
         self.missing.append(sorted(missing))
 
+    @property
+    def target(self) -> str:
+        """The reporting currency (known once the first outcome with one is rolled up)."""
+        return self.currency or FALLBACK_CURRENCY
+
     def finish(self) -> Portfolio:
         """The portfolio of the outcomes added."""
+        if not self.begun:
+            self.assumed = any(o.read for o in self.waiting)
+            self._begin(FALLBACK_CURRENCY)
         outcomes = self.outcomes
         read = [o for o in outcomes if o.read]
         owners: dict[str, list[str]] = {}
@@ -447,7 +478,8 @@ class RollUp:
         self.queue.sort(key=_queue_order)
         as_ofs = {o.as_of for o in read}
         return Portfolio(
-            currency=self.currency or "EUR",
+            currency=self.target,
+            currency_assumed=self.assumed,
             as_of=as_ofs.pop() if len(as_ofs) == 1 else None,
             outcomes=list(outcomes),
             sources=sources,
@@ -472,9 +504,9 @@ def roll_up(
     fx: RateTable | None = None,
     sinks: Sequence[RowSink] = (),
 ) -> Portfolio:
-    """The portfolio of these outcomes (in path order), in ``currency`` (else the first book's
-    own reporting currency), with the rates of ``fx`` (else each book's own FX Rates); the
-    STREAMED tables' rows go to ``sinks``."""
+    """The portfolio of these outcomes (in path order), in ``currency`` (else the first
+    book's own reporting currency, else EUR), with the rates of ``fx`` (else each book's own
+    FX Rates); the STREAMED tables' rows go to ``sinks``."""
     rolling = RollUp(currency=currency, fx=fx, sinks=sinks)
     for outcome in outcomes:
         rolling.add(outcome)
@@ -965,7 +997,7 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     as_of = portfolio.as_of.isoformat() if portfolio.as_of else "each workbook's own date"
     lines = [
         f"Portfolio of {plural(len(portfolio.outcomes), 'workbook')} as of {as_of}, amounts in "
-        f"{cur}: wrote {', '.join(written)}",
+        f"{portfolio.currency_text}: wrote {', '.join(written)}",
         f"  Read: {portfolio.read}; not read: {portfolio.not_read}; "
         f"with errors: {sum(1 for o in portfolio.outcomes if o.errors)}",
         "  Status:   " + status_text(portfolio),

@@ -44,7 +44,13 @@ SOURCES = Sheet(
         _out("read", "Read", FieldType.YESNO, "Whether the file could be read."),
         _out("reason", "Not Read Because", FieldType.TEXT, "Why not: what `validate` says."),
         _out("as_of_date", "As Of Date", FieldType.DATE, "The as-of date its figures use."),
-        _out("book_currency", "Book Currency", FieldType.TEXT, "Its own reporting currency."),
+        _out(
+            "book_currency",
+            "Book Currency",
+            FieldType.TEXT,
+            "Its own reporting currency (Settings, else its contracts' most common); blank "
+            "when it has neither.",
+        ),
         _out("contracts", "Contracts", FieldType.INT, "Contracts read."),
         _out("milestones", "Milestones Computed", FieldType.INT, "Milestones computed."),
         _out("skipped", "Milestones Skipped", FieldType.INT, "Not computed: errors in rows."),
@@ -274,6 +280,16 @@ class Portfolio:
     scurve: list[tuple[object, ...]]
     # For each sheet key, the file each row's Workbook cell links to (row index -> path).
     links: dict[str, dict[int, str]]
+    # No workbook gives a currency (no Reporting Currency setting, no contract) and none was
+    # asked for: ``currency`` is the default, EUR.
+    currency_assumed: bool = False
+
+    @property
+    def currency_text(self) -> str:
+        """``GBP``, or ``EUR (no workbook gives a currency)`` for the default."""
+        if self.currency_assumed:
+            return f"{self.currency} (no workbook gives a currency)"
+        return self.currency
 
     @property
     def read(self) -> int:

@@ -71,13 +71,22 @@ def counts_as_approved(change: ChangeOrder, as_of: date) -> bool:
     return change.approved_date is None or change.approved_date <= as_of
 
 
-def reporting_currency(model: Model) -> str:
+# The reporting currency of a workbook that gives none (no setting, no contract).
+FALLBACK_CURRENCY = "EUR"
+
+
+def own_reporting_currency(model: Model) -> str | None:
     """The Reporting Currency setting, else the most common contract currency (ties: the one
-    met first on the Contracts sheet), else EUR for a workbook without contracts."""
+    met first on the Contracts sheet); None for a workbook with neither."""
     if model.settings.reporting_currency:
         return model.settings.reporting_currency.strip().upper()
     contracts = sorted(model.contracts.values(), key=lambda c: c.row)
-    return most_common_currency(c.currency.strip().upper() for c in contracts) or "EUR"
+    return most_common_currency(c.currency.strip().upper() for c in contracts) or None
+
+
+def reporting_currency(model: Model) -> str:
+    """The workbook's own reporting currency, else EUR for a workbook without contracts."""
+    return own_reporting_currency(model) or FALLBACK_CURRENCY
 
 
 @dataclass(slots=True)

@@ -227,7 +227,7 @@ class PortfolioWriter:
         ws.write_string(
             1,
             0,
-            f"As of {as_of} · amounts in {p.currency} · {p.read} of "
+            f"As of {as_of} · amounts in {p.currency_text} · {p.read} of "
             f"{len(p.outcomes)} workbooks read",
             f.get(italic=True, font_color=styles.NOTE_COLOUR),
         )
