@@ -454,3 +454,19 @@ def test_a_blank_book_has_no_currency_of_its_own_and_does_not_choose(
     assert "(no workbook gives a currency)" in str(
         openpyxl.load_workbook(out)["Dashboard"]["A2"].value
     )
+
+
+def test_the_summary_counts_workbooks_read_not_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    notes = tmp_path / "notes.xlsx"
+    notes.write_text("not a workbook\n")
+    out = tmp_path / "p.xlsx"
+    code, stdout, _err = _run(capsys, "portfolio", str(good), str(notes), "--output", str(out))
+    assert code == 1
+    first, second = stdout.splitlines()[:2]
+    assert first.startswith("Portfolio of 1 workbook as of ")
+    assert second == "  Read: 1; not read: 1; with errors: 0"
+    subtitle = str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
+    assert subtitle.endswith("· 1 workbook read, 1 file not read")

@@ -996,7 +996,7 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     figures = portfolio.figures
     as_of = portfolio.as_of.isoformat() if portfolio.as_of else "each workbook's own date"
     lines = [
-        f"Portfolio of {plural(len(portfolio.outcomes), 'workbook')} as of {as_of}, amounts in "
+        f"Portfolio of {plural(portfolio.read, 'workbook')} as of {as_of}, amounts in "
         f"{portfolio.currency_text}: wrote {', '.join(written)}",
         f"  Read: {portfolio.read}; not read: {portfolio.not_read}; "
         f"with errors: {sum(1 for o in portfolio.outcomes if o.errors)}",

@@ -43,6 +43,7 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import OutputError
 from xl_milestones.numformats import money_format
+from xl_milestones.output import plural
 from xl_milestones.template import styles
 from xl_milestones.template.builder import (
     _Formats,
@@ -224,11 +225,12 @@ class PortfolioWriter:
             f.get(bold=True, font_size=18, font_color=styles.TITLE_COLOUR),
         )
         as_of = p.as_of.isoformat() if p.as_of else "each workbook's own As Of Date (see Sources)"
+        not_read = f", {plural(p.not_read, 'file')} not read" if p.not_read else ""
         ws.write_string(
             1,
             0,
-            f"As of {as_of} · amounts in {p.currency_text} · {p.read} of "
-            f"{len(p.outcomes)} workbooks read",
+            f"As of {as_of} · amounts in {p.currency_text} · "
+            f"{plural(p.read, 'workbook')} read{not_read}",
             f.get(italic=True, font_color=styles.NOTE_COLOUR),
         )
         metrics = [(label, p.figures.get(key, 0)) for key, label in PORTFOLIO_METRICS]
