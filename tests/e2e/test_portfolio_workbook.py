@@ -23,6 +23,7 @@ from tests.tools import (
 
 from xl_milestones.app.portfolio import BY_CONTRACT, BY_SUPPLIER, PORTFOLIO_METRICS, PORTFOLIO_QUEUE
 from xl_milestones.cli import main
+from xl_milestones.core.portfolio import COUNT_METRICS
 from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
     DASHBOARD_SCURVE,
@@ -245,3 +246,30 @@ def test_tables_are_added_without_noting_each_cell(
     assert noted["All Milestones"] == noted["Payment Schedule"] == 0
     ws = openpyxl.load_workbook(out)["All Milestones"]
     assert ws.tables["tblAllMilestones"].ref == f"A1:{ws.cell(1, ws.max_column).column_letter}5"
+
+
+@pytest.mark.parametrize(("currency", "amount_format"), [("GBP", "#,##0.00"), ("JPY", "#,##0")])
+def test_dashboard_amounts_show_the_reporting_currencys_minor_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], currency: str, amount_format: str
+) -> None:
+    # The key figures' amounts and the S-curve's, as the tables beside them; counts stay whole.
+    out = tmp_path / "portfolio.xlsx"
+    _run(capsys, "portfolio", str(SAMPLE), "--output", str(out), "--currency", currency)
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    first = DASHBOARD_KPIS.header_row + 1
+    counts = {label for key, label in PORTFOLIO_METRICS if key in COUNT_METRICS} | {
+        "Workbooks read",
+        "Workbooks not read",
+        "Contracts",
+    }
+    formats = {}
+    for i in range(len(PORTFOLIO_METRICS)):
+        label, value = ws.cell(first + i, 1).value, ws.cell(first + i, 2)
+        formats[label] = value.number_format
+    assert {formats[label] for label in counts} == {"0"}
+    assert {f for label, f in formats.items() if label not in counts} == {amount_format}
+    col = openpyxl.utils.column_index_from_string(DASHBOARD_SCURVE.first_column)
+    amounts = {
+        ws.cell(first, col + 1 + k).number_format for k in range(len(DASHBOARD_SCURVE.fields) - 1)
+    }
+    assert amounts == {amount_format}

@@ -42,7 +42,7 @@ from xl_milestones.core.schema import (
     Sheet,
 )
 from xl_milestones.errors import OutputError
-from xl_milestones.numformats import money_format
+from xl_milestones.numformats import money_format, money_number_format
 from xl_milestones.output import plural
 from xl_milestones.template import styles
 from xl_milestones.template.builder import (
@@ -285,7 +285,7 @@ class PortfolioWriter:
                     num = styles.MONTH_FORMAT
                 elif field.type in (FieldType.MONEY, FieldType.NUMBER):
                     counted = block is DASHBOARD_KPIS and values[0] in _COUNT_LABELS
-                    num = "0" if counted else "#,##0"
+                    num = "0" if counted else money_number_format(self.currency)
                 else:
                     num = styles.NUM_FORMATS.get(field.type, "")
                 fmt = f.get(**border, num_format=num) if num else f.get(**border)
