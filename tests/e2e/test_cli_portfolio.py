@@ -190,6 +190,11 @@ def test_exit_codes(
     empty.mkdir()
     code, _out, err = _run(capsys, "portfolio", str(empty), "--output", str(out))
     assert code == 2 and "no .xlsx or .xlsm workbook" in err
+    # As validate and refresh: with --format json too, nothing on stdout, the reason on stderr.
+    code, stdout, err = _run(
+        capsys, "portfolio", str(empty), "--output", str(out), "--format", "json"
+    )
+    assert code == 2 and stdout == "" and "no workbook could be read" in err
 
     for args, words in (
         (("--output", str(tmp_path / "p.csv")), "ending in .xlsx"),
