@@ -7,9 +7,12 @@ Each helper skips the calling test, with the reason, when its tool is not instal
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,17 +121,51 @@ def pdf_pages_to_png(
     return sorted(out.glob(Path(pdf).stem + "-*.png"))
 
 
-def pdf_page_texts(pdf: str | Path) -> list[str]:
-    """The text of each page of a PDF in page order, laid out as printed (poppler's pdftotext)."""
+def pdf_page_texts(pdf: str | Path, *, layout: bool = True) -> list[str]:
+    """The text of each page of a PDF in page order, laid out as printed (poppler's pdftotext),
+    or with ``layout=False`` in the order it was drawn (a table cell's lines one after another)."""
     exe = shutil.which("pdftotext")
     if exe is None:
         pytest.skip("poppler (pdftotext) not installed: run make system")
+    mode = "-layout" if layout else "-raw"
     proc = subprocess.run(
-        [exe, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=120, check=True
+        [exe, mode, str(pdf), "-"], capture_output=True, text=True, timeout=120, check=True
     )
     pages = proc.stdout.split("\f")
     # pdftotext ends the last page with a form feed too.
     return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    """A word poppler finds on a PDF page, with its left and right edges in points."""
+
+    text: str
+    x_min: float
+    x_max: float
+
+
+def pdf_page_words(pdf: str | Path) -> list[tuple[float, list[PdfWord]]]:
+    """Each page of a PDF as (its width in points, its words in reading order), from poppler's
+    ``pdftotext -bbox``. A word that runs past the page's edge is cut there, so its right edge
+    shows whether text left the area it was laid out in."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("poppler (pdftotext) not installed: run make system")
+    proc = subprocess.run(
+        [exe, "-bbox", str(pdf), "-"], capture_output=True, text=True, timeout=120, check=True
+    )
+    pages = []
+    for page in re.finditer(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', proc.stdout, re.S):
+        words = [
+            PdfWord(html.unescape(w.group(3)), float(w.group(1)), float(w.group(2)))
+            for w in re.finditer(
+                r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                page.group(2),
+            )
+        ]
+        pages.append((float(page.group(1)), words))
+    return pages
 
 
 def is_blank_png(path: str | Path, *, threshold: float = 0.002) -> bool:

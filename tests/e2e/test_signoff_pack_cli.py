@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
-from tests.tools import is_blank_png, pdf_page_texts, pdf_pages_to_png
+from tests.tools import is_blank_png, pdf_page_texts, pdf_page_words, pdf_pages_to_png
 
 from xl_milestones.cli import main
 from xl_milestones.core.engine import compute
@@ -203,6 +203,45 @@ def test_hostile_and_non_latin_text_prints_literally(tmp_path: Path) -> None:
     fonts = _pdf_fonts(out)
     assert any("DejaVu" in f for f in fonts), fonts
     assert any("WenQuanYi" in f for f in fonts), fonts
+
+
+# The pack's right margin (signoff_pack.css: @page margin 16mm 14mm 18mm 14mm), in points.
+RIGHT_MARGIN = 14 / 25.4 * 72
+LONG_NAME = "COMMISSIONING_HVAC_BMS_INTEGRATION_FLOOR_LEVEL_TWELVE_EAST_WING"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("length", [40, 60, 400])
+def test_long_unbroken_text_wraps_inside_the_page(tmp_path: Path, length: int) -> None:
+    """A name, acceptance criteria, comment, deliverable and issue text without a space
+    (a code, a pasted string) break inside their cells and boxes: every word poppler finds
+    ends inside the right margin, and the cover's Page column is still there."""
+    name = (LONG_NAME * 8)[:length]
+    sheets = valid_sheets()
+    for m in sheets["milestones"]:
+        if m["milestone_id"] == "M-002":
+            m.update(actual_date=dt.date(2026, 3, 30), percent_complete=1)
+            m.update(milestone_name=name, acceptance_criteria="X" * length)
+    sheets["signoffs"][0]["comment"] = "Y" * length
+    sheets["deliverables"][0]["deliverable_name"] = "Z" * length
+    sheets["issues"][0]["description"] = "W" * length
+    book = write_workbook(tmp_path / "long.xlsx", sheets)
+    out = tmp_path / "pack.pdf"
+    args = ["signoff-pack", str(book), "--milestone", "M-001", "--milestone", "M-002"]
+    assert main([*args, "--output", str(out)]) == 0
+    pages = pdf_page_words(out)
+    for n, (width, words) in enumerate(pages, start=1):
+        outside = [w.text for w in words if w.x_max > width - RIGHT_MARGIN + 0.5]
+        assert not outside, f"page {n}: {outside}"
+    cover = [w.text for w in pages[0][1]]
+    assert "Page" in cover and "Blockers" in cover
+    # The page each milestone starts on, in the Page column, after its Ready badge.
+    assert cover.count("Ready") + cover.count("Signed") >= 2
+    texts = pdf_page_texts(out)
+    starts = [n for n in range(1, len(texts)) if "M-002 · " in texts[n].split("\n", 1)[0]]
+    assert str(starts[0] + 1) in cover[cover.index("Blockers") :]
+    # Nothing is lost where the words break: the cover's cell holds the name, in pieces.
+    assert name in "".join(pdf_page_texts(out, layout=False)[0].split())
 
 
 def _pdf_fonts(pdf: Path) -> list[str]:

@@ -20,7 +20,7 @@ from xl_milestones.core.schema import MILESTONES, SIGNOFF_CHECKS
 from xl_milestones.core.validate import validate
 from xl_milestones.errors import UsageError
 from xl_milestones.io.reader import read_workbook
-from xl_milestones.reports.render import pack_format, render_html, write_signoff_pack
+from xl_milestones.reports.render import breakable, pack_format, render_html, write_signoff_pack
 from xl_milestones.reports.signoff import (
     NothingToSignOff,
     build_pack,
@@ -343,6 +343,26 @@ def test_user_text_is_escaped_in_the_html(tmp_path: Path) -> None:
     assert 'href="https://dms.example/D-1"' in html
     # One self-contained file: the stylesheet is inline, nothing is fetched.
     assert "<style>" in html and not re.search(r"<link|<script|<img", html)
+
+
+def test_long_runs_without_a_space_may_break_and_words_do_not() -> None:
+    assert breakable("Raised floors and ceilings") == "Raised floors and ceilings"
+    assert breakable(None) == ""
+    # 15 characters is a word; 16 without a space is a code that may break anywhere.
+    assert breakable("Telecommunicate d") == "Telecommunicate d"
+    assert breakable("a <ABCDEFGHIJKLMN> & b") == (
+        'a <span class="long">&lt;ABCDEFGHIJKLMN&gt;</span> &amp; b'
+    )
+
+
+def test_a_long_name_may_break_in_every_table_cell_it_is_in() -> None:
+    model = _awaiting_model()
+    name = "COMMISSIONING_HVAC_BMS_INTEGRATION_FLOOR"
+    model.milestones[0] = replace(model.milestones[0], milestone_name=name)
+    html = render_html(build_pack(model, compute(model, AS_OF), workbook_name="b.xlsm"))
+    # the cover's line and the page's facts; the heading is a block, where it wraps anyway
+    assert html.count(f'<span class="long">{name}</span>') == 2
+    assert f'<h1 data-running="M-1 · {name}">M-1 · {name}</h1>' in html
 
 
 # ------------------------------------------------------------------------- sign-off deadline

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
@@ -29,6 +30,12 @@ FORMATS: Final = {".pdf": "pdf", ".html": "html"}
 # A link is printed as one only when it is plainly a web address: no other scheme (javascript:,
 # file:) and no spaces, so text such as =HYPERLINK(...) stays text.
 _URL: Final = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+# A run of this many characters without a space is a code or a pasted string, not a word: the
+# pack lets it break anywhere (the CSS class ``long``), so it cannot push a table's columns off
+# the page. Shorter words keep their widths in the table layout, so ordinary text lays out as
+# before; English words this long are rare.
+LONG_RUN: Final = 16
+_LONG: Final = re.compile(rf"\S{{{LONG_RUN},}}")
 
 
 def pack_format(output: str | os.PathLike[str]) -> str:
@@ -48,6 +55,26 @@ def _is_url(value: object) -> bool:
 
 
 @lru_cache(maxsize=1)
+def breakable(value: object) -> Markup:
+    """User text for a table cell, escaped, each run of LONG_RUN or more characters without a
+    space in a ``<span class="long">`` that may break anywhere.
+
+    A table sizes its columns by their longest unbreakable word, so a long code in one cell
+    would widen its column and push the others off the page; CSS alone (overflow-wrap:
+    anywhere on every cell) would make every word breakable and change the layout of ordinary
+    text too.
+    """
+    text = "" if value is None else str(value)
+    parts: list[Markup] = []
+    end = 0
+    for run in _LONG.finditer(text):
+        parts.append(escape(text[end : run.start()]))
+        parts.append(Markup('<span class="long">{}</span>').format(run.group()))
+        end = run.end()
+    parts.append(escape(text[end:]))
+    return Markup("").join(parts)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -58,6 +85,7 @@ def _environment() -> Environment:
         lstrip_blocks=False,
     )
     env.tests["url"] = _is_url
+    env.filters["breakable"] = breakable
     return env
 
 
