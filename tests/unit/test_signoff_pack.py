@@ -272,6 +272,58 @@ def test_not_computed_milestone_named_explicitly_gets_a_page() -> None:
     assert "Not computed: see Validation." in html
 
 
+def test_not_computed_milestone_keeps_its_name_and_contract_on_the_cover() -> None:
+    m = b.model(milestones=[b.milestone("M-1", baseline_date=dt.date(2026, 6, 1))])
+    m.skipped = [
+        SkippedMilestone(9, "M-BAD", "C-1", "Fit-out signed"),
+        SkippedMilestone(10, "M-ODD", "C-404", "Orphan"),
+        SkippedMilestone(11, "M-BLANK"),
+    ]
+    result = compute(m, AS_OF)
+    pack = build_pack(
+        m, result, workbook_name="b.xlsm", milestone_ids=["M-BAD", "M-ODD", "M-BLANK"]
+    )
+    cover = [(line.name, line.contract, line.supplier) for line in pack.lines]
+    assert cover == [
+        ("Fit-out signed", "C-1 Contract C-1", "Acme Ltd"),  # the contract is known
+        ("Orphan", "C-404", ""),  # as the row holds it
+        ("", "", ""),
+    ]
+    assert [line.readiness.text for line in pack.lines] == ["Not computed"] * 3
+    page = pack.pages[0]
+    assert (page.name, page.contract, page.supplier) == cover[0]
+    html = render_html(pack)
+    assert "M-BAD · Fit-out signed</h1>" in html
+    assert '<div class="supplier">Acme Ltd · C-1 Contract C-1</div>' in html
+    assert '<div class="supplier">C-404</div>' in html
+    assert pack.summary == "3 milestones: 3 not computed"
+
+
+def test_a_milestone_whose_contract_has_errors_keeps_its_name() -> None:
+    # The milestone's own row is fine; its contract's row was left out for its errors.
+    m = b.model(milestones=[b.milestone("M-1", contract_id="C-9", milestone_name="Handover")])
+    pack = build_pack(m, compute(m, AS_OF), workbook_name="b.xlsm", milestone_ids=["M-1"])
+    line = pack.lines[0]
+    assert (line.name, line.contract, line.readiness.text) == ("Handover", "C-9", "Not computed")
+
+
+def test_cover_counts_only_milestones_awaiting_signoff_as_ready_or_not() -> None:
+    model, result, _ = sample()
+    by_id = result.by_id()
+    assert by_id["M-001"].values["status"] == "Signed off"
+    assert by_id["M-004"].values["signoff_ready"] and not by_id["M-012"].values["signoff_ready"]
+    assert by_id["M-013"].values["status"] == "In progress"
+    pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=["M-001", "M-004"])
+    assert pack.summary == "2 milestones: 1 ready for sign-off, 0 not ready, 1 already signed off"
+    ids = ["M-001", "M-004", "M-012", "M-013"]
+    pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=ids)
+    assert pack.summary == (
+        "4 milestones: 1 ready for sign-off, 1 not ready, 1 in progress, 1 already signed off"
+    )
+    pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=["M-001"])
+    assert pack.summary == "1 milestone: 1 already signed off"
+
+
 # ------------------------------------------------------------------------------- formats
 
 

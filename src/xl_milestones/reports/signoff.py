@@ -448,18 +448,18 @@ def build_pack(
         r = by_id.get(mid)
         m = context.milestones.get(mid)
         if r is None or m is None or m.contract_id not in model.contracts:
-            row = all_rows[mid].row
-            pages.append(_not_computed_page(mid, anchor, row, issues))
+            page = _not_computed_page(model, mid, anchor, all_rows[mid].row, issues)
+            pages.append(page)
             lines.append(
                 CoverLine(
                     mid,
                     anchor,
-                    "",
-                    "",
-                    "",
+                    page.name,
+                    page.contract,
+                    page.supplier,
                     DASH,
                     DASH,
-                    Badge("Not computed", BAD),
+                    page.readiness,
                     NOT_COMPUTED,
                 )
             )
@@ -483,11 +483,7 @@ def build_pack(
                 blockers,
             )
         )
-    ready = sum(1 for line in lines if line.readiness.tone == OK)
-    summary = (
-        f"{len(lines)} milestone{'s' if len(lines) != 1 else ''}: {ready} ready for sign-off, "
-        f"{len(lines) - ready} not ready"
-    )
+    summary = _summary(lines)
     notes = _cover_notes(result, issues, forma)
     anchors = {line.milestone_id: line.anchor for line in lines}
     actions = [
@@ -516,6 +512,27 @@ def build_pack(
         labels=column_labels(),
         actions=actions,
     )
+
+
+def _summary(lines: Sequence[CoverLine]) -> str:
+    """``3 milestones: 1 ready for sign-off, 1 not ready, 1 already signed off``: only a
+    milestone awaiting sign-off is ready or not; the others (chosen with --milestone) are
+    counted by their status, then those not computed."""
+    awaiting = [line for line in lines if line.status == AWAITING]
+    parts = []
+    if awaiting:
+        ready = sum(1 for line in awaiting if line.readiness.tone == OK)
+        parts += [f"{ready} ready for sign-off", f"{len(awaiting) - ready} not ready"]
+    for status in STATUS_TONES:
+        n = sum(1 for line in lines if line.status == status)
+        if n and status != AWAITING:
+            parts.append(
+                f"{n} " + ("already signed off" if status == SIGNED_OFF else status.lower())
+            )
+    not_computed = sum(1 for line in lines if line.status == DASH)
+    if not_computed:
+        parts.append(f"{not_computed} not computed")
+    return f"{len(lines)} milestone{'s' if len(lines) != 1 else ''}: {', '.join(parts)}"
 
 
 def _overdue_badge(days: object) -> Badge:
@@ -550,8 +567,27 @@ def _cover_notes(
     return notes
 
 
-def _not_computed_page(mid: str, anchor: str, row: int, issues: Sequence[Issue]) -> MilestonePage:
+def _not_computed_page(
+    model: Model, mid: str, anchor: str, row: int, issues: Sequence[Issue]
+) -> MilestonePage:
+    """The page of a milestone that could not be computed: its name and contract as the row
+    holds them (with the contract's name and supplier when that contract is known), and the
+    errors of its row."""
     page = MilestonePage(mid, anchor, computed=False)
+    m = next((x for x in model.milestones if x.row == row), None)
+    skipped = next((s for s in model.skipped if s.row == row), None)
+    name: str | None = None
+    contract_id: str | None = None
+    if m is not None:  # its row is fine; its contract is not
+        name, contract_id = m.milestone_name, m.contract_id
+    elif skipped is not None:
+        name, contract_id = skipped.milestone_name, skipped.contract_id
+    page.name = fmt_text(name)
+    c = model.contracts.get(contract_id or "")
+    if c is not None:
+        page.contract, page.supplier = f"{c.contract_id} {c.contract_name}", c.supplier
+    else:
+        page.contract = fmt_text(contract_id)
     mine = [i for i in issues if i.sheet == MILESTONES.name and i.row == row]
     page.warnings = [
         f"{i.sheet}!{i.cell or f'row {i.row}'}: {i.message}" for i in mine if i.is_error
