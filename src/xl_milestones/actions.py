@@ -9,7 +9,7 @@ import datetime as _dt
 import sys as _sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from xl_milestones.app.evaluate import Evaluation, evaluate, validate_book
 from xl_milestones.book import BlockWrite, Book, BookUpdate, TableWrite
@@ -376,6 +376,15 @@ import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
+class PackWritten(NamedTuple):
+    """The sign-off pack written, and the workbook's validation errors and milestones not
+    computed (which the pack's cover counts too)."""
+
+    path: Path
+    errors: int
+    not_computed: int
+
+
 def signoff_pack(
     book: Book,
     *,
@@ -384,18 +393,18 @@ def signoff_pack(
     as_of: _dt.date | None = None,
     milestones: Sequence[str] | None = None,
     now: _dt.datetime | None = None,
-) -> Path:
+) -> PackWritten:
     """Read and compute ``book``, then write its sign-off pack to ``output`` (.pdf or .html).
 
     Without ``milestones`` the pack covers every milestone awaiting sign-off, ready ones first.
-    Raises UsageError (bad extension, unknown id), NothingToSignOff (nothing awaits sign-off;
-    no file is written) or OutputError. The workbook itself is only read.
+    Raises UsageError (bad extension, blank or unknown id), NothingToSignOff (nothing awaits
+    sign-off; no file is written) or OutputError. The workbook itself is only read.
     """
     from xl_milestones.reports.render import pack_format, write_signoff_pack
 
     pack_format(output)  # a wrong extension fails before the workbook is read
     ev = evaluate(book, as_of, today=today)
-    return write_signoff_pack(
+    path = write_signoff_pack(
         ev.validation.model,
         ev.result,
         workbook_name=Path(book.name).name,
@@ -404,6 +413,8 @@ def signoff_pack(
         issues=ev.issues,
         prepared=now or _dt.datetime.now(),
     )
+    not_computed = sum(1 for r in ev.result.milestones if not r.computed)
+    return PackWritten(path, ev.error_count, not_computed)
 
 
 def signoff_pack_command(
@@ -414,11 +425,12 @@ def signoff_pack_command(
     output: str,
 ) -> int:
     """``xl-milestones signoff-pack BOOK --output FILE``: 0 when written, and 0 with a message
-    (no file) when no milestone awaits sign-off; bad usage and unwritable output exit 2."""
+    (no file) when no milestone awaits sign-off; 1 for either when the workbook has validation
+    errors, as refresh; bad usage and unwritable output exit 2."""
     from xl_milestones.errors import UsageError
     from xl_milestones.io.atomic import same_file
     from xl_milestones.io.filebook import FileBook
-    from xl_milestones.reports.signoff import NothingToSignOff
+    from xl_milestones.reports.signoff import NothingToSignOff, validation_hint
 
     if same_file(output, book):
         raise UsageError(
@@ -434,7 +446,8 @@ def signoff_pack_command(
             milestones=milestones,
         )
     except NothingToSignOff as exc:
-        _emit(str(exc))
-        return 0
-    _emit(f"wrote {written}")
-    return 0
+        _emit(exc.message(book, as_of=as_of))
+        return 1 if exc.errors else 0
+    hint = validation_hint(written.errors, written.not_computed, book, as_of=as_of)
+    _emit(f"wrote {written.path}" + (f"; {hint}" if hint else ""))
+    return 1 if written.errors else 0

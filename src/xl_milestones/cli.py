@@ -186,8 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
         "write the sign-off pack for the review meeting",
         "Without --milestone the pack covers every milestone awaiting sign-off, the ready\n"
         "ones first. The workbook is only read: a FILE that is the workbook is refused.\n\n"
-        "exit codes: 0 written (or nothing is awaiting sign-off: no file), 2 an unknown\n"
-        "            milestone, an unreadable workbook or an output that cannot be written",
+        "exit codes: 0 written (or nothing is awaiting sign-off: no file), 1 the same but\n"
+        "            the workbook has validation errors (milestones may be left out), 2 a\n"
+        "            blank or unknown milestone, an unreadable workbook or an output that\n"
+        "            cannot be written",
     )
     p.add_argument("book", type=_path, help=_BOOK_HELP)
     p.add_argument(

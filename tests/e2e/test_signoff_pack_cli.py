@@ -286,6 +286,69 @@ def test_nothing_awaiting_signoff_says_so_and_writes_nothing(
     assert not out.exists()
 
 
+def test_nothing_awaiting_because_of_errors_says_so_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As of 31 Mar 2026 most of the sample's actual dates are in the future, an error on each
+    of those rows: the milestones are not computed, which is why nothing awaits sign-off."""
+    as_of = dt.date(2026, 3, 31)
+    v = validate(read_workbook(SAMPLE), today=as_of, as_of=as_of)
+    skipped = sum(1 for r in compute(v.model, v.as_of).milestones if not r.computed)
+    assert skipped > 1
+    out = tmp_path / "pack.pdf"
+    code = main(["signoff-pack", str(SAMPLE), "--as-of", "2026-03-31", "--output", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert printed == (
+        f"No milestone is awaiting sign-off in {SAMPLE.name} as of 2026-03-31; no pack written; "
+        f"{skipped} milestones could not be computed because of errors as of 2026-03-31: run "
+        f"xl-milestones refresh {SAMPLE} --as-of 2026-03-31 --output COPY.xlsm to list them\n"
+    )
+    assert not out.exists()
+    # The command it gives lists them (to a copy: the workbook is left as it was).
+    copy = tmp_path / "COPY.xlsm"
+    code = main(["refresh", str(SAMPLE), "--as-of", "2026-03-31", "--output", str(copy)])
+    assert code == 1 and "future-date" in capsys.readouterr().out
+
+
+def test_errors_without_as_of_point_to_validate_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][3]["baseline_date"] = "soon"  # M-101: not a date, so not computed
+    book = write_workbook(tmp_path / "book.xlsx", sheets)
+    out = tmp_path / "pack.html"
+    assert main(["signoff-pack", str(book), "--output", str(out)]) == 1
+    assert capsys.readouterr().out == (
+        "No milestone is awaiting sign-off in book.xlsx as of 2026-03-31; no pack written; "
+        f"1 milestone could not be computed because of errors: run xl-milestones validate {book}\n"
+    )
+    assert not out.exists()
+    # A pack written from a workbook with errors exits 1 too, and says so.
+    assert main(["signoff-pack", str(book), "--milestone", "M-101", "--output", str(out)]) == 1
+    assert capsys.readouterr().out == (
+        f"wrote {out}; 1 milestone could not be computed because of errors: run xl-milestones "
+        f"validate {book}\n"
+    )
+    assert "Not computed: see Validation." in out.read_text(encoding="utf-8")
+    assert main(["validate", str(book)]) == 1  # what the message says to run lists it
+    assert "not-a-date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_milestone_id_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blank: str
+) -> None:
+    out = tmp_path / "pack.html"
+    code = main(["signoff-pack", str(SAMPLE), "--milestone", blank, "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err == (
+        "xl-milestones: a blank milestone id: give the Milestone ID of a row of the Milestones "
+        f"sheet of {SAMPLE.name} (such as M-001)\n"
+    )
+
+
 def test_a_workbook_fresh_from_new_is_packed_as_of_today(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

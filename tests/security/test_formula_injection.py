@@ -149,9 +149,14 @@ def _pack(tmp_path: Path, name: str) -> tuple[Path, int]:
     return pack, cli.main([*args, "--as-of", "2026-03-31"])
 
 
+# The hostile workbook has validation errors (formula text where a currency, a date or a percentage
+# belongs), so the pack is written and the command exits 1, as a refresh of it does.
+WRITTEN_WITH_ERRORS = 1
+
+
 def test_the_signoff_pack_escapes_user_text(tmp_path: Path) -> None:
     pack, code = _pack(tmp_path, "pack.html")
-    assert code == 0 and pack.exists()
+    assert code == WRITTEN_WITH_ERRORS and pack.exists()
     text = pack.read_text(encoding="utf-8")
     assert "<img src=x" not in text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
@@ -167,7 +172,7 @@ def test_the_pdf_pack_shows_the_text_and_links_nowhere(tmp_path: Path) -> None:
     from pypdf import PdfReader
 
     pack, code = _pack(tmp_path, "pack.pdf")
-    assert code == 0
+    assert code == WRITTEN_WITH_ERRORS
     reader = PdfReader(pack)
     text = "".join(page.extract_text() for page in reader.pages)
     assert "HYPERLINK(" in text.replace("\n", "") and "<img src=x" in text

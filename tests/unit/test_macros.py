@@ -419,13 +419,15 @@ def test_nothing_awaiting_signoff_is_an_information_not_an_error(
     from xl_milestones.reports.signoff import NothingToSignOff
 
     def nothing(book: Any, **kw: Any) -> None:
-        raise NothingToSignOff("No milestone is awaiting sign-off: there is no pack to write.")
+        raise NothingToSignOff("book.xlsm", date(2026, 6, 30))
 
     monkeypatch.setattr(actions, "signoff_pack", nothing)
     macros.signoff_pack()
     (alert,) = book.app.alerts
     assert alert["mode"] == "info"
-    assert alert["prompt"] == "No milestone is awaiting sign-off: there is no pack to write."
+    assert alert["prompt"] == (
+        "No milestone is awaiting sign-off in book.xlsm as of 2026-06-30; no pack written."
+    )
 
 
 def test_refresh_message_ends_with_what_changed(book: FakeBook) -> None:

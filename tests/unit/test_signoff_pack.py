@@ -89,6 +89,33 @@ def test_nothing_awaiting_signoff_raises_with_the_as_of_date() -> None:
         build_pack(m, result, workbook_name="book.xlsm")
 
 
+def test_nothing_awaiting_with_errors_says_what_they_mean_and_what_to_run() -> None:
+    m = b.model(milestones=[b.milestone("M-1", baseline_date=dt.date(2026, 6, 1))])
+    result = compute(m, AS_OF)
+    # An error elsewhere (an invoice row, say): every milestone was computed.
+    with pytest.raises(NothingToSignOff) as err:
+        select_milestones(result, None, workbook="book.xlsm", errors=2)
+    assert (err.value.errors, err.value.not_computed) == (2, 0)
+    assert err.value.message("in/book.xlsm") == (
+        "No milestone is awaiting sign-off in book.xlsm as of 2026-04-30; no pack written; "
+        "the workbook has 2 validation errors: run xl-milestones validate in/book.xlsm"
+    )
+    m.skipped = [SkippedMilestone(9, "M-BAD")]
+    with pytest.raises(NothingToSignOff) as err:
+        select_milestones(compute(m, AS_OF), None, workbook="book.xlsm", errors=1)
+    assert str(err.value).endswith(
+        "; 1 milestone could not be computed because of errors: run xl-milestones validate "
+        "book.xlsm"
+    )
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t"])
+def test_a_blank_id_is_refused_with_an_example(blank: str) -> None:
+    _, result, _ = sample()
+    with pytest.raises(UsageError, match=r"^a blank milestone id: .*Milestones sheet of b\.xlsm"):
+        select_milestones(result, ["M-004", blank], workbook="b.xlsm")
+
+
 # ------------------------------------------------------------------------------- pro forma
 
 

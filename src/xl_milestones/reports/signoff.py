@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Final
 
 from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_approved
@@ -75,7 +76,51 @@ _RULES: Final = {name: rule for name, _mode, rule in SIGNOFF_CHECKS}
 
 
 class NothingToSignOff(XlMilestonesError):
-    """No milestone is awaiting sign-off, so there is no pack to write."""
+    """No milestone is awaiting sign-off, so there is no pack to write; ``errors`` and
+    ``not_computed`` say whether validation errors may be why."""
+
+    def __init__(
+        self, workbook: str, as_of: date, *, errors: int = 0, not_computed: int = 0
+    ) -> None:
+        self.workbook = workbook
+        self.as_of = as_of
+        self.errors = errors
+        self.not_computed = not_computed
+        super().__init__(self.message(workbook))
+
+    def message(self, book: str, *, as_of: date | None = None) -> str:
+        """The one line saying so; ``book`` is the workbook as the user named it and ``as_of``
+        the date given for it (--as-of), for the command that lists the errors."""
+        text = (
+            f"No milestone is awaiting sign-off in {self.workbook} as of "
+            f"{self.as_of.isoformat()}; no pack written"
+        )
+        hint = validation_hint(self.errors, self.not_computed, book, as_of=as_of)
+        return f"{text}; {hint}" if hint else f"{text}."
+
+
+def validation_hint(errors: int, not_computed: int, book: str, *, as_of: date | None = None) -> str:
+    """What the workbook's validation errors mean for a pack and what to run ("71 milestones
+    could not be computed because of errors: run xl-milestones validate BOOK"); empty when
+    there are none. With ``as_of`` (a date given instead of the workbook's) the command is a
+    refresh to a copy as of that date: validate checks as of the workbook's own date, where
+    the errors (a date after the as-of date, for one) may not be."""
+    if not_computed:
+        what = (
+            f"{not_computed} milestone{'s' if not_computed != 1 else ''} could not be "
+            "computed because of errors"
+        )
+    elif errors:
+        what = f"the workbook has {errors} validation error{'s' if errors != 1 else ''}"
+    else:
+        return ""
+    if as_of is None:
+        return f"{what}: run xl-milestones validate {book}"
+    copy = "COPY" + (PurePath(book).suffix or ".xlsx")
+    return (
+        f"{what} as of {as_of.isoformat()}: run xl-milestones refresh {book} --as-of "
+        f"{as_of.isoformat()} --output {copy} to list them"
+    )
 
 
 # ------------------------------------------------------------------------------ the pack's data
@@ -337,17 +382,21 @@ def column_labels() -> dict[str, str]:
 
 
 def select_milestones(
-    result: EngineResult, ids: Sequence[str] | None, *, workbook: str
+    result: EngineResult, ids: Sequence[str] | None, *, workbook: str, errors: int = 0
 ) -> list[str]:
     """The milestone ids of the pack, in print order.
 
-    With ``ids``: those (each once, in the order given); an id not on the Milestones sheet is a
-    UsageError that suggests the nearest one. Without: every computed milestone whose status is
-    Awaiting sign-off, ready ones first, each group in sheet order; none is NothingToSignOff.
+    With ``ids``: those (each once, in the order given); a blank id, or one not on the
+    Milestones sheet, is a UsageError (the latter suggests the nearest id). Without: every
+    computed milestone whose status is Awaiting sign-off, ready ones first, each group in sheet
+    order; none is NothingToSignOff, which names the workbook's ``errors`` and the milestones
+    not computed.
     """
     known = [r.milestone_id for r in result.milestones if r.milestone_id]
     if ids:
         wanted = list(dict.fromkeys(i.strip() for i in ids))
+        if "" in wanted:
+            raise UsageError(_blank_message(known, workbook))
         missing = [i for i in wanted if i not in set(known)]
         if missing:
             raise UsageError(_unknown_message(missing, known, workbook))
@@ -355,19 +404,18 @@ def select_milestones(
     awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
     if not awaiting:
         skipped = sum(1 for r in result.milestones if not r.computed)
-        why = (
-            f" ({skipped} milestone{'s' if skipped != 1 else ''} could not be computed because "
-            "of validation errors: run xl-milestones validate)"
-            if skipped
-            else ""
-        )
-        raise NothingToSignOff(
-            f"No milestone is awaiting sign-off in {workbook} as of "
-            f"{result.as_of.isoformat()}{why}; no pack written."
-        )
+        raise NothingToSignOff(workbook, result.as_of, errors=errors, not_computed=skipped)
     ready = [r for r in awaiting if r.values["signoff_ready"]]
     not_ready = [r for r in awaiting if not r.values["signoff_ready"]]
     return [str(r.milestone_id) for r in [*ready, *not_ready]]
+
+
+def _blank_message(known: Sequence[str], workbook: str) -> str:
+    example = f" (such as {known[0]})" if known else ""
+    return (
+        f"a blank milestone id: give the Milestone ID of a row of the {MILESTONES.name} sheet "
+        f"of {workbook}{example}"
+    )
 
 
 def _unknown_message(missing: Sequence[str], known: Sequence[str], workbook: str) -> str:
@@ -436,7 +484,8 @@ def build_pack(
     cover, and a milestone that was not computed lists those on its row. Raises UsageError for
     an unknown id and NothingToSignOff when no milestone is awaiting sign-off.
     """
-    ids = select_milestones(result, milestone_ids, workbook=workbook_name)
+    errors = sum(1 for i in issues if i.is_error)
+    ids = select_milestones(result, milestone_ids, workbook=workbook_name, errors=errors)
     by_id = result.by_id()
     all_rows = {r.milestone_id: r for r in result.milestones if r.milestone_id}
     forma = pro_forma(model, result, ids)
