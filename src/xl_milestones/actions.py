@@ -57,15 +57,16 @@ def discard_stdout() -> None:
 # ------------------------------------------------------------------------------------ validate
 
 
-def validate_command(book: str, *, fmt: str = "text") -> int:
-    """``xl-milestones validate BOOK``: print the issues; 0 no errors, 1 errors found.
+def validate_command(book: str, *, as_of: _dt.date | None = None, fmt: str = "text") -> int:
+    """``xl-milestones validate BOOK [--as-of DATE]``: print the issues; 0 no errors, 1 errors
+    found. ``as_of`` is checked against as refresh would (a date after it is an error).
 
     Unreadable files raise WorkbookError, which the command line turns into exit code 2.
     """
     from xl_milestones import output
     from xl_milestones.io.filebook import FileBook
 
-    result = validate_book(FileBook(book), today=_dt.date.today())
+    result = validate_book(FileBook(book), today=_dt.date.today(), as_of=as_of)
     if fmt == "json":
         _emit(output.validation_json(book, result.issues))
     else:

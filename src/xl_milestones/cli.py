@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         "            2 the file cannot be read or the command is misused",
     )
     p.add_argument("book", type=_path, help=_BOOK_HELP)
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date the checks take as today, as refresh --as-of does (a date after it is "
+        "an error; default: the Settings sheet's As Of Date, else today)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_validate)
 
@@ -252,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     from xl_milestones import actions
 
-    return actions.validate_command(args.book, fmt=args.format)
+    return actions.validate_command(args.book, as_of=args.as_of, fmt=args.format)
 
 
 def _refresh(args: argparse.Namespace) -> int:

@@ -302,13 +302,13 @@ def test_nothing_awaiting_because_of_errors_says_so_and_exits_1(
     assert printed == (
         f"No milestone is awaiting sign-off in {SAMPLE.name} as of 2026-03-31; no pack written; "
         f"{skipped} milestones could not be computed because of errors as of 2026-03-31: run "
-        f"xl-milestones refresh {SAMPLE} --as-of 2026-03-31 --output COPY.xlsm to list them\n"
+        f"xl-milestones validate {SAMPLE} --as-of 2026-03-31\n"
     )
     assert not out.exists()
-    # The command it gives lists them (to a copy: the workbook is left as it was).
-    copy = tmp_path / "COPY.xlsm"
-    code = main(["refresh", str(SAMPLE), "--as-of", "2026-03-31", "--output", str(copy)])
-    assert code == 1 and "future-date" in capsys.readouterr().out
+    # The command it gives lists them; without --as-of, validate finds none.
+    assert main(["validate", str(SAMPLE), "--as-of", "2026-03-31"]) == 1
+    assert "future-date" in capsys.readouterr().out
+    assert main(["validate", str(SAMPLE)]) == 0
 
 
 def test_errors_without_as_of_point_to_validate_and_exit_1(

@@ -54,7 +54,6 @@ def _is_url(value: object) -> bool:
     return isinstance(value, str) and _URL.fullmatch(value.strip()) is not None
 
 
-@lru_cache(maxsize=1)
 def breakable(value: object) -> Markup:
     """User text for a table cell, escaped, each run of LONG_RUN or more characters without a
     space in a ``<span class="long">`` that may break anywhere.
@@ -75,6 +74,7 @@ def breakable(value: object) -> Markup:
     return Markup("").join(parts)
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),

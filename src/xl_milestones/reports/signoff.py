@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Final
 
 from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_approved
@@ -102,9 +101,8 @@ class NothingToSignOff(XlMilestonesError):
 def validation_hint(errors: int, not_computed: int, book: str, *, as_of: date | None = None) -> str:
     """What the workbook's validation errors mean for a pack and what to run ("71 milestones
     could not be computed because of errors: run xl-milestones validate BOOK"); empty when
-    there are none. With ``as_of`` (a date given instead of the workbook's) the command is a
-    refresh to a copy as of that date: validate checks as of the workbook's own date, where
-    the errors (a date after the as-of date, for one) may not be."""
+    there are none. With ``as_of`` (a date given instead of the workbook's) the command checks
+    as of that date too, where the errors (a date after it, for one) are."""
     if not_computed:
         what = (
             f"{not_computed} milestone{'s' if not_computed != 1 else ''} could not be "
@@ -116,11 +114,8 @@ def validation_hint(errors: int, not_computed: int, book: str, *, as_of: date | 
         return ""
     if as_of is None:
         return f"{what}: run xl-milestones validate {book}"
-    copy = "COPY" + (PurePath(book).suffix or ".xlsx")
-    return (
-        f"{what} as of {as_of.isoformat()}: run xl-milestones refresh {book} --as-of "
-        f"{as_of.isoformat()} --output {copy} to list them"
-    )
+    day = as_of.isoformat()
+    return f"{what} as of {day}: run xl-milestones validate {book} --as-of {day}"
 
 
 # ------------------------------------------------------------------------------ the pack's data
