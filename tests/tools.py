@@ -1,5 +1,6 @@
 """Shared helpers for the checks that stand in for Excel: the Open XML SDK validator,
-LibreOffice headless conversion, and PDF pages rendered to PNG with poppler.
+LibreOffice headless conversion, and PDF pages rendered to PNG with poppler; and the command
+line run in-process (``run_cli``).
 
 Each helper skips the calling test, with the reason, when its tool is not installed
 (`make test` installs them all), and never writes outside the folder it is given.
@@ -22,6 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 OOXML_VALIDATOR = ROOT / ".tools" / "node_modules" / ".bin" / "ooxml-validator"
 # LibreOffice may take a while on its first start with a fresh profile.
 SOFFICE_TIMEOUT = 240
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``xl-milestones ARGS`` run in-process: its exit code, stdout and stderr."""
+    from xl_milestones.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def ooxml_validate(path: str | Path) -> list[dict[str, Any]]:

@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
-
-from xl_milestones.cli import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.tools import run_cli
 
 
 @pytest.mark.parametrize(
@@ -31,14 +24,14 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 def test_a_mistyped_command_or_choice_gets_the_nearest_one(
     capsys: pytest.CaptureFixture[str], args: list[str], guess: str
 ) -> None:
-    code, out, err = _run(capsys, *args)
+    code, out, err = run_cli(capsys, *args)
     assert code == 2
     assert out == ""
     assert err.strip().splitlines()[-1].endswith(guess)
 
 
 def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = _run(capsys, "zzzzzz")
+    code, _out, err = run_cli(capsys, "zzzzzz")
     assert code == 2
     assert "invalid choice" in err and "did you mean" not in err
 
@@ -60,7 +53,7 @@ def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None
 def test_each_commands_help_describes_its_options_and_exit_codes(
     capsys: pytest.CaptureFixture[str], command: str, words: list[str]
 ) -> None:
-    code, out, _err = _run(capsys, command, "--help")
+    code, out, _err = run_cli(capsys, command, "--help")
     assert code == 0
     for word in words:
         assert word in out, word
@@ -78,8 +71,8 @@ def test_refreshing_a_workbook_without_milestones_says_what_to_fill_in(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     blank = tmp_path / "q3.xlsm"
-    assert _run(capsys, "new", str(blank))[0] == 0
-    code, out, _err = _run(capsys, "refresh", str(blank), "--output", str(tmp_path / "out.xlsm"))
+    assert run_cli(capsys, "new", str(blank))[0] == 0
+    code, out, _err = run_cli(capsys, "refresh", str(blank), "--output", str(tmp_path / "out.xlsm"))
     assert code == 0
     assert "Status:" not in out and "Payments:" not in out
     assert "No milestones yet: fill in Settings (As Of Date) and Contracts first" in out
@@ -94,13 +87,13 @@ def test_refreshing_a_workbook_where_no_milestone_can_be_computed_says_so(
         row["baseline_date"] = "next Tuesday"  # an error on every milestone
     book = write_workbook(tmp_path / "book.xlsx", sheets)
     out_path = tmp_path / "out.xlsx"
-    code, out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    code, out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 1
     lines = out.splitlines()
     assert "  Status:   none computed (see Validation)" in lines
     assert "  Payments: none computed (see Validation)" in lines
     assert "  4 milestone(s) not computed because of errors in their rows." in lines
-    code, out, _err = _run(
+    code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )
     totals = json.loads(out)["totals"]
@@ -114,9 +107,9 @@ def test_file_in_json_is_the_path_as_typed_for_validate_and_refresh(
     (tmp_path / "books").mkdir()
     write_workbook(tmp_path / "books" / "book.xlsx", valid_sheets())
     typed = "books/book.xlsx"
-    _code, out, _err = _run(capsys, "validate", typed, "--format", "json")
+    _code, out, _err = run_cli(capsys, "validate", typed, "--format", "json")
     assert json.loads(out)["file"] == typed
-    _code, out, _err = _run(capsys, "refresh", typed, "--output", "out.xlsx", "--format", "json")
+    _code, out, _err = run_cli(capsys, "refresh", typed, "--output", "out.xlsx", "--format", "json")
     assert json.loads(out)["file"] == typed
     assert out.count("\n") == 1  # one line, as the README says
 
@@ -125,7 +118,7 @@ def test_demo_refuses_an_as_of_date_before_the_samples_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "demo"
-    code, out, err = _run(capsys, "demo", str(folder), "--as-of", "2026-03-31")
+    code, out, err = run_cli(capsys, "demo", str(folder), "--as-of", "2026-03-31")
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1
@@ -138,7 +131,7 @@ def test_demo_refuses_an_as_of_date_that_puts_the_samples_contracts_out_of_range
     tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str
 ) -> None:
     folder = tmp_path / "demo"
-    code, out, err = _run(capsys, "demo", str(folder), "--as-of", as_of)
+    code, out, err = run_cli(capsys, "demo", str(folder), "--as-of", as_of)
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1
@@ -150,6 +143,6 @@ def test_demo_refuses_an_as_of_date_that_puts_the_samples_contracts_out_of_range
 def test_demo_serves_its_latest_as_of_date(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "demo", str(tmp_path / "demo"), "--as-of", "2075-04-01")
+    code, out, err = run_cli(capsys, "demo", str(tmp_path / "demo"), "--as-of", "2075-04-01")
     assert code == 0, err
     assert "as of 2075-04-01" in out.splitlines()[0]

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
+from tests.tools import run_cli
 
 from xl_milestones.app.portfolio import find_workbooks
-from xl_milestones.cli import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(
@@ -45,7 +39,7 @@ def test_an_empty_path_is_a_usage_error(
     argument: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)  # an empty path would be this folder
-    code, out, err = _run(capsys, *args)
+    code, out, err = run_cli(capsys, *args)
     assert code == 2 and out == ""
     last = err.strip().splitlines()[-1]
     assert f"argument {argument}: an empty path: give the name of a file or folder" in last
@@ -74,7 +68,7 @@ def test_refresh_refuses_an_output_that_is_the_input(
     (tmp_path / "link.xlsm").symlink_to("t.xlsm")
     os.link(tmp_path / "t.xlsm", tmp_path / "hard.xlsm")
     before = _snapshot(tmp_path)
-    code, out, err = _run(capsys, "refresh", "t.xlsm", "--output", output)
+    code, out, err = run_cli(capsys, "refresh", "t.xlsm", "--output", output)
     assert code == 2 and out == ""
     assert err == (
         f"xl-milestones: --output {Path(output)} is the workbook t.xlsm itself, which --output "
@@ -91,7 +85,7 @@ def test_signoff_pack_refuses_an_output_that_is_the_workbook(
     book = tmp_path / "book.html"
     shutil.copyfile(write_workbook(tmp_path / "b.xlsx", valid_sheets()), book)
     before = _snapshot(tmp_path)
-    code, out, err = _run(capsys, "signoff-pack", str(book), "--output", str(book))
+    code, out, err = run_cli(capsys, "signoff-pack", str(book), "--output", str(book))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and f"--output {book} is the workbook {book} itself" in err
     assert _snapshot(tmp_path) == before
@@ -105,7 +99,7 @@ def test_portfolio_refuses_an_output_that_is_a_workbook_to_read(
     b = write_workbook(tmp_path / "b.xlsx", valid_sheets())
     given = [str(a), str(b)] if role == "PATH" else [str(a), "--fx-rates", str(b)]
     before = _snapshot(tmp_path)
-    code, out, err = _run(capsys, "portfolio", *given, "--output", str(b), "--jobs", "1")
+    code, out, err = run_cli(capsys, "portfolio", *given, "--output", str(b), "--jobs", "1")
     assert code == 2 and out == ""
     what = f"the workbook {b} given to read" if role == "PATH" else f"the --fx-rates workbook {b}"
     assert err == (

@@ -14,10 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.factory import setting, valid_sheets, write_workbook
-from tests.tools import ooxml_validate
+from tests.tools import ooxml_validate, run_cli
 
 from xl_milestones.app.portfolio import ALL_MILESTONES, SOURCES, Progress
-from xl_milestones.cli import main
 from xl_milestones.core.portfolio import COUNT_METRICS
 from xl_milestones.core.schema import DASHBOARD_METRICS, STATUSES
 
@@ -25,14 +24,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_mil
 COUNT_KEYS = COUNT_METRICS
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _refresh_json(capsys: pytest.CaptureFixture[str], book: Path, tmp: Path) -> dict[str, object]:
-    code, out, err = _run(
+    code, out, err = run_cli(
         capsys, "refresh", str(book), "--output", str(tmp / f"r-{book.name}"), "--format", "json"
     )
     assert code in (0, 1), err
@@ -69,7 +62,7 @@ def test_totals_are_the_sum_of_each_books_own_refresh(
     own = {b.name: _refresh_json(capsys, b, tmp_path) for b in books}
     before = {b: b.read_bytes() for b in books}
     out = tmp_path / "portfolio.xlsx"
-    code, stdout, err = _run(
+    code, stdout, err = run_cli(
         capsys, "portfolio", str(folder), "--output", str(out), "--format", "json"
     )
     assert code == 1, err  # with-errors.xlsx has an error
@@ -148,7 +141,7 @@ def test_bad_files_are_listed_with_validates_reason_and_the_rest_rolled_up(
     shutil.copy(good, folder / ".good.xlsx.tmp.xlsx")
 
     out = tmp_path / "p.xlsx"
-    code, stdout, _err = _run(capsys, "portfolio", str(folder), "--output", str(out))
+    code, stdout, _err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
     assert code == 1
     sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
     assert set(sources) == {"good.xlsx", "notes.xlsx", "secret.xlsx"}
@@ -156,7 +149,7 @@ def test_bad_files_are_listed_with_validates_reason_and_the_rest_rolled_up(
     assert "open in Excel" in str(sources["good.xlsx"]["Notes"])  # its lock file is beside it
     for name in ("notes.xlsx", "secret.xlsx"):
         assert sources[name]["Read"] is False
-        code_v, _o, err_v = _run(capsys, "validate", str(folder / name))
+        code_v, _o, err_v = run_cli(capsys, "validate", str(folder / name))
         assert code_v == 2
         # The same one-line reason validate gives.
         assert err_v.strip() == f"xl-milestones: error: {sources[name]['Not Read Because']}"
@@ -168,7 +161,7 @@ def test_exit_codes(
 ) -> None:
     good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    assert _run(capsys, "portfolio", str(good), "--output", str(out))[0] == 0
+    assert run_cli(capsys, "portfolio", str(good), "--output", str(out))[0] == 0
     assert out.exists()
 
     bad = tmp_path / "bad.xlsx"
@@ -178,7 +171,7 @@ def test_exit_codes(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    code, _out, err = _run(
+    code, _out, err = run_cli(
         capsys, "portfolio", str(bad), "--output", str(out), "--parquet", str(tmp_path / "t")
     )
     assert code == 2 and not out.exists()
@@ -188,10 +181,10 @@ def test_exit_codes(
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, _out, err = _run(capsys, "portfolio", str(empty), "--output", str(out))
+    code, _out, err = run_cli(capsys, "portfolio", str(empty), "--output", str(out))
     assert code == 2 and "no .xlsx or .xlsm workbook" in err
     # As validate and refresh: with --format json too, nothing on stdout, the reason on stderr.
-    code, stdout, err = _run(
+    code, stdout, err = run_cli(
         capsys, "portfolio", str(empty), "--output", str(out), "--format", "json"
     )
     assert code == 2 and stdout == "" and "no workbook could be read" in err
@@ -203,7 +196,7 @@ def test_exit_codes(
         (("--output", str(out), "--currency", "xyz"), "not an ISO 4217 currency code"),
         (("--output", str(out), "--jobs", "0"), "at least 1"),
     ):
-        code, _out, err = _run(capsys, "portfolio", str(good), *args)
+        code, _out, err = run_cli(capsys, "portfolio", str(good), *args)
         assert code == 2 and words in err, err
         assert err.count("\n") == 1 and "Traceback" not in err
 
@@ -213,7 +206,7 @@ def test_a_missing_path_is_listed_and_the_others_rolled_up(
 ) -> None:
     good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    code, stdout, _err = _run(
+    code, stdout, _err = run_cli(
         capsys, "portfolio", str(good), str(tmp_path / "gone.xlsx"), "--output", str(out)
     )
     assert code == 1
@@ -234,7 +227,7 @@ def test_a_currency_without_a_rate_is_reported_and_left_out(
     # The rates given have EUR only: the book's USD amounts have no rate.
     rates_book = write_workbook(tmp_path / "rates.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    code, stdout, _err = _run(
+    code, stdout, _err = run_cli(
         capsys,
         "portfolio",
         str(book),
@@ -260,7 +253,7 @@ def test_currency_option_converts_through_the_books_own_rates(
     # of 8.50 is 10.00 EUR (8.50 / 0.85).
     book = write_workbook(tmp_path / "b.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    code, stdout, _err = _run(
+    code, stdout, _err = run_cli(
         capsys,
         "portfolio",
         str(book),
@@ -294,7 +287,7 @@ def test_fx_rates_book_supplies_the_rates(
     ]
     rates_book = write_workbook(tmp_path / "rates.xlsx", rates)
     out = tmp_path / "p.xlsx"
-    code, _stdout, err = _run(
+    code, _stdout, err = run_cli(
         capsys, "portfolio", str(book), "--output", str(out), "--fx-rates", str(rates_book)
     )
     assert code == 0, err
@@ -308,7 +301,7 @@ def test_fx_rates_book_supplies_the_rates(
     bad = valid_sheets()
     bad["fx_rates"] = [{"currency": "USD", "rate_to_reporting": "abc"}]
     bad_book = write_workbook(tmp_path / "bad-rates.xlsx", bad)
-    code, _stdout, err = _run(
+    code, _stdout, err = run_cli(
         capsys, "portfolio", str(book), "--output", str(out), "--fx-rates", str(bad_book)
     )
     assert code == 2 and "FX Rates!" in err and err.count("\n") == 1
@@ -319,10 +312,10 @@ def test_worker_pool_gives_the_same_portfolio(
 ) -> None:
     folder = _books(tmp_path)
     one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
-    _c1, out1, _e = _run(
+    _c1, out1, _e = run_cli(
         capsys, "portfolio", str(folder), "--output", str(one), "--jobs", "1", "--format", "json"
     )
-    _c2, out2, _e = _run(
+    _c2, out2, _e = run_cli(
         capsys, "portfolio", str(folder), "--output", str(two), "--jobs", "2", "--format", "json"
     )
     first, second = json.loads(out1), json.loads(out2)
@@ -363,7 +356,7 @@ def test_settings_currency_of_the_first_book_is_the_default(
     first = write_workbook(tmp_path / "a.xlsx", sheets)
     second = write_workbook(tmp_path / "b.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    _code, stdout, _err = _run(
+    _code, stdout, _err = run_cli(
         capsys, "portfolio", str(first), str(second), "--output", str(out), "--format", "json"
     )
     assert json.loads(stdout)["currency"] == "EUR"
@@ -380,7 +373,7 @@ def test_a_folder_of_skipped_files_says_what_was_skipped(
     shutil.copy(good, folder / "~$c.xlsx")
     (folder / "notes.txt").write_text("not a workbook either, and not counted\n")
     out = tmp_path / "p.xlsx"
-    code, _out, err = _run(capsys, "portfolio", str(folder), "--output", str(out))
+    code, _out, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
     assert code == 2 and not out.exists()
     assert (
         f"{folder}: no .xlsx or .xlsm workbook in this folder or below it (3 skipped: 1 Excel "
@@ -389,14 +382,14 @@ def test_a_folder_of_skipped_files_says_what_was_skipped(
 
     # The output itself is skipped too, and said so.
     shutil.copy(good, folder / "p.xlsx")
-    code, _out, err = _run(capsys, "portfolio", str(folder), "--output", str(folder / "p.xlsx"))
+    code, _out, err = run_cli(capsys, "portfolio", str(folder), "--output", str(folder / "p.xlsx"))
     assert code == 2 and "(4 skipped: " in err and ", the --output file)" in err
 
     # A folder whose workbook was listed already (given twice) is not one without any.
     both = tmp_path / "both"
     both.mkdir()
     shutil.copy(good, both / "good.xlsx")
-    code, stdout, err = _run(capsys, "portfolio", str(both), str(both), "--output", str(out))
+    code, stdout, err = run_cli(capsys, "portfolio", str(both), str(both), "--output", str(out))
     assert code == 0, stdout + err
     assert "Read: 1; not read: 0" in stdout
 
@@ -408,7 +401,9 @@ def test_status_says_none_computed_when_every_milestone_has_errors(
     for row in sheets["milestones"]:
         row["baseline_date"] = "31/05/2026"  # an error on every milestone: none computed
     book = write_workbook(tmp_path / "errors.xlsx", sheets)
-    code, stdout, _err = _run(capsys, "portfolio", str(book), "--output", str(tmp_path / "p.xlsx"))
+    code, stdout, _err = run_cli(
+        capsys, "portfolio", str(book), "--output", str(tmp_path / "p.xlsx")
+    )
     assert code == 1
     n = len(sheets["milestones"])
     assert f"  Status:   none computed ({n} milestones with errors: see Sources)" in stdout
@@ -418,8 +413,10 @@ def test_status_says_when_the_workbooks_hold_no_milestone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     blank = tmp_path / "new.xlsx"
-    assert _run(capsys, "new", str(blank))[0] == 0
-    code, stdout, err = _run(capsys, "portfolio", str(blank), "--output", str(tmp_path / "p.xlsx"))
+    assert run_cli(capsys, "new", str(blank))[0] == 0
+    code, stdout, err = run_cli(
+        capsys, "portfolio", str(blank), "--output", str(tmp_path / "p.xlsx")
+    )
     assert code == 0, err
     assert stdout.splitlines()[2] == "  Status:   no milestones in the workbooks read"
 
@@ -430,10 +427,10 @@ def test_a_blank_book_has_no_currency_of_its_own_and_does_not_choose(
     # A workbook from `new` has no Reporting Currency and no contract: the GBP book after it
     # chooses, and Sources shows the blank book's currency blank (not the engine's EUR).
     blank = tmp_path / "a-new.xlsx"
-    assert _run(capsys, "new", str(blank))[0] == 0
+    assert run_cli(capsys, "new", str(blank))[0] == 0
     gbp = write_workbook(tmp_path / "b-gbp.xlsx", valid_sheets())
     out = tmp_path / "p.xlsx"
-    code, stdout, err = _run(
+    code, stdout, err = run_cli(
         capsys, "portfolio", str(blank), str(gbp), "--output", str(out), "--format", "json"
     )
     assert code == 0, err
@@ -444,7 +441,7 @@ def test_a_blank_book_has_no_currency_of_its_own_and_does_not_choose(
     assert "amounts in GBP" in str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
     # The same totals as the GBP book alone.
     alone = tmp_path / "alone.xlsx"
-    _c, stdout_alone, _e = _run(
+    _c, stdout_alone, _e = run_cli(
         capsys, "portfolio", str(gbp), "--output", str(alone), "--format", "json"
     )
     totals = json.loads(stdout_alone)["totals"]
@@ -453,7 +450,7 @@ def test_a_blank_book_has_no_currency_of_its_own_and_does_not_choose(
     }
 
     # Only blank books: EUR as before, and the summary says why.
-    code, stdout, err = _run(capsys, "portfolio", str(blank), "--output", str(out))
+    code, stdout, err = run_cli(capsys, "portfolio", str(blank), "--output", str(out))
     assert code == 0, err
     assert "amounts in EUR (no workbook gives a currency)" in stdout.splitlines()[0]
     assert "(no workbook gives a currency)" in str(
@@ -468,7 +465,7 @@ def test_the_summary_counts_workbooks_read_not_files(
     notes = tmp_path / "notes.xlsx"
     notes.write_text("not a workbook\n")
     out = tmp_path / "p.xlsx"
-    code, stdout, _err = _run(capsys, "portfolio", str(good), str(notes), "--output", str(out))
+    code, stdout, _err = run_cli(capsys, "portfolio", str(good), str(notes), "--output", str(out))
     assert code == 1
     first, second = stdout.splitlines()[:2]
     assert first.startswith("Portfolio of 1 workbook as of ")

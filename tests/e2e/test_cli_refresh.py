@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.factory import setting, valid_sheets, write_workbook
+from tests.tools import run_cli
 from tests.writerbooks import sheet_parts
 
-from xl_milestones.cli import main
 from xl_milestones.core.schema import (
     MILESTONES,
     PAYMENT_SCHEDULE,
@@ -23,12 +23,6 @@ from xl_milestones.core.schema import (
     STATUSES,
     VALIDATION,
 )
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _book(tmp_path: Path, sheets: dict[str, list[dict[str, object]]] | None = None) -> Path:
@@ -55,7 +49,7 @@ def test_refresh_to_output_writes_results_and_leaves_input_alone(
     book = _book(tmp_path)
     before = book.read_bytes()
     out_path = tmp_path / "out.xlsx"
-    code, out, err = _run(
+    code, out, err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )
     assert code == 0, err
@@ -84,7 +78,7 @@ def test_refresh_in_place_keeps_a_backup(
 ) -> None:
     book = _book(tmp_path)
     before = book.read_bytes()
-    code, out, err = _run(capsys, "refresh", str(book))
+    code, out, err = run_cli(capsys, "refresh", str(book))
     assert code == 0, err
     assert "Refreshed" in out and "Status:" in out
     backups = [p for p in tmp_path.iterdir() if p.name != book.name]
@@ -98,7 +92,7 @@ def test_as_of_option_overrides_the_setting(
     book = _book(tmp_path)
     out_path = tmp_path / "out.xlsx"
     args = ("refresh", str(book), "--output", str(out_path), "--format", "json")
-    code, out, _ = _run(capsys, *args, "--as-of", "2027-01-15")
+    code, out, _ = run_cli(capsys, *args, "--as-of", "2027-01-15")
     assert code == 0
     assert json.loads(out)["as_of"] == "2027-01-15"
 
@@ -111,7 +105,9 @@ def test_errors_give_exit_1_and_blank_results_for_that_milestone_only(
     bad["baseline_date"] = "next Tuesday"
     book = _book(tmp_path, sheets)
     out_path = tmp_path / "out.xlsx"
-    code, out, _ = _run(capsys, "refresh", str(book), "--output", str(out_path), "--format", "json")
+    code, out, _ = run_cli(
+        capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
+    )
     assert code == 1
     data = json.loads(out)
     assert data["counts"]["error"] >= 1
@@ -145,8 +141,8 @@ def test_refresh_twice_gives_identical_results_and_changes_no_input(
     book = _book(tmp_path)
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
     args = ("--format", "json")
-    _, out1, _ = _run(capsys, "refresh", str(book), "--output", str(first), *args)
-    _, out2, _ = _run(capsys, "refresh", str(first), "--output", str(second), *args)
+    _, out1, _ = run_cli(capsys, "refresh", str(book), "--output", str(first), *args)
+    _, out2, _ = run_cli(capsys, "refresh", str(first), "--output", str(second), *args)
     assert json.loads(out1)["milestones"] == json.loads(out2)["milestones"]
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.namelist() == b.namelist()
@@ -175,7 +171,7 @@ def test_refresh_twice_gives_identical_results_and_changes_no_input(
     # Empty result cells take the column's style from the second refresh on (the first met
     # the added columns unstyled); from then on the Milestones part does not change at all.
     third = tmp_path / "third.xlsx"
-    _run(capsys, "refresh", str(second), "--output", str(third))
+    run_cli(capsys, "refresh", str(second), "--output", str(third))
     with zipfile.ZipFile(second) as b, zipfile.ZipFile(third) as c:
         assert b.read(parts[MILESTONES.name]) == c.read(parts[MILESTONES.name])
         assert b.read(parts[PAYMENT_SCHEDULE.name]) == c.read(parts[PAYMENT_SCHEDULE.name])
@@ -186,13 +182,13 @@ def test_an_edit_is_reflected_by_the_next_refresh(
 ) -> None:
     sheets = valid_sheets()
     book = _book(tmp_path, sheets)
-    _run(capsys, "refresh", str(book), "--output", str(tmp_path / "a.xlsx"))
+    run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "a.xlsx"))
     before = _column_values(tmp_path / "a.xlsx", MILESTONES.header("status"))
     # Cancel a milestone that was not cancelled: the next refresh must say so.
     target = next(m for m in sheets["milestones"] if before[str(m["milestone_id"])] != "Cancelled")
     target["cancelled"] = "yes"
     edited = write_workbook(tmp_path / "edited.xlsx", sheets)
-    _run(capsys, "refresh", str(edited), "--output", str(tmp_path / "b.xlsx"))
+    run_cli(capsys, "refresh", str(edited), "--output", str(tmp_path / "b.xlsx"))
     after = _column_values(tmp_path / "b.xlsx", MILESTONES.header("status"))
     assert after[str(target["milestone_id"])] == "Cancelled"
 
@@ -202,7 +198,7 @@ def test_unreadable_file_exits_2_with_one_line(
 ) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook at all")
-    code, out, err = _run(capsys, "refresh", str(junk))
+    code, out, err = run_cli(capsys, "refresh", str(junk))
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and "junk.xlsx" in err
@@ -231,7 +227,7 @@ def test_a_package_missing_a_part_the_writer_needs_is_named_with_its_file(
 ) -> None:
     broken = _without(_book(tmp_path), tmp_path / "broken.xlsx", part)
     before = broken.read_bytes()
-    code, out, err = _run(capsys, "refresh", str(broken), "--output", str(tmp_path / "o.xlsx"))
+    code, out, err = run_cli(capsys, "refresh", str(broken), "--output", str(tmp_path / "o.xlsx"))
     assert out == ""
     assert code == 2
     assert err.startswith(f"xl-milestones: error: {broken}: "), err
@@ -242,7 +238,7 @@ def test_a_package_missing_a_part_the_writer_needs_is_named_with_its_file(
 
 
 def test_bad_as_of_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "refresh", str(_book(tmp_path)), "--as-of", "31/03/2026")
+    code, _, err = run_cli(capsys, "refresh", str(_book(tmp_path)), "--as-of", "31/03/2026")
     assert code == 2
     assert "YYYY-MM-DD" in err
 
@@ -251,7 +247,7 @@ def test_demo_refreshes_the_sample_and_summarises_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "demo"
-    code, out, err = _run(capsys, "demo", str(folder))
+    code, out, err = run_cli(capsys, "demo", str(folder))
     assert code == 0, err
     files = [p.name for p in folder.iterdir()]
     assert files == ["sample_contract_milestones.xlsm"]
@@ -269,7 +265,7 @@ def test_demo_keeps_the_file_it_replaces_and_says_so(
     folder.mkdir()
     mine = folder / "sample_contract_milestones.xlsm"
     mine.write_bytes(b"an unrelated file of that name")
-    code, out, err = _run(capsys, "demo", str(folder))
+    code, out, err = run_cli(capsys, "demo", str(folder))
     assert code == 0, err
     backup = folder / "sample_contract_milestones.xlsm.bak"
     assert sorted(p.name for p in folder.iterdir()) == [mine.name, backup.name]
@@ -286,7 +282,7 @@ def test_setting_as_of_date_is_used_when_no_option(
         if row["setting"] == setting("as_of_date"):
             row["value"] = dt.date(2026, 5, 1)
     book = _book(tmp_path, sheets)
-    _, out, _ = _run(
+    _, out, _ = run_cli(
         capsys, "refresh", str(book), "--output", str(tmp_path / "o.xlsx"), "--format", "json"
     )
     assert json.loads(out)["as_of"] == "2026-05-01"
@@ -338,7 +334,7 @@ def test_refresh_adds_and_fills_the_signoff_queue_sheet(
             row["actual_date"] = dt.date(2026, 3, 20)
             row["percent_complete"] = 1
     out_path = tmp_path / "out.xlsx"
-    code, _out, err = _run(
+    code, _out, err = run_cli(
         capsys, "refresh", str(_book(tmp_path, sheets)), "--output", str(out_path)
     )
     assert code == 0, err
@@ -359,7 +355,7 @@ def test_a_link_to_a_sheet_whose_name_has_an_apostrophe_doubles_it(
     sheets["milestones"][0]["baseline_date"] = "next Tuesday"
     book = write_workbook(tmp_path / "book.xlsx", sheets, sheet_names={"milestones": "Milestone's"})
     out_path = tmp_path / "out.xlsx"
-    code, _out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    code, _out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 1
     ws = openpyxl.load_workbook(out_path)[VALIDATION.name]
     links = {c.hyperlink.location for c in ws["F"][1:] if c.hyperlink is not None}
@@ -379,9 +375,9 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     sheets = valid_sheets()
     sheets["invoices"][0]["paid_amount"] = 60000  # 54,720 due: overpaid by 5,280
     book = _book(tmp_path, sheets)
-    code, out, _ = _run(capsys, "validate", str(book))
+    code, out, _ = run_cli(capsys, "validate", str(book))
     assert code == 0 and "overpaid" not in out  # validate does not compute amounts
-    code, out, _ = _run(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
+    code, out, _ = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
     assert code == 0
     assert "see the Validation sheet (`xl-milestones validate` shows all but the 1 warning" in out
     assert "(or `xl-milestones validate`)" not in out
@@ -415,7 +411,7 @@ def test_a_refresh_as_of_today_by_default_says_so(
     book = _book(tmp_path, sheets)
     out_path = tmp_path / "out.xlsx"
     today = dt.date.today().isoformat()
-    code, out, _err = _run(capsys, "refresh", str(book), "--output", str(out_path))
+    code, out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code in (0, 1)
     assert out.splitlines()[0] == f"Refreshed {out_path} as of {today} ({why})."
     ws = openpyxl.load_workbook(out_path)["Dashboard"]
@@ -423,13 +419,13 @@ def test_a_refresh_as_of_today_by_default_says_so(
     source = {"settings sheet": "no-settings-sheet", "as-of value": "invalid-as-of-date"}.get(
         drop, "no-as-of-date"
     )
-    code, out, _err = _run(
+    code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )
     report = json.loads(out)
     assert (report["as_of"], report["as_of_source"]) == (today, source)
     # With the date given, nothing to explain.
-    code, out, _err = _run(
+    code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-31"
     )
     assert out.splitlines()[0] == f"Refreshed {out_path} as of 2026-03-31."

@@ -10,18 +10,12 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
+from tests.tools import run_cli
 
-from xl_milestones import cli
 from xl_milestones.io.xlsxparts import package_extension
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "workbook" / "sample_contract_milestones.xlsm"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def kind(path: Path) -> str | None:
@@ -34,7 +28,7 @@ def test_a_macro_enabled_workbook_is_not_written_under_another_extension(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     book = shutil.copy(SAMPLE, tmp_path / "book.xlsm")
-    code, out, err = run(capsys, "refresh", str(book), "--output", str(tmp_path / name))
+    code, out, err = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / name))
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert "book.xlsm is a macro-enabled workbook (.xlsm)" in err and "out.xlsm" in err
@@ -47,7 +41,7 @@ def test_a_macro_enabled_workbook_refreshes_to_xlsm(
     book = Path(shutil.copy(SAMPLE, tmp_path / "book.xlsm"))
     assert kind(book) == ".xlsm"
     out_path = tmp_path / "out.xlsm"
-    code, _out, _err = run(capsys, "refresh", str(book), "--output", str(out_path))
+    code, _out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 0 and kind(out_path) == ".xlsm"
 
 
@@ -56,8 +50,8 @@ def test_a_plain_workbook_is_not_written_as_xlsm(
 ) -> None:
     book = write_workbook(tmp_path / "book.xlsx", valid_sheets())
     assert kind(book) == ".xlsx"
-    code, _out, err = run(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsm"))
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsm"))
     assert code == 2 and "a workbook without macros (.xlsx)" in err and "out.xlsx" in err
     assert not (tmp_path / "out.xlsm").exists()
-    code, _out, _err = run(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
+    code, _out, _err = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
     assert code == 0 and kind(tmp_path / "out.xlsx") == ".xlsx"

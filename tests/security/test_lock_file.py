@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
+from tests.tools import run_cli
 
-from xl_milestones import cli
 from xl_milestones.io.atomic import backup_path, lock_path
 
 
@@ -23,15 +23,9 @@ def book(tmp_path: Path) -> Path:
     return path
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_in_place_refresh_is_refused(book: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = book.read_bytes()
-    code, out, err = run(capsys, "refresh", str(book))
+    code, out, err = run_cli(capsys, "refresh", str(book))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "open in Excel" in err and "~$book.xlsm" in err
     assert "--output" in err and "close it" in err
@@ -42,7 +36,7 @@ def test_in_place_refresh_is_refused(book: Path, capsys: pytest.CaptureFixture[s
 def test_output_elsewhere_still_works(book: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = book.read_bytes()
     out_path = book.parent / "refreshed.xlsm"
-    code, out, _err = run(capsys, "refresh", str(book), "--output", str(out_path))
+    code, out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 0 and out_path.exists() and "Refreshed" in out
     assert book.read_bytes() == before
 
@@ -50,7 +44,7 @@ def test_output_elsewhere_still_works(book: Path, capsys: pytest.CaptureFixture[
 def test_output_naming_the_open_workbook_is_refused(
     book: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _out, err = run(capsys, "refresh", str(book), "--output", str(book))
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--output", str(book))
     assert code == 2 and "--output" in err and "itself" in err
 
 
@@ -62,14 +56,14 @@ def test_an_output_that_is_open_in_excel_is_refused(
     shutil.copyfile(src, target)
     lock_path(target).write_bytes(b"owner")
     before = target.read_bytes()
-    code, _out, err = run(capsys, "refresh", str(src), "--output", str(target))
+    code, _out, err = run_cli(capsys, "refresh", str(src), "--output", str(target))
     assert code == 2 and "open in Excel" in err and "another --output" in err
     assert target.read_bytes() == before
 
 
 def test_validate_reads_an_open_workbook(book: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Reading is harmless: only writing is refused."""
-    code, _out, _err = run(capsys, "validate", str(book))
+    code, _out, _err = run_cli(capsys, "validate", str(book))
     assert code == 0
 
 
@@ -80,14 +74,14 @@ def test_a_workbook_open_in_libreoffice_is_refused(
     # LibreOffice's lock file: user name, host, home and time, comma-separated.
     (tmp_path / ".~lock.book.xlsm#").write_text("Dana Lee,host,/home/dana,07.12.2026 10:00,;")
     before = path.read_bytes()
-    code, out, err = run(capsys, "refresh", str(path))
+    code, out, err = run_cli(capsys, "refresh", str(path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "open in LibreOffice" in err and ".~lock.book.xlsm#" in err
     assert "--output" in err
     assert path.read_bytes() == before and not backup_path(path).exists()
     # Writing elsewhere is still allowed; an --output LibreOffice has open is not.
-    code, _out, _err = run(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
+    code, _out, _err = run_cli(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
     assert code == 0
     (tmp_path / ".~lock.r.xlsm#").write_text("x")
-    code, _out, err = run(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
+    code, _out, err = run_cli(capsys, "refresh", str(path), "--output", str(tmp_path / "r.xlsm"))
     assert code == 2 and "open in LibreOffice" in err
