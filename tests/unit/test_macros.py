@@ -430,6 +430,24 @@ def test_nothing_awaiting_signoff_is_an_information_not_an_error(
     )
 
 
+def test_nothing_awaiting_because_of_errors_points_to_the_validate_button(
+    book: FakeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xl_milestones.reports.signoff import NothingToSignOff
+
+    def nothing(book: Any, **kw: Any) -> None:
+        raise NothingToSignOff("book.xlsm", date(2026, 6, 30), errors=3, not_computed=2)
+
+    monkeypatch.setattr(actions, "signoff_pack", nothing)
+    macros.signoff_pack()
+    (alert,) = book.app.alerts
+    assert alert["prompt"] == (
+        "No milestone is awaiting sign-off in book.xlsm as of 2026-06-30; no pack written; "
+        "2 milestones could not be computed because of errors: click Validate on the "
+        "Milestones tab to list them"
+    )
+
+
 def test_refresh_message_ends_with_what_changed(book: FakeBook) -> None:
     macros.refresh()
     assert "\nFirst refresh: nothing to compare.\n" in str(book.app.alerts[0]["prompt"])

@@ -96,7 +96,7 @@ def signoff_pack(book: xw.Book | None = None) -> None:
         try:
             actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
         except NothingToSignOff as exc:  # an empty review is news, not an error
-            return str(exc)
+            return exc.message(None)
         if folder is not None:
             return (
                 f"Sign-off pack written: {output.name}\nDownload it from the xlwings Lite task "

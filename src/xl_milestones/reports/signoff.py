@@ -87,9 +87,10 @@ class NothingToSignOff(XlMilestonesError):
         self.not_computed = not_computed
         super().__init__(self.message(workbook))
 
-    def message(self, book: str, *, as_of: date | None = None) -> str:
+    def message(self, book: str | None, *, as_of: date | None = None) -> str:
         """The one line saying so; ``book`` is the workbook as the user named it and ``as_of``
-        the date given for it (--as-of), for the command that lists the errors."""
+        the date given for it (--as-of), for the command that lists the errors; without
+        ``book`` (in Excel) the hint is the Validate button."""
         text = (
             f"No milestone is awaiting sign-off in {self.workbook} as of "
             f"{self.as_of.isoformat()}; no pack written"
@@ -98,7 +99,9 @@ class NothingToSignOff(XlMilestonesError):
         return f"{text}; {hint}" if hint else f"{text}."
 
 
-def validation_hint(errors: int, not_computed: int, book: str, *, as_of: date | None = None) -> str:
+def validation_hint(
+    errors: int, not_computed: int, book: str | None, *, as_of: date | None = None
+) -> str:
     """What the workbook's validation errors mean for a pack and what to run ("71 milestones
     could not be computed because of errors: run xl-milestones validate BOOK"); empty when
     there are none. With ``as_of`` (a date given instead of the workbook's) the command checks
@@ -112,6 +115,8 @@ def validation_hint(errors: int, not_computed: int, book: str, *, as_of: date | 
         what = f"the workbook has {errors} validation error{'s' if errors != 1 else ''}"
     else:
         return ""
+    if book is None:  # in Excel: the button that lists them on the Validation sheet
+        return f"{what}: click Validate on the Milestones tab to list them"
     if as_of is None:
         return f"{what}: run xl-milestones validate {book}"
     day = as_of.isoformat()
@@ -606,7 +611,7 @@ def _cover_notes(
                 if skipped
                 else ""
             )
-            + ". See the Validation sheet, or run xl-milestones validate."
+            + ". The workbook's Validate button (or xl-milestones validate) lists them."
         )
     return notes
 
