@@ -201,11 +201,14 @@ def refresh_text(
         # `validate` reads and checks but does not compute: what the computation found
         # (an overpaid milestone...) is on the Validation sheet only, so it is listed here.
         computed = [i for i in result.issues if not i.is_error]
+        # The errors a date given brings (a date after it) are found as of that date only.
+        given = report.validation.as_of_source == "option"
+        check = "`xl-milestones validate" + (f" --as-of {result.as_of}`" if given else "`")
         where = (
-            f"see the Validation sheet (`xl-milestones validate` shows all but the "
+            f"see the Validation sheet ({check} shows all but the "
             f"{plural(len(computed), 'warning')} found while computing, listed below)"
             if computed
-            else "see the Validation sheet (or `xl-milestones validate`)"
+            else f"see the Validation sheet (or {check})"
         )
         lines.append(
             f"  {plural(c['error'], 'error')} and {plural(c['warning'], 'warning')}: {where}."

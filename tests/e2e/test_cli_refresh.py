@@ -97,6 +97,21 @@ def test_as_of_option_overrides_the_setting(
     assert json.loads(out)["as_of"] == "2027-01-15"
 
 
+def test_the_errors_of_a_date_given_are_listed_by_validate_with_that_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 2026-03-01 the sheets' actual dates (March and April 2026) are in the future.
+    book = _book(tmp_path)
+    out_path = tmp_path / "out.xlsx"
+    code, out, _ = run_cli(
+        capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-01"
+    )
+    assert code == 1
+    assert "see the Validation sheet (or `xl-milestones validate --as-of 2026-03-01`)" in out
+    code, out, _ = run_cli(capsys, "validate", str(book), "--as-of", "2026-03-01")
+    assert code == 1 and "future-date" in out
+
+
 def test_errors_give_exit_1_and_blank_results_for_that_milestone_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
