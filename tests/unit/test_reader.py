@@ -304,6 +304,25 @@ def test_a_sheet_whose_part_is_missing_is_named_as_damage(tmp_path: Path, book: 
     assert "(Invoices)" not in message
 
 
+def test_a_sheet_part_named_in_another_case_is_read(tmp_path: Path, book: Path) -> None:
+    # Part names are case-insensitive in a package: a relationship to worksheets/SHEET3.XML
+    # names the zip's worksheets/sheet3.xml.
+    from xl_milestones.io.xlsxparts import read_package
+
+    other = tmp_path / "case.xlsx"
+    rels_part = "xl/_rels/workbook.xml.rels"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(other, "w", zipfile.ZIP_DEFLATED) as zout:
+        part = next(p.path for p in read_package(zin).sheets if p.name == "Milestones")
+        target = part.removeprefix("xl/")
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == rels_part:
+                assert target.encode() in data
+                data = data.replace(target.encode(), target.upper().encode())
+            zout.writestr(info, data)
+    assert read_workbook(other).tables == read_workbook(book).tables
+
+
 def test_old_xls_compound_file_is_refused(tmp_path: Path) -> None:
     from xl_milestones.template.vba.cfb import write_compound_file
 

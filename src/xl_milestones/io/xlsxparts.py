@@ -141,6 +141,8 @@ def read_package(zf: zipfile.ZipFile) -> PackageInfo:
     date1904 = False
     sheets: list[SheetPart] = []
     rels = _rels(zf, wb_part)
+    # Part names are case-insensitive in a package (OPC): each sheet is named as the zip has it.
+    real = {n.lower(): n for n in zf.namelist()}
     for el in root.iter():
         name = _local(el.tag)
         if name == "workbookPr":
@@ -149,7 +151,7 @@ def read_package(zf: zipfile.ZipFile) -> PackageInfo:
             rid = el.get(_REL_ID) or el.get(_STRICT_REL_ID) or ""
             rtype, target = rels.get(rid, ("", ""))
             if rtype.endswith("/worksheet"):
-                sheets.append(SheetPart(el.get("name", ""), target))
+                sheets.append(SheetPart(el.get("name", ""), real.get(target.lower(), target)))
     for sheet in sheets:
         for rtype, target in _rels(zf, sheet.path).values():
             if not rtype.endswith("/table"):
