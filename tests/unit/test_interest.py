@@ -193,3 +193,9 @@ def test_interest_too_large_for_a_cell_is_blank_and_said() -> None:
     assert warning.message.startswith("Milestone M-1's late-payment interest comes to 1.")
     with pytest.raises(AmountTooLarge):
         late_interest(D(10**9), date(1977, 4, 30), date(2026, 5, 12), "fidic", D("0.9"))
+    # Below 10^15 but 16 significant digits once rounded (a cell would show ...028.8): refused
+    # too; 15 digits are a number.
+    with pytest.raises(AmountTooLarge):
+        late_interest(D(123456789012345), date(2026, 1, 1), date(2026, 1, 31), "us", D(1), D(0))
+    fits = late_interest(D(12345678901234), date(2026, 1, 1), date(2026, 1, 31), "us", D(1), D(0))
+    assert fits == D("1028806575102.83")

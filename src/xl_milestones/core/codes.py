@@ -245,9 +245,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "late-interest-too-large": Code(
         "warning",
-        "Found by the computation: a milestone's late-payment interest comes to 10^15 or more "
-        "(compounded over decades at a high rate), more than a cell shows to the cent, so its "
-        "Late Interest is left blank.",
+        "Found by the computation: a milestone's late-payment interest is more than a cell "
+        "shows to the cent (10^15 or more, or over 15 significant digits: compounded over "
+        "decades at a high rate), so its Late Interest is left blank.",
         "Check the Late Interest Reference Rate and Margin on Settings, and the milestone's "
         "invoice dates and amounts.",
     ),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Final
 
 from xl_milestones.core.dates import whole_months
-from xl_milestones.core.money import LARGEST_AMOUNT, ZERO, AmountTooLarge, round_money
+from xl_milestones.core.money import ZERO, round_money, rounded_for_a_cell
 from xl_milestones.core.schema import DEFAULT_LATE_INTEREST_MARGIN, LATE_INTEREST_REGIMES
 
 ONE: Final = Decimal(1)
@@ -126,9 +126,7 @@ def interest_on_parts(
 def _rounded(interest: Decimal, currency: str | None) -> Decimal:
     # Compounded over decades at a high rate, interest can pass what a cell holds (and what the
     # decimal context can round): said, not rounded into an error or shown altered.
-    if interest >= LARGEST_AMOUNT:
-        raise AmountTooLarge(interest)
-    return round_money(interest, currency)
+    return rounded_for_a_cell(interest, currency)
 
 
 def late_interest(

@@ -19,12 +19,28 @@ DEFAULT_MINOR_UNITS: Final = 2
 LARGEST_AMOUNT: Final = Decimal("1e15")
 
 
+EXCEL_DIGITS: Final = 15  # significant digits a cell keeps
+
+
 class AmountTooLarge(ArithmeticError):
-    """A computed amount of LARGEST_AMOUNT or more: no cell could show it to the cent."""
+    """A computed amount no cell could show to the cent (``rounded_for_a_cell``)."""
 
     def __init__(self, amount: Decimal) -> None:
         super().__init__(f"{amount:.6g} is too large for a cell")
         self.amount = amount
+
+
+def rounded_for_a_cell(amount: Decimal, currency: str | None) -> Decimal:
+    """``round_money``, for an amount computed from others that may outgrow a cell (interest
+    compounded over decades): AmountTooLarge when it reaches LARGEST_AMOUNT (checked first:
+    past the decimal context's digits it cannot be rounded at all) or, rounded, has more
+    significant digits than a cell keeps (it would show altered)."""
+    if abs(amount) >= LARGEST_AMOUNT:
+        raise AmountTooLarge(amount)
+    rounded = round_money(amount, currency)
+    if len(rounded.as_tuple().digits) > EXCEL_DIGITS:
+        raise AmountTooLarge(amount)
+    return rounded
 
 
 def minor_units(currency: str | None) -> int:

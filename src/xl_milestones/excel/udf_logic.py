@@ -47,7 +47,6 @@ BAD_INPUT: Final = "#VALUE!"
 # A result outside what a cell holds (after 9999-12-31, more than 15 significant digits), as
 # Excel's own EDATE and WORKDAY answer #NUM!.
 TOO_LARGE: Final = "#NUM!"
-EXCEL_DIGITS: Final = 15
 
 
 class UdfError(Exception):
@@ -329,12 +328,6 @@ def _currency(value: object) -> str | None:
     return code
 
 
-def _fits_a_cell(number: Decimal) -> bool:
-    """Whether a cell holds ``number`` exactly: 15 significant digits at most, below 10^15."""
-    digits = len(number.normalize().as_tuple().digits)
-    return number.adjusted() < EXCEL_DIGITS and digits <= EXCEL_DIGITS
-
-
 def late_interest_amount(
     amount: object,
     due_date: object,
@@ -359,14 +352,12 @@ def late_interest_amount(
         assert extra is None or isinstance(extra, Decimal)
         try:
             interest = late_interest(value, due, paid, how, reference, extra, code)
-        except AmountTooLarge:
-            interest = None
-        if interest is None or not _fits_a_cell(interest):
+        except AmountTooLarge:  # as the Late Interest column leaves it blank, with a warning
             raise UdfError(
                 TOO_LARGE,
                 "the interest is too large for Excel, which keeps 15 significant digits: "
                 "check the amount, the dates and the rate",
-            )
+            ) from None
         return cell(interest)
 
     return guarded(run)
