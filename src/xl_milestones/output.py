@@ -9,6 +9,7 @@ the core and on the evaluation record it shows, never on the use cases that call
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -108,6 +109,13 @@ _TODAY_BECAUSE = {
 }
 
 
+def validate_command(book: str, as_of: date | None = None) -> str:
+    """The command that lists a workbook's errors as of ``as_of`` (else its own date), quoted
+    for a shell: ``xl-milestones validate 'Q3 milestones.xlsm' --as-of 2026-03-31``."""
+    command = f"xl-milestones validate {shlex.quote(book)}"
+    return command + (f" --as-of {as_of.isoformat()}" if as_of is not None else "")
+
+
 def as_of_text(as_of: date, source: str) -> str:
     """The as-of date, and when it is today only because the workbook gives none it can use,
     why: ``2026-12-07 (today: no As Of Date in Settings)``."""
@@ -169,7 +177,8 @@ def refresh_text(
         status = {k: v for k, v in result.status_counts.items() if v}
         lines.append("  Status:   " + (", ".join(f"{k} {v}" for k, v in status.items()) or none))
         rag = cast(dict[str, int], totals.get("rag", {}))
-        lines.append("  RAG:      " + ", ".join(f"{k} {v}" for k, v in rag.items()))
+        shown = ", ".join(f"{k} {v}" for k, v in rag.items())
+        lines.append("  RAG:      " + (shown if any(rag.values()) else none))
         pay = cast(dict[str, int], totals.get("payment_status", {}))
         pays = ", ".join(f"{k} {v}" for k, v in sorted(pay.items()))
         lines.append("  Payments: " + (pays or none))
@@ -203,7 +212,7 @@ def refresh_text(
         computed = [i for i in result.issues if not i.is_error]
         # The errors a date given brings (a date after it) are found as of that date only.
         given = report.validation.as_of_source == "option"
-        check = "`xl-milestones validate" + (f" --as-of {result.as_of}`" if given else "`")
+        check = f"`{validate_command(target, result.as_of if given else None)}`"
         where = (
             f"see the Validation sheet ({check} shows all but the "
             f"{plural(len(computed), 'warning')} found while computing, listed below)"

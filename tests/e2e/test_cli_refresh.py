@@ -107,9 +107,21 @@ def test_the_errors_of_a_date_given_are_listed_by_validate_with_that_date(
         capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-01"
     )
     assert code == 1
-    assert "see the Validation sheet (or `xl-milestones validate --as-of 2026-03-01`)" in out
-    code, out, _ = run_cli(capsys, "validate", str(book), "--as-of", "2026-03-01")
+    command = f"xl-milestones validate {out_path} --as-of 2026-03-01"
+    assert f"see the Validation sheet (or `{command}`)" in out
+    code, out, _ = run_cli(capsys, *command.split()[1:])
     assert code == 1 and "future-date" in out
+
+
+def test_the_command_named_quotes_a_path_with_spaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets = valid_sheets()
+    sheets["milestones"][0]["baseline_date"] = "soon"
+    book = write_workbook(tmp_path / "Q3 milestones.xlsx", sheets)
+    code, out, _ = run_cli(capsys, "refresh", str(book))
+    assert code == 1
+    assert f"(or `xl-milestones validate '{book}'`)" in out
 
 
 def test_errors_give_exit_1_and_blank_results_for_that_milestone_only(
@@ -392,10 +404,11 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     book = _book(tmp_path, sheets)
     code, out, _ = run_cli(capsys, "validate", str(book))
     assert code == 0 and "overpaid" not in out  # validate does not compute amounts
-    code, out, _ = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
+    out_path = tmp_path / "out.xlsx"
+    code, out, _ = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 0
-    assert "see the Validation sheet (`xl-milestones validate` shows all but the 1 warning" in out
-    assert "(or `xl-milestones validate`)" not in out
+    assert f"(`xl-milestones validate {out_path}` shows all but the 1 warning" in out
+    assert "(or `xl-milestones validate" not in out
     assert "overpaid: Milestone M-001 is overpaid by 5,280.00 GBP" in out
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx")[VALIDATION.name]
     assert "overpaid" in [ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)]

@@ -86,6 +86,26 @@ def test_the_signoff_pack_goes_to_lites_files_folder(
     assert (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_nothing_to_sign_off_because_of_errors_points_to_lites_validate_script(
+    payload: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lite has no ribbon: the hint is the task pane's script, not a Validate button.
+    from xl_milestones import actions
+    from xl_milestones.reports.signoff import NothingToSignOff
+
+    def nothing(book: Any, **kw: Any) -> None:
+        raise NothingToSignOff("sample.xlsx", date(2026, 6, 30), errors=1, not_computed=1)
+
+    monkeypatch.setattr(actions, "signoff_pack", nothing)
+    book = _remote(payload)
+    macros.signoff_pack(book)
+    (alert,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
+    assert alert["args"][0].endswith(
+        "1 milestone could not be computed because of errors: run validate in the xlwings "
+        "Lite task pane to list them"
+    )
+
+
 def test_help_prints_the_whole_text_in_lite(
     payload: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -57,7 +57,7 @@ def test_an_output_that_is_open_in_excel_is_refused(
     lock_path(target).write_bytes(b"owner")
     before = target.read_bytes()
     code, _out, err = run_cli(capsys, "refresh", str(src), "--output", str(target))
-    assert code == 2 and "open in Excel" in err and "another --output" in err
+    assert code == 2 and "open in Excel" in err and "or choose another file" in err
     assert target.read_bytes() == before
 
 

@@ -171,6 +171,8 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
     contracts = model.contracts
     by_id = {m.milestone_id: m for m in model.milestones}
     rows: list[tuple[object, ...]] = []
+    table: Any = None
+    at: dict[int, int] | None = None
     for r in result.milestones:
         if r.computed and r.milestone_id in by_id:
             m = by_id[r.milestone_id]
@@ -195,7 +197,10 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
                 )
             )
         else:
-            rows.append(_skipped_row(ev.raw.tables.get(MILESTONES.key), r.row, r.milestone_id))
+            if at is None:  # each Milestones row's position in the table, once per book
+                table = ev.raw.tables.get(MILESTONES.key)
+                at = {row: i for i, row in enumerate(table.rows)} if table is not None else {}
+            rows.append(_skipped_row(table, at.get(r.row), r.row, r.milestone_id))
     first = next((i for i in ev.issues if i.is_error), None)
     # Only what the workbook gives: a blank one's EUR is the engine's, not the book's.
     currency = own_reporting_currency(model)
@@ -229,11 +234,14 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
     )
 
 
-def _skipped_row(table: Any, row: int, milestone_id: str | None) -> tuple[object, ...]:
-    """A milestone not computed: what its row says, as typed, and blank results."""
+def _skipped_row(
+    table: Any, index: int | None, row: int, milestone_id: str | None
+) -> tuple[object, ...]:
+    """A milestone not computed (at ``index`` of the Milestones ``table``): what its row
+    says, as typed, and blank results."""
     raw: Mapping[str, object] = {}
-    if table is not None and row in table.rows:
-        raw = table.row_values(table.rows.index(row))
+    if table is not None and index is not None:
+        raw = table.row_values(index)
     values: list[object] = [None] * len(BOOK_FIELDS)
     values[BOOK_INDEX["row"]] = row
     values[BOOK_INDEX["computed"]] = False

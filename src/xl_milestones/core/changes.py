@@ -135,11 +135,7 @@ def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None
     """
     if previous is None:
         return ChangeReport(True, None, result.as_of, ())
-    # Each row's Contract ID and name, also of a row not computed (as the row holds them).
-    names: dict[int, tuple[str | None, str | None]] = {
-        m.row: (m.contract_id, m.milestone_name) for m in model.milestones
-    }
-    names.update((s.row, (s.contract_id, s.milestone_name)) for s in model.skipped)
+    names = model.names_by_row()
     changes: list[Change] = []
     for r in result.milestones:
         if r.milestone_id is None:

@@ -251,7 +251,7 @@ def _id(v: object) -> object:
         return Problem(
             ERROR,
             "id-spaces",
-            f"the id '{s}' has spaces before or after it: remove them ('{stripped}')",
+            f"the id {quoted(s)} has spaces before or after it: remove them ({quoted(stripped)})",
         )
     if tv is int:
         return str(v)

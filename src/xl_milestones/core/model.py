@@ -333,3 +333,12 @@ class Model:
     skipped: list[SkippedMilestone] = field(default_factory=list)
     # The Settings row of each setting given there (field name -> row), for warnings on it.
     setting_rows: dict[str, int] = field(default_factory=dict)
+
+    def names_by_row(self) -> dict[int, tuple[str | None, str | None]]:
+        """Each Milestones row's Contract ID and name, also of a row not computed (as the row
+        holds them): what a report names a milestone by."""
+        names: dict[int, tuple[str | None, str | None]] = {
+            m.row: (m.contract_id, m.milestone_name) for m in self.milestones
+        }
+        names.update((s.row, (s.contract_id, s.milestone_name)) for s in self.skipped)
+        return names

@@ -712,7 +712,8 @@ SIGNOFFS: Final = Sheet(
 APPROVAL_RULES: Final = Sheet(
     name="Approval Rules",
     key="approval_rules",
-    when_missing="no role is required by a milestone's value: every approver it lists must approve",
+    when_missing="no role is required by a milestone's value, and every approver it lists must "
+    "approve",
     description="Which roles must approve a milestone, by its value in the reporting currency.",
     fields=(
         _f(

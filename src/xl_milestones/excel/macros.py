@@ -34,7 +34,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import DESKTOP_ENGINE, XlwingsBook
 from xl_milestones.output import as_of_text, changes_summary, money_text, plural
-from xl_milestones.reports.signoff import NothingToSignOff
+from xl_milestones.reports.signoff import DESKTOP_LISTER, LITE_LISTER, NothingToSignOff
 
 TITLE: Final = "xl-milestones"
 FIRST_ERRORS: Final = 5
@@ -96,7 +96,7 @@ def signoff_pack(book: xw.Book | None = None) -> None:
         try:
             actions.signoff_pack(adapter, output=output, as_of=None, today=dt.date.today())
         except NothingToSignOff as exc:  # an empty review is news, not an error
-            return exc.message(None)
+            return exc.message(None, lister=DESKTOP_LISTER if adapter.desktop else LITE_LISTER)
         if folder is not None:
             return (
                 f"Sign-off pack written: {output.name}\nDownload it from the xlwings Lite task "

@@ -71,7 +71,7 @@ def check_not_open(target: Path, *, in_place: bool) -> None:
             )
         raise OutputError(
             f"{target} is open in {program} (the lock file {lock.name} is beside it): "
-            f"close it in {program}, or choose another --output file"
+            f"close it in {program}, or choose another file"
         )
 
 

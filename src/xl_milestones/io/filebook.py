@@ -77,7 +77,8 @@ class FileBook:
             raise UsageError(
                 f"--output {self.output} is the workbook {self.path} itself, which --output "
                 f"never changes: leave --output out to refresh it in place (the previous file "
-                f"is kept as {backup_path(self.path).name}), or give another file"
+                f"is kept as {backup_path(Path(os.path.realpath(self.path))).name}), or give "
+                "another file"
             )
         if not zipfile.is_zipfile(self.path):
             return

@@ -145,7 +145,7 @@ def write_signoff_pack(
     """Build the pack and write it to ``output`` (.pdf or .html); returns the path written.
 
     Without ``milestone_ids`` the pack covers every milestone awaiting sign-off, ready ones
-    first. Raises UsageError (bad extension, unknown id), NothingToSignOff (nothing awaits
+    first. Raises UsageError (bad extension, blank or unknown id), NothingToSignOff (nothing awaits
     sign-off: no file is written) or OutputError (cannot write). The file is made beside the
     target and moved into place only when complete.
     """

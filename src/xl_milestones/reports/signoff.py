@@ -34,6 +34,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.core.signoff import BLOCK, FAIL, PASS, WARN, RoleApproval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 from xl_milestones.errors import UsageError, XlMilestonesError
+from xl_milestones.output import validate_command
 
 # Tones are the CSS classes of the template's badges.
 OK: Final = "ok"
@@ -87,20 +88,32 @@ class NothingToSignOff(XlMilestonesError):
         self.not_computed = not_computed
         super().__init__(self.message(workbook))
 
-    def message(self, book: str | None, *, as_of: date | None = None) -> str:
+    def message(
+        self, book: str | None, *, as_of: date | None = None, lister: str | None = None
+    ) -> str:
         """The one line saying so; ``book`` is the workbook as the user named it and ``as_of``
         the date given for it (--as-of), for the command that lists the errors; without
-        ``book`` (in Excel) the hint is the Validate button."""
+        ``book`` (in Excel) the hint is ``lister``, what lists them in that edition."""
         text = (
             f"No milestone is awaiting sign-off in {self.workbook} as of "
             f"{self.as_of.isoformat()}; no pack written"
         )
-        hint = validation_hint(self.errors, self.not_computed, book, as_of=as_of)
+        hint = validation_hint(self.errors, self.not_computed, book, as_of=as_of, lister=lister)
         return f"{text}; {hint}" if hint else f"{text}."
 
 
+# What lists the errors in each edition of the workbook (the ribbon's button, Lite's script).
+DESKTOP_LISTER: Final = "click Validate on the Milestones tab"
+LITE_LISTER: Final = "run validate in the xlwings Lite task pane"
+
+
 def validation_hint(
-    errors: int, not_computed: int, book: str | None, *, as_of: date | None = None
+    errors: int,
+    not_computed: int,
+    book: str | None,
+    *,
+    as_of: date | None = None,
+    lister: str | None = None,
 ) -> str:
     """What the workbook's validation errors mean for a pack and what to run ("71 milestones
     could not be computed because of errors: run xl-milestones validate BOOK"); empty when
@@ -115,12 +128,13 @@ def validation_hint(
         what = f"the workbook has {errors} validation error{'s' if errors != 1 else ''}"
     else:
         return ""
-    if book is None:  # in Excel: the button that lists them on the Validation sheet
-        return f"{what}: click Validate on the Milestones tab to list them"
-    if as_of is None:
-        return f"{what}: run xl-milestones validate {book}"
-    day = as_of.isoformat()
-    return f"{what} as of {day}: run xl-milestones validate {book} --as-of {day}"
+    if book is None:  # in Excel: what lists them on the Validation sheet
+        return f"{what}: {lister or DESKTOP_LISTER} to list them"
+    return f"{what}{_as_of_words(as_of)}: run {validate_command(book, as_of)}"
+
+
+def _as_of_words(as_of: date | None) -> str:
+    return f" as of {as_of.isoformat()}" if as_of is not None else ""
 
 
 # ------------------------------------------------------------------------------ the pack's data
@@ -482,7 +496,7 @@ def build_pack(
 
     ``issues`` are the validation and engine issues of the workbook: their count goes on the
     cover, and a milestone that was not computed lists those on its row. Raises UsageError for
-    an unknown id and NothingToSignOff when no milestone is awaiting sign-off.
+    a blank or unknown id and NothingToSignOff when no milestone is awaiting sign-off.
     """
     errors = sum(1 for i in issues if i.is_error)
     ids = select_milestones(result, milestone_ids, workbook=workbook_name, errors=errors)
@@ -492,12 +506,15 @@ def build_pack(
     context = _Context(model, result)
     pages: list[MilestonePage] = []
     lines: list[CoverLine] = []
+    names: dict[int, tuple[str | None, str | None]] | None = None  # made when first needed
     for n, mid in enumerate(ids, start=1):
         anchor = _anchor(n)
         r = by_id.get(mid)
         m = context.milestones.get(mid)
         if r is None or m is None or m.contract_id not in model.contracts:
-            page = _not_computed_page(model, mid, anchor, all_rows[mid].row, issues)
+            if names is None:
+                names = model.names_by_row()
+            page = _not_computed_page(model, names, mid, anchor, all_rows[mid].row, issues)
             pages.append(page)
             lines.append(
                 CoverLine(
@@ -611,26 +628,24 @@ def _cover_notes(
                 if skipped
                 else ""
             )
-            + ". The workbook's Validate button (or xl-milestones validate) lists them."
+            + ". Validate in the workbook (or xl-milestones validate) lists them."
         )
     return notes
 
 
 def _not_computed_page(
-    model: Model, mid: str, anchor: str, row: int, issues: Sequence[Issue]
+    model: Model,
+    names: dict[int, tuple[str | None, str | None]],
+    mid: str,
+    anchor: str,
+    row: int,
+    issues: Sequence[Issue],
 ) -> MilestonePage:
     """The page of a milestone that could not be computed: its name and contract as the row
-    holds them (with the contract's name and supplier when that contract is known), and the
-    errors of its row."""
+    holds them (``Model.names_by_row``; with the contract's name and supplier when that
+    contract is known), and the errors of its row."""
     page = MilestonePage(mid, anchor, computed=False)
-    m = next((x for x in model.milestones if x.row == row), None)
-    skipped = next((s for s in model.skipped if s.row == row), None)
-    name: str | None = None
-    contract_id: str | None = None
-    if m is not None:  # its row is fine; its contract is not
-        name, contract_id = m.milestone_name, m.contract_id
-    elif skipped is not None:
-        name, contract_id = skipped.milestone_name, skipped.contract_id
+    contract_id, name = names.get(row, (None, None))
     page.name = fmt_text(name)
     c = model.contracts.get(contract_id or "")
     if c is not None:

@@ -105,7 +105,7 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "unknown-currency",
             "value",
             value,
-            f"Reporting Currency '{value}' is not an ISO 4217 currency code: "
+            f"Reporting Currency {quoted(value)} is not an ISO 4217 currency code: "
             "enter a code such as GBP, EUR or USD",
         )
         return None
@@ -120,7 +120,8 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "unknown-country",
             "value",
             value,
-            f"Holiday Country '{value}' is not a country whose holidays are known: "
+            f"Holiday Country {quoted(value)} is not a country or region whose holidays are "
+            "known: "
             "enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), or "
             "leave it blank",
         )
