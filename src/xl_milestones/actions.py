@@ -205,7 +205,7 @@ def refresh_command(
     if fmt == "json":
         _emit(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        _emit(out.refresh_text(str(target.target), report, report.changes))
+        _emit(out.refresh_text(str(target.target), report, report.changes, book=book))
     return report.exit_code
 
 

@@ -150,12 +150,18 @@ def refresh_json(report: Evaluation, changes: ChangeReport | None) -> dict[str, 
 
 
 def refresh_text(
-    target: str, report: Evaluation, changes: ChangeReport | None, *, detail: bool = False
+    target: str,
+    report: Evaluation,
+    changes: ChangeReport | None,
+    *,
+    detail: bool = False,
+    book: str | None = None,
 ) -> str:
     """What a refresh did, for the terminal: counts by status, RAG and payment status, the
     money that matters this month, the problems found, what changed since the last refresh;
     ``detail`` adds the sign-off picture (ready milestones and what blocks the others), as the
-    demo shows it."""
+    demo shows it. ``book`` is the workbook as typed, which the validate command named is
+    given (else ``target``, the file written)."""
     result = report.result
     totals = result.totals
     cur = result.reporting_currency
@@ -212,7 +218,7 @@ def refresh_text(
         computed = [i for i in result.issues if not i.is_error]
         # The errors a date given brings (a date after it) are found as of that date only.
         given = report.validation.as_of_source == "option"
-        check = f"`{validate_command(target, result.as_of if given else None)}`"
+        check = f"`{validate_command(book or target, result.as_of if given else None)}`"
         where = (
             f"see the Validation sheet ({check} shows all but the "
             f"{plural(len(computed), 'warning')} found while computing, listed below)"

@@ -107,7 +107,7 @@ def test_the_errors_of_a_date_given_are_listed_by_validate_with_that_date(
         capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-01"
     )
     assert code == 1
-    command = f"xl-milestones validate {out_path} --as-of 2026-03-01"
+    command = f"xl-milestones validate {book} --as-of 2026-03-01"
     assert f"see the Validation sheet (or `{command}`)" in out
     code, out, _ = run_cli(capsys, *command.split()[1:])
     assert code == 1 and "future-date" in out
@@ -407,7 +407,7 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     out_path = tmp_path / "out.xlsx"
     code, out, _ = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
     assert code == 0
-    assert f"(`xl-milestones validate {out_path}` shows all but the 1 warning" in out
+    assert f"(`xl-milestones validate {book}` shows all but the 1 warning" in out
     assert "(or `xl-milestones validate" not in out
     assert "overpaid: Milestone M-001 is overpaid by 5,280.00 GBP" in out
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx")[VALIDATION.name]
