@@ -414,8 +414,7 @@ def signoff_pack(
         issues=ev.issues,
         prepared=now or _dt.datetime.now(),
     )
-    not_computed = sum(1 for r in ev.result.milestones if not r.computed)
-    return PackWritten(path, ev.error_count, not_computed)
+    return PackWritten(path, ev.error_count, ev.result.not_computed)
 
 
 def signoff_pack_command(

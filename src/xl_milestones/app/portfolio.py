@@ -110,12 +110,23 @@ def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None
 
 def _walk(folder: Path) -> Iterator[Path]:
     for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not _hidden(d)]
         for name in names:
-            if name.startswith(("~$", ".")):
-                continue
-            if name.lower().endswith(WORKBOOK_SUFFIXES):
+            if name.lower().endswith(WORKBOOK_SUFFIXES) and _skipped_as(name) is None:
                 yield Path(root) / name
+
+
+def _hidden(name: str) -> bool:
+    """A hidden file or folder (such as a refresh's temporary file): not searched."""
+    return name.startswith(".")
+
+
+def _skipped_as(name: str) -> str | None:
+    """Why a workbook file in a folder searched is not read ("lock": Excel's lock file,
+    "hidden"), or None: it is read."""
+    if name.startswith("~$"):
+        return "lock"
+    return "hidden" if _hidden(name) else None
 
 
 def _no_workbook(folder: Path, *, output: int) -> str:
@@ -125,14 +136,13 @@ def _no_workbook(folder: Path, *, output: int) -> str:
 
     lock = hidden = 0
     for root, _dirs, names in os.walk(folder):
-        in_hidden = any(p.startswith(".") for p in Path(root).relative_to(folder).parts)
+        in_hidden = any(_hidden(p) for p in Path(root).relative_to(folder).parts)
         for name in names:
             if not name.lower().endswith(WORKBOOK_SUFFIXES):
                 continue
-            if in_hidden or name.startswith("."):
-                hidden += 1
-            elif name.startswith("~$"):
-                lock += 1
+            reason = "hidden" if in_hidden else _skipped_as(name)
+            lock += reason == "lock"
+            hidden += reason == "hidden"
     why = [
         *([plural(lock, "Excel lock file") + " (~$...)"] if lock else []),
         *([f"{hidden} hidden (a name or folder starting with a dot)"] if hidden else []),

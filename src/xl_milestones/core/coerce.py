@@ -357,8 +357,7 @@ def _date_text(s: str) -> object:
             ERROR,
             "date-text-not-iso",
             f"{quoted(text)} is a date written as text in a form that can be read more than "
-            "one way: "
-            "enter it as a date (or as text in the form 2026-03-31)",
+            "one way: enter it as a date (or as text in the form 2026-03-31)",
         )
     message = f"{quoted(text)} is not a date: enter a date such as 2026-03-31"
     return Problem(ERROR, "not-a-date", message)

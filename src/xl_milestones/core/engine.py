@@ -137,6 +137,11 @@ class EngineResult:
     # contract, each milestone's own value changes (the sign-off pack quotes them).
     changes: ChangeSums = field(default_factory=lambda: ChangeSums({}, {}, {}, {}, {}, {}))
 
+    @property
+    def not_computed(self) -> int:
+        """How many Milestones rows have blank results (errors in their rows, or no contract)."""
+        return sum(1 for r in self.milestones if not r.computed)
+
     def by_id(self) -> dict[str, MilestoneResult]:
         """Computed results by milestone id."""
         return {r.milestone_id: r for r in self.milestones if r.milestone_id and r.computed}

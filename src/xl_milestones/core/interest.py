@@ -120,13 +120,9 @@ def interest_on_parts(
         return round_money(ZERO, currency)
     total = sum((interest_for_days(p.amount, p.days, regime, rate, due_date) for p in parts), ZERO)
     total += fixed_compensation(regime, amount_due)
-    return _rounded(total, currency)
-
-
-def _rounded(interest: Decimal, currency: str | None) -> Decimal:
     # Compounded over decades at a high rate, interest can pass what a cell holds (and what the
     # decimal context can round): said, not rounded into an error or shown altered.
-    return rounded_for_a_cell(interest, currency)
+    return rounded_for_a_cell(total, currency)
 
 
 def late_interest(
@@ -153,4 +149,4 @@ def late_interest(
     value = interest_for_days(amount, days, regime, yearly, due_date)
     if compensation:
         value += fixed_compensation(regime, amount)
-    return _rounded(value, currency)
+    return rounded_for_a_cell(value, currency)

@@ -185,7 +185,7 @@ def _payable(
         owed or zero,
         status,
         days_overdue,
-        zero if interest is not None and not interest else interest,
+        None if interest is None else interest or zero,
         text,
         late,
     )
@@ -269,9 +269,10 @@ def _payment_text(
     c: Contract,
 ) -> str:
     cur = c.currency
-    interest_text = f"; late interest {format_money(interest, cur)}" if interest else ""
     if interest is None:
         interest_text = "; late interest too large to show (see Validation)"
+    else:
+        interest_text = f"; late interest {format_money(interest, cur)}" if interest else ""
     if status == pay.AWAITING_INVOICE:
         return (
             f"Awaiting invoice: {format_money(amount_due, cur)} falls due "

@@ -34,7 +34,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.core.signoff import BLOCK, FAIL, PASS, WARN, RoleApproval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 from xl_milestones.errors import UsageError, XlMilestonesError
-from xl_milestones.output import validate_command
+from xl_milestones.output import plural, validate_command
 
 # Tones are the CSS classes of the template's badges.
 OK: Final = "ok"
@@ -120,12 +120,9 @@ def validation_hint(
     there are none. With ``as_of`` (a date given instead of the workbook's) the command checks
     as of that date too, where the errors (a date after it, for one) are."""
     if not_computed:
-        what = (
-            f"{not_computed} milestone{'s' if not_computed != 1 else ''} could not be "
-            "computed because of errors"
-        )
+        what = f"{plural(not_computed, 'milestone')} could not be computed because of errors"
     elif errors:
-        what = f"the workbook has {errors} validation error{'s' if errors != 1 else ''}"
+        what = f"the workbook has {plural(errors, 'validation error')}"
     else:
         return ""
     if book is None:  # in Excel: what lists them on the Validation sheet
@@ -417,8 +414,9 @@ def select_milestones(
         return wanted
     awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
     if not awaiting:
-        skipped = sum(1 for r in result.milestones if not r.computed)
-        raise NothingToSignOff(workbook, result.as_of, errors=errors, not_computed=skipped)
+        raise NothingToSignOff(
+            workbook, result.as_of, errors=errors, not_computed=result.not_computed
+        )
     ready = [r for r in awaiting if r.values["signoff_ready"]]
     not_ready = [r for r in awaiting if not r.values["signoff_ready"]]
     return [str(r.milestone_id) for r in [*ready, *not_ready]]
@@ -550,7 +548,7 @@ def build_pack(
             )
         )
     summary = _summary(lines)
-    notes = _cover_notes(result, issues, forma)
+    notes = _cover_notes(result, errors, forma)
     anchors = {line.milestone_id: line.anchor for line in lines}
     actions = [
         ActionLine(
@@ -598,18 +596,16 @@ def _summary(lines: Sequence[CoverLine]) -> str:
     not_computed = sum(1 for line in lines if line.status == DASH)
     if not_computed:
         parts.append(f"{not_computed} not computed")
-    return f"{len(lines)} milestone{'s' if len(lines) != 1 else ''}: {', '.join(parts)}"
+    return f"{plural(len(lines), 'milestone')}: {', '.join(parts)}"
 
 
 def _overdue_badge(days: object) -> Badge:
     if isinstance(days, int) and days > 0:
-        return Badge(f"{days} day{'s' if days != 1 else ''} overdue", BAD)
+        return Badge(f"{plural(days, 'day')} overdue", BAD)
     return Badge("on time", OK)
 
 
-def _cover_notes(
-    result: EngineResult, issues: Sequence[Issue], forma: dict[str, MilestoneResult]
-) -> list[str]:
+def _cover_notes(result: EngineResult, errors: int, forma: dict[str, MilestoneResult]) -> list[str]:
     notes = []
     if forma:
         notes.append(
@@ -617,14 +613,13 @@ def _cover_notes(
             f"certified for if the milestones of this pack were signed off on "
             f"{fmt_date(result.as_of)}."
         )
-    errors = sum(1 for i in issues if i.is_error)
-    skipped = sum(1 for r in result.milestones if not r.computed)
+    skipped = result.not_computed
     if errors:
         notes.append(
-            f"The workbook has {errors} validation error{'s' if errors != 1 else ''}"
+            f"The workbook has {plural(errors, 'validation error')}"
             + (
-                f"; {skipped} milestone{'s' if skipped != 1 else ''} could not be computed and "
-                "may be missing from this pack"
+                f"; {plural(skipped, 'milestone')} could not be computed and may be missing "
+                "from this pack"
                 if skipped
                 else ""
             )

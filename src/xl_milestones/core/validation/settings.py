@@ -121,9 +121,8 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "value",
             value,
             f"Holiday Country {quoted(value)} is not a country or region whose holidays are "
-            "known: "
-            "enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), or "
-            "leave it blank",
+            "known: enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), "
+            "or leave it blank",
         )
         return None
     return value
