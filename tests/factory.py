@@ -39,6 +39,15 @@ def setting(name: str) -> str:
     raise KeyError(name)
 
 
+def set_setting(sheets: dict[str, list[dict[str, object]]], name: str, value: object) -> None:
+    """Give the setting of field ``name`` (``as_of_date``) ``value`` on the Settings rows of
+    ``sheets``, which must hold it."""
+    rows = [row for row in sheets["settings"] if row["setting"] == setting(name)]
+    assert rows, f"no {name} row on Settings"
+    for row in rows:
+        row["value"] = value
+
+
 def write_workbook(
     path: str | Path,
     sheets: Mapping[str, Rows],

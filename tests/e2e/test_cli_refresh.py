@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.factory import setting, valid_sheets, write_workbook
+from tests.factory import set_setting, setting, valid_sheets, write_workbook
 from tests.tools import run_cli
 from tests.writerbooks import sheet_parts
 
@@ -305,9 +305,7 @@ def test_setting_as_of_date_is_used_when_no_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sheets = valid_sheets()
-    for row in sheets["settings"]:
-        if row["setting"] == setting("as_of_date"):
-            row["value"] = dt.date(2026, 5, 1)
+    set_setting(sheets, "as_of_date", dt.date(2026, 5, 1))
     book = _book(tmp_path, sheets)
     _, out, _ = run_cli(
         capsys, "refresh", str(book), "--output", str(tmp_path / "o.xlsx"), "--format", "json"

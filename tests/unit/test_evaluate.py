@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from tests.factory import raw_workbook, setting, valid_sheets, write_workbook
+from tests.factory import raw_workbook, set_setting, valid_sheets, write_workbook
 from tests.memorybook import MemoryBook
 
 from xl_milestones import actions
@@ -28,9 +28,7 @@ def _late_without_interest() -> MemoryBook:
     """The factory's book with its one invoice unpaid at year end and Late Interest Regime
     none: the engine warns (late-interest-regime-missing) on the Settings cell to fill."""
     sheets = valid_sheets()
-    for row in sheets["settings"]:
-        if row["setting"] == setting("late_interest_regime"):
-            row["value"] = "none"
+    set_setting(sheets, "late_interest_regime", "none")
     sheets["invoices"][0].update(paid_date=None, paid_amount=None)
     return MemoryBook(raw_workbook(sheets), name="late.xlsx")
 

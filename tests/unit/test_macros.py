@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import xlwings as xw
 from fake_xlwings import FakeBook, fake_from_file
-from tests.factory import setting, valid_sheets, write_workbook
+from tests.factory import set_setting, valid_sheets, write_workbook
 
 import xl_milestones_udfs
 from xl_milestones import actions
@@ -107,9 +107,7 @@ def test_a_text_as_of_date_is_said_to_be_no_date_not_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sheets = valid_sheets()
-    for row in sheets["settings"]:
-        if row["setting"] == setting("as_of_date"):
-            row["value"] = "tomorrow"
+    set_setting(sheets, "as_of_date", "tomorrow")
     book = _workbook(tmp_path, monkeypatch, sheets)
     macros.refresh()
     prompt = str(book.app.alerts[0]["prompt"])
@@ -169,11 +167,8 @@ def test_validate_lists_the_computations_warnings_as_a_refresh_does(
     # The factory's invoice unpaid at year end with Late Interest Regime none: the engine warns
     # on the Settings cell to fill. Validate lists it as a refresh does, and writes no result.
     sheets = valid_sheets()
-    for row in sheets["settings"]:
-        if row["setting"] == setting("late_interest_regime"):
-            row["value"] = "none"
-        elif row["setting"] == setting("as_of_date"):
-            row["value"] = date(2026, 12, 31)
+    set_setting(sheets, "late_interest_regime", "none")
+    set_setting(sheets, "as_of_date", date(2026, 12, 31))
     sheets["invoices"][0].update(paid_date=None, paid_amount=None)
     book = _workbook(tmp_path, monkeypatch, sheets)
     before = dict(book._sheet("Milestones")._cells)

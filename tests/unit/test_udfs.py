@@ -416,6 +416,14 @@ def test_late_interest_rounds_to_the_currency_given(currency: str, answer: float
     assert logic.late_interest_amount(*args) == answer
 
 
+def _answers(got: object, answer: object) -> None:
+    """``got`` is ``answer``, or for error text starts with it."""
+    if isinstance(answer, str):
+        assert isinstance(got, str) and got.startswith(answer), got
+    else:
+        assert got == answer
+
+
 @pytest.mark.parametrize(
     ("args", "answer"),
     [
@@ -429,11 +437,7 @@ def test_late_interest_rounds_to_the_currency_given(currency: str, answer: float
 def test_late_interest_takes_a_one_cell_range_and_refuses_a_larger_one(
     args: tuple[Any, ...], answer: object
 ) -> None:
-    got = logic.late_interest_amount(*args)
-    if isinstance(answer, str):
-        assert isinstance(got, str) and got.startswith(answer), got
-    else:
-        assert got == answer
+    _answers(logic.late_interest_amount(*args), answer)
 
 
 @pytest.mark.parametrize(
@@ -448,11 +452,7 @@ def test_late_interest_takes_a_one_cell_range_and_refuses_a_larger_one(
 def test_payment_due_date_takes_a_one_cell_range_and_refuses_a_larger_one(
     args: tuple[Any, ...], answer: object
 ) -> None:
-    got = logic.payment_due(*args)
-    if isinstance(answer, str):
-        assert isinstance(got, str) and got.startswith(answer), got
-    else:
-        assert got == answer
+    _answers(logic.payment_due(*args), answer)
 
 
 def test_payment_due_date_days_are_required_and_the_rest_defaults_as_documented() -> None:
