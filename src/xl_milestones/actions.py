@@ -108,7 +108,7 @@ def refresh(
     from xl_milestones.core.changes import compare
 
     step = progress or (lambda _msg: None)
-    ev = evaluate(book, as_of, today=today, progress=step, release_rows=True)
+    ev = evaluate(book, as_of, today=today, progress=step, release_rows=True, with_queue=True)
     queue = ev.queue
     changes = compare(ev.validation.model, ev.result, ev.raw.previous)
     ev.raw.previous = None  # in the change report now

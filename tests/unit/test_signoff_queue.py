@@ -17,7 +17,7 @@ from builders import contract, milestone, model, rule, settings, signoff
 from factory import raw_workbook, valid_sheets
 from xl_milestones.actions import refresh
 from xl_milestones.core.engine import MilestoneResult, compute
-from xl_milestones.core.model import Model
+from xl_milestones.core.model import Milestone, Model
 from xl_milestones.core.queue import signoff_queue
 from xl_milestones.core.schema import SIGNOFF_QUEUE
 
@@ -27,7 +27,10 @@ FIELDS = [f.name for f in SIGNOFF_QUEUE.fields]
 
 
 def _rows(m: Model) -> list[dict[str, object]]:
-    return [dict(zip(FIELDS, row, strict=True)) for row in signoff_queue(m, compute(m, AS_OF))]
+    rows = signoff_queue(m, compute(m, AS_OF))
+    # The amounts at stake the engine works out as it computes are those worked out later.
+    assert signoff_queue(m, compute(m, AS_OF, at_stake=True)) == rows
+    return [dict(zip(FIELDS, row, strict=True)) for row in rows]
 
 
 def test_worked_example_of_rules_section_6() -> None:
@@ -107,6 +110,50 @@ def test_roles_waited_on_amount_at_stake_and_order() -> None:
     # VAT 20% = 7,600.00; amount at stake 45,600.00 EUR.
     assert m2["amount_at_stake"] == D("45600.00")
     assert rows[0]["amount_at_stake"] is None  # M-1 pays nothing
+
+
+def test_milestones_awaiting_sign_off_take_their_deductions_together_after_the_signed() -> None:
+    # 100,000 EUR, retention 10% limited to 5% (5,000.00), no VAT. M-A (30%) is signed off
+    # and took 3,000.00. M-B (30%, baseline May) and M-C (20%, baseline June) await sign-off:
+    # signed off together on the as-of date, M-B takes what the limit leaves (2,000.00) and
+    # M-C none: at stake 28,000.00 and 20,000.00. M-D, completed and signed off on another
+    # contract, is untouched; M-B's own approval row is kept as it stands.
+    c1 = contract("C-1", retention_rate=D("0.1"), retention_limit=D("0.05"), vat_rate=D("0"))
+    c2 = contract("C-2", vat_rate=D("0"))
+    done = date(2026, 4, 10)
+
+    def pays(mid: str, cid: str, share: str, baseline: date) -> Milestone:
+        return milestone(
+            mid,
+            cid,
+            actual_date=done,
+            baseline_date=baseline,
+            payment_basis="percent",
+            payment_percent=D(share),
+        )
+
+    m = model(
+        [c1, c2],
+        [
+            pays("M-C", "C-1", "0.2", date(2026, 6, 1)),
+            pays("M-B", "C-1", "0.3", date(2026, 5, 1)),
+            pays("M-A", "C-1", "0.3", date(2026, 4, 1)),
+            pays("M-D", "C-2", "0.5", date(2026, 4, 1)),
+        ],
+        signoffs=[
+            signoff("M-A", decision_date=date(2026, 4, 15)),
+            signoff("M-B", decision="pending", decision_date=None),
+            signoff("M-D", decision_date=date(2026, 4, 20)),
+        ],
+    )
+    result = compute(m, AS_OF, at_stake=True)
+    assert result.at_stake == {"M-C": D("20000.00"), "M-B": D("28000.00")}
+    assert [str(a) for a in result.at_stake.values()] == ["20000.00", "28000.00"]
+    # The results themselves are those of a run without the amounts at stake.
+    plain = compute(m, AS_OF)
+    assert [r.values for r in result.milestones] == [r.values for r in plain.milestones]
+    assert plain.at_stake is None
+    assert {r["milestone_id"]: r["amount_at_stake"] for r in _rows(m)} == result.at_stake
 
 
 def test_ties_go_to_the_longest_waiting_then_the_id() -> None:
@@ -212,6 +259,7 @@ def test_the_amounts_at_stake_are_the_pro_forma_amounts_due() -> None:
         full = {mid: r.values["amount_due"] for mid, r in pro_forma(book, result, ids).items()}
         assert full  # milestones with a payment await sign-off
         assert stakes(book, result, ids) == full
+        assert compute(book, AS_OF, at_stake=True).at_stake == full
         assert [str(a) for a in stakes(book, result, ids).values()] == [
             str(a) for a in full.values()
         ]

@@ -43,9 +43,10 @@ class Evaluation:
     @property
     def queue(self) -> list[tuple[object, ...]]:
         """The Sign-off Queue's rows, made when first asked for. A refresh and the portfolio
-        roll-up show them; the Validate button, the functions and the sign-off pack do not,
-        and their amounts at stake run the certification stages again (2.4 s on 100,000
-        milestones, most of them awaiting sign-off)."""
+        roll-up show them (and have the engine work out the amounts at stake as it computes:
+        ``evaluate(..., with_queue=True)``); the Validate button, the functions and the
+        sign-off pack do not, and asked for later the amounts run the certification stages
+        again."""
         if self._queue is None:
             self._queue = signoff_queue(self.validation.model, self.result)
         return self._queue
@@ -75,6 +76,7 @@ def evaluate(
     today: _dt.date,
     progress: Callable[[str], None] | None = None,
     release_rows: bool = False,
+    with_queue: bool = False,
 ) -> Evaluation:
     """Read ``book``, validate it and compute every milestone, as a refresh does before it
     writes. ``as_of`` overrides the Settings As Of Date, which overrides ``today``.
@@ -82,7 +84,9 @@ def evaluate(
     Engine warnings carry the cell of the value they are about. ``progress`` is told each
     step as it starts ("reading", "validating", "computing"). With ``release_rows`` the rows
     read are let go once validated (``RawWorkbook.release_rows``): a refresh reads the model
-    from then on. Raises WorkbookError when the book cannot be read; nothing is written.
+    from then on. With ``with_queue`` the engine works out the Sign-off Queue's amounts at
+    stake while it computes (the caller shows the queue). Raises WorkbookError when the book
+    cannot be read; nothing is written.
     """
     step = progress or _silent
     step("reading")
@@ -97,7 +101,7 @@ def evaluate(
         return table.cell(field_name, row) if table is not None else None
 
     step("computing")
-    result = compute(validation.model, validation.as_of, cell_of)
+    result = compute(validation.model, validation.as_of, cell_of, at_stake=with_queue)
     issues = sorted([*validation.issues, *result.issues], key=Issue.sort_key)
     return Evaluation(book.name, raw, validation, result, issues)
 

@@ -170,7 +170,7 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
         # Each workbook is read, validated and computed with the garbage collector paused, in
         # a worker process as in the command's own (cli pauses it per command, not here).
         with collector_paused():
-            ev = evaluate(FileBook(path), as_of, today=today)
+            ev = evaluate(FileBook(path), as_of, today=today, with_queue=True)
     except XlMilestonesError as exc:
         return BookOutcome(path, False, str(exc), notes)
     except Exception as exc:  # a bug must not stop the roll-up of the other files

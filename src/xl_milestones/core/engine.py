@@ -11,12 +11,13 @@ its own module and each filling in the milestones' typed records (``index.Milest
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Final, NamedTuple
 
-from xl_milestones.core import payments, signoff, status
+from xl_milestones.core import payments, proforma, signoff, status
 from xl_milestones.core.checks import readiness_checks
 from xl_milestones.core.dates import BusinessCalendar
 from xl_milestones.core.index import ChangeSums, MilestoneWork, ModelIndex, build_index, no_text
@@ -26,7 +27,7 @@ from xl_milestones.core.interest import annual_rate
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Model, SkippedMilestone
 from xl_milestones.core.money import zero as zero_of
-from xl_milestones.core.payment_due import PaymentFields, Terms, amount_due, payments_due
+from xl_milestones.core.payment_due import PaymentFields, Terms, payments_due
 from xl_milestones.core.portfolio import (
     DashboardTally,
     Gathered,
@@ -136,6 +137,8 @@ class EngineResult:
     # The change orders as the results count them: percent base and revised value of each
     # contract, each milestone's own value changes (the sign-off pack quotes them).
     changes: ChangeSums = field(default_factory=lambda: ChangeSums({}, {}, {}, {}, {}, {}))
+    # The amount at stake of each payment milestone awaiting sign-off, by id, when asked for.
+    at_stake: dict[str, Decimal] | None = None
 
     @property
     def not_computed(self) -> int:
@@ -152,19 +155,25 @@ def blank_values() -> dict[str, object]:
     return dict.fromkeys(RESULT_FIELDS)
 
 
-def compute(model: Model, as_of: date, cell_of: CellLocator | None = None) -> EngineResult:
+def compute(
+    model: Model, as_of: date, cell_of: CellLocator | None = None, *, at_stake: bool = False
+) -> EngineResult:
     """Every result of RULES.md for ``model`` as of ``as_of``.
 
     ``cell_of`` (optional) gives the A1 address of a (sheet, field, row) so that engine warnings
     carry a cell; without it their ``cell`` is None (the core does not know the layout).
-    Milestones whose contract is not in the model are treated as skipped rows.
+    Milestones whose contract is not in the model are treated as skipped rows. With
+    ``at_stake`` the result holds the Sign-off Queue's amounts at stake too (``proforma``).
     """
     model = _orphans_skipped(model)
     warnings = EngineWarnings(cell_of)
-    ix, ledgers, results = _milestones(model, as_of, warnings)
+    stakes: dict[str, Decimal] | None = {} if at_stake else None
+    ix, ledgers, results = _milestones(model, as_of, warnings, stakes)
     late = [w for w in ix.work if w.payment is not None and w.payment.late]
     _late_interest_inputs(model, late, warnings)
-    return _portfolio(model, ix, results, gather(ix, ledgers), warnings)
+    result = _portfolio(model, ix, results, gather(ix, ledgers), warnings)
+    result.at_stake = stakes
+    return result
 
 
 def milestone_results(model: Model, as_of: date) -> list[MilestoneResult]:
@@ -185,32 +194,51 @@ def _orphans_skipped(model: Model) -> Model:
     return replace(model, skipped=[*model.skipped, *extra])
 
 
-def certified_amounts(model: Model, as_of: date) -> dict[str, Decimal]:
-    """The amount due of every payable milestone, from the stages that certify it alone (no
-    checks, deadlines, due dates, interest or sentences): for a run that reads nothing else
-    (the Sign-off Queue's amounts at stake). Each is the ``amount_due`` ``compute`` gives."""
-    ix, _ledgers = _certified(_orphans_skipped(model), as_of)
-    return {w.m.milestone_id: amount_due(w) for w in ix.work if w.payable}
+def amounts_at_stake(
+    model: Model, as_of: date, ids: Collection[str] | None = None
+) -> dict[str, Decimal]:
+    """The amount at stake (``proforma.at_stake``) of each payment milestone of ``ids`` awaiting
+    sign-off, from the stages that certify alone: what ``compute(..., at_stake=True)`` gives,
+    for a caller that has the results without it."""
+    model = _orphans_skipped(model)
+    ix, last_deductible, _ledgers = _certified(model, as_of)
+    return _at_stake(model, ix, last_deductible, ids)
 
 
-def _certified(model: Model, as_of: date) -> tuple[ModelIndex, dict[str, payments.ContractLedger]]:
+def _at_stake(
+    model: Model, ix: ModelIndex, last_deductible: dict[str, str], ids: Collection[str] | None
+) -> dict[str, Decimal]:
+    s = model.settings
+    thresholds = RoleThresholds(model.approval_rules)
+    window, tolerance = s.at_risk_window_days, s.rag_tolerance_days
+    return proforma.at_stake(ix, last_deductible, thresholds, window, tolerance, ids)
+
+
+def _certified(
+    model: Model, as_of: date
+) -> tuple[ModelIndex, dict[str, str], dict[str, payments.ContractLedger]]:
     """The stages up to the ledgers: every milestone's status and, once payable, its
-    deductions. The later stages read what these work out and nothing of each other."""
+    deductions. The later stages read what these work out and nothing of each other. Gives
+    the index, the last deductible milestone of each contract (``payments.values``) and the
+    contract ledgers."""
     s = model.settings
     ix = build_index(model, as_of)
     status.dates(ix)
     last_deductible = payments.values(ix)
     signoff.approvals(ix, RoleThresholds(model.approval_rules))
     status.statuses(ix, s.at_risk_window_days, s.rag_tolerance_days)
-    return ix, payments.ledgers(ix, last_deductible)
+    return ix, last_deductible, payments.ledgers(ix, last_deductible)
 
 
 def _milestones(
-    model: Model, as_of: date, warnings: EngineWarnings
+    model: Model, as_of: date, warnings: EngineWarnings, at_stake: dict[str, Decimal] | None = None
 ) -> tuple[ModelIndex, dict[str, payments.ContractLedger], list[MilestoneResult]]:
-    """The milestone stages, in order; the index, the contract ledgers and the results."""
+    """The milestone stages, in order; the index, the contract ledgers and the results. Given
+    ``at_stake``, the amounts at stake are put in it."""
     s = model.settings
-    ix, ledgers = _certified(model, as_of)
+    ix, last_deductible, ledgers = _certified(model, as_of)
+    if at_stake is not None:
+        at_stake.update(_at_stake(model, ix, last_deductible, None))
     readiness_checks(ix, check_modes(s))
     signoff.deadlines(ix, s.signoff_days)
     payments_due(ix, _terms(model, as_of, warnings), warnings)

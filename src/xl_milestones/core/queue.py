@@ -13,16 +13,15 @@ from typing import Final
 from xl_milestones.core.engine import (
     EngineResult,
     MilestoneResult,
-    certified_amounts,
+    amounts_at_stake,
     milestone_results,
 )
-from xl_milestones.core.model import Model, Signoff
+from xl_milestones.core.model import Model
+from xl_milestones.core.proforma import PRO_FORMA_ROW, counts, missing_approvals
 from xl_milestones.core.schema import SIGNOFF_QUEUE
 from xl_milestones.core.signoff import RoleApproval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 
-# Approver rows added for the pro forma run sort after every real row.
-_PRO_FORMA_ROW: Final = 1_000_000_000
 NO_APPROVER: Final = "no approver listed"
 QUEUE_FIELDS: Final = tuple(f.name for f in SIGNOFF_QUEUE.fields)
 
@@ -48,12 +47,7 @@ def pro_forma(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[st
 def stakes(model: Model, result: EngineResult, ids: Iterable[str]) -> dict[str, Decimal]:
     """The amount due ``pro_forma`` gives each of ``ids`` (those it certifies), from the
     certification stages alone: what the Sign-off Queue shows as the amount at stake."""
-    targets, signed = _signed_off(model, result, ids)
-    if not targets:
-        return {}
-    # A target is payable once signed off: it has a payment (see _signed_off).
-    amounts = certified_amounts(signed, result.as_of)
-    return {mid: amount for mid, amount in amounts.items() if mid in targets}
+    return amounts_at_stake(model, result.as_of, set(ids))
 
 
 def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple[set[str], Model]:
@@ -72,21 +66,12 @@ def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple
     if not targets:
         return targets, model
     contracts = {milestones[mid].contract_id for mid in targets}
-    # Approvers who have not approved yet are replaced by an approval dated as of the pack.
-    signoffs = [s for s in model.signoffs if s.milestone_id not in targets or _approved(s)]
-    row = _PRO_FORMA_ROW
+    signoffs = [s for s in model.signoffs if s.milestone_id not in targets or counts(s)]
+    row = PRO_FORMA_ROW
     for mid in sorted(targets):
-        roles = by_id[mid].approvers
-        needed: list[tuple[str, str]] = []
-        for ra in roles:
-            if ra.required and not ra.satisfied:
-                names = [e.name for e in ra.approvers if e.decision != "approved"]
-                needed += [(ra.role, n) for n in names] or [(ra.role, ra.role)]
-        if not roles:
-            needed.append(("Approver", "Approver"))
-        for role, name in needed:
-            row += 1
-            signoffs.append(Signoff(row, mid, role, name, "approved", result.as_of))
+        added = missing_approvals(mid, by_id[mid].approvers, result.as_of, row)
+        signoffs += added
+        row += len(added)
     # Every contract stays in the model: the reporting currency may be the most common one.
     signed = replace(
         model,
@@ -95,10 +80,6 @@ def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple
         skipped=[],
     )
     return targets, signed
-
-
-def _approved(s: Signoff) -> bool:
-    return s.decision == "approved" and s.decision_date is not None
 
 
 def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | None, str]]:
@@ -136,12 +117,15 @@ def signoff_queue(
     """The Sign-off Queue's rows (SIGNOFF_QUEUE field order): one per milestone awaiting
     sign-off and role it waits on, most overdue first, then longest waiting, then by id.
 
-    ``at_stake`` is ``stakes`` of the awaiting milestones when the caller already has it.
+    ``at_stake`` is ``stakes`` of the awaiting milestones when the caller already has it;
+    else the result's own (``compute(..., at_stake=True)``), else they are worked out.
     """
     awaiting = [r for r in result.milestones if r.computed and r.values["status"] == AWAITING]
     if not awaiting:
         return []
     milestones = {m.milestone_id: m for m in model.milestones}
+    if at_stake is None:
+        at_stake = result.at_stake
     if at_stake is None:
         at_stake = stakes(model, result, [str(r.milestone_id) for r in awaiting])
     as_of, days = result.as_of, model.settings.signoff_days

@@ -21,7 +21,7 @@ from xl_milestones.core.schema import SIGNOFF_CHECKS
 from xl_milestones.core.status import AWAITING
 
 if TYPE_CHECKING:
-    from xl_milestones.core.index import ModelIndex
+    from xl_milestones.core.index import MilestoneWork, ModelIndex
 
 BLOCK: Final = "block"
 WARN: Final = "warn"
@@ -356,14 +356,17 @@ def readiness(failed: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str
 # ------------------------------------------------------------------------------------ stages
 
 
-def approvals(ix: ModelIndex, thresholds: RoleThresholds) -> None:
-    """Stage: the sign-off state of every milestone, its required roles found by its value
-    converted to the reporting currency (no FX rate: every rule's role is required)."""
+def approvals(
+    ix: ModelIndex, thresholds: RoleThresholds, work: Iterable[MilestoneWork] | None = None
+) -> None:
+    """Stage: the sign-off state of every milestone (of ``work`` only, when given), its
+    required roles found by its value converted to the reporting currency (no FX rate: every
+    rule's role is required)."""
     reporting = ix.reporting
     rate_by_currency: dict[str, Decimal | None] = {}
     signoffs = ix.signoffs
     has_rules = bool(thresholds)
-    for w in ix.work:
+    for w in ix.work if work is None else work:
         rows = signoffs.get(w.m.milestone_id)
         entries = latest_decisions(rows) if rows else []
         required: tuple[str, ...] = ()

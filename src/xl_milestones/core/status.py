@@ -8,7 +8,7 @@ and, once the sign-off states are known, ``statuses`` (predecessors first). The 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
@@ -214,15 +214,21 @@ def dates(ix: ModelIndex) -> None:
         w.late = days_late(revised, m.actual_date, m.forecast_date, as_of)
 
 
-def statuses(ix: ModelIndex, window_days: int, rag_tolerance_days: int) -> None:
+def statuses(
+    ix: ModelIndex,
+    window_days: int,
+    rag_tolerance_days: int,
+    work: Iterable[MilestoneWork] | None = None,
+) -> None:
     """Stage: the status, its sentence and the RAG of every milestone, each after its
     predecessors (a predecessor in a cycle is taken as it stands, without a status, when the
-    cycle is cut)."""
+    cycle is cut). Given ``work``, of those milestones alone, in that order: the others keep
+    the statuses they have."""
     as_of = ix.as_of
     disputes, risks = _issue_facts(ix)
     started = _started(ix)
     by_id = ix.by_id
-    for w in predecessors_first(ix):
+    for w in predecessors_first(ix) if work is None else work:
         mid = w.m.milestone_id
         risky = None
         for p in w.m.predecessors:
