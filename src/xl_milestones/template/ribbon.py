@@ -6,12 +6,7 @@ type .../2006/relationships/ui/extensibility), whose relationship openpyxl keeps
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
-import zipfile
 from collections.abc import MutableMapping
-from pathlib import Path
 
 from defusedxml import ElementTree  # type: ignore[import-untyped]
 
@@ -65,35 +60,3 @@ def add_ribbon_parts(parts: MutableMapping[str, bytes], custom_ui: bytes) -> Non
     parts[PACKAGE_RELS] = rels.encode("utf-8")
     # The part is plain XML ([Content_Types].xml's Default for .xml covers it), as Office has it.
     parts[CUSTOM_UI_PART] = custom_ui
-
-
-def add_ribbon(path: str | Path, custom_ui: bytes) -> None:
-    """Add the ribbon to the .xlsm at *path*: written to a temporary file, then moved in place.
-
-    On any error the file at *path* is left as it was.
-    """
-    target = Path(path)
-    try:
-        with zipfile.ZipFile(target) as zin:
-            infos = zin.infolist()
-            parts = {info.filename: zin.read(info) for info in infos}
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise RibbonError(f"{target}: cannot read the workbook package ({exc})") from None
-    add_ribbon_parts(parts, custom_ui)
-    dates = {info.filename: info.date_time for info in infos}
-    fallback = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in parts.items():
-            info = zipfile.ZipInfo(name, dates.get(name, fallback))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zout.writestr(info, data)
-    handle, temp = tempfile.mkstemp(prefix=".ribbon-", suffix=".xlsm", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(buffer.getvalue())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
