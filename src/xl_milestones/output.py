@@ -21,7 +21,7 @@ from xl_milestones.core.schema import SIGNOFF_QUEUE
 
 if TYPE_CHECKING:
     from xl_milestones.app.evaluate import Evaluation
-    from xl_milestones.core.changes import ChangeReport
+    from xl_milestones.core.changes import Change, ChangeReport
 
 
 def counts(issues: Sequence[Issue]) -> dict[str, int]:
@@ -252,7 +252,6 @@ def changes_summary(report: ChangeReport) -> str:
     message of every edition: "Since the refresh as of 2026-06-30: 1 newly late, 1 payment
     now overdue." or "First refresh: nothing to compare." """
     from xl_milestones.core.changes import ADDED, REMOVED
-    from xl_milestones.core.schema import NOT_COMPUTED
 
     if report.first:
         return "First refresh: nothing to compare."
@@ -268,33 +267,13 @@ def changes_summary(report: ChangeReport) -> str:
     kinds = (ADDED, REMOVED, "status", "payment_status", "signoff_ready", "rag")
     changes = sorted(report.changes, key=lambda c: kinds.index(c.field) if c.field in kinds else 9)
 
-    def count(phrase: str) -> None:
-        tally[phrase] = tally.get(phrase, 0) + 1
-
     for c in changes:
-        if c.field == ADDED:
-            count("added")
-        elif c.field == REMOVED:
+        if c.field == REMOVED:
             assert isinstance(c.before, int)  # how many are gone (core.changes.Change)
             tally["removed"] = c.before
-        elif c.field == "status":
-            count(
-                "no longer computed (see Validation)"
-                if c.after == NOT_COMPUTED
-                else f"newly {str(c.after).lower()}"
-            )
-        elif c.field == "payment_status":
-            count(f"payment now {str(c.after).lower()}")
-        elif c.field == "rag":
-            count(f"now {c.after or 'without RAG'} (RAG)")
-        elif c.field == "signoff_ready":
-            count(_SIGNOFF_READY[bool(c.after)])
-        elif c.field == "amount_due":
-            count("amount due changed")
-        elif c.field == "payment_due_date":
-            count("payment due date moved")
         else:
-            count("revised date moved")
+            phrase = _change_phrase(c)
+            tally[phrase] = tally.get(phrase, 0) + 1
     parts = []
     for phrase, n in tally.items():
         if phrase.startswith("payment now "):
@@ -303,6 +282,29 @@ def changes_summary(report: ChangeReport) -> str:
             phrase = ("milestone" if n == 1 else "milestones") + " " + phrase
         parts.append(f"{n} {phrase}")
     return f"{since}: {', '.join(parts)}."
+
+
+def _change_phrase(c: Change) -> str:
+    """How the summary counts one change (one of many milestones removed is counted apart)."""
+    from xl_milestones.core.changes import ADDED
+    from xl_milestones.core.schema import NOT_COMPUTED
+
+    if c.field == ADDED:
+        return "added"
+    if c.field == "status":
+        if c.after == NOT_COMPUTED:
+            return "no longer computed (see Validation)"
+        return f"newly {str(c.after).lower()}"
+    if c.field == "payment_status":
+        return f"payment now {str(c.after).lower()}"
+    if c.field == "rag":
+        return f"now {c.after or 'without RAG'} (RAG)"
+    if c.field == "signoff_ready":
+        return _SIGNOFF_READY[bool(c.after)]
+    return _MOVED.get(c.field, "revised date moved")
+
+
+_MOVED = {"amount_due": "amount due changed", "payment_due_date": "payment due date moved"}
 
 
 def changes_json(report: ChangeReport | None) -> dict[str, Any] | None:

@@ -837,6 +837,34 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _output_target(output: str, paths: Sequence[str], fx_rates: str | None) -> Path:
+    """``--output``, checked: an .xlsx in a folder that exists, and none of the inputs."""
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"--output {output}: the portfolio is an .xlsx workbook; give a name ending in "
+            f".xlsx, e.g. {target.with_suffix('.xlsx').name}"
+        )
+    if not target.parent.is_dir():
+        raise UsageError(f"--output {output}: the folder {target.parent} does not exist")
+    _check_not_an_input(target, [p for p in paths if not os.path.isdir(p)], fx_rates)
+    return target
+
+
+def _reporting_option(currency: str | None) -> str | None:
+    """``--currency``, checked and in capitals: an ISO 4217 code."""
+    if currency is None:
+        return None
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise UsageError(f"--currency {currency}: give a three-letter ISO code such as EUR")
+    if currency not in MINOR_UNITS:
+        raise UsageError(
+            f"--currency {currency}: not an ISO 4217 currency code: give one such as EUR"
+        )
+    return currency
+
+
 def portfolio_command(
     paths: Sequence[str],
     *,
@@ -856,23 +884,8 @@ def portfolio_command(
     from xl_milestones.io.atomic import replace_file
     from xl_milestones.reports.portfolio_book import PortfolioWriter, verify_portfolio
 
-    target = Path(output)
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(
-            f"--output {output}: the portfolio is an .xlsx workbook; give a name ending in "
-            f".xlsx, e.g. {target.with_suffix('.xlsx').name}"
-        )
-    if not target.parent.is_dir():
-        raise UsageError(f"--output {output}: the folder {target.parent} does not exist")
-    _check_not_an_input(target, [p for p in paths if not os.path.isdir(p)], fx_rates)
-    if currency is not None:
-        currency = currency.strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise UsageError(f"--currency {currency}: give a three-letter ISO code such as EUR")
-        if currency not in MINOR_UNITS:
-            raise UsageError(
-                f"--currency {currency}: not an ISO 4217 currency code: give one such as EUR"
-            )
+    target = _output_target(output, paths, fx_rates)
+    currency = _reporting_option(currency)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
     if parquet is not None:
