@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.money import format_money
-from xl_milestones.core.schema import SIGNOFF_QUEUE
+from xl_milestones.core.schema import (
+    CONTRACTS,
+    MILESTONES,
+    SETTING_FIELDS,
+    SETTINGS,
+    SIGNOFF_QUEUE,
+)
 
 if TYPE_CHECKING:
     from xl_milestones.app.evaluate import Evaluation
@@ -43,6 +49,20 @@ def validation_json(file: str, issues: Sequence[Issue]) -> str:
 def plural(n: int, word: str) -> str:
     """``1 error``, ``2 errors``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# Every milestone has errors: no count to show, and the reason is on the Validation sheet.
+NONE_COMPUTED = "none computed (see Validation)"
+
+
+def no_milestones_yet() -> str:
+    """What a refresh of a workbook without milestones (a new one) says to fill in first."""
+    needed = ", ".join(f.header for f in MILESTONES.inputs if f.required)
+    return (
+        f"No milestones yet: fill in {SETTINGS.name} ({SETTING_FIELDS[0].header}) and "
+        f"{CONTRACTS.name} first, then one {MILESTONES.name} row per milestone ({needed}), "
+        "and refresh again."
+    )
 
 
 def summary_line(file: str, issues: Sequence[Issue], computed: int, skipped: int) -> str:
@@ -169,17 +189,9 @@ def refresh_text(
         f"Refreshed {target} as of {as_of_text(result.as_of, report.validation.as_of_source)}."
     ]
     if not result.milestones:
-        from xl_milestones.core.schema import CONTRACTS, MILESTONES, SETTING_FIELDS, SETTINGS
-
-        needed = ", ".join(f.header for f in MILESTONES.inputs if f.required)
-        as_of = SETTING_FIELDS[0].header
-        lines.append(
-            f"  No milestones yet: fill in {SETTINGS.name} ({as_of}) and {CONTRACTS.name} "
-            f"first, then one {MILESTONES.name} row per milestone ({needed}), and refresh again."
-        )
+        lines.append("  " + no_milestones_yet())
     else:
-        # Every milestone with errors: no count to show, and the reason is on Validation.
-        none = "none computed (see Validation)"
+        none = NONE_COMPUTED
         status = {k: v for k, v in result.status_counts.items() if v}
         lines.append("  Status:   " + (", ".join(f"{k} {v}" for k, v in status.items()) or none))
         rag = cast(dict[str, int], totals.get("rag", {}))

@@ -147,3 +147,15 @@ def test_the_refresh_message_says_what_changed_in_lite_too(
         "2 now Red (RAG).\n" in second
     )
     capsys.readouterr()
+
+
+def test_a_refresh_of_a_new_lite_workbook_says_what_to_fill_in_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    book = _remote(book_payload(ROOT / "workbook" / "contract_milestones.xlsx"))
+    macros.refresh(book)
+    (alert,) = [a for a in book.json()["actions"] if a["func"] == "alert"]
+    prompt, mode = alert["args"][0], alert["args"][3]
+    assert mode == "info" and "\nNo milestones yet: fill in Settings (As Of Date)" in prompt
+    assert "Status:" not in prompt
+    capsys.readouterr()

@@ -118,6 +118,35 @@ def test_a_text_as_of_date_is_said_to_be_no_date_not_missing(
     assert "'tomorrow' is not a date" in prompt  # the error on its cell, listed below
 
 
+def test_a_refresh_where_no_milestone_is_computed_says_so_as_the_command_line_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unknown setting stops every milestone: "Status: none" and 0.00 due read as results.
+    sheets = valid_sheets()
+    sheets["settings"].append({"setting": "Colour", "value": "blue"})
+    book = _workbook(tmp_path, monkeypatch, sheets)
+    macros.refresh()
+    n = len(sheets["milestones"])
+    prompt = str(book.app.alerts[0]["prompt"])
+    assert f": {n} milestones ({n} with errors, not computed).\n" in prompt
+    assert "\nStatus: none computed (see Validation).\n" in prompt
+    assert "'Colour' is not a setting" in prompt
+
+
+def test_a_refresh_of_a_new_workbook_says_what_to_fill_in_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = fake_from_file(str(ROOT / "workbook" / "contract_milestones.xlsm"))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: fake))
+    macros.refresh()
+    (alert,) = fake.app.alerts
+    assert alert["mode"] == "info"
+    lines = str(alert["prompt"]).splitlines()
+    assert lines[0].endswith("(today: no As Of Date in Settings).")
+    assert lines[1].startswith("No milestones yet: fill in Settings (As Of Date) and Contracts")
+    assert not any(line.startswith(("Status:", "Due in the next 30 days")) for line in lines)
+
+
 def test_the_message_lists_five_errors_and_counts_the_rest() -> None:
     issues = [_issue(n) for n in range(7)] + [_issue(9, Severity.WARNING)]
     issues[1] = _issue(1, cell=None)

@@ -33,7 +33,14 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import UsageError, XlMilestonesError
 from xl_milestones.excel.book import DESKTOP_ENGINE, XlwingsBook
-from xl_milestones.output import as_of_text, changes_summary, money_text, plural
+from xl_milestones.output import (
+    NONE_COMPUTED,
+    as_of_text,
+    changes_summary,
+    money_text,
+    no_milestones_yet,
+    plural,
+)
 from xl_milestones.reports.signoff import DESKTOP_LISTER, LITE_LISTER, NothingToSignOff
 
 TITLE: Final = "xl-milestones"
@@ -68,9 +75,7 @@ def validate(book: xw.Book | None = None) -> None:
         adapter.write(BookUpdate(results={}, tables=[table]))
         rows = len(ev.validation.model.milestones)
         skipped = len(ev.validation.model.skipped)
-        head = f"Checked {plural(rows + skipped, 'milestone')}"
-        head += f" ({skipped} with errors, not computed)." if skipped else "."
-        return _message(head, ev.issues)
+        return _message(f"Checked {_milestones(rows + skipped, skipped)}.", ev.issues)
 
     _run("Validate", work, book)
 
@@ -182,19 +187,28 @@ def _run(title: str, work: Callable[[Any, XlwingsBook], str], book: Any = None) 
 def _refresh(adapter: XlwingsBook) -> str:
     report = actions.refresh(adapter, today=dt.date.today(), progress=adapter.progress)
     result = report.result
-    counts = ", ".join(f"{s} {n}" for s, n in result.status_counts.items() if n)
-    figures, currency = result.dashboard, result.reporting_currency
-    head = "\n".join(
-        (
-            f"Refreshed as of {as_of_text(result.as_of, report.validation.as_of_source)}: "
-            f"{plural(len(result.milestones), 'milestone')}.",
-            f"Status: {counts or 'none'}.",
+    head = f"Refreshed as of {as_of_text(result.as_of, report.validation.as_of_source)}"
+    if not result.milestones:  # a new workbook: what to fill in, not counts of nothing
+        lines = [f"{head}.", no_milestones_yet()]
+    else:
+        counts = ", ".join(f"{s} {n}" for s, n in result.status_counts.items() if n)
+        figures, currency = result.dashboard, result.reporting_currency
+        lines = [
+            f"{head}: {_milestones(len(result.milestones), result.not_computed)}.",
+            f"Status: {counts or NONE_COMPUTED}.",
             f"Due in the next 30 days: {money_text(figures.get('due_30'), currency)}; "
             f"overdue: {money_text(figures.get('overdue'), currency)}.",
-            *((changes_summary(report.changes),) if report.changes is not None else ()),
-        )
+        ]
+    if report.changes is not None:
+        lines.append(changes_summary(report.changes))
+    return _message("\n".join(lines), report.issues)
+
+
+def _milestones(total: int, skipped: int) -> str:
+    """``82 milestones``, and how many of them have errors and were not computed."""
+    return plural(total, "milestone") + (
+        f" ({skipped} with errors, not computed)" if skipped else ""
     )
-    return _message(head, report.issues)
 
 
 def _message(head: str, issues: Sequence[Issue]) -> str:
