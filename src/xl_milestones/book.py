@@ -13,6 +13,9 @@ from typing import Protocol
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import Block, Sheet
 
+# The most characters an Excel cell holds; every adapter cuts longer text written to a cell.
+EXCEL_MAX_TEXT = 32767
+
 
 @dataclass(slots=True)
 class TableWrite:

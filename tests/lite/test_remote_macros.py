@@ -159,3 +159,43 @@ def test_a_refresh_of_a_new_lite_workbook_says_what_to_fill_in_first(
     assert mode == "info" and "\nNo milestones yet: fill in Settings (As Of Date)" in prompt
     assert "Status:" not in prompt
     capsys.readouterr()
+
+
+def test_text_longer_than_a_cell_holds_is_cut_as_the_file_writer_cuts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M-012 awaits sign-off; 1,500 more deliverables not accepted make its Sign-off Blockers
+    # about 50,000 characters, more than the 32,767 an Excel cell holds.
+    import openpyxl
+
+    from xl_milestones.cli import main as cli
+
+    book_file = tmp_path / "long.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "workbook" / "sample_contract_milestones.xlsx")
+    ws = wb["Deliverables"]
+    first = ws.max_row + 1
+    for i in range(1500):
+        ws.append([f"D-9{i:04d}", "M-012", f"Drawing pack {i}", date(2026, 5, 1)])
+    ws.tables["tblDeliverables"].ref = f"A1:H{first + 1499}"
+    wb.save(book_file)
+    out = tmp_path / "refreshed.xlsx"
+    assert cli(["refresh", str(book_file), "--output", str(out)]) == 0
+    sheet = openpyxl.load_workbook(out, read_only=True)["Milestones"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Sign-off Blockers")
+    in_file = next(r[column] for r in rows if r[0] == "M-012")
+    assert len(in_file) == 32767
+
+    book = _remote(book_payload(book_file))
+    macros.refresh(book)
+    texts = [
+        v
+        for a in book.json()["actions"]
+        if a["func"] == "setValues"
+        for row in a["values"]
+        for v in row
+        if isinstance(v, str)
+    ]
+    assert max(map(len, texts)) == 32768  # the apostrophe Excel keeps as the prefix, and 32,767
+    assert "'" + in_file in texts
+    capsys.readouterr()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from xl_milestones.a1 import column_letter, column_number
-from xl_milestones.book import BookUpdate, TableWrite
+from xl_milestones.book import EXCEL_MAX_TEXT, BookUpdate, TableWrite
 from xl_milestones.core.coerce import ERROR_LITERALS
 from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
@@ -72,13 +72,14 @@ def excel_value(value: object) -> object:
     Excel parses a text assigned through COM like typed input: ``=x``, ``+x``, ``-x`` and ``@x``
     become formulas, ``2026-01-31`` a date, ``0012`` the number 12, ``TRUE`` a boolean. Every
     text is therefore written with a leading apostrophe, which Excel keeps as the cell's prefix
-    character (not part of its value), so the cell holds exactly the text given.
+    character (not part of its value), so the cell holds exactly the text given, cut to the
+    32,767 characters a cell holds, as the file writer cuts it (Excel refuses a longer value).
     """
     if value is None or isinstance(value, bool | int | float | datetime | date):
         return value
     if isinstance(value, Decimal):
         return float(value)
-    text = str(value)
+    text = str(value)[:EXCEL_MAX_TEXT]
     return "'" + text if text else None
 
 

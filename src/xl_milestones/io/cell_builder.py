@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from xl_milestones.a1 import column_letter
+from xl_milestones.book import EXCEL_MAX_TEXT
 from xl_milestones.io.cellstyles import Kind, StyleSheet, kind_of_amount
 from xl_milestones.io.sheet_scan import SheetScanner
 from xl_milestones.io.xmlbytes import cell_text
 
-EXCEL_MAX_TEXT = 32767
 _EPOCH_1900 = dt.date(1899, 12, 30)
 _EPOCH_1904 = dt.date(1904, 1, 1)
 _LEAP_BUG_END = dt.date(1900, 3, 1)  # Excel's fictitious 29 February 1900 shifts earlier dates
