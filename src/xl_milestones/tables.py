@@ -173,6 +173,17 @@ def header_list(sheet: Sheet) -> str:
     return ", ".join(f.header for f in sheet.inputs if f.required or sheet is SETTINGS)
 
 
+def require_tables(source: object, tables: Container[str]) -> None:
+    """Refuse a workbook whose Contracts or Milestones sheet holds no table: what its header
+    row needs, for the file reader and the live-Excel adapter alike."""
+    for sheet in INPUT_SHEETS:
+        if sheet.required and sheet.key not in tables:
+            raise WorkbookError(
+                f"{source}: sheet '{sheet.name}' is empty: it needs a header row "
+                f"({header_list(sheet)}) and one row per {sheet.name.lower()[:-1]}"
+            )
+
+
 def _nearest(word: str, candidates: Sequence[str]) -> str | None:
     keyed = {normalize_header(c): c for c in candidates if normalize_header(c)}
     hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)

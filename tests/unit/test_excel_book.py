@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
 import xlwings as xw
-from fake_xlwings import FakeBook, Formula
+from fake_xlwings import FakeBook, Formula, fake_from_file
+from tests.factory import valid_sheets, write_workbook
 
 from xl_milestones.a1 import column_number
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
@@ -23,6 +26,7 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook
+from xl_milestones.io.reader import read_workbook
 
 H = MILESTONES.header
 INPUTS = ["milestone_id", "contract_id", "milestone_name", "milestone_type", "baseline_date"]
@@ -108,11 +112,25 @@ def test_a_missing_required_sheet_is_a_workbook_error_naming_the_book() -> None:
         XlwingsBook(book).read()
 
 
-def test_a_required_sheet_without_rows_is_a_workbook_error() -> None:
-    book = _book()
-    book._sheet("Contracts")._cells.clear()
-    with pytest.raises(WorkbookError, match="sheet 'Contracts' is empty"):
-        XlwingsBook(book).read()
+def test_a_required_sheet_without_rows_is_a_workbook_error_naming_the_headers_it_needs(
+    tmp_path: Path,
+) -> None:
+    # The file reader's message, word for word: the user is told which headers to type.
+    path = write_workbook(tmp_path / "milestones.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Milestones"]  # cleared, header row and table included
+    ws.delete_rows(1, ws.max_row)
+    for name in list(ws.tables):
+        del ws.tables[name]
+    wb.save(path)
+    with pytest.raises(WorkbookError) as from_file:
+        read_workbook(path)
+    with pytest.raises(WorkbookError) as live:
+        XlwingsBook(fake_from_file(str(path))).read()
+    assert str(live.value) == str(from_file.value)
+    assert "sheet 'Milestones' is empty: it needs a header row (Milestone ID, Contract ID," in (
+        str(live.value)
+    )
 
 
 # ------------------------------------------------------------------------------------- writing

@@ -25,7 +25,6 @@ from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
     DASHBOARD,
     DASHBOARD_AS_OF_ROW,
-    INPUT_SHEETS,
     MILESTONES,
     REFRESH_LOG,
     Block,
@@ -36,7 +35,13 @@ from xl_milestones.core.schema import (
 )
 from xl_milestones.errors import WorkbookError
 from xl_milestones.numformats import money_format
-from xl_milestones.tables import SheetScan, previous_refresh, read_table, schema_sheets
+from xl_milestones.tables import (
+    SheetScan,
+    previous_refresh,
+    read_table,
+    require_tables,
+    schema_sheets,
+)
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -185,12 +190,7 @@ class XlwingsBook:
                 if sheet is MILESTONES:
                     self._milestones = table
                     self._milestones_width = start[1] + max(map(len, grid), default=0)
-            for sheet in INPUT_SHEETS:
-                if sheet.required and sheet.key not in raw.tables:
-                    raise WorkbookError(
-                        f"{source}: sheet '{sheet.name}' is empty: it needs a header row and "
-                        f"one row per {sheet.name.lower()[:-1]}"
-                    )
+            require_tables(source, raw.tables)
             raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
             return raw
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, cast
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
-    INPUT_SHEETS,
     MILESTONES,
     REFRESH_LOG,
     Sheet,
@@ -29,7 +28,13 @@ from xl_milestones.io.xlsxparts import (
     read_package,
     scan_sheet,
 )
-from xl_milestones.tables import SheetScan, header_list, previous_refresh, read_table, schema_sheets
+from xl_milestones.tables import (
+    SheetScan,
+    previous_refresh,
+    read_table,
+    require_tables,
+    schema_sheets,
+)
 
 if TYPE_CHECKING:  # python-calamine (compiled) is imported only where a file is read: the live
     # adapter uses this module's table logic in xlwings Lite, where Pyodide has no calamine.
@@ -88,12 +93,7 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
         raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
     finally:
         loader.close()
-    for sheet in INPUT_SHEETS:
-        if sheet.required and sheet.key not in raw.tables:
-            raise WorkbookError(
-                f"{file}: sheet '{sheet.name}' is empty: it needs a header row "
-                f"({header_list(sheet)}) and one row per {sheet.name.lower()[:-1]}"
-            )
+    require_tables(file, raw.tables)
     return raw
 
 
