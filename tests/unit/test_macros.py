@@ -319,8 +319,54 @@ def test_an_unsaved_workbook_is_asked_to_be_saved_before_the_pack(
     macros.signoff_pack()
     assert calls == []
     assert fake.app.alerts[0]["prompt"] == (
-        "Save the workbook first: the sign-off pack is written in the workbook's folder."
+        "Save the workbook in a folder on this computer first (a new workbook, or one open from "
+        "SharePoint or OneDrive without a synced copy, has none): the sign-off pack is written "
+        "in the workbook's folder."
     )
+
+
+class _SharePointBook(FakeBook):
+    """A workbook desktop Excel opened from a SharePoint site: its FullName is a URL, which
+    xlwings' Book.fullname maps to a synced folder, and fails to when there is none."""
+
+    __slots__ = ()
+    URL = "https://contoso.sharepoint.com/sites/Finance/Shared%20Documents/milestones.xlsm"
+
+    @property
+    def fullname(self) -> str:
+        from xlwings.utils import fullname_url_to_local_path
+
+        self._note("fullname")
+        # What xlwings' Windows and Mac engines return, given the xlwings.conf settings (none).
+        return str(
+            fullname_url_to_local_path(
+                url=self.URL,
+                sheet_onedrive_consumer_config=None,
+                sheet_onedrive_commercial_config=None,
+                sheet_sharepoint_config=None,
+            )
+        )
+
+
+def test_a_workbook_open_from_sharepoint_refreshes_and_its_functions_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    path = write_workbook(tmp_path / "milestones.xlsx", valid_sheets())
+    opened = fake_from_file(str(path))
+    fake = _SharePointBook(_SharePointBook.URL)
+    for sheet in opened.sheets:
+        fake._add(sheet.name, sheet._grid())
+    with pytest.raises((xw.XlwingsError, UnboundLocalError)):  # 0.37.8: UnboundLocalError
+        _ = fake.fullname
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: fake))
+    macros.refresh()
+    (alert,) = fake.app.alerts
+    assert alert["mode"] == "info" and alert["prompt"].startswith("Refreshed as of "), alert
+    caller = fake._sheet("Milestones").range((2, 40))
+    assert xl_milestones_udfs.MS_STATUS("M-101", caller) in {"Not started", "Late", "At risk"}
+    macros.signoff_pack()  # the pack alone needs a folder, and says so
+    assert calls == []
+    assert str(fake.app.alerts[-1]["prompt"]).startswith("Save the workbook in a folder on this")
 
 
 def test_import_functions_registers_the_udf_module_of_the_template(

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 XLWINGS_CALLS: Final = {
     "App": ("engine", "status_bar", "screen_updating", "calculation"),
     "Engine": ("name",),
-    "Book": ("fullname", "app", "sheets"),
+    "Book": ("fullname", "name", "app", "sheets"),
     "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
     "Sheet": ("name", "range", "used_range"),
     "Range": (
@@ -108,10 +108,19 @@ class XlwingsBook:
         """Desktop Excel, with a status bar, screen updating, calculation mode and a folder."""
         return bool(self._book.app.engine.name == DESKTOP_ENGINE)
 
-    @property
+    @cached_property
     def name(self) -> str:
-        """The full path on the desktop; in xlwings Lite only the file name (no folder)."""
-        return str(self._book.fullname)
+        """The full path on the desktop; in xlwings Lite only the file name (no folder).
+
+        A workbook open from SharePoint or OneDrive has a URL for a full name, which xlwings
+        turns into the path of the synced copy, and fails (XlwingsError, or another error for
+        a SharePoint site without its setting) when it finds none. Reading and writing the open
+        workbook need no path, so the file name stands in, as in Lite: only the sign-off pack
+        needs a folder, and says so."""
+        try:
+            return str(self._book.fullname)
+        except Exception:  # xlwings' URL-to-folder lookup, whatever it raises
+            return str(self._book.name)
 
     # ------------------------------------------------------------------------------ status bar
 

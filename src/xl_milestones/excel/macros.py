@@ -243,9 +243,11 @@ def pack_path(workbook: str, today: dt.date, folder: Path | None = None) -> Path
     path = Path(workbook)
     if folder is not None:
         return folder / f"{path.stem} sign-off pack {today.isoformat()}.html"
-    if not path.is_absolute():  # a new workbook Excel has not saved yet has no folder
+    if not path.is_absolute():  # unsaved, or open from SharePoint or OneDrive with no local copy
         raise UsageError(
-            "Save the workbook first: the sign-off pack is written in the workbook's folder."
+            "Save the workbook in a folder on this computer first (a new workbook, or one open "
+            "from SharePoint or OneDrive without a synced copy, has none): the sign-off pack "
+            "is written in the workbook's folder."
         )
     return path.with_name(f"{path.stem} sign-off pack {today.isoformat()}.html")
 
