@@ -17,12 +17,19 @@ PURE_WHEELS := xlwings==0.37.8 python-dateutil==2.9.0.post0 six==1.17.0 holidays
 # MarkupSafe (Jinja2's) publishes no pure wheel: its source, without the optional C speedups.
 SOURCE_ONLY := MarkupSafe==3.0.3
 
-.PHONY: demo test lint typecheck system tools template fuzz bench clean
+.PHONY: demo test lint typecheck system tools template fuzz bench clean constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,pdf]'
+	$(PY) -m pip install --quiet -e '.[test,pdf]' -c constraints.txt
+	touch $(STAMP)
+
+# The newest versions pyproject.toml allows, written to constraints.txt for every later install.
+constraints: $(STAMP)
+	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test,pdf]'
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
 	touch $(STAMP)
 
 system:
