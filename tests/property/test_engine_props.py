@@ -288,3 +288,20 @@ def test_results_do_not_depend_on_row_order(m: Model, rnd: random.Random) -> Non
     assert before.dashboard == after.dashboard
     assert before.payment_schedule == after.payment_schedule
     assert before.status_counts == after.status_counts
+
+
+@FAST
+@given(portfolios())
+def test_amounts_at_stake_are_the_full_pro_forma_amounts_due(m: Model) -> None:
+    # The engine's own stage (approvals, statuses and ledgers again for the milestones
+    # awaiting sign-off and their contracts) gives the amount due the whole engine run again
+    # with their approvals added gives, to the exponent; and it leaves the results as they are.
+    from xl_milestones.core.queue import pro_forma
+
+    result = compute(m, AS_OF, at_stake=True)
+    assert result.at_stake is not None
+    ids = [r.milestone_id for r in result.milestones if r.milestone_id]
+    full = {mid: r.values["amount_due"] for mid, r in pro_forma(m, result, ids).items()}
+    assert {k: str(v) for k, v in result.at_stake.items()} == {k: str(v) for k, v in full.items()}
+    plain = compute(m, AS_OF)
+    assert [r.values for r in plain.milestones] == [r.values for r in result.milestones]
