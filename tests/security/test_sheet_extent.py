@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.factory import valid_sheets, write_workbook
 from tests.security.hostile import run_capped
 from tests.writerbooks import sheet_parts
@@ -141,3 +145,34 @@ def test_a_far_row_of_cells_without_references(book: Path, tmp_path: Path) -> No
     assert (
         proc.stderr.count("\n") == 1 and "row 4294967295 lies outside Excel's grid" in proc.stderr
     )
+
+
+_REFERENCES = st.builds(
+    lambda lead, letters, digits, tail: lead + b' r="' + letters + digits + tail,
+    st.sampled_from([b"<c", b"<row", b"", b"x"]),
+    st.sampled_from([b"", b"A", b"AZ", b"BI", b"BJ", b"CA", b"XFD", b"ABCD", b"a", b"\xff"]),
+    st.one_of(st.just(b""), st.integers(0, 10**8).map(lambda n: str(n).encode())),
+    st.sampled_from([b'"', b"", b'" s="1"/>', b"A1", b" " * 16]),
+)
+_PIECES = st.lists(st.one_of(_REFERENCES, st.sampled_from([b" ", b'"', b"</c>"])), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES)
+def test_the_scan_by_reference_and_the_vectorised_scan_agree(pieces: list[bytes]) -> None:
+    # Small sheets are scanned reference by reference (numpy is not imported for them), large
+    # ones by numpy: both find the same references, in order, and the same last row.
+    from xl_milestones.io.extent import _wide_or_long, _wide_or_long_vector
+
+    buf = b"".join(pieces)
+    assert _wide_or_long(buf) == _wide_or_long_vector(buf)
+
+
+def test_reading_a_small_workbook_imports_no_numpy(book: Path) -> None:
+    # numpy's import is about 90 ms of a small workbook's refresh; its sheets do without it.
+    code = (
+        "import sys; from xl_milestones.io.reader import read_workbook; "
+        f"read_workbook({str(book)!r}); print('numpy' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"

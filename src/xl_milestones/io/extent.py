@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from xl_milestones.a1 import column_number
 
 EXCEL_ROWS = 1_048_576
@@ -27,10 +25,46 @@ _REF = re.compile(rb' r="([A-Z]*)(\d+)"')
 _WINDOW = 40  # bytes kept from one chunk to the next so no reference is cut in two
 
 
+# A reference or row tag as ``_wide_or_long`` reads it: up to three capitals, up to seven digits.
+_START = re.compile(rb' r="([A-Z]{0,3})([0-9]{0,7})')
+# From this size a buffer is scanned by numpy, whose import (about 90 ms) it then pays for; a
+# workbook whose sheets are all smaller never imports it.
+_VECTOR_FROM = 1 << 20
+
+
 def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
     """Offsets of references that name column 62 (BJ) or beyond or a row of seven digits or
-    more, which are parsed one by one, and the last row any reference names. Vectorised: a
-    sheet of 100,000 rows holds millions of references."""
+    more, in the order they come, which are parsed one by one; and the last row a reference
+    (or row tag) names, when no reference has seven digits (else 0). A ``' r="'`` within the
+    last 16 bytes of ``buf`` is left for the next buffer."""
+    if len(buf) >= _VECTOR_FROM:
+        return _wide_or_long_vector(buf)
+    n = len(buf)
+    found: list[int] = []
+    most = longest = 0
+    for m in _START.finditer(buf):
+        at = m.start()
+        if at + 16 >= n:
+            break
+        letters, digits = m.group(1), m.group(2)
+        d = len(digits)
+        if (
+            len(letters) == 3
+            or (len(letters) == 2 and (letters[0] >= 67 or (letters[0] == 66 and letters[1] >= 74)))
+            or d == 7
+        ):
+            found.append(at)
+        if d > most:
+            most, longest = d, int(digits)
+        elif d == most and d:
+            longest = max(longest, int(digits))
+    return found, longest if most < 7 else 0
+
+
+def _wide_or_long_vector(buf: bytes) -> tuple[list[int], int]:
+    """``_wide_or_long``, vectorised: a sheet of 100,000 rows holds millions of references."""
+    import numpy as np
+
     a = np.frombuffer(buf, np.uint8)
     n = len(a)
     starts = [
@@ -66,7 +100,7 @@ def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
         for i in range(most):
             value = value * 10 + (a[top + i] - 48)
         longest = int(value.max())
-    return [int(i) - 4 for i in p[wide | (digits >= 7)]], longest
+    return [int(i) - 4 for i in np.sort(p[wide | (digits >= 7)])], longest
 
 
 class SheetExtent:
