@@ -2,7 +2,16 @@
 
 ``book_payload`` builds the book data the client sends to Python from a real workbook file: each
 sheet's values from A1 to its last used cell ("" for an empty cell, dates as ISO strings, numbers
-as JSON numbers), its tables and the book's name, as the JSON that ``xw.Book(json=...)`` takes.
+as JSON numbers, an error value as its text such as "#N/A"), its tables and the book's name, as
+the JSON that ``xw.Book(json=...)`` takes. What is modelled comes from xlwings' published
+Office.js client, ``xlwingsjs/src/xlwings.ts`` (``runPython``; the Lite client is not published,
+and its book data goes to the same remote engine): it loads ``range.values`` of A1 to the used
+range's last cell and sends them as they are, except numbers in Date/Time formats, which become
+ISO strings. ``Range.values`` gives an error cell as its text (Microsoft's Office.js
+reference, e.g. ``Excel.Div0ErrorCellValue.basicValue``: "the value that would be returned by
+Range.values", ``"#DIV/0!"``), and xlwings' remote engine turns that text back into ``None``, or
+keeps it with ``err_to_str`` (``xlwings/pro/_xlremote.py``, ``_clean_value_data_element``).
+calamine gives an error cell as "", so the error values are read from the sheet XML.
 ``apply_actions`` applies the actions the real xlwings remote engine returns (``book.json()``)
 to that grid, as Excel would store them, so a second script sees what the first one wrote.
 Nothing here stands in for xlwings: the tests run xlwings' own remote engine on the payload.
@@ -20,6 +29,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import xlwings as xw
+from openpyxl.utils.cell import coordinate_to_tuple
 from python_calamine import CalamineWorkbook
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -37,10 +47,12 @@ def book_payload(path: str | Path, name: str | None = None) -> Payload:
     path = Path(path)
     calamine = CalamineWorkbook.from_path(str(path))
     tables = _tables(path)
+    errors = _error_values(path)
     sheets = []
     for sheet_name in calamine.sheet_names:
         rows = calamine.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        values = _trim([[_client_value(v) for v in row] for row in rows])
+        grid = [[_client_value(v) for v in row] for row in rows]
+        values = _trim(_with_errors(grid, errors.get(sheet_name, {})))
         sheets.append(
             {
                 "name": sheet_name,
@@ -150,6 +162,34 @@ def _trim(grid: list[list[Any]]) -> list[list[Any]]:
     return [(row + [""] * width)[:width] for row in grid[: rows[-1] + 1]]
 
 
+def _with_errors(grid: list[list[Any]], errors: dict[tuple[int, int], str]) -> list[list[Any]]:
+    """``grid`` with each error cell (zero-based row, column) holding its error text."""
+    for (row, col), text in errors.items():
+        while len(grid) <= row:
+            grid.append([])
+        grid[row].extend([""] * (col + 1 - len(grid[row])))
+        grid[row][col] = text
+    width = max(map(len, grid), default=0)
+    return [row + [""] * (width - len(row)) for row in grid]
+
+
+def _error_values(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """The error value cells (``t="e"``) of each sheet: (zero-based row, column) -> "#N/A"."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as z:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = _rels(z, "xl/workbook.xml")
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            part = ElementTree.fromstring(z.read(rels[sheet.attrib[f"{_REL}id"]]))
+            for cell in part.iter(f"{_MAIN}c"):
+                value = cell.find(f"{_MAIN}v")
+                if cell.get("t") != "e" or value is None or not value.text:
+                    continue
+                row, col = coordinate_to_tuple(cell.attrib["r"])
+                found.setdefault(sheet.attrib["name"], {})[(row - 1, col - 1)] = value.text
+    return found
+
+
 def _tables(path: Path) -> dict[str, list[dict[str, Any]]]:
     """The Excel tables of each sheet, as the client lists them."""
     found: dict[str, list[dict[str, Any]]] = {}
@@ -190,7 +230,15 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
         return {}
     root = ElementTree.fromstring(z.read(rels))
     return {
-        rel.attrib["Id"]: posixpath.normpath(posixpath.join(folder, rel.attrib["Target"]))
+        rel.attrib["Id"]: _part(folder, rel.attrib["Target"])
         for rel in root.iter(f"{_PKG}Relationship")
         if rel.attrib.get("TargetMode") != "External"
     }
+
+
+def _part(folder: str, target: str) -> str:
+    """The zip name of a relationship's target: relative to ``folder``, or to the package root
+    when it starts with "/" (openpyxl writes those)."""
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(folder, target))

@@ -3,15 +3,20 @@ Lite), given the book data the Office.js client sends for the sample workbook.""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import xlwings as xw
+from tests.factory import column_of, valid_sheets, write_workbook
 from tests.officejs import apply_actions, book_payload, sheet_values
 
+from xl_milestones.a1 import column_number
+from xl_milestones.app.evaluate import validate_book
 from xl_milestones.excel import macros
 from xl_milestones.excel.book import XlwingsBook
 from xl_milestones.io.reader import read_workbook
@@ -198,4 +203,43 @@ def test_text_longer_than_a_cell_holds_is_cut_as_the_file_writer_cuts_it(
     ]
     assert max(map(len, texts)) == 32768  # the apostrophe Excel keeps as the prefix, and 32,767
     assert "'" + in_file in texts
+    capsys.readouterr()
+
+
+ERROR_VALUES = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
+
+
+def test_error_values_in_input_sheets_are_reported_as_validate_reports_them_from_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The client sends an error cell as its text ("#N/A"), which the adapter reads as the error
+    # (err_to_str): the same codes on the same cells as `xl-milestones validate` on the file.
+    from xl_milestones.cli import main as cli
+
+    path = write_workbook(tmp_path / "errors.xlsx", valid_sheets())
+    cells = [
+        ("Contracts", column_of(path, "contracts", "original_value"), 2),
+        ("Contracts", column_of(path, "contracts", "payment_terms_days"), 2),
+        ("Milestones", column_of(path, "milestones", "baseline_date"), 2),
+        ("Milestones", column_of(path, "milestones", "percent_complete"), 3),
+        ("Milestones", column_of(path, "milestones", "owner"), 2),
+        ("Milestones", column_of(path, "milestones", "milestone_name"), 3),
+        ("Milestones", column_of(path, "milestones", "evidence"), 2),
+    ]
+    wb = openpyxl.load_workbook(path)
+    for (sheet, column, row), error in zip(cells, ERROR_VALUES, strict=True):
+        wb[sheet][f"{column}{row}"] = error  # openpyxl stores these texts as error values
+        assert wb[sheet][f"{column}{row}"].data_type == "e"
+    wb.save(path)
+    payload = book_payload(path)
+    column = column_number(cells[0][1]) - 1
+    assert sheet_values(payload, "Contracts")[1][column] == "#N/A"  # as Range.values gives it
+
+    capsys.readouterr()
+    assert cli(["validate", str(path), "--format", "json"]) == 1
+    from_file = json.loads(capsys.readouterr().out)["issues"]
+    live = validate_book(XlwingsBook(_remote(payload)), today=date.today()).issues
+    assert [i.to_json() for i in live] == from_file
+    errors = {(i["code"], i["sheet"], i["cell"]) for i in from_file if i["code"] == "formula-error"}
+    assert errors == {("formula-error", s, f"{c}{r}") for s, c, r in cells}
     capsys.readouterr()
