@@ -2,9 +2,18 @@
 
 Each fake class has ``__slots__`` (setting an unknown attribute fails) and no fallback lookup
 (reading one fails), and records every public attribute it is asked for in ``calls``, so a test
-can check the code uses nothing else. Assigning text to a cell parses it the way Excel parses a
-value set through COM (formulas, numbers, booleans, ISO dates), unless it starts with an
-apostrophe, so the tests see what Excel would store.
+can check the code uses nothing else.
+
+What ``range.value`` returns is modelled on xlwings' Windows engine (``xlwings/_xlwindows.py``):
+it reads COM's ``Range.Value`` and passes each value through ``_clean_value_data_element``, so a
+text cell comes back as its text, unchanged, whatever it looks like ("30", "2026-07-20"); an
+empty cell as None; a number as float; a date as datetime; an error value as None, or as its
+text ("#N/A") with ``err_to_str``. Excel parses text only when it is typed or assigned, not text
+already stored: so the cells of a workbook file (``fake_from_file``) and of a test's sheet
+(``FakeBook._add``) are held as they are, while text assigned through ``range.value`` is parsed
+the way Excel parses a value set through COM (formulas, numbers, booleans, ISO dates), unless it
+starts with an apostrophe (Excel's prefix character, which the adapter writes to keep text as
+text), so the tests see what Excel would store.
 """
 
 from __future__ import annotations
@@ -45,8 +54,16 @@ def excel_parse(text: str) -> object:
 
 
 def _stored(value: object) -> object:
+    """What Excel stores for a value assigned through COM: text is parsed as if typed."""
     if isinstance(value, str) and not isinstance(value, Formula | ExcelError):
         return excel_parse(value) if value else None
+    return _held(value)
+
+
+def _held(value: object) -> object:
+    """A value already in a cell, as COM gives it back: text stays text."""
+    if value == "":
+        return None
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)  # Excel has no date-only type
     if isinstance(value, int) and not isinstance(value, bool):
@@ -284,7 +301,7 @@ class FakeSheet(_Fake):
     def _fill(self, rows: list[list[object]], top_left: Cell = (1, 1)) -> None:
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
-                self._put((top_left[0] + i, top_left[1] + j), _stored(value))
+                self._put((top_left[0] + i, top_left[1] + j), _held(value))
 
     def _put(self, cell: Cell, value: object) -> None:
         if value is None:
@@ -388,12 +405,16 @@ def _read(value: object, as_text: bool) -> object:
 
 
 def fake_from_file(path: str, fullname: str | None = None) -> FakeBook:
-    """A fake open workbook holding the cell values of a workbook file (sheet order kept)."""
+    """A fake open workbook holding the cell values of a workbook file (sheet order kept): text
+    as text, an error value as an ``ExcelError``, a formula as its cached value."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, data_only=True)
     book = FakeBook(fullname or str(path))
     for ws in workbook.worksheets:
-        rows = [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        rows = [
+            [ExcelError(c.value) if c.data_type == "e" else c.value for c in row]
+            for row in ws.iter_rows(min_row=1, min_col=1)
+        ]
         book._add(ws.title, rows)
     return book

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ import openpyxl
 import pytest
 import xlwings as xw
 from fake_xlwings import FakeBook, Formula, fake_from_file
-from tests.factory import valid_sheets, write_workbook
+from tests.factory import column_of, valid_sheets, write_workbook
 
 from xl_milestones.a1 import column_number
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
@@ -103,6 +104,41 @@ def test_an_error_value_is_read_as_a_cell_error() -> None:
     book._sheet("Milestones")._put((3, 5), ExcelError("#REF!"))
     raw = XlwingsBook(book).read()
     assert raw.tables[MILESTONES.key].values["baseline_date"][1] == CellError("#REF!")
+
+
+def test_text_numbers_and_dates_and_error_values_are_reported_as_validate_reports_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Text in the file stays text in Excel (only typed text is parsed): "30" where a number is
+    # needed and "2026-07-20" where a date is needed are errors live as in the file; so are
+    # error values. Same issues, cells and messages as `xl-milestones validate --format json`.
+    from xl_milestones.app.evaluate import validate_book
+    from xl_milestones.cli import main as cli
+
+    path = write_workbook(tmp_path / "texts.xlsx", valid_sheets())
+    cells = {
+        ("Contracts", "payment_terms_days", 2): "30",
+        ("Contracts", "original_value", 3): "50000",
+        ("Milestones", "baseline_date", 2): "2026-07-20",
+        ("Milestones", "forecast_date", 3): "2026-06-05",
+        ("Milestones", "percent_complete", 2): "#N/A",
+        ("Contracts", "start_date", 2): "#REF!",
+    }
+    wb = openpyxl.load_workbook(path)
+    for (sheet, field, row), text in cells.items():
+        key = sheet.lower()
+        wb[sheet][f"{column_of(path, key, field)}{row}"] = text
+    wb.save(path)
+
+    capsys.readouterr()
+    assert cli(["validate", str(path), "--format", "json"]) == 1
+    from_file = json.loads(capsys.readouterr().out)["issues"]
+    live = validate_book(XlwingsBook(fake_from_file(str(path))), today=date.today()).issues
+    assert [i.to_json() for i in live] == from_file
+    assert (
+        sorted(i["code"] for i in from_file)
+        == ["date-as-text"] * 2 + ["formula-error"] * 2 + ["number-as-text"] * 2
+    )
 
 
 def test_a_missing_required_sheet_is_a_workbook_error_naming_the_book() -> None:
