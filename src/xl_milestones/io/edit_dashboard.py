@@ -17,7 +17,14 @@ from xl_milestones.core.schema import (
 from xl_milestones.io.cash_curve import add_cash_curve
 from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.charts import repoint_chart, shift_anchors
-from xl_milestones.io.layout import RETIRED_KEYS, SheetWork, kind_of, row_texts, widen_new_columns
+from xl_milestones.io.layout import (
+    RETIRED_KEYS,
+    SheetWork,
+    kind_of,
+    refuse_values_below,
+    row_texts,
+    widen_new_columns,
+)
 from xl_milestones.io.package import CHART_CT, DRAWING_TYPE, read_rels, rels_path
 from xl_milestones.io.sheet_edit import CellWrite, Zone
 from xl_milestones.io.sheets import Sheets
@@ -91,6 +98,14 @@ def _block(
     grew = bool(renamed) and c0 <= old_last < cols[-1]
     if grew:
         widen_new_columns(work.rewriter, range(old_last + 1, cols[-1] + 1), 14)
+    if not work.created:
+        refuse_values_below(
+            work,
+            frozenset(cols),
+            block.header_row,
+            block.header_row + len(bw.rows),
+            f"the Dashboard block '{block.title}'",
+        )
     work.edit.zones.append(Zone(frozenset(cols), block.header_row + 1, block.header_row))
     for i, row in enumerate(bw.rows):
         if len(row) != len(cols):

@@ -14,6 +14,7 @@ from xl_milestones.io.layout import (
     find_layout,
     lay_out_anew,
     number_kind,
+    refuse_values_below,
 )
 from xl_milestones.io.sheet_edit import TableRows, Zone
 from xl_milestones.io.sheet_scan import row_values
@@ -59,6 +60,9 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
     else:
         first = header + 1
         end = table.data_last_row if table is not None else header
+        if not work.created:
+            last = max(first - 1 + len(tw.rows), header + 1)
+            refuse_values_below(work, owned, end, last, f"the {sheet.name} table")
         edit.zones.append(Zone(owned, first, end))
     edit.table = TableRows(first, cols, [number_kind(f.type) for f in sheet.fields], tw.rows)
     if tw.links or sheet.key == "validation":

@@ -1,0 +1,115 @@
+"""A note the user types under an output table or a Dashboard block, after a blank row, is kept
+by a refresh; when the rows a refresh writes would reach it (or end right above it, so that the
+next refresh would take it for one of them and clear it), the refresh stops with its cell named
+rather than overwrite it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from tests.tools import run_cli
+
+from xl_milestones.core.schema import DASHBOARD_SCURVE, MILESTONES, PAYMENT_SCHEDULE, VALIDATION
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+AS_OF = "2026-06-30"
+
+pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="the sample workbook is not built")
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample as a user finds it after a refresh: every output sheet filled."""
+    folder = tmp_path_factory.mktemp("notes")
+    book = folder / "refreshed.xlsm"
+    shutil.copyfile(SAMPLE, book)
+    from xl_milestones.cli import main
+
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    return book
+
+
+def _edit(refreshed: Path, tmp_path: Path, notes: dict[str, dict[str, str]]) -> Path:
+    """A copy of ``refreshed`` with ``notes`` (sheet -> cell -> text) typed in, and the last
+    milestone moved to 2028, so that the Payment Schedule and the S-curve grow."""
+    wb = openpyxl.load_workbook(refreshed, keep_vba=True)
+    for sheet, cells in notes.items():
+        for cell, text in cells.items():
+            wb[sheet][cell] = text
+    ws = wb[MILESTONES.name]
+    heads = {c.value: c.column for c in ws[1]}
+    for header in ("Baseline Date", "Forecast Date"):
+        ws.cell(ws.max_row, heads[header], dt.datetime(2028, 6, 30))
+    book = tmp_path / "book.xlsm"
+    wb.save(book)
+    return book
+
+
+def _table_end(book: Path, sheet: str) -> int:
+    ws = openpyxl.load_workbook(book)[sheet]
+    table = next(iter(ws.tables.values()))
+    return openpyxl.utils.cell.range_boundaries(table.ref)[3]
+
+
+def _refused(capsys: pytest.CaptureFixture[str], book: Path, *words: str) -> None:
+    before = book.read_bytes()
+    out = book.with_name("out.xlsm")
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF, "--output", str(out))
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in (book.name, *words):
+        assert word in err, err
+    assert not out.exists() and book.read_bytes() == before
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+    assert code == 2 and book.read_bytes() == before
+
+
+def test_a_note_the_schedule_would_reach_or_touch_stops_the_refresh(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
+    # A blank row, then the note: the schedule's one more row would end right above it.
+    book = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
+    _refused(capsys, book, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}", f"row {end + 2}")
+
+
+def test_a_note_the_validation_rows_would_overwrite_stops_the_refresh(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wb = openpyxl.load_workbook(refreshed, keep_vba=True)
+    wb[VALIDATION.name]["C5"] = "Reviewed by JB"
+    ws = wb[MILESTONES.name]
+    for row in range(2, 12):
+        ws.row_dimensions[row].hidden = True  # ten hidden-row warnings
+    book = tmp_path / "book.xlsm"
+    wb.save(book)
+    _refused(capsys, book, f"'{VALIDATION.name}'", "C5")
+
+
+def test_a_note_the_scurve_block_would_reach_stops_the_refresh(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = openpyxl.load_workbook(refreshed)["Dashboard"]
+    row = DASHBOARD_SCURVE.header_row + 1
+    while ws.cell(row, 7).value is not None:
+        row += 1
+    cell = f"G{row + 2}"  # after a blank row: the block grows over it
+    book = _edit(refreshed, tmp_path, {"Dashboard": {cell: "Source: finance ledger"}})
+    _refused(capsys, book, "'Dashboard'", cell)
+
+
+def test_a_note_clear_of_the_rows_written_is_kept_by_every_refresh(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
+    note = f"A{end + 10}"
+    book = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {note: "Checked by JB"}})
+    for _ in range(2):
+        code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+        assert code == 0, err
+        assert openpyxl.load_workbook(book)[PAYMENT_SCHEDULE.name][note].value == "Checked by JB"
+    assert _table_end(book, PAYMENT_SCHEDULE.name) == end + 1
