@@ -264,6 +264,43 @@ def test_a_package_missing_a_part_the_writer_needs_is_named_with_its_file(
     assert not (tmp_path / "o.xlsx").exists()
 
 
+# Excel's "Strict Open XML Spreadsheet" names the same parts in other namespaces.
+STRICT_NAMESPACES = (
+    (
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/drawingml/2006/",
+        b"http://purl.oclc.org/ooxml/drawingml/",
+    ),
+)
+
+
+def test_a_workbook_saved_as_strict_open_xml_is_refused_with_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, strict = _book(tmp_path), tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(strict, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            for old, new in STRICT_NAMESPACES:
+                data = data.replace(old, new)
+            zout.writestr(info, data)
+    before = strict.read_bytes()
+    out = tmp_path / "o.xlsx"
+    code, stdout, err = run_cli(capsys, "refresh", str(strict), "--output", str(out))
+    assert (code, stdout) == (2, "")
+    assert err.startswith(f"xl-milestones: error: {strict}: "), err
+    assert "Strict Open XML" in err and "Excel Workbook (*.xlsx)" in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert strict.read_bytes() == before and not out.exists()
+
+
 def test_bad_as_of_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "refresh", str(_book(tmp_path)), "--as-of", "31/03/2026")
     assert code == 2

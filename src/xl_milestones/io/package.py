@@ -47,6 +47,8 @@ WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
 _STYLES_TYPE = REL_NS + "/styles"
+# The main namespace of Excel's "Strict Open XML Spreadsheet" format, as declared.
+_STRICT_MAIN = b'"http://purl.oclc.org/ooxml/spreadsheetml/main"'
 _SST_TYPE = REL_NS + "/sharedStrings"
 _COPY_CHUNK = 1 << 20
 # The deflate level of the parts a refresh writes (docs/decisions.md, Compression): the
@@ -250,6 +252,12 @@ class Package:
         wb_data = self.read(wb_part)
         if wb_data is None:
             raise WorkbookError("the workbook has no workbook part: it is not an Excel workbook")
+        if _STRICT_MAIN in wb_data:
+            raise WorkbookError(
+                "the workbook is saved as Strict Open XML Spreadsheet, which a refresh does not "
+                "write: in Excel, File > Save As, choose Excel Workbook (*.xlsx) or Excel "
+                "Macro-Enabled Workbook (*.xlsm), then refresh again"
+            )
         self.workbook_part = self.names.get(wb_part.lower(), wb_part)
         self.workbook_rels_part = rels_path(self.workbook_part)
         self.workbook_rels = read_rels(self.read(self.workbook_rels_part), self.workbook_part)
