@@ -452,26 +452,31 @@ def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
 
 
 def _hidden_rows(table: RawTable, inputs: list[tuple[str, int]], hidden: set[int]) -> list[Issue]:
-    out: list[Issue] = []
-    if not hidden:
-        return out
-    for i, row in enumerate(table.rows):
-        if row not in hidden:
-            continue
-        name = next(n for n, _c in inputs if table.values[n][i] is not None)
-        out.append(
-            _cell_issue(
-                table,
-                Severity.WARNING,
-                "hidden-row",
-                row,
-                name,
-                _show(table.values[name][i]),
-                f"row {row} is hidden; its values are checked and used like any "
-                "other: unhide it to review them, or delete the row if it should not count",
-            )
+    """One warning for the sheet's hidden rows that hold data, at the first of them: a filter
+    that hides most of a long list would otherwise bury every other issue under one per row."""
+    rows = [(i, row) for i, row in enumerate(table.rows) if row in hidden] if hidden else []
+    if not rows:
+        return []
+    i, first = rows[0]
+    name = next(n for n, _c in inputs if table.values[n][i] is not None)
+    if len(rows) == 1:
+        message = (
+            f"row {first} is hidden; its values are checked and used like any other: unhide "
+            "it to review them, or delete the row if it should not count"
         )
-    return out
+    else:
+        shown = ", ".join(str(row) for _i, row in rows[:_HIDDEN_SHOWN])
+        more = f" and {len(rows) - _HIDDEN_SHOWN} more" if len(rows) > _HIDDEN_SHOWN else ""
+        message = (
+            f"{len(rows)} rows are hidden ({shown}{more}), by hand or by a filter; their values "
+            "are checked and used like any others: unhide them or clear the filter to review "
+            "them, or delete the rows that should not count"
+        )
+    value = _show(table.values[name][i])
+    return [_cell_issue(table, Severity.WARNING, "hidden-row", first, name, value, message)]
+
+
+_HIDDEN_SHOWN = 5  # hidden rows a warning lists by number
 
 
 def _keep_rows_right_below(table: RawTable) -> None:

@@ -463,3 +463,18 @@ def test_issues_of_the_largest_sheet_keep_their_workbook_place(tmp_path: Path) -
         ("Issues", "B2"),
     ]
     assert list(raw.tables) == [s.key for s in INPUT_SHEETS]
+
+
+def test_many_hidden_rows_are_one_warning_that_counts_them(tmp_path: Path) -> None:
+    # A filter that hides most of a list hides its rows: one warning for the sheet, at the
+    # first, with how many and which, not one per row burying every other issue.
+    sheets = valid_sheets()
+    first = dict(sheets["milestones"][0])
+    sheets["milestones"] += [
+        {**first, "milestone_id": f"M-{n}", "milestone_name": f"Step {n}"} for n in range(10, 18)
+    ]
+    hidden = list(range(3, 12))
+    path = write_workbook(tmp_path / "b.xlsx", sheets, hidden_rows={"milestones": hidden})
+    (issue,) = read_workbook(path).issues
+    assert (issue.code, issue.row, issue.cell) == ("hidden-row", 3, "A3")
+    assert "9 rows are hidden (3, 4, 5, 6, 7 and 4 more), by hand or by a filter" in issue.message

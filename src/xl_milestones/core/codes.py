@@ -309,8 +309,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "hidden-row": Code(
         "warning",
-        "A hidden row holds data; it is validated and used like any other row.",
-        "Unhide it to review it, or delete it if it should not count.",
+        "Hidden rows hold data (one warning a sheet, at the first, with how many and which); "
+        "they are validated and used like any other rows.",
+        "Unhide them (or clear the filter) to review them, or delete those that should not count.",
     ),
 }
 
