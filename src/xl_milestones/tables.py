@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count
 from operator import itemgetter
@@ -90,6 +90,31 @@ def locate_table(
         if n and (best is None or n > best[0]):
             best = (n, TableArea(row, first_col, last_col, None))
     return best[1] if best else None
+
+
+def old_rows_end(
+    filled: Mapping[int, Collection[int]], cleared_to: int, last: int, sheet: str, what: str
+) -> int:
+    """The last row of the old rows of an output table or Dashboard block, which a refresh
+    rewrites down to row ``last``: ``cleared_to`` (its header, or the end of its Excel table),
+    then on while rows hold a value in its columns (``filled``: row -> those columns of it that
+    hold one, for the rows below ``cleared_to``). A value below that, after an empty row, is the
+    user's; one the rows written would overwrite, or end right above (the next refresh would
+    take it for one of them), is refused, its cell named, before anything is written. The file
+    writer and the live-Excel adapter both ask here, so they keep and refuse the same notes."""
+    end = cleared_to
+    while end + 1 in filled:
+        end += 1
+    blocked = [row for row in filled if end < row <= last + 1]
+    if not blocked:
+        return end
+    row = min(blocked)
+    cell = f"{column_letter(min(filled[row]))}{row}"
+    raise WorkbookError(
+        f"sheet '{sheet}': {cell} holds a value below {what}, which this refresh writes down "
+        f"to row {last}: move it to row {last + 2} or lower (row {last + 1} left empty), or "
+        "to another sheet, then refresh again"
+    )
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from xl_milestones.io.sheet_rewrite import SheetRewriter
 from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.tablepart import TablePart
 from xl_milestones.io.xmlbytes import find_element, get_attr, set_attr
-from xl_milestones.tables import HEADER_SCAN_ROWS, locate_table
+from xl_milestones.tables import HEADER_SCAN_ROWS, locate_table, old_rows_end
 
 RETIRED_KEYS = frozenset(normalize_header(h) for h in RETIRED_HEADERS)
 _MAX_COLUMN = 16384  # XFD, Excel's last column
@@ -264,28 +264,13 @@ def refuse_values_below(
     work: SheetWork, cols: frozenset[int], cleared_to: int, last: int, what: str
 ) -> None:
     """Refuse a value of the user's in ``cols`` that the rows a refresh writes, down to row
-    ``last``, would overwrite, or end right above. What runs on below ``cleared_to`` (the end of
-    the old table or block) with no empty row between is cleared as old rows; a note after an
-    empty row is the user's, and one the rows written reach or touch would be lost now or, as
-    one of them, at the next refresh."""
+    ``last``, would overwrite, or end right above (``tables.old_rows_end``: the rule, shared
+    with the live-Excel adapter)."""
     dim = work.rewriter.dimension()
     if dim is not None and dim[3] <= cleared_to:
         return  # nothing below: the usual case, without a pass over the rows
     filled = row_values(work.rewriter, lambda n: cleared_to < n <= last + 1, cols)
-    end = cleared_to
-    while end + 1 in filled:
-        end += 1
-    blocked = [row for row in filled if row > end]
-    if not blocked:
-        return
-    row = min(blocked)
-    cell = f"{column_letter(min(filled[row]))}{row}"
-    where = work.entry.name if work.entry else what
-    raise WorkbookError(
-        f"sheet '{where}': {cell} holds a value below {what}, which this refresh writes down "
-        f"to row {last}: move it to row {last + 2} or lower (row {last + 1} left empty), or "
-        "to another sheet, then refresh again"
-    )
+    old_rows_end(filled, cleared_to, last, work.entry.name if work.entry else what, what)
 
 
 def add_columns(
