@@ -206,6 +206,72 @@ def test_text_longer_than_a_cell_holds_is_cut_as_the_file_writer_cuts_it(
     capsys.readouterr()
 
 
+def _type(payload: dict[str, Any], name: str, row: int, column: int, value: object) -> None:
+    """The book data after the user types ``value`` into a cell (one-based) of sheet ``name``:
+    the client sends A1 to the last used cell."""
+    (sheet,) = (s for s in payload["sheets"] if s["name"] == name)
+    grid = sheet["values"]
+    width = max(column, *map(len, grid))
+    while len(grid) < row:
+        grid.append([""] * width)
+    for line in grid:
+        line.extend([""] * (width - len(line)))
+    grid[row - 1][column - 1] = value
+
+
+def test_a_note_below_an_output_table_is_kept_and_the_old_rows_cleared_in_lite(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    payload = book_payload(SAMPLE, name="sample_contract_milestones.xlsx")
+    note = ("Payment Schedule", 130, 1, "Total checked by JB")
+    _type(payload, *note)
+    end = 0
+    for run in range(3):
+        book = _remote(payload)
+        macros.refresh(book)
+        (alert,) = apply_actions(payload, book.json()["actions"])
+        assert alert[3] == "info", alert[0]
+        schedule = sheet_values(payload, "Payment Schedule")
+        assert schedule[129][0] == "Total checked by JB"
+        width = len(schedule[0])
+        if run == 0:
+            end = max(r for r in range(1, 129) if schedule[r - 1][0] != "")
+            assert end < 128
+            for row in range(end + 1, end + 4):  # rows a longer earlier schedule left
+                for column in range(1, width + 1):
+                    _type(payload, "Payment Schedule", row, column, schedule[end - 1][column - 1])
+        else:  # cleared, down to the empty row above the note
+            assert all(schedule[end - 1][c] != "" for c in (0, 1))
+            assert all(v == "" for r in range(end, 129) for v in schedule[r][:width])
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell"), [("Payment Schedule", "A50"), ("Dashboard", "H20"), ("Dashboard", "M26")]
+)
+def test_a_note_the_new_rows_would_reach_is_refused_in_lite_as_by_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str, cell: str
+) -> None:
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    wb = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    wb[sheet][cell] = "Source: finance ledger"  # the Dashboard's S-curve ends in row 25
+    wb.save(path)
+    capsys.readouterr()
+    assert cli(["refresh", str(path), "--output", str(tmp_path / "out.xlsm")]) == 2
+    said = capsys.readouterr().err.strip().split(f"{path}: ", 1)[1]
+    assert f"sheet '{sheet}': {cell} holds a value below " in said
+
+    book = _remote(book_payload(path, name="book.xlsx"))
+    macros.refresh(book)
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]  # nothing written or cleared
+    prompt, title, _buttons, mode, _callback = actions[0]["args"]
+    assert (prompt, title, mode) == (f"book.xlsx: {said}", "xl-milestones: Refresh", "critical")
+    capsys.readouterr()
+
+
 ERROR_VALUES = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 

@@ -13,7 +13,7 @@ import xlwings as xw
 from fake_xlwings import FakeBook, Formula, fake_from_file
 from tests.factory import column_of, valid_sheets, write_workbook
 
-from xl_milestones.a1 import column_number
+from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.book import BlockWrite, BookUpdate, TableWrite
 from xl_milestones.core.model import CellError
 from xl_milestones.core.schema import (
@@ -21,6 +21,7 @@ from xl_milestones.core.schema import (
     DASHBOARD_KPIS,
     DASHBOARD_STATUS,
     MILESTONES,
+    PAYMENT_SCHEDULE,
     REFRESH_LOG,
     VALIDATION,
     FieldType,
@@ -337,6 +338,91 @@ def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared(
     assert sheet._get(top + 2, col) is None  # the second write had one row
     assert sheet._get(top + 1, 1) == "Milestones"  # the other block is untouched
     assert sheet._get(2, 1) == "As of 31 March 2026, amounts in GBP"
+
+
+NOTE = "Reviewed by JB"
+
+
+def _issues(n: int) -> list[tuple[object, ...]]:
+    return [("error", "required", "Milestones", 3, "Type", "D3", None, "problem")] * n
+
+
+def test_a_note_after_an_empty_row_is_kept_and_the_old_rows_below_the_new_ones_cleared() -> None:
+    # Validation held five rows; a note two rows under them, and one under a Dashboard block.
+    book = _book()
+    book._add("Validation", [[f.header for f in VALIDATION.fields]] + [["old"] * 8] * 5)
+    book._sheet("Validation")._put((8, 1), NOTE)
+    adapter = XlwingsBook(book)
+    top, col = DASHBOARD_STATUS.header_row, column_number(DASHBOARD_STATUS.first_column)
+    status = [("Late", 1), ("Signed off", 2), ("Not started", 3)]
+    adapter.write(BookUpdate(results={}, blocks=[BlockWrite(DASHBOARD_STATUS, status)]))
+    dashboard = book._sheet("Dashboard")
+    dashboard._put((top + 5, col + 1), "Source: PMO")
+    validation = book._sheet("Validation")
+    for issues, rows in ((2, status[:1]), (3, status)):
+        validation.reads = 0
+        adapter.write(
+            BookUpdate(
+                results={},
+                tables=[TableWrite(VALIDATION, _issues(issues))],
+                blocks=[BlockWrite(DASHBOARD_STATUS, rows)],
+            )
+        )
+        assert validation.reads == 1  # the old rows, in one read
+        assert [validation._get(r, 8) for r in range(2, 8)] == [
+            *(["problem"] * issues),
+            *([None] * (6 - issues)),  # the rows of the longer list are cleared
+        ]
+        assert validation._get(8, 1) == NOTE
+        values = [dashboard._get(top + i, col) for i in range(1, 5)]
+        assert values == [r[0] for r in rows] + [None] * (4 - len(rows))
+        assert dashboard._get(top + 5, col + 1) == "Source: PMO"
+
+
+def _snapshot(book: FakeBook) -> dict[str, tuple[object, ...]]:
+    return {
+        s.name: (dict(s._cells), dict(s.formats), len(s.writes))
+        for s in book._sheets._list  # not through the fake's recorded calls
+    }
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "what", "last"),
+    [
+        ("Validation", (4, 1), "the Validation table", 4),  # the new rows overwrite it
+        ("Validation", (5, 3), "the Validation table", 4),  # they end right above it
+        ("Dashboard", (7, 5), "the Dashboard block 'Milestones by status'", 7),
+    ],
+)
+def test_a_note_the_new_rows_would_reach_stops_the_write_before_anything_is_written(
+    sheet: str, cell: tuple[int, int], what: str, last: int
+) -> None:
+    book = _book()
+    book._add("Validation", [[f.header for f in VALIDATION.fields], ["old"] * 8])
+    top = DASHBOARD_STATUS.header_row
+    book._add("Dashboard", [])._fill(
+        [["Milestones by status", None], ["Status", "Milestones"], ["Late", 1]], (top - 1, 4)
+    )
+    book._sheet(sheet)._put(cell, NOTE)
+    adapter = XlwingsBook(book)
+    adapter.read()
+    before = _snapshot(book)
+    update = BookUpdate(
+        results={2: {"status": "Late"}},
+        tables=[TableWrite(PAYMENT_SCHEDULE, []), TableWrite(VALIDATION, _issues(3))],
+        blocks=[BlockWrite(DASHBOARD_STATUS, [("Late", 1), ("Signed off", 2), ("Rejected", 3)])],
+        dashboard_header="As of 31 March 2026",
+        money_places={2: 0},
+    )
+    with pytest.raises(WorkbookError) as refused:
+        adapter.write(update)
+    name = f"{column_letter(cell[1])}{cell[0]}"
+    assert str(refused.value) == (
+        rf"C:\books\milestones.xlsm: sheet '{sheet}': {name} holds a value below {what}, "
+        f"which this refresh writes down to row {last}: move it to row {last + 2} or lower "
+        f"(row {last + 1} left empty), or to another sheet, then refresh again"
+    )
+    assert _snapshot(book) == before  # no sheet added, no cell written, cleared or formatted
 
 
 def test_status_bar_screen_updating_and_calculation_come_back_also_on_error() -> None:

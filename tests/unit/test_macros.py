@@ -274,6 +274,42 @@ def test_an_unreadable_workbook_is_a_message_not_a_traceback(
     assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)
 
 
+def test_a_note_the_refresh_would_overwrite_is_named_and_the_open_workbook_left_as_it_was(
+    book: FakeBook,
+) -> None:
+    macros.refresh()  # the output sheets, as a refresh leaves them
+    schedule = book._sheet("Payment Schedule")
+    last = schedule.used_range.last_cell.row
+    width = schedule.used_range.last_cell.column
+    for row in range(3, last + 1):  # a one-row schedule, as an earlier refresh left it
+        for col in range(1, width + 1):
+            schedule._put((row, col), None)
+    schedule._put((4, 1), "Total checked by JB")  # after an empty row: the user's
+    before = {s.name: (dict(s._cells), dict(s.formats), len(s.writes)) for s in book._sheets._list}
+    book.app.alerts.clear()
+    macros.refresh()
+    (alert,) = book.app.alerts
+    assert (alert["title"], alert["mode"]) == ("xl-milestones: Refresh", "critical")
+    assert alert["prompt"] == (
+        f"{book.fullname}: sheet 'Payment Schedule': A4 holds a value below the Payment Schedule "
+        f"table, which this refresh writes down to row {last}: move it to row {last + 2} or "
+        f"lower (row {last + 1} left empty), or to another sheet, then refresh again"
+    )
+    after = {s.name: (dict(s._cells), dict(s.formats), len(s.writes)) for s in book._sheets._list}
+    assert after == before
+    assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)
+
+    # Moved as the message says, it is kept by this refresh and the next.
+    schedule._put((4, 1), None)
+    schedule._put((last + 2, 1), "Total checked by JB")
+    for _ in range(2):
+        book.app.alerts.clear()
+        macros.refresh()
+        assert book.app.alerts[0]["mode"] == "info"
+        assert schedule._get(last + 2, 1) == "Total checked by JB"
+        assert schedule._get(last, 1) is not None and schedule._get(last + 1, 1) is None
+
+
 def test_a_bug_is_one_clear_message(book: FakeBook, monkeypatch: pytest.MonkeyPatch) -> None:
     def bug(book: Any, **kw: Any) -> None:
         raise KeyError("status")

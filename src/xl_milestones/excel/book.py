@@ -37,6 +37,7 @@ from xl_milestones.errors import WorkbookError
 from xl_milestones.numformats import money_format
 from xl_milestones.tables import (
     SheetScan,
+    old_rows_end,
     previous_refresh,
     read_table,
     require_tables,
@@ -206,15 +207,19 @@ class XlwingsBook:
     # ------------------------------------------------------------------------------- writing
 
     def write(self, update: BookUpdate) -> None:
+        """Everything of ``update``, once the output tables and Dashboard blocks are checked:
+        a note of the user's below one of them that the new rows would reach stops the refresh
+        before anything is written (``_old_end``)."""
         with self.busy():
             if self._milestones is None:
                 self.read()
+            table_ends, block_ends = self._old_ends(update)
             self.progress("writing results")
             self._write_results(update.results)
             self._money_formats(update.money_places)
-            for table in update.tables:
+            for table, end in zip(update.tables, table_ends, strict=True):
                 self.progress(f"writing {table.sheet.name}")
-                self._write_table(table)
+                self._write_table(table, end)
             if update.blocks or update.dashboard_header:
                 self.progress(f"writing {DASHBOARD.name}")
                 dashboard = self._sheet(DASHBOARD)
@@ -222,16 +227,46 @@ class XlwingsBook:
                     dashboard.range((DASHBOARD_AS_OF_ROW, 1)).value = excel_value(
                         update.dashboard_header
                     )
-                for block in update.blocks:
-                    self._write_block(dashboard, block.block, block.rows)
+                for block, end in zip(update.blocks, block_ends, strict=True):
+                    self._write_block(dashboard, block.block, block.rows, end)
+
+    def _find(self, sheet: Sheet) -> Any | None:
+        """The worksheet of a schema sheet, None when the workbook has none."""
+        return self._sheets().get(normalize_header(sheet.name))
 
     def _sheet(self, sheet: Sheet) -> Any:
         """The worksheet of a schema sheet, added after the last sheet when missing."""
-        found = self._sheets().get(normalize_header(sheet.name))
+        found = self._find(sheet)
         if found is None:
             sheets = self._book.sheets
             found = sheets.add(sheet.name, after=sheets[len(sheets) - 1])
         return found
+
+    def _old_ends(self, update: BookUpdate) -> tuple[list[int | None], list[int]]:
+        """Where the old rows of each output table (None: appended to) and Dashboard block of
+        ``update`` end, all checked before anything is written; a refusal is said of this
+        workbook, as the file writer says it of its file."""
+        self.progress("checking the output sheets")
+        try:
+            tables = [None if t.append else self._table_end(t) for t in update.tables]
+            dashboard = self._find(DASHBOARD)
+            blocks = [self._block_end(dashboard, b.block, b.rows) for b in update.blocks]
+        except WorkbookError as exc:
+            raise WorkbookError(f"{self.name}: {exc}") from None
+        return tables, blocks
+
+    def _table_end(self, table: TableWrite) -> int:
+        """The last row of the old rows of an output table (header in row 1)."""
+        last = max(1 + len(table.rows), 2)  # an Excel table keeps one row, as the file writer
+        width = len(table.sheet.fields)
+        what = f"the {table.sheet.name} table"
+        return _old_end(self._find(table.sheet), 1, 1, width, last, what)
+
+    def _block_end(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
+        """The last row of the old rows of a Dashboard block."""
+        first, top = column_number(block.first_column), block.header_row
+        what = f"the {DASHBOARD.name} block '{block.title}'"
+        return _old_end(sheet, top, first, len(block.fields), top + len(rows), what)
 
     def _write_results(self, results: dict[int, dict[str, object]]) -> None:
         table = self._milestones
@@ -282,9 +317,10 @@ class XlwingsBook:
             for first, last in runs:
                 sheet.range((row, first), (row, last)).number_format = code
 
-    def _write_table(self, table: TableWrite) -> None:
-        """Header in row 1 and the rows under it (the template's layout), in one assignment;
-        an append goes under the last used row."""
+    def _write_table(self, table: TableWrite, end: int | None) -> None:
+        """Header in row 1 and the rows under it (the template's layout), in one assignment,
+        and the old rows below them cleared, down to ``end``; an append (``end`` None) goes
+        under the last used row."""
         sheet = self._sheet(table.sheet)
         body = [[excel_value(v) for v in row] for row in table.rows]
         if table.links:
@@ -292,25 +328,28 @@ class XlwingsBook:
             for index, target in table.links.items():
                 body[index][cell] = _hyperlink(target, table.rows[index][cell])
         header = [excel_value(f.header) for f in table.sheet.fields]
-        last_row = sheet.used_range.last_cell.row
-        if table.append and sheet.range((1, 1)).value is not None:
-            if body:
-                sheet.range((last_row + 1, 1)).value = body
-            return
+        if end is None:
+            end = sheet.used_range.last_cell.row
+            if sheet.range((1, 1)).value is not None:
+                if body:
+                    sheet.range((end + 1, 1)).value = body
+                return
         sheet.range((1, 1)).value = [header, *body]
-        _clear_below(sheet, 1 + len(body), last_row, 1, len(header))
+        _clear_below(sheet, 1 + len(body), end, 1, len(header))
 
-    def _write_block(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> None:
-        """Title, header and rows of a Dashboard block (the template's layout): one assignment."""
+    def _write_block(
+        self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]], end: int
+    ) -> None:
+        """Title, header and rows of a Dashboard block (the template's layout): one assignment,
+        and the old rows below them cleared, down to ``end``."""
         first = column_number(block.first_column)
         width = len(block.fields)
-        last_row = sheet.used_range.last_cell.row
         sheet.range((block.header_row - 1, first)).value = [
             [excel_value(block.title), *([None] * (width - 1))],
             [excel_value(f.header) for f in block.fields],
             *([excel_value(v) for v in row] for row in rows),
         ]
-        _clear_below(sheet, block.header_row + len(rows), last_row, first, width)
+        _clear_below(sheet, block.header_row + len(rows), end, first, width)
 
 
 def _runs(positions: dict[int, Field]) -> Iterator[tuple[int, list[Field]]]:
@@ -335,10 +374,34 @@ def _hyperlink(target: str, text: object) -> str:
     return f'=HYPERLINK("#{target.replace(chr(34), chr(34) * 2)}","{shown}")'
 
 
-def _clear_below(sheet: Any, last_written: int, last_used: int, column: int, width: int) -> None:
-    """Clear what a previous, longer write left under the rows just written."""
-    if last_used > last_written:
-        sheet.range((last_written + 1, column), (last_used, column + width - 1)).clear_contents()
+def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: str) -> int:
+    """The last row of the old rows under ``header`` in ``width`` columns from ``first``, which
+    a refresh rewrites down to row ``last``; a note of the user's there that the new rows would
+    reach is refused (``tables.old_rows_end``, the file writer's rule). One read of the
+    values below the header, and none when the sheet's used range ends at the header."""
+    if sheet is None:
+        return header
+    bottom = sheet.used_range.last_cell.row
+    if bottom <= header:
+        return header
+    grid = (
+        sheet.range((header + 1, first), (bottom, first + width - 1))
+        .options(ndim=2, err_to_str=True)
+        .value
+    )
+    filled = {
+        header + 1 + i: cols
+        for i, row in enumerate(grid)
+        if (cols := [first + j for j, value in enumerate(row) if value not in (None, "")])
+    }
+    return old_rows_end(filled, header, last, str(sheet.name), what)
+
+
+def _clear_below(sheet: Any, last_written: int, end: int, column: int, width: int) -> None:
+    """Clear the old rows (down to ``end``) that a previous, longer write left under the rows
+    just written."""
+    if end > last_written:
+        sheet.range((last_written + 1, column), (end, column + width - 1)).clear_contents()
 
 
 def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
