@@ -301,3 +301,38 @@ def test_the_dimension_counts_a_row_whose_only_cell_tag_breaks_its_line() -> Non
     rows = ROWS + b'<row r="9"><c\nr="A9"><v>1</v></c></row>'
     out, _result, _ = rewrite(sheet(rows), SheetEdit(writes={2: {5: CellWrite(1, Kind.NUMBER)}}))
     assert re.search(rb'<dimension ref="A1:E9"/>', out)
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_row_values_takes_a_row_by_its_first_cell_only_when_that_cell_holds_a_value(
+    prefix: bytes,
+) -> None:
+    # An output table's row fills its first column: such a row is known filled from that cell
+    # alone, the leftmost that holds a value; any other row has its cells split as before.
+    from xl_milestones.io.sheet_scan import SheetScanner, row_values
+
+    def c(ref: str, body: str = "", attrs: str = "") -> str:
+        p = prefix.decode()
+        return f'<{p}c r="{ref}"{attrs}/>' if not body else f'<{p}c r="{ref}"{attrs}>{body}</{p}c>'
+
+    v, text = f"<{prefix.decode()}v>1</{prefix.decode()}v>", "<{0}is><{0}t>x</{0}t></{0}is>"
+    t = text.format(prefix.decode())
+    rows = {
+        2: c("A2", v) + c("B2", v),  # first cell in the columns, with a value
+        3: c("A3", attrs=' s="1"') + c("C3", t, ' t="inlineStr"'),  # first cell empty
+        4: c("A4", "<{0}f>1</{0}f>".format(prefix.decode())) + c("B4", v),  # a formula, no value
+        5: c("E5", v) + c("B5", v),  # first cell outside the columns (out of order)
+        6: c("B6", t, ' s="2" t="inlineStr"'),  # the first cell is the leftmost: B
+        7: c("E7", v),  # nothing in the columns
+        8: "",
+    }
+    p = prefix.decode()
+    body = "".join(f'<{p}row r="{n}">{cells}</{p}row>' for n, cells in rows.items())
+    xmlns = f'xmlns{":" + p[:-1] if p else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    data = f"<{p}worksheet {xmlns}><{p}sheetData>{body}</{p}sheetData></{p}worksheet>".encode()
+    scanner = SheetScanner(data, prefix, "sheet.xml")
+    cols = frozenset({1, 2, 3})
+    got = row_values(scanner, lambda n: n > 1, cols)
+    assert {n: min(cs) for n, cs in got.items()} == {2: 1, 3: 3, 4: 2, 5: 2, 6: 2}
+    # The rows split cell by cell name every column of theirs that holds a value.
+    assert (got[3], got[4], got[5]) == ({3}, {2}, {2})

@@ -184,18 +184,29 @@ class SheetScanner:
 
 def row_values(
     scanner: SheetScanner, rows: Callable[[int], bool], cols: frozenset[int]
-) -> dict[int, set[int]]:
-    """For the rows ``rows(num)`` accepts: which of ``cols`` hold a value."""
-    out: dict[int, set[int]] = {}
+) -> dict[int, frozenset[int]]:
+    """For the rows ``rows(num)`` accepts: which of ``cols`` hold a value, or for a row whose
+    first cell is in ``cols`` and holds one (every row of an output table), that cell's column
+    alone: the leftmost that holds one, found without splitting the row's other cells."""
+    out: dict[int, frozenset[int]] = {}
     data = scanner.data
+    v_open, is_open, own = scanner._v_open, scanner._is_open, scanner._own_cell_re
+    alone = {col: frozenset((col,)) for col in cols}  # one set for the many rows of a column
     for num, _start, body_start, body_end, _end in scanner.iter_rows():
         if not rows(num):
             continue
-        filled = {
+        body = data[body_start:body_end]
+        first = own.match(body)
+        if first is not None and (v_open in first.group(0) or is_open in first.group(0)):
+            col = column_number(first.group(1))
+            if col in cols:
+                out[num] = alone[col]
+                continue
+        filled = frozenset(
             col
-            for col, _attrs, _whole, content in scanner.cells(data[body_start:body_end])
-            if col in cols and (scanner._v_open in content or scanner._is_open in content)
-        }
+            for col, _attrs, _whole, content in scanner.cells(body)
+            if col in cols and (v_open in content or is_open in content)
+        )
         if filled:
             out[num] = filled
     return out
