@@ -114,3 +114,30 @@ def test_a_note_clear_of_the_rows_written_is_kept_by_every_refresh(
         assert code == 0, err
         assert openpyxl.load_workbook(book)[PAYMENT_SCHEDULE.name][note].value == "Checked by JB"
     assert _table_end(book, PAYMENT_SCHEDULE.name) == end + 1
+
+
+def test_a_stale_dimension_does_not_hide_the_note(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Some programs leave a sheet's <dimension> as it was (here A1): the check goes by the
+    # rows the sheet holds, so the note is still seen.
+    import re
+    import zipfile
+
+    from xl_milestones.io.xlsxparts import read_package
+
+    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
+    edited = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
+    with zipfile.ZipFile(edited) as zf:
+        parts = {p.name: p.path for p in read_package(zf).sheets}
+    part = parts[PAYMENT_SCHEDULE.name]
+    stale = tmp_path / "stale" / "book.xlsm"
+    stale.parent.mkdir()
+    with zipfile.ZipFile(edited) as zin, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert n == 1
+            zout.writestr(info.filename, data)
+    _refused(capsys, stale, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}")

@@ -266,8 +266,8 @@ def refuse_values_below(
     """Refuse a value of the user's in ``cols`` that the rows a refresh writes, down to row
     ``last``, would overwrite, or end right above (``tables.old_rows_end``: the rule, shared
     with the live-Excel adapter)."""
-    dim = work.rewriter.dimension()
-    if dim is not None and dim[3] <= cleared_to:
+    bottom = work.rewriter.last_row()
+    if bottom is not None and bottom <= cleared_to:
         return  # nothing below: the usual case, without a pass over the rows
     filled = row_values(work.rewriter, lambda n: cleared_to < n <= last + 1, cols)
     old_rows_end(filled, cleared_to, last, work.entry.name if work.entry else what, what)

@@ -142,6 +142,22 @@ class SheetScanner:
             return (xml_unescape(v.group(1).decode("utf-8")) if v else None), None
         return None, None
 
+    def last_row(self) -> int | None:
+        """The number of the last ``<row>`` of ``<sheetData>`` (rows come in ascending order),
+        0 with no row, None when that row has no number. Unlike ``dimension``, which a program
+        may leave stale, this is where the cells end."""
+        data, tag = self.data, b"<" + self.p + b"row"
+        end = self.rows_end
+        while True:
+            i = data.rfind(tag, self.rows_start, end)
+            if i < 0:
+                return 0
+            if data[i + len(tag) : i + len(tag) + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+                gt = data.find(b">", i)
+                m = _ROW_R.search(data, i, gt)
+                return int(m.group(1)) if m else None
+            end = i
+
     def dimension(self) -> tuple[int, int, int, int] | None:
         start, end = find_element(self.head, self.p, b"dimension")
         if start < 0:
