@@ -21,6 +21,7 @@ ENGINE_MODULES = (
     "payment_due.py",
     "interest.py",
     "portfolio.py",
+    "proforma.py",
     "queue.py",
     "warn.py",
 )

@@ -95,6 +95,8 @@ def at_stake(
     again = [by_id[w.m.milestone_id] for w in targets]
     pro = replace(ix, work=copies, by_id=by_id, signoffs=signoffs, missing_fx=set())
     signoff.approvals(pro, thresholds, again)
+    # In sheet order, not predecessors first: each is complete, so its status (Signed off or
+    # still Awaiting sign-off) comes before any rung that reads a predecessor's.
     status.statuses(pro, window_days, rag_tolerance_days, again)
     payments.ledgers(pro, last_deductible)
     return {w.m.milestone_id: amount_due(w) for w in again if w.payable}
