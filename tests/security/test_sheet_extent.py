@@ -116,6 +116,9 @@ def test_a_reference_cut_between_chunks_is_still_seen() -> None:
         (b'<c r="A999999"/><c r="BZ1"/>', 78 * 999_999),
         (b'<c r="CV900000"/>', 100 * 900_000),
         (b'<c r="A1"/><c r="XFD5"/>', 16384 * 5),
+        # Zeros in front make more digits, not a larger row: A99999 still sets the rows.
+        (b'<c r="XFD1"/><c r="A99999"/><c r="A000001"/>', 16384 * 99_999),
+        (b'<c r="XFD1"/><c r="A99999"/><c r="A0000001"/>', 16384 * 99_999),
     ],
 )
 def test_the_block_estimate(cells: bytes, block: int) -> None:
@@ -151,7 +154,11 @@ _REFERENCES = st.builds(
     lambda lead, letters, digits, tail: lead + b' r="' + letters + digits + tail,
     st.sampled_from([b"<c", b"<row", b"", b"x"]),
     st.sampled_from([b"", b"A", b"AZ", b"BI", b"BJ", b"CA", b"XFD", b"ABCD", b"a", b"\xff"]),
-    st.one_of(st.just(b""), st.integers(0, 10**8).map(lambda n: str(n).encode())),
+    st.one_of(
+        st.just(b""),
+        st.integers(0, 10**8).map(lambda n: str(n).encode()),
+        st.sampled_from([b"000001", b"0000001", b"0099999", b"007"]),
+    ),
     st.sampled_from([b'"', b"", b'" s="1"/>', b"A1", b" " * 16]),
 )
 _PIECES = st.lists(st.one_of(_REFERENCES, st.sampled_from([b" ", b'"', b"</c>"])), max_size=30)

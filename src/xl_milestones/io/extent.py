@@ -34,14 +34,14 @@ _VECTOR_FROM = 1 << 20
 
 def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
     """Offsets of references that name column 62 (BJ) or beyond or a row of seven digits or
-    more, in the order they come, which are parsed one by one; and the last row a reference
-    (or row tag) names, when no reference has seven digits (else 0). A ``' r="'`` within the
-    last 16 bytes of ``buf`` is left for the next buffer."""
+    more, in the order they come, which are parsed one by one; and the largest row a reference
+    (or row tag) of fewer digits names, by value (zeros in front count for nothing), 0 for
+    none. A ``' r="'`` within the last 16 bytes of ``buf`` is left for the next buffer."""
     if len(buf) >= _VECTOR_FROM:
         return _wide_or_long_vector(buf)
     n = len(buf)
     found: list[int] = []
-    most = longest = 0
+    longest = 0
     for m in _START.finditer(buf):
         at = m.start()
         if at + 16 >= n:
@@ -54,11 +54,9 @@ def _wide_or_long(buf: bytes) -> tuple[list[int], int]:
             or d == 7
         ):
             found.append(at)
-        if d > most:
-            most, longest = d, int(digits)
-        elif d == most and d:
+        if 0 < d < 7:
             longest = max(longest, int(digits))
-    return found, longest if most < 7 else 0
+    return found, longest
 
 
 def _wide_or_long_vector(buf: bytes) -> tuple[list[int], int]:
@@ -91,14 +89,15 @@ def _wide_or_long_vector(buf: bytes) -> tuple[list[int], int]:
     for i in range(7):
         run &= (a[q + i] - 48) < 10
         digits += run
-    # The last row named: only the references with the most digits can hold it.
-    most = int(digits.max(initial=0))
+    # The largest row named by value, over every reference of one to six digits: one with
+    # more digits need not name a larger row (A000001 is row 1).
+    short = (digits > 0) & (digits < 7)
     longest = 0
-    if 0 < most < 7:
-        top = q[digits == most]
+    if short.any():
+        top, count = q[short], digits[short]
         value = np.zeros(len(top), np.int64)
-        for i in range(most):
-            value = value * 10 + (a[top + i] - 48)
+        for i in range(6):
+            value = np.where(count > i, value * 10 + (a[top + i] - 48), value)
         longest = int(value.max())
     return [int(i) - 4 for i in np.sort(p[wide | (digits >= 7)])], longest
 
