@@ -89,12 +89,17 @@ def _wide_or_long_vector(buf: bytes) -> tuple[list[int], int]:
     for i in range(7):
         run &= (a[q + i] - 48) < 10
         digits += run
-    # The largest row named by value, over every reference of one to six digits: one with
-    # more digits need not name a larger row (A000001 is row 1).
+    # The largest row named by value, over the references of one to six digits: of those
+    # without a zero in front, only the ones with the most digits can hold it; one with a zero
+    # in front (A000001 is row 1, not a larger row than A99999) is valued as it is.
     short = (digits > 0) & (digits < 7)
+    zero_led = short & (a[q] == 48)
+    plain = short & ~zero_led
+    most = int(digits[plain].max(initial=0))
+    pick = zero_led | (plain & (digits == most))
     longest = 0
-    if short.any():
-        top, count = q[short], digits[short]
+    if pick.any():
+        top, count = q[pick], digits[pick]
         value = np.zeros(len(top), np.int64)
         for i in range(6):
             value = np.where(count > i, value * 10 + (a[top + i] - 48), value)
