@@ -92,6 +92,14 @@ def locate_table(
     return best[1] if best else None
 
 
+def run_end(filled: Container[int], start: int) -> int:
+    """The last row of the run of ``filled`` rows right below ``start`` (``start`` if none)."""
+    end = start
+    while end + 1 in filled:
+        end += 1
+    return end
+
+
 def old_rows_end(
     filled: Mapping[int, Collection[int]], cleared_to: int, last: int, sheet: str, what: str
 ) -> int:
@@ -101,10 +109,10 @@ def old_rows_end(
     hold one, for the rows below ``cleared_to``). A value below that, after an empty row, is the
     user's; one the rows written would overwrite, or end right above (the next refresh would
     take it for one of them), is refused, its cell named, before anything is written. The file
-    writer and the live-Excel adapter both ask here, so they keep and refuse the same notes."""
-    end = cleared_to
-    while end + 1 in filled:
-        end += 1
+    writer and the live-Excel adapter both ask here (each with what it can see: the live one
+    starts at the header, knowing no Excel table's extent, and takes a cell showing "" as
+    empty)."""
+    end = run_end(filled, cleared_to)
     blocked = [row for row in filled if end < row <= last + 1]
     if not blocked:
         return end

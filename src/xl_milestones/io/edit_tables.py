@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from xl_milestones.a1 import column_letter
 from xl_milestones.book import TableWrite
+from xl_milestones.core.schema import Sheet
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.layout import (
     Layout,
@@ -19,6 +20,8 @@ from xl_milestones.io.layout import (
 from xl_milestones.io.sheet_edit import TableRows, Zone
 from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.sheets import Sheets
+from xl_milestones.io.tablepart import TablePart
+from xl_milestones.tables import run_end
 
 
 def write_table(ed: Sheets, tw: TableWrite) -> None:
@@ -44,26 +47,10 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
     lay_out_anew(ed.pkg, work, layout, sheet)
     add_columns(ed.pkg, work, layout, sheet, names)
     cols = [layout.cols[n] for n in names]
-    owned = frozenset(cols)
     header = layout.header_row
-    table = layout.table
     edit = work.edit
     edit.header_row = header
-    if tw.append:
-        filled = row_values(work.rewriter, lambda n: n > header, owned)
-        last = header
-        while last + 1 in filled:
-            last += 1
-        first = last + 1
-        if last > header:
-            edit.style_row = last  # new rows look like the last one
-    else:
-        first = header + 1
-        end = table.data_last_row if table is not None else header
-        if not work.created:
-            last = max(first - 1 + len(tw.rows), header + 1)
-            refuse_values_below(work, owned, end, last, f"the {sheet.name} table")
-        edit.zones.append(Zone(owned, first, end))
+    first = _first_row(work, tw, header, frozenset(cols), layout.table)
     edit.table = TableRows(first, cols, [number_kind(f.type) for f in sheet.fields], tw.rows)
     if tw.links or sheet.key == "validation":
         link_col = layout.cols.get("cell")
@@ -72,21 +59,44 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
             for i, location in tw.links.items():
                 if 0 <= i < len(tw.rows):
                     edit.links[f"{column_letter(link_col)}{first + i}"] = location
-    if table is not None:
-        if table.totals_rows:
-            raise WorkbookError(
-                f"sheet '{work.entry.name if work.entry else sheet.name}': Excel table "
-                f"{table.name} has a totals row, and a refresh rewrites every row of it: "
-                "turn its totals row off (Table Design > Total Row)"
-            )
-        last_row = max(first - 1 + len(tw.rows), header + 1)
-        new_last = last_row + table.totals_rows
-        for other in work.tables:
-            if other is not table and other.overlaps(table.c1, table.r1, table.c2, new_last):
-                raise WorkbookError(
-                    f"sheet '{work.entry.name if work.entry else sheet.name}': Excel table "
-                    f"{other.name} is below table {table.name}, which needs rows "
-                    f"{table.r1}-{new_last}: move it elsewhere"
-                )
-        table.set_range(table.c2, new_last)
+    if layout.table is not None:
+        _grow_excel_table(work, layout.table, sheet, max(first - 1 + len(tw.rows), header + 1))
     return work
+
+
+def _first_row(
+    work: SheetWork, tw: TableWrite, header: int, owned: frozenset[int], table: TablePart | None
+) -> int:
+    """The row the table's rows start at: under the rows already there for an append (new
+    rows look like the last), else under the header, the old rows then a zone to replace and
+    a note of the user's below them that the new rows would reach refused."""
+    edit = work.edit
+    if tw.append:
+        last = run_end(row_values(work.rewriter, lambda n: n > header, owned), header)
+        if last > header:
+            edit.style_row = last
+        return last + 1
+    end = table.data_last_row if table is not None else header
+    if not work.created:
+        last = max(len(tw.rows), 1) + header
+        refuse_values_below(work, owned, end, last, f"the {tw.sheet.name} table")
+    edit.zones.append(Zone(owned, header + 1, end))
+    return header + 1
+
+
+def _grow_excel_table(work: SheetWork, table: TablePart, sheet: Sheet, last_row: int) -> None:
+    """The Excel table over the output table set to end at ``last_row``; one with a totals
+    row, or one that would grow into another table, is refused."""
+    where = work.entry.name if work.entry else sheet.name
+    if table.totals_rows:
+        raise WorkbookError(
+            f"sheet '{where}': Excel table {table.name} has a totals row, and a refresh rewrites "
+            "every row of it: turn its totals row off (Table Design > Total Row)"
+        )
+    for other in work.tables:
+        if other is not table and other.overlaps(table.c1, table.r1, table.c2, last_row):
+            raise WorkbookError(
+                f"sheet '{where}': Excel table {other.name} is below table {table.name}, which "
+                f"needs rows {table.r1}-{last_row}: move it elsewhere"
+            )
+    table.set_range(table.c2, last_row)
