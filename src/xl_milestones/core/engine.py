@@ -5,6 +5,7 @@ its own module and each filling in the milestones' typed records (``index.Milest
 
     index -> dates -> values -> approvals -> statuses -> ledgers -> checks -> deadlines
           -> payments due -> results -> portfolio (schedule, S-curve, Dashboard)
+    and, on demand, right after the ledgers: amounts at stake (``proforma``)
 
 (docs/decisions.md says what each stage does.)
 """
