@@ -79,7 +79,9 @@ class Recorder:
 
 
 # What tests inspect; not xlwings API, so not recorded.
-_HELPERS = frozenset(("KIND", "calls", "writes", "reads", "alerts", "status_history", "formats"))
+_HELPERS = frozenset(
+    ("KIND", "calls", "writes", "reads", "cells_read", "alerts", "status_history", "formats")
+)
 
 
 class _Fake:
@@ -261,7 +263,7 @@ class FakeSheets(_Fake):
 
 
 class FakeSheet(_Fake):
-    __slots__ = ("_book", "_cells", "_name", "formats", "reads", "writes")
+    __slots__ = ("_book", "_cells", "_name", "cells_read", "formats", "reads", "writes")
     KIND = "Sheet"
 
     def __init__(self, book: FakeBook, name: str) -> None:
@@ -272,6 +274,7 @@ class FakeSheet(_Fake):
         self.formats: dict[Cell, str] = {}  # number formats set
         self.writes: list[tuple[Cell, int, int]] = []  # (top-left, rows, columns) per assignment
         self.reads = 0  # value reads
+        self.cells_read = 0  # the cells those reads covered (each a call's worth through COM)
 
     @property
     def name(self) -> str:
@@ -357,12 +360,16 @@ class FakeRange(_Fake):
     def value(self) -> object:
         as_text = bool(self._options.get("err_to_str"))
         self._sheet.reads += 1
+        self._sheet.cells_read += (self._r2 - self._r1 + 1) * (self._c2 - self._c1 + 1)
         grid = [
             [_read(self._sheet._get(r, c), as_text) for c in range(self._c1, self._c2 + 1)]
             for r in range(self._r1, self._r2 + 1)
         ]
         if self._options.get("ndim") == 2:
             return grid
+        if self._options.get("ndim") == 1:  # one row or column as a flat list, a cell too
+            assert len(grid) == 1 or all(len(row) == 1 for row in grid), "ndim=1: 1-D only"
+            return [value for row in grid for value in row]
         if len(grid) == 1 and len(grid[0]) == 1:
             return grid[0][0]
         if len(grid) == 1:

@@ -359,8 +359,9 @@ def test_a_note_after_an_empty_row_is_kept_and_the_old_rows_below_the_new_ones_c
     dashboard = book._sheet("Dashboard")
     dashboard._put((top + 5, col + 1), "Source: PMO")
     validation = book._sheet("Validation")
+    issues_before = [5]  # rows of the list before each write
     for issues, rows in ((2, status[:1]), (3, status)):
-        validation.reads = 0
+        validation.cells_read = 0
         adapter.write(
             BookUpdate(
                 results={},
@@ -368,7 +369,11 @@ def test_a_note_after_an_empty_row_is_kept_and_the_old_rows_below_the_new_ones_c
                 blocks=[BlockWrite(DASHBOARD_STATUS, rows)],
             )
         )
-        assert validation.reads == 1  # the old rows, in one read
+        # The old rows' first column, then the full width only from the first row without
+        # one (the empty row, then the note): not every cell of the old table.
+        gap = 2 + issues_before[0]  # rows 2 to 8 in column A, then rows gap to 8 in full
+        assert validation.cells_read == 7 + len(VALIDATION.fields) * (8 - gap + 1)
+        issues_before[0] = issues
         assert [validation._get(r, 8) for r in range(2, 8)] == [
             *(["problem"] * issues),
             *([None] * (6 - issues)),  # the rows of the longer list are cleared

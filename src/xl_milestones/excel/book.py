@@ -377,23 +377,32 @@ def _hyperlink(target: str, text: object) -> str:
 def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: str) -> int:
     """The last row of the old rows under ``header`` in ``width`` columns from ``first``, which
     a refresh rewrites down to row ``last``; a note of the user's there that the new rows would
-    reach is refused (``tables.old_rows_end``, the file writer's rule). One read of the
-    values below the header, and none when the sheet's used range ends at the header."""
+    reach is refused (``tables.old_rows_end``, the file writer's rule). Every row an output
+    table or block writes fills its first column, so that column alone is read down to the
+    sheet's used range, and the full width only from the first row without it: a large table
+    is read one column wide (each cell is a call's worth of work through COM). Nothing is read
+    when the used range ends at the header."""
     if sheet is None:
         return header
     bottom = sheet.used_range.last_cell.row
     if bottom <= header:
         return header
-    grid = (
-        sheet.range((header + 1, first), (bottom, first + width - 1))
-        .options(ndim=2, err_to_str=True)
-        .value
+    column = sheet.range((header + 1, first), (bottom, first)).options(ndim=1, err_to_str=True)
+    gap = next(
+        (header + 1 + i for i, value in enumerate(column.value) if value in (None, "")),
+        bottom + 1,
     )
-    filled = {
-        header + 1 + i: cols
-        for i, row in enumerate(grid)
-        if (cols := [first + j for j, value in enumerate(row) if value not in (None, "")])
-    }
+    alone = (first,)
+    filled: dict[int, Sequence[int]] = dict.fromkeys(range(header + 1, gap), alone)
+    if gap <= bottom:
+        grid = (
+            sheet.range((gap, first), (bottom, first + width - 1))
+            .options(ndim=2, err_to_str=True)
+            .value
+        )
+        for i, row in enumerate(grid):
+            if cols := [first + j for j, value in enumerate(row) if value not in (None, "")]:
+                filled[gap + i] = cols
     return old_rows_end(filled, header, last, str(sheet.name), what)
 
 
