@@ -121,23 +121,54 @@ def test_a_stale_dimension_does_not_hide_the_note(
 ) -> None:
     # Some programs leave a sheet's <dimension> as it was (here A1): the check goes by the
     # rows the sheet holds, so the note is still seen.
+    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
+    edited = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
+    stale = tmp_path / "stale" / "book.xlsm"
+    stale.parent.mkdir()
+    _stale_dimension(edited, stale, PAYMENT_SCHEDULE.name)
+    _refused(capsys, stale, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}")
+
+
+def _stale_dimension(book: Path, out: Path, sheet: str) -> None:
+    """``book`` written to ``out`` with ``sheet``'s <dimension> left at A1, as some programs
+    leave it whatever the sheet holds."""
     import re
     import zipfile
 
     from xl_milestones.io.xlsxparts import read_package
 
-    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
-    edited = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
-    with zipfile.ZipFile(edited) as zf:
-        parts = {p.name: p.path for p in read_package(zf).sheets}
-    part = parts[PAYMENT_SCHEDULE.name]
-    stale = tmp_path / "stale" / "book.xlsm"
-    stale.parent.mkdir()
-    with zipfile.ZipFile(edited) as zin, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zout:
+    with zipfile.ZipFile(book) as zf:
+        part = {p.name: p.path for p in read_package(zf).sheets}[sheet]
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == part:
                 data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
                 assert n == 1
             zout.writestr(info.filename, data)
-    _refused(capsys, stale, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}")
+
+
+def test_an_output_sheet_without_its_header_gets_the_table_under_its_rows(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The Validation sheet cleared and three notes typed at its top: the table is laid out
+    # two rows under them, found by the sheet's rows even where its <dimension> is stale.
+    wb = openpyxl.load_workbook(refreshed, keep_vba=True)
+    ws = wb[VALIDATION.name]
+    ws.delete_rows(1, ws.max_row)
+    for row in (1, 2, 3):
+        ws.cell(row, 1).value = f"Review note {row}"
+    edited = tmp_path / "edited.xlsm"
+    wb.save(edited)
+    book = tmp_path / "book.xlsm"
+    _stale_dimension(edited, book, VALIDATION.name)
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+    assert code == 0, err
+    ws = openpyxl.load_workbook(book)[VALIDATION.name]
+    assert [ws.cell(row, 1).value for row in (1, 2, 3, 4)] == [
+        "Review note 1",
+        "Review note 2",
+        "Review note 3",
+        None,
+    ]
+    assert ws.cell(5, 1).value == VALIDATION.fields[0].header

@@ -40,10 +40,9 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
     work = ed.open(entry) if entry else ed.new_sheet(sheet, len(names))
     layout = None if work.created else find_layout(ed.pkg, work, sheet, None)
     if layout is None:
-        dim = work.rewriter.dimension()
-        empty = work.created or not any(True for _ in work.rewriter.iter_rows())
-        header_row = 1 if empty or dim is None else dim[3] + 2
-        layout = Layout(header_row, {}, 0, None, None)
+        # Two rows under what the sheet holds, found by its rows: its <dimension> may be stale.
+        bottom = 0 if work.created else max((r[0] for r in work.rewriter.iter_rows()), default=0)
+        layout = Layout(bottom + 2 if bottom else 1, {}, 0, None, None)
     lay_out_anew(ed.pkg, work, layout, sheet)
     add_columns(ed.pkg, work, layout, sheet, names)
     cols = [layout.cols[n] for n in names]
