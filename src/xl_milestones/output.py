@@ -15,11 +15,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+from xl_milestones.core.changes import ADDED, REMOVED, Change, ChangeReport
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.money import format_money
 from xl_milestones.core.schema import (
     CONTRACTS,
     MILESTONES,
+    NOT_COMPUTED,
     SETTING_FIELDS,
     SETTINGS,
     SIGNOFF_QUEUE,
@@ -27,7 +29,6 @@ from xl_milestones.core.schema import (
 
 if TYPE_CHECKING:
     from xl_milestones.app.evaluate import Evaluation
-    from xl_milestones.core.changes import Change, ChangeReport
 
 
 def counts(issues: Sequence[Issue]) -> dict[str, int]:
@@ -263,8 +264,6 @@ def changes_summary(report: ChangeReport) -> str:
     """One line on what moved since the last refresh, for the command line and the Refresh
     message of every edition: "Since the refresh as of 2026-06-30: 1 newly late, 1 payment
     now overdue." or "First refresh: nothing to compare." """
-    from xl_milestones.core.changes import ADDED, REMOVED
-
     if report.first:
         return "First refresh: nothing to compare."
     since = (
@@ -298,8 +297,6 @@ def changes_summary(report: ChangeReport) -> str:
 
 def _change_phrase(c: Change) -> str:
     """How the summary counts one change (one of many milestones removed is counted apart)."""
-    from xl_milestones.core.changes import ADDED
-    from xl_milestones.core.schema import NOT_COMPUTED
 
     if c.field == ADDED:
         return "added"
@@ -322,7 +319,6 @@ _MOVED = {"amount_due": "amount due changed", "payment_due_date": "payment due d
 def changes_json(report: ChangeReport | None) -> dict[str, Any] | None:
     """The ``changes`` object of ``refresh --format json``: the previous as-of date, the counts
     by field, the summary line and every row (values as the result fields give them)."""
-    from xl_milestones.core.changes import ADDED
 
     if report is None:
         return None
