@@ -125,6 +125,16 @@ def old_rows_end(
     )
 
 
+def appended_row(filled: Mapping[int, Collection[int]], header: int, sheet: str, what: str) -> int:
+    """The row a log's new row goes to (the Refresh Log gains one at each refresh): right under
+    the run of ``filled`` rows below ``header``. A value of the user's right under that row,
+    which the next refresh would take for one of the log's rows, is refused as
+    ``old_rows_end`` refuses one under an output table."""
+    end = run_end(filled, header)
+    old_rows_end(filled, end, end + 1, sheet, f"{what} (one row more at each refresh)")
+    return end + 1
+
+
 @dataclass(slots=True)
 class SheetScan:
     """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet.

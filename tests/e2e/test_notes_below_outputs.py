@@ -13,7 +13,13 @@ import openpyxl
 import pytest
 from tests.tools import run_cli
 
-from xl_milestones.core.schema import DASHBOARD_SCURVE, MILESTONES, PAYMENT_SCHEDULE, VALIDATION
+from xl_milestones.core.schema import (
+    DASHBOARD_SCURVE,
+    MILESTONES,
+    PAYMENT_SCHEDULE,
+    REFRESH_LOG,
+    VALIDATION,
+)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
 AS_OF = "2026-06-30"
@@ -172,3 +178,28 @@ def test_an_output_sheet_without_its_header_gets_the_table_under_its_rows(
         None,
     ]
     assert ws.cell(5, 1).value == VALIDATION.fields[0].header
+
+
+def test_a_note_under_the_refresh_log_is_refused_before_the_log_reaches_it(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The log gains a row at each refresh. A note after one empty row under it would be right
+    # under the new row, and the next refresh would take it for one of the log's rows.
+    end = _table_end(refreshed, REFRESH_LOG.name)
+    book = _edit(refreshed, tmp_path, {REFRESH_LOG.name: {f"A{end + 2}": "Audited by JB"}})
+    _refused(capsys, book, f"'{REFRESH_LOG.name}'", f"A{end + 2}", "one row more at each refresh")
+
+
+def test_a_note_further_under_the_refresh_log_stays_out_of_it(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = _table_end(refreshed, REFRESH_LOG.name)
+    note = f"A{end + 3}"
+    book = _edit(refreshed, tmp_path, {REFRESH_LOG.name: {note: "Audited by JB"}})
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+    assert code == 0, err
+    ws = openpyxl.load_workbook(book)[REFRESH_LOG.name]
+    assert ws[note].value == "Audited by JB" and ws[f"A{end + 2}"].value is None
+    assert _table_end(book, REFRESH_LOG.name) == end + 1
+    # The next refresh would leave the note right under the log: it is refused.
+    _refused(capsys, book, f"'{REFRESH_LOG.name}'", note)

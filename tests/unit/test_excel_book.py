@@ -314,6 +314,30 @@ def test_an_appended_table_goes_under_the_last_row_and_a_new_sheet_gets_its_head
     assert sheet.used_range.last_cell.row == 3
 
 
+@pytest.mark.parametrize(("note_row", "refused"), [(4, True), (5, False)])
+def test_a_log_row_goes_under_the_log_not_under_a_note_and_a_note_it_would_touch_is_refused(
+    note_row: int, refused: bool
+) -> None:
+    # The log ends at row 2; a note after an empty row. The new row goes to row 3, under the
+    # log's own rows (not under the sheet's used range, which the note ends); right above the
+    # note (row 4), the next refresh would take it for a log row: refused, as by the command line.
+    book = _book()
+    row = ("2026-03-31T10:00:00Z", date(2026, 3, 31), "0.1.0", 2, 0, 1, "Late: 1")
+    book._add("Refresh Log", [[f.header for f in REFRESH_LOG.fields], list(row)])
+    book._sheet("Refresh Log")._put((note_row, 1), NOTE)
+    adapter = XlwingsBook(book)
+    update = BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)])
+    if refused:
+        before = _snapshot(book)
+        with pytest.raises(WorkbookError, match=r"A4 holds a value below the Refresh Log table"):
+            adapter.write(update)
+        assert _snapshot(book) == before
+        return
+    adapter.write(update)
+    sheet = book._sheet("Refresh Log")
+    assert [sheet._get(r, 1) for r in (2, 3, 4, 5)] == [row[0], row[0], None, NOTE]
+
+
 def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared() -> None:
     book = _book()
     adapter = XlwingsBook(book)

@@ -37,6 +37,7 @@ from xl_milestones.errors import WorkbookError
 from xl_milestones.numformats import money_format
 from xl_milestones.tables import (
     SheetScan,
+    appended_row,
     old_rows_end,
     previous_refresh,
     read_table,
@@ -242,13 +243,15 @@ class XlwingsBook:
             found = sheets.add(sheet.name, after=sheets[len(sheets) - 1])
         return found
 
-    def _old_ends(self, update: BookUpdate) -> tuple[list[int | None], list[int]]:
-        """Where the old rows of each output table (None: appended to) and Dashboard block of
-        ``update`` end, all checked before anything is written; a refusal is said of this
-        workbook, as the file writer says it of its file."""
+    def _old_ends(self, update: BookUpdate) -> tuple[list[int], list[int]]:
+        """Where the old rows of each output table and Dashboard block of ``update`` end (for a
+        log, the row it gains), all checked before anything is written; a refusal is said of
+        this workbook, as the file writer says it of its file."""
         self.progress("checking the output sheets")
         try:
-            tables = [None if t.append else self._table_end(t) for t in update.tables]
+            tables = [
+                self._appended_row(t) if t.append else self._table_end(t) for t in update.tables
+            ]
             dashboard = self._find(DASHBOARD)
             blocks = [self._block_end(dashboard, b.block, b.rows) for b in update.blocks]
         except WorkbookError as exc:
@@ -261,6 +264,14 @@ class XlwingsBook:
         width = len(table.sheet.fields)
         what = f"the {table.sheet.name} table"
         return _old_end(self._find(table.sheet), 1, 1, width, last, what)
+
+    def _appended_row(self, table: TableWrite) -> int:
+        """The row a log's new row goes to (header in row 1): under its rows, a note of the
+        user's right under it refused (``tables.appended_row``, the file writer's rule)."""
+        sheet = self._find(table.sheet)
+        filled = _filled_below(sheet, 1, 1, len(table.sheet.fields))
+        what = f"the {table.sheet.name} table"
+        return appended_row(filled, 1, str(sheet.name) if sheet else what, what)
 
     def _block_end(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
         """The last row of the old rows of a Dashboard block."""
@@ -317,10 +328,10 @@ class XlwingsBook:
             for first, last in runs:
                 sheet.range((row, first), (row, last)).number_format = code
 
-    def _write_table(self, table: TableWrite, end: int | None) -> None:
+    def _write_table(self, table: TableWrite, end: int) -> None:
         """Header in row 1 and the rows under it (the template's layout), in one assignment,
-        and the old rows below them cleared, down to ``end``; an append (``end`` None) goes
-        under the last used row."""
+        and the old rows below them cleared, down to ``end``; an append goes to row ``end``
+        (``_appended_row``)."""
         sheet = self._sheet(table.sheet)
         body = [[excel_value(v) for v in row] for row in table.rows]
         if table.links:
@@ -328,12 +339,10 @@ class XlwingsBook:
             for index, target in table.links.items():
                 body[index][cell] = _hyperlink(target, table.rows[index][cell])
         header = [excel_value(f.header) for f in table.sheet.fields]
-        if end is None:
-            end = sheet.used_range.last_cell.row
-            if sheet.range((1, 1)).value is not None:
-                if body:
-                    sheet.range((end + 1, 1)).value = body
-                return
+        if table.append and sheet.range((1, 1)).value is not None:
+            if body:
+                sheet.range((end, 1)).value = body
+            return
         sheet.range((1, 1)).value = [header, *body]
         _clear_below(sheet, 1 + len(body), end, 1, len(header))
 
@@ -377,16 +386,23 @@ def _hyperlink(target: str, text: object) -> str:
 def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: str) -> int:
     """The last row of the old rows under ``header`` in ``width`` columns from ``first``, which
     a refresh rewrites down to row ``last``; a note of the user's there that the new rows would
-    reach is refused (``tables.old_rows_end``, the file writer's rule). Every row an output
-    table or block writes fills its first column, so that column alone is read down to the
-    sheet's used range, and the full width only from the first row without it: a large table
-    is read one column wide (each cell is a call's worth of work through COM). Nothing is read
-    when the used range ends at the header."""
+    reach is refused (``tables.old_rows_end``, the file writer's rule)."""
+    filled = _filled_below(sheet, header, first, width)
+    return old_rows_end(filled, header, last, str(sheet.name) if sheet else what, what)
+
+
+def _filled_below(sheet: Any, header: int, first: int, width: int) -> dict[int, Sequence[int]]:
+    """The rows under ``header`` holding a value in ``width`` columns from ``first``, each
+    with those of its columns that hold one. Every row an output table or block writes fills
+    its first column, so that column alone is read down to the sheet's used range, and the
+    full width only from the first row without it: a large table is read one column wide
+    (each cell is a call's worth of work through COM). Nothing is read when the sheet is
+    missing or its used range ends at the header."""
     if sheet is None:
-        return header
+        return {}
     bottom = sheet.used_range.last_cell.row
     if bottom <= header:
-        return header
+        return {}
     column = sheet.range((header + 1, first), (bottom, first)).options(ndim=1, err_to_str=True)
     gap = next(
         (header + 1 + i for i, value in enumerate(column.value) if value in (None, "")),
@@ -403,7 +419,7 @@ def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: s
         for i, row in enumerate(grid):
             if cols := [first + j for j, value in enumerate(row) if value not in (None, "")]:
                 filled[gap + i] = cols
-    return old_rows_end(filled, header, last, str(sheet.name), what)
+    return filled
 
 
 def _clear_below(sheet: Any, last_written: int, end: int, column: int, width: int) -> None:

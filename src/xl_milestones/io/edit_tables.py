@@ -21,7 +21,7 @@ from xl_milestones.io.sheet_edit import TableRows, Zone
 from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.io.tablepart import TablePart
-from xl_milestones.tables import run_end
+from xl_milestones.tables import appended_row
 
 
 def write_table(ed: Sheets, tw: TableWrite) -> None:
@@ -70,15 +70,17 @@ def _first_row(
     rows look like the last), else under the header, the old rows then a zone to replace and
     a note of the user's below them that the new rows would reach refused."""
     edit = work.edit
+    what = f"the {tw.sheet.name} table"
     if tw.append:
-        last = run_end(row_values(work.rewriter, lambda n: n > header, owned), header)
-        if last > header:
-            edit.style_row = last
-        return last + 1
+        filled = row_values(work.rewriter, lambda n: n > header, owned)
+        row = appended_row(filled, header, work.entry.name if work.entry else what, what)
+        if row - 1 > header:
+            edit.style_row = row - 1
+        return row
     end = table.data_last_row if table is not None else header
     if not work.created:
         last = max(len(tw.rows), 1) + header
-        refuse_values_below(work, owned, end, last, f"the {tw.sheet.name} table")
+        refuse_values_below(work, owned, end, last, what)
     edit.zones.append(Zone(owned, header + 1, end))
     return header + 1
 
