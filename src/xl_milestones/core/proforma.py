@@ -31,7 +31,13 @@ PRO_FORMA_ROW: Final = 1_000_000_000
 
 def awaiting_payment(w: MilestoneWork) -> bool:
     """A milestone with a payment, awaiting sign-off: one the Sign-off Queue puts a stake on."""
-    return w.status == AWAITING and w.m.payment_basis != "none"
+    return stakes_on(w.status, w.m.payment_basis)
+
+
+def stakes_on(milestone_status: object, payment_basis: str) -> bool:
+    """Whether a milestone of this status and Payment Basis has an amount at stake: it awaits
+    sign-off, and signing it off makes something payable."""
+    return milestone_status == AWAITING and payment_basis != "none"
 
 
 def counts(s: Signoff) -> bool:

@@ -17,7 +17,7 @@ from xl_milestones.core.engine import (
     milestone_results,
 )
 from xl_milestones.core.model import Model
-from xl_milestones.core.proforma import PRO_FORMA_ROW, counts, missing_approvals
+from xl_milestones.core.proforma import PRO_FORMA_ROW, counts, missing_approvals, stakes_on
 from xl_milestones.core.schema import SIGNOFF_QUEUE
 from xl_milestones.core.signoff import RoleApproval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
@@ -60,8 +60,7 @@ def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple
         for mid in ids
         if mid in by_id
         and mid in milestones
-        and by_id[mid].values["status"] == AWAITING
-        and milestones[mid].payment_basis != "none"
+        and stakes_on(by_id[mid].values["status"], milestones[mid].payment_basis)
     }
     if not targets:
         return targets, model
