@@ -110,8 +110,7 @@ def old_rows_end(
     user's; one the rows written would overwrite, or end right above (the next refresh would
     take it for one of them), is refused, its cell named, before anything is written. The file
     writer and the live-Excel adapter both ask here (each with what it can see: the live one
-    starts at the header, knowing no Excel table's extent, and takes a cell showing "" as
-    empty)."""
+    takes a cell showing "" as empty)."""
     end = run_end(filled, cleared_to)
     blocked = [row for row in filled if end < row <= last + 1]
     if not blocked:

@@ -272,6 +272,36 @@ def test_a_note_the_new_rows_would_reach_is_refused_in_lite_as_by_the_command_li
     capsys.readouterr()
 
 
+def test_a_row_cleared_inside_an_output_excel_table_is_rewritten_in_lite_as_by_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The user cleared row 10 of the Payment Schedule, inside its Excel table: the rows below
+    # it are the table's old rows, not notes in the way, in Lite as on the command line.
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    capsys.readouterr()
+    assert cli(["refresh", str(SAMPLE), "--output", str(path)]) == 0
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["Payment Schedule"]
+    (table,) = ws.tables.values()
+    assert openpyxl.utils.cell.range_boundaries(table.ref)[3] > 20
+    for cell in ws[10]:
+        cell.value = None
+    wb.save(path)
+    capsys.readouterr()
+    assert cli(["refresh", str(path), "--output", str(tmp_path / "out.xlsm")]) == 0
+
+    payload = book_payload(path, name="book.xlsx")
+    book = _remote(payload)
+    macros.refresh(book)
+    (alert,) = apply_actions(payload, book.json()["actions"])
+    assert alert[3] == "info", alert[0]
+    schedule = sheet_values(payload, "Payment Schedule")
+    assert schedule[9][0] != ""  # the schedule written over it again
+    capsys.readouterr()
+
+
 ERROR_VALUES = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 

@@ -262,8 +262,36 @@ class FakeSheets(_Fake):
         raise KeyError(name)
 
 
+class FakeTable(_Fake):
+    """An Excel table (ListObject): its range, header row included."""
+
+    __slots__ = ("_area",)
+    KIND = "Table"
+
+    def __init__(self, area: FakeRange) -> None:
+        self._rec = area._rec
+        self._area = area
+
+    @property
+    def range(self) -> FakeRange:
+        return self._area
+
+
+class FakeTables(_Fake):
+    __slots__ = ("_list",)
+    KIND = "Tables"
+
+    def __init__(self, sheet: FakeSheet) -> None:
+        self._rec = sheet._rec
+        self._list = [FakeTable(FakeRange(sheet, a, b)) for a, b in sheet._tables]
+
+    def __iter__(self) -> Iterator[FakeTable]:
+        self._note("__iter__")
+        return iter(self._list)
+
+
 class FakeSheet(_Fake):
-    __slots__ = ("_book", "_cells", "_name", "cells_read", "formats", "reads", "writes")
+    __slots__ = ("_book", "_cells", "_name", "_tables", "cells_read", "formats", "reads", "writes")
     KIND = "Sheet"
 
     def __init__(self, book: FakeBook, name: str) -> None:
@@ -271,6 +299,7 @@ class FakeSheet(_Fake):
         self._book = book
         self._name = name
         self._cells: dict[Cell, object] = {}
+        self._tables: list[tuple[Cell, Cell]] = []  # each Excel table's corners
         self.formats: dict[Cell, str] = {}  # number formats set
         self.writes: list[tuple[Cell, int, int]] = []  # (top-left, rows, columns) per assignment
         self.reads = 0  # value reads
@@ -287,6 +316,10 @@ class FakeSheet(_Fake):
     def range(self, cell1: Cell, cell2: Cell | None = None) -> FakeRange:
         assert isinstance(cell1, tuple), "the adapter addresses cells as (row, column)"
         return FakeRange(self, cell1, cell2 or cell1)
+
+    @property
+    def tables(self) -> FakeTables:
+        return FakeTables(self)
 
     @property
     def used_range(self) -> FakeRange:
@@ -423,5 +456,8 @@ def fake_from_file(path: str, fullname: str | None = None) -> FakeBook:
             [ExcelError(c.value) if c.data_type == "e" else c.value for c in row]
             for row in ws.iter_rows(min_row=1, min_col=1)
         ]
-        book._add(ws.title, rows)
+        sheet = book._add(ws.title, rows)
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = openpyxl.utils.cell.range_boundaries(table.ref)
+            sheet._tables.append(((r1, c1), (r2, c2)))
     return book

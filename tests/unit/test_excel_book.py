@@ -454,6 +454,22 @@ def test_a_note_the_new_rows_would_reach_stops_the_write_before_anything_is_writ
     assert _snapshot(book) == before  # no sheet added, no cell written, cleared or formatted
 
 
+def test_a_row_cleared_inside_an_output_excel_table_is_one_of_its_old_rows() -> None:
+    # Validation's Excel table spans rows 1-6; the user cleared row 3 inside it. Rows 4-6 are
+    # old rows (the file writer takes the table's rows so), not notes in the way of the new
+    # rows; a note under the table, after an empty row, is kept.
+    book = _book()
+    old = [[f.header for f in VALIDATION.fields], *(["old"] * 8 for _ in range(5))]
+    validation = book._add("Validation", old)
+    validation._tables.append(((1, 1), (6, 8)))
+    for col in range(1, 9):
+        validation._put((3, col), None)
+    validation._put((8, 1), NOTE)
+    XlwingsBook(book).write(BookUpdate(results={}, tables=[TableWrite(VALIDATION, _issues(3))]))
+    assert [validation._get(r, 8) for r in range(2, 7)] == ["problem"] * 3 + [None] * 2
+    assert validation._get(8, 1) == NOTE
+
+
 def test_status_bar_screen_updating_and_calculation_come_back_also_on_error() -> None:
     book = _book()
     book.app.status_bar = "the user's message"
@@ -475,6 +491,8 @@ def test_status_bar_screen_updating_and_calculation_come_back_also_on_error() ->
 def test_the_adapter_uses_only_the_listed_xlwings_calls_and_they_exist_in_xlwings() -> None:
     book = _book(results=())
     book._add("Dashboard", [])
+    validation = book._add("Validation", [[f.header for f in VALIDATION.fields], ["old"] * 8])
+    validation._tables.append(((1, 1), (2, 8)))
     book.calls.clear()
     adapter = XlwingsBook(book)
     assert adapter.name == r"C:\books\milestones.xlsm"

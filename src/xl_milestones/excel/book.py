@@ -54,7 +54,9 @@ XLWINGS_CALLS: Final = {
     "Engine": ("name",),
     "Book": ("fullname", "name", "app", "sheets"),
     "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
-    "Sheet": ("name", "range", "used_range"),
+    "Sheet": ("name", "range", "used_range", "tables"),
+    "Tables": ("__iter__",),
+    "Table": ("range",),
     "Range": (
         "row",
         "column",
@@ -385,31 +387,47 @@ def _hyperlink(target: str, text: object) -> str:
 
 def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: str) -> int:
     """The last row of the old rows under ``header`` in ``width`` columns from ``first``, which
-    a refresh rewrites down to row ``last``; a note of the user's there that the new rows would
-    reach is refused (``tables.old_rows_end``, the file writer's rule)."""
-    filled = _filled_below(sheet, header, first, width)
-    return old_rows_end(filled, header, last, str(sheet.name) if sheet else what, what)
+    a refresh rewrites down to row ``last``: the Excel table there, if any, then on while rows
+    hold a value; a note of the user's that the new rows would reach is refused
+    (``tables.old_rows_end``, the file writer's rule)."""
+    if sheet is None:
+        return header
+    cleared_to = _excel_table_end(sheet, header, first)
+    filled = _filled_below(sheet, cleared_to, first, width)
+    return old_rows_end(filled, cleared_to, last, str(sheet.name), what)
 
 
-def _filled_below(sheet: Any, header: int, first: int, width: int) -> dict[int, Sequence[int]]:
-    """The rows under ``header`` holding a value in ``width`` columns from ``first``, each
+def _excel_table_end(sheet: Any, header: int, first: int) -> int:
+    """The last row of the Excel table whose header starts at (``header``, ``first``), else
+    ``header``. Its rows are all old rows, an empty one among them too, as the file writer
+    takes an output sheet's Excel table: a row the user cleared inside it is not taken for
+    the end of the old rows, with the rows after it for notes in the way."""
+    for table in sheet.tables:
+        area = table.range
+        if area is not None and area.row == header and area.column == first:
+            return max(header, int(area.last_cell.row))
+    return header
+
+
+def _filled_below(sheet: Any, top: int, first: int, width: int) -> dict[int, Sequence[int]]:
+    """The rows under row ``top`` holding a value in ``width`` columns from ``first``, each
     with those of its columns that hold one. Every row an output table or block writes fills
     its first column, so that column alone is read down to the sheet's used range, and the
     full width only from the first row without it: a large table is read one column wide
     (each cell is a call's worth of work through COM). Nothing is read when the sheet is
-    missing or its used range ends at the header."""
+    missing or its used range ends at ``top``."""
     if sheet is None:
         return {}
     bottom = sheet.used_range.last_cell.row
-    if bottom <= header:
+    if bottom <= top:
         return {}
-    column = sheet.range((header + 1, first), (bottom, first)).options(ndim=1, err_to_str=True)
+    column = sheet.range((top + 1, first), (bottom, first)).options(ndim=1, err_to_str=True)
     gap = next(
-        (header + 1 + i for i, value in enumerate(column.value) if value in (None, "")),
+        (top + 1 + i for i, value in enumerate(column.value) if value in (None, "")),
         bottom + 1,
     )
     alone = (first,)
-    filled: dict[int, Sequence[int]] = dict.fromkeys(range(header + 1, gap), alone)
+    filled: dict[int, Sequence[int]] = dict.fromkeys(range(top + 1, gap), alone)
     if gap <= bottom:
         grid = (
             sheet.range((gap, first), (bottom, first + width - 1))
