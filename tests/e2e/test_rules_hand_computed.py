@@ -1,0 +1,1772 @@
+"""RULES.md's money and date rules, each on a small workbook made from the template
+(`xl-milestones new`, rows filled in with openpyxl) and refreshed by the command line, its JSON
+compared to the cent with a figure worked out by hand from RULES.md's words.
+
+Every case writes its arithmetic down in a comment, in Decimal. `round()` is RULES.md's: half
+away from zero, to the currency's minor unit, once at the end of each output's own formula.
+Dates are checked against the calendar: 2026-01-01 is a Thursday, 2028 is a leap year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from tests.factory import header_of
+
+from xl_milestones.cli import main
+from xl_milestones.core.schema import SETTINGS, SHEETS_BY_KEY
+
+D = Decimal
+d = dt.date
+Rows = Sequence[Mapping[str, object]]
+CENT = D("0.01")
+
+
+def r2(x: Decimal) -> Decimal:
+    """RULES.md's round() for a two-decimal currency: half away from zero (positive here)."""
+    return x.quantize(CENT, ROUND_HALF_UP)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.xlsm"
+    assert main(["new", str(path)]) == 0
+    return path
+
+
+def contract(contract_id: str = "C-1", **kw: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "contract_id": contract_id,
+        "contract_name": f"Contract {contract_id}",
+        "supplier": "Acme Ltd",
+        "currency": "GBP",
+        "original_value": 100000,
+        "start_date": d(2025, 1, 1),
+        "end_date": d(2028, 12, 31),
+        "payment_terms_days": 30,
+        "payment_terms_basis": "after_signoff",
+    }
+    row.update(kw)
+    return row
+
+
+def milestone(milestone_id: str, contract_id: str = "C-1", **kw: object) -> dict[str, object]:
+    """A payment milestone with an owner, acceptance criteria and evidence (no warnings); with
+    an actual date it is 100% complete."""
+    row: dict[str, object] = {
+        "milestone_id": milestone_id,
+        "contract_id": contract_id,
+        "milestone_name": f"Milestone {milestone_id}",
+        "milestone_type": "payment",
+        "owner": "Olive Owner",
+        "acceptance_criteria": "Accepted by the client",
+        "evidence": f"DOC-{milestone_id}",
+    }
+    row.update(kw)
+    if row.get("actual_date") is not None:
+        row.setdefault("percent_complete", 1)
+    return row
+
+
+def approved(milestone_id: str, day: dt.date, role: str = "Project Manager") -> dict[str, object]:
+    name = {"Project Manager": "Pat Approver", "Director": "Dee Director"}[role]
+    return {
+        "milestone_id": milestone_id,
+        "approver_role": role,
+        "approver_name": name,
+        "decision": "approved",
+        "decision_date": day,
+    }
+
+
+def invoice(
+    invoice_id: str,
+    milestone_id: str,
+    day: dt.date,
+    amount: object,
+    paid_date: dt.date | None = None,
+    paid: object = None,
+) -> dict[str, object]:
+    return {
+        "invoice_id": invoice_id,
+        "milestone_id": milestone_id,
+        "invoice_date": day,
+        "invoice_amount": amount,
+        "paid_date": paid_date,
+        "paid_amount": paid,
+    }
+
+
+def refresh(
+    template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sheets: Mapping[str, Rows],
+    settings: Mapping[str, object],
+) -> dict[str, Any]:
+    """The template with ``sheets`` (sheet key -> rows of field names) and ``settings`` (Settings
+    key -> value) filled in, refreshed with ``--format json``: the JSON, after checking that
+    no milestone was left uncomputed."""
+    wb = openpyxl.load_workbook(template, keep_vba=True)
+    sheets = {"approval_rules": [{"min_value": 0, "approver_role": "Project Manager"}], **sheets}
+    for key, rows in sheets.items():
+        schema = SHEETS_BY_KEY[key]
+        ws = wb[schema.name]
+        columns = {c.value: c.column for c in ws[1] if c.value}
+        for i, row in enumerate(rows, start=2):
+            for field, value in row.items():
+                if value is not None:
+                    ws.cell(i, columns[header_of(schema, field)], value)
+    ws = wb[SETTINGS.name]
+    keys = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for name, value in {"Reporting Currency": "GBP", **settings}.items():
+        ws.cell(keys[name], 2, value)
+    book, out = tmp_path / "book.xlsm", tmp_path / "out.xlsm"
+    wb.save(book)
+    code = main(["refresh", str(book), "--output", str(out), "--format", "json"])
+    text, err = capsys.readouterr()
+    assert code == 0, (text, err)
+    result: dict[str, Any] = json.loads(text)
+    errors = [i for i in result["issues"] if i["severity"] == "error"]
+    assert not errors, errors
+    assert result["totals"]["not_computed"] == 0
+    return result
+
+
+def money(m: Mapping[str, Any], *fields: str) -> tuple[Decimal | None, ...]:
+    return tuple(None if m[f] is None else D(m[f]) for f in fields)
+
+
+AMOUNTS = ("milestone_value", "retention_amount", "advance_recovery", "delay_damages")
+DUE = ("net_amount", "vat_amount", "amount_due")
+
+
+# ---------------------------------------------------------------------------- rounding
+
+
+def test_half_a_cent_rounds_away_from_zero_never_to_even(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C-1: percent_base 1,000.10; M-1 25%:
+    #   value     = round(0.25 * 1000.10 = 250.025)          = 250.03 (half-even: 250.02)
+    #   retention = round(0.05 * 250.03 = 12.5015)            = 12.50
+    #   net       = 250.03 - 12.50                            = 237.53
+    #   VAT       = round(0.20 * 237.53 = 47.506)             = 47.51
+    #   due       = 237.53 + 47.51                            = 285.04
+    # C-2: M-2 fixed 100.25, VAT 10%: round(10.025) = 10.03 (half-even: 10.02); due 110.28.
+    assert r2(D("0.25") * D("1000.10")) == D("250.03")
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", original_value=1000.10, retention_rate=0.05, vat_rate=0.2),
+                contract("C-2", original_value=1000, vat_rate=0.1),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    "C-1",
+                    baseline_date=d(2026, 3, 31),
+                    actual_date=d(2026, 3, 30),
+                    payment_basis="percent",
+                    payment_percent=0.25,
+                ),
+                milestone(
+                    "M-2",
+                    "C-2",
+                    baseline_date=d(2026, 3, 31),
+                    actual_date=d(2026, 3, 30),
+                    payment_basis="fixed",
+                    payment_amount=100.25,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 4, 2)), approved("M-2", d(2026, 4, 2))],
+        },
+        {"As Of Date": d(2026, 4, 10)},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    assert money(m1, *AMOUNTS, *DUE) == (
+        D("250.03"),
+        D("12.50"),
+        D("0"),
+        D("0"),
+        D("237.53"),
+        D("47.51"),
+        D("285.04"),
+    )
+    assert money(m2, "milestone_value", *DUE) == (D("100.25"), D("100.25"), D("10.03"), D("110.28"))
+
+
+def test_zero_and_three_decimal_currencies_round_to_their_minor_unit(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # JPY (0 decimals), M-1 50% of 1,234,567:
+    #   value     = round(617,283.5)                  = 617,284
+    #   retention = round(0.05 * 617,284 = 30,864.2)  = 30,864
+    #   net       = 617,284 - 30,864                  = 586,420
+    #   VAT       = round(0.10 * 586,420)             = 58,642;   due 645,062
+    # KWD (3 decimals), M-2 fixed 100.010, VAT 5%:
+    #   VAT       = round(5.0005)                     = 5.001;    due 105.011
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    "C-1", currency="JPY", original_value=1234567, retention_rate=0.05, vat_rate=0.1
+                ),
+                contract("C-2", currency="KWD", original_value=1000, vat_rate=0.05),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    "C-1",
+                    baseline_date=d(2026, 3, 31),
+                    actual_date=d(2026, 3, 30),
+                    payment_basis="percent",
+                    payment_percent=0.5,
+                ),
+                milestone(
+                    "M-2",
+                    "C-2",
+                    baseline_date=d(2026, 3, 31),
+                    actual_date=d(2026, 3, 30),
+                    payment_basis="fixed",
+                    payment_amount=100.01,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 4, 2)), approved("M-2", d(2026, 4, 2))],
+            "fx_rates": [
+                {"currency": "JPY", "rate_to_reporting": 0.0052},
+                {"currency": "KWD", "rate_to_reporting": 2.6},
+            ],
+        },
+        {"As Of Date": d(2026, 4, 10)},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    assert money(m1, "milestone_value", "retention_amount", *DUE) == (
+        D("617284"),
+        D("30864"),
+        D("586420"),
+        D("58642"),
+        D("645062"),
+    )
+    assert money(m2, "milestone_value", *DUE) == (
+        D("100.010"),
+        D("100.010"),
+        D("5.001"),
+        D("105.011"),
+    )
+    assert m2["amount_due"] == "105.011"
+
+
+# ------------------------------------------------------------ retention and change orders
+
+
+def _signed(
+    milestone_id: str, contract_id: str, baseline: dt.date, **kw: object
+) -> dict[str, object]:
+    """A milestone finished on its baseline date."""
+    return milestone(milestone_id, contract_id, baseline_date=baseline, actual_date=baseline, **kw)
+
+
+def test_retention_limit_on_the_revised_value_and_its_release(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Original 10,000; CO-1 (approved, no milestone) +2,000; CO-2 (approved, on M-3) +1,000;
+    # CO-3 (proposed, on M-1) +5,000 and CO-4 (rejected, no milestone) +9,000 count for nothing.
+    #   percent_base           = 10,000 + 2,000           = 12,000
+    #   revised_contract_value = 10,000 + 2,000 + 1,000   = 13,000
+    #   retention limit        = 0.05 * 13,000            = 650
+    # Retention 10%, certified in order M-1, M-2, M-3, M-4:
+    #   M-1 40%: 0.40 * 12,000 = 4,800; retention min(480, 650)           = 480
+    #   M-2 30%: 0.30 * 12,000 = 3,600; retention min(360, 650 - 480)     = 170
+    #   M-3 30%: 3,600 + 1,000 = 4,600; retention min(460, 650 - 650)     = 0
+    #   M-4 release 50%: round(0.5 * (480 + 170 + 0))                     = 325
+    # VAT 20%: M-1 (4,800 - 480) * 1.2 = 4,320 + 864 = 5,184; M-2 3,430 + 686 = 4,116;
+    #          M-3 4,600 + 920 = 5,520; M-4 325 + 65 = 390.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c, original_value=10000, retention_rate=0.1, retention_limit=0.05, vat_rate=0.2
+                )
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 2, 27), payment_basis="percent", payment_percent=0.4),
+                _signed("M-2", c, d(2026, 3, 31), payment_basis="percent", payment_percent=0.3),
+                _signed("M-3", c, d(2026, 4, 30), payment_basis="percent", payment_percent=0.3),
+                _signed(
+                    "M-4", c, d(2026, 5, 29), payment_basis="retention_release", payment_percent=0.5
+                ),
+            ],
+            "signoffs": [
+                approved("M-1", d(2026, 3, 2)),
+                approved("M-2", d(2026, 4, 1)),
+                approved("M-3", d(2026, 5, 4)),
+                approved("M-4", d(2026, 6, 1)),
+            ],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": c,
+                    "description": "scope",
+                    "value_change": 2000,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 1, 10),
+                },
+                {
+                    "change_id": "CO-2",
+                    "contract_id": c,
+                    "milestone_id": "M-3",
+                    "description": "extra",
+                    "value_change": 1000,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 1, 10),
+                },
+                {
+                    "change_id": "CO-3",
+                    "contract_id": c,
+                    "milestone_id": "M-1",
+                    "description": "asked",
+                    "value_change": 5000,
+                    "change_status": "proposed",
+                },
+                {
+                    "change_id": "CO-4",
+                    "contract_id": c,
+                    "description": "refused",
+                    "value_change": 9000,
+                    "change_status": "rejected",
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 6, 2)},
+    )
+    ms = out["milestones"]
+    assert money(ms["M-1"], "milestone_value", "retention_amount", *DUE) == (
+        D(4800),
+        D(480),
+        D(4320),
+        D(864),
+        D(5184),
+    )
+    assert money(ms["M-2"], "milestone_value", "retention_amount", *DUE) == (
+        D(3600),
+        D(170),
+        D(3430),
+        D(686),
+        D(4116),
+    )
+    assert money(ms["M-3"], "milestone_value", "retention_amount", *DUE) == (
+        D(4600),
+        D(0),
+        D(4600),
+        D(920),
+        D(5520),
+    )
+    assert money(ms["M-4"], "milestone_value", *DUE) == (D(325), D(325), D(65), D(390))
+    # Retention held: taken 650, released 325.
+    assert D(out["totals"]["amounts"]["retention_held"]) == D(325)
+
+
+def test_release_counts_uncertified_milestones_not_cancelled_ones_rounded_retentions(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Retention 5%, no limit; the release takes every percent/fixed milestone not cancelled,
+    # as if certified, each retention rounded by its own rule:
+    #   M-1 fixed 8,000.10 (signed off): round(400.005) = 400.01
+    #   M-2 fixed 6,000 (not started):   round(300)     = 300.00
+    #   M-3 fixed 4,000 (cancelled):     not counted (would be 200)
+    #   M-4 release 50%: round(0.5 * (400.01 + 300.00) = 350.005) = 350.01
+    #   (from unrounded retentions: 0.5 * 700.005 = 350.0025 -> 350.00)
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract(c, original_value=20000, retention_rate=0.05)],
+            "milestones": [
+                _signed("M-1", c, d(2026, 2, 27), payment_basis="fixed", payment_amount=8000.10),
+                milestone(
+                    "M-2",
+                    c,
+                    baseline_date=d(2026, 9, 30),
+                    payment_basis="fixed",
+                    payment_amount=6000,
+                ),
+                milestone(
+                    "M-3",
+                    c,
+                    baseline_date=d(2026, 1, 30),
+                    payment_basis="fixed",
+                    payment_amount=4000,
+                    cancelled="yes",
+                ),
+                _signed(
+                    "M-4", c, d(2026, 3, 31), payment_basis="retention_release", payment_percent=0.5
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 2)), approved("M-4", d(2026, 4, 1))],
+        },
+        {"As Of Date": d(2026, 4, 2)},
+    )
+    ms = out["milestones"]
+    assert money(ms["M-1"], "retention_amount", "net_amount") == (D("400.01"), D("7600.09"))
+    assert money(ms["M-4"], "milestone_value", "amount_due") == (D("350.01"), D("350.01"))
+    assert ms["M-3"]["status"] == "Cancelled"
+
+
+# ----------------------------------------------------------------------- advance payment
+
+
+def test_advance_recovery_starts_above_the_threshold_and_the_last_milestone_takes_the_rest(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Original 100,000; advance 30,000; threshold 10% (10,000); rate 25%. Certified in order:
+    #   M-1 10% = 10,000: cumulative 10,000, not above 10,000           -> 0
+    #   M-2  5% =  5,000: cumulative 15,000 > 10,000, recovery starts   -> 1,250  (28,750 left)
+    #   M-3 30% = 30,000:                                   0.25 * 30,000 -> 7,500 (21,250 left)
+    #   M-4 40% = 40,000:                                   0.25 * 40,000 -> 10,000 (11,250 left)
+    #   M-5 15% = 15,000: the last (latest baseline): all that is left   -> 11,250 (not 3,750)
+    #   M-5 net = 15,000 - 11,250 = 3,750; advance outstanding 0.
+    c = "C-1"
+    parts = {"M-1": 0.10, "M-2": 0.05, "M-3": 0.30, "M-4": 0.40, "M-5": 0.15}
+    rows, signoffs = [], []
+    for month, (mid, pct) in enumerate(parts.items(), start=2):
+        baseline = d(2026, month, 10)
+        rows.append(_signed(mid, c, baseline, payment_basis="percent", payment_percent=pct))
+        signoffs.append(approved(mid, baseline + dt.timedelta(days=2)))
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    advance_amount=30000,
+                    advance_recovery_threshold=0.1,
+                    advance_recovery_rate=0.25,
+                )
+            ],
+            "milestones": rows,
+            "signoffs": signoffs,
+        },
+        {"As Of Date": d(2026, 6, 30)},
+    )
+    recovered = {k: D(v["advance_recovery"]) for k, v in out["milestones"].items()}
+    assert recovered == {
+        "M-1": D(0),
+        "M-2": D(1250),
+        "M-3": D(7500),
+        "M-4": D(10000),
+        "M-5": D(11250),
+    }
+    assert D(out["milestones"]["M-5"]["net_amount"]) == D(3750)
+    assert D(out["totals"]["amounts"]["advance_outstanding"]) == D(0)
+
+
+def test_deductions_in_order_each_limited_to_what_is_left_of_the_value(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One fixed milestone of 1,000; retention 10%; advance 10,000 at 100% from a 0 threshold;
+    # 1% a day of damages, 10 days late (baseline 03-01, actual 03-11), no cap:
+    #   retention            = round(0.10 * 1,000)                    = 100   (900 left)
+    #   advance recovery     = min(1,000 (and, last: 10,000), 900)    = 900   (0 left)
+    #   delay damages        = min(round(0.01 * 1,000 * 10) = 100, 0) = 0
+    #   net = 0; VAT 20% of 0 = 0; amount due 0: outstanding 0, so Paid.
+    #   advance outstanding = 10,000 - 900 = 9,100.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    original_value=10000,
+                    retention_rate=0.1,
+                    advance_amount=10000,
+                    advance_recovery_threshold=0,
+                    advance_recovery_rate=1,
+                    delay_damages_rate=0.01,
+                    vat_rate=0.2,
+                )
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    c,
+                    baseline_date=d(2026, 3, 1),
+                    actual_date=d(2026, 3, 11),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                )
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 12))],
+        },
+        {"As Of Date": d(2026, 3, 20)},
+    )
+    m = out["milestones"]["M-1"]
+    assert m["days_late"] == 10
+    assert money(m, *AMOUNTS, *DUE) == (D(1000), D(100), D(900), D(0), D(0), D(0), D(0))
+    assert m["payment_status"] == "Paid"
+    assert D(out["totals"]["amounts"]["advance_outstanding"]) == D(9100)
+
+
+# ------------------------------------------------------------------------- delay damages
+
+
+def test_delay_damages_cap_is_shared_in_certification_order_not_baseline_order(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C-1: 100,000, 0.1% a day, cap 1% of the revised value = 1,000.
+    #   M-1 fixed 40,000: baseline 03-01 + CO-1's 5 days = revised 03-06; actual 03-20:
+    #       14 days late; round(0.001 * 40,000 * 14) = 560; signed off 05-05.
+    #   M-2 fixed 60,000: baseline 04-01, actual 04-11: 10 days; 600; signed off 04-13.
+    #   Certification order M-2 (04-13), M-1 (05-05): M-2 600; M-1 min(560, 1,000 - 600) = 400.
+    # C-2: 0.05% a day, no cap. M-3 fixed 333.33, 3 days late:
+    #   round(0.0005 * 333.33 * 3 = 0.499995) = 0.50 (a day's damages rounded first: 0.17 * 3
+    #   = 0.51).
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", delay_damages_rate=0.001, delay_damages_cap=0.01),
+                contract("C-2", original_value=1000, delay_damages_rate=0.0005),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    "C-1",
+                    baseline_date=d(2026, 3, 1),
+                    actual_date=d(2026, 3, 20),
+                    payment_basis="fixed",
+                    payment_amount=40000,
+                ),
+                milestone(
+                    "M-2",
+                    "C-1",
+                    baseline_date=d(2026, 4, 1),
+                    actual_date=d(2026, 4, 11),
+                    payment_basis="fixed",
+                    payment_amount=60000,
+                ),
+                milestone(
+                    "M-3",
+                    "C-2",
+                    baseline_date=d(2026, 4, 1),
+                    actual_date=d(2026, 4, 4),
+                    payment_basis="fixed",
+                    payment_amount=333.33,
+                ),
+            ],
+            "signoffs": [
+                approved("M-1", d(2026, 5, 5)),
+                approved("M-2", d(2026, 4, 13)),
+                approved("M-3", d(2026, 4, 6)),
+            ],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": "C-1",
+                    "milestone_id": "M-1",
+                    "description": "late access",
+                    "extension_days": 5,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 2, 20),
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 5, 6)},
+    )
+    ms = out["milestones"]
+    assert ms["M-1"]["revised_date"] == "2026-03-06"
+    assert (ms["M-1"]["days_late"], ms["M-2"]["days_late"], ms["M-3"]["days_late"]) == (14, 10, 3)
+    assert money(ms["M-2"], "delay_damages", "net_amount") == (D(600), D(59400))
+    assert money(ms["M-1"], "delay_damages", "net_amount") == (D(400), D(39600))
+    assert money(ms["M-3"], "delay_damages", "net_amount") == (D("0.50"), D("332.83"))
+
+
+def test_delay_damages_accrued_on_milestones_not_payable_are_shown_not_deducted(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 05-10, 0.1% a day, no cap, fixed 10,000 each:
+    #   M-1 not complete, revised 05-01, forecast 05-20: days_late = max(9, 19) = 19 (Late);
+    #       accrued "with the days late as of as_of": 05-10 - 05-01 = 9 days -> 90.
+    #   M-2 complete 05-05, revised 05-01, not signed off: 4 days -> 40.
+    #   Neither is payable: no net, VAT or amount due; Not payable.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract(c, delay_damages_rate=0.001)],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    c,
+                    baseline_date=d(2026, 5, 1),
+                    forecast_date=d(2026, 5, 20),
+                    percent_complete=0.6,
+                    payment_basis="fixed",
+                    payment_amount=10000,
+                ),
+                milestone(
+                    "M-2",
+                    c,
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 5),
+                    payment_basis="fixed",
+                    payment_amount=10000,
+                ),
+            ],
+        },
+        {"As Of Date": d(2026, 5, 10)},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    assert (m1["status"], m1["days_late"]) == ("Late", 19)
+    assert (m2["status"], m2["days_late"]) == ("Awaiting sign-off", 4)
+    assert money(m1, "delay_damages", *DUE) == (D(90), None, None, None)
+    assert money(m2, "delay_damages", *DUE) == (D(40), None, None, None)
+    assert m1["payment_status"] == m2["payment_status"] == "Not payable"
+    assert D(out["totals"]["amounts"]["delay_damages_accrued"]) == D(130)
+    assert D(out["totals"]["amounts"]["delay_damages_taken"]) == D(0)
+
+
+# ---------------------------------------------------------------------- payment due dates
+
+
+def _one_signed_off(signed: dt.date, **contract_kw: object) -> dict[str, Rows]:
+    """C-1 with one fixed milestone of 1,000, finished the day before ``signed``."""
+    return {
+        "contracts": [contract("C-1", **contract_kw)],
+        "milestones": [
+            milestone(
+                "M-1",
+                baseline_date=signed,
+                actual_date=signed - dt.timedelta(1),
+                payment_basis="fixed",
+                payment_amount=1000,
+            )
+        ],
+        "signoffs": [approved("M-1", signed)],
+    }
+
+
+def test_due_date_on_christmas_moves_past_the_weekend_and_the_boxing_day_substitute(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Signed off 2026-11-25 + 30 = Fri 2026-12-25 (Christmas, GB). Following: Sat 26, Sun 27,
+    # Mon 28 (Boxing Day falls on a Saturday: substitute bank holiday) -> Tue 2026-12-29.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        _one_signed_off(d(2026, 11, 25)),
+        {"As Of Date": d(2026, 11, 30), "Holiday Country": "GB"},
+    )
+    assert out["milestones"]["M-1"]["payment_due_date"] == "2026-12-29"
+
+
+def test_preceding_moves_a_due_date_off_an_observed_us_holiday(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Signed off 2026-06-03 + 30 = Fri 2026-07-03: Independence Day (Sat 07-04) observed.
+    # Preceding -> Thu 2026-07-02.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        _one_signed_off(d(2026, 6, 3)),
+        {
+            "As Of Date": d(2026, 6, 10),
+            "Holiday Country": "US",
+            "Business Day Convention": "preceding",
+        },
+    )
+    assert out["milestones"]["M-1"]["payment_due_date"] == "2026-07-02"
+
+
+def test_modified_following_at_a_month_end_steps_back_over_a_holidays_sheet_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Signed off 2026-04-30 + 30 = Sat 2026-05-30. The next business day, Mon 06-01, is in
+    # the next month, so the previous one: Fri 05-29 is on the Holidays sheet -> Thu 05-28.
+    sheets = {
+        **_one_signed_off(d(2026, 4, 30)),
+        "holidays": [{"holiday_date": d(2026, 5, 29), "holiday_name": "Company day"}],
+    }
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        sheets,
+        {"As Of Date": d(2026, 5, 5), "Business Day Convention": "modified_following"},
+    )
+    assert out["milestones"]["M-1"]["payment_due_date"] == "2026-05-28"
+
+
+def test_end_of_month_terms_29_february_and_convention_none(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Convention none: dates are not moved.
+    #   C-1 eom_after_signoff, 0 days: signed off 2028-02-15 -> last day of Feb 2028 = 02-29.
+    #   C-2 eom_after_invoice, 30 days: invoice 2026-01-20 -> 01-31 + 30 = 2026-03-02.
+    #   C-3 after_signoff, 30 days: signed off Fri 2026-01-30 + 30 = Sun 2026-03-01, kept.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", payment_terms_days=0, payment_terms_basis="eom_after_signoff"),
+                contract("C-2", payment_terms_basis="eom_after_invoice"),
+                contract("C-3"),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    "C-1",
+                    baseline_date=d(2028, 2, 14),
+                    actual_date=d(2028, 2, 14),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                ),
+                milestone(
+                    "M-2",
+                    "C-2",
+                    baseline_date=d(2026, 1, 15),
+                    actual_date=d(2026, 1, 15),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                ),
+                milestone(
+                    "M-3",
+                    "C-3",
+                    baseline_date=d(2026, 1, 29),
+                    actual_date=d(2026, 1, 29),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                ),
+            ],
+            "signoffs": [
+                approved("M-1", d(2028, 2, 15)),
+                approved("M-2", d(2026, 1, 16)),
+                approved("M-3", d(2026, 1, 30)),
+            ],
+            "invoices": [invoice("INV-2", "M-2", d(2026, 1, 20), 1000)],
+        },
+        {"As Of Date": d(2028, 2, 16), "Business Day Convention": "none"},
+    )
+    due = {k: v["payment_due_date"] for k, v in out["milestones"].items()}
+    assert due == {"M-1": "2028-02-29", "M-2": "2026-03-02", "M-3": "2026-03-01"}
+
+
+def test_invoice_terms_run_from_the_earliest_invoice_and_skip_a_sunday(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # after_invoice, 30 days; invoices dated 04-10 (row 2) and 04-03 (row 3): the earliest,
+    # 2026-04-03 + 30 = Sun 2026-05-03 -> following -> Mon 2026-05-04.
+    sheets = {
+        **_one_signed_off(d(2026, 4, 1), payment_terms_basis="after_invoice"),
+        "invoices": [
+            invoice("INV-1", "M-1", d(2026, 4, 10), 500),
+            invoice("INV-2", "M-1", d(2026, 4, 3), 500),
+        ],
+    }
+    out = refresh(template, tmp_path, capsys, sheets, {"As Of Date": d(2026, 4, 15)})
+    m = out["milestones"]["M-1"]
+    assert (m["payment_due_date"], m["payment_status"]) == ("2026-05-04", "Not yet due")
+
+
+# ------------------------------------------------------------------- late-payment interest
+
+
+def _due_on(signed: dt.date, amount: object, milestone_id: str) -> dict[str, object]:
+    """A fixed milestone signed off on ``signed``; with 0 terms days and convention none, its
+    payment is due that day."""
+    return milestone(
+        milestone_id,
+        baseline_date=signed,
+        actual_date=signed,
+        payment_basis="fixed",
+        payment_amount=amount,
+    )
+
+
+def approved_on_actual(row: Mapping[str, object]) -> dict[str, object]:
+    """The Project Manager's approval of the milestone ``row`` on its actual date."""
+    day = row["actual_date"]
+    assert isinstance(day, dt.date)
+    return approved(str(row["milestone_id"]), day)
+
+
+def test_uk_interest_on_a_part_paid_late_and_a_part_unpaid_with_the_fixed_sums(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # UK, reference 4% + the statutory margin 8% = 12%; due dates (0 days, no move):
+    #   M-1 10,000 + VAT 20% = 12,000 due 04-01; 6,000 paid 04-11 (10 days late), 6,000
+    #       unpaid at 05-01 (30 days):
+    #       6,000 * 0.12 * 10 / 365 + 6,000 * 0.12 * 30 / 365 = 28,800 / 365 = 78.9041...
+    #       rounded once: 78.90 (each part rounded: 19.73 + 59.18 = 78.91); amount due
+    #       12,000 >= 10,000: + 100                                                 = 178.90
+    #   M-2 999.99 (C-2 has no VAT) paid in full 5 days late:
+    #       999.99 * 0.12 * 5 / 365 = 1.6438...  -> 1.64; < 1,000: + 40          = 41.64
+    #   M-3 1,000 exactly, paid 1 day late: 1,000 * 0.12 / 365 = 0.3287... -> 0.33;
+    #       not < 1,000, < 10,000: + 70                                           = 70.33
+    #   M-4 1,000 paid on its due date: nothing                                   = 0
+    assert r2(D(6000) * D("0.12") * (10 + 30) / 365) == D("78.90")
+    m1 = _due_on(d(2026, 4, 1), 10000, "M-1") | {"contract_id": "C-1"}
+    rows = [m1] + [
+        _due_on(day, amount, mid) | {"contract_id": "C-2"}
+        for mid, day, amount in (
+            ("M-2", d(2026, 4, 6), 999.99),
+            ("M-3", d(2026, 4, 7), 1000),
+            ("M-4", d(2026, 4, 8), 1000),
+        )
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", vat_rate=0.2, payment_terms_days=0),
+                contract("C-2", payment_terms_days=0),
+            ],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 4, 1), 12000, d(2026, 4, 11), 6000),
+                invoice("INV-2", "M-2", d(2026, 4, 6), 999.99, d(2026, 4, 11), 999.99),
+                invoice("INV-3", "M-3", d(2026, 4, 7), 1000, d(2026, 4, 8), 1000),
+                invoice("INV-4", "M-4", d(2026, 4, 8), 1000, d(2026, 4, 8), 1000),
+            ],
+        },
+        {
+            "As Of Date": d(2026, 5, 1),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.04,
+        },
+    )
+    ms = out["milestones"]
+    m = ms["M-1"]
+    assert (m["payment_status"], m["days_overdue"]) == ("Overdue", 30)
+    assert money(m, "amount_due", "paid_amount", "outstanding_amount", "late_interest") == (
+        D(12000),
+        D(6000),
+        D(6000),
+        D("178.90"),
+    )
+    assert [D(ms[k]["late_interest"]) for k in ("M-2", "M-3", "M-4")] == [
+        D("41.64"),
+        D("70.33"),
+        D(0),
+    ]
+    assert [ms[k]["payment_status"] for k in ("M-2", "M-3", "M-4")] == ["Paid"] * 3
+
+
+def test_eu_interest_only_on_the_part_paid_after_the_due_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # EU, 2% + 8% = 10%; 1,000 due 03-02: 400 paid on 03-02 (on time), 600 on 04-16 (45 days):
+    #   600 * 0.10 * 45 / 365 = 7.3972... -> 7.40; + 40 once = 47.40. Paid in full: Paid.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": [_due_on(d(2026, 3, 2), 1000, "M-1")],
+            "signoffs": [approved("M-1", d(2026, 3, 2))],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 3, 2), 400, d(2026, 3, 2), 400),
+                invoice("INV-2", "M-1", d(2026, 3, 2), 600, d(2026, 4, 16), 600),
+            ],
+        },
+        {
+            "As Of Date": d(2026, 5, 1),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "eu",
+            "Late Interest Reference Rate": 0.02,
+        },
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["payment_status"], m["days_overdue"]) == ("Paid", 0)
+    assert D(m["late_interest"]) == D("47.40")
+
+
+def test_us_interest_simple_to_30_days_then_by_30_day_periods(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # US, 5% + no margin; 10,000 unpaid as of 06-30 (due on the sign-off date):
+    #   M-1 due 05-31, d = 30: 10,000 * 0.05 * 30 / 360                       = 41.67
+    #   M-2 due 05-30, d = 31: m = 1, d' = 1:
+    #       10,000 * (1 + 0.05/12) * (1 + 0.05 * 1/360) - 10,000 = 43.0613... = 43.06
+    #   M-3 due 04-16, d = 75: m = 2, d' = 15:
+    #       10,000 * (1 + 0.05/12)^2 * (1 + 0.05 * 15/360) - 10,000 = 104.514... = 104.51
+    r = D("0.05")
+    assert r2(10000 * (1 + r / 12) * (1 + r / 360) - 10000) == D("43.06")
+    assert r2(10000 * (1 + r / 12) ** 2 * (1 + r * 15 / 360) - 10000) == D("104.51")
+    rows = [
+        _due_on(d(2026, 5, 31), 10000, "M-1"),
+        _due_on(d(2026, 5, 30), 10000, "M-2"),
+        _due_on(d(2026, 4, 16), 10000, "M-3"),
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0, original_value=30000)],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+        },
+        {
+            "As Of Date": d(2026, 6, 30),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "us",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    ms = out["milestones"]
+    assert [ms[k]["days_overdue"] for k in ("M-1", "M-2", "M-3")] == [30, 31, 75]
+    assert [D(ms[k]["late_interest"]) for k in ("M-1", "M-2", "M-3")] == [
+        D("41.67"),
+        D("43.06"),
+        D("104.51"),
+    ]
+
+
+def test_fidic_interest_compounds_by_whole_calendar_months(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # FIDIC, 5% + the 3% margin = 8%; 50,000 due 01-15, unpaid as of 04-25:
+    #   m = 3 (to 04-15), d' = 10:
+    #   50,000 * (1 + 0.08/12)^3 * (1 + 0.08 * 10/365) - 50,000 = 1,118.48
+    r = D("0.08")
+    assert r2(50000 * (1 + r / 12) ** 3 * (1 + r * 10 / 365) - 50000) == D("1118.48")
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": [_due_on(d(2026, 1, 15), 50000, "M-1")],
+            "signoffs": [approved("M-1", d(2026, 1, 15))],
+        },
+        {
+            "As Of Date": d(2026, 4, 25),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "fidic",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["days_overdue"], D(m["late_interest"])) == (100, D("1118.48"))
+
+
+def test_fidic_a_month_from_31_january_ends_on_the_last_day_of_february(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # FIDIC 8%; 50,000 due 2028-01-31, unpaid as of 2028-02-29 (leap year). A calendar month
+    # from 31 January ends on the last day of February (as Excel's EDATE counts), so m = 1,
+    # d' = 0: 50,000 * (1 + 0.08/12) - 50,000 = 333.33. (As 29 days: 50,000 * 0.08 * 29/365
+    # = 317.81.)
+    assert r2(50000 * (1 + D("0.08") / 12) - 50000) == D("333.33")
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": [_due_on(d(2028, 1, 31), 50000, "M-1")],
+            "signoffs": [approved("M-1", d(2028, 1, 31))],
+        },
+        {
+            "As Of Date": d(2028, 2, 29),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "fidic",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["days_overdue"], D(m["late_interest"])) == (29, D("333.33"))
+
+
+# -------------------------------------------------------------------------- status and RAG
+
+
+def test_status_edges_of_the_window_the_half_done_mark_and_the_as_of_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of Mon 2026-06-01, At Risk Window 14 days; project milestones, none complete:
+    #   M-1 revised 06-15 (14 days ahead), 20% done: within the window, below 50% -> At risk
+    #   M-2 revised 06-16 (15 days ahead), 20%: outside the window -> In progress
+    #   M-3 revised 06-10, 50% done: not below 50% -> In progress
+    #   M-4 revised 06-01 = as_of, 90%: as_of > revised is false -> In progress; days_late 0
+    #   M-5 revised 05-31, 90%: Late, days_late 1
+    #   M-6 revised 07-31, forecast 08-03, 0%: At risk; days_late max(-60, 3) = 3
+    #   M-7 revised 07-31, no forecast, 0%: Not started; days_late max(-60, 0) = 0
+    #   M-8 revised 07-31, forecast 07-20: Not started; days_late max(-60, -11) = -11
+    #   M-9 (C-2) baseline 06-05; CO-1 approved, no milestone, -5 days -> revised 05-31: Late,
+    #       days_late 1; CO-2 approved on 06-10 (after the as-of date) +30 days: not yet.
+    #   Without a forecast, effective_forecast = revised, so days_late = max(as_of - revised, 0):
+    #   0 for M-1 to M-4 and M-7, not the days left.
+    #   RAG: At risk Amber, Late Red, In progress and Not started Green.
+    def project(mid: str, baseline: dt.date, pct: float, **kw: object) -> dict[str, object]:
+        return milestone(
+            mid, baseline_date=baseline, percent_complete=pct, milestone_type="project", **kw
+        )
+
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1"), contract("C-2")],
+            "milestones": [
+                project("M-1", d(2026, 6, 15), 0.2),
+                project("M-2", d(2026, 6, 16), 0.2),
+                project("M-3", d(2026, 6, 10), 0.5),
+                project("M-4", d(2026, 6, 1), 0.9),
+                project("M-5", d(2026, 5, 31), 0.9),
+                project("M-6", d(2026, 7, 31), 0, forecast_date=d(2026, 8, 3)),
+                project("M-7", d(2026, 7, 31), 0),
+                project("M-8", d(2026, 7, 31), 0, forecast_date=d(2026, 7, 20)),
+                project("M-9", d(2026, 6, 5), 0.9) | {"contract_id": "C-2"},
+            ],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": "C-2",
+                    "description": "access",
+                    "extension_days": -5,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 5, 1),
+                },
+                {
+                    "change_id": "CO-2",
+                    "contract_id": "C-2",
+                    "description": "later",
+                    "extension_days": 30,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 6, 10),
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    got = {k: (v["status"], v["rag"], v["days_late"]) for k, v in out["milestones"].items()}
+    assert got == {
+        "M-1": ("At risk", "Amber", 0),
+        "M-2": ("In progress", "Green", 0),
+        "M-3": ("In progress", "Green", 0),
+        "M-4": ("In progress", "Green", 0),
+        "M-5": ("Late", "Red", 1),
+        "M-6": ("At risk", "Amber", 3),
+        "M-7": ("Not started", "Green", 0),
+        "M-8": ("Not started", "Green", -11),
+        "M-9": ("Late", "Red", 1),
+    }
+    assert out["milestones"]["M-9"]["revised_date"] == "2026-05-31"
+
+
+def test_rag_tolerance_and_sign_off_deadlines_of_milestones_awaiting_sign_off(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 2026-06-01; RAG Tolerance 3 days; Sign-off Days 10; approver listed, pending:
+    #   M-1 revised 05-17, actual 05-20: 3 days late <= 3 -> Green; due 05-20 + 10 = 05-30;
+    #       waiting 06-01 - 05-20 = 12 days; 2 days overdue.
+    #   M-2 revised 05-16, actual 05-20: 4 days late > 3 -> Amber; due 05-30; 12; 2 overdue.
+    #   M-3 revised 05-30, actual 05-28: -2 -> Green; due 06-07; waiting 4; not overdue.
+    #   M-4 revised 05-10, actual 05-15, signed off 05-16: 5 late -> Signed off, Amber; no
+    #       sign-off due or days waiting (Awaiting sign-off only).
+    # Queue: by days overdue, then days waiting, both descending, then ID: M-1, M-2, M-3.
+    def done(mid: str, revised: dt.date, actual: dt.date) -> dict[str, object]:
+        return milestone(mid, baseline_date=revised, actual_date=actual, milestone_type="project")
+
+    pending = [
+        {
+            "milestone_id": mid,
+            "approver_role": "Project Manager",
+            "approver_name": "Pat Approver",
+            "decision": "pending",
+        }
+        for mid in ("M-1", "M-2", "M-3")
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                done("M-1", d(2026, 5, 17), d(2026, 5, 20)),
+                done("M-2", d(2026, 5, 16), d(2026, 5, 20)),
+                done("M-3", d(2026, 5, 30), d(2026, 5, 28)),
+                done("M-4", d(2026, 5, 10), d(2026, 5, 15)),
+            ],
+            "signoffs": [*pending, approved("M-4", d(2026, 5, 16))],
+        },
+        {"As Of Date": d(2026, 6, 1), "RAG Tolerance Days": 3, "Sign-off Days": 10},
+    )
+    got = {
+        k: (
+            v["status"],
+            v["rag"],
+            v["days_late"],
+            v["signoff_due_date"],
+            v["days_awaiting_signoff"],
+        )
+        for k, v in out["milestones"].items()
+    }
+    assert got == {
+        "M-1": ("Awaiting sign-off", "Green", 3, "2026-05-30", 12),
+        "M-2": ("Awaiting sign-off", "Amber", 4, "2026-05-30", 12),
+        "M-3": ("Awaiting sign-off", "Green", -2, "2026-06-07", 4),
+        "M-4": ("Signed off", "Amber", 5, None, None),
+    }
+    queue = [(q["milestone_id"], q["days_overdue"]) for q in out["signoff_queue"]]
+    assert queue == [("M-1", 2), ("M-2", 2), ("M-3", 0)]
+    assert (out["totals"]["signoffs_overdue"], out["totals"]["oldest_signoff_days"]) == (2, 12)
+
+
+# ------------------------------------------------------------- disputes and readiness
+
+
+def test_an_open_dispute_holds_a_milestone_not_yet_signed_off_but_not_one_signed_off(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Status ladder: Signed off (2) comes before On hold (4), and signed off needs only
+    # completion and the approvals. The Disputes check still fails on an open dispute.
+    #   M-1 complete, approved, dispute I-1 open: Signed off (payable: 1,000 due), not ready.
+    #   M-2 complete, pending, dispute I-2 open: On hold, Red, Not payable, not ready.
+    #   M-3 complete, pending, dispute I-3 closed: Awaiting sign-off, ready.
+    def dispute(iid: str, mid: str, status: str) -> dict[str, object]:
+        row: dict[str, object] = {
+            "issue_id": iid,
+            "milestone_id": mid,
+            "category": "dispute",
+            "issue_status": status,
+            "raised_date": d(2026, 4, 5),
+            "description": "quantities",
+        }
+        if status == "closed":
+            row["closed_date"] = d(2026, 4, 6)
+        return row
+
+    rows = [
+        milestone(
+            mid,
+            baseline_date=d(2026, 4, 1),
+            actual_date=d(2026, 4, 1),
+            payment_basis="fixed",
+            payment_amount=1000,
+        )
+        for mid in ("M-1", "M-2", "M-3")
+    ]
+    pending = [
+        {
+            "milestone_id": mid,
+            "approver_role": "Project Manager",
+            "approver_name": "Pat Approver",
+            "decision": "pending",
+        }
+        for mid in ("M-2", "M-3")
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": rows,
+            "signoffs": [approved("M-1", d(2026, 4, 3)), *pending],
+            "issues": [
+                dispute("I-1", "M-1", "open"),
+                dispute("I-2", "M-2", "open"),
+                dispute("I-3", "M-3", "closed"),
+            ],
+        },
+        {"As Of Date": d(2026, 4, 10)},
+    )
+    ms = out["milestones"]
+    got = {
+        k: (v["status"], v["rag"], v["payment_status"], v["signoff_ready"]) for k, v in ms.items()
+    }
+    assert got == {
+        "M-1": ("Signed off", "Green", "Not yet due", False),
+        "M-2": ("On hold", "Red", "Not payable", False),
+        "M-3": ("Awaiting sign-off", "Green", "Not payable", True),
+    }
+    assert D(ms["M-1"]["amount_due"]) == D(1000)
+    assert "I-1" in ms["M-1"]["signoff_blockers"]
+    assert "I-2" in ms["M-2"]["signoff_blockers"]
+    assert ms["M-3"]["signoff_blockers"] is None
+
+
+def test_sign_off_blockers_name_what_is_missing_blocks_first_then_warnings(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Check Evidence off, Check Invoice block; M-1 (invoice terms, no invoice) is complete but
+    # has: deliverable D-2 only submitted (D-1 accepted), blocking issue I-1 open, no
+    # acceptance criteria, proposed change CO-1. Blocks: D-2, I-1, the invoice; warnings:
+    # acceptance criteria, CO-1; nothing about evidence (off), D-1 (accepted).
+    # M-2 on a suspended contract, approved by its own owner: two blocks, Approvers and
+    # Contract Active, and no warnings.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", payment_terms_basis="after_invoice"),
+                contract("C-2", contract_status="suspended"),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2026, 4, 1),
+                    actual_date=d(2026, 4, 1),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                )
+                | {"acceptance_criteria": None, "evidence": None},
+                milestone(
+                    "M-2",
+                    "C-2",
+                    baseline_date=d(2026, 4, 1),
+                    actual_date=d(2026, 4, 1),
+                    owner="Pat Approver",
+                ),
+            ],
+            "deliverables": [
+                {
+                    "deliverable_id": "D-1",
+                    "milestone_id": "M-1",
+                    "deliverable_name": "Plans",
+                    "submitted_date": d(2026, 3, 20),
+                    "accepted_date": d(2026, 3, 25),
+                    "acceptance_status": "accepted",
+                },
+                {
+                    "deliverable_id": "D-2",
+                    "milestone_id": "M-1",
+                    "deliverable_name": "Manual",
+                    "submitted_date": d(2026, 3, 30),
+                    "acceptance_status": "submitted",
+                },
+            ],
+            "signoffs": [
+                {
+                    "milestone_id": "M-1",
+                    "approver_role": "Project Manager",
+                    "approver_name": "Pat Approver",
+                    "decision": "pending",
+                },
+                approved("M-2", d(2026, 4, 2)),
+            ],
+            "issues": [
+                {
+                    "issue_id": "I-1",
+                    "milestone_id": "M-1",
+                    "category": "issue",
+                    "blocking": "yes",
+                    "description": "snag list open",
+                },
+            ],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": "C-1",
+                    "milestone_id": "M-1",
+                    "description": "extra",
+                    "value_change": 100,
+                    "change_status": "proposed",
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 4, 10), "Check Evidence": "off", "Check Invoice": "block"},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    # The wording and the order within each group (the checks table's) are docs/rules.md's.
+    assert m1["signoff_blockers"] == (
+        "deliverable D-2 not accepted; issue I-1 blocks sign-off; no invoice yet; "
+        "warning: acceptance criteria blank; warning: change CO-1 proposed"
+    )
+    assert (m1["signoff_ready"], m1["status"], m1["payment_status"]) == (
+        False,
+        "Awaiting sign-off",
+        "Not payable",
+    )
+    assert m2["signoff_blockers"] == (
+        "approver Pat Approver is the milestone owner; contract C-2 is suspended"
+    )
+    # Readiness does not decide the status: its approver approved, so it is Signed off.
+    assert (m2["signoff_ready"], m2["status"]) == (False, "Signed off")
+
+
+def test_required_roles_by_value_in_the_reporting_currency_and_the_last_approval(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Approval Rules: Project Manager from 0, Director from 50,000 (GBP); EUR at 0.85.
+    #   M-1 58,823.52 EUR * 0.85 = 49,999.992 < 50,000: PM only; approved 04-01 (Director
+    #       listed, pending: not required, does not hold it) -> signed off 04-01.
+    #   M-2 58,823.53 * 0.85 = 50,000.0005 >= 50,000: PM 04-01 and Director 04-10 -> signed off
+    #       on the later, 04-10; due 04-10 + 30 = Sun 05-10 -> Mon 05-11.
+    #   M-3 as M-2 with the Director pending -> Awaiting sign-off, waiting on the Director.
+    rows = [
+        milestone(
+            mid,
+            baseline_date=d(2026, 3, 31),
+            actual_date=d(2026, 3, 31),
+            payment_basis="fixed",
+            payment_amount=amount,
+        )
+        for mid, amount in (("M-1", 58823.52), ("M-2", 58823.53), ("M-3", 58823.53))
+    ]
+    director_pending = {
+        "approver_role": "Director",
+        "approver_name": "Dee Director",
+        "decision": "pending",
+    }
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", currency="EUR", original_value=200000)],
+            "milestones": rows,
+            "signoffs": [
+                approved("M-1", d(2026, 4, 1)),
+                {"milestone_id": "M-1", **director_pending},
+                approved("M-2", d(2026, 4, 1)),
+                approved("M-2", d(2026, 4, 10), role="Director"),
+                approved("M-3", d(2026, 4, 1)),
+                {"milestone_id": "M-3", **director_pending},
+            ],
+            "approval_rules": [
+                {"min_value": 0, "approver_role": "Project Manager"},
+                {"min_value": 50000, "approver_role": "Director"},
+            ],
+            "fx_rates": [{"currency": "EUR", "rate_to_reporting": 0.85}],
+        },
+        {"As Of Date": d(2026, 4, 15)},
+    )
+    ms = out["milestones"]
+    got = {k: (v["status"], v["signoff_date"], v["payment_due_date"]) for k, v in ms.items()}
+    assert got == {
+        "M-1": ("Signed off", "2026-04-01", "2026-05-01"),
+        "M-2": ("Signed off", "2026-04-10", "2026-05-11"),
+        "M-3": ("Awaiting sign-off", None, None),
+    }
+    waits = [(q["milestone_id"], q["approver_role"]) for q in out["signoff_queue"]]
+    assert waits == [("M-3", "Director")]
+
+
+# ---------------------------------------------------------------------- payment status
+
+
+def test_payment_status_ladder_part_paid_overpaid_and_invoices_after_the_as_of_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 2026-04-25; C-1 after_invoice 30 days, no VAT; 1,000 each, signed off 03-05:
+    #   M-1 INV-1 04-01 (due 05-01): 400 paid 04-20; INV-2's 600 paid 05-10, after the as-of
+    #       date, not counted: paid 400, outstanding 600 -> Part paid.
+    #   M-2 paid 1,000.01: outstanding -0.01 -> Paid, and an overpaid warning.
+    #   M-3 its only invoice is dated 04-28, after the as-of date -> Awaiting invoice.
+    #   M-4 no invoice -> Awaiting invoice.
+    #   M-5 INV-5 03-10 -> due Thu 04-09, unpaid -> Overdue, 16 days.
+    #   M-6 INV-6 03-10 -> due 04-09, 1,000 paid on 04-09 -> Paid.
+    #   M-7 (C-2, after_signoff) signed off 04-20 -> due 05-20 -> Not yet due.
+    #   M-8 not complete, 100 paid on account: Not payable, paid 100 shown.
+    # Dashboard: overdue outstanding 1,000 (M-5); due within 30 days of 04-25: 600 + 1,000.
+    ids = ["M-1", "M-2", "M-3", "M-4", "M-5", "M-6"]
+    rows = [
+        milestone(
+            mid,
+            baseline_date=d(2026, 3, 4),
+            actual_date=d(2026, 3, 4),
+            payment_basis="fixed",
+            payment_amount=1000,
+        )
+        for mid in ids
+    ]
+    rows.append(
+        milestone(
+            "M-7",
+            "C-2",
+            baseline_date=d(2026, 4, 20),
+            actual_date=d(2026, 4, 20),
+            payment_basis="fixed",
+            payment_amount=1000,
+        )
+    )
+    rows.append(
+        milestone("M-8", baseline_date=d(2026, 9, 30), payment_basis="fixed", payment_amount=1000)
+    )
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_basis="after_invoice"), contract("C-2")],
+            "milestones": rows,
+            "signoffs": [approved(mid, d(2026, 3, 5)) for mid in ids]
+            + [approved("M-7", d(2026, 4, 20))],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 4, 1), 400, d(2026, 4, 20), 400),
+                invoice("INV-2", "M-1", d(2026, 4, 2), 600, d(2026, 5, 10), 600),
+                invoice("INV-3", "M-2", d(2026, 4, 1), 1000.01, d(2026, 4, 10), 1000.01),
+                invoice("INV-4", "M-3", d(2026, 4, 28), 1000),
+                invoice("INV-5", "M-5", d(2026, 3, 10), 1000),
+                invoice("INV-6", "M-6", d(2026, 3, 10), 1000, d(2026, 4, 9), 1000),
+                invoice("INV-8", "M-8", d(2026, 3, 1), 100, d(2026, 3, 5), 100),
+            ],
+        },
+        {"As Of Date": d(2026, 4, 25)},
+    )
+    ms = out["milestones"]
+    got = {
+        k: (
+            v["payment_status"],
+            v["payment_due_date"],
+            v["days_overdue"],
+            *money(v, "paid_amount", "outstanding_amount"),
+        )
+        for k, v in ms.items()
+    }
+    assert got["M-1"] == ("Part paid", "2026-05-01", 0, D(400), D(600))
+    assert got["M-2"] == ("Paid", "2026-05-01", 0, D("1000.01"), D("-0.01"))
+    assert got["M-3"][:3] == got["M-4"][:3] == ("Awaiting invoice", None, 0)
+    assert got["M-5"] == ("Overdue", "2026-04-09", 16, D(0), D(1000))
+    assert got["M-6"] == ("Paid", "2026-04-09", 0, D(1000), D(0))
+    assert got["M-7"] == ("Not yet due", "2026-05-20", 0, D(0), D(1000))
+    assert (got["M-8"][0], got["M-8"][3]) == ("Not payable", D(100))
+    assert [i["code"] for i in out["issues"] if i["severity"] == "warning"].count("overpaid") == 1
+    amounts = out["totals"]["amounts"]
+    assert (D(amounts["overdue"]), D(amounts["due_30"])) == (D(1000), D(1600))
+
+
+# ----------------------------------------------------------------------------- leap years
+
+
+def test_days_late_across_29_february_and_an_extension_from_it(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 2028 is a leap year. 0.1% a day of 10,000:
+    #   M-1 baseline 2028-02-28, actual 2028-03-01: 2 days late -> round(0.001*10,000*2) = 20.
+    #   M-2 baseline 2028-02-29 + CO-1's 365 days = 2029-02-28 (2029 is not a leap year).
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", delay_damages_rate=0.001)],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2028, 2, 28),
+                    actual_date=d(2028, 3, 1),
+                    payment_basis="fixed",
+                    payment_amount=10000,
+                ),
+                milestone("M-2", baseline_date=d(2028, 2, 29), milestone_type="project"),
+            ],
+            "signoffs": [approved("M-1", d(2028, 3, 2))],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": "C-1",
+                    "milestone_id": "M-2",
+                    "description": "redesign",
+                    "extension_days": 365,
+                    "change_status": "approved",
+                    "approved_date": d(2028, 1, 10),
+                },
+            ],
+        },
+        {"As Of Date": d(2028, 3, 5)},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    assert (m1["days_late"], D(m1["delay_damages"]), D(m1["net_amount"])) == (2, D(20), D(9980))
+    assert m2["revised_date"] == "2029-02-28"
+
+
+# ----------------------------------------------------- which contract value each rule takes
+
+
+def test_advance_threshold_on_the_original_value_damages_cap_on_the_revised_value(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Original 100,000; CO-1 (approved, no milestone) +50,000: percent_base and revised
+    # contract value 150,000. Advance 20,000 from above 10% of the *original* value (10,000),
+    # at 20%; damages 0.1% a day, capped at 1% of the *revised* value = 1,500.
+    #   M-1 10% = 15,000, 20 days late: cumulative 15,000 > 10,000 -> recovery
+    #       round(0.2 * 15,000) = 3,000 (a threshold on 150,000 would give 0);
+    #       damages round(0.001 * 15,000 * 20) = 300; net 15,000 - 3,000 - 300 = 11,700.
+    #   M-2 90% = 135,000, 10 days late, the last: recovery all that is left, 17,000;
+    #       damages min(1,350, 1,500 - 300 = 1,200) = 1,200 (a cap on 100,000 would give 700);
+    #       net 135,000 - 17,000 - 1,200 = 116,800.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    advance_amount=20000,
+                    advance_recovery_threshold=0.1,
+                    advance_recovery_rate=0.2,
+                    delay_damages_rate=0.001,
+                    delay_damages_cap=0.01,
+                )
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    c,
+                    baseline_date=d(2026, 3, 1),
+                    actual_date=d(2026, 3, 21),
+                    payment_basis="percent",
+                    payment_percent=0.1,
+                ),
+                milestone(
+                    "M-2",
+                    c,
+                    baseline_date=d(2026, 4, 1),
+                    actual_date=d(2026, 4, 11),
+                    payment_basis="percent",
+                    payment_percent=0.9,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 23)), approved("M-2", d(2026, 4, 13))],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": c,
+                    "description": "second phase",
+                    "value_change": 50000,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 2, 1),
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 4, 15)},
+    )
+    m1, m2 = out["milestones"]["M-1"], out["milestones"]["M-2"]
+    assert money(m1, *AMOUNTS, "net_amount") == (D(15000), D(0), D(3000), D(300), D(11700))
+    assert money(m2, *AMOUNTS, "net_amount") == (D(135000), D(0), D(17000), D(1200), D(116800))
+
+
+def test_the_last_milestone_certified_first_takes_the_whole_advance(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Advance 20,000, threshold 0, rate 10%. M-2 (50%, latest baseline 03-02: the contract's
+    # last) is signed off 03-05, before M-1 (50%, baseline 02-10, signed off 03-10):
+    #   M-2 first: 50,000 > 0, recovery starts; the last recovers all outstanding = 20,000.
+    #   M-1 then: round(0.1 * 50,000) = 5,000, but nothing is outstanding -> 0.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c, advance_amount=20000, advance_recovery_threshold=0, advance_recovery_rate=0.1
+                )
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 2, 10), payment_basis="percent", payment_percent=0.5),
+                _signed("M-2", c, d(2026, 3, 2), payment_basis="percent", payment_percent=0.5),
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 10)), approved("M-2", d(2026, 3, 5))],
+        },
+        {"As Of Date": d(2026, 3, 15)},
+    )
+    ms = out["milestones"]
+    assert (D(ms["M-2"]["advance_recovery"]), D(ms["M-1"]["advance_recovery"])) == (D(20000), D(0))
+
+
+def test_certification_ties_on_the_sign_off_date_go_by_baseline_date_then_row(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Retention 10%, limit 5% of 10,000 = 500; all three signed off on 04-01, so certified
+    # by baseline date, then row: M-2 (03-15, row 3), M-3 (03-15, row 4), M-1 (03-31, row 2):
+    #   M-2 3,000: min(300, 500)        = 300
+    #   M-3 3,000: min(300, 500 - 300)  = 200
+    #   M-1 4,000: min(400, 0)          = 0        (in row order: 400, 100, 0)
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(c, original_value=10000, retention_rate=0.1, retention_limit=0.05)
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 3, 31), payment_basis="fixed", payment_amount=4000),
+                _signed("M-2", c, d(2026, 3, 15), payment_basis="fixed", payment_amount=3000),
+                _signed("M-3", c, d(2026, 3, 15), payment_basis="fixed", payment_amount=3000),
+            ],
+            "signoffs": [approved(mid, d(2026, 4, 1)) for mid in ("M-1", "M-2", "M-3")],
+        },
+        {"As Of Date": d(2026, 4, 2)},
+    )
+    retained = {k: D(v["retention_amount"]) for k, v in out["milestones"].items()}
+    assert retained == {"M-1": D(0), "M-2": D(300), "M-3": D(200)}
+
+
+def test_at_risk_from_open_issues_that_block_or_are_high_or_critical(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 06-01; every milestone 60% done (not in the 50% window rule), revised 07-31:
+    #   M-1 open risk, high            -> At risk
+    #   M-2 open issue, critical       -> At risk
+    #   M-3 open issue, low, blocking  -> At risk
+    #   M-4 open issue, medium         -> In progress
+    #   M-5 closed issue, critical     -> In progress
+    def issue(iid: str, mid: str, category: str, severity: str, **kw: object) -> dict[str, object]:
+        return {
+            "issue_id": iid,
+            "milestone_id": mid,
+            "category": category,
+            "severity": severity,
+            "description": "x",
+            **kw,
+        }
+
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone(
+                    mid,
+                    baseline_date=d(2026, 7, 31),
+                    percent_complete=0.6,
+                    milestone_type="project",
+                )
+                for mid in ("M-1", "M-2", "M-3", "M-4", "M-5")
+            ],
+            "issues": [
+                issue("I-1", "M-1", "risk", "high"),
+                issue("I-2", "M-2", "issue", "critical"),
+                issue("I-3", "M-3", "issue", "low", blocking="yes"),
+                issue("I-4", "M-4", "issue", "medium"),
+                issue(
+                    "I-5",
+                    "M-5",
+                    "issue",
+                    "critical",
+                    issue_status="closed",
+                    raised_date=d(2026, 5, 1),
+                    closed_date=d(2026, 5, 2),
+                ),
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    got = {k: v["status"] for k, v in out["milestones"].items()}
+    assert got == {
+        "M-1": "At risk",
+        "M-2": "At risk",
+        "M-3": "At risk",
+        "M-4": "In progress",
+        "M-5": "In progress",
+    }
+
+
+def test_schedule_value_and_cash_totals_leave_out_releases_cancelled_and_uninvoiced(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C-1 10,000; retention 10%; VAT 20%; after_invoice 30; as of 2026-03-15.
+    #   M-1 fixed 4,000, signed off 01-20: net 3,600, VAT 720, due 4,320; INV-1 01-21 for
+    #       4,320, paid 02-10; INV-9 dated 04-01 (after the as-of date) for 100: not counted.
+    #   M-2 fixed 6,000, signed off 03-02, no invoice yet: certified, but no due date yet.
+    #   M-3 fixed 2,000, cancelled: no value.
+    #   M-4 retention release 100% = 400 + 600 = 1,000: not value (not certified either).
+    # Planned = Forecast = 4,000 + 6,000 = 10,000; Certified 10,000;
+    # Due 4,320 (M-1 only); Invoiced 4,320; Paid 4,320.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    original_value=10000,
+                    retention_rate=0.1,
+                    vat_rate=0.2,
+                    payment_terms_basis="after_invoice",
+                )
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 1, 15), payment_basis="fixed", payment_amount=4000),
+                _signed("M-2", c, d(2026, 2, 27), payment_basis="fixed", payment_amount=6000),
+                milestone(
+                    "M-3",
+                    c,
+                    baseline_date=d(2026, 2, 15),
+                    payment_basis="fixed",
+                    payment_amount=2000,
+                    cancelled="yes",
+                ),
+                milestone(
+                    "M-4",
+                    c,
+                    baseline_date=d(2026, 6, 30),
+                    payment_basis="retention_release",
+                    payment_percent=1,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 1, 20)), approved("M-2", d(2026, 3, 2))],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 1, 21), 4320, d(2026, 2, 10), 4320),
+                invoice("INV-9", "M-1", d(2026, 4, 1), 100),
+            ],
+        },
+        {"As Of Date": d(2026, 3, 15)},
+    )
+    assert D(out["milestones"]["M-4"]["milestone_value"]) == D(1000)
+    assert out["milestones"]["M-2"]["payment_status"] == "Awaiting invoice"
+    totals = {k: v for k, v in out["totals"]["schedule"]["contracts"][c].items() if k != "currency"}
+    assert {k: D(v) for k, v in totals.items()} == {
+        "planned_value": D(10000),
+        "forecast_value": D(10000),
+        "certified_value": D(10000),
+        "due": D(4320),
+        "invoiced": D(4320),
+        "paid": D(4320),
+    }
