@@ -826,18 +826,18 @@ def test_uk_interest_on_a_part_paid_late_and_a_part_unpaid_with_the_fixed_sums(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # UK, reference 4% + the statutory margin 8% = 12%; due dates (0 days, no move):
-    #   M-1 10,000 + VAT 20% = 12,000 due 04-01; 6,000 paid 04-11 (10 days late), 6,000
+    #   M-1 9,000 + VAT 20% = 10,800 due 04-01; 5,000 paid 04-11 (10 days late), 5,800
     #       unpaid at 05-01 (30 days):
-    #       6,000 * 0.12 * 10 / 365 + 6,000 * 0.12 * 30 / 365 = 28,800 / 365 = 78.9041...
-    #       rounded once: 78.90 (each part rounded: 19.73 + 59.18 = 78.91); amount due
-    #       12,000 >= 10,000: + 100                                                 = 178.90
+    #       5,000 * 0.12 * 10 / 365 + 5,800 * 0.12 * 30 / 365 = 26,880 / 365 = 73.6438...
+    #       rounded once: 73.64 (each part rounded: 16.44 + 57.21 = 73.65); the band goes by
+    #       amount_due, VAT included: 10,800 >= 10,000: + 100 (by the net 9,000: 70)  = 173.64
     #   M-2 999.99 (C-2 has no VAT) paid in full 5 days late:
     #       999.99 * 0.12 * 5 / 365 = 1.6438...  -> 1.64; < 1,000: + 40          = 41.64
     #   M-3 1,000 exactly, paid 1 day late: 1,000 * 0.12 / 365 = 0.3287... -> 0.33;
     #       not < 1,000, < 10,000: + 70                                           = 70.33
     #   M-4 1,000 paid on its due date: nothing                                   = 0
-    assert r2(D(6000) * D("0.12") * (10 + 30) / 365) == D("78.90")
-    m1 = _due_on(d(2026, 4, 1), 10000, "M-1") | {"contract_id": "C-1"}
+    assert r2(D(5000) * D("0.12") * 10 / 365 + D(5800) * D("0.12") * 30 / 365) == D("73.64")
+    m1 = _due_on(d(2026, 4, 1), 9000, "M-1") | {"contract_id": "C-1"}
     rows = [m1] + [
         _due_on(day, amount, mid) | {"contract_id": "C-2"}
         for mid, day, amount in (
@@ -858,7 +858,7 @@ def test_uk_interest_on_a_part_paid_late_and_a_part_unpaid_with_the_fixed_sums(
             "milestones": rows,
             "signoffs": [approved_on_actual(r) for r in rows],
             "invoices": [
-                invoice("INV-1", "M-1", d(2026, 4, 1), 12000, d(2026, 4, 11), 6000),
+                invoice("INV-1", "M-1", d(2026, 4, 1), 10800, d(2026, 4, 11), 5000),
                 invoice("INV-2", "M-2", d(2026, 4, 6), 999.99, d(2026, 4, 11), 999.99),
                 invoice("INV-3", "M-3", d(2026, 4, 7), 1000, d(2026, 4, 8), 1000),
                 invoice("INV-4", "M-4", d(2026, 4, 8), 1000, d(2026, 4, 8), 1000),
@@ -875,10 +875,10 @@ def test_uk_interest_on_a_part_paid_late_and_a_part_unpaid_with_the_fixed_sums(
     m = ms["M-1"]
     assert (m["payment_status"], m["days_overdue"]) == ("Overdue", 30)
     assert money(m, "amount_due", "paid_amount", "outstanding_amount", "late_interest") == (
-        D(12000),
-        D(6000),
-        D(6000),
-        D("178.90"),
+        D(10800),
+        D(5000),
+        D(5800),
+        D("173.64"),
     )
     assert [D(ms[k]["late_interest"]) for k in ("M-2", "M-3", "M-4")] == [
         D("41.64"),
