@@ -1770,3 +1770,26 @@ def test_schedule_value_and_cash_totals_leave_out_releases_cancelled_and_uninvoi
         "invoiced": D(4320),
         "paid": D(4320),
     }
+
+
+def test_an_approver_who_approves_again_counts_from_the_latest_approval(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The latest row of each approver counts: Pat approved M-1 on 04-01 and again on 04-08, so
+    # the approval is dated 04-08 (not the earlier 04-01); M-1 is signed off on 04-08 and its
+    # payment due 04-08 + 30 = Fri 05-08 (from 04-01: 05-01).
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                _signed("M-1", "C-1", d(2026, 3, 31), payment_basis="fixed", payment_amount=1000)
+            ],
+            "signoffs": [approved("M-1", d(2026, 4, 1)), approved("M-1", d(2026, 4, 8))],
+        },
+        {"As Of Date": d(2026, 4, 15)},
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["signoff_date"], m["payment_due_date"]) == ("2026-04-08", "2026-05-08")
