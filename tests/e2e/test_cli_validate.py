@@ -111,13 +111,21 @@ def test_warnings_only_exit_0(tmp_path: Path) -> None:
         ("missing.xlsx", None, "no such file"),
         ("notes.xlsx", b"just some text\n", "text file"),
         ("empty.xlsx", b"", "empty"),
+        # a folder, even one named like a workbook: either extension is asked for
+        (
+            "folder.xlsm",
+            "folder",
+            "is a folder, not a workbook: give the path of a .xlsx or .xlsm file",
+        ),
     ],
 )
 def test_unreadable_files_exit_2_with_one_line(
-    tmp_path: Path, name: str, content: bytes | None, words: str
+    tmp_path: Path, name: str, content: bytes | str | None, words: str
 ) -> None:
     path = tmp_path / name
-    if content is not None:
+    if content == "folder":
+        path.mkdir()
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     for fmt in ("text", "json"):
         out = cli(str(path), "--format", fmt)

@@ -227,7 +227,9 @@ def _check_file(file: Path) -> None:
             f"{file}: cannot be opened ({exc.strerror}): check its permissions"
         ) from None
     if file.is_dir():
-        raise WorkbookError(f"{file}: is a folder, not a workbook: give the path of a .xlsx file")
+        raise WorkbookError(
+            f"{file}: is a folder, not a workbook: give the path of a .xlsx or .xlsm file"
+        )
     try:
         with file.open("rb") as fh:
             head = fh.read(8)
