@@ -275,6 +275,22 @@ def test_ratio_message_says_how_to_enter_a_percentage() -> None:
     assert issue.value == "10"
 
 
+@pytest.mark.parametrize(
+    ("typed", "ambiguous"),
+    [("27/02/2026", True), ("2026/2/27", True), ("April 27 2026", False), ("27-Feb-2026", False)],
+)
+def test_a_text_date_is_called_ambiguous_only_when_written_in_numbers(
+    typed: str, ambiguous: bool
+) -> None:
+    # 27/02/2026 could be read as day/month or month/day in another file; a month written as
+    # a word cannot, and the message must not say it can.
+    result = run(changed(ms(0, baseline_date=typed)))
+    (issue,) = [i for i in result.issues if i.code == "date-text-not-iso"]
+    assert ("can be read more than one way" in issue.message) is ambiguous
+    assert issue.message.startswith(f"'{typed}' is a date written as text")
+    assert issue.message.endswith(": enter it as a date (or as text in the form 2026-03-31)")
+
+
 def test_a_long_value_is_quoted_cut_with_its_length_and_kept_whole_as_the_value() -> None:
     typed = "L" * 40_000
     result = run(changed(ms(0, baseline_date=typed)))

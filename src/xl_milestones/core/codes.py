@@ -47,7 +47,8 @@ CODES: Final[dict[str, Code]] = {
     ),
     "date-text-not-iso": Code(
         "error",
-        "A date is typed as text in a form that can be read more than one way (31/03/2026).",
+        "A date is typed as text in another form than 2026-03-31: one that can be read more "
+        "than one way (31/03/2026), or with the month as a word (31 March 2026).",
         "Enter it as a real date, or as text in the form 2026-03-31.",
     ),
     "number-as-text": Code(

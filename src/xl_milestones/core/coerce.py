@@ -51,7 +51,7 @@ _EPOCH_1904: Final = dt.date(1904, 1, 1)
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _DATE_LIKE = re.compile(
-    r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ -,]*\d{2,4}|"
+    r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ ,-]*\d{2,4}|"
     r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
 )
 _CURRENCY_SIGNS = str.maketrans("", "", "£$€¥ \u00a0\u202f")
@@ -353,11 +353,17 @@ def _date_text(s: str) -> object:
             iso,
         )
     if _DATE_LIKE.match(text):
+        # 27/02/2026 reads as day/month or month/day by locale; 27 Feb 2026 only one way.
+        form = (
+            ""
+            if any(c.isalpha() for c in text)
+            else " in a form that can be read more than one way"
+        )
         return Problem(
             ERROR,
             "date-text-not-iso",
-            f"{quoted(text)} is a date written as text in a form that can be read more than "
-            "one way: enter it as a date (or as text in the form 2026-03-31)",
+            f"{quoted(text)} is a date written as text{form}: "
+            "enter it as a date (or as text in the form 2026-03-31)",
         )
     message = f"{quoted(text)} is not a date: enter a date such as 2026-03-31"
     return Problem(ERROR, "not-a-date", message)
