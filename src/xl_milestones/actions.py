@@ -9,6 +9,7 @@ import datetime as _dt
 import sys as _sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xl_milestones.app.evaluate import Evaluation, evaluate, validate_book
@@ -29,7 +30,7 @@ from xl_milestones.core.schema import (
     STATUSES,
     VALIDATION,
 )
-from xl_milestones.numformats import with_minor_units
+from xl_milestones.numformats import amount_with_places, with_minor_units
 
 
 def _emit(text: str) -> None:
@@ -141,6 +142,7 @@ def book_update(
         status_counts_text(result.status_counts),
     )
     labels = dict(DASHBOARD_METRICS)
+    reporting = minor_units(result.reporting_currency)
     return BookUpdate(
         results={r.row: r.values for r in result.milestones},
         money_places={
@@ -161,9 +163,15 @@ def book_update(
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],
         blocks=[
-            BlockWrite(DASHBOARD_KPIS, [(labels[k], v) for k, v in result.dashboard.items()]),
+            BlockWrite(
+                DASHBOARD_KPIS,
+                [(labels[k], _amount(v, reporting)) for k, v in result.dashboard.items()],
+            ),
             BlockWrite(DASHBOARD_STATUS, [(s, result.status_counts.get(s, 0)) for s in STATUSES]),
-            BlockWrite(DASHBOARD_SCURVE, result.scurve),
+            BlockWrite(
+                DASHBOARD_SCURVE,
+                [tuple(_amount(v, reporting) for v in row) for row in result.scurve],
+            ),
         ],
         dashboard_header=(
             f"As of {as_of_text(result.as_of, as_of_source)} · amounts in "
@@ -171,6 +179,12 @@ def book_update(
             f"refreshed {now.strftime('%Y-%m-%d %H:%M')} UTC"
         ),
     )
+
+
+def _amount(value: object, places: int) -> object:
+    """A Dashboard figure: an amount (a Decimal; counts are ints) marked with the reporting
+    currency's minor units, as the Payment Schedule's reporting columns are."""
+    return amount_with_places(value, places) if isinstance(value, Decimal) else value
 
 
 def validation_table(issues: Sequence[Issue], as_of: _dt.date) -> TableWrite:

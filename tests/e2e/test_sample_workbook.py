@@ -139,3 +139,38 @@ def test_the_payment_schedule_shows_yen_without_decimals(tmp_path: Path) -> None
     for r in rows:
         assert r[planned].number_format == "#,##0"
         assert r[reported].number_format == "#,##0.00"  # in GBP, the sample's reporting currency
+
+
+@pytest.mark.parametrize("saved_by_excel", [False, True])
+def test_the_dashboard_shows_amounts_with_the_reporting_currencys_minor_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], saved_by_excel: bool
+) -> None:
+    # The sample's Retention held is 105,073.75 GBP: the key figures and the cumulative block
+    # show the pence, as the command line and the other sheets do; counts stay whole. Excel
+    # (and openpyxl) save the template's custom #,##0 as the built-in format 3.
+    import openpyxl
+
+    from xl_milestones.actions import refresh_command
+    from xl_milestones.core.portfolio import COUNT_METRICS
+
+    path = tmp_path / SAMPLE_FILE
+    build_sample(path)
+    if saved_by_excel:
+        wb = openpyxl.load_workbook(path, keep_vba=True)
+        wb.save(path)
+    out = tmp_path / "refreshed.xlsm"
+    assert refresh_command(str(path), output=str(out), fmt="json") == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(out)[S.DASHBOARD.name]
+    first = S.DASHBOARD_KPIS.header_row + 1
+    formats = {
+        key: ws.cell(first + i, 2).number_format for i, (key, _) in enumerate(S.DASHBOARD_METRICS)
+    }
+    assert ws.cell(first + 11, 2).value == 105073.75  # Retention held
+    assert {f for key, f in formats.items() if key in COUNT_METRICS} == {"#,##0"}
+    assert {f for key, f in formats.items() if key not in COUNT_METRICS} == {"#,##0.00"}
+    col = openpyxl.utils.column_index_from_string(S.DASHBOARD_SCURVE.first_column)
+    amounts = {
+        ws.cell(first, col + 1 + k).number_format for k in range(len(S.DASHBOARD_SCURVE.fields) - 1)
+    }
+    assert amounts == {"#,##0.00"}

@@ -24,6 +24,8 @@ from xl_milestones.numformats import (
 )
 
 MONEY_FORMAT_ID = 4  # built in: #,##0.00
+# The built-in formats whose codes money formats use: Excel saves a custom #,##0 as 3.
+_BUILTIN_MONEY_CODES = {3: money_format(0), MONEY_FORMAT_ID: MONEY_FORMAT}
 PERCENT_FORMAT_ID = 10  # built in: 0.00%
 GENERAL_FORMAT_ID = 0
 _FIRST_CUSTOM_ID = 164
@@ -155,14 +157,14 @@ class StyleSheet:
         return bool(_WRAP.search(self._xf_bytes(xf)))
 
     def _code_of(self, xf: int | None) -> str | None:
-        """The custom number format code of a style, None for a built-in one (and #,##0.00
-        for built-in 4, which is that code)."""
+        """The custom number format code of a style, None for a built-in one (and #,##0 and
+        #,##0.00 for built-in 3 and 4, which are those codes)."""
         if xf is None or not 0 <= xf < len(self._xfs) + len(self._new_xfs):
             return None
         fid_text = get_attr(self._xf_bytes(xf), b"numFmtId") or "0"
         fid = int(fid_text) if fid_text.isdigit() else 0
-        if fid == MONEY_FORMAT_ID:
-            return MONEY_FORMAT
+        if fid in _BUILTIN_MONEY_CODES:
+            return _BUILTIN_MONEY_CODES[fid]
         return self._formats.get(fid, self._new_formats.get(fid))
 
     def _xf_bytes(self, xf: int) -> bytes:

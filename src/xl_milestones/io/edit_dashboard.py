@@ -4,6 +4,7 @@ widened, the charts that read a block re-pointed at its rows and drawings moved 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from xl_milestones.a1 import column_number
 from xl_milestones.book import BlockWrite, BookUpdate
@@ -15,6 +16,7 @@ from xl_milestones.core.schema import (
     normalize_header,
 )
 from xl_milestones.io.cash_curve import add_cash_curve
+from xl_milestones.io.cell_builder import value_kind
 from xl_milestones.io.cellstyles import Kind
 from xl_milestones.io.charts import repoint_chart, shift_anchors
 from xl_milestones.io.layout import (
@@ -112,7 +114,9 @@ def _block(
             raise ValueError(f"block {block.title!r} row {i} has {len(row)} values")
         target = writes.setdefault(block.header_row + 1 + i, {})
         for f, col, value in zip(block.fields, cols, row, strict=True):
-            target[col] = CellWrite(value, kind_of(value, f.type))
+            # Amounts are Decimals (counts ints): money in the reporting currency's minor units.
+            kind = value_kind(value, Kind.MONEY) if isinstance(value, Decimal) else None
+            target[col] = CellWrite(value, kind or kind_of(value, f.type))
     return [(old_last, cols[-1])] if grew else []
 
 
