@@ -63,15 +63,17 @@ def check_not_open(target: Path, *, in_place: bool) -> None:
     for program, lock in lock_paths(target):
         if not lock.exists():
             continue
+        # A program that crashed leaves its lock file behind, with nothing left to close.
+        stale = f" (if {program} does not have it open, delete {lock.name})"
         if in_place:
             raise OutputError(
                 f"{target} is open in {program} (the lock file {lock.name} is beside it): "
                 f"close it in {program} and run again, or write the result elsewhere with "
-                "--output"
+                f"--output{stale}"
             )
         raise OutputError(
             f"{target} is open in {program} (the lock file {lock.name} is beside it): "
-            f"close it in {program}, or choose another file"
+            f"close it in {program}, or choose another file{stale}"
         )
 
 
