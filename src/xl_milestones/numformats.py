@@ -45,6 +45,11 @@ class MinorUnitAmount(Decimal):
 _AMOUNT_TYPES: dict[int, type[MinorUnitAmount]] = {}
 
 
+def places_of(amount: Decimal) -> int:
+    """The decimals an amount is shown with: its mark's (``amount_with_places``), else 2."""
+    return amount.places if isinstance(amount, MinorUnitAmount) else DEFAULT_MINOR_UNITS
+
+
 def amount_with_places(value: Decimal, places: int) -> Decimal:
     """``value``, marked to be shown with ``places`` decimals; unchanged for two. Its type,
     not a flag beside it, carries the mark: the sheet writer picks a cell's style by the

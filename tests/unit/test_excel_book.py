@@ -19,6 +19,7 @@ from xl_milestones.core.model import CellError
 from xl_milestones.core.schema import (
     CONTRACTS,
     DASHBOARD_KPIS,
+    DASHBOARD_SCURVE,
     DASHBOARD_STATUS,
     MILESTONES,
     PAYMENT_SCHEDULE,
@@ -29,6 +30,7 @@ from xl_milestones.core.schema import (
 from xl_milestones.errors import WorkbookError
 from xl_milestones.excel.book import XLWINGS_CALLS, XlwingsBook
 from xl_milestones.io.reader import read_workbook
+from xl_milestones.numformats import amount_with_places
 
 H = MILESTONES.header
 INPUTS = ["milestone_id", "contract_id", "milestone_name", "milestone_type", "baseline_date"]
@@ -362,6 +364,36 @@ def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared(
     assert sheet._get(top + 2, col) is None  # the second write had one row
     assert sheet._get(top + 1, 1) == "Milestones"  # the other block is untouched
     assert sheet._get(2, 1) == "As of 31 March 2026, amounts in GBP"
+
+
+def test_dashboard_amounts_get_their_minor_units_and_counts_keep_the_template_format() -> None:
+    # Key figures mix counts (ints) and amounts (Decimals); the S-curve's amounts here are in
+    # JPY, marked with no decimals. One format call per run of amounts down a column.
+    book = _book()
+    kpis = [
+        ("Milestones", 6),
+        ("Due in the next 30 days", Decimal("105073.75")),
+        ("Overdue outstanding", Decimal("12.50")),
+        ("Sign-offs overdue", 2),
+        ("Retention held", Decimal("9")),
+    ]
+    width = len(DASHBOARD_SCURVE.fields)
+    yen = amount_with_places(Decimal("1200"), 0)
+    scurve = [(date(2026, 1, 1), *([yen] * (width - 1)))] * 2
+    blocks = [BlockWrite(DASHBOARD_KPIS, kpis), BlockWrite(DASHBOARD_SCURVE, scurve)]
+    XlwingsBook(book).write(BookUpdate(results={}, blocks=blocks))
+    sheet = book._sheet("Dashboard")
+    top = DASHBOARD_KPIS.header_row + 1
+    assert {r: code for (r, c), code in sheet.formats.items() if c == 2} == {
+        top + 1: "#,##0.00",
+        top + 2: "#,##0.00",
+        top + 4: "#,##0.00",
+    }
+    first = column_number(DASHBOARD_SCURVE.first_column)
+    s_top = DASHBOARD_SCURVE.header_row + 1
+    for c in range(first + 1, first + width):
+        assert [sheet.formats[(r, c)] for r in (s_top, s_top + 1)] == ["#,##0", "#,##0"]
+    assert (s_top, first) not in sheet.formats  # the month keeps its own
 
 
 NOTE = "Reviewed by JB"

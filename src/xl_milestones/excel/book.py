@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,7 +35,7 @@ from xl_milestones.core.schema import (
     normalize_header,
 )
 from xl_milestones.errors import WorkbookError
-from xl_milestones.numformats import money_format
+from xl_milestones.numformats import money_format, places_of
 from xl_milestones.tables import (
     SheetScan,
     appended_row,
@@ -361,6 +362,24 @@ class XlwingsBook:
             *([excel_value(v) for v in row] for row in rows),
         ]
         _clear_below(sheet, block.header_row + len(rows), end, first, width)
+        _amount_formats(sheet, block.header_row + 1, first, rows)
+
+
+def _amount_formats(sheet: Any, top: int, first: int, rows: Sequence[Sequence[object]]) -> None:
+    """The amounts of a Dashboard block's rows (Decimals; counts are ints) shown with their
+    currency's minor units, as the file writer shows them (the template's ``#,##0`` rounded
+    105,073.75 to 105,074): one call per run of amounts down a column."""
+    for j in range(max(map(len, rows), default=0)):
+        row = top
+        for code, run in groupby(_amount_format(r[j]) for r in rows):
+            n = len(list(run))
+            if code is not None:
+                sheet.range((row, first + j), (row + n - 1, first + j)).number_format = code
+            row += n
+
+
+def _amount_format(value: object) -> str | None:
+    return money_format(places_of(value)) if isinstance(value, Decimal) else None
 
 
 def _runs(positions: dict[int, Field]) -> Iterator[tuple[int, list[Field]]]:

@@ -768,7 +768,8 @@ class _Builder:
                 if field.type is FieldType.DATE:
                     num = styles.MONTH_FORMAT
                 elif field.type in (FieldType.MONEY, FieldType.NUMBER):
-                    # Portfolio figures in the reporting currency: whole units read best.
+                    # Counts; a refresh gives the amounts among them the reporting
+                    # currency's minor units.
                     num = "#,##0"
                 props: dict[str, object] = {"border": 1, "border_color": "#D9D9D9"}
                 if num:
