@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=_path,
         metavar="OUT",
-        help="write the refreshed workbook to OUT (same extension as BOOK) instead of in place",
+        help="write the refreshed workbook to OUT (.xlsm or .xlsx, as the workbook calls for) "
+        "instead of in place",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_refresh)

@@ -57,7 +57,7 @@ def test_output_in_a_missing_folder(
 ) -> None:
     before = book.read_bytes()
     code, err = run(capsys, "refresh", str(book), "--output", str(tmp_path / "no" / "o.xlsx"))
-    assert code == 2 and err.count("\n") == 1 and "does not exist" in err
+    assert code == 2 and err.count("\n") == 1 and "does not exist; create it first" in err
     assert book.read_bytes() == before and not (tmp_path / "no").exists()
 
 

@@ -69,7 +69,7 @@ def test_permissions_of_the_replaced_file_are_kept(good: Path, tmp_path: Path) -
 
 def test_missing_folder(good: Path, tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "out.xlsx"
-    with pytest.raises(OutputError, match="does not exist") as info:
+    with pytest.raises(OutputError, match="does not exist; create it first") as info:
         replace_file(target, writer_of(good), in_place=False)
     assert "\n" not in str(info.value)
     assert not (tmp_path / "nowhere").exists()

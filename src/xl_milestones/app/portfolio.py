@@ -846,7 +846,9 @@ def _output_target(output: str, paths: Sequence[str], fx_rates: str | None) -> P
             f".xlsx, e.g. {target.with_suffix('.xlsx').name}"
         )
     if not target.parent.is_dir():
-        raise UsageError(f"--output {output}: the folder {target.parent} does not exist")
+        raise UsageError(
+            f"--output {output}: the folder {target.parent} does not exist; create it first"
+        )
     _check_not_an_input(target, [p for p in paths if not os.path.isdir(p)], fx_rates)
     return target
 

@@ -231,7 +231,7 @@ def _describe(exc: OSError, target: Path) -> str:
     if exc.errno == errno.ENOENT:
         if folder.is_dir():  # a folder that takes no new files, such as /proc
             return f"cannot write {target}: no file can be made in {folder}; choose another folder"
-        return f"cannot write {target}: the folder {folder} does not exist"
+        return f"cannot write {target}: the folder {folder} does not exist; create it first"
     return f"cannot write {target}: {exc.strerror or exc}"
 
 
@@ -283,7 +283,9 @@ def replace_file(
     target = Path(os.path.realpath(target))
     folder = target.parent
     if not folder.is_dir():
-        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+        raise OutputError(
+            f"cannot write {target}: the folder {folder} does not exist; create it first"
+        )
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
     check_not_open(target, in_place=in_place)
