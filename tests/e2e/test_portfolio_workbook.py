@@ -273,3 +273,23 @@ def test_dashboard_amounts_show_the_reporting_currencys_minor_units(
         ws.cell(first, col + 1 + k).number_format for k in range(len(DASHBOARD_SCURVE.fields) - 1)
     }
     assert amounts == {amount_format}
+
+
+def test_the_dashboards_tables_start_below_its_charts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two suppliers: By Contract comes up among the rows of the last chart, whose column its
+    # last columns reach; it must start below the charts, not under them.
+    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    _run(capsys, "portfolio", str(book), "--output", str(out))
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    titles = [c.row for c in ws["A"] if str(c.value or "").startswith(("By Supplier", "By Con"))]
+    assert len(titles) == 2
+    sheet_rel = zipfile.ZipFile(out).read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    drawing = "xl/drawings/" + sheet_rel.split("../drawings/")[1].split('"')[0]
+    xml = zipfile.ZipFile(out).read(drawing).decode()
+    ends = [int(to.split("<xdr:row>")[1].split("<")[0]) for to in xml.split("<xdr:to>")[1:]]
+    assert len(ends) == 3  # status, value and cash charts
+    # Zero-based anchor rows: the chart ends inside row max(ends) + 1 (one-based).
+    assert max(ends) + 1 < min(titles)

@@ -48,6 +48,7 @@ from xl_milestones.template import styles
 from xl_milestones.template.builder import (
     _Formats,
     _write_value,
+    dashboard_charts_end,
     insert_scurve_charts,
     insert_status_chart,
     print_setup,
@@ -245,8 +246,8 @@ class PortfolioWriter:
             column_number(DASHBOARD_SCURVE.first_column) - 1 + len(DASHBOARD_SCURVE.fields) + 1
         )
         self.charts(ws, chart_col, len(p.scurve))
-        # Below the blocks and the charts (about 34 rows tall): the two tables.
-        row = max(end_kpi, end_status, end_curve, DASHBOARD_KPIS.header_row + 34) + 2
+        # Below the blocks and the charts: the two tables.
+        row = max(end_kpi, end_status, end_curve, dashboard_charts_end()) + 2
         title = f.get(bold=True, font_size=12, font_color=styles.TITLE_COLOUR)
         for sheet, rows, links in (
             (BY_SUPPLIER, p.by_supplier, {}),

@@ -411,6 +411,24 @@ def insert_status_chart(wb: Workbook, ws: Worksheet, row: int, col: int) -> None
     ws.insert_chart(row, col, bar)
 
 
+# The S-curve charts' height in pixels, and a row of the default height (15 points).
+SCURVE_CHART_HEIGHT = 320
+ROW_PIXELS = 20
+
+
+def scurve_chart_row(k: int) -> int:
+    """The zero-based row the Dashboard's ``k``-th S-curve chart starts on, under the status
+    chart (300 pixels from two rows above the blocks' header) and the S-curve charts before it."""
+    return S.DASHBOARD_SCURVE.header_row + 13 + 17 * k
+
+
+def dashboard_charts_end() -> int:
+    """The zero-based row the Dashboard's last chart ends on, its rows of the default height:
+    anything written under the charts starts below it."""
+    last = scurve_chart_row(len(S.DASHBOARD_SCURVE_CHARTS) - 1)
+    return last + -(-SCURVE_CHART_HEIGHT // ROW_PIXELS)
+
+
 def insert_scurve_charts(wb: Workbook, ws: Worksheet, col: int, last_row: int) -> None:
     """The Dashboard's two S-curves (RULES.md section 5), each on one basis: line charts of
     the S-curve block's columns down to ``last_row`` (zero-based), inserted at column ``col``
@@ -442,8 +460,8 @@ def insert_scurve_charts(wb: Workbook, ws: Worksheet, col: int, last_row: int) -
         line.set_legend({"position": "bottom"})
         line.set_x_axis({"date_axis": True, "num_format": "mmm yy", "major_unit_type": "months"})
         line.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-        line.set_size({"width": 560, "height": 320})
-        ws.insert_chart(block.header_row + 13 + 17 * k, col, line)
+        line.set_size({"width": 560, "height": SCURVE_CHART_HEIGHT})
+        ws.insert_chart(scurve_chart_row(k), col, line)
 
 
 # ------------------------------------------------------------------------------------ builder
