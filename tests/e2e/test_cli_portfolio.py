@@ -244,6 +244,9 @@ def test_a_currency_without_a_rate_is_reported_and_left_out(
     rows = [r for r in _table(out, ALL_MILESTONES.name) if r["Currency"] == "USD"]
     assert rows and all(r["Amount Due (Reporting)"] is None for r in rows)
     assert code == 0  # read without errors; the missing rate is on Sources
+    # The Dashboard's figures leave USD out: the line under its title says so.
+    subtitle = str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
+    assert subtitle.endswith("no FX rate for USD: left out of the amounts (see Sources)")
 
 
 def test_currency_option_converts_through_the_books_own_rates(

@@ -30,6 +30,7 @@ from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's n
     BY_SUPPLIER,
     COUNT_FIELDS,
     KEY_FIGURES,
+    MISSING_FX,
     MONEY_COLUMNS,
     PORTFOLIO_EXTRA,
     PORTFOLIO_METRICS,
@@ -1038,10 +1039,10 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     for key in ("due_30", "overdue", "retention_held"):
         label = dict(PORTFOLIO_METRICS)[key] + ":"
         lines.append(f"  {label:<25}{money_text(figures.get(key), cur)}")
-    missing = [row for row in portfolio.sources if row[11]]
+    missing = [row for row in portfolio.sources if row[MISSING_FX]]
     if missing:
         lines.append("  No FX rate (left out of the totals):")
-        lines.extend(f"    {row[0]}: {row[11]}" for row in missing)
+        lines.extend(f"    {row[0]}: {row[MISSING_FX]}" for row in missing)
     failed = [o for o in portfolio.outcomes if not o.read]
     if failed:
         lines.append("  Not read:")

@@ -72,6 +72,8 @@ SOURCES = Sheet(
         _out("notes", "Notes", FieldType.TEXT, "Anything else to know about the file."),
     ),
 )
+# Sources' column of the currencies without a rate.
+MISSING_FX = [f.name for f in SOURCES.fields].index("missing_fx")
 
 _IDENTIFYING = ("milestone_id", "contract_id", "milestone_name", "milestone_type", "owner")
 _DATES = ("baseline_date", "forecast_date", "actual_date", "payment_basis")
@@ -302,6 +304,14 @@ class Portfolio:
     @property
     def errors(self) -> int:
         return sum(o.errors for o in self.outcomes)
+
+    @property
+    def no_rate(self) -> list[str]:
+        """The currencies some workbook has no FX rate for: left out of the amounts."""
+        found = {
+            c for row in self.sources if row[MISSING_FX] for c in str(row[MISSING_FX]).split(", ")
+        }
+        return sorted(found)
 
     @property
     def exit_code(self) -> int:

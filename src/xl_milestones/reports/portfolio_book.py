@@ -227,11 +227,17 @@ class PortfolioWriter:
         )
         as_of = p.as_of.isoformat() if p.as_of else "each workbook's own As Of Date (see Sources)"
         not_read = f", {plural(p.not_read, 'file')} not read" if p.not_read else ""
+        no_rate = p.no_rate
+        left_out = (
+            f" · no FX rate for {', '.join(no_rate)}: left out of the amounts (see Sources)"
+            if no_rate
+            else ""
+        )
         ws.write_string(
             1,
             0,
             f"As of {as_of} · amounts in {p.currency_text} · "
-            f"{plural(p.read, 'workbook')} read{not_read}",
+            f"{plural(p.read, 'workbook')} read{not_read}{left_out}",
             f.get(italic=True, font_color=styles.NOTE_COLOUR),
         )
         metrics = [(label, p.figures.get(key, 0)) for key, label in PORTFOLIO_METRICS]
