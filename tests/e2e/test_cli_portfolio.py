@@ -475,3 +475,25 @@ def test_the_summary_counts_workbooks_read_not_files(
     assert second == "  Read: 1; not read: 1; with errors: 0"
     subtitle = str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
     assert subtitle.endswith("· 1 workbook read, 1 file not read")
+
+
+def test_a_copy_of_a_workbook_of_many_contracts_lists_the_first_shared_ids_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A copy saved beside the original ("- Copy"): its 1,502 contract IDs are all shared. The
+    # full list (about 60,000 characters) would be cut off mid-name at Excel's 32,767 a cell.
+    sheets = valid_sheets()
+    extra = dict(sheets["contracts"][1])
+    sheets["contracts"] += [{**extra, "contract_id": f"C-{n:05d}"} for n in range(3, 1503)]
+    folder = tmp_path / "books"
+    folder.mkdir()
+    book = write_workbook(folder / "contracts.xlsx", sheets)
+    shutil.copy(book, folder / "contracts - Copy.xlsx")
+    out = tmp_path / "p.xlsx"
+    code, _stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code in (0, 1), err
+    for row in _table(out, SOURCES.name):
+        shared = str(row["Contract IDs Also Elsewhere"]).split("; ")
+        assert len(shared) == 21
+        assert shared[0].startswith("C-001 (also in ") and "contracts" in shared[0]
+        assert shared[-1] == "and 1,482 more contract IDs"

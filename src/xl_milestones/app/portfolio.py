@@ -484,11 +484,10 @@ class RollUp:
             if missing is None:
                 sources.append(_source_row(o, None, [], []))
                 continue
-            duplicates = [
-                _also_in(cid, owners[cid], o.path)
-                for cid, *_rest in o.contracts
-                if len(owners[cid]) > 1
-            ]
+            shared = [cid for cid, *_rest in o.contracts if len(owners[cid]) > 1]
+            duplicates = [_also_in(cid, owners[cid], o.path) for cid in shared[:MAX_SHARED_IDS]]
+            if len(shared) > MAX_SHARED_IDS:
+                duplicates.append(f"and {len(shared) - MAX_SHARED_IDS:,} more contract IDs")
             sources.append(_source_row(o, missing, duplicates, o.notes))
         totals = self.totals
         totals["contracts"] = sum(len(o.contracts) for o in read)
@@ -536,6 +535,10 @@ def roll_up(
 # a contract ID found in every one of 1,000 files would otherwise make each Sources row list
 # 999 paths per contract (quadratic in the files, past Excel's 32,767 characters a cell).
 MAX_NAMED_OTHERS = 3
+# ... and lists at most this many shared contract IDs per file, then counts the rest: a copy of
+# a workbook of 3,000 contracts would otherwise fill the cell past those 32,767 characters,
+# where the text is cut off mid-name.
+MAX_SHARED_IDS = 20
 
 
 def _also_in(contract_id: str, owners: Sequence[str], path: str) -> str:
