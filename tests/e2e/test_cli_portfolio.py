@@ -497,3 +497,25 @@ def test_a_copy_of_a_workbook_of_many_contracts_lists_the_first_shared_ids_and_c
         assert len(shared) == 21
         assert shared[0].startswith("C-001 (also in ") and "contracts" in shared[0]
         assert shared[-1] == "and 1,482 more contract IDs"
+
+
+def test_last_months_portfolio_in_the_folder_is_named_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A portfolio written into the folder it reads, under a dated name: next month's run
+    # meets it. Not a contract workbook, and no "add a sheet named Contracts" advice.
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "a.xlsx", valid_sheets())
+    june = folder / "portfolio-2026-06.xlsx"
+    code, _stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(june))
+    assert code == 0, err
+    july = folder / "portfolio-2026-07.xlsx"
+    code, stdout, _err = run_cli(capsys, "portfolio", str(folder), "--output", str(july))
+    assert code == 1
+    reason = {Path(str(r["Workbook"])).name: r for r in _table(july, SOURCES.name)}[june.name]
+    assert reason["Not Read Because"] == (
+        f"{june}: a portfolio workbook (made by xl-milestones portfolio), not a contract "
+        "workbook: write the portfolio outside the folders it reads, or move this one out"
+    )
+    assert "Contracts" not in stdout

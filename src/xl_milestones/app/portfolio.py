@@ -36,6 +36,7 @@ from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's n
     PORTFOLIO_METRICS,
     PORTFOLIO_QUEUE,
     PORTFOLIO_SCHEDULE,
+    PORTFOLIO_TITLE,
     QUEUE_INDEX,
     REPORTING_SUFFIX,
     SOURCES,
@@ -156,6 +157,25 @@ def _no_workbook(folder: Path, *, output: int) -> str:
 # ---------------------------------------------------------------------- one book (a worker)
 
 
+def _is_portfolio(path: str) -> bool:
+    """A portfolio workbook this command wrote (its title property, which Excel keeps)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    return f"<dc:title>{PORTFOLIO_TITLE}</dc:title>" in core
+
+
+def _portfolio_reason(path: str) -> str:
+    return (
+        f"{path}: a portfolio workbook (made by xl-milestones portfolio), not a contract "
+        "workbook: write the portfolio outside the folders it reads, or move this one out"
+    )
+
+
 def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> BookOutcome:
     """Read, validate and compute one workbook; never raises for a bad file (the outcome says
     why it was not read), and never writes it."""
@@ -173,7 +193,8 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
         with collector_paused():
             ev = evaluate(FileBook(path), as_of, today=today, with_queue=True)
     except XlMilestonesError as exc:
-        return BookOutcome(path, False, str(exc), notes)
+        reason = _portfolio_reason(path) if _is_portfolio(path) else str(exc)
+        return BookOutcome(path, False, reason, notes)
     except Exception as exc:  # a bug must not stop the roll-up of the other files
         return BookOutcome(
             path, False, f"{path}: internal error: {type(exc).__name__}: {exc}", notes

@@ -34,6 +34,9 @@ _SOURCE = _out("source", "Workbook", FieldType.TEXT, "The workbook file (on the 
 
 # ------------------------------------------------------------------------------ the sheets
 
+# The portfolio workbook's title: its Dashboard's and its document property's.
+PORTFOLIO_TITLE = "Contract milestones: portfolio"
+
 SOURCES = Sheet(
     name="Sources",
     key="sources",

@@ -26,6 +26,7 @@ from xl_milestones.app.portfolio_sheets import (
     PORTFOLIO_METRICS,
     PORTFOLIO_QUEUE,
     PORTFOLIO_SCHEDULE,
+    PORTFOLIO_TITLE,
     SOURCES,
     Portfolio,
 )
@@ -97,9 +98,7 @@ class PortfolioWriter:
                 "tmpdir": self._scratch.name,
             },
         )
-        self.wb.set_properties(
-            {"title": "Contract milestones: portfolio", "comments": "made by xl-milestones"}
-        )
+        self.wb.set_properties({"title": PORTFOLIO_TITLE, "comments": "made by xl-milestones"})
         self.fmt = _Formats(self.wb)
         self.folder = target.parent
         self.currency = "EUR"
@@ -222,7 +221,7 @@ class PortfolioWriter:
         ws.write_string(
             0,
             0,
-            "Contract milestones: portfolio",
+            PORTFOLIO_TITLE,
             f.get(bold=True, font_size=18, font_color=styles.TITLE_COLOUR),
         )
         as_of = p.as_of.isoformat() if p.as_of else "each workbook's own As Of Date (see Sources)"
