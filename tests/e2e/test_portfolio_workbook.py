@@ -293,3 +293,24 @@ def test_the_dashboards_tables_start_below_its_charts(
     assert len(ends) == 3  # status, value and cash charts
     # Zero-based anchor rows: the chart ends inside row max(ends) + 1 (one-based).
     assert max(ends) + 1 < min(titles)
+
+
+def test_rows_are_as_tall_as_their_wrapped_sign_off_blockers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # LibreOffice does not size rows to wrapped text: without a height, a long Sign-off
+    # Blockers text ran over the rows below it.
+    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    _run(capsys, "portfolio", str(book), "--output", str(out))
+    ws = openpyxl.load_workbook(out)["All Milestones"]
+    col = [c.value for c in ws[1]].index("Sign-off Blockers") + 1
+    width = ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width
+    assert width < 45  # a sentence wraps in its column rather than widening it
+    long = 0
+    for r in range(2, ws.max_row + 1):
+        text = ws.cell(r, col).value
+        if isinstance(text, str) and len(text) > 2 * width:
+            long += 1
+            assert ws.row_dimensions[r].height >= 3 * 15, (r, text)
+    assert long >= 2

@@ -43,6 +43,7 @@ from xl_milestones.core.schema import (
     Sheet,
 )
 from xl_milestones.errors import OutputError
+from xl_milestones.io.row_height import ROW_HEIGHT, wrapped_lines
 from xl_milestones.numformats import money_format, money_number_format
 from xl_milestones.output import plural
 from xl_milestones.template import styles
@@ -333,6 +334,13 @@ class _Table:
         names = [f.name for f in sheet.fields]
         self.cur = names.index("currency") if "currency" in names else None
         self.linked = names[0] == "source"
+        # Sentences (Sign-off Blockers, Notes) wrap in a column of fixed width, each row as tall
+        # as its text needs: LibreOffice does not size rows to wrapped text.
+        self.wrapped = {
+            c: styles.column_width(f)
+            for c, f in enumerate(sheet.fields)
+            if f.name in styles.WIDE_TEXT_FIELDS
+        }
         for c, f in enumerate(sheet.fields):
             ws.write_string(first_row, c, f.header, writer.fmt.header(f.result))
 
@@ -386,6 +394,9 @@ class _Table:
                     if places != DEFAULT_MINOR_UNITS:
                         fmt = w.money(fields[c], places)
                 _write_value(ws, r, c, value, fmt)
+            lines = _lines(row, self.wrapped)
+            if lines > 1:
+                ws.set_row(r, lines * ROW_HEIGHT)
             r += 1
         self.count += len(rows)
 
@@ -399,7 +410,7 @@ class _Table:
             sample = [row[c] for row in self.sample]
             if self.linked and c == 0:
                 sample = [w.shown(str(v)) for v in sample]
-            cw = styles.column_width(f, sample)
+            cw = self.wrapped.get(c) or styles.column_width(f, sample)
             width += cw
             if self.widths is None:
                 ws.set_column(c, c, cw, formats[c])
@@ -411,6 +422,16 @@ class _Table:
 
 # Rows that set the column widths (the template measures its sample rows the same way).
 _SAMPLE_ROWS = 200
+
+
+def _lines(row: tuple[object, ...], wrapped: dict[int, float]) -> int:
+    """The lines the row's wrapped texts need in their columns of the widths given."""
+    lines = 1
+    for c, width in wrapped.items():
+        text = row[c]
+        if isinstance(text, str) and len(text) > width:
+            lines = max(lines, wrapped_lines(text, width))
+    return lines
 
 
 def _add_table(ws: Worksheet, sheet: Sheet, first_row: int, last_row: int, fmt: _Formats) -> None:
