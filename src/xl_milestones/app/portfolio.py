@@ -526,6 +526,7 @@ class RollUp:
             by_contract=self.by_contract,
             by_supplier=_by_supplier(self.by_contract),
             figures={key: totals.get(key, 0) for key, _label in PORTFOLIO_METRICS},
+            shared_contracts=sum(1 for paths in owners.values() if len(paths) > 1),
             status_counts=self.status_counts,
             scurve=self.curve.rows(),
             links={
@@ -1067,6 +1068,13 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     if missing:
         lines.append("  No FX rate (left out of the totals):")
         lines.extend(f"    {row[0]}: {row[MISSING_FX]}" for row in missing)
+    if shared := portfolio.shared_contracts:
+        ids = "contract ID" if shared == 1 else "contract IDs"
+        lines.append(
+            f"  {shared:,} {ids} in more than one workbook, "
+            "counted in each (see Sources): a workbook that is a copy of another counts twice, "
+            "so leave it out"
+        )
     failed = [o for o in portfolio.outcomes if not o.read]
     if failed:
         lines.append("  Not read:")

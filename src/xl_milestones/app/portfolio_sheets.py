@@ -288,6 +288,8 @@ class Portfolio:
     # No workbook gives a currency (no Reporting Currency setting, no contract) and none was
     # asked for: ``currency`` is the default, EUR.
     currency_assumed: bool = False
+    # Contract IDs found in more than one workbook read (each counted in every one of them).
+    shared_contracts: int = 0
 
     @property
     def currency_text(self) -> str:
