@@ -6,6 +6,7 @@ Settings (the schema's defaults where a row is missing, blank or bad) and each s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from typing import Any
 
@@ -51,7 +52,9 @@ def read_settings(table: Table, date1904: bool) -> SettingsRead:
             continue
         value, problem = _split(converter(setting, date1904)(raw_value))
         if problem is not None:
-            message = f"{setting.header}: {problem.message}"
+            message = problem.message
+            if not _names(message, setting.header):
+                message = f"{setting.header}: {message}"
             yield Found(KEY, i, problem.severity, problem.code, "value", raw_value, message)
         if value is not None:
             value = yield from _code(i, setting, value)
@@ -126,6 +129,15 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
         )
         return None
     return value
+
+
+def _names(message: str, header: str) -> bool:
+    """Whether ``message`` names the setting itself ("Sign-off Days must be at least 0"), not
+    only in a quoted typed value, so that it is not named twice."""
+    return header in _QUOTED.sub("", message)
+
+
+_QUOTED = re.compile(r"'[^']*'")
 
 
 def _split(value: object) -> tuple[object, Problem | None]:
