@@ -487,8 +487,8 @@ def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
             None,
             f"{span} {'is' if one else 'are'} below the Excel table "
             f"{table.excel_table}, which ends at row {table.table_last_row}: "
-            f"{'it is' if one else 'they are'} read as part of it, and a "
-            "refresh extends the table over them",
+            f"{'it is' if one else 'they are'} read as part of the table, and a "
+            f"refresh extends the table over {'it' if one else 'them'}",
         )
     ]
 

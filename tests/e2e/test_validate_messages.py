@@ -6,14 +6,17 @@ Each case writes a small valid workbook, spoils it the way a user would, and rea
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from tests.factory import setting, valid_sheets, write_workbook
 
 from xl_milestones.cli import main
+from xl_milestones.core.schema import HOLIDAYS, INVOICES
 
 Sheets = dict[str, list[dict[str, Any]]]
 
@@ -60,4 +63,31 @@ def test_a_setting_is_named_once_in_its_message(
             "not-a-number",
             "Late Interest Margin: 'Late Interest Margin' is not a percentage: enter a percentage",
         ),
+    }
+
+
+def test_rows_below_a_table_are_one_row_or_several(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    # One invoice and two holidays typed right under their tables (a paste does this).
+    wb[INVOICES.name].append(["INV-2", "M-001", dt.datetime(2026, 3, 25), 1000])
+    wb[HOLIDAYS.name].append([dt.datetime(2026, 12, 29), "Closure"])
+    wb[HOLIDAYS.name].append([dt.datetime(2026, 12, 30), "Closure"])
+    wb.save(path)
+    found = issues(capsys, path)
+    assert messages(found, "Invoices") == {
+        "A3": (
+            "row-below-table",
+            "row 3 is below the Excel table tblInvoices, which ends at row 2: it is read as "
+            "part of the table, and a refresh extends the table over it",
+        )
+    }
+    assert messages(found, "Holidays") == {
+        "A3": (
+            "row-below-table",
+            "rows 3 to 4 are below the Excel table tblHolidays, which ends at row 2: they are "
+            "read as part of the table, and a refresh extends the table over them",
+        )
     }
