@@ -91,3 +91,32 @@ def test_rows_below_a_table_are_one_row_or_several(
             "read as part of the table, and a refresh extends the table over them",
         )
     }
+
+
+def test_a_wrong_actual_date_is_reported_once_not_on_its_sign_offs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    # M-001 was approved on 2026-03-02; its Actual Date is mistyped in the future (as of
+    # 2026-03-31), so the Actual Date is wrong, not the decision.
+    sheets["milestones"][0]["actual_date"] = dt.date(2026, 12, 25)
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert messages(found, "Milestones") == {
+        "H2": (
+            "future-date",
+            "Actual Date 2026-12-25 is after the as-of date 2026-03-31: a date that has not "
+            "happened yet cannot be recorded; correct it or leave it blank",
+        )
+    }
+    assert messages(found, "Sign-offs") == {}
+    # A good Actual Date still judges the decisions.
+    sheets["milestones"][0]["actual_date"] = dt.date(2026, 3, 5)
+    path = write_workbook(tmp_path / "book2.xlsx", sheets)
+    assert messages(issues(capsys, path), "Sign-offs") == {
+        "E2": (
+            "date-order",
+            "Decision Date 2026-03-02 is before the milestone's Actual Date 2026-03-05: a "
+            "milestone is approved after it is achieved",
+        )
+    }

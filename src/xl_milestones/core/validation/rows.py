@@ -195,12 +195,20 @@ def milestone_progress(book: Book) -> Iterator[Found]:
 
 
 def signoff_decisions(book: Book) -> Iterator[Found]:
-    """A rejection says why; a decision comes after the milestone is achieved, and not from
-    its owner."""
+    """A rejection says why; a decision comes after the milestone is achieved (by an Actual
+    Date without an error of its own), and not from its owner."""
     table = book.tables[SIGNOFFS.key]
     columns = table.columns
-    milestones = book.tables[MILESTONES.key].columns
+    milestone_table = book.tables[MILESTONES.key]
+    milestones = milestone_table.columns
     actuals, owners = milestones["actual_date"], milestones["owner"]
+    # An Actual Date already reported (in the future, before the contract) is not the date to
+    # judge the decisions by: the fix is on the milestone, not on its sign-offs.
+    if milestone_table.bad.get("actual_date"):
+        actuals = [
+            None if milestone_table.is_bad(m, "actual_date") else day
+            for m, day in enumerate(actuals)
+        ]
     at = book.milestone_at
     for i, (mid, decision, comment) in enumerate(
         zip(columns["milestone_id"], columns["decision"], columns["comment"], strict=True)
