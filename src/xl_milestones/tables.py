@@ -306,8 +306,10 @@ def read_table(
             f"column headers ({header_list(sheet)})"
         )
     area = _Area.of(found)
-    columns, where = _header(file, sheet, sheet_name, grid, area)
+    columns, where, unmatched = _header(file, sheet, sheet_name, grid, area)
     table = RawTable(sheet, sheet_name, area.header_row + 1, columns)
+    if not sheet.output:
+        issues.extend(_near_headers(table, unmatched))
     if area.table is not None and area.last_row is not None and not sheet.output:
         table.excel_table = area.table.name
         table.table_last_row = area.last_row + 1
@@ -336,9 +338,10 @@ def read_table(
 
 def _header(
     file: Path, sheet: Sheet, sheet_name: str, grid: _Grid, area: _Area
-) -> tuple[dict[str, str], dict[str, int]]:
-    """Each field's column letter and (zero-based) column on the header row; a field twice or
-    a required field missing is refused, with the nearest header as a hint."""
+) -> tuple[dict[str, str], dict[str, int], list[tuple[str, int]]]:
+    """Each field's column letter and (zero-based) column on the header row, and the headers
+    that are no field's; a field twice or a required field missing is refused, with the
+    nearest header as a hint."""
     keys = {f.key: f for f in sheet.fields}
     columns: dict[str, str] = {}
     where: dict[str, int] = {}
@@ -369,7 +372,41 @@ def _header(
             f"{file}: sheet '{sheet_name}' has no {' or '.join(parts)} column in its header row "
             f"(row {row}): add the column or correct its header"
         )
-    return columns, where
+    return columns, where, unmatched
+
+
+def _near_headers(table: RawTable, unmatched: list[tuple[str, int]]) -> list[Issue]:
+    """A warning on each header that is near an optional input column the sheet lacks ('Paid
+    Amt' for Paid Amount): that column is not read, so its values would be lost in silence."""
+    found: list[Issue] = []
+    taken: set[str] = set()
+    row = table.header_row
+    for f in table.sheet.inputs:
+        if f.name in table.columns:
+            continue
+        hint = _nearest(f.header, [t for t, _c in unmatched if t not in taken])
+        if hint is None:
+            continue
+        taken.add(hint)
+        cell = column_letter(next(c for t, c in unmatched if t == hint) + 1) + str(row)
+        message = (
+            f"the column '{hint}' is not read, and the sheet has no {f.header} column, so "
+            f"{f.header} is blank on every row: if '{hint}' is meant to be it, rename the "
+            f"header to '{f.header}'"
+        )
+        found.append(
+            Issue(
+                Severity.WARNING,
+                "column-name-near-match",
+                table.sheet_name,
+                row,
+                hint,
+                cell,
+                hint,
+                message,
+            )
+        )
+    return found
 
 
 def _missing(header: str, unmatched: list[tuple[str, int]], row: int) -> str:

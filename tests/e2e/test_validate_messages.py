@@ -120,3 +120,34 @@ def test_a_wrong_actual_date_is_reported_once_not_on_its_sign_offs(
             "milestone is approved after it is achieved",
         )
     }
+
+
+def test_an_optional_column_under_a_near_header_is_not_lost_in_silence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Plain ranges, so that every column with a header is the table's.
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets(), tables=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[INVOICES.name]
+    assert ws["F1"].value == "Paid Amount"
+    ws["F1"] = "Paid Amt"  # INV-1 was paid 54,720; under this header that is not read
+    ws["G1"] = "PO Number"  # a column of the user's own, near no missing one: theirs
+    ws["G2"] = "PO-778"
+    wb.save(path)
+    code = main(["validate", str(path), "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["issues"]
+    assert code == 0  # a warning: the refresh still runs
+    assert found == [
+        {
+            "severity": "warning",
+            "code": "column-name-near-match",
+            "sheet": "Invoices",
+            "row": 1,
+            "column": "Paid Amt",
+            "cell": "F1",
+            "value": "Paid Amt",
+            "message": "the column 'Paid Amt' is not read, and the sheet has no Paid Amount "
+            "column, so Paid Amount is blank on every row: if 'Paid Amt' is meant to be it, "
+            "rename the header to 'Paid Amount'",
+        }
+    ]

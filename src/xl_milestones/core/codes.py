@@ -289,6 +289,13 @@ CODES: Final[dict[str, Code]] = {
         "Add the sheet back with its header row, even if it stays empty (a template made by "
         "`xl-milestones new` has every sheet).",
     ),
+    "column-name-near-match": Code(
+        "warning",
+        "An optional input column (Paid Amount, Payment %...) is missing, and a column whose "
+        "header is near its header ('Paid Amt') is there: that column is not read, and the "
+        "missing one is blank on every row (every invoice unpaid).",
+        "Rename the header to the one the message gives ('Paid Amount').",
+    ),
     "merged-cell": Code(
         "error",
         "Merged cells cover input columns; only the first cell holds a value, the others "
