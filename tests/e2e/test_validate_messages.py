@@ -151,3 +151,22 @@ def test_an_optional_column_under_a_near_header_is_not_lost_in_silence(
             "rename the header to 'Paid Amount'",
         }
     ]
+
+
+def test_amounts_over_a_contract_are_quoted_with_separators_and_currency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["contracts"][0]["advance_amount"] = 150000.5  # the Original Value is 120,000 GBP
+    sheets["milestones"][3]["payment_amount"] = 1250000  # C-002 is worth 50,000 EUR
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert [m for _c, m in messages(found, "Contracts").values()] == [
+        "the Advance Payment 150,000.5 GBP is more than the Original Value 120,000 GBP: "
+        "correct one of the two"
+    ]
+    assert [m for _c, m in messages(found, "Milestones").values()] == [
+        "1,250,000 EUR is more than the whole value of contract C-002 (50,000 EUR, with its "
+        "approved change orders): correct the amount, or record the change order that raises "
+        "the value"
+    ]

@@ -105,7 +105,7 @@ def test_a_fixed_amount_is_at_most_the_contracts_value(
         5,
         "error",
     )
-    assert "more than the whole value of contract C-002 (50000" in issue.message
+    assert "more than the whole value of contract C-002 (50,000 EUR" in issue.message
     assert "M-101" in {s.milestone_id for s in run(sheets).model.skipped}
 
 

@@ -14,7 +14,6 @@ from itertools import repeat
 from operator import le
 from typing import Any, Final
 
-from xl_milestones.core.coerce import show
 from xl_milestones.core.dates import add_years
 from xl_milestones.core.issues import Severity
 from xl_milestones.core.schema import (
@@ -55,8 +54,8 @@ def contract_dates(book: Book) -> Iterator[Found]:
                     f"{CONTRACTS.header(name)} {day.isoformat()} is more than {years} years "
                     f"from the as-of date {book.as_of.isoformat()}: correct the year",
                 )
-    for i, (advance, value) in enumerate(
-        zip(columns["advance_amount"], columns["original_value"], strict=True)
+    for i, (advance, value, cur) in enumerate(
+        zip(columns["advance_amount"], columns["original_value"], columns["currency"], strict=True)
     ):
         if advance is not None and value is not None and advance > value:
             yield Found(
@@ -66,9 +65,16 @@ def contract_dates(book: Book) -> Iterator[Found]:
                 "advance-over-value",
                 "advance_amount",
                 advance,
-                f"the advance {show(advance)} is more than the original value {show(value)}: "
-                "correct one of the two",
+                f"the Advance Payment {_amount(advance, cur)} is more than the Original Value "
+                f"{_amount(value, cur)}: correct one of the two",
             )
+
+
+def _amount(value: Decimal, currency: str | None) -> str:
+    """An amount as typed, with thousands separators and its currency when known
+    (``240,000.5 GBP``): a message quotes the figure, not a rounding of it."""
+    text = format(value, ",f")
+    return f"{text} {currency}" if currency else text
 
 
 def payment_totals(book: Book) -> Iterator[Found]:
@@ -164,6 +170,8 @@ def contract_ranges(book: Book) -> Iterator[Found]:
     orders), and the declared dates near their contract's dates."""
     value = _contract_values(book)
     windows = _windows(book)
+    currencies = book.column(CONTRACTS.key, "currency")
+    currency = {cid: currencies[i] for cid, i in book.contract_at.items()}
     milestone_contracts = book.column(MILESTONES.key, "contract_id")
     contract_of = {mid: milestone_contracts[i] for mid, i in book.milestone_at.items()}
     for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
@@ -178,6 +186,7 @@ def contract_ranges(book: Book) -> Iterator[Found]:
         for name in AT_MOST_CONTRACT_VALUE.get(key, ()):
             for i, (cid, amount) in enumerate(zip(cids, table.columns[name], strict=True)):
                 if amount is not None and cid in value and amount > value[cid]:
+                    cur = currency[cid]
                     yield Found(
                         key,
                         i,
@@ -185,9 +194,9 @@ def contract_ranges(book: Book) -> Iterator[Found]:
                         "amount-over-contract-value",
                         name,
                         amount,
-                        f"{show(amount)} is more than the whole value of contract {cid} "
-                        f"({show(value[cid])}, with its approved change orders): correct the "
-                        "amount, or record the change order that raises the value",
+                        f"{_amount(amount, cur)} is more than the whole value of contract {cid} "
+                        f"({_amount(value[cid], cur)}, with its approved change orders): "
+                        "correct the amount, or record the change order that raises the value",
                     )
 
 
