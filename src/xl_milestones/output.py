@@ -248,7 +248,10 @@ def refresh_text(
         )
     skipped = totals.get("not_computed", 0)
     if skipped:
-        lines.append(f"  {skipped} milestone(s) not computed because of errors in their rows.")
+        lines.append(
+            f"  {plural(skipped, 'milestone')} not computed: errors in their rows or in rows "
+            "they depend on (their contract, its other rows, Settings)."
+        )
     if changes is not None:
         lines.append("  " + changes_summary(changes))
     return "\n".join(lines)

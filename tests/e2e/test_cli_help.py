@@ -92,7 +92,10 @@ def test_refreshing_a_workbook_where_no_milestone_can_be_computed_says_so(
     lines = out.splitlines()
     assert "  Status:   none computed (see Validation)" in lines
     assert "  Payments: none computed (see Validation)" in lines
-    assert "  4 milestone(s) not computed because of errors in their rows." in lines
+    assert (
+        "  4 milestones not computed: errors in their rows or in rows they depend on (their "
+        "contract, its other rows, Settings)."
+    ) in lines
     code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )
