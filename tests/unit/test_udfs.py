@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fake_xlwings import FakeBook, fake_from_file
-from tests.factory import valid_sheets, write_workbook
+from tests.factory import set_setting, valid_sheets, write_workbook
 from tests.memorybook import MemoryBook
 
 import xl_milestones_udfs as udfs
@@ -104,16 +104,58 @@ def test_a_range_as_the_id_is_its_one_cell_or_error_text(
     assert isinstance(got, str) and got.startswith(answer), got
 
 
-def test_a_milestone_with_errors_says_it_is_not_computed(tmp_path: Path) -> None:
+def test_a_milestone_with_errors_says_it_is_not_computed_and_names_its_first_error(
+    tmp_path: Path,
+) -> None:
     sheets = valid_sheets()
     sheets["milestones"][0]["baseline_date"] = "not a date"
-    book = MemoryBook(read_workbook(write_workbook(tmp_path / "bad.xlsx", sheets)))
+    sheets["milestones"][0]["forecast_date"] = "nor this"
+    raw = read_workbook(write_workbook(tmp_path / "bad.xlsx", sheets))
+    cell = raw.tables[MILESTONES.key].cell("baseline_date", 2)  # before the forecast date
     milestone_id = str(sheets["milestones"][0]["milestone_id"])
-    answer = logic.milestone_value(book, milestone_id, "status", TODAY)
+    answer = logic.milestone_value(MemoryBook(raw), milestone_id, "status", TODAY)
     assert answer == (
-        f"#N/A: milestone {milestone_id} is not computed because of errors in its rows: "
-        "click Validate to list them"
+        f"#N/A: milestone {milestone_id} is not computed because of an error in its row, "
+        f"Milestones!{cell}: 'not a date' is not a date: enter a date such as 2026-03-31 "
+        "(click Validate to list every error)"
     )
+
+
+def test_a_milestone_skipped_for_an_error_elsewhere_does_not_blame_its_own_row(
+    tmp_path: Path,
+) -> None:
+    # An As Of Date that is not a date leaves every milestone uncomputed: their own rows are
+    # fine, so the answer must not send the user to them.
+    sheets = valid_sheets()
+    set_setting(sheets, "as_of_date", "soon")
+    book = MemoryBook(read_workbook(write_workbook(tmp_path / "settings.xlsx", sheets)))
+    assert logic.milestone_value(book, "M-002", "amount_due", TODAY) == (
+        "#N/A: milestone M-002 is not computed because a row it depends on has errors (its "
+        "contract, a row of another sheet for it, a predecessor, or Settings): click Validate "
+        "to list them"
+    )
+
+
+def test_a_milestone_whose_id_was_refused_is_found_by_that_id(tmp_path: Path) -> None:
+    # ' M-003 ' is an error (spaces around an id): the row is not computed, and asking for
+    # M-003 says why rather than that no such milestone exists.
+    sheets = valid_sheets()
+    row = next(r for r in sheets["milestones"] if r["milestone_id"] == "M-003")
+    row["milestone_id"] = " M-003 "
+    sheets["deliverables"] = [d for d in sheets["deliverables"] if d["milestone_id"] != "M-003"]
+    sheets["signoffs"] = [s for s in sheets["signoffs"] if s["milestone_id"] != "M-003"]
+    sheets["invoices"] = [i for i in sheets["invoices"] if i["milestone_id"] != "M-003"]
+    raw = read_workbook(write_workbook(tmp_path / "spaces.xlsx", sheets))
+    cell = raw.tables[MILESTONES.key].cell("milestone_id", 2 + sheets["milestones"].index(row))
+    answer = logic.milestone_value(MemoryBook(raw), "M-003", "status", TODAY)
+    assert answer == (
+        f"#N/A: milestone M-003 is not computed because of an error in its row, "
+        f"Milestones!{cell}: the id ' M-003 ' has spaces before or after it: remove them "
+        "('M-003') (click Validate to list every error)"
+    )
+    table = logic.results_table(MemoryBook(raw), TODAY)
+    assert isinstance(table, list)
+    assert [r[0] for r in table[1:]] == ["M-001", "M-002", "M-003", "M-101"]
 
 
 class _Unreadable:

@@ -63,13 +63,23 @@ class UdfError(Exception):
 
 @dataclass(slots=True)
 class Computed:
-    """One workbook's results, as of one day, and the fingerprint of the tables they came from."""
+    """One workbook's results, as of one day, and the fingerprint of the tables they came from.
+
+    ``refused_ids`` holds, by Excel row, the ID a row holds (stripped) where validation refused
+    it (spaces around it), so that ``by_id`` finds that row too; ``row_errors`` the first error
+    of each Milestones row that has one, as ``Milestones!A7: message``."""
 
     fingerprint: str
     today: date
     result: EngineResult
     by_id: dict[str, MilestoneResult]
+    refused_ids: dict[int, str]
+    row_errors: dict[int, str]
     errors: int
+
+    def shown_id(self, item: MilestoneResult) -> str | None:
+        """The Milestone ID of a result, or the one its row holds when it was refused."""
+        return item.milestone_id or self.refused_ids.get(item.row)
 
 
 @dataclass(slots=True)
@@ -109,11 +119,24 @@ def compute_book(raw: RawWorkbook, today: date) -> Computed:
     """Evaluate the tables read, as a refresh does (``app.evaluate``)."""
     with collector_paused():
         ev = evaluate(_Read(raw.path or "", raw), today=today)
-    by_id: dict[str, MilestoneResult] = {}
+    table = raw.tables.get(MILESTONES.key)
+    typed = dict(zip(table.rows, table.column("milestone_id"), strict=True)) if table else {}
+    refused = {
+        item.row: _id_text(typed.get(item.row))
+        for item in ev.result.milestones
+        if not item.milestone_id and _id_text(typed.get(item.row))
+    }
+    row_errors: dict[int, str] = {}
+    for issue in ev.issues:
+        if issue.is_error and issue.sheet == MILESTONES.name and issue.row is not None:
+            where = f"{issue.sheet}!{issue.cell or f'row {issue.row}'}"
+            row_errors.setdefault(issue.row, f"{where}: {issue.message}")
+    computed = Computed(fingerprint(raw), today, ev.result, {}, refused, row_errors, ev.error_count)
     for item in ev.result.milestones:
-        if item.milestone_id and item.milestone_id not in by_id:
-            by_id[item.milestone_id] = item
-    return Computed(fingerprint(raw), today, ev.result, by_id, ev.error_count)
+        key = computed.shown_id(item)
+        if key and key not in computed.by_id:
+            computed.by_id[key] = item
+    return computed
 
 
 class UdfCache:
@@ -207,11 +230,15 @@ def guarded(function: Callable[[], object]) -> object:
 # ---------------------------------------------------------------------- functions on the book
 
 
-def _milestone_id(value: object) -> str:
-    value = _argument("milestone_id", value)
+def _id_text(value: object) -> str:
+    """A Milestone ID as text, stripped ('' when blank): 101.0 -> '101'."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = "" if value is None else str(value).strip()
+    return "" if value is None else str(value).strip()
+
+
+def _milestone_id(value: object) -> str:
+    text = _id_text(_argument("milestone_id", value))
     if not text:
         raise UdfError(BAD_INPUT, "give a milestone ID, e.g. M-001")
     return text
@@ -226,10 +253,15 @@ def _lookup(
     if found is None:
         raise UdfError(NOT_FOUND, f"unknown milestone {wanted}")
     if not found.computed:
+        own = computed.row_errors.get(found.row)
         raise UdfError(
             NOT_FOUND,
-            f"milestone {wanted} is not computed because of errors in its rows: "
-            "click Validate to list them",
+            f"milestone {wanted} is not computed because of an error in its row, {own} "
+            "(click Validate to list every error)"
+            if own
+            else f"milestone {wanted} is not computed because a row it depends on has errors "
+            "(its contract, a row of another sheet for it, a predecessor, or Settings): click "
+            "Validate to list them",
         )
     return found
 
@@ -256,7 +288,7 @@ def results_table(book: ReadableBook, today: date, cache: UdfCache = CACHE) -> o
         rows = [header]
         for item in computed.result.milestones:
             values = [cell(item.values.get(f.name)) for f in MILESTONES.results]
-            rows.append([cell(item.milestone_id), *values])
+            rows.append([cell(computed.shown_id(item)), *values])
         return rows
 
     return guarded(table)
