@@ -276,6 +276,35 @@ def test_books_are_kept_apart_and_clear_and_a_new_day_force_a_read(raw: RawWorkb
     assert second.reads == 2 and cache.computes == 4  # a, b, a after clear, b next day
 
 
+def test_only_the_books_used_last_keep_their_results(raw: RawWorkbook) -> None:
+    # A closed or renamed workbook's results are not kept for the rest of the Excel session.
+    clock = _Clock()
+    cache = logic.UdfCache(window=0.5, clock=clock, books=2)
+    first, second, third = (MemoryBook(raw, name=f"{n}.xlsm") for n in "abc")
+    for book in (first, second, first, third):  # b is now the least recently used
+        logic.milestone_value(book, "M-001", "status", TODAY, cache)
+        clock.now += 5
+    assert cache.computes == 3
+    logic.milestone_value(first, "M-001", "status", TODAY, cache)  # kept: read, not computed
+    assert cache.computes == 3
+    logic.milestone_value(second, "M-001", "status", TODAY, cache)  # dropped: computed again
+    assert cache.computes == 4
+
+
+def test_a_read_is_fingerprinted_once(raw: RawWorkbook, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On 100,000 milestones a fingerprint costs close to a second: not twice per edit.
+    made: list[str] = []
+    real = logic.fingerprint
+
+    def counted(tables: RawWorkbook) -> str:
+        made.append(real(tables))
+        return made[-1]
+
+    monkeypatch.setattr(logic, "fingerprint", counted)
+    logic.milestone_value(MemoryBook(raw), "M-001", "status", TODAY, logic.UdfCache())
+    assert len(made) == 1
+
+
 def test_the_fingerprint_follows_every_value_and_its_place(raw: RawWorkbook) -> None:
     before = logic.fingerprint(raw)
     assert logic.fingerprint(read_workbook_again(raw)) == before

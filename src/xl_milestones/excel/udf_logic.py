@@ -41,6 +41,10 @@ from xl_milestones.errors import XlMilestonesError
 # Excel evaluates a sheet's functions back to back, while a person needs longer than this to
 # edit a cell and press Enter. See ``UdfCache``.
 RECALC_WINDOW: Final = 0.5
+# Workbooks whose results the cache keeps, the most recently used: a closed or renamed
+# workbook's results (hundreds of MB for 100,000 milestones) are not kept for the rest of the
+# Excel session.
+BOOKS_KEPT: Final = 3
 
 NOT_FOUND: Final = "#N/A"
 BAD_INPUT: Final = "#VALUE!"
@@ -63,13 +67,12 @@ class UdfError(Exception):
 
 @dataclass(slots=True)
 class Computed:
-    """One workbook's results, as of one day, and the fingerprint of the tables they came from.
+    """One workbook's results, as of one day.
 
     ``refused_ids`` holds, by Excel row, the ID a row holds (stripped) where validation refused
     it (spaces around it), so that ``by_id`` finds that row too; ``row_errors`` the first error
     of each Milestones row that has one, as ``Milestones!A7: message``."""
 
-    fingerprint: str
     today: date
     result: EngineResult
     by_id: dict[str, MilestoneResult]
@@ -85,6 +88,7 @@ class Computed:
 @dataclass(slots=True)
 class _Entry:
     computed: Computed
+    fingerprint: str  # of the tables the results came from
     last_call: float
 
 
@@ -131,7 +135,7 @@ def compute_book(raw: RawWorkbook, today: date) -> Computed:
         if issue.is_error and issue.sheet == MILESTONES.name and issue.row is not None:
             where = f"{issue.sheet}!{issue.cell or f'row {issue.row}'}"
             row_errors.setdefault(issue.row, f"{where}: {issue.message}")
-    computed = Computed(fingerprint(raw), today, ev.result, {}, refused, row_errors, ev.error_count)
+    computed = Computed(today, ev.result, {}, refused, row_errors, ev.error_count)
     for item in ev.result.milestones:
         key = computed.shown_id(item)
         if key and key not in computed.by_id:
@@ -146,7 +150,8 @@ class UdfCache:
     results are reused without reading. After that, the tables are read again (one call per
     sheet) and their fingerprint compared: unchanged tables reuse the results, changed ones are
     computed again. So a value can be stale only when an edit recalculates within ``window`` of
-    the previous recalculation, and the next recalculation (F9) corrects it.
+    the previous recalculation, and the next recalculation (F9) corrects it. The results of the
+    ``books`` workbooks used last are kept.
     """
 
     def __init__(
@@ -154,8 +159,10 @@ class UdfCache:
         window: float = RECALC_WINDOW,
         clock: Callable[[], float] = time.monotonic,
         computer: Callable[[RawWorkbook, date], Computed] = compute_book,
+        books: int = BOOKS_KEPT,
     ) -> None:
         self.window = window
+        self.books = books
         self._clock = clock
         self._compute = computer
         self._entries: dict[str, _Entry] = {}
@@ -175,17 +182,19 @@ class UdfCache:
         raw = book.read()
         self.reads += 1
         print_ = fingerprint(raw)
-        if (
-            entry is not None
-            and entry.computed.fingerprint == print_
-            and entry.computed.today == today
-        ):
+        if entry is not None and entry.fingerprint == print_ and entry.computed.today == today:
             computed = entry.computed
         else:
+            # The old results go before the new ones are made: one set in memory, not two.
+            self._entries.pop(key, None)
+            entry = None
             computed = self._compute(raw, today)
             self.computes += 1
         # Timed from the end of the call: a long computation does not eat the window.
-        self._entries[key] = _Entry(computed, self._clock())
+        self._entries[key] = _Entry(computed, print_, self._clock())
+        while len(self._entries) > self.books:
+            oldest = min(self._entries.items(), key=lambda item: item[1].last_call)[0]
+            del self._entries[oldest]
         return computed
 
     def clear(self, name: str | None = None) -> None:
