@@ -247,7 +247,7 @@ def refresh_text(
             if i.is_error or i in computed
         )
     skipped = totals.get("not_computed", 0)
-    if skipped:
+    if isinstance(skipped, int) and skipped:
         lines.append(
             f"  {plural(skipped, 'milestone')} not computed: errors in their rows or in rows "
             "they depend on (their contract, its other rows, Settings)."
