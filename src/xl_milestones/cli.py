@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         wrong = _INVALID_CHOICE.search(message)
         if wrong is not None:
-            from xl_milestones.reports.signoff import nearest_id
+            from xl_milestones.core.nearest import nearest_id
 
             choices = [c.strip(" '") for c in wrong.group(2).split(",")]
             guess = nearest_id(wrong.group(1), choices)

@@ -16,6 +16,7 @@ from tests import builders as b
 from xl_milestones.core.engine import EngineResult, compute
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import Model, SkippedMilestone
+from xl_milestones.core.nearest import nearest_id
 from xl_milestones.core.schema import MILESTONES, SIGNOFF_CHECKS
 from xl_milestones.core.validate import validate
 from xl_milestones.errors import UsageError
@@ -26,7 +27,6 @@ from xl_milestones.reports.signoff import (
     build_pack,
     fmt_money,
     fmt_ratio,
-    nearest_id,
     pro_forma,
     select_milestones,
 )

@@ -27,6 +27,7 @@ from xl_milestones.core.engine import EngineResult, MilestoneResult
 from xl_milestones.core.interest import late_interest
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.money import AmountTooLarge
+from xl_milestones.core.nearest import id_key
 from xl_milestones.core.schema import (
     CONTRACTS,
     INVOICES,
@@ -79,10 +80,20 @@ class Computed:
     refused_ids: dict[int, str]
     row_errors: dict[int, str]
     errors: int
+    keys: dict[str, str] | None = None  # ``id_key`` -> id, made when an unknown id is asked
 
     def shown_id(self, item: MilestoneResult) -> str | None:
         """The Milestone ID of a result, or the one its row holds when it was refused."""
         return item.milestone_id or self.refused_ids.get(item.row)
+
+    def meant(self, wanted: str) -> str | None:
+        """The id an unknown one means but for case or leading zeros (``m-4`` for ``M-004``):
+        one dict lookup, the ids keyed once per computation, as a sheet may ask many."""
+        if self.keys is None:
+            self.keys = {}
+            for known in self.by_id:
+                self.keys.setdefault(id_key(known), known)
+        return self.keys.get(id_key(wanted))
 
 
 @dataclass(slots=True)
@@ -260,7 +271,9 @@ def _lookup(
     computed = cache.get(book, today)
     found = computed.by_id.get(wanted)
     if found is None:
-        raise UdfError(NOT_FOUND, f"unknown milestone {wanted}")
+        meant = computed.meant(wanted)
+        hint = f" (did you mean {meant}?)" if meant else ""
+        raise UdfError(NOT_FOUND, f"unknown milestone {wanted}{hint}")
     if not found.computed:
         own = computed.row_errors.get(found.row)
         raise UdfError(

@@ -5,8 +5,6 @@ breakdown with the contract terms behind it), formatted for print. No I/O: ``ren
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +15,7 @@ from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_a
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Contract, Milestone, Model
 from xl_milestones.core.money import ZERO, minor_units, round_money
+from xl_milestones.core.nearest import nearest_id
 from xl_milestones.core.payments import AWAITING_INVOICE, OVERDUE, PAID, PART_PAID
 from xl_milestones.core.queue import pro_forma, signoff_queue
 from xl_milestones.core.schema import (
@@ -437,37 +436,6 @@ def _unknown_message(missing: Sequence[str], known: Sequence[str], workbook: str
     if not known:
         return f"unknown {noun} {', '.join(parts)}: {where} has no milestone ids"
     return f"unknown {noun} {', '.join(parts)}: not on {where}"
-
-
-_NUMBER: Final = re.compile(r"\d+")
-
-
-def _id_key(text: str) -> str:
-    # "m-4" finds "M-004": case and leading zeros of numbers ignored.
-    return _NUMBER.sub(lambda g: str(int(g.group())), text.strip().casefold())
-
-
-def nearest_id(wanted: str, known: Sequence[str]) -> str | None:
-    """The existing id a mistyped one most likely meant, or None when none is close."""
-    key = _id_key(wanted)
-    for k in known:
-        if _id_key(k) == key:
-            return k
-    close = difflib.get_close_matches(wanted, known, n=50, cutoff=0.6)
-    if not close:
-        return None
-    return min(close, key=lambda k: (_edits(wanted.casefold(), k.casefold()), k))
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance: ranks the candidates difflib finds equally similar."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i]
-        for j, cb in enumerate(b, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _hint(wanted: str, known: Sequence[str]) -> str:
