@@ -182,6 +182,8 @@ def test_enum_dropdowns_come_from_the_lists_sheet(template: PyxlWorkbook) -> Non
                 assert dv is not None and dv.type == "date"
             elif field.type is S.FieldType.INT:
                 assert dv is not None and dv.type == "whole"
+            elif field.type is S.FieldType.RATIO and field.exclusive_minimum:
+                assert dv is not None and dv.type == "custom"  # a formula: see below
             elif field.type in (S.FieldType.MONEY, S.FieldType.RATIO, S.FieldType.NUMBER):
                 assert dv is not None and dv.type == "decimal"
             elif field.type is S.FieldType.YESNO:
@@ -195,6 +197,74 @@ def test_ratio_ranges_follow_the_schema(template: PyxlWorkbook) -> None:
     dv = dvs[f"{letter}2:{letter}{B.LAST_ROW + 1}"]
     assert (float(dv.formula1), float(dv.formula2)) == (0.0, 0.5)  # type: ignore[attr-defined]
     assert "10%" in dv.error  # type: ignore[attr-defined]
+
+
+_COMPARE = {
+    "between": lambda v, a, b: a <= v <= b,
+    "greaterThan": lambda v, a, b: v > a,
+    "greaterThanOrEqual": lambda v, a, b: v >= a,
+    ">": lambda v, a, b: v > a,
+    ">=": lambda v, a, b: v >= a,
+    "<": lambda v, a, b: v < a,
+    "<=": lambda v, a, b: v <= a,
+}
+
+
+def _dv_accepts(dv: object, cell: str, value: float) -> bool:
+    """Whether Excel lets ``value`` be typed into ``cell`` under the data validation ``dv``:
+    a decimal or whole-number check, or a custom formula that is a conjunction of
+    comparisons of the cell (``AND(ISNUMBER(N2),N2>0,N2<=1)``)."""
+    kind, f1, f2 = dv.type, dv.formula1, dv.formula2  # type: ignore[attr-defined]
+    if kind == "custom":
+        terms = re.fullmatch(r"=?AND\((.*)\)", f1).group(1).split(",")  # type: ignore[union-attr]
+        assert terms[0] == f"ISNUMBER({cell})", f1
+        for term in terms[1:]:
+            op, limit = re.fullmatch(rf"{cell}(>=|<=|>|<)(-?[0-9.E+-]+)", term).groups()  # type: ignore[union-attr]
+            if not _COMPARE[op](value, float(limit), None):
+                return False
+        return True
+    assert kind in ("decimal", "whole"), kind
+    op = dv.operator or "between"  # type: ignore[attr-defined]
+    return bool(_COMPARE[op](value, float(f1), float(f2) if f2 is not None else None))
+
+
+def _numeric_inputs() -> list[tuple[S.Sheet, S.Field]]:
+    numeric = (S.FieldType.RATIO, S.FieldType.MONEY, S.FieldType.NUMBER, S.FieldType.INT)
+    fields = [(s, f) for s in S.INPUT_SHEETS if s is not S.SETTINGS for f in s.fields]
+    fields += [(S.SETTINGS, f) for f in S.SETTING_FIELDS]
+    return [(s, f) for s, f in fields if f.type in numeric and not f.result]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "field"), _numeric_inputs(), ids=lambda x: getattr(x, "name", "")
+)
+def test_number_checks_accept_what_the_validator_accepts(
+    template: PyxlWorkbook, sheet: S.Sheet, field: S.Field
+) -> None:
+    # At the schema's bounds and just beyond them, a number the template lets a user type is
+    # one the validator takes, and the other way round: an Advance Recovery Rate of 0% must be
+    # refused as it is typed, not by the next refresh.
+    from decimal import Decimal
+
+    from xl_milestones.core.coerce import Problem, converter
+
+    ws = template[sheet.name]
+    if sheet is S.SETTINGS:
+        row = [c.value for c in ws["A"]].index(field.header) + 1
+        cell = ref = f"B{row}"
+    else:
+        letter = openpyxl.utils.get_column_letter(sheet.fields.index(field) + 1)
+        cell, ref = f"{letter}2", f"{letter}2:{letter}{B.LAST_ROW + 1}"
+    dv = _validations(ws)[ref]
+    step = Decimal("0.001") if field.type is S.FieldType.RATIO else Decimal(1)
+    lo = field.minimum if field.minimum is not None else Decimal(-1000)
+    hi = field.maximum if field.maximum is not None else Decimal(10**9)
+    convert = converter(field)
+    for value in (lo - step, lo, lo + step, (lo + hi) / 2, hi - step, hi, hi + step):
+        if field.type is S.FieldType.INT:
+            value = value.to_integral_value()
+        taken = not isinstance(convert(float(value)), Problem)
+        assert _dv_accepts(dv, cell, float(value)) == taken, (field.header, value, taken)
 
 
 def test_headers_carry_the_schema_descriptions(template: PyxlWorkbook) -> None:

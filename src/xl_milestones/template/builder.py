@@ -263,8 +263,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _validation(field: Field, lists: Mapping[tuple[str, ...], str]) -> dict[str, Any] | None:
-    """The Excel data validation for a field's input cells, from its schema type and range."""
+def _validation(
+    field: Field, lists: Mapping[tuple[str, ...], str], cell: str
+) -> dict[str, Any] | None:
+    """The Excel data validation for a field's input cells, from its schema type and range;
+    ``cell`` is the first of them (A1), which a formula check refers to."""
     lo = field.minimum
     hi = field.maximum
     options: dict[str, Any]
@@ -300,15 +303,22 @@ def _validation(field: Field, lists: Mapping[tuple[str, ...], str]) -> dict[str,
     elif field.type is FieldType.RATIO:
         lo_r = lo if lo is not None else Decimal(0)
         hi_r = hi if hi is not None else Decimal(1)
-        options = {
-            "validate": "decimal",
-            "criteria": "between",
-            "minimum": float(lo_r),
-            "maximum": float(hi_r),
-            "error_message": (
-                f"Enter a percentage from {lo_r:.0%} to {hi_r:.0%}: type 10% (or 0.10), not 10."
-            ),
-        }
+        if field.exclusive_minimum:
+            # Excel's decimal check has no "above one bound and up to another": a formula.
+            options = {
+                "validate": "custom",
+                "value": f"=AND(ISNUMBER({cell}),{cell}>{lo_r},{cell}<={hi_r})",
+                "error_message": f"Enter a percentage above {lo_r:.0%} and at most {hi_r:.0%}",
+            }
+        else:
+            options = {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": float(lo_r),
+                "maximum": float(hi_r),
+                "error_message": f"Enter a percentage from {lo_r:.0%} to {hi_r:.0%}",
+            }
+        options["error_message"] += ": type 10% (or 0.10), not 10."
     elif field.type in (FieldType.MONEY, FieldType.NUMBER):
         if lo is not None:
             options = {
@@ -836,7 +846,7 @@ class _Builder:
             ws.write_string(r, 0, field.header, name_fmt)
             value = given.get(field.header, field.default)
             _write_value(ws, r, 1, value, self.fmt.value(field.type))
-            options = _validation(field, self.lists) or {"validate": "any"}
+            options = _validation(field, self.lists, f"B{r + 1}") or {"validate": "any"}
             options["input_title"] = _clip(field.header, 32)
             options["input_message"] = _clip(field.description, 255)
             ws.data_validation(r, 1, r, 1, options)
@@ -884,7 +894,7 @@ class _Builder:
                 if value is not None:
                     _write_value(ws, r, c, value, cell_fmt)
             if not field.result and not sheet.output:
-                options = _validation(field, self.lists)
+                options = _validation(field, self.lists, f"{column_letter(c + 1)}2")
                 if options is not None:
                     ws.data_validation(1, c, LAST_ROW, c, options)
         ws.set_row(0, 20)
