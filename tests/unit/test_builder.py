@@ -59,6 +59,28 @@ def test_sheet_order_has_every_schema_sheet_once(template: PyxlWorkbook) -> None
     assert template[B.LISTS_SHEET].sheet_state == "hidden"
 
 
+def _start_lines(book: PyxlWorkbook) -> dict[str, str]:
+    """The Start sheet's explanations, by the label on their left (column B)."""
+    ws = book[B.START_SHEET]
+    return {
+        str(r[1].value): str(r[2].value) for r in ws.iter_rows(min_col=1, max_col=3) if r[2].value
+    }
+
+
+def test_start_sheet_says_what_the_buttons_do(template: PyxlWorkbook) -> None:
+    lines = _start_lines(template)
+    # Refresh rewrites every output sheet (the Lite refresh script is explained the same way).
+    for sheet in S.OUTPUT_SHEETS:
+        assert sheet.name in lines["Refresh"], sheet.name
+    # The ribbon's Sign-off Pack passes no milestone (excel.macros.signoff_pack): its pack is
+    # the default one, every milestone awaiting sign-off, ready ones first.
+    pack = lines["Sign-off Pack"]
+    assert "every milestone awaiting sign-off" in pack and "ready ones first" in pack
+    assert "selected" not in pack
+    # The header help ends in "Required." on a required column: the Start sheet says to look.
+    assert "whether it is required" in lines["Input help"]
+
+
 def test_code_names_are_unique_stable_vba_identifiers() -> None:
     names = B.code_names()
     assert set(names) == set(B.sheet_order())

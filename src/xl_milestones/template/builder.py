@@ -69,7 +69,8 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
     (
         "Refresh",
         "Reads every input sheet, validates it, computes every result column (grey), and "
-        "rewrites the Dashboard, Payment Schedule, Validation and Refresh Log sheets.",
+        "rewrites the Dashboard, Payment Schedule, Sign-off Queue, Changes, Validation and "
+        "Refresh Log sheets.",
     ),
     (
         "Validate",
@@ -85,8 +86,9 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Sign-off Pack",
-        "Writes a document for the review meeting: every milestone ready for sign-off, or the "
-        "selected one, with its checks, deliverables, approvers and payment.",
+        "Writes a document for the review meeting, saved beside the workbook: every milestone "
+        "awaiting sign-off, ready ones first, with its checks, deliverables, approvers and "
+        "payment.",
     ),
     (
         "Import Functions",
@@ -623,9 +625,11 @@ class _Builder:
             row += 1
         line(
             "Input help",
-            "Select a column's header to see what it holds. Dropdowns offer the allowed values; "
-            "dates are yyyy-mm-dd; percentages are typed as 10% (stored as 0.10). Type on the "
-            "first empty row of a table, or just below it: the table grows by itself.",
+            "Select a column's header to see what it holds and whether it is required. "
+            "Dropdowns offer the allowed values. Type dates as Excel takes them in your language, "
+            "or as 2026-03-31; they show as yyyy-mm-dd. Percentages are typed as 10% (stored as "
+            "0.10). Type on the first empty row of a table, or just below it: the table grows by "
+            "itself.",
         )
         line(
             "Results",
