@@ -212,6 +212,28 @@ def test_enum_dropdowns_come_from_the_lists_sheet(template: PyxlWorkbook) -> Non
                 assert dv is not None and dv.formula1 == '"yes,no"'
 
 
+def _list_values(book: PyxlWorkbook, dv: object) -> list[object]:
+    """The values a list validation offers, read from the Lists range its name refers to."""
+    ref = book.defined_names[dv.formula1].attr_text.split("!")[1].replace("$", "")  # type: ignore[attr-defined]
+    return [c.value for row in book[B.LISTS_SHEET][ref] for c in row]
+
+
+def test_currency_columns_offer_the_codes_the_validator_knows(template: PyxlWorkbook) -> None:
+    # A currency the validator refuses ('Euro', '£') is refused as it is typed.
+    from xl_milestones.core.currencies import MINOR_UNITS
+
+    codes = sorted(MINOR_UNITS)
+    for sheet in (S.CONTRACTS, S.FX_RATES):
+        letter = openpyxl.utils.get_column_letter(sheet.fields.index(sheet.field("currency")) + 1)
+        dv = _validations(template[sheet.name])[f"{letter}2:{letter}{B.LAST_ROW + 1}"]
+        assert dv.type == "list" and _list_values(template, dv) == codes, sheet.name  # type: ignore[attr-defined]
+        assert "ISO 4217" in dv.error  # type: ignore[attr-defined]
+    settings = template[S.SETTINGS.name]
+    row = [c.value for c in settings["A"]].index("Reporting Currency") + 1
+    dv = _validations(settings)[f"B{row}"]
+    assert dv.type == "list" and _list_values(template, dv) == codes  # type: ignore[attr-defined]
+
+
 def test_ratio_ranges_follow_the_schema(template: PyxlWorkbook) -> None:
     dvs = _validations(template[S.CONTRACTS.name])
     col = [f.name for f in S.CONTRACTS.fields].index("retention_rate") + 1

@@ -25,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.core import schema as S
+from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.schema import Block, Field, FieldType, Sheet
 from xl_milestones.template import styles
 
@@ -140,6 +141,10 @@ FILL_IN_ORDER = (
     "fx_rates",
 )
 
+# Text inputs that hold an ISO 4217 code: a dropdown offers the codes the validator accepts.
+CURRENCY_FIELDS = frozenset({"currency", "reporting_currency"})
+CURRENCY_CODES = tuple(sorted(MINOR_UNITS))
+
 PartsHook = Callable[[dict[str, bytes]], None]
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
 
@@ -181,6 +186,15 @@ def code_names() -> dict[str, str]:
 def list_name(field: Field) -> str:
     """The defined name of the Lists range that feeds a field's dropdown."""
     return "lst_" + field.name
+
+
+def choices(field: Field) -> tuple[str, ...]:
+    """The values a field's dropdown offers: its enum, or the currency codes; none for others."""
+    if field.enum:
+        return field.enum
+    if field.type is FieldType.TEXT and field.name in CURRENCY_FIELDS:
+        return CURRENCY_CODES
+    return ()
 
 
 # ------------------------------------------------------------------------------------ formats
@@ -278,6 +292,12 @@ def _validation(
             "validate": "list",
             "source": "=" + lists[field.enum],
             "error_message": "Choose one of: " + ", ".join(field.enum) + ".",
+        }
+    elif choices(field) == CURRENCY_CODES:
+        options = {
+            "validate": "list",
+            "source": "=" + lists[CURRENCY_CODES],
+            "error_message": "Enter an ISO 4217 currency code, e.g. GBP, EUR or USD.",
         }
     elif field.type is FieldType.YESNO:
         options = {
@@ -528,28 +548,29 @@ class _Builder:
             self._xlwings_conf()
         self.sheets[START_SHEET].activate()
 
-    # -- Lists (hidden): the values of every enum, feeding the dropdowns
+    # -- Lists (hidden): the values of every enum and the currency codes, feeding the dropdowns
 
-    def _enum_fields(self) -> list[Field]:
-        fields = [f for s in S.INPUT_SHEETS for f in s.fields if f.enum and not f.result]
-        fields += [f for f in S.SETTING_FIELDS if f.enum]
+    def _dropdown_fields(self) -> list[Field]:
+        fields = [f for s in S.INPUT_SHEETS for f in s.fields if choices(f) and not f.result]
+        fields += [f for f in S.SETTING_FIELDS if choices(f)]
         return fields
 
     def _lists_sheet(self) -> None:
         ws = self.sheets[LISTS_SHEET]
         header = self.fmt.header(result=False)
         col = 0
-        for field in self._enum_fields():
-            if field.enum in self.lists:
+        for field in self._dropdown_fields():
+            values = choices(field)
+            if values in self.lists:
                 continue
             name = list_name(field)
             ws.write_string(0, col, name, header)
-            for i, value in enumerate(field.enum, start=1):
+            for i, value in enumerate(values, start=1):
                 ws.write_string(i, col, value)
             letter = column_letter(col + 1)
-            self.wb.define_name(name, f"={LISTS_SHEET}!${letter}$2:${letter}${len(field.enum) + 1}")
-            self.lists[field.enum] = name
-            ws.set_column(col, col, max(len(name), *(len(v) for v in field.enum)) + 2)
+            self.wb.define_name(name, f"={LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}")
+            self.lists[values] = name
+            ws.set_column(col, col, max(len(name), *(len(v) for v in values)) + 2)
             col += 1
         ws.hide()
 
