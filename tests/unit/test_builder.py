@@ -81,6 +81,27 @@ def test_start_sheet_says_what_the_buttons_do(template: PyxlWorkbook) -> None:
     assert "whether it is required" in lines["Input help"]
 
 
+def _texts(book: PyxlWorkbook, sheet: str) -> str:
+    return "\n".join(str(c.value) for row in book[sheet].iter_rows() for c in row if c.value)
+
+
+def test_each_edition_says_how_it_refreshes_and_how_to_install(template: PyxlWorkbook) -> None:
+    # The desktop edition refreshes with a ribbon button, Lite with a task pane script; the
+    # package is installed from its folder, as README says (it is not on PyPI).
+    lite = openpyxl.load_workbook(io.BytesIO(B.build_workbook_bytes(edition=B.LITE)))
+    for book, action in (
+        (template, "click Refresh on the Milestones tab"),
+        (lite, "run refresh in the xlwings Lite task pane"),
+    ):
+        start, dashboard = _texts(book, B.START_SHEET), _texts(book, S.DASHBOARD.name)
+        assert f"grey-headed ones when you {action}." in start
+        assert f"fill in the input sheets, then {action}." in dashboard
+    assert (
+        "pip install -e <folder of the xl-milestones repository>"
+        in _start_lines(template)["2. The package"]
+    )
+
+
 def test_code_names_are_unique_stable_vba_identifiers() -> None:
     names = B.code_names()
     assert set(names) == set(B.sheet_order())

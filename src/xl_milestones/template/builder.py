@@ -629,7 +629,7 @@ class _Builder:
             "colour, the payment due (after retention, advance recovery, delay damages and VAT, "
             "with its due date and any late-payment interest) and whether it is ready for "
             "sign-off, with the reasons when it is not. You fill in the blue-headed columns; "
-            "Python computes the grey-headed ones when you click Refresh.",
+            f"Python computes the grey-headed ones when you {self._refresh_action}.",
             text,
         )
         ws.set_row(row, 62)
@@ -698,8 +698,9 @@ class _Builder:
             ),
             (
                 "2. The package",
-                "In a command prompt run:  pip install xl-milestones   (xlwings comes with it; "
-                "the xlwings add-in is not needed, this workbook carries its own VBA module).",
+                "In a command prompt run:  pip install -e <folder of the xl-milestones "
+                "repository>   (xlwings comes with it; the xlwings add-in is not needed, this "
+                "workbook carries its own VBA module).",
             ),
             (
                 "3. Macros",
@@ -721,6 +722,13 @@ class _Builder:
         )
         for a, b in steps:
             line(a, b)
+
+    @property
+    def _refresh_action(self) -> str:
+        """How a user of this edition refreshes: a ribbon button, or a task pane script."""
+        if self.edition == LITE:
+            return "run refresh in the xlwings Lite task pane"
+        return "click Refresh on the Milestones tab"
 
     def _start_lite(self, line: Callable[..., None], section: Callable[[str], None]) -> None:
         """The Start sheet's part for the Lite edition: the task pane's scripts, the add-in,
@@ -788,8 +796,7 @@ class _Builder:
         ws.write_string(
             S.DASHBOARD_AS_OF_ROW - 1,
             0,
-            "Not refreshed yet: fill in the input sheets, then click Refresh on the Milestones "
-            "tab.",
+            f"Not refreshed yet: fill in the input sheets, then {self._refresh_action}.",
             f.get(italic=True, font_color=styles.NOTE_COLOUR),
         )
         block_title = f.get(bold=True, font_size=12, font_color=styles.TITLE_COLOUR)
