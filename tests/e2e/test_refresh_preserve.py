@@ -149,3 +149,21 @@ def test_a_second_refresh_changes_only_the_log_and_the_dashboard_time(
     assert changed == {parts["Refresh Log"], log_table, parts["Dashboard"]}
     with zipfile.ZipFile(book) as zf:
         assert b"refreshed 2026-07-01 10:30" in zf.read(parts["Dashboard"])
+
+
+def test_row_heights_the_user_set_on_milestones_stay(tmp_path: Path) -> None:
+    """Heights of whole lines (30, 45 points) a user gave Milestones rows are theirs, not an
+    earlier refresh's: the refresh keeps them, where it took them for its own and removed
+    them from rows whose results need one line (or cut 45 to the 30 two lines need)."""
+    book = tmp_path / "book.xlsx"
+    wb = openpyxl.load_workbook(SAMPLE.with_suffix(".xlsx"))
+    ws = wb[MILESTONES.name]
+    heights = {2: 60.0, 3: 30.0, 4: 45.0}
+    for row, height in heights.items():
+        ws.row_dimensions[row].height = height
+    wb.save(book)
+    refresh(FileBook(book), today=dt.date(2026, 6, 30), now=NOW)
+    ws = openpyxl.load_workbook(book)[MILESTONES.name]
+    assert {row: ws.row_dimensions[row].height for row in heights} == heights
+    # A row the refresh sized for its wrapped text is sized so still.
+    assert ws.row_dimensions[5].height == 30

@@ -76,10 +76,12 @@ def _sheet(rows: bytes, cols: bytes = b"") -> bytes:
     )
 
 
-def _rewrite(data: bytes, bulk: BulkWrites) -> tuple[bytes, StyleSheet]:
+def _rewrite(
+    data: bytes, bulk: BulkWrites, strings: tuple[str, ...] = ()
+) -> tuple[bytes, StyleSheet]:
     styles = StyleSheet(STYLES)
     edit = SheetEdit(header_row=1, bulk=bulk)
-    result = SheetRewriter(data, b"", styles, False, "sheet.xml").rewrite(edit)
+    result = SheetRewriter(data, b"", styles, False, "sheet.xml", lambda: strings).rewrite(edit)
     return b"".join(result.chunks), styles
 
 
@@ -141,6 +143,38 @@ def test_a_users_taller_row_stays_and_text_in_a_column_that_does_not_wrap_sets_n
     plain = b'<cols><col min="2" max="2" width="20" customWidth="1"/></cols>'
     out, _ = _rewrite(_sheet(ROWS, plain), BulkWrites([("x", 2, Kind.TEXT)], {2: {"x": LONG}}))
     assert b"ht=" not in out
+
+
+@pytest.mark.parametrize("height", [b"30", b"45", b"60"])
+def test_a_users_row_height_of_whole_lines_stays(height: bytes) -> None:
+    """A height the user set to two, three or four lines is not taken for one an earlier
+    refresh set: the row held no text that needed it."""
+    tag = b'<row r="2" ht="' + height + b'" customHeight="1">'
+    rows = ROWS.replace(b'<row r="2">', tag)
+    for text in ("ok", "one two three four five six seven eight"):  # one line, then two
+        bulk = BulkWrites([("x", 2, Kind.TEXT)], {2: {"x": text}})
+        out, _ = _rewrite(_sheet(rows, WRAP_COLS), bulk)
+        assert tag in out, text
+
+
+def test_a_height_an_earlier_refresh_set_goes_also_once_the_text_is_a_shared_string() -> None:
+    """Excel keeps the refresh's text as a shared string when it saves the file: the height
+    that text needed is still known as the refresh's, and follows the new text."""
+    rows = ROWS.replace(
+        b'<row r="2">', b'<row r="2" ht="60" customHeight="1"><c r="B2" s="2" t="s"><v>1</v></c>'
+    ).replace(b'<c r="A2"><v>1</v></c></row>', b"</row>")
+    strings = ("other", LONG)
+    out, _ = _rewrite(_sheet(rows, WRAP_COLS), BulkWrites([("x", 2, Kind.TEXT)], {2: {"x": "ok"}}))
+    assert b'<row r="2" ht="60" customHeight="1">' in out  # the text unknown: kept
+    out, _ = _rewrite(
+        _sheet(rows, WRAP_COLS), BulkWrites([("x", 2, Kind.TEXT)], {2: {"x": "ok"}}), strings
+    )
+    assert b'<row r="2">' in out
+    two = "one two three four five six seven eight"
+    out, _ = _rewrite(
+        _sheet(rows, WRAP_COLS), BulkWrites([("x", 2, Kind.TEXT)], {2: {"x": two}}), strings
+    )
+    assert b'<row r="2" ht="30" customHeight="1">' in out
 
 
 @pytest.mark.slow

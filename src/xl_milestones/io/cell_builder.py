@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from xl_milestones.a1 import column_letter
@@ -98,16 +98,30 @@ class CellBuilder(SheetScanner):
         styles: StyleSheet,
         date1904: bool,
         part: str,
+        strings: Callable[[], Sequence[str]] = tuple,
     ) -> None:
         super().__init__(data, prefix, part)
         self.styles = styles
         self.date1904 = date1904
+        # The workbook's shared strings, asked for only when an old cell's text is needed.
+        self._strings = strings
+        self._strings_read: Sequence[str] | None = None
         self._v_close = b"</" + prefix + b"v></" + prefix + b"c>"
         self._texts: dict[str, bytes] = {}
         self._dates: dict[dt.date, bytes] = {}
         self._letters: dict[int, bytes] = {}
         self._sattr_sets: dict[tuple[int | None, str], dict[type, bytes]] = {}
         self._v_tag = b"><" + prefix + b"v>"
+
+    def old_text(self, attrs: bytes, content: bytes) -> str | None:
+        """The text an existing cell holds: inline, formula or shared string; None for any
+        other value."""
+        text, index = self.cell_string(attrs, content)
+        if index is None:
+            return text
+        if self._strings_read is None:
+            self._strings_read = self._strings()
+        return self._strings_read[index] if index < len(self._strings_read) else None
 
     def cell_xml(self, ref: str | bytes, style: int | None, value: object) -> bytes:
         """One ``<c>`` element holding ``value``: text is always an inline string, never a

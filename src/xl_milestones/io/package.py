@@ -415,10 +415,20 @@ def _joined(data: _Data) -> bytes:
 
 def shared_strings(pkg: Package, wanted: set[int]) -> dict[int, str]:
     """The shared strings at ``wanted`` indices, reading the part only as far as needed."""
-    out: dict[int, str] = {}
-    if not wanted or pkg.sst_part is None or pkg.real(pkg.sst_part).lower() not in pkg.names:
-        return out
-    last = max(wanted)
+    if not wanted:
+        return {}
+    return {i: text for i, text in _shared_strings(pkg, max(wanted)) if i in wanted}
+
+
+def all_shared_strings(pkg: Package) -> list[str]:
+    """Every shared string of the workbook, in order (none without the part)."""
+    return [text for _i, text in _shared_strings(pkg, None)]
+
+
+def _shared_strings(pkg: Package, last: int | None) -> Iterator[tuple[int, str]]:
+    """(index, text) of the shared strings in order, up to index ``last`` (None: all)."""
+    if pkg.sst_part is None or pkg.real(pkg.sst_part).lower() not in pkg.names:
+        return
     si_tag = "{" + MAIN_NS + "}si"
     t_tag = "{" + MAIN_NS + "}t"
     r_tag = "{" + MAIN_NS + "}r"
@@ -428,18 +438,16 @@ def shared_strings(pkg: Package, wanted: set[int]) -> dict[int, str]:
             for _event, el in SafeET.iterparse(fh, events=("end",), forbid_dtd=True):
                 if el.tag != si_tag:
                     continue
-                if index in wanted:
-                    parts = []
-                    for child in el:
-                        if child.tag == t_tag:
-                            parts.append(child.text or "")
-                        elif child.tag == r_tag:
-                            parts.extend(t.text or "" for t in child if t.tag == t_tag)
-                    out[index] = "".join(parts)
+                parts = []
+                for child in el:
+                    if child.tag == t_tag:
+                        parts.append(child.text or "")
+                    elif child.tag == r_tag:
+                        parts.extend(t.text or "" for t in child if t.tag == t_tag)
                 el.clear()
+                yield index, "".join(parts)
                 index += 1
-                if index > last:
+                if last is not None and index > last:
                     break
     except SafeET.ParseError as exc:
         raise WorkbookError(f"the shared strings of the workbook are damaged ({exc})") from None
-    return out

@@ -39,6 +39,7 @@ class ResultRowWriter(CellBuilder):
     # in column order, and the result columns whose text wraps, with their widths.
     _plan: list[tuple[str, int, str, bytes]]
     _wrap: list[tuple[str, float]]
+    _wrap_cols: dict[int, float]
     _plan_cols: frozenset[int]
     _values: Callable[[Mapping[str, object]], tuple[object, ...]]  # a row's values, in order
     # Layouts by the old result cells' (letters, style) pairs.
@@ -65,9 +66,23 @@ class ResultRowWriter(CellBuilder):
         else:
             self._values = operator.itemgetter(*names)
 
-    def _fit_height(self, tag: bytes, values: Mapping[str, object]) -> bytes:
-        """The row's start tag with the height its wrapped result texts need (``height_tag``)."""
-        return height_tag(tag, [(values.get(name), width) for name, width in self._wrap])
+    def _fit_height(self, tag: bytes, values: Mapping[str, object], body: bytes) -> bytes:
+        """The row's start tag with the height its wrapped result texts need (``height_tag``);
+        the row's ``body`` holds the texts an earlier refresh sized it for."""
+        return height_tag(
+            tag,
+            [(values.get(name), width) for name, width in self._wrap],
+            lambda: self._old_wrap_texts(body),
+        )
+
+    def _old_wrap_texts(self, body: bytes) -> list[tuple[object, float]]:
+        """The texts a row body holds in the wrapping result columns, with their widths."""
+        widths = self._wrap_cols
+        return [
+            (self.old_text(attrs, content), widths[col])
+            for col, attrs, _whole, content in self.cells(body)
+            if col in widths
+        ]
 
     def _bulk_row(
         self,

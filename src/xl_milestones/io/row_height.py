@@ -3,7 +3,7 @@ on opening, so the writer sets the height of each row whose result text wraps.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from xl_milestones.io.xmlbytes import del_attr, get_attr, set_attr
 
@@ -36,15 +36,31 @@ def wrapped_lines(text: str, width: float) -> int:
     return lines
 
 
-def height_tag(tag: bytes, texts: Sequence[tuple[object, float]]) -> bytes:
-    """The row start tag ``tag`` with the height the wrapped ``texts`` (each with its column
-    width) need: ``ROW_HEIGHT`` points per line. A row that needs one line loses a height an
-    earlier refresh set (a custom height of two or more whole lines); any other height is the
-    user's and stays unless the text needs more."""
+def lines_needed(texts: Iterable[tuple[object, float]]) -> int:
+    """The lines the tallest of ``texts`` (each with its column width) takes wrapped: 1 when
+    none is text wider than its column."""
     lines = 1
     for text, width in texts:
         if type(text) is str and len(text) > width:
             lines = max(lines, wrapped_lines(text, width))
+    return lines
+
+
+def height_tag(
+    tag: bytes,
+    texts: Sequence[tuple[object, float]],
+    old_texts: Callable[[], Iterable[tuple[object, float]]] | None = None,
+) -> bytes:
+    """The row start tag ``tag`` with the height the wrapped ``texts`` (each with its column
+    width) need: ``ROW_HEIGHT`` points per line.
+
+    A custom height an earlier refresh set gives way to the one the new texts need (a row that
+    needs one line loses it); any other custom height is the user's and stays unless the text
+    needs more. With ``old_texts`` (the texts the row holds now, asked only for a row with a
+    custom height), the earlier refresh's height is the one those texts needed; without, any
+    custom height of two or more whole lines is taken for it (output sheets, whose rows are
+    all the refresh's)."""
+    lines = lines_needed(texts)
     if lines == 1 and b"ht=" not in tag:
         return tag  # the common case, without parsing the tag
     ht = get_attr(tag, b"ht")
@@ -53,11 +69,17 @@ def height_tag(tag: bytes, texts: Sequence[tuple[object, float]]) -> bytes:
         old = float(ht) if ht is not None else None
     except ValueError:
         old = None
+    mine = False
+    if custom and old is not None and old >= 2 * ROW_HEIGHT:
+        if old_texts is None:
+            mine = old % ROW_HEIGHT == 0
+        else:
+            mine = old == lines_needed(old_texts()) * ROW_HEIGHT
     if lines > 1:
         wanted = lines * ROW_HEIGHT
-        if custom and old is not None and old >= wanted and old % ROW_HEIGHT:
+        if custom and old is not None and old >= wanted and not mine:
             return tag  # the user's own, taller height
         return set_attr(set_attr(tag, b"ht", f"{wanted:g}"), b"customHeight", "1")
-    if custom and old is not None and old >= 2 * ROW_HEIGHT and old % ROW_HEIGHT == 0:
+    if mine:
         return del_attr(del_attr(tag, b"customHeight"), b"ht")
     return tag

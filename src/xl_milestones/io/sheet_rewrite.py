@@ -159,6 +159,11 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
             for name, col, _k, _p in self._plan
             if self.styles.wraps(col_styles.get(col))
         ]
+        self._wrap_cols = {
+            col: widths.get(col, DEFAULT_COLUMN_WIDTH)
+            for _name, col, _k, _p in self._plan
+            if self.styles.wraps(col_styles.get(col))
+        }
         self._wrap_widths = {
             col: widths.get(col, DEFAULT_COLUMN_WIDTH)
             for col, style in col_styles.items()
@@ -242,9 +247,9 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
         tag = data[start:body_start]
         if body_start == end:  # self-closed row: reopen it to add cells
             tag = tag[:-2].rstrip() + b">"
-        if self._wrap and row_bulk is not None:
-            tag = self._fit_height(tag, row_bulk)
         body = data[body_start:body_end]
+        if self._wrap and row_bulk is not None:
+            tag = self._fit_height(tag, row_bulk, body)
         if (
             row_bulk is not None
             and row_writes is None

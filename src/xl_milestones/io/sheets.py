@@ -5,6 +5,7 @@ what they leave to do (styles, the workbook's recalculation flag, the calculatio
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Mapping
 
@@ -24,6 +25,7 @@ from xl_milestones.io.package import (
     add_override,
     add_rel,
     add_sheet_entry,
+    all_shared_strings,
     free_rid,
     full_calc_on_load,
     read_rels,
@@ -86,7 +88,14 @@ class Sheets:
         if data is None:
             raise WorkbookError(f"sheet '{entry.name}' has no worksheet part ({entry.part})")
         data = as_utf8(data, part)
-        rewriter = SheetRewriter(data, root_prefix(data), pkg.styles, self.date1904, part)
+        rewriter = SheetRewriter(
+            data,
+            root_prefix(data),
+            pkg.styles,
+            self.date1904,
+            part,
+            functools.partial(all_shared_strings, pkg),
+        )
         tables = self.tables_of(part)
         self.grow_table(entry.name, tables)
         return SheetWork(entry, part, rewriter, tables)
