@@ -124,12 +124,16 @@ def old_rows_end(
     )
 
 
-def appended_row(filled: Mapping[int, Collection[int]], header: int, sheet: str, what: str) -> int:
+def appended_row(
+    filled: Mapping[int, Collection[int]], header: int, table_end: int, sheet: str, what: str
+) -> int:
     """The row a log's new row goes to (the Refresh Log gains one at each refresh): right under
-    the run of ``filled`` rows below ``header``. A value of the user's right under that row,
+    the run of ``filled`` rows from the last one in its Excel table (which ends at row
+    ``table_end``; ``header`` for none), else from ``header``: a row the user cleared inside the
+    table leaves the rows after it the log's. A value of the user's right under the new row,
     which the next refresh would take for one of the log's rows, is refused as
     ``old_rows_end`` refuses one under an output table."""
-    end = run_end(filled, header)
+    end = run_end(filled, max((r for r in filled if r <= table_end), default=header))
     old_rows_end(filled, end, end + 1, sheet, f"{what} (one row more at each refresh)")
     return end + 1
 

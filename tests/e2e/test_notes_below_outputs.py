@@ -203,3 +203,24 @@ def test_a_note_further_under_the_refresh_log_stays_out_of_it(
     assert _table_end(book, REFRESH_LOG.name) == end + 1
     # The next refresh would leave the note right under the log: it is refused.
     _refused(capsys, book, f"'{REFRESH_LOG.name}'", note)
+
+
+def test_a_log_row_cleared_inside_the_refresh_log_table_is_no_note_in_the_way(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Three refreshes logged, the middle one's row cleared inside the log's Excel table: the
+    # row under it is the log's, not a note, and the new row goes under the table.
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(refreshed, book)
+    for _ in range(2):
+        assert run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)[0] == 0
+    assert _table_end(book, REFRESH_LOG.name) == 4
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    for cell in wb[REFRESH_LOG.name][3]:
+        cell.value = None
+    wb.save(book)
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+    assert code == 0, err
+    ws = openpyxl.load_workbook(book)[REFRESH_LOG.name]
+    assert [ws.cell(r, 2).value is not None for r in range(2, 6)] == [True, False, True, True]
+    assert _table_end(book, REFRESH_LOG.name) == 5

@@ -302,6 +302,33 @@ def test_a_row_cleared_inside_an_output_excel_table_is_rewritten_in_lite_as_by_t
     capsys.readouterr()
 
 
+def test_a_log_row_cleared_inside_the_refresh_log_table_is_no_note_in_the_way_in_lite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Three refreshes logged, the middle row cleared inside the log's Excel table: Lite's
+    # refresh adds its row under the table, as the command line does, not refused.
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    capsys.readouterr()
+    assert cli(["refresh", str(SAMPLE), "--output", str(path)]) == 0
+    for _ in range(2):
+        assert cli(["refresh", str(path)]) == 0
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    for cell in wb["Refresh Log"][3]:
+        cell.value = None
+    wb.save(path)
+    capsys.readouterr()
+
+    payload = book_payload(path, name="book.xlsx")
+    book = _remote(payload)
+    macros.refresh(book)
+    (alert,) = apply_actions(payload, book.json()["actions"])
+    assert alert[3] == "info", alert[0]
+    log = sheet_values(payload, "Refresh Log")
+    assert [row[0] != "" for row in log[1:5]] == [True, False, True, True]
+
+
 ERROR_VALUES = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
 
 

@@ -340,6 +340,29 @@ def test_a_log_row_goes_under_the_log_not_under_a_note_and_a_note_it_would_touch
     assert [sheet._get(r, 1) for r in (2, 3, 4, 5)] == [row[0], row[0], None, NOTE]
 
 
+def test_a_log_row_cleared_inside_the_log_excel_table_leaves_the_rows_after_it_in_the_log() -> None:
+    # The log's Excel table spans rows 1-4 and the user cleared row 3: rows 2 and 4 are both
+    # the log's. The new row goes under the table, as by the command line, not refused with
+    # row 4 taken for a note; an empty table (the template's A1:G2) gains its row at row 2.
+    book = _book()
+    row = ("2026-03-31T10:00:00Z", date(2026, 3, 31), "0.1.0", 2, 0, 1, "Late: 1")
+    empty = [None] * len(row)
+    book._add("Refresh Log", [[f.header for f in REFRESH_LOG.fields], list(row), empty, list(row)])
+    book._sheet("Refresh Log")._tables.append(((1, 1), (4, 7)))
+    XlwingsBook(book).write(
+        BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)])
+    )
+    sheet = book._sheet("Refresh Log")
+    assert [sheet._get(r, 1) for r in (2, 3, 4, 5)] == [row[0], None, row[0], row[0]]
+    book = _book()
+    book._add("Refresh Log", [[f.header for f in REFRESH_LOG.fields]])
+    book._sheet("Refresh Log")._tables.append(((1, 1), (2, 7)))
+    XlwingsBook(book).write(
+        BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)])
+    )
+    assert book._sheet("Refresh Log")._get(2, 1) == row[0]
+
+
 def test_dashboard_blocks_and_header_are_written_in_place_and_leftovers_cleared() -> None:
     book = _book()
     adapter = XlwingsBook(book)

@@ -269,12 +269,15 @@ class XlwingsBook:
         return _old_end(self._find(table.sheet), 1, 1, width, last, what)
 
     def _appended_row(self, table: TableWrite) -> int:
-        """The row a log's new row goes to (header in row 1): under its rows, a note of the
-        user's right under it refused (``tables.appended_row``, the file writer's rule)."""
+        """The row a log's new row goes to (header in row 1): under its rows, its Excel table's
+        included, a note of the user's right under it refused (``tables.appended_row``, the
+        file writer's rule)."""
         sheet = self._find(table.sheet)
         filled = _filled_below(sheet, 1, 1, len(table.sheet.fields))
         what = f"the {table.sheet.name} table"
-        return appended_row(filled, 1, str(sheet.name) if sheet else what, what)
+        if sheet is None:
+            return appended_row(filled, 1, 1, what, what)
+        return appended_row(filled, 1, _excel_table_end(sheet, 1, 1), str(sheet.name), what)
 
     def _block_end(self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]]) -> int:
         """The last row of the old rows of a Dashboard block."""

@@ -73,7 +73,8 @@ def _first_row(
     what = f"the {tw.sheet.name} table"
     if tw.append:
         filled = row_values(work.rewriter, lambda n: n > header, owned)
-        row = appended_row(filled, header, work.entry.name if work.entry else what, what)
+        table_end = table.data_last_row if table is not None else header
+        row = appended_row(filled, header, table_end, work.entry.name if work.entry else what, what)
         if row - 1 > header:
             edit.style_row = row - 1
         return row
