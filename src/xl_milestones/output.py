@@ -250,7 +250,8 @@ def refresh_text(
     if isinstance(skipped, int) and skipped:
         lines.append(
             f"  {plural(skipped, 'milestone')} not computed: errors in their rows or in rows "
-            "they depend on (their contract, its other rows, Settings)."
+            "they depend on (their contract, rows of other sheets for them, a predecessor, or "
+            "Settings)."
         )
     if changes is not None:
         lines.append("  " + changes_summary(changes))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count
 from operator import itemgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from xl_milestones.a1 import column_letter, format_range
 from xl_milestones.core.changes import computed_count
@@ -131,10 +131,18 @@ def appended_row(
     the run of ``filled`` rows from the last one in its Excel table (which ends at row
     ``table_end``; ``header`` for none), else from ``header``: a row the user cleared inside the
     table leaves the rows after it the log's. A value of the user's right under the new row,
-    which the next refresh would take for one of the log's rows, is refused as
-    ``old_rows_end`` refuses one under an output table."""
+    which the next refresh would take for one of the log's rows, is refused, its cell named:
+    moving it lower only puts the refusal off, as the log grows towards it."""
     end = run_end(filled, max((r for r in filled if r <= table_end), default=header))
-    old_rows_end(filled, end, end + 1, sheet, f"{what} (one row more at each refresh)")
+    below = end + 2  # end + 1, the new row's, is empty: the run ends above it
+    if below in filled:
+        cell = f"{column_letter(min(filled[below]))}{below}"
+        raise WorkbookError(
+            f"sheet '{sheet}': {cell} holds a value right under {what}, which gains a row at "
+            f"each refresh (row {end + 1} now), so the next refresh would take it for one of "
+            "the log's rows: move it to another sheet, or to the right of the log's columns, "
+            "then refresh again"
+        )
     return end + 1
 
 
@@ -230,9 +238,16 @@ def require_tables(source: object, tables: Container[str]) -> None:
             )
 
 
-def _nearest(word: str, candidates: Sequence[str]) -> str | None:
+# How alike a header must be to an optional column the sheet lacks to be warned about: 'Paid
+# Amt' for Paid Amount (0.82), 'Actual' for Actual Date (0.75); not the user's own 'PO Number'
+# beside Owner (0.62) or 'Comment' beside % Complete. A missing sheet or required column, an
+# error anyway, takes a looser hint.
+_NEAR_HEADER: Final = 0.7
+
+
+def _nearest(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str | None:
     keyed = {normalize_header(c): c for c in candidates if normalize_header(c)}
-    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.6)
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=cutoff)
     return keyed[hit[0]] if hit else None
 
 
@@ -388,7 +403,7 @@ def _near_headers(table: RawTable, unmatched: list[tuple[str, int]]) -> list[Iss
     for f in table.sheet.inputs:
         if f.name in table.columns:
             continue
-        hint = _nearest(f.header, [t for t, _c in unmatched if t not in taken])
+        hint = _nearest(f.header, [t for t, _c in unmatched if t not in taken], _NEAR_HEADER)
         if hint is None:
             continue
         taken.add(hint)

@@ -94,7 +94,7 @@ def test_refreshing_a_workbook_where_no_milestone_can_be_computed_says_so(
     assert "  Payments: none computed (see Validation)" in lines
     assert (
         "  4 milestones not computed: errors in their rows or in rows they depend on (their "
-        "contract, its other rows, Settings)."
+        "contract, rows of other sheets for them, a predecessor, or Settings)."
     ) in lines
     code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"

@@ -497,6 +497,10 @@ def test_a_copy_of_a_workbook_of_many_contracts_lists_the_first_shared_ids_and_c
         "  1,502 contract IDs in more than one workbook, counted in each (see Sources): a "
         "workbook that is a copy of another counts twice, so leave it out"
     ) in stdout.splitlines()
+    subtitle = str(openpyxl.load_workbook(out)["Dashboard"]["A2"].value)
+    assert subtitle.endswith(
+        "· 1,502 contract IDs in more than one workbook, counted in each (see Sources)"
+    )
     for row in _table(out, SOURCES.name):
         shared = str(row["Contract IDs Also Elsewhere"]).split("; ")
         assert len(shared) == 21

@@ -187,7 +187,14 @@ def test_a_note_under_the_refresh_log_is_refused_before_the_log_reaches_it(
     # under the new row, and the next refresh would take it for one of the log's rows.
     end = _table_end(refreshed, REFRESH_LOG.name)
     book = _edit(refreshed, tmp_path, {REFRESH_LOG.name: {f"A{end + 2}": "Audited by JB"}})
-    _refused(capsys, book, f"'{REFRESH_LOG.name}'", f"A{end + 2}", "one row more at each refresh")
+    _refused(
+        capsys,
+        book,
+        f"'{REFRESH_LOG.name}'",
+        f"A{end + 2}",
+        "gains a row at each refresh",
+        "another sheet",
+    )
 
 
 def test_a_note_further_under_the_refresh_log_stays_out_of_it(

@@ -153,6 +153,28 @@ def test_an_optional_column_under_a_near_header_is_not_lost_in_silence(
     ]
 
 
+@pytest.mark.parametrize(
+    ("sheet", "header", "theirs"),
+    [
+        ("Milestones", "Owner", "PO Number"),  # 0.62 alike: the user's own column
+        ("Milestones", "% Complete", "Comment"),
+    ],
+)
+def test_a_column_of_the_users_own_is_not_taken_for_a_missing_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str, header: str, theirs: str
+) -> None:
+    # The optional column is gone and the user has one of their own: no near-match warning.
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets(), tables=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    (cell,) = (c for c in ws[1] if c.value == header)
+    cell.value = theirs
+    wb.save(path)
+    main(["validate", str(path), "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["issues"]
+    assert not [i for i in found if i["code"] == "column-name-near-match"], found
+
+
 def test_amounts_over_a_contract_are_quoted_with_separators_and_currency(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

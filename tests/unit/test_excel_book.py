@@ -331,7 +331,7 @@ def test_a_log_row_goes_under_the_log_not_under_a_note_and_a_note_it_would_touch
     update = BookUpdate(results={}, tables=[TableWrite(REFRESH_LOG, [row], append=True)])
     if refused:
         before = _snapshot(book)
-        with pytest.raises(WorkbookError, match=r"A4 holds a value below the Refresh Log table"):
+        with pytest.raises(WorkbookError, match=r"A4 holds a value right under the Refresh Log"):
             adapter.write(update)
         assert _snapshot(book) == before
         return

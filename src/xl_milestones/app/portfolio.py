@@ -1068,12 +1068,10 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
     if missing:
         lines.append("  No FX rate (left out of the totals):")
         lines.extend(f"    {row[0]}: {row[MISSING_FX]}" for row in missing)
-    if shared := portfolio.shared_contracts:
-        ids = "contract ID" if shared == 1 else "contract IDs"
+    if portfolio.shared_contracts:
         lines.append(
-            f"  {shared:,} {ids} in more than one workbook, "
-            "counted in each (see Sources): a workbook that is a copy of another counts twice, "
-            "so leave it out"
+            f"  {portfolio.shared_text} (see Sources): a workbook that is a copy of another "
+            "counts twice, so leave it out"
         )
     failed = [o for o in portfolio.outcomes if not o.read]
     if failed:

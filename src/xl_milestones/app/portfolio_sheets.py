@@ -292,6 +292,16 @@ class Portfolio:
     shared_contracts: int = 0
 
     @property
+    def shared_text(self) -> str:
+        """``12 contract IDs in more than one workbook, counted in each``; "" for none."""
+        n = self.shared_contracts
+        if not n:
+            return ""
+        return (
+            f"{n:,} contract ID{'' if n == 1 else 's'} in more than one workbook, counted in each"
+        )
+
+    @property
     def currency_text(self) -> str:
         """``GBP``, or ``EUR (no workbook gives a currency)`` for the default."""
         if self.currency_assumed:
