@@ -1471,6 +1471,50 @@ def test_payment_status_ladder_part_paid_overpaid_and_invoices_after_the_as_of_d
     assert (D(amounts["overdue"]), D(amounts["due_30"])) == (D(1000), D(1600))
 
 
+def test_a_payment_typed_past_the_penny_enters_outstanding_rounded(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # paid_amount is an output, so it enters outstanding_amount rounded (RULES.md: "inputs
+    # that are themselves outputs enter rounded"). 1,000 due, after sign-off 30 days:
+    #   M-1 paid 1,000.001: paid round(1000.001) = 1,000.00, outstanding 1,000 - 1,000.00 = 0
+    #       -> Paid, and no overpaid warning (not -0.001).
+    #   M-2 paid 999.996: paid round(999.996) = 1,000.00, outstanding 0 -> Paid (not 0.004,
+    #       Part paid).
+    ids = ["M-1", "M-2"]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone(
+                    mid,
+                    baseline_date=d(2026, 3, 4),
+                    actual_date=d(2026, 3, 4),
+                    payment_basis="fixed",
+                    payment_amount=1000,
+                )
+                for mid in ids
+            ],
+            "signoffs": [approved(mid, d(2026, 3, 5)) for mid in ids],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 3, 6), 1000, d(2026, 3, 20), 1000.001),
+                invoice("INV-2", "M-2", d(2026, 3, 6), 1000, d(2026, 3, 20), 999.996),
+            ],
+        },
+        {"As Of Date": d(2026, 4, 25)},
+    )
+    for mid in ids:
+        v = out["milestones"][mid]
+        assert (v["payment_status"], v["paid_amount"], v["outstanding_amount"]) == (
+            "Paid",
+            "1000.00",
+            "0.00",
+        ), mid
+    assert "overpaid" not in [i["code"] for i in out["issues"]]
+
+
 # ----------------------------------------------------------------------------- leap years
 
 

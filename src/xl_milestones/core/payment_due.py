@@ -149,6 +149,9 @@ def _payable(
     cur = c.currency
     zero = zero_of(cur)
     d, net, vat, amount_due = charges(w)
+    # paid_amount is an output, so it enters outstanding_amount rounded (RULES.md): a payment
+    # typed to a tenth of a penny leaves no fraction of a penny outstanding.
+    paid = round_money(paid, cur) or zero
     owed = amount_due - paid
     invoice_based = c.payment_terms_basis in pay.INVOICE_BASES
     due = _due_date(w, invoices, invoice_based, terms)
@@ -181,7 +184,7 @@ def _payable(
         vat or zero,
         amount_due or zero,
         due,
-        round_money(paid, cur) or zero,
+        paid,
         owed or zero,
         status,
         days_overdue,
