@@ -31,29 +31,7 @@ from xl_milestones.core.schema import (
     VALIDATION,
 )
 from xl_milestones.numformats import amount_with_places, with_minor_units
-
-
-def _emit(text: str) -> None:
-    """Print ``text`` on stdout now. When the reader has gone away (``validate | head -1``),
-    the rest of the output is dropped quietly (stdout now goes to the null device) and the
-    command still returns the exit code its work gave."""
-    try:
-        print(text)
-        _sys.stdout.flush()
-    except BrokenPipeError:
-        discard_stdout()
-
-
-def discard_stdout() -> None:
-    """Send whatever stdout still holds, and anything written to it later, to the null device."""
-    import os
-
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, _sys.stdout.fileno())
-    finally:
-        os.close(null)
-
+from xl_milestones.output import emit
 
 # ------------------------------------------------------------------------------------ validate
 
@@ -69,10 +47,10 @@ def validate_command(book: str, *, as_of: _dt.date | None = None, fmt: str = "te
 
     result = validate_book(FileBook(book), today=_dt.date.today(), as_of=as_of)
     if fmt == "json":
-        _emit(output.validation_json(book, result.issues))
+        emit(output.validation_json(book, result.issues))
     else:
         computed, skipped = len(result.model.milestones), len(result.model.skipped)
-        _emit(output.validation_text(book, result.issues, computed, skipped))
+        emit(output.validation_text(book, result.issues, computed, skipped))
     return 1 if result.error_count else 0
 
 
@@ -217,9 +195,9 @@ def refresh_command(
     # "file" is the workbook as typed, as `validate` gives it; the text names what was written.
     report.file = book
     if fmt == "json":
-        _emit(json.dumps(report.to_json(), ensure_ascii=False))
+        emit(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        _emit(out.refresh_text(str(target.target), report, report.changes, book=book))
+        emit(out.refresh_text(str(target.target), report, report.changes, book=book))
     return report.exit_code
 
 
@@ -269,7 +247,7 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
             progress=_progress_bar(("reading", "validating", "computing", "writing")),
         )
     kept = f"The file it replaced is kept as {backup_path(target)}.\n" if replaced else ""
-    _emit(
+    emit(
         out.refresh_text(str(target), report, report.changes, detail=True)
         + f"\n\n{kept}Open {target} in Excel (or LibreOffice) to see the results and the "
         "Dashboard."
@@ -380,7 +358,7 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
             build.build_template(tmp)
 
     replace_file(target, write, in_place=False)
-    _emit(f"wrote {target}")
+    emit(f"wrote {target}")
     return 0
 
 
@@ -460,8 +438,8 @@ def signoff_pack_command(
             milestones=milestones,
         )
     except NothingToSignOff as exc:
-        _emit(exc.message(book, as_of=as_of))
+        emit(exc.message(book, as_of=as_of))
         return 1 if exc.errors else 0
     hint = validation_hint(written.errors, written.not_computed, book, as_of=as_of)
-    _emit(f"wrote {written.path}" + (f"; {hint}" if hint else ""))
+    emit(f"wrote {written.path}" + (f"; {hint}" if hint else ""))
     return 1 if written.errors else 0

@@ -307,13 +307,13 @@ def _portfolio(args: argparse.Namespace) -> int:
 
 def run() -> NoReturn:
     """The ``xl-milestones`` program: ``main``, its output flushed, then the exit code."""
-    from xl_milestones import actions
+    from xl_milestones.output import discard_stdout
 
     code = main()
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (`| head -1`): the work is done all the same
-        actions.discard_stdout()
+        discard_stdout()
     except (OSError, ValueError):  # stdout cannot take the output (a full disk...)
         code = code or EXIT_FAILURE
     try:

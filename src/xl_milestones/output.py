@@ -2,14 +2,17 @@
 phrases the ribbon's messages share with them.
 
 The JSON shapes are the ones ARCHITECTURE.md fixes; the validation text groups issues by sheet,
-one line per issue, and ends with a one-line summary. Formatting only: this module depends on
-the core and on the evaluation record it shows, never on the use cases that call it.
+one line per issue, and ends with a one-line summary. ``emit`` prints what a command shows on
+stdout. This module depends on the core and on the evaluation record it shows, never on the
+use cases that call it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import sys
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -26,9 +29,37 @@ from xl_milestones.core.schema import (
     SETTINGS,
     SIGNOFF_QUEUE,
 )
+from xl_milestones.errors import OutputError
 
 if TYPE_CHECKING:
     from xl_milestones.app.evaluate import Evaluation
+
+
+def emit(text: str) -> None:
+    """Print ``text`` on stdout now, for every command. When the reader has gone away
+    (``validate | head -1``), the rest of the output is dropped quietly (stdout now goes to the
+    null device) and the command still returns the exit code its work gave; stdout that cannot
+    take it (a full disk) is one line and exit code 2, as any output that cannot be written."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    except OSError as exc:
+        discard_stdout()  # what is left in the buffer would fail again at exit
+        raise OutputError(
+            f"cannot write to standard output ({exc.strerror or exc}): check where the output "
+            "is sent, such as a full disk"
+        ) from None
+
+
+def discard_stdout() -> None:
+    """Send whatever stdout still holds, and anything written to it later, to the null device."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    finally:
+        os.close(null)
 
 
 def counts(issues: Sequence[Issue]) -> dict[str, int]:

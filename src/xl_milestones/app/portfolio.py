@@ -910,6 +910,7 @@ def portfolio_command(
     import json
 
     from xl_milestones.io.atomic import replace_file
+    from xl_milestones.output import emit
     from xl_milestones.reports.portfolio_book import PortfolioWriter, verify_portfolio
 
     target = _output_target(output, paths, fx_rates)
@@ -970,10 +971,9 @@ def portfolio_command(
     if tables is not None:
         written += [str(p) for p in tables.commit()]
     if fmt == "json":
-        print(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
+        emit(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
     else:
-        print(portfolio_text(portfolio, written))
-    sys.stdout.flush()
+        emit(portfolio_text(portfolio, written))
     return portfolio.exit_code
 
 
