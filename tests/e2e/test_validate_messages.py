@@ -192,3 +192,74 @@ def test_amounts_over_a_contract_are_quoted_with_separators_and_currency(
         "approved change orders): correct the amount, or record the change order that raises "
         "the value"
     ]
+
+
+def test_an_amount_past_its_currencys_minor_unit_is_told_how_it_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["invoices"][0]["paid_amount"] = 1000.001  # M-001 of C-001, GBP
+    sheets["contracts"][1]["currency"] = "JPY"  # C-002, whose M-101 is fixed
+    sheets["fx_rates"][0]["currency"] = "JPY"
+    sheets["milestones"][3]["payment_amount"] = 1234.5
+    sheets["issues"].append(
+        {"issue_id": "I-2", "milestone_id": "M-101", "category": "risk", "severity": "low",
+         "description": "Disputed", "raised_date": dt.date(2026, 3, 2), "amount_disputed": 10.5}
+    )  # fmt: skip
+    sheets["contracts"].append(
+        {"contract_id": "C-003", "contract_name": "Kuwait office", "supplier": "Gulf Co",
+         "currency": "KWD", "original_value": 12.3456, "start_date": dt.date(2026, 2, 1)}
+    )  # fmt: skip
+    sheets["fx_rates"].append({"currency": "KWD", "rate_to_reporting": 2.5})
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = [i for i in issues(capsys, path) if i["code"] == "amount-past-minor-unit"]
+    assert {(i["sheet"], i["column"], i["value"], i["severity"]) for i in found} == {
+        ("Invoices", "Paid Amount", "1000.001", "warning"),
+        ("Milestones", "Payment Amount", "1234.5", "warning"),
+        ("Issues", "Amount Disputed", "10.5", "warning"),
+        ("Contracts", "Original Value", "12.3456", "warning"),
+    }
+    by_sheet = {i["sheet"]: i["message"] for i in found}
+    assert by_sheet["Invoices"] == (
+        "1000.001 has more decimals than GBP has (2): it counts as 1,000.00; enter it with at "
+        "most 2 decimals"
+    )
+    assert by_sheet["Milestones"] == (
+        "1234.5 has more decimals than JPY has (0): it counts as 1,235; enter it in whole units"
+    )
+    assert by_sheet["Contracts"] == (
+        "12.3456 has more decimals than KWD has (3): it counts as 12.346; enter it with at "
+        "most 3 decimals"
+    )
+
+
+def test_amounts_to_the_minor_unit_as_a_cell_shows_them_are_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["contracts"][0]["original_value"] = 120000.10  # GBP, read back as 120000.1
+    sheets["invoices"][0]["invoice_amount"] = 0.1 + 0.2  # 0.30000000000000004, shows as 0.3
+    sheets["invoices"][0]["paid_amount"] = 0.3
+    sheets["change_orders"][0]["value_change"] = 1000.1 + 1e-12  # 1000.100000000001
+    sheets["contracts"][1]["currency"] = "JPY"
+    sheets["fx_rates"][0]["currency"] = "JPY"
+    sheets["milestones"][3]["payment_amount"] = 1e4  # 10000.0 for a currency without decimals
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert not [i for i in found if i["code"] == "amount-past-minor-unit"], found
+
+
+def test_an_amount_past_its_minor_unit_is_not_judged_without_a_currency_or_with_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["contracts"][0]["currency"] = "XYZ"  # unknown-currency: C-001's amounts not judged
+    sheets["contracts"][0]["advance_amount"] = 100.001
+    sheets["invoices"][0]["paid_amount"] = 1000.001
+    sheets["milestones"][3]["payment_amount"] = 60000.001  # over C-002's 50,000 EUR
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert {i["code"] for i in found if i["sheet"] in ("Invoices", "Milestones")} == {
+        "amount-over-contract-value"
+    }
+    assert "amount-past-minor-unit" not in {i["code"] for i in found}

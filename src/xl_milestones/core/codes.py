@@ -175,6 +175,14 @@ CODES: Final[dict[str, Code]] = {
         "Original Value plus the Value Change of its approved change orders).",
         "Correct the amount, or record the change order that raises the contract's value.",
     ),
+    "amount-past-minor-unit": Code(
+        "warning",
+        "An amount has more decimals than its contract's currency has (1000.001 GBP, 1234.5 "
+        "JPY, 12.3456 KWD): it is rounded to the currency's minor unit when computed. Judged "
+        "as the cell shows the number (15 significant digits); skipped where the contract's "
+        "currency is unknown or the cell has an error.",
+        "Enter the amount to the currency's minor unit (2 decimals for GBP, none for JPY).",
+    ),
     "date-out-of-range": Code(
         "error",
         "A date is implausibly far from its contract: more than 10 years before the contract's "

@@ -1215,6 +1215,15 @@ CONTRACT_DATE_YEARS: Final = 50
 # Amounts that are at most their contract's value: the Original Value plus the Value Change of
 # its approved change orders (`amount-over-contract-value`).
 AT_MOST_CONTRACT_VALUE: Final[dict[str, tuple[str, ...]]] = {MILESTONES.key: ("payment_amount",)}
+# Amounts typed to their contract's currency's minor unit (GBP 2 decimals, JPY 0, KWD 3): every
+# money input of a sheet whose rows reach a contract (its own currency on Contracts). More
+# decimals are rounded away when computed (`amount-past-minor-unit`).
+MINOR_UNIT_AMOUNTS: Final[dict[str, tuple[str, ...]]] = {
+    sheet.key: names
+    for sheet in INPUT_SHEETS
+    if {"currency", "contract_id", "milestone_id"} & {f.name for f in sheet.inputs}
+    and (names := tuple(f.name for f in sheet.inputs if f.type is FieldType.MONEY))
+}
 
 
 def sheet_by_name(name: str) -> Sheet | None:

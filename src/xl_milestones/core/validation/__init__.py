@@ -16,6 +16,7 @@ from xl_milestones.core.validation.contracts import (
     contract_dates,
     contract_ranges,
     fx_rates,
+    minor_unit_amounts,
     payment_totals,
 )
 from xl_milestones.core.validation.keys import (
@@ -54,6 +55,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     change_order_milestones,
     paid_dates,
     contract_ranges,  # after contract_dates and date_order, which judge the End Date
+    minor_unit_amounts,  # after the errors on the amounts: a cell with one is not told twice
     fx_rates,
 )
 

@@ -1,21 +1,23 @@
 """The contract checks: a contract's own dates and advance, the payments of its milestones
-taken together, the rows far from its dates or above its value, and its currency's FX rate.
+taken together, the rows far from its dates or above its value, the amounts with more decimals
+than its currency has, and its currency's FX rate.
 
 The range checks against each row's contract are declared in ``schema.py``
-(AT_MOST_CONTRACT_VALUE, NEAR_CONTRACT_DATES, CONTRACT_DATE_YEARS).
+(AT_MOST_CONTRACT_VALUE, NEAR_CONTRACT_DATES, CONTRACT_DATE_YEARS, MINOR_UNIT_AMOUNTS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from itertools import repeat
 from operator import le
 from typing import Any, Final
 
 from xl_milestones.core.dates import add_years
 from xl_milestones.core.issues import Severity
+from xl_milestones.core.money import EXCEL_DIGITS, minor_units, round_money
 from xl_milestones.core.schema import (
     AT_MOST_CONTRACT_VALUE,
     CHANGE_ORDERS,
@@ -23,6 +25,7 @@ from xl_milestones.core.schema import (
     CONTRACTS,
     FX_RATES,
     MILESTONES,
+    MINOR_UNIT_AMOUNTS,
     NEAR_CONTRACT_DATES,
     NEAR_CONTRACT_YEARS,
 )
@@ -170,16 +173,11 @@ def contract_ranges(book: Book) -> Iterator[Found]:
     orders), and the declared dates near their contract's dates."""
     value = _contract_values(book)
     windows = _windows(book)
-    currencies = book.column(CONTRACTS.key, "currency")
-    currency = {cid: currencies[i] for cid, i in book.contract_at.items()}
-    milestone_contracts = book.column(MILESTONES.key, "contract_id")
-    contract_of = {mid: milestone_contracts[i] for mid, i in book.milestone_at.items()}
+    currency = _contract_currencies(book)
+    contract_of = _milestone_contracts(book)
     for key in {**AT_MOST_CONTRACT_VALUE, **NEAR_CONTRACT_DATES}:
         table = book.tables[key]
-        if "contract_id" in table.columns:
-            cids = table.columns["contract_id"]
-        else:
-            cids = list(map(contract_of.get, table.columns["milestone_id"]))
+        cids = _row_contracts(table, contract_of)
         dates = NEAR_CONTRACT_DATES.get(key, ())
         if dates and windows:
             yield from _far_dates(table, dates, cids, windows)
@@ -198,6 +196,73 @@ def contract_ranges(book: Book) -> Iterator[Found]:
                         f"({_amount(value[cid], cur)}, with its approved change orders): "
                         "correct the amount, or record the change order that raises the value",
                     )
+
+
+def _contract_currencies(book: Book) -> dict[str, str | None]:
+    """Each Contract ID's currency (an upper-case code, None when blank or unknown)."""
+    currencies = book.column(CONTRACTS.key, "currency")
+    return {cid: currencies[i] for cid, i in book.contract_at.items()}
+
+
+def _milestone_contracts(book: Book) -> dict[str, Any]:
+    """Each Milestone ID's Contract ID."""
+    milestone_contracts = book.column(MILESTONES.key, "contract_id")
+    return {mid: milestone_contracts[i] for mid, i in book.milestone_at.items()}
+
+
+def _row_contracts(table: Table, contract_of: dict[str, Any]) -> list[Any]:
+    """Each row's Contract ID: its own, or its milestone's."""
+    if "contract_id" in table.columns:
+        return table.columns["contract_id"]
+    return list(map(contract_of.get, table.columns["milestone_id"]))
+
+
+def minor_unit_amounts(book: Book) -> Iterator[Found]:
+    """The declared amounts have no more decimals, as a cell shows them, than their contract's
+    currency has: more are rounded away when computed, which the user is told of."""
+    currency = _contract_currencies(book)
+    contract_of = _milestone_contracts(book)
+    for key, names in MINOR_UNIT_AMOUNTS.items():
+        table = book.tables[key]
+        if "currency" in table.columns:
+            curs = table.columns["currency"]
+        else:
+            curs = list(map(currency.get, _row_contracts(table, contract_of)))
+        for name in names:
+            for i, (amount, cur) in enumerate(zip(table.columns[name], curs, strict=True)):
+                if amount is None or cur is None or table.is_bad(i, name):
+                    continue
+                places = minor_units(cur)
+                if _decimals(amount) <= places:
+                    continue  # most amounts: no more digits than the currency's, shown or not
+                shown = _as_shown(amount)
+                if _decimals(shown) <= places:
+                    continue  # a float's artefact (0.30000000000000004 shows as 0.3)
+                yield Found(
+                    key,
+                    i,
+                    WARNING,
+                    "amount-past-minor-unit",
+                    name,
+                    amount,
+                    f"{format(shown, 'f')} has more decimals than {cur} has ({places}): it "
+                    f"counts as {format(round_money(shown, cur), ',f')}; enter it "
+                    + (f"with at most {places} decimals" if places else "in whole units"),
+                )
+
+
+_SHOWN: Final = Context(prec=EXCEL_DIGITS, rounding=ROUND_HALF_UP)
+
+
+def _decimals(amount: Decimal) -> int:
+    """Decimal places of an amount's digits (1000.001: 3, 1E+3: 0)."""
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _as_shown(amount: Decimal) -> Decimal:
+    """An amount as a cell shows it: to Excel's 15 significant digits, no trailing zeros."""
+    return _SHOWN.plus(amount).normalize(_SHOWN)
 
 
 def _contract_values(book: Book) -> dict[str, Decimal]:
