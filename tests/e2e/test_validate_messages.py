@@ -221,15 +221,16 @@ def test_an_amount_past_its_currencys_minor_unit_is_told_how_it_counts(
     }
     by_sheet = {i["sheet"]: i["message"] for i in found}
     assert by_sheet["Invoices"] == (
-        "1000.001 has more decimals than GBP has (2): it counts as 1,000.00; enter it with at "
-        "most 2 decimals"
+        "1000.001 has more decimals than GBP has (2), and what is worked out from it is "
+        "rounded to 2 decimals: enter it with at most 2 decimals"
     )
     assert by_sheet["Milestones"] == (
-        "1234.5 has more decimals than JPY has (0): it counts as 1,235; enter it in whole units"
+        "1234.5 has more decimals than JPY has (0), and what is worked out from it is rounded "
+        "to whole units: enter it in whole units"
     )
     assert by_sheet["Contracts"] == (
-        "12.3456 has more decimals than KWD has (3): it counts as 12.346; enter it with at "
-        "most 3 decimals"
+        "12.3456 has more decimals than KWD has (3), and what is worked out from it is rounded "
+        "to 3 decimals: enter it with at most 3 decimals"
     )
 
 

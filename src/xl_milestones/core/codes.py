@@ -178,7 +178,8 @@ CODES: Final[dict[str, Code]] = {
     "amount-past-minor-unit": Code(
         "warning",
         "An amount has more decimals than its contract's currency has (1000.001 GBP, 1234.5 "
-        "JPY, 12.3456 KWD): it is rounded to the currency's minor unit when computed. Judged "
+        "JPY, 12.3456 KWD): what is worked out from it is rounded to the currency's minor "
+        "unit. Judged "
         "as the cell shows the number (15 significant digits); skipped where the contract's "
         "currency is unknown or the cell has an error.",
         "Enter the amount to the currency's minor unit (2 decimals for GBP, none for JPY).",

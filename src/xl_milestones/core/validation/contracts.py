@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from xl_milestones.core.dates import add_years
 from xl_milestones.core.issues import Severity
-from xl_milestones.core.money import EXCEL_DIGITS, minor_units, round_money
+from xl_milestones.core.money import EXCEL_DIGITS, minor_units
 from xl_milestones.core.schema import (
     AT_MOST_CONTRACT_VALUE,
     CHANGE_ORDERS,
@@ -245,9 +245,13 @@ def minor_unit_amounts(book: Book) -> Iterator[Found]:
                     "amount-past-minor-unit",
                     name,
                     amount,
-                    f"{format(shown, 'f')} has more decimals than {cur} has ({places}): it "
-                    f"counts as {format(round_money(shown, cur), ',f')}; enter it "
-                    + (f"with at most {places} decimals" if places else "in whole units"),
+                    f"{format(shown, 'f')} has more decimals than {cur} has ({places}), and "
+                    "what is worked out from it is rounded to "
+                    + (
+                        f"{places} decimals: enter it with at most {places} decimals"
+                        if places
+                        else "whole units: enter it in whole units"
+                    ),
                 )
 
 
