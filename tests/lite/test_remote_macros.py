@@ -272,6 +272,33 @@ def test_a_note_the_new_rows_would_reach_is_refused_in_lite_as_by_the_command_li
     capsys.readouterr()
 
 
+def _refreshed_with_a_row_cleared(tmp_path: Path, sheet: str, row: int, refreshes: int) -> Path:
+    """The sample refreshed ``refreshes`` times by the command line, then row ``row`` of
+    ``sheet`` cleared, as a user clears a row inside an output sheet's Excel table."""
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    assert cli(["refresh", str(SAMPLE), "--output", str(path)]) == 0
+    for _ in range(refreshes - 1):
+        assert cli(["refresh", str(path)]) == 0
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    for cell in wb[sheet][row]:
+        cell.value = None
+    wb.save(path)
+    return path
+
+
+def _lite_refresh(path: Path) -> dict[str, Any]:
+    """The book data after Lite's refresh script ran on the workbook file at ``path``, which
+    must have said it was done (an info message, not a refusal)."""
+    payload = book_payload(path, name="book.xlsx")
+    book = _remote(payload)
+    macros.refresh(book)
+    (alert,) = apply_actions(payload, book.json()["actions"])
+    assert alert[3] == "info", alert[0]
+    return payload
+
+
 def test_a_row_cleared_inside_an_output_excel_table_is_rewritten_in_lite_as_by_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -279,25 +306,11 @@ def test_a_row_cleared_inside_an_output_excel_table_is_rewritten_in_lite_as_by_t
     # it are the table's old rows, not notes in the way, in Lite as on the command line.
     from xl_milestones.cli import main as cli
 
-    path = tmp_path / "book.xlsm"
-    capsys.readouterr()
-    assert cli(["refresh", str(SAMPLE), "--output", str(path)]) == 0
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    ws = wb["Payment Schedule"]
-    (table,) = ws.tables.values()
+    path = _refreshed_with_a_row_cleared(tmp_path, "Payment Schedule", 10, 1)
+    (table,) = openpyxl.load_workbook(path)["Payment Schedule"].tables.values()
     assert openpyxl.utils.cell.range_boundaries(table.ref)[3] > 20
-    for cell in ws[10]:
-        cell.value = None
-    wb.save(path)
-    capsys.readouterr()
     assert cli(["refresh", str(path), "--output", str(tmp_path / "out.xlsm")]) == 0
-
-    payload = book_payload(path, name="book.xlsx")
-    book = _remote(payload)
-    macros.refresh(book)
-    (alert,) = apply_actions(payload, book.json()["actions"])
-    assert alert[3] == "info", alert[0]
-    schedule = sheet_values(payload, "Payment Schedule")
+    schedule = sheet_values(_lite_refresh(path), "Payment Schedule")
     assert schedule[9][0] != ""  # the schedule written over it again
     capsys.readouterr()
 
@@ -307,26 +320,10 @@ def test_a_log_row_cleared_inside_the_refresh_log_table_is_no_note_in_the_way_in
 ) -> None:
     # Three refreshes logged, the middle row cleared inside the log's Excel table: Lite's
     # refresh adds its row under the table, as the command line does, not refused.
-    from xl_milestones.cli import main as cli
-
-    path = tmp_path / "book.xlsm"
-    capsys.readouterr()
-    assert cli(["refresh", str(SAMPLE), "--output", str(path)]) == 0
-    for _ in range(2):
-        assert cli(["refresh", str(path)]) == 0
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    for cell in wb["Refresh Log"][3]:
-        cell.value = None
-    wb.save(path)
-    capsys.readouterr()
-
-    payload = book_payload(path, name="book.xlsx")
-    book = _remote(payload)
-    macros.refresh(book)
-    (alert,) = apply_actions(payload, book.json()["actions"])
-    assert alert[3] == "info", alert[0]
-    log = sheet_values(payload, "Refresh Log")
+    path = _refreshed_with_a_row_cleared(tmp_path, "Refresh Log", 3, 3)
+    log = sheet_values(_lite_refresh(path), "Refresh Log")
     assert [row[0] != "" for row in log[1:5]] == [True, False, True, True]
+    capsys.readouterr()
 
 
 ERROR_VALUES = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!")
