@@ -72,9 +72,11 @@ _DEMO_AS_OF_HELP = (
     "event the sample records (2026-06-29) or after 2075-04-01 (50 years after its earliest "
     "contract date) is refused"
 )
-_FORMAT_HELP = (
-    "text (default): one line per problem and a summary; json: one JSON object on one line "
-    "on stdout and nothing else there"
+_JSON_HELP = "json: one JSON object on one line on stdout and nothing else there"
+_FORMAT_HELP = f"text (default): one line per problem and a summary; {_JSON_HELP}"
+_REFRESH_FORMAT_HELP = (
+    "text (default): a summary (statuses, payments, sign-offs, what changed) and the errors "
+    f"found; {_JSON_HELP}"
 )
 
 
@@ -140,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the refreshed workbook to OUT (.xlsm or .xlsx, as the workbook calls for) "
         "instead of in place",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_REFRESH_FORMAT_HELP)
     p.set_defaults(handler=_refresh)
 
     p = _command(
