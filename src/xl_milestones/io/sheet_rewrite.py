@@ -154,21 +154,22 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
         the height the wrapped text needs (LibreOffice does not size rows to wrapped text on
         opening)."""
         widths = self.column_widths()
-        self._wrap = [
-            (name, widths.get(col, DEFAULT_COLUMN_WIDTH))
-            for name, col, _k, _p in self._plan
-            if self.styles.wraps(col_styles.get(col))
-        ]
-        self._wrap_cols = {
-            col: widths.get(col, DEFAULT_COLUMN_WIDTH)
-            for _name, col, _k, _p in self._plan
-            if self.styles.wraps(col_styles.get(col))
-        }
         self._wrap_widths = {
             col: widths.get(col, DEFAULT_COLUMN_WIDTH)
             for col, style in col_styles.items()
             if self.styles.wraps(style)
         }
+        # The result columns among them, by column and, in the plan's order, by field.
+        self._wrap_cols = {
+            col: self._wrap_widths[col]
+            for _name, col, _k, _p in self._plan
+            if col in self._wrap_widths
+        }
+        self._wrap = [
+            (name, self._wrap_widths[col])
+            for name, col, _k, _p in self._plan
+            if col in self._wrap_widths
+        ]
         self._table_wrap = [
             (i, self._wrap_widths[col])
             for i, col, _pre, _number in table_plan
