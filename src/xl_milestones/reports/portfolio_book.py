@@ -43,7 +43,7 @@ from xl_milestones.core.schema import (
     Sheet,
 )
 from xl_milestones.errors import OutputError
-from xl_milestones.io.row_height import ROW_HEIGHT, wrapped_lines
+from xl_milestones.io.row_height import ROW_HEIGHT, lines_needed
 from xl_milestones.numformats import money_format, money_number_format
 from xl_milestones.output import plural
 from xl_milestones.template import styles
@@ -396,7 +396,7 @@ class _Table:
                     if places != DEFAULT_MINOR_UNITS:
                         fmt = w.money(fields[c], places)
                 _write_value(ws, r, c, value, fmt)
-            lines = _lines(row, self.wrapped)
+            lines = lines_needed((row[c], width) for c, width in self.wrapped.items())
             if lines > 1:
                 ws.set_row(r, lines * ROW_HEIGHT)
             r += 1
@@ -424,16 +424,6 @@ class _Table:
 
 # Rows that set the column widths (the template measures its sample rows the same way).
 _SAMPLE_ROWS = 200
-
-
-def _lines(row: tuple[object, ...], wrapped: dict[int, float]) -> int:
-    """The lines the row's wrapped texts need in their columns of the widths given."""
-    lines = 1
-    for c, width in wrapped.items():
-        text = row[c]
-        if isinstance(text, str) and len(text) > width:
-            lines = max(lines, wrapped_lines(text, width))
-    return lines
 
 
 def _add_table(ws: Worksheet, sheet: Sheet, first_row: int, last_row: int, fmt: _Formats) -> None:
