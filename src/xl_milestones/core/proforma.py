@@ -83,10 +83,13 @@ def at_stake(
     if not targets:
         return {}
     contracts = {w.m.contract_id for w in targets}
+    signing = {w.m.milestone_id for w in targets}
+    # The ledgers certify the milestones of these contracts already payable and those signed
+    # off now; the others would only be shown an exposure, which nobody reads here.
     copies = [
         MilestoneWork(w.m, w.contract, w.revised, w.late, w.value, w.state, w.status)
         for w in ix.work
-        if w.m.contract_id in contracts
+        if (w.payable and w.m.contract_id in contracts) or w.m.milestone_id in signing
     ]
     by_id = dict(ix.by_id)
     by_id.update((w.m.milestone_id, w) for w in copies)
