@@ -65,15 +65,11 @@ def _deliverables(run: _Run) -> Failed:
 
 
 def _predecessors(run: _Run) -> Failed:
-    by_id = run.index.by_id
+    signed = {mid for mid, w in run.index.by_id.items() if w.status == SIGNED_OFF}
     for w in run.index.work:
         if not w.m.predecessors:
             continue
-        preds = [
-            f"predecessor {p} not signed off"
-            for p in w.m.predecessors
-            if p not in by_id or by_id[p].status != SIGNED_OFF
-        ]
+        preds = [f"predecessor {p} not signed off" for p in w.m.predecessors if p not in signed]
         if preds:
             yield w, run.fail("Predecessors", "; ".join(preds))
 
@@ -140,7 +136,7 @@ def _contract_active(run: _Run) -> Failed:
 
 def _evidence(run: _Run) -> Failed:
     result = run.fail("Evidence", "no evidence on the milestone or its deliverables")
-    shown = {mid for mid, dels in run.index.deliverables.items() if any(d.evidence for d in dels)}
+    shown = {mid for mid, dels in run.index.deliverables.items() for d in dels if d.evidence}
     return (
         (w, result) for w in run.index.work if not w.m.evidence and w.m.milestone_id not in shown
     )

@@ -346,8 +346,14 @@ def readiness(failed: Sequence[CheckResult], cancelled: bool) -> tuple[bool, str
     """(signoff_ready, signoff_blockers) from the checks (all of them, or only the failed ones,
     in check order): ready when no block-mode check fails; blockers lists block reasons first,
     then warn reasons prefixed ``warning:``. Cancelled is never ready."""
-    blocks = [c.reason for c in failed if c.outcome == FAIL and c.mode == BLOCK]
-    warns = ["warning: " + c.reason for c in failed if c.outcome == FAIL and c.mode == WARN]
+    blocks: list[str] = []
+    warns: list[str] = []
+    for c in failed:
+        if c.outcome == FAIL:
+            if c.mode == BLOCK:
+                blocks.append(c.reason)
+            elif c.mode == WARN:
+                warns.append("warning: " + c.reason)
     if cancelled:
         return False, "; ".join(["milestone is cancelled", *blocks, *warns])
     return not blocks, "; ".join(blocks + warns)
