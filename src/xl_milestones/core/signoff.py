@@ -395,8 +395,14 @@ def approvals(
 def deadlines(ix: ModelIndex, signoff_days: int) -> None:
     """Stage: the sign-off due date and days waiting of every milestone Awaiting sign-off."""
     as_of = ix.as_of
+    # A deadline depends on the actual date alone: worked out once per date (a few hundred
+    # dates serve a whole workbook).
+    by_date: dict[date, Deadline] = {}
     for w in ix.work:
         actual = w.m.actual_date
         if w.status == AWAITING and actual is not None:
-            due, w.days_waiting, overdue = signoff_deadline(actual, signoff_days, as_of)
+            deadline = by_date.get(actual)
+            if deadline is None:
+                deadline = by_date[actual] = signoff_deadline(actual, signoff_days, as_of)
+            due, w.days_waiting, overdue = deadline
             w.signoff_due, w.signoff_overdue = due, overdue > 0
