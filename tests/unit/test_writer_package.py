@@ -56,7 +56,8 @@ def test_copied_entries_keep_their_metadata_and_written_ones_are_deflated_fast(
     books: dict[str, Path], tmp_path: Path
 ) -> None:
     """Written through zipfile's public interface: each entry not changed keeps its name,
-    date, attributes and compression method; a changed part is deflated at level 2."""
+    date, attributes, compression method and content; a part, copied or changed, is deflated
+    at level 2."""
     dst = tmp_path / "out.xlsx"
     rows = _rows(2000, b"new")
     with zipfile.ZipFile(books["outputs"]) as zin:
@@ -79,9 +80,22 @@ def test_copied_entries_keep_their_metadata_and_written_ones_are_deflated_fast(
         assert b.testzip() is None
         assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
         info = b.getinfo(PART)
+        copied = [
+            (i, a.read(i.filename), b.getinfo(i.filename))
+            for i in a.infolist()
+            if i.filename != PART and i.compress_type == zipfile.ZIP_DEFLATED
+        ]
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    assert info.compress_size == _level2_size(b"".join(rows))
+    assert copied
+    for old, content, new in copied:
+        assert new.CRC == old.CRC and new.file_size == len(content)
+        assert new.compress_size == _level2_size(content), old.filename
+
+
+def _level2_size(data: bytes) -> int:
     level2 = zlib.compressobj(2, zlib.DEFLATED, -15)
-    expected = len(level2.compress(b"".join(rows)) + level2.flush())
-    assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size == expected
+    return len(level2.compress(data) + level2.flush())
 
 
 def test_no_thread_outlives_the_package(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shutil
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -355,7 +354,8 @@ class Package:
 
     def write(self, dst: Path) -> None:
         """Write the package to ``dst``: parts not changed copied with their entry's name, date,
-        attributes and compression; changed and added parts deflated at ``_LEVEL``."""
+        attributes and compression method, changed and added parts written; every deflated
+        part deflated at ``_LEVEL``."""
         with zipfile.ZipFile(
             dst, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL
         ) as zout:
@@ -369,9 +369,10 @@ class Package:
                     zi = zipfile.ZipInfo(name, date_time=info.date_time)
                     zi.compress_type = info.compress_type
                     zi.external_attr = info.external_attr
-                    big = info.file_size > zipfile.ZIP64_LIMIT
-                    with self.zin.open(info) as fin, zout.open(zi, "w", force_zip64=big) as fout:
-                        shutil.copyfileobj(fin, fout, _COPY_CHUNK)
+                    # An entry opened by its ZipInfo would be deflated at zlib's default
+                    # level, not the file's: writestr takes the level (the part is in
+                    # memory meanwhile, one at a time).
+                    zout.writestr(zi, self.zin.read(info), compresslevel=_LEVEL)
             for name, data in self.added:
                 _write_entry(zout, name, data)
         for part, name, data, check in self.read_back:
