@@ -216,6 +216,7 @@ class CellBuilder(SheetScanner):
         for i, col, pre, number, base, empty, sattrs in columns:
             value = values[i]
             t = type(value)
+            text: bytes | None = None  # a number's text in <v>, else None for a text's tail
             if t is str:
                 tail = texts.get(value)  # type: ignore[call-overload]
                 if tail is None:
@@ -223,21 +224,21 @@ class CellBuilder(SheetScanner):
                     if len(texts) < 100_000:  # results repeat a few texts many times
                         texts[value] = tail  # type: ignore[index]
             elif t is Decimal and value.is_finite():  # type: ignore[attr-defined]
-                text = str(value)
-                if "E" in text:  # str() uses exponents for some values; Excel wants digits
-                    text = format(value, "f")
-                tail = v_open + text.encode() + vclose
+                digits = str(value)
+                if "E" in digits:  # str() uses exponents for some values; Excel wants digits
+                    digits = format(value, "f")
+                text = digits.encode()
             elif value is None:
                 if empty is not None:
                     parts.append(pre + rnum + empty)
                     used.append(col)
                 continue
             elif t is dt.date and (got := dates.get(value) or self._serial(value)):  # type: ignore
-                tail = v_open + got + vclose
+                text = got
             elif t is int:
-                tail = v_open + b"%d" % value + vclose  # type: ignore[str-format]
+                text = b"%d" % value  # type: ignore[str-format]
             elif t is bool:
-                tail = b' t="b"' + v_open + (b"1" if value else b"0") + vclose
+                text = b"1" if value else b"0"
             elif value is MISSING:
                 cell = keep.get(col) if keep else None
                 if cell is not None:
@@ -250,10 +251,15 @@ class CellBuilder(SheetScanner):
                 used.append(col)
                 continue
             sattr = sattrs.get(t)
-            if sattr is None:
+            if sattr is None:  # the start tag's end for this type: style, and t="b" for bool
                 style = self.styles.fit(base, value_kind(value, number))
-                sattr = sattrs[t] = b'" s="%d"' % style if style else b'"'
-            parts.append(pre + rnum + sattr + tail)
+                sattr = b'" s="%d"' % style if style else b'"'
+                sattr = sattrs[t] = sattr + b' t="b"' if t is bool else sattr
+            # One join per cell: chained + made an intermediate object per piece.
+            if text is None:
+                parts.append(b"".join((pre, rnum, sattr, tail)))
+            else:
+                parts.append(b"".join((pre, rnum, sattr, v_open, text, vclose)))
             used.append(col)
 
     def _serial(self, day: dt.date) -> bytes:
