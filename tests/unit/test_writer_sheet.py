@@ -336,3 +336,54 @@ def test_row_values_takes_a_row_by_its_first_cell_only_when_that_cell_holds_a_va
     assert {n: min(cs) for n, cs in got.items()} == {2: 1, 3: 3, 4: 2, 5: 2, 6: 2}
     # The rows split cell by cell name every column of theirs that holds a value.
     assert (got[3], got[4], got[5]) == ({3}, {2}, {2})
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_filled_from_holds_only_for_one_unbroken_run_of_rows_row_values_finds_filled(
+    prefix: bytes,
+) -> None:
+    # The check below an output table passes over a sheet whose rows from the first below it
+    # to the last all start with a value in the table's columns; any other sheet is looked at
+    # row by row (row_values), and whenever the shortcut says yes, that look finds the same.
+    from xl_milestones.io.sheet_scan import SheetScanner, row_values
+
+    p = prefix.decode()
+    v = f"<{p}v>1</{p}v>"
+    t = f"<{p}is><{p}t>x</{p}t></{p}is>"
+    good = {
+        2: f'<{p}c r="A2" s="1"><{p}v>45474</{p}v></{p}c><{p}c r="B2">{v}</{p}c>',
+        3: f'<{p}c r="A3" t="inlineStr">{t}</{p}c>',
+        4: f'<{p}c r="B4" s="3" t="b">{v}</{p}c>',
+    }
+    cols = frozenset({1, 2, 3})
+
+    def scanner(rows: dict[int, str], row_attrs: str = "") -> SheetScanner:
+        body = "".join(
+            f'<{p}row r="{n}"{row_attrs}>{cells}</{p}row>' if cells else f'<{p}row r="{n}"/>'
+            for n, cells in rows.items()
+        )
+        head = f'<{p}row r="1"><{p}c r="A1" t="inlineStr">{t}</{p}c></{p}row>'
+        ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        xmlns = f'xmlns{":" + p[:-1] if p else ""}="{ns}"'
+        data = f"<{p}worksheet {xmlns}><{p}sheetData>{head}{body}</{p}sheetData></{p}worksheet>"
+        return SheetScanner(data.encode(), prefix, "sheet.xml")
+
+    def agrees(sc: SheetScanner, first: int) -> bool:
+        got = sc.filled_from(first, cols)
+        if got:
+            last = sc.last_row() or 0
+            assert set(row_values(sc, lambda n: n >= first, cols)) == set(range(first, last + 1))
+        return got
+
+    assert agrees(scanner(good), 2)
+    assert agrees(scanner(good, ' spans="1:2" ht="15"'), 2)
+    assert agrees(scanner(good), 3)
+    assert agrees(scanner(good), 1)  # the header row holds values too
+    assert not agrees(scanner(good), 5)  # no row from there on
+    assert not agrees(scanner({**good, 6: good[2].replace("2", "6")}), 2)  # row 5 missing
+    assert not agrees(scanner({3: good[3], 4: good[4]}), 2)  # row 2 missing
+    assert not agrees(scanner({**good, 5: ""}), 2)  # an empty row
+    assert not agrees(scanner({**good, 5: f'<{p}c r="A5" s="1"/>{good[3]}'}), 2)  # first empty
+    assert not agrees(scanner({**good, 5: f'<{p}c r="E5">{v}</{p}c>'}), 2)  # outside the columns
+    assert not agrees(scanner({**good, 5: f'<{p}c r="A5"><{p}f>1</{p}f>{v}</{p}c>'}), 2)
+    assert not agrees(scanner({**good, 5: f'<{p}c s="1" r="A5">{v}</{p}c>'}), 2)  # other form

@@ -269,6 +269,8 @@ def refuse_values_below(
     bottom = work.rewriter.last_row()
     if bottom is not None and bottom <= cleared_to:
         return  # nothing below: the usual case, without a pass over the rows
+    if work.rewriter.filled_from(cleared_to + 1, cols):
+        return  # one run of filled rows to the last (a table without an Excel table over it)
     filled = row_values(work.rewriter, lambda n: cleared_to < n <= last + 1, cols)
     old_rows_end(filled, cleared_to, last, work.entry.name if work.entry else what, what)
 

@@ -50,6 +50,11 @@ class SheetScanner:
         # form as there are of these means every cell has that form.
         self._c_any = b"<" + prefix + b"c"
         self._broken_start = re.compile(b"<" + p + rb"c[\t\n\r]")  # a cell tag broken after "<c"
+        # A row whose first cell is of this writer's form and opens with its value: (row, letters).
+        self._filled_row_re = re.compile(
+            b"<" + p + rb'row r="(\d+)"[^>/]*><' + p + rb'c r="([A-Z]{1,3})\d+"(?: s="\d+")?'
+            rb'(?: t="\w+")?><' + p + rb"(?:v|is)>"
+        )
         self._split()
 
     def _split(self) -> None:
@@ -91,6 +96,21 @@ class SheetScanner:
                     raise WorkbookError(f"worksheet part {self.part}: unterminated <row>")
                 yield num, i, gt + 1, k, k + len(close_tag)
                 pos = k + len(close_tag)
+
+    def filled_from(self, first: int, cols: frozenset[int]) -> bool:
+        """Whether the rows from ``first`` to the last are all there, one after another, and
+        each starts with a cell of ``cols`` that opens with its value: every such row is one
+        ``row_values`` finds filled. One search over their bytes; no row is taken apart. False
+        also when a row has another form (the caller then looks row by row)."""
+        start = next((span[1] for span in self.iter_rows() if span[0] >= first), None)
+        if start is None:
+            return False
+        found = self._filled_row_re.findall(self.data, start, self.rows_end)
+        if len(found) != self.data.count(b"<" + self.p + b"row", start, self.rows_end):
+            return False
+        if [int(num) for num, _letters in found] != list(range(first, first + len(found))):
+            return False
+        return all(column_number(letters) in cols for letters in {lt for _n, lt in found})
 
     def _tail_start(self, body: bytes, min_col: int) -> int:
         """Offset of the first cell of column ``min_col`` or later (cells are in column order),
