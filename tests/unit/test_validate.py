@@ -533,3 +533,28 @@ def test_warnings_do_not_skip_anything() -> None:
     result = run(changed(row("signoffs", 0, approver_name="Dana Lee")))
     assert result.issues and all(i.severity is W for i in result.issues)
     assert result.model.skipped == []
+
+
+def test_a_reference_to_an_id_typed_with_spaces_points_at_that_row() -> None:
+    # M-001 is typed " M-001 " (refused for its spaces): its deliverable and its successor's
+    # predecessor name it as typed without them, and are told where it is, not that it is absent.
+    sheets = changed(ms(0, milestone_id=" M-001 "))
+    sheets["contracts"][1]["contract_id"] = "C-002 "
+    by_cell = {(i.sheet, i.cell): i for i in run(sheets).issues}
+    spaced = "on the Milestones sheet only with spaces around it (row 2): remove them there"
+    assert by_cell[("Milestones", "A2")].code == "id-spaces"
+    deliverable = by_cell[("Deliverables", "B2")]
+    assert deliverable.code == "unknown-reference"
+    assert deliverable.message == f"Milestone ID M-001 is {spaced}"
+    predecessor = by_cell[("Milestones", "N3")]
+    assert predecessor.message == f"predecessor M-001 is {spaced}"
+    contract = by_cell[("Milestones", "B5")]
+    assert contract.message == (
+        "Contract ID C-002 is on the Contracts sheet only with spaces around it (row 3): "
+        "remove them there"
+    )
+    # An id that is on no sheet at all keeps the plain message.
+    plain = run(changed(row("deliverables", 0, milestone_id="M-999"))).issues
+    assert [i.message for i in plain if i.code == "unknown-reference"] == [
+        "Milestone ID M-999 is not on the Milestones sheet: correct the id or add the milestone"
+    ]

@@ -29,6 +29,7 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
     found: list[Found] = []
     missing: list[Found] = []
     spaces: set[int] = set()
+    spaced_ids: dict[str, int] = {}
     columns: dict[str, list[Any]] = {}
     for f in present:
         column = raw.column(f.name)
@@ -47,6 +48,8 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
                         problem.message,
                     )
                 )
+                if problem.code == "id-spaces" and f.unique:  # a row's own id
+                    spaced_ids.setdefault(str(column[i]).strip(), i)
                 if problem.code == "whitespace-only":
                     spaces.add(i)
                     if f.required:
@@ -59,7 +62,7 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
     for f in sheet.inputs:
         if f.name not in columns:
             columns[f.name] = [None] * n
-    table = Table(sheet, list(raw.rows), columns)
+    table = Table(sheet, list(raw.rows), columns, spaced_ids=spaced_ids)
     blank = {i for i in spaces if _blank(raw, i)}
     return table, [*found, *(m for m in missing if m.at not in blank)], blank
 

@@ -117,18 +117,27 @@ def references(book: Book) -> Iterator[Found]:
             unknown.discard(None)
             if not unknown:
                 continue
+            spaced = book.tables[target_key]
             for i, value in enumerate(column):
                 if value in unknown:
-                    yield Found(
-                        key,
-                        i,
-                        ERROR,
-                        "unknown-reference",
-                        name,
-                        value,
-                        f"{target.header(name)} {value} is not on the {target.name} sheet: "
-                        f"correct the id or add the {noun(target)}",
+                    what = f"{target.header(name)} {value}"
+                    message = _spaced(spaced, value, what) or (
+                        f"{what} is not on the {target.name} sheet: "
+                        f"correct the id or add the {noun(target)}"
                     )
+                    yield Found(key, i, ERROR, "unknown-reference", name, value, message)
+
+
+def _spaced(target: Table, value: str, what: str) -> str | None:
+    """The message for a reference to an id typed on ``target`` with spaces around it (refused
+    there, so its row is not computed), else None."""
+    at = target.spaced_ids.get(value)
+    if at is None:
+        return None
+    return (
+        f"{what} is on the {target.sheet.name} sheet only with spaces around it (row "
+        f"{target.rows[at]}): remove them there"
+    )
 
 
 def predecessors(book: Book) -> Iterator[Found]:
@@ -152,7 +161,7 @@ def predecessors(book: Book) -> Iterator[Found]:
                 edges.append(p)
                 backward = backward and target < i
             else:
-                yield _link(i, p, target, tc, oc)
+                yield _link(book.tables[key], i, p, target, tc, oc)
         mid = ids[i]
         if mid is not None and at.get(mid) == i and edges:
             graph[mid] = edges
@@ -173,20 +182,17 @@ def predecessors(book: Book) -> Iterator[Found]:
             )
 
 
-def _link(i: int, p: str, target: int | None, tc: str | None, oc: str | None) -> Found:
+def _link(
+    milestones: Table, i: int, p: str, target: int | None, tc: str | None, oc: str | None
+) -> Found:
     """What is wrong with milestone ``i``'s predecessor ``p`` (row ``target``, contract
     ``tc``; ``oc`` is milestone ``i``'s contract)."""
     if target is None:
-        return Found(
-            MILESTONES.key,
-            i,
-            ERROR,
-            "unknown-reference",
-            "predecessors",
-            p,
+        message = _spaced(milestones, p, f"predecessor {p}") or (
             f"predecessor {p} is not on the Milestones sheet: correct the id or "
-            "remove it from Predecessors",
+            "remove it from Predecessors"
         )
+        return Found(MILESTONES.key, i, ERROR, "unknown-reference", "predecessors", p, message)
     return Found(
         MILESTONES.key,
         i,

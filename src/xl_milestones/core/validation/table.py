@@ -43,6 +43,8 @@ class Table:
     columns: dict[str, list[Any]]
     error: set[int] = field(default_factory=set)  # rows with an error
     bad: dict[str, set[int]] = field(default_factory=dict)  # field -> rows whose cell has one
+    # Ids refused for spaces around them, by the id without them: where each was typed.
+    spaced_ids: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -66,6 +68,7 @@ class Table:
             {name: [col[i] for i in keep] for name, col in self.columns.items()},
             {new_at[i] for i in self.error if i in new_at},
             {name: {new_at[i] for i in rows if i in new_at} for name, rows in self.bad.items()},
+            {mid: new_at[i] for mid, i in self.spaced_ids.items() if i in new_at},
         )
 
 
