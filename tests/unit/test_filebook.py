@@ -152,3 +152,41 @@ def test_a_milestones_sheet_that_does_not_read_back_is_never_moved_into_place(
     assert src.read_bytes() == original
     assert not backup_path(src).exists()
     assert sorted(p.name for p in src.parent.iterdir()) == ["book.xlsx"]
+
+
+def test_new_result_columns_go_past_a_cell_a_stale_dimension_leaves_out(
+    src: Path, tmp_path: Path
+) -> None:
+    # A note in an unlabelled column right of Milestones' headers, in a sheet whose
+    # <dimension> a program left at A1: the result columns the refresh adds start after the
+    # note's column, found by the cells, and the note is kept.
+    import re
+    import zipfile
+
+    from xl_milestones.io.xlsxparts import read_package
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb[MILESTONES.name]
+    before = [c.value for c in ws[1]]
+    note_col = len(before) + 2
+    ws.cell(3, note_col, "ask the PM")
+    noted = tmp_path / "noted.xlsx"
+    wb.save(noted)
+    with zipfile.ZipFile(noted) as zf:
+        part = {p.name: p.path for p in read_package(zf).sheets}[MILESTONES.name]
+    stale = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(noted) as zin, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert n == 1
+            zout.writestr(info, data)
+    book = FileBook(stale, output=tmp_path / "out.xlsx")
+    book.write(sample_update(rows_of(book)))
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx")[MILESTONES.name]
+    assert out.cell(3, note_col).value == "ask the PM"
+    heads = [c.value for c in out[1]]
+    assert heads[: len(before)] == before
+    assert heads[len(before) : note_col] == [None, None]  # the gap column and the note's
+    assert heads[note_col] in {f.header for f in MILESTONES.results}

@@ -387,3 +387,13 @@ def test_filled_from_holds_only_for_one_unbroken_run_of_rows_row_values_finds_fi
     assert not agrees(scanner({**good, 5: f'<{p}c r="E5">{v}</{p}c>'}), 2)  # outside the columns
     assert not agrees(scanner({**good, 5: f'<{p}c r="A5"><{p}f>1</{p}f>{v}</{p}c>'}), 2)
     assert not agrees(scanner({**good, 5: f'<{p}c s="1" r="A5">{v}</{p}c>'}), 2)  # other form
+
+
+@pytest.mark.parametrize("column", [0, 1, 22, 26, 27, 28, 52, 702, 703, 16383])
+def test_letters_after_a_column_match_exactly_the_later_columns(column: int) -> None:
+    from xl_milestones.a1 import column_letter
+    from xl_milestones.io.sheet_scan import _letters_after
+
+    pattern = re.compile(b"(?:" + _letters_after(column) + rb")\Z")
+    later = [c for c in range(1, 16385) if pattern.match(column_letter(c).encode())]
+    assert later == list(range(column + 1, 16385))

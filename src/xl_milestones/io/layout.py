@@ -283,7 +283,8 @@ def add_columns(
     if not missing:
         return
     dim = work.rewriter.dimension()
-    first = max(layout.last_col, dim[2] if dim and layout.last_col else 0) + 1
+    last = work.rewriter.last_column(dim[2] if dim else 0) if layout.last_col else 0
+    first = max(layout.last_col, last) + 1
     headers = []
     for i, name in enumerate(missing):
         col = first + i

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from xl_milestones.a1 import column_number, parse_range
+from xl_milestones.a1 import column_letter, column_number, parse_range
 from xl_milestones.errors import WorkbookError
 from xl_milestones.io.xmlbytes import find_element, get_attr, xml_unescape
 
@@ -178,6 +178,17 @@ class SheetScanner:
                 return int(m.group(1)) if m else None
             end = i
 
+    def last_column(self, at_least: int) -> int:
+        """The last column a cell of the sheet lies in, or ``at_least`` when none lies beyond
+        it (the ``<dimension>``'s last column, which a program may leave stale): one search for
+        a reference past it (any ``r="``, a literal the search finds fast), and only when there
+        is one every cell's reference read."""
+        span = (self.data, self.rows_start, self.rows_end)
+        if not re.compile(rb'r="(?:' + _letters_after(at_least) + rb")\d").search(*span):
+            return at_least
+        cell_ref = re.compile(b"<" + re.escape(self.p) + rb'c\s[^>]*?\br="([A-Z]{1,3})\d')
+        return max([at_least, *map(column_number, cell_ref.findall(*span))])
+
     def dimension(self) -> tuple[int, int, int, int] | None:
         start, end = find_element(self.head, self.p, b"dimension")
         if start < 0:
@@ -246,3 +257,19 @@ def row_values(
         if filled:
             out[num] = filled
     return out
+
+
+def _letters_after(column: int) -> bytes:
+    """A pattern of the column letters (up to three, as a sheet has) after ``column``'s."""
+    letters = column_letter(column) if column > 0 else ""
+    longer = [b"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    same_length = [
+        letters[:j].encode()
+        + b"["
+        + chr(ord(ch) + 1).encode()
+        + b"-Z]"
+        + b"[A-Z]" * (len(letters) - j - 1)
+        for j, ch in enumerate(letters)
+        if ch != "Z"
+    ]
+    return b"|".join(longer + same_length) or b"(?!)"
