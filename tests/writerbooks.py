@@ -32,6 +32,7 @@ from xl_milestones.core.schema import (
     VALIDATION,
     Sheet,
 )
+from xl_milestones.io.xlsxparts import read_package
 from xl_milestones.numformats import BOOL_FORMAT
 
 D = Decimal
@@ -317,3 +318,17 @@ def style_of(cell: openpyxl.cell.Cell) -> tuple[object, ...]:
         copy.copy(cell.alignment),
         copy.copy(cell.protection),
     )
+
+
+def stale_dimension(book: Path, out: Path, sheet: str) -> None:
+    """``book`` written to ``out`` with ``sheet``'s <dimension> left at A1, as some programs
+    leave it whatever the sheet holds."""
+    with zipfile.ZipFile(book) as zf:
+        part = {p.name: p.path for p in read_package(zf).sheets}[sheet]
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert n == 1
+            zout.writestr(info.filename, data)

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.tools import run_cli
+from tests.writerbooks import stale_dimension
 
 from xl_milestones.core.schema import (
     DASHBOARD_SCURVE,
@@ -131,27 +132,8 @@ def test_a_stale_dimension_does_not_hide_the_note(
     edited = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
     stale = tmp_path / "stale" / "book.xlsm"
     stale.parent.mkdir()
-    _stale_dimension(edited, stale, PAYMENT_SCHEDULE.name)
+    stale_dimension(edited, stale, PAYMENT_SCHEDULE.name)
     _refused(capsys, stale, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}")
-
-
-def _stale_dimension(book: Path, out: Path, sheet: str) -> None:
-    """``book`` written to ``out`` with ``sheet``'s <dimension> left at A1, as some programs
-    leave it whatever the sheet holds."""
-    import re
-    import zipfile
-
-    from xl_milestones.io.xlsxparts import read_package
-
-    with zipfile.ZipFile(book) as zf:
-        part = {p.name: p.path for p in read_package(zf).sheets}[sheet]
-    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == part:
-                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
-                assert n == 1
-            zout.writestr(info.filename, data)
 
 
 def test_an_output_sheet_without_its_header_gets_the_table_under_its_rows(
@@ -167,7 +149,7 @@ def test_an_output_sheet_without_its_header_gets_the_table_under_its_rows(
     edited = tmp_path / "edited.xlsm"
     wb.save(edited)
     book = tmp_path / "book.xlsm"
-    _stale_dimension(edited, book, VALIDATION.name)
+    stale_dimension(edited, book, VALIDATION.name)
     code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
     assert code == 0, err
     ws = openpyxl.load_workbook(book)[VALIDATION.name]
