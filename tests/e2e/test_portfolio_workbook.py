@@ -45,6 +45,14 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, out
 
 
+def _portfolio_of_one_book(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The portfolio workbook of the test workbook alone."""
+    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
+    out = tmp_path / "p.xlsx"
+    _run(capsys, "portfolio", str(book), "--output", str(out))
+    return out
+
+
 def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
     return [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
 
@@ -240,9 +248,7 @@ def test_tables_are_added_without_noting_each_cell(
         return result
 
     monkeypatch.setattr(Worksheet, "add_table", counting)
-    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
-    out = tmp_path / "p.xlsx"
-    _run(capsys, "portfolio", str(book), "--output", str(out))
+    out = _portfolio_of_one_book(tmp_path, capsys)
     assert noted["All Milestones"] == noted["Payment Schedule"] == 0
     ws = openpyxl.load_workbook(out)["All Milestones"]
     assert ws.tables["tblAllMilestones"].ref == f"A1:{ws.cell(1, ws.max_column).column_letter}5"
@@ -280,9 +286,7 @@ def test_the_dashboards_tables_start_below_its_charts(
 ) -> None:
     # Two suppliers: By Contract comes up among the rows of the last chart, whose column its
     # last columns reach; it must start below the charts, not under them.
-    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
-    out = tmp_path / "p.xlsx"
-    _run(capsys, "portfolio", str(book), "--output", str(out))
+    out = _portfolio_of_one_book(tmp_path, capsys)
     ws = openpyxl.load_workbook(out)["Dashboard"]
     titles = [c.row for c in ws["A"] if str(c.value or "").startswith(("By Supplier", "By Con"))]
     assert len(titles) == 2
@@ -300,9 +304,7 @@ def test_rows_are_as_tall_as_their_wrapped_sign_off_blockers(
 ) -> None:
     # LibreOffice does not size rows to wrapped text: without a height, a long Sign-off
     # Blockers text ran over the rows below it.
-    book = write_workbook(tmp_path / "a.xlsx", valid_sheets())
-    out = tmp_path / "p.xlsx"
-    _run(capsys, "portfolio", str(book), "--output", str(out))
+    out = _portfolio_of_one_book(tmp_path, capsys)
     ws = openpyxl.load_workbook(out)["All Milestones"]
     col = [c.value for c in ws[1]].index("Sign-off Blockers") + 1
     width = ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width
