@@ -60,6 +60,8 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
                     edit.links[f"{column_letter(link_col)}{first + i}"] = location
     if layout.table is not None:
         _grow_excel_table(work, layout.table, sheet, max(first - 1 + len(tw.rows), header + 1))
+        if not tw.append:
+            layout.table.clear_filter()  # it chose among the old rows, now replaced
     return work
 
 
@@ -82,7 +84,7 @@ def _first_row(
     if not work.created:
         last = max(len(tw.rows), 1) + header
         refuse_values_below(work, owned, end, last, what)
-    edit.zones.append(Zone(owned, header + 1, end))
+    edit.zones.append(Zone(owned, header + 1, end, shown=True))
     return header + 1
 
 

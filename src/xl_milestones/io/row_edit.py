@@ -24,6 +24,14 @@ def drop_spans(tag: bytes) -> bytes:
     return _SPANS.sub(b"", tag, count=1) if b"spans=" in tag else tag
 
 
+_HIDDEN = re.compile(rb'\shidden="[^"]*"')
+
+
+def shown_row(tag: bytes) -> bytes:
+    """The row start tag without its ``hidden`` (a row shown again)."""
+    return _HIDDEN.sub(b"", tag, count=1) if b"hidden=" in tag else tag
+
+
 def row_without_cells(tag: bytes, prefix: bytes) -> bytes:
     """A row left with no cell (start tag ``tag``, without spans): a row that keeps its
     height or style stays, self-closed; a bare one goes."""

@@ -22,7 +22,7 @@ from xl_milestones.a1 import format_range, parse_range
 from xl_milestones.io.cell_builder import Column
 from xl_milestones.io.output_rows import OutputTableWriter, cell_writes
 from xl_milestones.io.result_rows import NeedsSlowPath, ResultRowWriter
-from xl_milestones.io.row_edit import RowEditor
+from xl_milestones.io.row_edit import RowEditor, shown_row
 from xl_milestones.io.row_height import DEFAULT_COLUMN_WIDTH
 from xl_milestones.io.sheet_edit import (
     RewriteResult,
@@ -245,7 +245,7 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
             ) or self._broken_start.search(data, body_start, body_end):
                 run.state.note_row(num, None)
             return data[start:end]
-        tag = data[start:body_start]
+        tag = self._row_tag(run, start, body_start)
         if body_start == end:  # self-closed row: reopen it to add cells
             tag = tag[:-2].rstrip() + b">"
         body = data[body_start:body_end]
@@ -266,6 +266,13 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
                 pass
         return self._general_row(run, num, tag, body)
 
+    def _row_tag(self, run: _Pass, start: int, body_start: int) -> bytes:
+        """The start tag of the old row at ``start``, shown again in a zone that asks so."""
+        tag = self.data[start:body_start]
+        if b"hidden=" in tag and any(zone.shown for zone in run.active):
+            return shown_row(tag)
+        return tag
+
     def _old_table_row_in_place(self, run: _Pass, where: RowSpan) -> bytes | None:
         """An old row of the output table rewritten by the fast path where it can take it;
         else None, the row's ``CellWrite``s made for the general path."""
@@ -284,7 +291,7 @@ class SheetRewriter(RowEditor, ResultRowWriter, OutputTableWriter):
         ):
             row = self._old_table_row(
                 num,
-                self.data[start:body_start],
+                self._row_tag(run, start, body_start),
                 self.data[body_start:body_end],
                 values,
                 run.plan_by_col,

@@ -72,6 +72,20 @@ class TablePart:
         self.data = data
         self.changed = True
 
+    def clear_filter(self) -> None:
+        """Drop the table's filter criteria and saved sort (its filter buttons stay): they
+        chose and ordered rows that a refresh replaced."""
+        p = self._prefix
+        data = self.data
+        for local in (b"filterColumn", b"sortState"):
+            start, end = find_element(data, p, local)
+            while start >= 0:
+                data = data[:start] + data[end:]
+                start, end = find_element(data, p, local, start)
+        if data != self.data:
+            self.data = data
+            self.changed = True
+
     def set_columns(self, names: list[str]) -> None:
         """Replace the table's columns by ``names`` (a new layout: their header cells are
         written by the caller) and move its last column to match."""

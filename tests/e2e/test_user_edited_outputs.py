@@ -1,0 +1,81 @@
+"""Output sheets as users leave them between refreshes: a table sorted and filtered in Excel.
+
+A refresh replaces every row of an output table, so a filter's hidden rows and a saved sort
+describe rows that are no longer there: the refresh shows every new row and clears them."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.filters import FilterColumn, Filters, SortCondition, SortState
+from tests.tools import run_cli
+
+from xl_milestones.core.schema import PAYMENT_SCHEDULE
+
+SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
+AS_OF = "2026-06-30"
+
+pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="the sample workbook is not built")
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample after a refresh: every output sheet filled."""
+    book = tmp_path_factory.mktemp("edited") / "refreshed.xlsm"
+    shutil.copyfile(SAMPLE, book)
+    from xl_milestones.cli import main
+
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    return book
+
+
+def _rows(book: Path) -> list[tuple[object, ...]]:
+    ws = openpyxl.load_workbook(book)[PAYMENT_SCHEDULE.name]
+    return [tuple(c.value for c in row) for row in ws.iter_rows(min_row=2)]
+
+
+def test_a_sorted_and_filtered_payment_schedule_shows_every_new_row(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As Excel leaves it: rows sorted by Contract ID, Z to A, then filtered to one contract,
+    # the other rows hidden, the sort and the filter saved in the table part.
+    wb = openpyxl.load_workbook(refreshed, keep_vba=True)
+    ws = wb[PAYMENT_SCHEDULE.name]
+    table = next(iter(ws.tables.values()))
+    heads = [c.value for c in ws[1]]
+    col = heads.index("Contract ID")
+    rows = sorted(
+        ([c.value for c in row] for row in ws.iter_rows(min_row=2)),
+        key=lambda r: str(r[col]),
+        reverse=True,
+    )
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value)
+        ws.row_dimensions[r].hidden = values[col] != "C-003"
+    last = len(rows) + 1
+    table.autoFilter.filterColumn = [FilterColumn(colId=col, filters=Filters(filter=["C-003"]))]
+    table.autoFilter.sortState = SortState(
+        ref=f"A2:U{last}", sortCondition=[SortCondition(ref=f"B2:B{last}", descending=True)]
+    )
+    book = tmp_path / "book.xlsm"
+    wb.save(book)
+    out = tmp_path / "out.xlsm"
+    code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF, "--output", str(out))
+    assert code == 0, err
+
+    # The rows are the refresh's own, in its order, and none of them is hidden: the old
+    # hidden rows would now hide other contracts' months under a filter naming C-003.
+    assert _rows(out) == _rows(refreshed)
+    ws = openpyxl.load_workbook(out)[PAYMENT_SCHEDULE.name]
+    assert [r for r in range(2, last + 1) if ws.row_dimensions[r].hidden] == []
+    name = f'displayName="{table.displayName}"'.encode()
+    with zipfile.ZipFile(out) as z:
+        tables = [z.read(n) for n in z.namelist() if n.startswith("xl/tables/")]
+    (xml,) = [t for t in tables if name in t]
+    assert b"<autoFilter" in xml  # the filter buttons stay
+    assert b"filterColumn" not in xml and b"sortState" not in xml
