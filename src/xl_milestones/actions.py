@@ -319,7 +319,7 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
     """
     from pathlib import Path
 
-    from xl_milestones.errors import UsageError
+    from xl_milestones.errors import UsageError, example_name
     from xl_milestones.template import build
     from xl_milestones.template.lite import PackageSourceError, requirements
 
@@ -329,7 +329,7 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
         raise UsageError(
             f"{path}: give a name ending in .xlsm (the desktop edition, with the ribbon) or "
             f".xlsx (the xlwings Lite edition, no macros), e.g. "
-            f"{target.with_suffix('.xlsm').name}"
+            f"{example_name(target, '.xlsm', 'contract_milestones')}"
         )
     if lite_package is not None:
         if suffix != ".xlsx":

@@ -55,3 +55,35 @@ def test_a_plain_workbook_is_not_written_as_xlsm(
     assert not (tmp_path / "out.xlsm").exists()
     code, _out, _err = run_cli(capsys, "refresh", str(book), "--output", str(tmp_path / "out.xlsx"))
     assert code == 0 and kind(tmp_path / "out.xlsx") == ".xlsx"
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        (["refresh", "BOOK", "--output"], "book_refreshed.xlsm"),
+        (["signoff-pack", "BOOK", "--output"], "signoff_pack.pdf"),
+        (["portfolio", "BOOK", "--output"], "portfolio.xlsx"),
+        (["new"], "contract_milestones.xlsm"),
+    ],
+)
+@pytest.mark.parametrize("folder", [".", "..", "sub"])
+def test_an_output_naming_a_folder_is_refused_with_a_file_name_in_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    example: str,
+    folder: str,
+) -> None:
+    # "." or a folder has no file name to give an extension: the message suggests a file in
+    # it, where it was an internal error (or "...xlsx" for "..").
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    book = Path(shutil.copy(SAMPLE, work / "book.xlsm"))
+    monkeypatch.chdir(work)
+    args = [str(book) if arg == "BOOK" else arg for arg in command]
+    code, out, err = run_cli(capsys, *args, folder)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "internal error" not in err
+    assert f"e.g. {Path(folder) / example}" in err
+    assert sorted(p.name for p in work.iterdir()) == ["book.xlsm", "sub"]

@@ -62,7 +62,7 @@ from xl_milestones.core.schema import (
     STATUSES,
     Sheet,
 )
-from xl_milestones.errors import UsageError, XlMilestonesError
+from xl_milestones.errors import UsageError, XlMilestonesError, example_name
 
 # ------------------------------------------------------------------------ finding the files
 
@@ -869,7 +869,7 @@ def _output_target(output: str, paths: Sequence[str], fx_rates: str | None) -> P
     if target.suffix.lower() != ".xlsx":
         raise UsageError(
             f"--output {output}: the portfolio is an .xlsx workbook; give a name ending in "
-            f".xlsx, e.g. {target.with_suffix('.xlsx').name}"
+            f".xlsx, e.g. {example_name(target, '.xlsx', 'portfolio')}"
         )
     if not target.parent.is_dir():
         raise UsageError(

@@ -11,7 +11,7 @@ from pathlib import Path
 from xl_milestones.book import BookUpdate
 from xl_milestones.core.model import RawWorkbook
 from xl_milestones.core.schema import MILESTONES
-from xl_milestones.errors import OutputError, UsageError, WorkbookError
+from xl_milestones.errors import OutputError, UsageError, WorkbookError, example_name
 from xl_milestones.io.atomic import (
     backup_path,
     check_not_open,
@@ -96,7 +96,7 @@ class FileBook:
         raise UsageError(
             f"{self.output}: {self.path.name} is {what}, so the refreshed copy must end in "
             f"{kind} (Excel refuses a file whose name does not match its content): "
-            f"give e.g. {self.output.with_suffix(kind).name}"
+            f"give e.g. {example_name(self.output, kind, self.path.stem + '_refreshed')}"
         )
 
     def read(self) -> RawWorkbook:

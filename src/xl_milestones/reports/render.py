@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from xl_milestones.core.engine import EngineResult
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Model
-from xl_milestones.errors import OutputError, UsageError
+from xl_milestones.errors import OutputError, UsageError, example_name
 from xl_milestones.reports.signoff import SignoffPack, build_pack
 
 TEMPLATES: Final = Path(__file__).with_name("templates")
@@ -45,7 +45,7 @@ def pack_format(output: str | os.PathLike[str]) -> str:
     if fmt is None:
         raise UsageError(
             f"{path}: the sign-off pack is written as .pdf or .html; give a name ending in one "
-            f"of them, e.g. {path.with_suffix('.pdf').name}"
+            f"of them, e.g. {example_name(path, '.pdf', 'signoff_pack')}"
         )
     return fmt
 
