@@ -412,6 +412,32 @@ def test_status_says_none_computed_when_every_milestone_has_errors(
     assert f"  Status:   none computed ({n} milestones with errors: see Sources)" in stdout
 
 
+def test_the_summary_names_each_workbook_with_errors_and_what_lists_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Exit code 1 for errors inside a workbook read: the summary said only "with errors: 1",
+    # naming no file, so a nightly log gave no way to find the book to correct.
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    sheets = valid_sheets()
+    sheets["milestones"][0]["baseline_date"] = "31/05/2026"  # one milestone not computed
+    bad = write_workbook(tmp_path / "Q3 north.xlsx", sheets)
+    out = tmp_path / "p.xlsx"
+    for extra, command in (
+        ((), f"xl-milestones validate '{bad}'"),
+        (("--as-of", "2026-07-01"), f"xl-milestones validate '{bad}' --as-of 2026-07-01"),
+    ):
+        code, stdout, _err = run_cli(
+            capsys, "portfolio", str(good), str(bad), "--output", str(out), *extra
+        )
+        assert code == 1
+        assert "with errors: 1" in stdout and str(good) not in stdout.split("wrote")[1]
+        lines = stdout.splitlines()
+        at = lines.index("  With errors (milestones not computed are left out of the figures):")
+        # The milestone and those that follow it (their predecessor) are not computed.
+        assert lines[at + 1] == f"    {bad}: 1 error, 3 milestones not computed: run {command}"
+        assert not [line for line in lines[at + 2 :] if line.startswith("    ")]  # good.xlsx
+
+
 def test_status_says_when_the_workbooks_hold_no_milestone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Final, Protocol, TextIO
 
 from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's names
     ALL_MILESTONES,
@@ -973,7 +973,7 @@ def portfolio_command(
     if fmt == "json":
         emit(json.dumps(portfolio_json(portfolio, written), ensure_ascii=False))
     else:
-        emit(portfolio_text(portfolio, written))
+        emit(portfolio_text(portfolio, written, as_of))
     return portfolio.exit_code
 
 
@@ -1046,16 +1046,42 @@ def status_text(portfolio: Portfolio) -> str:
     return "no milestones in the workbooks read"
 
 
-def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
+# The files with errors the summary names; Sources lists every one.
+ERRORS_LISTED: Final = 20
+
+
+def errors_text(portfolio: Portfolio, as_of: _dt.date | None = None) -> list[str]:
+    """The summary's lines on the workbooks read with validation errors (exit code 1): each
+    file, its errors and milestones not computed, and the command that lists them."""
+    from xl_milestones.output import plural, validate_command
+
+    with_errors = [o for o in portfolio.outcomes if o.read and o.errors]
+    if not with_errors:
+        return []
+    lines = ["  With errors (milestones not computed are left out of the figures):"]
+    lines.extend(
+        f"    {o.path}: {plural(o.errors, 'error')}, {plural(o.skipped, 'milestone')} not "
+        f"computed: run {validate_command(o.path, as_of)}"
+        for o in with_errors[:ERRORS_LISTED]
+    )
+    if len(with_errors) > ERRORS_LISTED:
+        lines.append(f"    and {len(with_errors) - ERRORS_LISTED} more (see Sources)")
+    return lines
+
+
+def portfolio_text(
+    portfolio: Portfolio, written: Sequence[str], as_of: _dt.date | None = None
+) -> str:
     """What the command prints: the files read, the figures a finance user looks at first,
-    and each file not read with its reason."""
+    each file with errors with the command that lists them (``--as-of`` ``as_of`` when one
+    was given), and each file not read with its reason."""
     from xl_milestones.output import money_text, plural
 
     cur = portfolio.currency
     figures = portfolio.figures
-    as_of = portfolio.as_of.isoformat() if portfolio.as_of else "each workbook's own date"
+    date = portfolio.as_of.isoformat() if portfolio.as_of else "each workbook's own date"
     lines = [
-        f"Portfolio of {plural(portfolio.read, 'workbook')} as of {as_of}, amounts in "
+        f"Portfolio of {plural(portfolio.read, 'workbook')} as of {date}, amounts in "
         f"{portfolio.currency_text}: wrote {', '.join(written)}",
         f"  Read: {portfolio.read}; not read: {portfolio.not_read}; "
         f"with errors: {sum(1 for o in portfolio.outcomes if o.errors)}",
@@ -1073,6 +1099,7 @@ def portfolio_text(portfolio: Portfolio, written: Sequence[str]) -> str:
             f"  {portfolio.shared_text} (see Sources): a workbook that is a copy of another "
             "counts twice, so leave it out"
         )
+    lines.extend(errors_text(portfolio, as_of))
     failed = [o for o in portfolio.outcomes if not o.read]
     if failed:
         lines.append("  Not read:")
