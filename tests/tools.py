@@ -34,6 +34,17 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out, err
 
 
+def excel_lock_file(book: Path, user: str = "Tom Becker") -> Path:
+    """The owner file Excel writes beside ``book`` while it is open: ``~$`` and the name,
+    165 bytes (the user name as a length byte, ASCII and spaces, then again in UTF-16)."""
+    name = user.encode("ascii")
+    wide = user.encode("utf-16-le")
+    data = bytes([len(name)]) + name.ljust(53, b" ") + bytes([len(user), 0]) + wide
+    lock = book.with_name("~$" + book.name)
+    lock.write_bytes(data.ljust(165, b"\x20"))
+    return lock
+
+
 def ooxml_validate(path: str | Path) -> list[dict[str, Any]]:
     """The Open XML SDK validator's errors for a file (an empty list when it is valid).
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from tests.factory import setting, valid_sheets, write_workbook
-from tests.tools import ooxml_validate, run_cli
+from tests.tools import excel_lock_file, ooxml_validate, run_cli
 
 from xl_milestones.app.portfolio import ALL_MILESTONES, SOURCES, Progress
 from xl_milestones.core.portfolio import COUNT_METRICS
@@ -436,6 +436,25 @@ def test_the_summary_names_each_workbook_with_errors_and_what_lists_them(
         # The milestone and those that follow it (their predecessor) are not computed.
         assert lines[at + 1] == f"    {bad}: 1 error, 3 milestones not computed: run {command}"
         assert not [line for line in lines[at + 2 :] if line.startswith("    ")]  # good.xlsx
+
+
+def test_a_lock_file_named_by_a_shell_wildcard_is_skipped_as_in_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `portfolio contracts/*.xlsx` names Excel's lock file of a workbook open in Excel: it was
+    # listed as "not an Excel workbook: ... a CSV must be saved as .xlsx", exit code 1.
+    good = write_workbook(tmp_path / "good.xlsx", valid_sheets())
+    lock = excel_lock_file(good)
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = run_cli(capsys, "portfolio", str(lock), str(good), "--output", str(out))
+    assert code == 0, stdout + err
+    assert "Read: 1; not read: 0" in stdout and "~$" not in stdout
+    out.unlink()
+    # Alone, it is said why nothing was read.
+    code, stdout, err = run_cli(capsys, "portfolio", str(lock), "--output", str(out))
+    assert code == 2 and not out.exists()
+    assert f"not read: {lock}: Excel's lock file, not a workbook" in err
+    assert "give the workbook itself" in err
 
 
 def test_status_says_when_the_workbooks_hold_no_milestone(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.factory import valid_sheets, write_workbook
+from tests.tools import excel_lock_file
 
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError
@@ -251,6 +252,14 @@ def test_files_that_are_not_workbooks(tmp_path: Path, content: bytes, words: tup
     path = tmp_path / "book.xlsx"
     path.write_bytes(content)
     refused(path, *words)
+
+
+def test_excels_lock_file_is_named_as_one(tmp_path: Path) -> None:
+    # A shell's *.xlsm names it while the workbook is open in Excel: it was "not a workbook,
+    # ... a CSV must be opened in Excel and saved as .xlsx", advice that does not apply.
+    lock = excel_lock_file(tmp_path / "book.xlsm")
+    message = refused(lock, "Excel's lock file", "give the workbook itself")
+    assert "CSV" not in message
 
 
 def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:

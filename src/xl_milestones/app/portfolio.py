@@ -77,10 +77,12 @@ class Found:
 
 def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None = None) -> Found:
     """Each PATH that is a file, and every .xlsx/.xlsm under each PATH that is a folder
-    (recursively, in name order), without Excel's lock files (``~$*``), hidden files and the
-    output itself. A file is listed once however often it is reached; a folder whose
-    workbooks were all listed already (given twice, or linked) is not missing any."""
+    (recursively, in name order), without Excel's lock files (``~$*``, given or found; listed
+    as not read when no other file is), hidden files and the output itself. A file is listed
+    once however often it is reached; a folder whose workbooks were all listed already (given
+    twice, or linked) is not missing any."""
     from xl_milestones.io.atomic import same_file
+    from xl_milestones.io.reader import lock_file_reason
 
     files: list[Path] = []
     missing: list[tuple[Path, str]] = []
@@ -97,16 +99,21 @@ def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None
         files.append(file)
         return "added"
 
+    locks: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             found = Counter(add(file) for file in sorted(_walk(path)))
             if not found["added"] and not found["listed"]:
                 missing.append((path, _no_workbook(path, output=found["output"])))
+        elif path.exists() and _skipped_as(path.name) == "lock":
+            locks.append(path)  # named by a shell's *.xlsm, as a folder's are: skipped
         elif path.exists():
             add(path)
         else:
             missing.append((path, f"{path}: no such file or folder: check the path"))
+    if not files:  # nothing else to read: said, not skipped in silence
+        missing.extend((lock, lock_file_reason(lock)) for lock in locks)
     return Found(files, missing)
 
 

@@ -242,11 +242,7 @@ def _check_file(file: Path) -> None:
     if head == _OLE_MAGIC:
         _refuse_ole(file)
     if not head.startswith(_ZIP_MAGIC):
-        kind = "a text file" if _looks_like_text(file) else "not a workbook"
-        raise WorkbookError(
-            f"{file}: {kind}, not an Excel workbook: "
-            "give a .xlsx or .xlsm file (a CSV must be opened in Excel and saved as .xlsx)"
-        )
+        _refuse_not_zip(file)
     try:
         with zipfile.ZipFile(file) as zf:
             names = set(zf.namelist())
@@ -277,6 +273,27 @@ def _check_file(file: Path) -> None:
     # Zip bombs and DTDs are refused before any XML parser sees the file; what kind of file it
     # is comes first, from the zip's directory and the OpenDocument mimetype entry alone.
     check_package(file)
+
+
+def lock_file_reason(file: Path) -> str:
+    """Why Excel's lock file ``~$name`` is not read: what it is, and what to give instead."""
+    return (
+        f"{file}: Excel's lock file, not a workbook (Excel makes it beside a workbook while the "
+        "workbook is open and deletes it on closing): give the workbook itself, whose name "
+        "does not start with ~$"
+    )
+
+
+def _refuse_not_zip(file: Path) -> None:
+    """Refuse a file that is not a zip package: Excel's lock file, a text file (a CSV) or
+    anything else, each with what to give instead."""
+    if file.name.startswith("~$"):
+        raise WorkbookError(lock_file_reason(file))
+    kind = "a text file" if _looks_like_text(file) else "not a workbook"
+    raise WorkbookError(
+        f"{file}: {kind}, not an Excel workbook: "
+        "give a .xlsx or .xlsm file (a CSV must be opened in Excel and saved as .xlsx)"
+    )
 
 
 def _refuse_ole(file: Path) -> None:
