@@ -531,6 +531,46 @@ def test_deductions_in_order_each_limited_to_what_is_left_of_the_value(
     assert D(out["totals"]["amounts"]["advance_outstanding"]) == D(9100)
 
 
+def test_advance_outstanding_counts_a_contract_with_no_milestone_yet(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Dashboard "advance outstanding" = advance - what has been recovered, on every contract:
+    #   C-1 GBP advance 20,000, threshold 0, rate 10%: M-1 40,000 signed off recovers
+    #       round(0.1 * 40,000) = 4,000 (M-2, the last, not done) -> 16,000 outstanding.
+    #   C-2 EUR advance 5,000 paid, no milestone entered yet: nothing recovered -> 5,000,
+    #       at 0.85: 4,250.00 GBP (it was left out: the Dashboard said 16,000).
+    #   Total 16,000 + 4,250 = 20,250.00.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c, advance_amount=20000, advance_recovery_threshold=0, advance_recovery_rate=0.1
+                ),
+                contract("C-2", currency="EUR", advance_amount=5000),
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 3, 2), payment_basis="percent", payment_percent=0.4),
+                milestone(
+                    "M-2",
+                    c,
+                    baseline_date=d(2026, 9, 30),
+                    payment_basis="percent",
+                    payment_percent=0.6,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 5))],
+            "fx_rates": [{"currency": "EUR", "rate_to_reporting": 0.85}],
+        },
+        {"As Of Date": d(2026, 3, 15)},
+    )
+    assert D(out["milestones"]["M-1"]["advance_recovery"]) == D(4000)
+    assert D(out["totals"]["amounts"]["advance_outstanding"]) == D("20250.00")
+
+
 # ------------------------------------------------------------------------- delay damages
 
 

@@ -172,7 +172,8 @@ def compute(
     ix, ledgers, results = _milestones(model, as_of, warnings, stakes)
     late = [w for w in ix.work if w.payment is not None and w.payment.late]
     _late_interest_inputs(model, late, warnings)
-    result = _portfolio(model, ix, results, gather(ix, ledgers), warnings)
+    skipped_contracts = {s.contract_id for s in model.skipped if s.contract_id}
+    result = _portfolio(model, ix, results, gather(ix, ledgers, skipped_contracts), warnings)
     result.at_stake = stakes
     return result
 

@@ -8,7 +8,7 @@ reporting currency, so totals do not collect a rounding difference per milestone
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -302,9 +302,14 @@ class Gathered:
     payment_counts: dict[str, int] = field(default_factory=dict)
 
 
-def gather(ix: ModelIndex, ledgers: Mapping[str, ContractLedger]) -> Gathered:
+def gather(
+    ix: ModelIndex,
+    ledgers: Mapping[str, ContractLedger],
+    skipped_contracts: Collection[str] = (),
+) -> Gathered:
     """Stage: every computed milestone's flows (RULES.md section 5) and Dashboard figures
-    (section 6), in sheet order."""
+    (section 6), in sheet order. ``skipped_contracts`` have milestones left uncomputed (rows
+    with errors): what their advance recovered is not known, so it is left out."""
     out = Gathered()
     _value_flows(ix, out.flows)
     _cash_flows(ix, out.flows)
@@ -335,8 +340,14 @@ def gather(ix: ModelIndex, ledgers: Mapping[str, ContractLedger]) -> Gathered:
             tally.count(key, n)
     if oldest:
         tally.count("oldest_signoff_days", oldest)
-    for ledger in ledgers.values():
-        tally.add("advance_outstanding", ledger.contract.currency, ledger.advance_outstanding)
+    # Every contract's advance not yet recovered: a contract with no milestone at all (none
+    # entered yet) has recovered nothing, so all of its advance is outstanding.
+    for cid, contract in ix.contracts.items():
+        ledger = ledgers.get(cid)
+        if ledger is not None:
+            tally.add("advance_outstanding", contract.currency, ledger.advance_outstanding)
+        elif cid not in skipped_contracts:
+            tally.add("advance_outstanding", contract.currency, contract.advance_amount)
     return out
 
 
