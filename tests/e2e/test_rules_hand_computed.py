@@ -1520,6 +1520,9 @@ def test_a_payment_typed_past_the_penny_enters_outstanding_rounded(
     #       -> Paid, and no overpaid warning (not -0.001).
     #   M-2 paid 999.996: paid round(999.996) = 1,000.00, outstanding 0 -> Paid (not 0.004,
     #       Part paid).
+    # The Payment Schedule's March figures are money in GBP too, each rounded once:
+    #   Invoiced round(1,000 + 1,000.004) = 2,000.00; Paid round(1,000.001 + 999.996 =
+    #   1,999.997) = 2,000.00 (they showed 2,000.004 and 1,999.997).
     ids = ["M-1", "M-2"]
     out = refresh(
         template,
@@ -1540,7 +1543,7 @@ def test_a_payment_typed_past_the_penny_enters_outstanding_rounded(
             "signoffs": [approved(mid, d(2026, 3, 5)) for mid in ids],
             "invoices": [
                 invoice("INV-1", "M-1", d(2026, 3, 6), 1000, d(2026, 3, 20), 1000.001),
-                invoice("INV-2", "M-2", d(2026, 3, 6), 1000, d(2026, 3, 20), 999.996),
+                invoice("INV-2", "M-2", d(2026, 3, 6), 1000.004, d(2026, 3, 20), 999.996),
             ],
         },
         {"As Of Date": d(2026, 4, 25)},
@@ -1553,6 +1556,9 @@ def test_a_payment_typed_past_the_penny_enters_outstanding_rounded(
             "0.00",
         ), mid
     assert "overpaid" not in [i["code"] for i in out["issues"]]
+    schedule = out["totals"]["schedule"]
+    for totals in (schedule, schedule["contracts"]["C-1"]):
+        assert (totals["invoiced"], totals["paid"]) == ("2000.00", "2000.00")
 
 
 # ----------------------------------------------------------------------------- leap years

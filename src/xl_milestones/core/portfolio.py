@@ -139,12 +139,17 @@ def payment_schedule(
         cid, cur = contract.contract_id, contract.currency
         rate = rates.get(cur)
         zero = zero_of(cur)
+        q = quantum(cur)
         # Already in the reporting currency: the amounts are its own, no conversion.
         same = cur == reporting
         running = [zero] * _N
         for month in sorted(months):
-            # Sums of rounded amounts: only a bare zero needs the currency's exponent.
+            # The value and due amounts are sums of rounded amounts: only a bare zero needs the
+            # currency's exponent. Invoiced and paid are sums of amounts as typed (a payment of
+            # 999.996), rounded once here, as paid_amount is.
             cells = [a or zero for a in months[month]]
+            cells[INVOICED] = cells[INVOICED].quantize(q, ROUND_HALF_UP)
+            cells[PAID] = cells[PAID].quantize(q, ROUND_HALF_UP)
             running = list(map(add, running, cells))
             if same:
                 reported: Sequence[object] = cells
