@@ -571,6 +571,46 @@ def test_advance_outstanding_counts_a_contract_with_no_milestone_yet(
     assert D(out["totals"]["amounts"]["advance_outstanding"]) == D("20250.00")
 
 
+def test_an_advance_typed_past_the_penny_is_recovered_in_whole_pence(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Advance 1,000.005 GBP (a warning: more decimals than GBP has, "what is worked out from it
+    # is rounded"); M-1 fixed 5,000 is the contract's only, so its last: it recovers all that is
+    # outstanding, round(1,000.005) = 1,000.01 (half away from zero), not 1,000.005:
+    #   net 5,000 - 1,000.01 = 3,999.99; VAT round(0.2 * 3,999.99 = 799.998) = 800.00;
+    #   due 4,799.99 (it was 3,999.995 and 4,799.995); advance outstanding 0.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    advance_amount=1000.005,
+                    advance_recovery_threshold=0,
+                    advance_recovery_rate=0.1,
+                    vat_rate=0.2,
+                )
+            ],
+            "milestones": [
+                _signed("M-1", c, d(2026, 2, 27), payment_basis="fixed", payment_amount=5000)
+            ],
+            "signoffs": [approved("M-1", d(2026, 3, 2))],
+        },
+        {"As Of Date": d(2026, 3, 10)},
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["advance_recovery"], m["net_amount"], m["vat_amount"], m["amount_due"]) == (
+        "1000.01",
+        "3999.99",
+        "800.00",
+        "4799.99",
+    )
+    assert out["totals"]["amounts"]["advance_outstanding"] == "0.00"
+
+
 # ------------------------------------------------------------------------- delay damages
 
 

@@ -128,16 +128,21 @@ class ContractLedger:
     recovering: bool = False
     released: Decimal = ZERO
     _threshold: Decimal = field(default=ZERO)
+    _advance: Decimal = field(default=ZERO)
 
     def __post_init__(self) -> None:
         c = self.contract
         self.retention_cap = cap_amount(c.retention_limit, self.revised_contract_value, c.currency)
         self.damages_cap = cap_amount(c.delay_damages_cap, self.revised_contract_value, c.currency)
         self._threshold = c.advance_recovery_threshold * c.original_value
+        # The advance is money recovered to the minor unit: typed past it (1,000.005 GBP, a
+        # warning), it enters rounded, so the last milestone's recovery of "all that is still
+        # outstanding" is a rounded amount like every other deduction.
+        self._advance = round_money(c.advance_amount, c.currency)
 
     @property
     def advance_outstanding(self) -> Decimal:
-        return self.contract.advance_amount - self.advance_recovered
+        return self._advance - self.advance_recovered
 
     def certify(self, value: Decimal, days: int, is_last: bool) -> Deductions:
         """Take retention, then advance recovery, then delay damages from one percent/fixed

@@ -352,7 +352,8 @@ def gather(
         if ledger is not None:
             tally.add("advance_outstanding", contract.currency, ledger.advance_outstanding)
         elif cid not in skipped_contracts:
-            tally.add("advance_outstanding", contract.currency, contract.advance_amount)
+            advance = round_money(contract.advance_amount, contract.currency)
+            tally.add("advance_outstanding", contract.currency, advance)
     return out
 
 
