@@ -267,6 +267,12 @@ def test_block_checks(kw: dict[str, object], check: str, reason: str) -> None:
             "Pending Changes",
             "change CO-5 proposed",
         ),
+        (
+            # Approved only after the as-of date: as of it, still to be decided.
+            {"change_orders": [change("CO-6", approved_date=date(2026, 5, 4))]},
+            "Pending Changes",
+            "change CO-6 approved only on 2026-05-04",
+        ),
     ],
 )
 def test_warn_checks_do_not_block(kw: dict[str, object], check: str, reason: str) -> None:

@@ -149,11 +149,10 @@ def _acceptance_criteria(run: _Run) -> Failed:
 
 def _pending_changes(run: _Run) -> Failed:
     by_id = run.index.by_id
-    for mid, changes in run.index.changes.proposed.items():
+    for mid, changes in run.index.changes.pending.items():
         w = by_id.get(mid)
         if w is not None:
-            reason = "; ".join(f"change {cid} proposed" for cid in changes)
-            yield w, run.fail("Pending Changes", reason)
+            yield w, run.fail("Pending Changes", "; ".join(changes))
 
 
 def _invoice(run: _Run) -> Failed:

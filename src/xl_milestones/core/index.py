@@ -92,14 +92,16 @@ def reporting_currency(model: Model) -> str:
 @dataclass(slots=True)
 class ChangeSums:
     """The change orders of RULES.md section 2, summed once: approved ones that count at as_of
-    (by milestone, and contract-wide), and the proposed ones of each milestone."""
+    (by milestone, and contract-wide), and the pending ones of each milestone: proposed, or
+    approved only after as_of (as of it, not yet decided), each as the Pending Changes check
+    names it."""
 
     milestone_days: dict[str, int]
     milestone_value: dict[str, Decimal]
     contract_days: dict[str, int]
     percent_base: dict[str, Decimal]
     revised_value: dict[str, Decimal]
-    proposed: dict[str, list[str]]
+    pending: dict[str, list[str]]
 
     def extension(self, milestone_id: str, contract_id: str) -> int:
         """Extension days of the changes naming the milestone plus the contract-wide ones."""
@@ -108,6 +110,13 @@ class ChangeSums:
     def own_value(self, milestone_id: str) -> Decimal:
         """Value changes of the approved changes naming this milestone."""
         return self.milestone_value.get(milestone_id, ZERO)
+
+
+def _pending_text(change: ChangeOrder) -> str:
+    """How the Pending Changes check names a change not yet approved as of the as-of date."""
+    if change.change_status == "proposed" or change.approved_date is None:
+        return f"change {change.change_id} proposed"
+    return f"change {change.change_id} approved only on {change.approved_date.isoformat()}"
 
 
 def change_sums(model: Model, as_of: date) -> ChangeSums:
@@ -129,8 +138,8 @@ def change_sums(model: Model, as_of: date) -> ChangeSums:
             else:
                 sums.contract_days[cid] = sums.contract_days.get(cid, 0) + co.extension_days
                 wide[cid] = wide.get(cid, ZERO) + co.value_change
-        elif co.change_status == "proposed" and co.milestone_id:
-            sums.proposed.setdefault(co.milestone_id, []).append(co.change_id)
+        elif co.milestone_id and co.change_status != "rejected":
+            sums.pending.setdefault(co.milestone_id, []).append(_pending_text(co))
     for cid, c in contracts.items():
         sums.percent_base[cid] = c.original_value + wide.get(cid, ZERO)
         sums.revised_value[cid] = c.original_value + every.get(cid, ZERO)

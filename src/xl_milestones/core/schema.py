@@ -170,7 +170,11 @@ SIGNOFF_CHECKS: Final[tuple[tuple[str, str, str], ...]] = (
     ("Contract Active", "block", "the contract's status is not active"),
     ("Evidence", "warn", "neither the milestone nor its deliverables have evidence"),
     ("Acceptance Criteria", "warn", "acceptance criteria are blank"),
-    ("Pending Changes", "warn", "a proposed change order names the milestone"),
+    (
+        "Pending Changes",
+        "warn",
+        "a change order naming the milestone is proposed, or approved after the as-of date",
+    ),
     ("Invoice", "off", "a payment milestone with invoice-based terms has no invoice"),
 )
 

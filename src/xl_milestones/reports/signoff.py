@@ -62,7 +62,12 @@ ACCEPTANCE_TONES: Final = {
     "submitted": CAUTION,
     "pending": NEUTRAL,
 }
-CHANGE_TONES: Final = {"approved": OK, "rejected": NEUTRAL, "proposed": CAUTION}
+CHANGE_TONES: Final = {
+    "approved": OK,
+    "rejected": NEUTRAL,
+    "proposed": CAUTION,
+    "approved later": CAUTION,  # after the as-of date: still to be decided as of it
+}
 SEVERITY_TONES: Final = {"low": NEUTRAL, "medium": CAUTION, "high": BAD, "critical": BAD}
 TERMS_START: Final = {
     "after_signoff": "after sign-off",
@@ -798,7 +803,7 @@ class _Context:
                 ChangeLine(
                     co.change_id,
                     co.description,
-                    Badge(status, CHANGE_TONES.get(co.change_status, NEUTRAL)),
+                    Badge(status, CHANGE_TONES.get(status, NEUTRAL)),
                     "this milestone" if co.milestone_id else "whole contract",
                     fmt_signed(co.value_change, c.currency) if co.value_change else DASH,
                     f"{co.extension_days:+d}" if co.extension_days else DASH,
