@@ -96,6 +96,10 @@ def apply_actions(payload: Payload, actions: list[dict[str, Any]]) -> list[list[
         if func == "activateSheet":
             payload["book"]["active_sheet_index"] = action["sheet_position"]
             continue
+        if func == "resizeTable":  # the table's new range, as the client would list it next
+            index, ref = action["args"]
+            sheet["tables"][index].update(_table_addresses(ref.replace("$", ""), 0))
+            continue
         top, left = action["start_row"], action["start_column"]
         if func == "setValues":
             block = [[_stored(v) for v in row] for row in action["values"]]
@@ -202,25 +206,33 @@ def _tables(path: Path) -> dict[str, list[dict[str, Any]]]:
                 if "/tables/" not in target:
                     continue
                 table = ElementTree.fromstring(z.read(target))
-                ref = table.attrib["ref"]
-                first, last = ref.split(":")
-                header = int(re.sub(r"\D", "", first))
-                start = re.sub(r"\d", "", first)
-                end = re.sub(r"\d", "", last)
+                totals = int(table.attrib.get("totalsRowCount", "0"))
                 found.setdefault(sheet.attrib["name"], []).append(
                     {
                         "name": table.attrib["name"],
-                        "range_address": ref,
-                        "header_row_range_address": f"{start}{header}:{end}{header}",
-                        "data_body_range_address": f"{start}{header + 1}:{last}",
-                        "total_row_range_address": None,
-                        "show_headers": True,
-                        "show_totals": False,
+                        **_table_addresses(table.attrib["ref"], totals),
                         "table_style": "TableStyleMedium2",
                         "show_autofilter": True,
                     }
                 )
     return found
+
+
+def _table_addresses(ref: str, totals: int) -> dict[str, Any]:
+    """The addresses of a table over ``ref`` (header row on top, ``totals`` rows at the foot)
+    as the client lists them."""
+    first, last = ref.split(":")
+    header, bottom = int(re.sub(r"\D", "", first)), int(re.sub(r"\D", "", last))
+    start, end = re.sub(r"\d", "", first), re.sub(r"\d", "", last)
+    body_end = bottom - totals
+    return {
+        "range_address": ref,
+        "header_row_range_address": f"{start}{header}:{end}{header}",
+        "data_body_range_address": f"{start}{header + 1}:{end}{body_end}",
+        "total_row_range_address": f"{start}{bottom}:{end}{bottom}" if totals else None,
+        "show_headers": True,
+        "show_totals": bool(totals),
+    }
 
 
 def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:

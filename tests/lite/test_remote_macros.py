@@ -31,7 +31,10 @@ def payload() -> dict[str, Any]:
 
 
 def _remote(payload: dict[str, Any]) -> Any:
-    book = xw.Book(json=payload)
+    """The remote engine's book of ``payload``, on a copy: the engine changes the data it is
+    given (a sheet it adds is added there too), and the client's request is not the test's
+    model of the workbook, which ``apply_actions`` updates."""
+    book = xw.Book(json=json.loads(json.dumps(payload)))
     assert book.app.engine.name == "remote"
     return book
 
@@ -362,4 +365,93 @@ def test_error_values_in_input_sheets_are_reported_as_validate_reports_them_from
     assert [i.to_json() for i in live] == from_file
     errors = {(i["code"], i["sheet"], i["cell"]) for i in from_file if i["code"] == "formula-error"}
     assert errors == {("formula-error", s, f"{c}{r}") for s, c, r in cells}
+    capsys.readouterr()
+
+
+def _note_after_a_blank_row(wb: openpyxl.Workbook) -> None:
+    ws = wb["Milestones"]
+    ws.cell(ws.max_row + 2, 1, "Checked against the programme by JB")
+
+
+def _table_under_holidays(wb: openpyxl.Workbook) -> None:
+    from openpyxl.worksheet.table import Table
+
+    ws = wb["Holidays"]
+    for row in (["Region", "Note"], ["North", "site closed"]):
+        ws.append([])
+        ws.append(row)
+    ws.add_table(Table(displayName="tblRegions", ref=f"A{ws.max_row - 2}:B{ws.max_row}"))
+
+
+def _row_under_invoices(wb: openpyxl.Workbook) -> None:
+    wb["Invoices"].append(["INV-2", "M-001", date(2026, 3, 4), 100])
+
+
+def _row_under_a_totals_row(wb: openpyxl.Workbook) -> None:
+    ws = wb["Invoices"]
+    (table,) = ws.tables.values()
+    ws.append(["Total", None, None, 54720])
+    table.ref = f"A1:{table.ref.split(':')[1][0]}{ws.max_row}"
+    table.totalsRowCount = 1
+    ws.append(["INV-2", "M-001", date(2026, 3, 4), 100])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_note_after_a_blank_row, _table_under_holidays, _row_under_invoices, _row_under_a_totals_row],
+)
+def test_the_excel_tables_of_input_sheets_end_the_rows_read_live_as_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any
+) -> None:
+    # A note under a blank row below Milestones' table, a second table under Holidays' in its
+    # columns, a row typed right under Invoices' table, a row under a totals row: the live
+    # adapter reads the sheets' Excel tables, so it reads the rows the file reader reads and
+    # says what `xl-milestones validate` says (it read the note and the second table as rows).
+    from xl_milestones.cli import main as cli
+
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    capsys.readouterr()
+    cli(["validate", str(path), "--format", "json"])
+    from_file = json.loads(capsys.readouterr().out)["issues"]
+    live = validate_book(XlwingsBook(_remote(book_payload(path))), today=date.today()).issues
+    assert [i.to_json() for i in live] == from_file
+    file_rows = {k: t.rows for k, t in read_workbook(path).tables.items()}
+    live_rows = {
+        k: t.rows for k, t in XlwingsBook(_remote(book_payload(path))).read().tables.items()
+    }
+    assert live_rows == file_rows
+    capsys.readouterr()
+
+
+def test_a_lite_refresh_extends_a_table_over_the_rows_typed_under_it_as_the_file_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The row-below-table warning says a refresh extends the table over the row: so it does
+    # in Lite too, as on the command line; and Milestones' table takes the result columns
+    # added after it, where a second refresh found no results of the first (its table ended
+    # before them) and said every milestone was added and removed.
+    from xl_milestones.cli import main as cli
+
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    _row_under_invoices(wb)
+    wb.save(path)
+    out = tmp_path / "out.xlsx"
+    capsys.readouterr()
+    assert cli(["refresh", str(path), "--output", str(out)]) == 0  # a warning, no error
+    (in_file,) = openpyxl.load_workbook(out)["Invoices"].tables.values()
+    payload = _lite_refresh(path)
+    (invoices,) = (s for s in payload["sheets"] if s["name"] == "Invoices")
+    (live,) = invoices["tables"]
+    assert live["range_address"] == in_file.ref == "A1:F3"
+    (in_file,) = openpyxl.load_workbook(out)["Milestones"].tables.values()
+    (milestones,) = (s for s in payload["sheets"] if s["name"] == "Milestones")
+    assert [t["range_address"] for t in milestones["tables"]] == [in_file.ref]
+    book = _remote(payload)
+    macros.refresh(book)
+    (alert,) = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
+    assert "\nSince the refresh as of 2026-03-31: nothing changed.\n" in alert
     capsys.readouterr()

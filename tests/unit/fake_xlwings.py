@@ -276,6 +276,24 @@ class FakeTable(_Fake):
     def range(self) -> FakeRange:
         return self._area
 
+    @property
+    def name(self) -> str:
+        return f"Table{self._area._r1}_{self._area._c1}"
+
+    @property
+    def show_headers(self) -> bool:
+        return True
+
+    @property
+    def show_totals(self) -> bool:
+        return False
+
+    def resize(self, area: FakeRange) -> None:
+        sheet = self._area._sheet
+        corners = ((self._area._r1, self._area._c1), (self._area._r2, self._area._c2))
+        sheet._tables[sheet._tables.index(corners)] = ((area._r1, area._c1), (area._r2, area._c2))
+        self._area = area
+
 
 class FakeTables(_Fake):
     __slots__ = ("_list",)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -57,7 +58,7 @@ XLWINGS_CALLS: Final = {
     "Sheets": ("add", "__iter__", "__getitem__", "__len__"),
     "Sheet": ("name", "range", "used_range", "tables"),
     "Tables": ("__iter__",),
-    "Table": ("range",),
+    "Table": ("range", "name", "show_headers", "show_totals", "resize"),
     "Range": (
         "row",
         "column",
@@ -105,6 +106,7 @@ class XlwingsBook:
         self._book = book
         self._interactive = interactive
         self._milestones: RawTable | None = None
+        self._raw: RawWorkbook | None = None
         self._milestones_width = 0
         self._depth = 0
 
@@ -176,8 +178,8 @@ class XlwingsBook:
 
         The table locator and grid reader of ``xl_milestones.tables`` do the work, as for a
         file (header row, columns by name, blank rows, whole numbers as int). What only the
-        file shows is not read live: hidden rows, merged cells and the extent of Excel tables
-        (the header row is found by its headers instead).
+        file shows is not read live: hidden rows and merged cells. The sheet's Excel tables are
+        (``_excel_tables``), so the rows read end where the file reader's end.
         """
         with self.busy():
             source = Path(self.name)
@@ -191,14 +193,15 @@ class XlwingsBook:
                 start = (used.row - 1, used.column - 1)
                 scan = SheetScan()
                 rows = _clean(grid, start, scan)
+                tables = _excel_tables(worksheets[name])
                 if sheet is REFRESH_LOG:
                     # Ours, not the user's: a log that cannot be read means no earlier refresh.
                     try:
-                        log = read_table(source, sheet, name, [], rows, start, scan, [], [])
+                        log = read_table(source, sheet, name, tables, rows, start, scan, [], [])
                     except WorkbookError:
                         log = None
                     continue
-                table = read_table(source, sheet, name, [], rows, start, scan, [], raw.issues)
+                table = read_table(source, sheet, name, tables, rows, start, scan, [], raw.issues)
                 if table is not None:
                     raw.tables[key] = table
                 if sheet is MILESTONES:
@@ -206,6 +209,7 @@ class XlwingsBook:
                     self._milestones_width = start[1] + max(map(len, grid), default=0)
             require_tables(source, raw.tables)
             raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
+            self._raw = raw
             return raw
 
     # ------------------------------------------------------------------------------- writing
@@ -219,7 +223,10 @@ class XlwingsBook:
                 self.read()
             table_ends, block_ends = self._old_ends(update)
             self.progress("writing results")
+            width = self._milestones_width
             self._write_results(update.results)
+            if update.results:
+                self._grow_excel_tables(width)
             self._money_formats(update.money_places)
             for table, end in zip(update.tables, table_ends, strict=True):
                 self.progress(f"writing {table.sheet.name}")
@@ -315,6 +322,28 @@ class XlwingsBook:
                 else:
                     sheet.range((first, start)).value = block
 
+    def _grow_excel_tables(self, width: int) -> None:
+        """Each input sheet's Excel table extended over the rows read right below it, and
+        Milestones' over the result columns added right after it (when it ended at column
+        ``width``, the sheet's last), as the file writer extends them."""
+        raw = self._raw
+        for table in raw.tables.values() if raw is not None else ():
+            if table.excel_table is None:
+                continue
+            sheet = self._book.sheets[table.sheet_name]
+            for excel_table in sheet.tables:
+                area = excel_table.range
+                if area is None or excel_table.name != table.excel_table:
+                    continue
+                last = area.last_cell
+                bottom, right = int(last.row), int(last.column)
+                if table.rows_below_table:
+                    bottom = max(bottom, table.rows[-1])
+                if table is self._milestones and right == width:
+                    right = self._milestones_width
+                if (bottom, right) != (last.row, last.column):
+                    excel_table.resize(sheet.range((area.row, area.column), (bottom, right)))
+
     def _money_formats(self, places: dict[int, int]) -> None:
         """The amounts of each row in a currency with other minor units than two (JPY, KWD)
         get that many decimals (``numformats.money_number_format``): one call per row and
@@ -366,6 +395,43 @@ class XlwingsBook:
         ]
         _clear_below(sheet, block.header_row + len(rows), end, first, width)
         _amount_formats(sheet, block.header_row + 1, first, rows)
+
+
+@dataclass(slots=True)
+class _LiveTable:
+    """An Excel table of an open sheet, as the table locator takes one
+    (``tables.TableRange``): its name and corners (one-based), header and totals rows."""
+
+    name: str
+    c1: int
+    r1: int
+    c2: int
+    r2: int
+    header_rows: int
+    totals_rows: int
+
+
+def _excel_tables(sheet: Any) -> list[_LiveTable]:
+    """The Excel tables of ``sheet``, so that an input table is read to its end as from the
+    file: not past a blank row below it, nor into a table under it, nor below a totals row."""
+    found = []
+    for table in sheet.tables:
+        area = table.range
+        if area is None:
+            continue
+        last = area.last_cell
+        found.append(
+            _LiveTable(
+                str(table.name),
+                int(area.column),
+                int(area.row),
+                int(last.column),
+                int(last.row),
+                int(bool(table.show_headers)),
+                int(bool(table.show_totals)),
+            )
+        )
+    return found
 
 
 def _amount_formats(sheet: Any, top: int, first: int, rows: Sequence[Sequence[object]]) -> None:
