@@ -455,3 +455,25 @@ def test_a_lite_refresh_extends_a_table_over_the_rows_typed_under_it_as_the_file
     (alert,) = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
     assert "\nSince the refresh as of 2026-03-31: nothing changed.\n" in alert
     capsys.readouterr()
+
+
+def test_a_whole_number_too_large_for_a_cell_is_reported_live_as_from_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The client's JSON sends 1e20 as 100000000000000000000, which the remote engine reads as
+    # an int: the message showed it in full where the command line says 1e+20.
+    from xl_milestones.cli import main as cli
+
+    sheets = valid_sheets()
+    sheets["contracts"][0]["original_value"] = 1e20
+    sheets["invoices"][0]["invoice_amount"] = -(2.0**60)
+    path = write_workbook(tmp_path / "large.xlsx", sheets)
+    payload = book_payload(path)
+    assert 10**20 in sheet_values(payload, "Contracts")[1]  # as the client sends it
+    capsys.readouterr()
+    assert cli(["validate", str(path), "--format", "json"]) == 1
+    from_file = json.loads(capsys.readouterr().out)["issues"]
+    live = validate_book(XlwingsBook(_remote(payload)), today=date.today()).issues
+    assert [i.to_json() for i in live] == from_file
+    assert any(i["value"] == "1e+20" for i in from_file)
+    capsys.readouterr()

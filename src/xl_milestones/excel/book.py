@@ -72,6 +72,9 @@ XLWINGS_CALLS: Final = {
 
 Grid = list[list[object]]
 
+# Whole numbers a float holds exactly; the file reader reads larger ones as floats.
+_EXACT_INT: Final = 2**53
+
 # The engine of desktop Excel (xlwings' "excel", on Windows and Mac); the remote engine of
 # xlwings Lite and the file reader's calamine engine have no application window to set.
 DESKTOP_ENGINE: Final = "excel"
@@ -536,8 +539,10 @@ def _clear_below(sheet: Any, last_written: int, end: int, column: int, width: in
 
 
 def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
-    """Cell values as calamine gives them to the file reader: a date at midnight is a date, and
-    an error value goes to ``scan.errors`` (Excel row, zero-based column) as the file's XML does."""
+    """Cell values as calamine gives them to the file reader: a date at midnight is a date, an
+    error value goes to ``scan.errors`` (Excel row, zero-based column) as the file's XML does,
+    and a whole number past 2**53 is the float Excel holds (the Lite client's JSON sends
+    1e20 as the int 100000000000000000000, which a message then showed in full)."""
     if grid == [[None]]:  # the used range of an empty sheet is A1
         return []
     rows: Grid = []
@@ -549,6 +554,8 @@ def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
             elif isinstance(value, str) and value in ERROR_LITERALS:  # xlwings' err_to_str text
                 scan.errors[(start[0] + i + 1, start[1] + j)] = value
                 value = None
+            elif type(value) is int and not -_EXACT_INT < value < _EXACT_INT:
+                value = float(value)
             out.append(value)
         rows.append(out)
     return rows
