@@ -477,3 +477,18 @@ def test_a_whole_number_too_large_for_a_cell_is_reported_live_as_from_the_file(
     assert [i.to_json() for i in live] == from_file
     assert any(i["value"] == "1e+20" for i in from_file)
     capsys.readouterr()
+
+
+def test_a_dashboard_a_lite_refresh_adds_has_its_title_as_the_file_refreshs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xl_milestones.cli import main as cli
+
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets())  # no Dashboard sheet
+    out = tmp_path / "out.xlsx"
+    assert cli(["refresh", str(path), "--output", str(out)]) == 0
+    in_file = sheet_values(book_payload(out), "Dashboard")
+    live = sheet_values(_lite_refresh(path), "Dashboard")
+    assert live[0][0] == in_file[0][0] == "Dashboard"
+    assert live == in_file
+    capsys.readouterr()

@@ -27,6 +27,7 @@ from xl_milestones.core.model import RawTable, RawWorkbook
 from xl_milestones.core.schema import (
     DASHBOARD,
     DASHBOARD_AS_OF_ROW,
+    DASHBOARD_TITLE_ROW,
     MILESTONES,
     REFRESH_LOG,
     Block,
@@ -236,7 +237,10 @@ class XlwingsBook:
                 self._write_table(table, end)
             if update.blocks or update.dashboard_header:
                 self.progress(f"writing {DASHBOARD.name}")
+                added = self._find(DASHBOARD) is None
                 dashboard = self._sheet(DASHBOARD)
+                if added:  # its title, as the file writer gives a Dashboard it adds
+                    dashboard.range((DASHBOARD_TITLE_ROW, 1)).value = excel_value(DASHBOARD.name)
                 if update.dashboard_header:
                     dashboard.range((DASHBOARD_AS_OF_ROW, 1)).value = excel_value(
                         update.dashboard_header
