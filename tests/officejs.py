@@ -23,7 +23,7 @@ import json
 import posixpath
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -132,6 +132,8 @@ def _client_value(value: object) -> object:
         return value.isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day).isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, time):  # a serial under 1 in a time format: day 0 is 1899-12-30
+        return datetime.combine(date(1899, 12, 30), value).isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

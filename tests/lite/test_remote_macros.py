@@ -492,3 +492,26 @@ def test_a_dashboard_a_lite_refresh_adds_has_its_title_as_the_file_refreshs(
     assert live[0][0] == in_file[0][0] == "Dashboard"
     assert live == in_file
     capsys.readouterr()
+
+
+def test_a_time_of_day_in_an_input_cell_is_reported_live_as_from_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Excel hands a time of day (a serial under 1) over as a datetime on 1899-12-30: read as
+    # that date, a Baseline Date of 12:00 was "more than 10 years before the contract's Start
+    # Date", where the command line says a time of day is not a date.
+    import datetime as dt
+
+    from xl_milestones.cli import main as cli
+
+    sheets = valid_sheets()
+    sheets["milestones"][1]["baseline_date"] = dt.time(12, 0)
+    sheets["contracts"][0]["payment_terms_days"] = dt.time(9, 30)
+    path = write_workbook(tmp_path / "times.xlsx", sheets)
+    capsys.readouterr()
+    assert cli(["validate", str(path), "--format", "json"]) == 1
+    from_file = json.loads(capsys.readouterr().out)["issues"]
+    live = validate_book(XlwingsBook(_remote(book_payload(path))), today=date.today()).issues
+    assert [i.to_json() for i in live] == from_file
+    assert {i["code"] for i in from_file} == {"not-a-date", "not-a-number"}
+    capsys.readouterr()

@@ -73,6 +73,10 @@ XLWINGS_CALLS: Final = {
 
 Grid = list[list[object]]
 
+# Day 0 of Excel's 1900 date system, the date COM and the Lite client give a time of day (a
+# serial under 1): 0.5 is 1899-12-30 12:00, where calamine gives 12:00.
+EXCEL_DAY_ZERO: Final = date(1899, 12, 30)
+
 # Whole numbers a float holds exactly; the file reader reads larger ones as floats.
 _EXACT_INT: Final = 2**53
 
@@ -543,18 +547,21 @@ def _clear_below(sheet: Any, last_written: int, end: int, column: int, width: in
 
 
 def _clean(grid: Grid, start: tuple[int, int], scan: SheetScan) -> Grid:
-    """Cell values as calamine gives them to the file reader: a date at midnight is a date, an
-    error value goes to ``scan.errors`` (Excel row, zero-based column) as the file's XML does,
-    and a whole number past 2**53 is the float Excel holds (the Lite client's JSON sends
-    1e20 as the int 100000000000000000000, which a message then showed in full)."""
+    """Cell values as calamine gives them to the file reader: a date at midnight is a date, a
+    time of day a time, an error value goes to ``scan.errors`` (Excel row, zero-based column)
+    as the file's XML does, and a whole number past 2**53 is the float Excel holds (the Lite
+    client's JSON sends 1e20 as the int 100000000000000000000, which a message showed in full)."""
     if grid == [[None]]:  # the used range of an empty sheet is A1
         return []
     rows: Grid = []
     for i, row in enumerate(grid):
         out: list[object] = []
         for j, value in enumerate(row):
-            if isinstance(value, datetime) and value.time() == datetime.min.time():
-                value = value.date()
+            if isinstance(value, datetime):
+                if value.date() == EXCEL_DAY_ZERO:  # a time of day (serial under 1), as calamine
+                    value = value.time()
+                elif value.time() == datetime.min.time():
+                    value = value.date()
             elif isinstance(value, str) and value in ERROR_LITERALS:  # xlwings' err_to_str text
                 scan.errors[(start[0] + i + 1, start[1] + j)] = value
                 value = None
