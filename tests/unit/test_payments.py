@@ -432,3 +432,33 @@ def test_none_basis_has_no_money() -> None:
     assert v["milestone_value"] is None
     assert v["amount_due"] is None
     assert v["payment_status"] == "Not payable"
+
+
+def test_a_value_taken_below_zero_is_a_credit_not_an_overpayment() -> None:
+    # Fixed 1,000 with an approved change of -1,500: value -500.00, no deduction, no VAT:
+    # amount due -500.00, nothing paid: outstanding -500.00 (Paid: nothing is owed on it, as
+    # RULES.md has it for an outstanding amount of 0 or less); said as a credit.
+    out = compute(
+        model(
+            milestones=[
+                milestone(
+                    actual_date=date(2026, 4, 1), payment_basis="fixed", payment_amount=D(1000)
+                )
+            ],
+            contracts=[contract(payment_terms_basis="after_signoff")],
+            signoffs=[signoff()],
+            change_orders=[change("CO-1", value_change=-1500)],
+        ),
+        AS_OF,
+    )
+    v = out.milestones[0].values
+    assert (v["milestone_value"], v["amount_due"]) == (D("-500.00"), D("-500.00"))
+    assert (v["outstanding_amount"], v["payment_status"]) == (D("-500.00"), "Paid")
+    (warning,) = out.issues
+    assert (warning.code, warning.column) == ("negative-amount-due", "Amount Due")
+    assert warning.message == (
+        "Milestone M-1 has an amount due of -500.00 EUR: its change orders take its value below "
+        "zero (-500.00 EUR), a credit rather than a payment, and -500.00 EUR is outstanding. "
+        "Check the Value Change of the change orders naming it, or of the contract's changes "
+        "for a percent milestone."
+    )

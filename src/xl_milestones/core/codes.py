@@ -253,6 +253,13 @@ CODES: Final[dict[str, Code]] = {
         "Found by the computation: a milestone's invoices record more paid than its amount due.",
         "Check the Paid Amount of its invoices.",
     ),
+    "negative-amount-due": Code(
+        "warning",
+        "Found by the computation: approved change orders take a payable milestone's value "
+        "below zero, so its amount due is negative: a credit rather than a payment.",
+        "Check the Value Change of the change orders naming it (for a percent milestone, "
+        "also those of its contract).",
+    ),
     "late-interest-too-large": Code(
         "warning",
         "Found by the computation: a milestone's late-payment interest is more than a cell "

@@ -214,6 +214,20 @@ def _overpaid(
     w: MilestoneWork, owed: Decimal, paid: Decimal, amount_due: Decimal, warnings: EngineWarnings
 ) -> None:
     cur = w.contract.currency
+    if amount_due < 0:  # a credit, not a payment too large: said as such
+        warnings.add(
+            "negative-amount-due",
+            MILESTONES,
+            w.m.row,
+            "amount_due",
+            amount_due,
+            f"Milestone {w.m.milestone_id} has an amount due of {format_money(amount_due, cur)}"
+            f": its change orders take its value below zero "
+            f"({format_money(w.value or amount_due, cur)}), a credit rather than a payment, "
+            f"and {format_money(owed, cur)} is outstanding. Check the Value Change of the "
+            "change orders naming it, or of the contract's changes for a percent milestone.",
+        )
+        return
     warnings.add(
         "overpaid",
         MILESTONES,
