@@ -264,3 +264,21 @@ def test_an_amount_past_its_minor_unit_is_not_judged_without_a_currency_or_with_
         "amount-over-contract-value"
     }
     assert "amount-past-minor-unit" not in {i["code"] for i in found}
+
+
+def test_a_required_cells_hint_keeps_an_acronym_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["fx_rates"].append({"rate_to_reporting": 1.1})  # A3: the currency left blank
+    sheets["contracts"][0]["supplier"] = None  # C2
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert messages(found, "FX Rates")["A3"] == (
+        "required",
+        "Currency is required: fill it in (ISO 4217 code.)",
+    )
+    assert messages(found, "Contracts")["C2"] == (
+        "required",
+        "Supplier is required: fill it in (the supplier or contractor.)",
+    )

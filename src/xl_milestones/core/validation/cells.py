@@ -19,7 +19,15 @@ from xl_milestones.core.validation.table import ERROR, Found, Table
 
 def required_text(sheet: Sheet, field_name: str) -> str:
     f = sheet.field(field_name)
-    return f"{f.header} is required: fill it in ({f.description[0].lower()}{f.description[1:]})"
+    return f"{f.header} is required: fill it in ({_in_sentence(f.description)})"
+
+
+def _in_sentence(text: str) -> str:
+    """``text`` to go inside a sentence: its first letter lower-cased, unless its first word is
+    an acronym (``ISO 4217 code`` stays as it is)."""
+    if text[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set[int]]:
