@@ -282,3 +282,23 @@ def test_a_required_cells_hint_keeps_an_acronym_as_written(
         "required",
         "Supplier is required: fill it in (the supplier or contractor.)",
     )
+
+
+def test_a_date_in_the_iso_form_that_is_no_day_is_said_to_be_no_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["milestones"][1]["forecast_date"] = "2026-02-30"  # G3
+    sheets["milestones"][2]["forecast_date"] = "2026-13-01"  # G4
+    sheets["milestones"][3]["forecast_date"] = "31/03/2026"  # G5: a real form, read two ways
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    no_day = "is not a date: there is no such day in the calendar; correct the day or the month"
+    assert messages(issues(capsys, path), "Milestones") == {
+        "G3": ("not-a-date", f"'2026-02-30' {no_day}"),
+        "G4": ("not-a-date", f"'2026-13-01' {no_day}"),
+        "G5": (
+            "date-text-not-iso",
+            "'31/03/2026' is a date written as text in a form that can be read more than one "
+            "way: enter it as a date (or as text in the form 2026-03-31)",
+        ),
+    }

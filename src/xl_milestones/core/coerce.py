@@ -54,6 +54,7 @@ _DATE_LIKE = re.compile(
     r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ ,-]*\d{2,4}|"
     r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
 )
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CURRENCY_SIGNS = str.maketrans("", "", "£$€¥ \u00a0\u202f")
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
@@ -351,6 +352,14 @@ def _date_text(s: str) -> object:
             f"the date {text} is stored as text; it is read as {iso.isoformat()}: "
             "enter it as a date so Excel can sort and compute with it",
             iso,
+        )
+    if len(text) == 10 and _ISO_SHAPE.match(text):
+        # In the ISO form, so read only one way, but no day of the calendar (2026-02-30).
+        return Problem(
+            ERROR,
+            "not-a-date",
+            f"{quoted(text)} is not a date: there is no such day in the calendar; "
+            "correct the day or the month",
         )
     if _DATE_LIKE.match(text):
         # 27/02/2026 reads as day/month or month/day by locale; 27 Feb 2026 only one way.
