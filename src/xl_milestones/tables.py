@@ -246,9 +246,19 @@ _NEAR_HEADER: Final = 0.7
 
 
 def _nearest(word: str, candidates: Sequence[str], cutoff: float = 0.6) -> str | None:
-    keyed = {normalize_header(c): c for c in candidates if normalize_header(c)}
-    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=cutoff)
-    return keyed[hit[0]] if hit else None
+    """The candidate nearest ``word``, as typed or else with ``%`` spelled out: 'Percent
+    Complete' is % Complete, and 'Payment Pct' is Payment %."""
+    for spell in (str, _percent_spelled):
+        keyed = {spell(normalize_header(c)): c for c in candidates if normalize_header(c)}
+        key = spell(normalize_header(word))
+        hit = difflib.get_close_matches(key, list(keyed), n=1, cutoff=cutoff)
+        if hit:
+            return keyed[hit[0]]
+    return None
+
+
+def _percent_spelled(key: str) -> str:
+    return key.replace("%", "percent")
 
 
 @dataclass(slots=True)

@@ -154,6 +154,30 @@ def test_an_optional_column_under_a_near_header_is_not_lost_in_silence(
 
 
 @pytest.mark.parametrize(
+    ("header", "typed"),
+    [
+        ("% Complete", "Percent Complete"),
+        ("% Complete", "Pct Complete"),
+        ("% Complete", "Complete"),
+        ("Payment %", "Payment Percent"),
+        ("Payment %", "Payment Pct"),
+    ],
+)
+def test_a_percent_column_with_percent_in_words_is_not_lost_in_silence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, typed: str
+) -> None:
+    # '%' spelled out is near the column it names, as a typo is.
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets(), tables=False)
+    wb = openpyxl.load_workbook(path)
+    (cell,) = (c for c in wb["Milestones"][1] if c.value == header)
+    cell.value = typed
+    wb.save(path)
+    near = [i for i in issues(capsys, path) if i["code"] == "column-name-near-match"]
+    assert [(i["cell"], i["value"]) for i in near] == [(cell.coordinate, typed)]
+    assert near[0]["message"].endswith(f"rename the header to '{header}'")
+
+
+@pytest.mark.parametrize(
     ("sheet", "header", "theirs"),
     [
         ("Milestones", "Owner", "PO Number"),  # 0.62 alike: the user's own column
