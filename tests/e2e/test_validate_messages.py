@@ -326,3 +326,26 @@ def test_a_date_in_the_iso_form_that_is_no_day_is_said_to_be_no_day(
             "way: enter it as a date (or as text in the form 2026-03-31)",
         ),
     }
+
+
+def test_a_rate_for_the_reporting_currency_itself_is_said_to_be_unused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    # The Reporting Currency changed from GBP to EUR; the FX Rates sheet still rates to GBP.
+    sheets["settings"][1]["value"] = "EUR"
+    sheets["fx_rates"].append({"currency": "GBP", "rate_to_reporting": 1.18})
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert messages(found, "FX Rates") == {
+        "B2": (
+            "reporting-currency-rate",
+            "EUR is the reporting currency, so its rate is 1 and 0.85 is not used: delete the "
+            "row, and check that the other rates are in EUR per unit",
+        )
+    }
+    assert [i["severity"] for i in found] == ["warning"]
+    # A rate of 1 for it says nothing new.
+    sheets["fx_rates"][0]["rate_to_reporting"] = 1
+    path = write_workbook(tmp_path / "book2.xlsx", sheets)
+    assert issues(capsys, path) == []

@@ -246,6 +246,13 @@ CODES: Final[dict[str, Code]] = {
         "rate for it.",
         "Add a row for the currency to the FX Rates sheet.",
     ),
+    "reporting-currency-rate": Code(
+        "warning",
+        "The FX Rates sheet gives the reporting currency a rate other than 1. The reporting "
+        "currency's rate is always 1, so the row is not used; often the Reporting Currency was "
+        "changed and the rates are still to the old one.",
+        "Delete the row, and check that every other rate is in reporting-currency units per unit.",
+    ),
     # found while computing: a refresh and the workbook's Validate button report them (the
     # Validation sheet, and a refresh's terminal); `xl-milestones validate` does not compute
     "overpaid": Code(

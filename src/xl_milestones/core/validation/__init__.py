@@ -18,6 +18,7 @@ from xl_milestones.core.validation.contracts import (
     fx_rates,
     minor_unit_amounts,
     payment_totals,
+    reporting_currency_rate,
 )
 from xl_milestones.core.validation.keys import (
     currency_codes,
@@ -57,6 +58,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     contract_ranges,  # after contract_dates and date_order, which judge the End Date
     minor_unit_amounts,  # after the errors on the amounts: a cell with one is not told twice
     fx_rates,
+    reporting_currency_rate,
 )
 
 __all__ = ["CHECKS", "Book", "Check", "Found"]

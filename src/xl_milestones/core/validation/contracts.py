@@ -358,3 +358,25 @@ def fx_rates(book: Book) -> Iterator[Found]:
             f"no FX rate for {cur} to the reporting currency {reporting}: add a {cur} row "
             f"to {where}",
         )
+
+
+def reporting_currency_rate(book: Book) -> Iterator[Found]:
+    """An FX rate given for the reporting currency itself, other than 1: it is not used (the
+    reporting currency's rate is 1), and the other rates are likely to another currency, as
+    after the Reporting Currency was changed."""
+    reporting = book.reporting_currency
+    rates = book.column(FX_RATES.key, "rate_to_reporting")
+    for i, cur in enumerate(book.column(FX_RATES.key, "currency")):
+        rate = rates[i]
+        if cur != reporting or rate is None or rate == 1:
+            continue
+        yield Found(
+            FX_RATES.key,
+            i,
+            WARNING,
+            "reporting-currency-rate",
+            "rate_to_reporting",
+            rate,
+            f"{cur} is the reporting currency, so its rate is 1 and {rate} is not used: "
+            f"delete the row, and check that the other rates are in {cur} per unit",
+        )
