@@ -558,3 +558,19 @@ def test_a_reference_to_an_id_typed_with_spaces_points_at_that_row() -> None:
     assert [i.message for i in plain if i.code == "unknown-reference"] == [
         "Milestone ID M-999 is not on the Milestones sheet: correct the id or add the milestone"
     ]
+
+
+def test_predecessor_ids_separated_by_spaces_alone_are_told_to_take_commas() -> None:
+    # "M-001 M-002" is one id to the list reader (commas or semicolons separate ids); both
+    # halves are milestones, so the message says how to separate them.
+    issues = run(changed(ms(2, predecessors="M-001 M-002"))).issues
+    (found,) = [i for i in issues if i.code == "unknown-reference"]
+    assert (found.sheet, found.cell) == ("Milestones", "N4")
+    assert found.message == (
+        "predecessors M-001 M-002 are separated by spaces only, so they read as one id: "
+        "separate them with commas (M-001, M-002)"
+    )
+    # A part that is no milestone keeps the plain message.
+    issues = run(changed(ms(2, predecessors="M-001 M-999"))).issues
+    (found,) = [i for i in issues if i.code == "unknown-reference"]
+    assert found.message.startswith("predecessor M-001 M-999 is not on the Milestones sheet")

@@ -6,7 +6,7 @@ indexes of Milestone and Contract IDs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from xl_milestones.core.coerce import quoted, show
 from xl_milestones.core.currencies import MINOR_UNITS
@@ -161,7 +161,7 @@ def predecessors(book: Book) -> Iterator[Found]:
                 edges.append(p)
                 backward = backward and target < i
             else:
-                yield _link(book.tables[key], i, p, target, tc, oc)
+                yield _link(book.tables[key], at, i, p, target, tc, oc)
         mid = ids[i]
         if mid is not None and at.get(mid) == i and edges:
             graph[mid] = edges
@@ -183,14 +183,24 @@ def predecessors(book: Book) -> Iterator[Found]:
 
 
 def _link(
-    milestones: Table, i: int, p: str, target: int | None, tc: str | None, oc: str | None
+    milestones: Table,
+    at: Mapping[str, int],
+    i: int,
+    p: str,
+    target: int | None,
+    tc: str | None,
+    oc: str | None,
 ) -> Found:
     """What is wrong with milestone ``i``'s predecessor ``p`` (row ``target``, contract
-    ``tc``; ``oc`` is milestone ``i``'s contract)."""
+    ``tc``; ``oc`` is milestone ``i``'s contract; ``at``: the row of each milestone id)."""
     if target is None:
-        message = _spaced(milestones, p, f"predecessor {p}") or (
-            f"predecessor {p} is not on the Milestones sheet: correct the id or "
-            "remove it from Predecessors"
+        message = (
+            _spaced(milestones, p, f"predecessor {p}")
+            or _unseparated(at, p)
+            or (
+                f"predecessor {p} is not on the Milestones sheet: correct the id or "
+                "remove it from Predecessors"
+            )
         )
         return Found(MILESTONES.key, i, ERROR, "unknown-reference", "predecessors", p, message)
     return Found(
@@ -202,6 +212,18 @@ def _link(
         p,
         f"predecessor {p} belongs to contract {tc}, not {oc}: a predecessor must "
         "be a milestone of the same contract",
+    )
+
+
+def _unseparated(at: Mapping[str, int], p: str) -> str | None:
+    """The message for milestone ids typed with spaces alone between them ('M-001 M-002',
+    read as one id), else None."""
+    parts = p.split()
+    if len(parts) < 2 or not all(q in at for q in parts):
+        return None
+    return (
+        f"predecessors {p} are separated by spaces only, so they read as one id: separate "
+        f"them with commas ({', '.join(parts)})"
     )
 
 
