@@ -127,6 +127,34 @@ def test_signoff_date_is_when_the_last_required_role_approved() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("role", "second", "expected"),
+    [
+        # Quinn (a second Project Manager) rejected 3 Apr and approved 12 Apr: Rejected from
+        # 3 to 12 Apr, so signed off on 12 Apr although Pat's approval met the role on 2 Apr.
+        ("Project Manager", "approved", date(2026, 4, 12)),
+        # A role not required that rejected blocks as well, until it approves.
+        ("Legal", "approved", date(2026, 4, 12)),
+        # A rejection taken back to pending on 12 Apr stops standing that day.
+        ("Legal", "pending", date(2026, 4, 12)),
+    ],
+)
+def test_signoff_date_is_not_before_a_withdrawn_rejection(
+    role: str, second: str, expected: date
+) -> None:
+    m = model(
+        milestones=[milestone(actual_date=DONE)],
+        signoffs=[
+            signoff(name="Pat", decision_date=date(2026, 4, 2)),
+            signoff(role=role, name="Quinn", decision="rejected", decision_date=date(2026, 4, 3)),
+            signoff(role=role, name="Quinn", decision=second, decision_date=date(2026, 4, 12)),
+        ],
+        approval_rules=[rule(0, "Project Manager")],
+    )
+    r = result(m)
+    assert (r.values["status"], r.values["signoff_date"]) == ("Signed off", expected)
+
+
 def test_foreign_currency_milestone_against_thresholds() -> None:
     # Reporting EUR; contract in USD at 0.90 EUR per USD. Rules: 0 -> PM, 50,000 EUR -> FD.
     # M-1: 54,000 USD = 48,600 EUR < 50,000: only the PM is needed; PM approved -> Signed off.

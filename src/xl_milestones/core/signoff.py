@@ -169,7 +169,8 @@ def signoff_state(
     role, every listed approver must approve and at least one must be listed.
 
     The sign-off date is when the last requirement was met: for each required role the date of
-    its earliest approval, and the latest of those (with no rule: the latest approval).
+    its earliest approval, and the latest of those (with no rule: the latest approval). The
+    approvals stage moves it to when a withdrawn rejection stopped standing, if later.
     """
     if not entries:
         return _unlisted_state(complete, tuple(required))
@@ -295,6 +296,23 @@ def _unlisted_state(complete: bool, required: tuple[str, ...]) -> SignoffState:
     )
 
 
+def _after_withdrawn_rejections(
+    state: SignoffState, rows: Sequence[Signoff], entries: Sequence[ApproverEntry]
+) -> SignoffState:
+    """A signed-off ``state`` whose sign-off date is no earlier than the last withdrawn
+    rejection: an approver who rejected and decided again later (approved, or back to pending)
+    kept the milestone Rejected until that later decision, which is then a requirement met."""
+    latest = {(match_key(e.role), match_key(e.name)): e for e in entries}
+    since = state.signoff_date
+    for s in rows:
+        if s.decision != "rejected":
+            continue
+        e = latest[(match_key(s.approver_role), match_key(s.approver_name))]
+        if e.row != s.row and e.decision_date is not None:
+            since = e.decision_date if since is None else max(since, e.decision_date)
+    return state._replace(signoff_date=since)
+
+
 def _approved(e: ApproverEntry) -> bool:
     return e.decision == "approved" and e.decision_date is not None
 
@@ -389,7 +407,11 @@ def approvals(
                 required = thresholds.required(w.value)
             else:
                 required = thresholds.required(round_money(w.value * rate, reporting))
-        w.state = signoff_state(w.m.actual_date is not None, entries, required)
+        state = signoff_state(w.m.actual_date is not None, entries, required)
+        if state.signed_off and rows and len(rows) > len(entries):
+            # An approver decided more than once: a rejection of theirs stood until then.
+            state = _after_withdrawn_rejections(state, rows, entries)
+        w.state = state
 
 
 def deadlines(ix: ModelIndex, signoff_days: int) -> None:
