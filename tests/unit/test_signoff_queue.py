@@ -156,6 +156,28 @@ def test_milestones_awaiting_sign_off_take_their_deductions_together_after_the_s
     assert {r["milestone_id"]: r["amount_at_stake"] for r in _rows(m)} == result.at_stake
 
 
+def test_one_signed_off_on_the_as_of_date_keeps_the_certification_order_by_baseline() -> None:
+    # 100,000 EUR, retention 10% limited to 5% (5,000.00), no VAT. M-A (30%, baseline 1 Jul)
+    # was signed off on the as-of date; M-B (30%, baseline 1 May) awaits sign-off. Signed off
+    # on the as-of date too, M-B ties M-A on the sign-off date and comes first by baseline:
+    # retention 3,000.00, at stake 27,000.00 (28,000.00 were it certified after M-A).
+    c = contract("C-1", retention_rate=D("0.1"), retention_limit=D("0.05"), vat_rate=D("0"))
+    pays = {"actual_date": date(2026, 4, 10), "payment_basis": "percent"}
+    m = model(
+        [c],
+        [
+            milestone("M-A", baseline_date=date(2026, 7, 1), payment_percent=D("0.3"), **pays),
+            milestone("M-B", baseline_date=date(2026, 5, 1), payment_percent=D("0.3"), **pays),
+        ],
+        signoffs=[
+            signoff("M-A", decision_date=AS_OF),
+            signoff("M-B", decision="pending", decision_date=None),
+        ],
+    )
+    assert compute(m, AS_OF, at_stake=True).at_stake == {"M-B": D("27000.00")}
+    assert [r["amount_at_stake"] for r in _rows(m)] == [D("27000.00")]
+
+
 def test_ties_go_to_the_longest_waiting_then_the_id() -> None:
     m = model(
         milestones=[
