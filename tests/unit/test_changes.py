@@ -180,6 +180,22 @@ def test_deleted_rows_are_one_removed_row_and_a_typed_over_status_still_counts()
     assert changes_json(report)["rows"][-1]["before"] == 2  # type: ignore[index]
 
 
+@pytest.mark.parametrize("cleared", [None, ""])
+def test_a_cleared_status_is_removed_and_added_whether_blank_or_empty_text(
+    cleared: object,
+) -> None:
+    # The previous refresh computed one milestone; its Status cell now holds nothing (an empty
+    # text read from the cell is as blank as no value): one removed, one added, nothing else
+    # compared on the row.
+    m = model(milestones=[milestone("M-1", row=2)])
+    previous = PreviousRefresh(JUNE, {2: _cells(status=cleared)}, computed=1)
+    report = compare(m, compute(m, JUNE), previous)
+    assert [(c.field, c.before, c.after) for c in report.changes] == [
+        (ADDED, None, "Late"),
+        (REMOVED, 1, None),
+    ]
+
+
 def test_nothing_removed_when_the_previous_count_is_unknown_or_rows_were_added() -> None:
     m = model(milestones=[milestone("M-1", row=2)])
     for computed in (None, 0, 1):

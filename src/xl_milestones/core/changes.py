@@ -114,13 +114,19 @@ def computed_count(text: object) -> int | None:
     return total
 
 
+def _holds_status(cells: Mapping[str, object]) -> bool:
+    """Whether a row's previous Status cell holds anything (an empty text is blank): a row
+    without one is a milestone added since, and its previous milestone, if any, removed."""
+    return cells.get("status") not in (None, "")
+
+
 def _removed(previous: PreviousRefresh) -> int:
     """Milestones the previous refresh computed whose rows are gone: its count less the rows
     that still hold a Status (typed over or not). A Status a user cleared counts as removed
     (and its milestone as added), since nothing tells the two apart."""
     if previous.computed is None:
         return 0
-    kept = sum(1 for cells in previous.results.values() if cells.get("status") not in (None, ""))
+    kept = sum(1 for cells in previous.results.values() if _holds_status(cells))
     return max(previous.computed - kept, 0)
 
 
@@ -153,7 +159,7 @@ def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None
             if isinstance(old, str):
                 changes.append(Change(mid, contract_id, name, "status", old, NOT_COMPUTED))
             continue
-        if cells.get("status") is None:  # no status written here by the last refresh: new
+        if not _holds_status(cells):  # no status written here by the last refresh: new
             changes.append(Change(mid, contract_id, name, ADDED, None, r.values["status"]))
             continue
         for f in CHANGE_FIELDS:
