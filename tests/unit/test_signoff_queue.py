@@ -200,6 +200,24 @@ def test_no_rule_and_no_approver_is_one_row_without_a_role() -> None:
     )
 
 
+def test_no_rule_names_only_the_listed_approvers_who_have_not_approved() -> None:
+    # No Approval Rules: every listed approver must approve. Ann (Project Manager) approved
+    # on 22 Jun, Ben (Project Manager) has not: the milestone waits on Ben alone.
+    m = model(
+        milestones=[milestone("M-1", actual_date=date(2026, 6, 20), row=2)],
+        signoffs=[
+            signoff(name="Ann", decision_date=date(2026, 6, 22)),
+            signoff(name="Ben", decision="pending", decision_date=None),
+        ],
+    )
+    (row,) = _rows(m)
+    assert (row["approver_role"], row["approver_name"], row["latest_decision"]) == (
+        "Project Manager",
+        "Ben",
+        "pending",
+    )
+
+
 def test_nothing_awaiting_is_an_empty_queue() -> None:
     m = model(milestones=[milestone("M-1", row=2)])
     assert _rows(m) == []

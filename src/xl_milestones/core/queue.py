@@ -19,7 +19,7 @@ from xl_milestones.core.engine import (
 from xl_milestones.core.model import Model
 from xl_milestones.core.proforma import PRO_FORMA_ROW, counts, missing_approvals, stakes_on
 from xl_milestones.core.schema import SIGNOFF_QUEUE
-from xl_milestones.core.signoff import RoleApproval, signoff_deadline
+from xl_milestones.core.signoff import RoleApproval, approval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 
 NO_APPROVER: Final = "no approver listed"
@@ -84,8 +84,8 @@ def _signed_off(model: Model, result: EngineResult, ids: Iterable[str]) -> tuple
 def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | None, str]]:
     """(role, approver names, latest decision) for each required role not yet approved.
 
-    A role whose approvers have not approved names them all, joined with ", " in sheet order,
-    with their decisions likewise (one word when they agree); a role with no approver listed
+    A role not yet met names its approvers who have not approved, joined with ", " in sheet
+    order, with their decisions likewise (one word when they agree); a role with no approver listed
     has no name and the decision "no approver listed". No role at all (no Approval Rules and
     no approver listed) is one entry without a role.
     """
@@ -93,15 +93,15 @@ def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | No
     for ra in roles:
         if not ra.required or ra.satisfied:
             continue
-        if not ra.approvers:
+        # With no Approval Rules every listed approver is required: one who approved is
+        # not waited on, although the role still is.
+        waited = [e for e in ra.approvers if not approval(e)]
+        if not waited:
             out.append((ra.role, None, NO_APPROVER))
             continue
-        names = [e.name for e in ra.approvers]
+        names = [e.name for e in waited]
         decisions = [
-            e.decision
-            if e.decision_date is not None or e.decision != "approved"
-            else "approved without a date"
-            for e in ra.approvers
+            "approved without a date" if e.decision == "approved" else e.decision for e in waited
         ]
         decision = decisions[0] if len(set(decisions)) == 1 else ", ".join(decisions)
         out.append((ra.role, ", ".join(names), decision))

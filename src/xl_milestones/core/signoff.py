@@ -211,7 +211,7 @@ def _required_roles(by_role: dict[str, list[ApproverEntry]], required: Sequence[
         key = match_key(role)
         required_keys.add(key)
         listed = by_role.get(key, [])
-        dates = [e.decision_date for e in listed if _approved(e) and e.decision_date is not None]
+        dates = [e.decision_date for e in listed if approval(e) and e.decision_date is not None]
         if dates:
             met_dates.append(min(dates))
         else:
@@ -221,7 +221,7 @@ def _required_roles(by_role: dict[str, list[ApproverEntry]], required: Sequence[
         roles.append(RoleApproval(role, True, bool(dates), tuple(listed)))
     for key, listed in by_role.items():
         if key not in required_keys:
-            ok = any(_approved(e) for e in listed)
+            ok = any(approval(e) for e in listed)
             roles.append(RoleApproval(listed[0].role, False, ok, tuple(listed)))
     return roles, missing, unlisted, met_dates
 
@@ -232,10 +232,10 @@ def _every_listed_role(by_role: dict[str, list[ApproverEntry]]) -> _Roles:
     missing: list[str] = []
     met_dates: list[date] = []
     for listed in by_role.values():
-        ok = all(_approved(e) for e in listed)
+        ok = all(approval(e) for e in listed)
         if not ok:
             missing.append(listed[0].role)
-        met_dates.extend(e.decision_date for e in listed if _approved(e) and e.decision_date)
+        met_dates.extend(e.decision_date for e in listed if approval(e) and e.decision_date)
         roles.append(RoleApproval(listed[0].role, True, ok, tuple(listed)))
     return roles, missing, [], met_dates
 
@@ -313,7 +313,8 @@ def _after_withdrawn_rejections(
     return state._replace(signoff_date=since)
 
 
-def _approved(e: ApproverEntry) -> bool:
+def approval(e: ApproverEntry) -> bool:
+    """Whether an approver's latest decision is an approval that counts: approved, dated."""
     return e.decision == "approved" and e.decision_date is not None
 
 
