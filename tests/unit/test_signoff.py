@@ -253,6 +253,17 @@ def test_all_checks_pass() -> None:
             "Predecessors",
             "predecessor M-0 not signed off",
         ),
+        (
+            # A cancelled predecessor is never signed off: the reason says to remove the link.
+            {
+                "milestones": [
+                    milestone(actual_date=DONE, predecessors=["M-0"]),
+                    milestone("M-0", cancelled=True),
+                ]
+            },
+            "Predecessors",
+            "predecessor M-0 cancelled (remove it from Predecessors)",
+        ),
         ({"issues": [issue("X-7", blocking=True)]}, "Blocking Issues", "issue X-7 blocks sign-off"),
         ({"issues": [issue("X-9", category="dispute")]}, "Disputes", "open dispute X-9"),
         (

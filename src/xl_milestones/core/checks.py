@@ -65,13 +65,22 @@ def _deliverables(run: _Run) -> Failed:
 
 
 def _predecessors(run: _Run) -> Failed:
-    signed = {mid for mid, w in run.index.by_id.items() if w.status == SIGNED_OFF}
+    by_id = run.index.by_id
+    signed = {mid for mid, w in by_id.items() if w.status == SIGNED_OFF}
     for w in run.index.work:
         if not w.m.predecessors:
             continue
-        preds = [f"predecessor {p} not signed off" for p in w.m.predecessors if p not in signed]
+        preds = [_unsigned(p, by_id.get(p)) for p in w.m.predecessors if p not in signed]
         if preds:
             yield w, run.fail("Predecessors", "; ".join(preds))
+
+
+def _unsigned(p: str, w: MilestoneWork | None) -> str:
+    """The reason a predecessor holds its successor back: not signed off, or cancelled (it
+    never will be: the link is to be removed)."""
+    if w is not None and w.m.cancelled:
+        return f"predecessor {p} cancelled (remove it from Predecessors)"
+    return f"predecessor {p} not signed off"
 
 
 def _blocking_issues(run: _Run) -> Failed:
