@@ -167,3 +167,20 @@ def test_row_heights_the_user_set_on_milestones_stay(tmp_path: Path) -> None:
     assert {row: ws.row_dimensions[row].height for row in heights} == heights
     # A row the refresh sized for its wrapped text is sized so still.
     assert ws.row_dimensions[5].height == 30
+
+
+def test_refreshes_between_openpyxl_saves_do_not_grow_the_styles(tmp_path: Path) -> None:
+    # A script edits the workbook with openpyxl between refreshes (a Baseline Date made text,
+    # then put back): openpyxl writes styles.xml in its own spelling, with a custom #,##0 as
+    # built-in 3, and each refresh appended its derived styles once more.
+    book = tmp_path / SAMPLE.name
+    shutil.copyfile(SAMPLE, book)
+    counts = []
+    for n in range(4):
+        refresh(FileBook(book), today=dt.date(2026, 6, 30), now=NOW)
+        styles = zip_parts(book)["xl/styles.xml"]
+        counts.append(int(re.search(rb'<cellXfs count="(\d+)"', styles).group(1)))
+        wb = openpyxl.load_workbook(book, keep_vba=True)
+        wb[MILESTONES.name]["G5"].value = "next week" if n % 2 == 0 else dt.datetime(2025, 12, 1)
+        wb.save(book)
+    assert counts[1] == counts[3], counts

@@ -57,7 +57,8 @@ def test_money_keeps_two_decimals_and_other_minor_units_get_their_own_format() -
     assert styles.fit(3, Kind.MONEY) == 3  # #,##0.00 (built-in 4) suits two decimals
     jpy = styles.fit(3, "money0")
     kwd = styles.fit(3, "money3")
-    assert format_code_of(styles, jpy or 0) == money_format(0) == "#,##0"
+    # #,##0 is built-in 3 (a custom #,##0 comes back as 3 from Excel and openpyxl)
+    assert money_format(0) == "#,##0" and format_code_of(styles, jpy or 0) == "builtin 3"
     assert format_code_of(styles, kwd or 0) == "#,##0.000"
     assert styles.fit(jpy, "money0") == jpy
     # an amount in two decimals again (the contract changed currency) shows two decimals
@@ -100,7 +101,7 @@ def test_amounts_marked_with_their_minor_units_get_that_format_row_by_row() -> N
     jpy_style = re.search(rb'<c r="B2" s="(\d+)"><v>48000000</v>', out)
     gbp_style = re.search(rb'<c r="B3" s="(\d+)"><v>12.50</v>', out)
     assert jpy_style and gbp_style
-    assert format_code_of(styles, int(jpy_style.group(1))) == "#,##0"
+    assert format_code_of(styles, int(jpy_style.group(1))) == "builtin 3"  # #,##0
     assert format_code_of(styles, int(gbp_style.group(1))) == "builtin 4"
 
 

@@ -172,6 +172,19 @@ def test_a_style_that_does_not_suit_the_value_is_copied_with_a_suitable_format()
     assert styles.fit(2, Kind.TEXT) == 2
 
 
+def test_a_derived_style_saved_again_in_another_spelling_is_reused() -> None:
+    # An earlier refresh appended style 4 (money in the wrapped style 2); openpyxl or Excel
+    # saved the workbook since: attributes reordered, apply flags dropped, defaults spelled out.
+    respelled = STYLES.replace(
+        b"</cellXfs>",
+        b'<xf xfId="0" borderId="0" fillId="0" fontId="2" numFmtId="4" pivotButton="0" '
+        b'quotePrefix="0"><alignment wrapText="true" /></xf></cellXfs>',
+    ).replace(b'<cellXfs count="4">', b'<cellXfs count="5">')
+    styles = StyleSheet(respelled)
+    assert styles.fit(2, Kind.MONEY) == 4
+    assert not styles.changed and styles.to_bytes() == respelled
+
+
 def test_zone_clears_old_rows_until_a_gap_and_keeps_other_columns() -> None:
     rows = b"".join(
         b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>old</t></is></c><c r="C%d"><v>9</v></c></row>'

@@ -39,6 +39,27 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _XF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf\b[^>]*?(?:/>|>.*?</(?:[A-Za-z_][\w.-]*:)?xf>)", re.S)
 _WRAP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?alignment\b[^>]*\bwrapText=\"(?:1|true)\"")
 _NUMFMT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?numFmt\b[^>]*?/?>", re.S)
+_START_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(\s[^>]*?)?/?>")
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_DEFAULT_FALSE = frozenset({b"pivotButton", b"quotePrefix"})
+
+
+def _xf_key(xf: bytes) -> tuple[tuple[bytes, tuple[tuple[bytes, bytes], ...]], ...]:
+    """What a ``cellXfs`` entry shows, for finding an identical one: its elements with their
+    attributes in any order, without the ``apply*`` flags that are on and the defaults (Excel
+    and openpyxl write or drop these on save, where the entry still looks the same)."""
+    key = []
+    for m in _START_TAG.finditer(xf):
+        attrs = []
+        for name, dq, sq in _ATTR.findall(m.group(2) or b""):
+            value = {b"true": b"1", b"false": b"0"}.get(dq or sq, dq or sq)
+            if (name.startswith(b"apply") and value == b"1") or (
+                name in _DEFAULT_FALSE and value == b"0"
+            ):
+                continue
+            attrs.append((name, value))
+        key.append((m.group(1), tuple(sorted(attrs))))
+    return tuple(key)
 
 
 class Kind:
@@ -131,9 +152,9 @@ class StyleSheet:
             if start >= 0:
                 gt = data.find(b">", start) + 1
                 self._xfs = [m.group(0) for m in _XF.finditer(data, gt, end)]
-        self._index: dict[bytes, int] = {}
+        self._index: dict[tuple[object, ...], int] = {}
         for i, xf in enumerate(self._xfs):
-            self._index.setdefault(xf, i)
+            self._index.setdefault(_xf_key(xf), i)
         else:
             self._prefix = b""
 
@@ -203,7 +224,11 @@ class StyleSheet:
         return self._format_id(DATE_FORMAT)
 
     def _format_id(self, wanted: str) -> int:
-        """The id of a custom number format code (case-insensitive), added when missing."""
+        """The id of a number format code (case-insensitive): a built-in money format's (as
+        Excel and openpyxl save a custom one), else a custom one, added when missing."""
+        for fid, code in _BUILTIN_MONEY_CODES.items():
+            if code == wanted:
+                return fid
         for fid, code in (*self._formats.items(), *self._new_formats.items()):
             if code.lower() == wanted.lower():
                 return fid
@@ -227,12 +252,12 @@ class StyleSheet:
             head = set_attr(set_attr(head, b"numFmtId", str(fmt_id)), b"applyNumberFormat", "1")
             entry = head + tag[gt + 1 :]
             # A style an earlier refresh appended is reused, so styles.xml does not grow with
-            # every refresh.
-            got = self._index.get(entry)
+            # every refresh, also after Excel or openpyxl saved it again in its own spelling.
+            got = self._index.get(_xf_key(entry))
             if got is None:
                 self._new_xfs.append(entry)
                 got = len(self._xfs) + len(self._new_xfs) - 1
-                self._index[entry] = got
+                self._index[_xf_key(entry)] = got
             self._derived[key] = got
         return got
 
