@@ -185,6 +185,20 @@ def test_a_derived_style_saved_again_in_another_spelling_is_reused() -> None:
     assert not styles.changed and styles.to_bytes() == respelled
 
 
+def test_a_style_is_derived_in_a_styles_part_with_a_namespace_prefix() -> None:
+    # Some programs write styles.xml with a prefix (x:styleSheet); the derived entry and its
+    # number format go into the prefixed elements, where the refresh stopped on "styles.xml
+    # has no <styleSheet> element".
+    prefixed = re.sub(rb"<(/?)(?=[a-zA-Z])(?!\?)", rb"<\1x:", STYLES).replace(
+        NS, NS.replace(b"xmlns=", b"xmlns:x=")
+    )
+    styles = StyleSheet(prefixed)
+    date = styles.fit(2, Kind.DATE)
+    data = styles.to_bytes()
+    assert date == 4 and data is not None and b'<x:cellXfs count="5">' in data
+    assert b'<x:numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></x:numFmts>' in data
+
+
 def test_zone_clears_old_rows_until_a_gap_and_keeps_other_columns() -> None:
     rows = b"".join(
         b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>old</t></is></c><c r="C%d"><v>9</v></c></row>'

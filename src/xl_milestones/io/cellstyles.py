@@ -139,6 +139,7 @@ class StyleSheet:
         self._new_formats: dict[int, str] = {}
         self._derived: dict[tuple[int, int], int] = {}
         self._fits: dict[tuple[int | None, str], int | None] = {}
+        self._prefix = b""
         if data is not None:
             self._prefix = root_prefix(data)
             start, end = find_element(data, self._prefix, b"numFmts")
@@ -155,8 +156,6 @@ class StyleSheet:
         self._index: dict[tuple[object, ...], int] = {}
         for i, xf in enumerate(self._xfs):
             self._index.setdefault(_xf_key(xf), i)
-        else:
-            self._prefix = b""
 
     @property
     def changed(self) -> bool:
