@@ -14,7 +14,7 @@ import pytest
 from openpyxl.worksheet.filters import FilterColumn, Filters, SortCondition, SortState
 from tests.tools import run_cli
 
-from xl_milestones.core.schema import PAYMENT_SCHEDULE
+from xl_milestones.core.schema import MILESTONES, PAYMENT_SCHEDULE, VALIDATION
 
 SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
 AS_OF = "2026-06-30"
@@ -79,3 +79,26 @@ def test_a_sorted_and_filtered_payment_schedule_shows_every_new_row(
     (xml,) = [t for t in tables if name in t]
     assert b"<autoFilter" in xml  # the filter buttons stay
     assert b"filterColumn" not in xml and b"sortState" not in xml
+
+
+def test_a_validation_list_that_shrinks_leaves_no_tall_empty_rows(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Twenty milestones name a contract that does not exist: twenty errors whose messages
+    # wrap, so their rows get taller. Put right, the list is one row again, and the rows below
+    # it lost those heights, where they stayed as tall empty rows.
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(refreshed, book)
+    ids = [c.value for c in openpyxl.load_workbook(book)[MILESTONES.name]["B"][1:21]]
+    for contracts in (["C-999 (closed and removed from the Contracts sheet)"] * 20, ids):
+        wb = openpyxl.load_workbook(book, keep_vba=True)
+        for r, contract in enumerate(contracts, start=2):
+            wb[MILESTONES.name].cell(r, 2).value = contract
+        wb.save(book)
+        run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+        ws = openpyxl.load_workbook(book)[VALIDATION.name]
+        if contracts != ids:
+            assert ws.max_row > 20 and (ws.row_dimensions[20].height or 0) >= 30
+    assert next(iter(ws.tables.values())).ref == "A1:H2"
+    assert ws["H2"].value == f"No problems found, as of {AS_OF}."
+    assert [r for r in range(3, 40) if ws.row_dimensions[r].height is not None] == []

@@ -91,13 +91,15 @@ class RowEditor(CellBuilder):
             first_styles,
             orphans,
         )
-        if self._wrap_widths and row.writes:
+        # A row an output table no longer reaches loses the height of its old text.
+        cleared = not row.writes and any(zone.shown for zone in active or ())
+        if self._wrap_widths and (row.writes or cleared):
             texts = [
                 (w.value, self._wrap_widths[c])
                 for c, w in row.writes.items()
                 if c in self._wrap_widths
             ]
-            if texts:
+            if texts or cleared:
                 tag = height_tag(tag, texts)
         out: list[tuple[int, bytes]] = []
         for col, attrs, whole, content in cells:

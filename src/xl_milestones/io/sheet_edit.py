@@ -58,7 +58,8 @@ class Zone:
     The zone runs at least through ``min_last_row`` (the end of the Excel table), then on while
     rows hold a value in one of its columns: the first empty row ends it, so a note the user
     typed further down, after a gap, is kept. With ``shown``, its rows lose ``hidden``: they
-    hold new rows, which the filter or the hand that hid the old ones never saw.
+    hold new rows, which the filter or the hand that hid the old ones never saw; and they are
+    all the refresh's, so a row it clears loses the height an earlier refresh gave its text.
     """
 
     cols: frozenset[int]
