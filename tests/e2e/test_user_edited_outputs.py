@@ -102,3 +102,36 @@ def test_a_validation_list_that_shrinks_leaves_no_tall_empty_rows(
     assert next(iter(ws.tables.values())).ref == "A1:H2"
     assert ws["H2"].value == f"No problems found, as of {AS_OF}."
     assert [r for r in range(3, 40) if ws.row_dimensions[r].height is not None] == []
+
+
+def test_a_dashboard_block_that_shrinks_keeps_the_frame_of_its_rows(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # All but the first seven milestones deleted: the monthly block is six months shorter.
+    # The rows it no longer fills keep the template's frame (borders) as the rows below them
+    # do, and as a first refresh of the same rows leaves them, where they lost every cell.
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(refreshed, book)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    ws = wb[MILESTONES.name]
+    table = ws.tables["tblMilestones"]
+    ws.delete_rows(9, ws.max_row)
+    table.ref = table.ref.rsplit(":", 1)[0] + ":AN8"
+    wb.save(book)
+    run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
+    dash = openpyxl.load_workbook(book)["Dashboard"]
+    months = [r for r in range(5, dash.max_row + 1) if dash.cell(r, 7).value is not None]
+    assert months[-1] < 25 and dash.max_row == 28
+
+    def frame(r: int, c: int) -> tuple[object, ...]:
+        b = dash.cell(r, c).border
+        return tuple(
+            (side.style, side.color.rgb if side.color else None)
+            for side in (b.left, b.right, b.top, b.bottom)
+        )
+
+    assert frame(28, 7)[0] == ("thin", "FFD9D9D9")
+    for r in range(months[-1] + 1, 28):
+        for c in range(7, 14):
+            assert dash.cell(r, c).value is None
+            assert frame(r, c) == frame(28, c), (r, c)

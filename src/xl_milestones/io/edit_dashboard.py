@@ -108,7 +108,8 @@ def _block(
             block.header_row + len(bw.rows),
             f"the Dashboard block '{block.title}'",
         )
-    work.edit.zones.append(Zone(frozenset(cols), block.header_row + 1, block.header_row))
+    zone = Zone(frozenset(cols), block.header_row + 1, block.header_row, keep_styles=True)
+    work.edit.zones.append(zone)
     for i, row in enumerate(bw.rows):
         if len(row) != len(cols):
             raise ValueError(f"block {block.title!r} row {i} has {len(row)} values")

@@ -55,6 +55,7 @@ class _RowEdit:
     col_styles: dict[int, int]
     first_styles: dict[int, int]
     orphans: set[bytes]
+    keep_styles: set[int] = field(default_factory=set)  # cleared columns whose styles stay
     zone_values: dict[int, bool] = field(default_factory=dict)
 
 
@@ -90,6 +91,7 @@ class RowEditor(CellBuilder):
             col_styles,
             first_styles,
             orphans,
+            set().union(*(zone.cols for zone in active or () if zone.keep_styles)),
         )
         # A row an output table no longer reaches loses the height of its old text.
         cleared = not row.writes and any(zone.shown for zone in active or ())
@@ -153,6 +155,8 @@ class RowEditor(CellBuilder):
             return self.cell_xml(self._letter(col) + row.rnum, style, cw.value)
         if cw is None and col in row.clear:
             self._note_removed(content, formula, row.orphans, row.state)
+            if style and col in row.keep_styles:
+                return self.cell_xml(self._letter(col) + row.rnum, style, None)
             return None
         # Kept (an only_if_empty write of a cell with a value keeps it too).
         if row.orphans and formula:

@@ -60,6 +60,8 @@ class Zone:
     typed further down, after a gap, is kept. With ``shown``, its rows lose ``hidden``: they
     hold new rows, which the filter or the hand that hid the old ones never saw; and they are
     all the refresh's, so a row it clears loses the height an earlier refresh gave its text.
+    With ``keep_styles``, a cleared cell keeps its style (a Dashboard block's frame, which the
+    template draws further down than the rows a block fills).
     """
 
     cols: frozenset[int]
@@ -67,6 +69,7 @@ class Zone:
     min_last_row: int
     ended: bool = False
     shown: bool = False
+    keep_styles: bool = False
 
 
 @dataclass(slots=True)
