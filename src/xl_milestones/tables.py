@@ -640,11 +640,16 @@ def _previous_results(
     )
 
 
-def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> PreviousRefresh | None:
+def previous_refresh(
+    milestones: RawTable | None, log: RawTable | None, issues: list[Issue]
+) -> PreviousRefresh | None:
     """What the last refresh left: None when the Refresh Log lists no refresh (no sheet, or no
-    row), else the As Of Date of its last row and the Milestones result cells as read."""
+    row), else the As Of Date of its last row and the Milestones result cells as read. Result
+    columns missing from Milestones since are warned of in ``issues``."""
     if log is None or not log.rows:
         return None
+    if milestones is not None:
+        issues.extend(_results_missing(milestones))
     last = log.row_values(-1)
     as_of = last.get("as_of_date")
     if isinstance(as_of, dt.datetime):
@@ -654,6 +659,33 @@ def previous_refresh(milestones: RawTable | None, log: RawTable | None) -> Previ
         milestones.results if milestones is not None else {},
         computed_count(last.get("status_counts")),
     )
+
+
+def _results_missing(table: RawTable) -> list[Issue]:
+    """A warning on the header row of a refreshed Milestones sheet that lacks result columns
+    (renamed, or deleted): a refresh adds them again, and a renamed one is not updated."""
+    missing = [f.header for f in table.sheet.fields if f.result and f.name not in table.columns]
+    if not missing:
+        return []
+    what = ", ".join(missing) + (" column" if len(missing) == 1 else " columns")
+    message = (
+        f"the sheet has no {what}, which a refresh writes: the refresh adds "
+        f"{'it' if len(missing) == 1 else 'them'} after the last column; if a column of yours "
+        "is one renamed, give it back its header (a column under another header is not updated)"
+    )
+    row = table.header_row
+    return [
+        Issue(
+            Severity.WARNING,
+            "result-column-missing",
+            table.sheet_name,
+            row,
+            None,
+            None,
+            None,
+            message,
+        )
+    ]
 
 
 def _merged_issues(

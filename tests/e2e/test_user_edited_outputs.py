@@ -135,3 +135,34 @@ def test_a_dashboard_block_that_shrinks_keeps_the_frame_of_its_rows(
         for c in range(7, 14):
             assert dash.cell(r, c).value is None
             assert frame(r, c) == frame(28, c), (r, c)
+
+
+def test_a_renamed_result_header_is_warned_of_not_left_stale_in_silence(
+    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Status renamed "Milestone Status" after a refresh: its column is a column of the user's
+    # now, which no refresh updates, and a refresh adds a new Status column after the last.
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(refreshed, book)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    ws = wb[MILESTONES.name]
+    (cell,) = [c for c in ws[1] if c.value == "Status"]
+    cell.value = "Milestone Status"
+    table = ws.tables["tblMilestones"]
+    table.tableColumns[cell.column - 1].name = "Milestone Status"
+    wb.save(book)
+    code, out, _err = run_cli(capsys, "validate", str(book), "--format", "json")
+    import json
+
+    (found,) = [i for i in json.loads(out)["issues"] if i["code"] == "result-column-missing"]
+    assert (found["sheet"], found["row"], found["cell"]) == ("Milestones", 1, None)
+    assert found["message"].startswith(
+        "the sheet has no Status column, which a refresh writes: the refresh adds it after the "
+        "last column; if a column of yours is one renamed, give it back its header"
+    )
+    assert code == 0  # a warning
+    # The sample's first refresh (its Refresh Log empty) and a second refresh with every
+    # result column in place say nothing of the kind.
+    for clean in (SAMPLE, refreshed):
+        _code, out, _err = run_cli(capsys, "validate", str(clean), "--format", "json")
+        assert "result-column-missing" not in out

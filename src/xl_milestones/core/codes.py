@@ -312,6 +312,13 @@ CODES: Final[dict[str, Code]] = {
         "Add the sheet back with its header row, even if it stays empty (a template made by "
         "`xl-milestones new` has every sheet).",
     ),
+    "result-column-missing": Code(
+        "warning",
+        "Milestones has been refreshed before but lacks one or more result columns (renamed or "
+        "deleted): a refresh adds them again after the last column, and a column under another "
+        "header is not updated. The issue is on the header row and has no cell.",
+        "Give a renamed result column back its header, or let the refresh add it.",
+    ),
     "column-name-near-match": Code(
         "warning",
         "An optional input column (Paid Amount, Payment %...) is missing, and a column whose "

@@ -216,7 +216,7 @@ class XlwingsBook:
                     self._milestones = table
                     self._milestones_width = start[1] + max(map(len, grid), default=0)
             require_tables(source, raw.tables)
-            raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
+            raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log, raw.issues)
             self._raw = raw
             return raw
 

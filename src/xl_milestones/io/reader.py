@@ -90,7 +90,7 @@ def read_workbook(path: str | os.PathLike[str]) -> RawWorkbook:
             raw.issues.extend(issues)
             if table is not None:
                 raw.tables[key] = table
-        raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log)
+        raw.previous = previous_refresh(raw.tables.get(MILESTONES.key), log, raw.issues)
     finally:
         loader.close()
     require_tables(file, raw.tables)
