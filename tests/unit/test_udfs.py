@@ -86,6 +86,12 @@ def test_statuses_of_the_sample_are_real_statuses(raw: RawWorkbook) -> None:
         # The same id but for case or leading zeros: the one meant is named.
         ("m-002", "#N/A: unknown milestone m-002 (did you mean M-002?)"),
         ("M-2", "#N/A: unknown milestone M-2 (did you mean M-002?)"),
+        # An error value (xlwings hands it over as text, err_to_str): not an id to look up.
+        (
+            "#N/A",
+            "#VALUE!: milestone_id: the cell shows the error #N/A: correct the formula "
+            "or type the value",
+        ),
     ],
 )
 def test_an_unknown_or_blank_id_is_error_text(raw: RawWorkbook, given: object, answer: str) -> None:

@@ -23,7 +23,9 @@ def _book(caller: Any) -> XlwingsBook:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_STATUS(milestone_id: Any, caller: Any) -> Any:
     """Status of a milestone (Not started, In progress, At risk, Late, Awaiting sign-off,
     Signed off, Rejected, On hold, Cancelled), computed from this workbook's tables."""
@@ -31,14 +33,18 @@ def MS_STATUS(milestone_id: Any, caller: Any) -> Any:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_RAG(milestone_id: Any, caller: Any) -> Any:
     """RAG rating of a milestone: Green, Amber or Red (blank when cancelled)."""
     return logic.milestone_value(_book(caller), milestone_id, "rag", dt.date.today())
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_AMOUNT_DUE(milestone_id: Any, caller: Any) -> Any:
     """Amount due for a milestone, VAT included, after retention, advance recovery and delay
     damages, in the contract's currency (blank when it is not a payment milestone)."""
@@ -46,7 +52,9 @@ def MS_AMOUNT_DUE(milestone_id: Any, caller: Any) -> Any:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_DUE_DATE(milestone_id: Any, caller: Any) -> Any:
     """Payment due date of a milestone, from the contract's payment terms (blank until it can
     be known: after sign-off or after the invoice, as the terms say)."""
@@ -54,14 +62,18 @@ def MS_DUE_DATE(milestone_id: Any, caller: Any) -> Any:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_SIGNOFF_READY(milestone_id: Any, caller: Any) -> Any:
     """TRUE when a milestone passes every sign-off check set to block, else FALSE."""
     return logic.milestone_value(_book(caller), milestone_id, "signoff_ready", dt.date.today())
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_SIGNOFF_DUE(milestone_id: Any, caller: Any) -> Any:
     """Date by which a milestone awaiting sign-off should be signed off: its actual date plus
     the Sign-off Days setting (blank when it is not awaiting sign-off)."""
@@ -69,7 +81,9 @@ def MS_SIGNOFF_DUE(milestone_id: Any, caller: Any) -> Any:
 
 
 @xw.func(category=CATEGORY, volatile=True)
-@xw.arg("milestone_id", doc='The Milestone ID, e.g. "M-001", or a cell holding it.')
+@xw.arg(
+    "milestone_id", err_to_str=True, doc='The Milestone ID, e.g. "M-001", or a cell holding it.'
+)
 def MS_BLOCKERS(milestone_id: Any, caller: Any) -> Any:
     """What stops a milestone being signed off, e.g. "deliverable D-104 not accepted"; blocking
     reasons first, then warnings. Blank when nothing does."""
@@ -84,13 +98,23 @@ def MS_RESULTS(caller: Any) -> Any:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("amount", doc="The amount that was due, e.g. 10000.")
-@xw.arg("due_date", doc="The date it was due.")
-@xw.arg("paid_date", doc="The date it was paid, or today's date when still unpaid.")
-@xw.arg("regime", doc="Late-payment law: none, uk, eu, us or fidic.")
-@xw.arg("rate", doc="Central bank reference rate as a percentage, e.g. 5% (0.05).")
-@xw.arg("margin", doc="Optional: margin over the reference rate; blank = the law's margin.")
-@xw.arg("currency", doc="Optional: ISO currency code, for rounding (JPY has no decimals).")
+@xw.arg("amount", err_to_str=True, doc="The amount that was due, e.g. 10000.")
+@xw.arg("due_date", err_to_str=True, doc="The date it was due.")
+@xw.arg(
+    "paid_date", err_to_str=True, doc="The date it was paid, or today's date when still unpaid."
+)
+@xw.arg("regime", err_to_str=True, doc="Late-payment law: none, uk, eu, us or fidic.")
+@xw.arg("rate", err_to_str=True, doc="Central bank reference rate as a percentage, e.g. 5% (0.05).")
+@xw.arg(
+    "margin",
+    err_to_str=True,
+    doc="Optional: margin over the reference rate; blank = the law's margin.",
+)
+@xw.arg(
+    "currency",
+    err_to_str=True,
+    doc="Optional: ISO currency code, for rounding (JPY has no decimals).",
+)
 def MS_LATE_INTEREST(
     amount: Any,
     due_date: Any,
@@ -106,11 +130,23 @@ def MS_LATE_INTEREST(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("date", doc="The date the terms count from: the invoice or sign-off date.")
-@xw.arg("days", doc="Payment terms in days, e.g. 30.")
-@xw.arg("basis", doc="Optional: after_invoice (default), after_signoff, eom_after_invoice...")
-@xw.arg("convention", doc="Optional: following (default), modified_following, preceding, none.")
-@xw.arg("country", doc="Optional: ISO country code whose public holidays are skipped, e.g. GB.")
+@xw.arg("date", err_to_str=True, doc="The date the terms count from: the invoice or sign-off date.")
+@xw.arg("days", err_to_str=True, doc="Payment terms in days, e.g. 30.")
+@xw.arg(
+    "basis",
+    err_to_str=True,
+    doc="Optional: after_invoice (default), after_signoff, eom_after_invoice...",
+)
+@xw.arg(
+    "convention",
+    err_to_str=True,
+    doc="Optional: following (default), modified_following, preceding, none.",
+)
+@xw.arg(
+    "country",
+    err_to_str=True,
+    doc="Optional: ISO country code whose public holidays are skipped, e.g. GB.",
+)
 def MS_PAYMENT_DUE_DATE(
     date: Any,
     days: Any,

@@ -166,6 +166,11 @@ def ratio_hint(number: Decimal) -> str:
     return f"enter {shown}% ({fraction}), not {shown}"
 
 
+def error_value_text(code: str) -> str:
+    """What to do about a cell (or a function argument) that shows an Excel error value."""
+    return f"the cell shows the error {code}: correct the formula or type the value"
+
+
 def _error_problem(code: str) -> Problem:
     if code.startswith("="):  # the reader's mark for a formula with no saved value
         formula = f"the formula {code}" if len(code) > 1 else "a formula"
@@ -176,11 +181,7 @@ def _error_problem(code: str) -> Problem:
             "was written by a program without a calculation engine): open the file in Excel "
             "or LibreOffice and save it, or type the value",
         )
-    return Problem(
-        ERROR,
-        "formula-error",
-        f"the cell shows the error {code}: correct the formula or type the value",
-    )
+    return Problem(ERROR, "formula-error", error_value_text(code))
 
 
 _WHITESPACE = Problem(

@@ -333,7 +333,8 @@ CONVENTION: Final = _SETTINGS["business_day_convention"]
 
 def _argument(name: str, value: object) -> object:
     """The one value an argument holds: a one-cell range (a list of lists from xlwings) as its
-    value, blank text as None. A larger range, NaN and infinity are refused."""
+    value, blank text as None. A larger range, an Excel error value (#N/A: the functions ask
+    xlwings for them as text, not as a blank), NaN and infinity are refused."""
     if isinstance(value, list | tuple):
         cells = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
         if len(cells) != 1:
@@ -341,6 +342,8 @@ def _argument(name: str, value: object) -> object:
         value = cells[0]
     if isinstance(value, str) and not value.strip():
         return None
+    if isinstance(value, str) and value in coerce.ERROR_LITERALS:
+        raise UdfError(BAD_INPUT, f"{name}: {coerce.error_value_text(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         shown = "NaN" if math.isnan(value) else "infinity" if value > 0 else "-infinity"
         raise UdfError(BAD_INPUT, f"{name}: {shown} is not a number a cell can hold: correct it")
