@@ -1,6 +1,7 @@
 """Runs inside Pyodide (see pyodide_run.mjs): refreshes the book data in /job/payload.json as
 xlwings Lite would, through the package's own use case and live-workbook adapter on xlwings'
-remote engine, and writes the refresh JSON and what was imported to /job/out.json."""
+remote engine, and writes the refresh JSON, the worksheet functions' answers to the
+job's calls and what was imported to /job/out.json."""
 
 import datetime as dt
 import glob
@@ -31,7 +32,15 @@ with open("/job/payload.json") as file:
 book = xw.Book(json=payload)
 report = actions.refresh(XlwingsBook(book), today=dt.date.fromisoformat(job["today"]))
 done = time.perf_counter()
+from xl_milestones.excel import udf_logic  # noqa: E402
+
+functions = {
+    "MS_LATE_INTEREST": udf_logic.late_interest_amount,
+    "MS_PAYMENT_DUE_DATE": udf_logic.payment_due,
+}
+answers = [str(functions[name](*args)) for name, args in job.get("functions", [])]
 result = {
+    "functions": answers,
     "platform": sys.platform,
     "refresh": json.loads(json.dumps(report.to_json(), ensure_ascii=False)),
     "response_actions": len(book.json()["actions"]),

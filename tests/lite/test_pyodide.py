@@ -17,6 +17,7 @@ import xlwings as xw
 from tests.officejs import book_payload
 
 from xl_milestones import actions
+from xl_milestones.excel import udf_logic
 from xl_milestones.excel.book import XlwingsBook
 from xl_milestones.template.build import LITE_SAMPLE_FILE
 from xl_milestones.template.lite import PYODIDE_VERSION
@@ -28,6 +29,33 @@ SAMPLE = ROOT / "workbook" / LITE_SAMPLE_FILE
 TODAY = "2026-07-01"
 # Compiled, or only for reading and writing files: none of them may be needed in Lite.
 NOT_IN_LITE = {"python_calamine", "numpy", "pandas", "openpyxl", "xlsxwriter", "weasyprint"}
+
+
+# The two functions of the Lite edition, with arguments as a user types them (serial dates,
+# text, fractions, out of range, unknown codes, error values): answers as the desktop's.
+FUNCTION_CALLS: list[tuple[str, list[object]]] = [
+    ("MS_LATE_INTEREST", [10000, 46053, 46083, "uk", 0.05]),
+    ("MS_LATE_INTEREST", [10000.5, 46053.5, 46083, "fidic", 0.05, 0.02, "JPY"]),
+    ("MS_LATE_INTEREST", [1000000, 46053, 49000, "us", 0.06, None, "KWD"]),
+    ("MS_LATE_INTEREST", [10000, "2026-01-31", "2026-03-02", "eu", 0.05]),
+    ("MS_LATE_INTEREST", ["10000", 46053, 46083, "uk", 0.05]),
+    ("MS_LATE_INTEREST", [10000, 46053, 46083, "france", 5]),
+    ("MS_LATE_INTEREST", [10000, 46053, 46083, "uk", -0.05]),
+    ("MS_LATE_INTEREST", [10000, 46053, 46083, "uk", 0.05, None, "XYZ"]),
+    ("MS_LATE_INTEREST", [123456789012345, 46023, 46053, "us", 1]),
+    ("MS_LATE_INTEREST", ["#N/A", 46053, 46083, "uk", 0.05]),
+    ("MS_PAYMENT_DUE_DATE", [46023, 30]),
+    ("MS_PAYMENT_DUE_DATE", [46351, 30, "after_signoff", "following", "GB"]),
+    ("MS_PAYMENT_DUE_DATE", [46234, 31, None, None, "gb-eng"]),
+    ("MS_PAYMENT_DUE_DATE", ["2026-02-15", 30.0, "eom_after_invoice", "modified_following"]),
+    ("MS_PAYMENT_DUE_DATE", [46023, 30.5]),
+    ("MS_PAYMENT_DUE_DATE", [46023, -1]),
+    ("MS_PAYMENT_DUE_DATE", [46023, "30"]),
+    ("MS_PAYMENT_DUE_DATE", [46023, 30, "net30", None, None]),
+    ("MS_PAYMENT_DUE_DATE", [46023, 30, None, None, "XX"]),
+    ("MS_PAYMENT_DUE_DATE", [2958465, 30]),
+    ("MS_PAYMENT_DUE_DATE", [60, 30]),
+]
 
 
 def _package_wheel(folder: Path) -> Path:
@@ -57,7 +85,8 @@ def pyodide_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         pytest.skip("Node.js not installed: run make system")
     folder = tmp_path_factory.mktemp("pyodide")
     (folder / "payload.json").write_text(json.dumps(book_payload(SAMPLE)), "utf-8")
-    (folder / "job.json").write_text(json.dumps({"today": TODAY}), "utf-8")
+    job_data = {"today": TODAY, "functions": FUNCTION_CALLS}
+    (folder / "job.json").write_text(json.dumps(job_data), "utf-8")
     job = {
         "pyodide": str(PYODIDE),
         "wheels": [str(_package_wheel(folder)), *map(str, sorted(WHEELS.glob("*.whl")))],
@@ -91,6 +120,15 @@ def test_pyodide_refreshes_the_sample_as_cpython_does(pyodide_run: dict[str, Any
     assert pyodide_run["refresh"] == cpython
     assert len(cpython["milestones"]) == 82 and cpython["counts"] == {"error": 0, "warning": 0}
     assert pyodide_run["response_actions"] == len(book.json()["actions"])
+
+
+def test_the_functions_answer_in_pyodide_as_on_the_desktop(pyodide_run: dict[str, Any]) -> None:
+    functions = {
+        "MS_LATE_INTEREST": udf_logic.late_interest_amount,
+        "MS_PAYMENT_DUE_DATE": udf_logic.payment_due,
+    }
+    desktop = [str(functions[name](*args)) for name, args in FUNCTION_CALLS]
+    assert pyodide_run["functions"] == desktop
 
 
 def test_the_lite_path_needs_nothing_compiled_or_file_bound(pyodide_run: dict[str, Any]) -> None:
