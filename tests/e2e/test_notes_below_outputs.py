@@ -56,6 +56,19 @@ def _edit(refreshed: Path, tmp_path: Path, notes: dict[str, dict[str, str]]) -> 
     return book
 
 
+@pytest.fixture(scope="module")
+def grown_end(refreshed: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """The last row of the Payment Schedule once ``_edit``'s moved milestone is refreshed: its
+    contract's months now run on to June 2028, a row each."""
+    book = _edit(refreshed, tmp_path_factory.mktemp("grown"), {})
+    from xl_milestones.cli import main
+
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    end = _table_end(book, PAYMENT_SCHEDULE.name)
+    assert end > _table_end(refreshed, PAYMENT_SCHEDULE.name)
+    return end
+
+
 def _table_end(book: Path, sheet: str) -> int:
     ws = openpyxl.load_workbook(book)[sheet]
     table = next(iter(ws.tables.values()))
@@ -76,12 +89,16 @@ def _refused(capsys: pytest.CaptureFixture[str], book: Path, *words: str) -> Non
 
 
 def test_a_note_the_schedule_would_reach_or_touch_stops_the_refresh(
-    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    refreshed: Path, tmp_path: Path, grown_end: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
-    # A blank row, then the note: the schedule's one more row would end right above it.
+    # A blank row under the table as it is, then the note: the schedule's new rows reach it.
     book = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {f"A{end + 2}": "Checked by JB"}})
-    _refused(capsys, book, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}", f"row {end + 2}")
+    _refused(capsys, book, f"'{PAYMENT_SCHEDULE.name}'", f"A{end + 2}", f"row {grown_end}")
+    # Right under the rows the refresh writes: they would end right above it.
+    note = f"A{grown_end + 1}"
+    book = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {note: "Checked by JB"}})
+    _refused(capsys, book, note, f"row {grown_end + 1} left empty")
 
 
 def test_a_note_the_validation_rows_would_overwrite_stops_the_refresh(
@@ -111,16 +128,15 @@ def test_a_note_the_scurve_block_would_reach_stops_the_refresh(
 
 
 def test_a_note_clear_of_the_rows_written_is_kept_by_every_refresh(
-    refreshed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    refreshed: Path, tmp_path: Path, grown_end: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    end = _table_end(refreshed, PAYMENT_SCHEDULE.name)
-    note = f"A{end + 10}"
+    note = f"A{grown_end + 10}"
     book = _edit(refreshed, tmp_path, {PAYMENT_SCHEDULE.name: {note: "Checked by JB"}})
     for _ in range(2):
         code, _out, err = run_cli(capsys, "refresh", str(book), "--as-of", AS_OF)
         assert code == 0, err
         assert openpyxl.load_workbook(book)[PAYMENT_SCHEDULE.name][note].value == "Checked by JB"
-    assert _table_end(book, PAYMENT_SCHEDULE.name) == end + 1
+    assert _table_end(book, PAYMENT_SCHEDULE.name) == grown_end
 
 
 def test_a_stale_dimension_does_not_hide_the_note(

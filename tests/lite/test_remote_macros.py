@@ -226,7 +226,7 @@ def test_a_note_below_an_output_table_is_kept_and_the_old_rows_cleared_in_lite(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     payload = book_payload(SAMPLE, name="sample_contract_milestones.xlsx")
-    note = ("Payment Schedule", 130, 1, "Total checked by JB")
+    note = ("Payment Schedule", 170, 1, "Total checked by JB")
     _type(payload, *note)
     end = 0
     for run in range(3):
@@ -235,17 +235,17 @@ def test_a_note_below_an_output_table_is_kept_and_the_old_rows_cleared_in_lite(
         (alert,) = apply_actions(payload, book.json()["actions"])
         assert alert[3] == "info", alert[0]
         schedule = sheet_values(payload, "Payment Schedule")
-        assert schedule[129][0] == "Total checked by JB"
+        assert schedule[169][0] == "Total checked by JB"
         width = len(schedule[0])
         if run == 0:
-            end = max(r for r in range(1, 129) if schedule[r - 1][0] != "")
-            assert end < 128
+            end = max(r for r in range(1, 169) if schedule[r - 1][0] != "")
+            assert end < 168
             for row in range(end + 1, end + 4):  # rows a longer earlier schedule left
                 for column in range(1, width + 1):
                     _type(payload, "Payment Schedule", row, column, schedule[end - 1][column - 1])
         else:  # cleared, down to the empty row above the note
             assert all(schedule[end - 1][c] != "" for c in (0, 1))
-            assert all(v == "" for r in range(end, 129) for v in schedule[r][:width])
+            assert all(v == "" for r in range(end, 169) for v in schedule[r][:width])
     capsys.readouterr()
 
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from builders import contract, fx, invoice, milestone, model, settings, signoff
 from xl_milestones.core.engine import compute
-from xl_milestones.core.portfolio import due_window_keys
+from xl_milestones.core.portfolio import MEASURES, due_window_keys
 from xl_milestones.core.schema import DASHBOARD_METRICS, DASHBOARD_SCURVE, PAYMENT_SCHEDULE
 
 D = Decimal
@@ -255,14 +255,17 @@ def test_rules_worked_example_value_and_cash() -> None:
 def test_a_certified_retention_release_is_due_cash_but_not_value() -> None:
     # The worked example with M3, the 50,000 release (no deductions; VAT 20%: 60,000 due),
     # signed off on 1 Jul, due 31 Jul (a Friday): July has Due and no value of any kind; June,
-    # its baseline month, has no row at all.
+    # its baseline month, has a row of zeros (a release is not value), its cumulative figures
+    # those of May.
     m = _worked_example()
     m.milestones[2] = replace(m.milestones[2], actual_date=date(2026, 6, 30))
     m.signoffs.append(signoff("M3", decision_date=date(2026, 7, 1)))
     out = compute(m, date(2026, 7, 15))
     assert out.by_id()["M3"].values["amount_due"] == D("60000.00")
     rows = {r[0]: dict(zip(SCHEDULE, r, strict=True)) for r in out.payment_schedule}
-    assert date(2026, 6, 1) not in rows
+    jun, may = rows[date(2026, 6, 1)], rows[date(2026, 5, 1)]
+    assert all(jun[f] == D("0.00") for f in MEASURES)
+    assert all(jun["cumulative_" + f] == may["cumulative_" + f] for f in MEASURES)
     jul = rows[date(2026, 7, 1)]
     value = (jul["planned_value"], jul["forecast_value"], jul["certified_value"])
     assert value == (D("0.00"),) * 3

@@ -25,6 +25,11 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def next_month(month: date) -> date:
+    """The first day of the month after the month of ``month``."""
+    return month_start(month_end(month) + ONE_DAY)
+
+
 def month_end(day: date) -> date:
     """The last day of the month of ``day`` (29 February in a leap year)."""
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import add
 from typing import TYPE_CHECKING, Final
 
-from xl_milestones.core.dates import month_start
+from xl_milestones.core.dates import month_start, next_month
 from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO, quantum, round_money
 from xl_milestones.core.money import zero as zero_of
@@ -123,15 +123,16 @@ def payment_schedule(
 ) -> list[tuple[object, ...]]:
     """Rows in PAYMENT_SCHEDULE field order: contracts in sheet order, then months in order.
 
-    Only months with a figure get a row; the cumulative columns run on over the gaps. Reporting
-    columns are blank without an FX rate.
+    Every month from a contract's first to its last with a figure gets a row (RULES.md section
+    5), a month without one all zeros, so the cumulative columns run on month by month.
+    Reporting columns are blank without an FX rate.
     """
     rows: list[tuple[object, ...]] = []
     append = rows.append
     rep_zero = zero_of(reporting)
     rep_q = quantum(reporting)
     by_contract = flows.by_contract
-    no_rate = (None,) * _N
+    no_rate = no_flows = (None,) * _N
     for contract in contracts:
         months = by_contract.get(contract.contract_id)
         if not months:
@@ -143,11 +144,12 @@ def payment_schedule(
         # Already in the reporting currency: the amounts are its own, no conversion.
         same = cur == reporting
         running = [zero] * _N
-        for month in sorted(months):
+        month, last = min(months), max(months)
+        while month <= last:
             # The value and due amounts are sums of rounded amounts: only a bare zero needs the
             # currency's exponent. Invoiced and paid are sums of amounts as typed (a payment of
             # 999.996), rounded once here, as paid_amount is.
-            cells = [a or zero for a in months[month]]
+            cells = [a or zero for a in months.get(month, no_flows)]
             cells[INVOICED] = cells[INVOICED].quantize(q, ROUND_HALF_UP)
             cells[PAID] = cells[PAID].quantize(q, ROUND_HALF_UP)
             running = list(map(add, running, cells))
@@ -161,6 +163,7 @@ def payment_schedule(
                     (c * rate).quantize(rep_q, ROUND_HALF_UP) if c else rep_zero for c in cells
                 ]
             append((month, cid, cur, *cells, *running, *reported))
+            month = next_month(month)
     return rows
 
 
@@ -210,7 +213,7 @@ class CurveTally:
             if found:
                 running = [r + f for r, f in zip(running, found, strict=True)]
             out.append((month, *running))
-            month = month_start(month + timedelta(days=32))
+            month = next_month(month)
         return out
 
 
