@@ -96,7 +96,11 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
         "Makes the MS_... worksheet functions available in this workbook (run it once after "
         "opening the workbook on a new machine).",
     ),
-    ("Help", "Opens this Start sheet."),
+    (
+        "Help",
+        "Shows the help text: what each button does, the worksheet functions, and what to do "
+        "when something goes wrong.",
+    ),
 )
 
 # The scripts of the Lite edition's task pane (main.py), as the Start sheet explains them.
