@@ -115,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the date the checks take as today, as refresh --as-of does (a date after it is "
-        "an error; default: the Settings sheet's As Of Date, else today)",
+        help="the date the checks take as today, as refresh --as-of does (an Actual Date or "
+        "Decision Date after it is an error; default: the Settings sheet's As Of Date, else "
+        "today)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_validate)
