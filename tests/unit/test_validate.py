@@ -574,3 +574,18 @@ def test_predecessor_ids_separated_by_spaces_alone_are_told_to_take_commas() -> 
     issues = run(changed(ms(2, predecessors="M-001 M-999"))).issues
     (found,) = [i for i in issues if i.code == "unknown-reference"]
     assert found.message.startswith("predecessor M-001 M-999 is not on the Milestones sheet")
+
+
+def test_a_paid_date_after_the_as_of_date_is_said_not_counted() -> None:
+    # The payment is left out as of the as-of date (outstanding, status, interest), so the
+    # validator says so on the cell; a warning: nothing is skipped.
+    as_of = run(valid_sheets()).as_of
+    later = as_of + dt.timedelta(days=5)
+    result = run(changed(row("invoices", 0, paid_date=later)))
+    (found,) = [i for i in result.issues if i.code == "paid-after-as-of"]
+    assert (found.sheet, found.column, found.severity) == ("Invoices", "Paid Date", W)
+    assert found.message == (
+        f"Paid Date {later.isoformat()} is after the as-of date {as_of.isoformat()}: the "
+        "payment is not counted as of it; if it was paid by then, correct the date"
+    )
+    assert result.model.skipped == []

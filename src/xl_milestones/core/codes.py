@@ -160,6 +160,13 @@ CODES: Final[dict[str, Code]] = {
         "An Actual Date or Decision Date is after the as-of date.",
         "Record only what has happened; correct the date or leave it blank.",
     ),
+    "paid-after-as-of": Code(
+        "warning",
+        "An invoice's Paid Date is after the as-of date, so the payment is not counted as of "
+        "it: the milestone's paid and outstanding amounts, payment status and late interest "
+        "are those of the as-of date.",
+        "Correct the date if it was paid by then; otherwise nothing (a later refresh counts it).",
+    ),
     "status-date-required": Code(
         "error",
         "A status needs its date: accepted (Accepted Date), approved or rejected (Decision "

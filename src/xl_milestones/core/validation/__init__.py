@@ -31,6 +31,7 @@ from xl_milestones.core.validation.rows import (
     date_order,
     milestone_progress,
     not_after_as_of,
+    paid_after_as_of,
     paid_dates,
     payment_fields,
     signoff_decisions,
@@ -47,6 +48,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     references,
     payment_fields,
     not_after_as_of,
+    paid_after_as_of,
     milestone_progress,
     predecessors,
     payment_totals,  # after payment_fields, whose errors leave a contract's total unsure

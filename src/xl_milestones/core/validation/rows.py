@@ -91,6 +91,24 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
                     )
 
 
+def paid_after_as_of(book: Book) -> Iterator[Found]:
+    """A Paid Date after the as-of date: the payment is not counted as of it (outstanding,
+    payment status and interest are as of that date), which is said, not done in silence."""
+    as_of = book.as_of
+    for i, day in enumerate(book.column(INVOICES.key, "paid_date")):
+        if day is not None and day > as_of:
+            yield Found(
+                INVOICES.key,
+                i,
+                WARNING,
+                "paid-after-as-of",
+                "paid_date",
+                day,
+                f"Paid Date {day.isoformat()} is after the as-of date {as_of.isoformat()}: the "
+                "payment is not counted as of it; if it was paid by then, correct the date",
+            )
+
+
 def payment_fields(book: Book) -> Iterator[Found]:
     """Each milestone's Payment % and Payment Amount are given when its basis needs them, and
     blank when it does not (a cell that could not be read is not judged)."""
