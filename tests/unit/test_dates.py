@@ -1,6 +1,6 @@
 """Dates: month ends, whole months, business days and the payment-term date rules."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -140,3 +140,12 @@ def test_bad_convention_and_basis() -> None:
 )
 def test_add_years(day: date, years: int, expected: date) -> None:
     assert add_years(day, years) == expected
+
+
+def test_next_month_is_the_day_after_the_month_end_for_every_month() -> None:
+    from xl_milestones.core.dates import month_end, month_start, next_month
+
+    day = date(1900, 1, 15)
+    while day.year < 2101:
+        assert next_month(day) == month_start(month_end(day) + timedelta(days=1))
+        day = next_month(day) + timedelta(days=27)  # the 28th: within every month

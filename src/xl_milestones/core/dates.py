@@ -27,7 +27,9 @@ def month_start(day: date) -> date:
 
 def next_month(month: date) -> date:
     """The first day of the month after the month of ``month``."""
-    return month_start(month_end(month) + ONE_DAY)
+    if month.month == 12:
+        return date(month.year + 1, 1, 1)
+    return date(month.year, month.month + 1, 1)
 
 
 def month_end(day: date) -> date:

@@ -132,7 +132,7 @@ def payment_schedule(
     rep_zero = zero_of(reporting)
     rep_q = quantum(reporting)
     by_contract = flows.by_contract
-    no_rate = no_flows = (None,) * _N
+    no_rate = (None,) * _N
     for contract in contracts:
         months = by_contract.get(contract.contract_id)
         if not months:
@@ -144,12 +144,18 @@ def payment_schedule(
         # Already in the reporting currency: the amounts are its own, no conversion.
         same = cur == reporting
         running = [zero] * _N
-        month, last = min(months), max(months)
-        while month <= last:
+        # A month between two with figures: zeros, in its currency and the reporting one.
+        zeros = (zero,) * _N
+        quiet = zeros if same else no_rate if rate is None else (rep_zero,) * _N
+        month = min(months)
+        for active in sorted(months):
+            while month < active:
+                append((month, cid, cur, *zeros, *running, *quiet))
+                month = next_month(month)
             # The value and due amounts are sums of rounded amounts: only a bare zero needs the
             # currency's exponent. Invoiced and paid are sums of amounts as typed (a payment of
             # 999.996), rounded once here, as paid_amount is.
-            cells = [a or zero for a in months.get(month, no_flows)]
+            cells = [a or zero for a in months[active]]
             cells[INVOICED] = cells[INVOICED].quantize(q, ROUND_HALF_UP)
             cells[PAID] = cells[PAID].quantize(q, ROUND_HALF_UP)
             running = list(map(add, running, cells))
@@ -162,8 +168,8 @@ def payment_schedule(
                 reported = [
                     (c * rate).quantize(rep_q, ROUND_HALF_UP) if c else rep_zero for c in cells
                 ]
-            append((month, cid, cur, *cells, *running, *reported))
-            month = next_month(month)
+            append((active, cid, cur, *cells, *running, *reported))
+            month = next_month(active)
     return rows
 
 
@@ -190,7 +196,10 @@ class CurveTally:
         # Reporting amounts are a Decimal, or None without an FX rate (left out); added to
         # zeros first, as a sum is: a rounded -0.00 counts as 0.00.
         amounts = row[_I_REPORTING : _I_REPORTING + _N]
-        cells = self.per_month.get(month) or _ZEROS
+        found = self.per_month.get(month)
+        if found is not None and not any(amounts):  # nothing to add (a month without figures)
+            return
+        cells = found or _ZEROS
         try:
             self.per_month[month] = list(map(add, cells, amounts))
         except TypeError:  # a None
