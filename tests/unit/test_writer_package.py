@@ -170,3 +170,30 @@ def test_a_sheet_set_again_after_its_read_back_began_is_read_back_again(
         checked.clear()
         _write_read_back(books["outputs"], tmp_path / "out.xlsx", first, later, later is good)
         assert checked == [b"".join(first), b"".join(later)]
+
+
+def test_a_large_part_waits_in_a_temporary_file_read_back_and_written_whole(
+    books: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spooled from 1,000 bytes here (16 MB in use): the sheet is kept on disk, not as its
+    # rows, read back and written from there, and the file goes when the package closes.
+    monkeypatch.setattr(package, "_SPOOL_SIZE", 1000)
+    rows = _sheet(_rows(2000, b"spooled")[1:])
+    small = _rows(3, b"small")
+    dst = tmp_path / "out.xlsx"
+    with zipfile.ZipFile(books["outputs"]) as zin:
+        pkg = package.Package(zin)
+        try:
+            pkg.set(PART, rows)
+            pkg.set("xl/added.xml", small)
+            spooled = pkg.changed[PART]
+            assert isinstance(spooled, package._Spool) and spooled.path.exists()
+            assert spooled.size == len(b"".join(rows)) and pkg.read(PART) == b"".join(rows)
+            pkg.read_back_soon(PART, "Milestones")
+            pkg.write(dst)
+        finally:
+            pkg.close()
+        assert not spooled.path.exists()
+    with zipfile.ZipFile(dst) as zf:
+        assert zf.read(PART) == b"".join(rows)
+        assert zf.read("xl/added.xml") == b"".join(small)

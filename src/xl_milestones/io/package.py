@@ -5,8 +5,10 @@ structural parts. ``Package.write`` is the only code that writes the zip.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,6 +56,8 @@ _COPY_CHUNK = 1 << 20
 # 367 MB of XML of a refreshed 100,000-milestone book deflate in 1.2 s at 2 and 2.0 s at 3,
 # for 6% more bytes; zipfile's default 6 takes 2.4 times as long as 3.
 _LEVEL = 2
+# A new part this large waits in a temporary file until the package is written (``_Spool``).
+_SPOOL_SIZE = 16 << 20
 
 
 def rels_path(part: str) -> str:
@@ -240,8 +244,9 @@ class Package:
         self.names = {i.filename.lower(): i.filename for i in self.infos}
         self._checker: ThreadPoolExecutor | None = None
         # (part, sheet name, the data read back, the check): ``write`` checks data set since.
-        self.read_back: list[tuple[str, str, bytes | list[bytes], Future[None]]] = []
+        self.read_back: list[tuple[str, str, _Data, Future[None]]] = []
         self.changed: dict[str, _Data] = {}
+        self._spools: list[_Spool] = []
         self.removed: set[str] = set()
         self.added: list[tuple[str, _Data]] = []
         root_rels = read_rels(self.read("_rels/.rels"), "")
@@ -302,6 +307,9 @@ class Package:
         """Change or add a part; ``data`` is final (a later ``set`` replaces it, never a change
         to the list handed over)."""
         real = self.real(name)
+        if isinstance(data, list) and sum(map(len, data)) >= _SPOOL_SIZE:
+            data = _Spool(data)
+            self._spools.append(data)
         if real.lower() in self.names:
             self.changed[real] = data
         else:
@@ -318,17 +326,15 @@ class Package:
         check = self._checker.submit(check_sheet_reads, *self._read_back_args(data, name))
         self.read_back.append((part, name, data, check))
 
-    def _data(self, part: str) -> bytes | list[bytes]:
+    def _data(self, part: str) -> _Data:
         got = self.changed.get(self.real(part))
         return got if got is not None else next(d for added, d in self.added if added == part)
 
-    def _read_back_args(
-        self, data: bytes | list[bytes], name: str
-    ) -> tuple[Iterator[bytes], bytes | None, str]:
+    def _read_back_args(self, data: _Data, name: str) -> tuple[Iterator[bytes], bytes | None, str]:
         """The arguments of ``check_sheet_reads`` for ``data``, the sheet a megabyte at a
         time."""
         strings = self.read(self.sst_part) if self.sst_part else None
-        return _batches((data,) if isinstance(data, bytes) else data), strings, name
+        return _pieces(data), strings, name
 
     def close(self) -> None:
         """Wait for the read-back thread to end (after ``write``, or when the refresh failed
@@ -339,6 +345,9 @@ class Package:
             self._checker.shutdown(wait=True, cancel_futures=True)
         self._checker = None
         self.read_back.clear()
+        for spool in self._spools:
+            spool.drop()
+        self._spools.clear()
 
     def exists(self, name: str) -> bool:
         return name.lower() in self.names or any(n.lower() == name.lower() for n, _ in self.added)
@@ -397,21 +406,55 @@ def _batches(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(batch)
 
 
-def _write_entry(zout: zipfile.ZipFile, name: str, data: bytes | list[bytes]) -> None:
+def _write_entry(zout: zipfile.ZipFile, name: str, data: _Data) -> None:
     """Write a changed or added part, deflated at the file's level, a megabyte at a time."""
-    chunks = [data] if isinstance(data, bytes) else data
-    size = sum(len(c) for c in chunks)
-    with zout.open(name, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as fout:
-        for batch in _batches(chunks):
+    with zout.open(name, "w", force_zip64=_size(data) > zipfile.ZIP64_LIMIT) as fout:
+        for batch in _pieces(data):
             fout.write(batch)
 
 
-# A part's new content: its bytes, in one piece or several.
-_Data = bytes | list[bytes]
+class _Spool:
+    """A large new part (a rewritten sheet) in a temporary file until the package is written:
+    the sheets rewritten later are rewritten without it in memory (their old and new XML are
+    held at once meanwhile). Read in pieces, by as many readers as want it."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        fd, name = tempfile.mkstemp(prefix="xl-milestones-", suffix=".xml")
+        self.path = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            for batch in _batches(chunks):
+                out.write(batch)
+            self.size = out.tell()
+
+    def pieces(self) -> Iterator[bytes]:
+        with self.path.open("rb") as f:
+            while piece := f.read(_COPY_CHUNK):
+                yield piece
+
+    def drop(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+# A part's new content: its bytes, in one piece or several, or spooled.
+_Data = bytes | list[bytes] | _Spool
+
+
+def _pieces(data: _Data) -> Iterator[bytes]:
+    if isinstance(data, _Spool):
+        return data.pieces()
+    return _batches((data,) if isinstance(data, bytes) else data)
+
+
+def _size(data: _Data) -> int:
+    if isinstance(data, _Spool):
+        return data.size
+    return len(data) if isinstance(data, bytes) else sum(map(len, data))
 
 
 def _joined(data: _Data) -> bytes:
-    return data if isinstance(data, bytes) else b"".join(data)
+    if isinstance(data, bytes):
+        return data
+    return b"".join(data.pieces() if isinstance(data, _Spool) else data)
 
 
 def shared_strings(pkg: Package, wanted: set[int]) -> dict[int, str]:
