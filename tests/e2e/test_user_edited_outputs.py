@@ -33,6 +33,13 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return book
 
 
+def _copy(refreshed: Path, tmp_path: Path) -> tuple[Path, openpyxl.Workbook]:
+    """A copy of the refreshed sample to edit, and the copy opened to edit it."""
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(refreshed, book)
+    return book, openpyxl.load_workbook(book, keep_vba=True)
+
+
 def _rows(book: Path) -> list[tuple[object, ...]]:
     ws = openpyxl.load_workbook(book)[PAYMENT_SCHEDULE.name]
     return [tuple(c.value for c in row) for row in ws.iter_rows(min_row=2)]
@@ -110,9 +117,7 @@ def test_a_dashboard_block_that_shrinks_keeps_the_frame_of_its_rows(
     # All but the first seven milestones deleted: the monthly block is six months shorter.
     # The rows it no longer fills keep the template's frame (borders) as the rows below them
     # do, and as a first refresh of the same rows leaves them, where they lost every cell.
-    book = tmp_path / "book.xlsm"
-    shutil.copyfile(refreshed, book)
-    wb = openpyxl.load_workbook(book, keep_vba=True)
+    book, wb = _copy(refreshed, tmp_path)
     ws = wb[MILESTONES.name]
     table = ws.tables["tblMilestones"]
     ws.delete_rows(9, ws.max_row)
@@ -142,9 +147,7 @@ def test_a_renamed_result_header_is_warned_of_not_left_stale_in_silence(
 ) -> None:
     # Status renamed "Milestone Status" after a refresh: its column is a column of the user's
     # now, which no refresh updates, and a refresh adds a new Status column after the last.
-    book = tmp_path / "book.xlsm"
-    shutil.copyfile(refreshed, book)
-    wb = openpyxl.load_workbook(book, keep_vba=True)
+    book, wb = _copy(refreshed, tmp_path)
     ws = wb[MILESTONES.name]
     (cell,) = [c for c in ws[1] if c.value == "Status"]
     cell.value = "Milestone Status"
