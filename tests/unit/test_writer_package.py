@@ -197,3 +197,19 @@ def test_a_large_part_waits_in_a_temporary_file_read_back_and_written_whole(
     with zipfile.ZipFile(dst) as zf:
         assert zf.read(PART) == b"".join(rows)
         assert zf.read("xl/added.xml") == b"".join(small)
+
+
+def test_a_temporary_folder_that_cannot_take_the_spool_is_named_and_nothing_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A temporary folder that is not there: the message names it (the output's disk may have
+    # room), rather than the output file.
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setattr(package.tempfile, "tempdir", str(missing))
+    with pytest.raises(OutputError, match=f"cannot write a temporary file in {missing} "):
+        package._Spool(_rows(10, b"x"))
+    # A spool that fails half-written takes its file with it.
+    monkeypatch.setattr(package.tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(TypeError):
+        package._Spool([b"<row/>" * 300_000, "not bytes"])  # type: ignore[list-item]
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ structural parts. ``Package.write`` is the only code that writes the zip.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
-from xl_milestones.errors import WorkbookError
+from xl_milestones.errors import OutputError, WorkbookError
 from xl_milestones.io.atomic import check_sheet_reads
 from xl_milestones.io.cellstyles import StyleSheet
 from xl_milestones.io.xmlbytes import (
@@ -419,12 +420,22 @@ class _Spool:
     held at once meanwhile). Read in pieces, by as many readers as want it."""
 
     def __init__(self, chunks: list[bytes]) -> None:
-        fd, name = tempfile.mkstemp(prefix="xl-milestones-", suffix=".xml")
+        folder = tempfile.gettempdir()
+        try:
+            fd, name = tempfile.mkstemp(prefix="xl-milestones-", suffix=".xml", dir=folder)
+        except OSError as exc:
+            raise _spool_error(folder, exc) from None
         self.path = Path(name)
-        with os.fdopen(fd, "wb") as out:
-            for batch in _batches(chunks):
-                out.write(batch)
-            self.size = out.tell()
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for batch in _batches(chunks):
+                    out.write(batch)
+                self.size = out.tell()
+        except BaseException as exc:
+            self.drop()
+            if isinstance(exc, OSError):
+                raise _spool_error(folder, exc) from None
+            raise
 
     def pieces(self) -> Iterator[bytes]:
         with self.path.open("rb") as f:
@@ -433,6 +444,18 @@ class _Spool:
 
     def drop(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _spool_error(folder: str, exc: OSError) -> OutputError:
+    """The temporary folder could not take a spooled sheet: said of that folder, not of the
+    workbook's (the output's disk may have room)."""
+    full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+    why = "the disk is full" if full else (exc.strerror or str(exc))
+    return OutputError(
+        f"cannot write a temporary file in {folder} ({why}), where a large refresh keeps the "
+        "sheets it rewrote until the workbook is written: free some space there, or set TMPDIR "
+        "to a folder with room, and run again"
+    )
 
 
 # A part's new content: its bytes, in one piece or several, or spooled.
