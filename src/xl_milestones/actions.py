@@ -31,7 +31,7 @@ from xl_milestones.core.schema import (
     VALIDATION,
 )
 from xl_milestones.numformats import amount_with_places, with_minor_units
-from xl_milestones.output import emit
+from xl_milestones.output import emit, plural
 
 # ------------------------------------------------------------------------------------ validate
 
@@ -153,10 +153,20 @@ def book_update(
         ],
         dashboard_header=(
             f"As of {as_of_text(result.as_of, as_of_source)} · amounts in "
-            f"{result.reporting_currency} · "
+            f"{result.reporting_currency} · {_not_computed_note(result)}"
             f"refreshed {now.strftime('%Y-%m-%d %H:%M')} UTC"
         ),
     )
+
+
+def _not_computed_note(result: EngineResult) -> str:
+    """The Dashboard line's word on milestones left out of every figure below it (errors in
+    their rows), which the Refresh Log and the JSON count among the workbook's milestones."""
+    skipped = result.not_computed
+    if not skipped:
+        return ""
+    total = plural(len(result.milestones), "milestone")
+    return f"{skipped} of {total} not computed (see Validation) · "
 
 
 def _amount(value: object, places: int) -> object:

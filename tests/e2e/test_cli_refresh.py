@@ -492,3 +492,41 @@ def test_a_refresh_as_of_today_by_default_says_so(
         capsys, "refresh", str(book), "--output", str(out_path), "--as-of", "2026-03-31"
     )
     assert out.splitlines()[0] == f"Refreshed {out_path} as of 2026-03-31."
+
+
+def test_the_dashboard_line_says_how_many_milestones_its_figures_leave_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M-101 with % Complete 7 (an error: 700%) is not computed: the Dashboard's figures count
+    # the other 3 of the 4 milestones, which the Refresh Log and the JSON count as the
+    # workbook's; the line under the title says so, where it read as if 3 were all.
+    sheets = valid_sheets()
+    for m in sheets["milestones"]:
+        if m["milestone_id"] == "M-101":
+            m["percent_complete"] = 7
+    out_path = tmp_path / "out.xlsx"
+    code, out, _err = run_cli(
+        capsys,
+        "refresh",
+        str(_book(tmp_path, sheets)),
+        "--output",
+        str(out_path),
+        "--format",
+        "json",
+    )
+    assert code == 1
+    totals = json.loads(out)["totals"]
+    assert (totals["milestones"], totals["computed"]) == (4, 3)
+    wb = openpyxl.load_workbook(out_path)
+    ws = wb["Dashboard"]
+    assert (ws["A5"].value, ws["B5"].value) == ("Milestones", 3)
+    assert " · amounts in GBP · 1 of 4 milestones not computed (see Validation) · refreshed " in (
+        ws["A2"].value
+    )
+    log = wb[REFRESH_LOG.name]
+    assert log.cell(log.max_row, 4).value == 4
+    # Every milestone computed: nothing to say.
+    code, _out, _err = run_cli(capsys, "refresh", str(_book(tmp_path)), "--output", str(out_path))
+    assert code == 0
+    line = openpyxl.load_workbook(out_path)["Dashboard"]["A2"].value
+    assert "not computed" not in line and " · amounts in GBP · refreshed " in line
