@@ -147,8 +147,9 @@ def payment_schedule(
         # A month between two with figures: zeros, in its currency and the reporting one.
         zeros = (zero,) * _N
         quiet = zeros if same else no_rate if rate is None else (rep_zero,) * _N
-        month = min(months)
-        for active in sorted(months):
+        ordered = sorted(months)
+        month = ordered[0]
+        for active in ordered:
             while month < active:
                 append((month, cid, cur, *zeros, *running, *quiet))
                 month = next_month(month)

@@ -252,11 +252,12 @@ class StyleSheet:
             entry = head + tag[gt + 1 :]
             # A style an earlier refresh appended is reused, so styles.xml does not grow with
             # every refresh, also after Excel or openpyxl saved it again in its own spelling.
-            got = self._index.get(_xf_key(entry))
+            entry_key = _xf_key(entry)
+            got = self._index.get(entry_key)
             if got is None:
                 self._new_xfs.append(entry)
                 got = len(self._xfs) + len(self._new_xfs) - 1
-                self._index[_xf_key(entry)] = got
+                self._index[entry_key] = got
             self._derived[key] = got
         return got
 

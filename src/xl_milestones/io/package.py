@@ -308,7 +308,7 @@ class Package:
         """Change or add a part; ``data`` is final (a later ``set`` replaces it, never a change
         to the list handed over)."""
         real = self.real(name)
-        if isinstance(data, list) and sum(map(len, data)) >= _SPOOL_SIZE:
+        if isinstance(data, list) and _size(data) >= _SPOOL_SIZE:
             data = _Spool(data)
             self._spools.append(data)
         if real.lower() in self.names:
@@ -431,10 +431,11 @@ class _Spool:
                 for batch in _batches(chunks):
                     out.write(batch)
                 self.size = out.tell()
-        except BaseException as exc:
+        except OSError as exc:
             self.drop()
-            if isinstance(exc, OSError):
-                raise _spool_error(folder, exc) from None
+            raise _spool_error(folder, exc) from None
+        except BaseException:
+            self.drop()
             raise
 
     def pieces(self) -> Iterator[bytes]:
