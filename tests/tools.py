@@ -1,6 +1,7 @@
 """Shared helpers for the checks that stand in for Excel: the Open XML SDK validator,
 LibreOffice headless conversion, and PDF pages rendered to PNG with poppler; and the command
-line run in-process (``run_cli``).
+line run in-process (``run_cli``); and the code-shape checks (``long_functions``,
+``complex_functions``) that keep modules in small pieces.
 
 Each helper skips the calling test, with the reason, when its tool is not installed
 (`make test` installs them all), and never writes outside the folder it is given.
@@ -8,11 +9,13 @@ Each helper skips the calling test, with the reason, when its tool is not instal
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,3 +207,45 @@ def is_blank_png(path: str | Path, *, threshold: float = 0.002) -> bool:
         colours = rgb.getcolors(maxcolors=total) or []
     same = sum(count for count, colour in colours if colour == background)
     return (total - same) / max(total, 1) < threshold
+
+
+# The code-shape limits: no function over 60 lines (docstring included, decorators not) or of
+# cyclomatic complexity over 15 (ruff's mccabe check, C901).
+MOST_LINES = 60
+MOST_COMPLEXITY = 15
+
+
+def long_functions(paths: list[Path]) -> list[str]:
+    """Each function of ``paths`` over MOST_LINES, as "file:line name (N lines)"."""
+    out = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MOST_LINES:
+                    out.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
+    return out
+
+
+def complex_functions(paths: list[Path]) -> str:
+    """ruff's report of every function in ``paths`` over MOST_COMPLEXITY; empty when none."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "C901",
+            "--config",
+            f"lint.mccabe.max-complexity={MOST_COMPLEXITY}",
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "" if done.returncode == 0 else done.stdout + done.stderr

@@ -239,16 +239,11 @@ class CellBuilder(SheetScanner):
                 text = b"%d" % value  # type: ignore[str-format]
             elif t is bool:
                 text = b"1" if value else b"0"
-            elif value is MISSING:
-                cell = keep.get(col) if keep else None
+            else:
+                cell = self._rare_cell(rnum, col, value, base, number, keep)
                 if cell is not None:
                     parts.append(cell)
                     used.append(col)
-                continue
-            else:  # floats and rarer values, dates before the date system, NaN: the usual way
-                style = self.styles.fit(base, value_kind(value, number))
-                parts.append(self.cell_xml(self._letter(col) + rnum, style, value))
-                used.append(col)
                 continue
             sattr = sattrs.get(t)
             if sattr is None:  # the start tag's end for this type: style, and t="b" for bool
@@ -261,6 +256,23 @@ class CellBuilder(SheetScanner):
             else:
                 parts.append(b"".join((pre, rnum, sattr, v_open, text, vclose)))
             used.append(col)
+
+    def _rare_cell(
+        self,
+        rnum: bytes,
+        col: int,
+        value: object,
+        base: int | None,
+        number: str,
+        keep: Mapping[int, bytes] | None,
+    ) -> bytes | None:
+        """``_fill``'s cell for a value of no common type: ``MISSING`` keeps the old cell
+        ``keep`` holds for the column (None: no cell); floats, dates before the date system
+        and NaN go the usual way (``cell_xml``)."""
+        if value is MISSING:
+            return keep.get(col) if keep else None
+        style = self.styles.fit(base, value_kind(value, number))
+        return self.cell_xml(self._letter(col) + rnum, style, value)
 
     def _serial(self, day: dt.date) -> bytes:
         """A date's serial number as written, b"" before the workbook's date system starts."""

@@ -53,13 +53,8 @@ def repoint_chart(
     changed = False
     drawn: set[str] = set()
     for m in f_re.finditer(data):
-        formula = xml_unescape(m.group(1).decode("utf-8")).strip().lstrip("=")
-        ref = _CHART_REF.match(formula)
-        if not ref:
-            continue
-        name = (ref.group(1) or "").replace("''", "'") or (ref.group(2) or "")
-        where = parse_range(ref.group(3))
-        if where is None or name.lower() != sheet_name.lower():
+        where = _reference_into(m.group(1), sheet_name)
+        if where is None:
             continue
         c1, r1, c2, r2 = where
         header = renamed.get((c1, r1)) if (c1, r1) == (c2, r2) else None
@@ -71,17 +66,11 @@ def repoint_chart(
                 pos = cache.end()
                 changed = True
             continue
-        hit = None
-        for block, rows in blocks:
-            b1 = column_number(block.first_column)
-            b2 = b1 + len(block.fields) - 1
-            hr = block.header_row
-            if b1 <= c1 and c2 <= b2 and r1 in (hr, hr + 1) and (r2 > r1 or r1 == hr + 1):
-                hit = (block, rows, b1, hr)
-                break
+        hit = _block_read(blocks, where)
         if hit is None:
             continue
-        block, rows, b1, hr = hit
+        block, rows = hit
+        b1, hr = column_number(block.first_column), block.header_row
         if c1 == c2 and c1 > b1:
             drawn.add(block.fields[c1 - b1].name)
         new_r2 = hr + max(len(rows), 1)
@@ -94,20 +83,57 @@ def repoint_chart(
             out.append(data[pos : cache.start()])
             pos = cache.end()
             if c1 == c2:
-                column = c1 - b1
-                values: list[object] = []
-                for row in range(r1, new_r2 + 1):
-                    if row == hr:
-                        values.append(block.fields[column].header)
-                    else:
-                        i = row - hr - 1
-                        values.append(rows[i][column] if i < len(rows) else None)
+                values = _column_as_written(block, rows, c1 - b1, r1, new_r2)
                 out.append(_cache(p, cache.group(1), cache.group(0), values, date1904))
         changed = True
     if not changed:
         return None
     out.append(data[pos:])
     return _retitle(b"".join(out), p, drawn)
+
+
+def _reference_into(formula_xml: bytes, sheet_name: str) -> tuple[int, int, int, int] | None:
+    """The range (first column, first row, last column, last row) a series formula reads on
+    ``sheet_name``; None for a formula reading another sheet or not a plain reference."""
+    formula = xml_unescape(formula_xml.decode("utf-8")).strip().lstrip("=")
+    ref = _CHART_REF.match(formula)
+    if not ref:
+        return None
+    name = (ref.group(1) or "").replace("''", "'") or (ref.group(2) or "")
+    if name.lower() != sheet_name.lower():
+        return None
+    return parse_range(ref.group(3))
+
+
+def _block_read(
+    blocks: list[tuple[Block, list[tuple[object, ...]]]], where: tuple[int, int, int, int]
+) -> tuple[Block, list[tuple[object, ...]]] | None:
+    """The block (with its rows written) whose header or data a range reads: inside its
+    columns, starting on its header or first data row, and reaching a data row."""
+    c1, r1, c2, r2 = where
+    for block, rows in blocks:
+        b1 = column_number(block.first_column)
+        b2 = b1 + len(block.fields) - 1
+        hr = block.header_row
+        if b1 <= c1 and c2 <= b2 and r1 in (hr, hr + 1) and (r2 > r1 or r1 == hr + 1):
+            return block, rows
+    return None
+
+
+def _column_as_written(
+    block: Block, rows: list[tuple[object, ...]], column: int, r1: int, r2: int
+) -> list[object]:
+    """The cells of a block's ``column`` (0-based) from row ``r1`` to ``r2`` as the refresh
+    leaves them: the header on the header row, the rows written below it, then blanks."""
+    hr = block.header_row
+    values: list[object] = []
+    for row in range(r1, r2 + 1):
+        if row == hr:
+            values.append(block.fields[column].header)
+        else:
+            i = row - hr - 1
+            values.append(rows[i][column] if i < len(rows) else None)
+    return values
 
 
 def _retitle(data: bytes, p: bytes, drawn: set[str]) -> bytes:
