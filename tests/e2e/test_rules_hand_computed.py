@@ -1096,6 +1096,45 @@ def test_fidic_a_month_from_31_january_ends_on_the_last_day_of_february(
     assert (m["days_overdue"], D(m["late_interest"])) == (29, D("333.33"))
 
 
+def test_a_payment_typed_past_the_penny_leaves_no_late_remainder_to_bear_interest(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # UK, 5% + 8% = 13%; 1,000 due on the sign-off date (0 days, no move), as of 04-25:
+    #   M-1 999.996 paid on its due date 03-05: paid round(999.996) = 1,000.00, outstanding
+    #       0.00 -> Paid on time: interest 0.00 (the 0.004 the typed payment left was taken
+    #       as unpaid for 51 days: 0.004 x 0.13 x 51/365 = 0.00007, + the fixed 70 = 70.00).
+    #   M-2 999.994 paid on its due date: paid round(999.994) = 999.99, outstanding 0.01 is
+    #       unpaid from 03-05 to 04-25, 51 days: 0.01 x 0.13 x 51/365 = 0.00018..., + 70 (the
+    #       band of 1,000.00) = 70.00.
+    assert r2(D("0.01") * D("0.13") * 51 / 365 + 70) == D("70.00")
+    rows = [_due_on(d(2026, 3, 5), 1000, "M-1"), _due_on(d(2026, 3, 5), 1000, "M-2")]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 3, 5), 1000, d(2026, 3, 5), 999.996),
+                invoice("INV-2", "M-2", d(2026, 3, 5), 1000, d(2026, 3, 5), 999.994),
+            ],
+        },
+        {
+            "As Of Date": d(2026, 4, 25),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    ms = out["milestones"]
+    got = {
+        k: (v["payment_status"], v["outstanding_amount"], v["late_interest"]) for k, v in ms.items()
+    }
+    assert got == {"M-1": ("Paid", "0.00", "0.00"), "M-2": ("Overdue", "0.01", "70.00")}
+
+
 # -------------------------------------------------------------------------- status and RAG
 
 

@@ -83,12 +83,16 @@ def late_parts(
     due_date: date,
     payments: Iterable[tuple[date, Decimal]],
     as_of: date,
+    unpaid: Decimal | None = None,
 ) -> list[LatePart]:
     """Split amount_due into the parts that bear interest.
 
     Payments (date, amount) are applied to amount_due in date order; a payment on or before the
     due date bears none; a payment after it bears interest for its days late; what is still unpaid
     at ``as_of`` bears interest up to ``as_of``. Overpayment beyond amount_due is ignored.
+    ``unpaid``, when given, is that last part: the outstanding amount as the milestone shows it
+    (amount due less the paid amount rounded), so that 999.996 paid on 1,000.00 leaves nothing
+    unpaid, where the payments as typed leave 0.004.
     """
     parts: list[LatePart] = []
     left = amount_due
@@ -101,6 +105,8 @@ def late_parts(
         left -= applied
         if paid_date > due_date:
             parts.append(LatePart(applied, paid_date, (paid_date - due_date).days))
+    if unpaid is not None:
+        left = unpaid
     if left > 0 and as_of > due_date:
         parts.append(LatePart(left, None, (as_of - due_date).days))
     return parts

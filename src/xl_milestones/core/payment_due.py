@@ -162,7 +162,7 @@ def _payable(
     )
     interest: Decimal | None = zero
     if due is not None and terms.regime != "none" and status != pay.AWAITING_INVOICE:
-        parts = late_parts(amount_due, due, paid_rows, as_of)
+        parts = late_parts(amount_due, due, paid_rows, as_of, owed)
         try:
             interest = interest_on_parts(parts, amount_due, due, terms.regime, terms.rate, cur)
         except AmountTooLarge as exc:
