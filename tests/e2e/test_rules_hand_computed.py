@@ -880,6 +880,53 @@ def test_invoice_terms_run_from_the_earliest_invoice_and_skip_a_sunday(
     assert (m["payment_due_date"], m["payment_status"]) == ("2026-05-04", "Not yet due")
 
 
+@pytest.mark.parametrize(
+    ("convention", "basis", "expected"),
+    [
+        # after_invoice, 0 days ("on receipt"); the invoice is dated Sat 2026-03-07 and paid
+        # that day. 03-07 + 0 = Sat 03-07 -> preceding: Fri 03-06, the day before the invoice,
+        # which made a payment on the invoice's own day one day late (70 + interest). Not before
+        # the invoice: the next business day, Mon 03-09; paid on 03-07, on time.
+        ("preceding", "after_invoice", ("2026-03-09", "Paid", "0.00")),
+        # after_signoff, 0 days; signed off Sat 2026-01-31 (an approver working the weekend):
+        # modified_following: Mon 02-02 is in the next month -> back to Fri 01-30, before the
+        # sign-off. Not before it: Mon 02-02. Unpaid as of 02-10: 8 days overdue,
+        # 1,000 x 0.13 x 8/365 = 2.849... + 70 = 72.85.
+        ("modified_following", "after_signoff", ("2026-02-02", "Overdue", "72.85")),
+    ],
+)
+def test_a_convention_never_moves_a_due_date_before_the_day_its_term_runs_from(
+    template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    convention: str,
+    basis: str,
+    expected: tuple[str, str, str],
+) -> None:
+    assert r2(1000 * D("0.13") * 8 / 365 + 70) == D("72.85")
+    invoiced = basis == "after_invoice"
+    signed = d(2026, 3, 6) if invoiced else d(2026, 1, 31)
+    sheets = _one_signed_off(signed, payment_terms_days=0, payment_terms_basis=basis)
+    if invoiced:
+        sheets["invoices"] = [
+            invoice("INV-1", "M-1", d(2026, 3, 7), 1000, d(2026, 3, 7), 1000),
+        ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        sheets,
+        {
+            "As Of Date": d(2026, 4, 20) if invoiced else d(2026, 2, 10),
+            "Business Day Convention": convention,
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["payment_due_date"], m["payment_status"], m["late_interest"]) == expected
+
+
 # ------------------------------------------------------------------- late-payment interest
 
 

@@ -161,8 +161,11 @@ def payment_due_date(
     ``basis`` is a Payment Terms Basis: after_signoff / after_invoice count ``days`` from
     ``start``; eom_after_signoff / eom_after_invoice count them from the last day of ``start``'s
     month. The result is then moved by ``convention`` over weekends and ``holidays`` (a
-    BusinessCalendar, or a plain list of holiday dates). Example: 15 February 2026, 30 days,
-    eom_after_invoice -> 28 February + 30 = 30 March 2026 (a Monday, unchanged).
+    BusinessCalendar, or a plain list of holiday dates), but never to before ``start``: a payment
+    is not due before its invoice or sign-off, so where preceding or modified_following would
+    step back past it, the next business day is taken. Example: 15 February 2026, 30 days,
+    eom_after_invoice -> 28 February + 30 = 30 March 2026 (a Monday, unchanged); an invoice of
+    Saturday 7 March 2026, 0 days, preceding -> Monday 9 March, not Friday 6 March.
     """
     if basis.startswith("eom_"):
         base = month_end(start)
@@ -179,4 +182,5 @@ def payment_due_date(
         cal = WEEKENDS_ONLY
     else:
         cal = BusinessCalendar(holidays)
-    return cal.adjust(due, convention)
+    moved = cal.adjust(due, convention)
+    return moved if moved >= start else cal.following(due)
