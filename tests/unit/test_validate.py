@@ -153,6 +153,8 @@ FAILING: list[tuple[str, Severity, Callable[[Sheets], None], str, str]] = [
     ("status-date-required", E, row("change_orders", 0, approved_date=None), "Change Orders", "H2"),
     ("status-date-required", E, row("issues", 0, issue_status="closed"), "Issues", "H2"),
     ("paid-date-required", E, row("invoices", 0, paid_date=None), "Invoices", "E2"),
+    ("paid-amount-missing", W, row("invoices", 0, paid_amount=None), "Invoices", "F2"),
+    ("paid-amount-missing", W, row("invoices", 0, paid_amount=0), "Invoices", "F2"),
     ("advance-over-value", E, row("contracts", 1, advance_amount=60000), "Contracts", "L3"),
     ("payment-percent-required", E, ms(0, payment_percent=None), "Milestones", "L2"),
     ("payment-amount-required", E, ms(3, payment_amount=None), "Milestones", "M5"),
@@ -574,6 +576,19 @@ def test_predecessor_ids_separated_by_spaces_alone_are_told_to_take_commas() -> 
     issues = run(changed(ms(2, predecessors="M-001 M-999"))).issues
     (found,) = [i for i in issues if i.code == "unknown-reference"]
     assert found.message.startswith("predecessor M-001 M-999 is not on the Milestones sheet")
+
+
+def test_a_paid_date_without_a_paid_amount_is_said_to_leave_the_invoice_unpaid() -> None:
+    # Paid Amount defaults to 0, so a Paid Date typed alone left the invoice unpaid (overdue,
+    # with late interest) in silence; the warning is on the Paid Amount cell to fill.
+    result = run(changed(row("invoices", 0, paid_amount=None)))
+    (found,) = [i for i in result.issues if i.code == "paid-amount-missing"]
+    assert (found.sheet, found.column, found.severity) == ("Invoices", "Paid Amount", W)
+    assert found.message == (
+        "Paid Date 2026-03-20 has no Paid Amount, so the invoice counts as unpaid: enter the "
+        "amount paid, or clear the Paid Date if nothing was paid"
+    )
+    assert result.model.skipped == []
 
 
 def test_a_paid_date_after_the_as_of_date_is_said_not_counted() -> None:

@@ -176,6 +176,12 @@ CODES: Final[dict[str, Code]] = {
     "paid-date-required": Code(
         "error", "An invoice has a Paid Amount but no Paid Date.", "Enter the Paid Date."
     ),
+    "paid-amount-missing": Code(
+        "warning",
+        "An invoice has a Paid Date but no Paid Amount (blank or 0), so it counts as unpaid: "
+        "its milestone can show Overdue and bear late interest.",
+        "Enter the amount paid, or clear the Paid Date if nothing was paid.",
+    ),
     "amount-over-contract-value": Code(
         "error",
         "A fixed milestone's Payment Amount is more than the whole value of its contract (the "

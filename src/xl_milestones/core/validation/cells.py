@@ -67,10 +67,10 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
         if f.required and None in column:
             missing.extend(_required(sheet, i, f) for i, v in enumerate(column) if v is None)
     n = len(raw.rows)
-    for f in sheet.inputs:
-        if f.name not in columns:
-            columns[f.name] = [None] * n
-    table = Table(sheet, list(raw.rows), columns, spaced_ids=spaced_ids)
+    absent = frozenset(f.name for f in sheet.inputs if f.name not in columns)
+    for name in absent:
+        columns[name] = [None] * n
+    table = Table(sheet, list(raw.rows), columns, spaced_ids=spaced_ids, absent=absent)
     blank = {i for i in spaces if _blank(raw, i)}
     return table, [*found, *(m for m in missing if m.at not in blank)], blank
 

@@ -305,8 +305,12 @@ def change_order_milestones(book: Book) -> Iterator[Found]:
 
 
 def paid_dates(book: Book) -> Iterator[Found]:
-    """An invoice with a Paid Amount has its Paid Date."""
-    columns = book.tables[INVOICES.key].columns
+    """An invoice with a Paid Amount has its Paid Date; one with a Paid Date and no Paid Amount
+    (blank or 0, a cell that could not be read aside) counts as unpaid, which is said (once for
+    the sheet when it has no Paid Amount column, by the column check)."""
+    table = book.tables[INVOICES.key]
+    columns = table.columns
+    amounts = "paid_amount" not in table.absent
     for i, (paid, day) in enumerate(zip(columns["paid_amount"], columns["paid_date"], strict=True)):
         if paid is not None and paid > 0 and day is None:
             yield Found(
@@ -317,4 +321,15 @@ def paid_dates(book: Book) -> Iterator[Found]:
                 "paid_date",
                 None,
                 "a Paid Amount needs the date it was paid: enter the Paid Date",
+            )
+        elif amounts and day is not None and not paid and not table.is_bad(i, "paid_amount"):
+            yield Found(
+                INVOICES.key,
+                i,
+                WARNING,
+                "paid-amount-missing",
+                "paid_amount",
+                paid,
+                f"Paid Date {day.isoformat()} has no Paid Amount, so the invoice counts as "
+                "unpaid: enter the amount paid, or clear the Paid Date if nothing was paid",
             )

@@ -45,6 +45,8 @@ class Table:
     bad: dict[str, set[int]] = field(default_factory=dict)  # field -> rows whose cell has one
     # Ids refused for spaces around them, by the id without them: where each was typed.
     spaced_ids: dict[str, int] = field(default_factory=dict)
+    # Fields the sheet has no column for (their columns are all None).
+    absent: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -69,6 +71,7 @@ class Table:
             {new_at[i] for i in self.error if i in new_at},
             {name: {new_at[i] for i in rows if i in new_at} for name, rows in self.bad.items()},
             {mid: new_at[i] for mid, i in self.spaced_ids.items() if i in new_at},
+            self.absent,
         )
 
 
