@@ -927,6 +927,141 @@ def test_a_convention_never_moves_a_due_date_before_the_day_its_term_runs_from(
     assert (m["payment_due_date"], m["payment_status"], m["late_interest"]) == expected
 
 
+# (basis, days, sign-off, invoice, due date under convention none, under following with GB)
+TERMS_CASES = [
+    # 2026-12-15 + 30: 16 days to 12-31, 14 into January -> Thu 2027-01-14
+    ("after_invoice", 30, d(2026, 12, 10), d(2026, 12, 15), "2027-01-14", "2027-01-14"),
+    # 2028-01-31 + 29 = 2028-02-29 (leap year), a Tuesday
+    ("after_invoice", 29, d(2028, 1, 30), d(2028, 1, 31), "2028-02-29", "2028-02-29"),
+    # 2027-01-31 + 29: February 2027 has 28 days -> Mon 2027-03-01
+    ("after_invoice", 29, d(2027, 1, 30), d(2027, 1, 31), "2027-03-01", "2027-03-01"),
+    # 0 days from Sun 2027-01-31 -> following: Mon 2027-02-01
+    ("after_invoice", 0, d(2027, 1, 30), d(2027, 1, 31), "2027-01-31", "2027-02-01"),
+    # 2027-12-31 + 60: 31 days to 01-31, 29 more -> Tue 2028-02-29
+    ("after_signoff", 60, d(2027, 12, 31), None, "2028-02-29", "2028-02-29"),
+    # 2028-02-29 + 365: the year to 2029-02-28 has no 29 February -> Wed 2029-02-28
+    ("after_signoff", 365, d(2028, 2, 29), None, "2029-02-28", "2029-02-28"),
+    # 2026-12-31 + 1 = Fri 2027-01-01, New Year's Day (GB) -> Mon 2027-01-04
+    ("after_signoff", 1, d(2026, 12, 31), None, "2027-01-01", "2027-01-04"),
+    # last day of February 2026 = Sat 02-28, + 0 -> following: Mon 2026-03-02
+    ("eom_after_signoff", 0, d(2026, 2, 10), None, "2026-02-28", "2026-03-02"),
+    # last day of February 2028 = 02-29, + 30 -> Thu 2028-03-30
+    ("eom_after_signoff", 30, d(2028, 2, 1), None, "2028-03-30", "2028-03-30"),
+    # 2026-12-31 is its own month end, + 31 = Sun 2027-01-31 -> Mon 2027-02-01
+    ("eom_after_signoff", 31, d(2026, 12, 31), None, "2027-01-31", "2027-02-01"),
+    # 2026-11-30 is a month end, + 45: 31 to 12-31, 14 more -> Thu 2027-01-14
+    ("eom_after_invoice", 45, d(2026, 11, 20), d(2026, 11, 30), "2027-01-14", "2027-01-14"),
+    # invoice 2027-02-01 -> month end 02-28, + 1 = Mon 2027-03-01
+    ("eom_after_invoice", 1, d(2027, 1, 20), d(2027, 2, 1), "2027-03-01", "2027-03-01"),
+    # invoice 2028-02-01 -> month end 02-29 (leap), + 1 = Wed 2028-03-01
+    ("eom_after_invoice", 1, d(2028, 1, 20), d(2028, 2, 1), "2028-03-01", "2028-03-01"),
+    # invoice 2026-01-31 + 365 = Sun 2027-01-31 -> Mon 2027-02-01
+    ("eom_after_invoice", 365, d(2026, 1, 20), d(2026, 1, 31), "2027-01-31", "2027-02-01"),
+]
+
+
+@pytest.mark.parametrize(
+    ("convention", "column"), [("none", 4), ("following", 5)], ids=["none", "following"]
+)
+def test_each_terms_basis_across_month_and_year_ends_and_29_february(
+    template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    convention: str,
+    column: int,
+) -> None:
+    contracts, rows, signoffs, invoices = [], [], [], []
+    for i, (basis, days, signed, invoiced, *_due) in enumerate(TERMS_CASES, start=1):
+        contracts.append(
+            contract(
+                f"C-{i}",
+                payment_terms_basis=basis,
+                payment_terms_days=days,
+                end_date=d(2030, 12, 31),
+            )
+        )
+        rows.append(_due_on(signed, 1000, f"M-{i}") | {"contract_id": f"C-{i}"})
+        signoffs.append(approved(f"M-{i}", signed))
+        if invoiced is not None:
+            invoices.append(invoice(f"INV-{i}", f"M-{i}", invoiced, 1000))
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": contracts,
+            "milestones": rows,
+            "signoffs": signoffs,
+            "invoices": invoices,
+        },
+        {
+            "As Of Date": d(2029, 6, 30),
+            "Business Day Convention": convention,
+            "Holiday Country": "GB",
+        },
+    )
+    got = [out["milestones"][f"M-{i}"]["payment_due_date"] for i in range(1, len(TERMS_CASES) + 1)]
+    assert got == [case[column] for case in TERMS_CASES]
+
+
+@pytest.mark.parametrize(
+    ("country", "convention", "expected"),
+    [
+        # after_signoff 30 days from each sign-off date:
+        #   2025-12-03 + 30 = Fri 2026-01-02: the Scottish New Year holiday -> Mon 01-05;
+        #   2026-10-31 + 30 = Mon 2026-11-30: St Andrew's Day (SCT) -> Tue 12-01;
+        #   2026-07-04 + 30 = Mon 2026-08-03: Scotland's summer bank holiday -> Tue 08-04;
+        #   2025-12-07 + 30 = Tue 2026-01-06 (Epiphany: Bavaria only) -> unchanged;
+        #   2026-08-01 + 30 = Mon 2026-08-31 (late summer holiday: England only) -> unchanged.
+        (
+            "GB-SCT",
+            "following",
+            ["2026-01-05", "2026-12-01", "2026-08-04", "2026-01-06", "2026-08-31"],
+        ),
+        # Bavaria: 01-02, 11-30, 08-03 are business days; Epiphany -> Wed 01-07.
+        (
+            "de-by",
+            "following",
+            ["2026-01-02", "2026-11-30", "2026-08-03", "2026-01-07", "2026-08-31"],
+        ),
+        # England, modified_following: Mon 08-31 is a holiday, the next business day Tue 09-01
+        # is in the next month -> back to Fri 08-28. Mon 08-03 and the rest are business days.
+        (
+            "GB-ENG",
+            "modified_following",
+            ["2026-01-02", "2026-11-30", "2026-08-03", "2026-01-06", "2026-08-28"],
+        ),
+    ],
+)
+def test_public_holidays_of_a_region_move_the_due_date(
+    template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    country: str,
+    convention: str,
+    expected: list[str],
+) -> None:
+    signed = [d(2025, 12, 3), d(2026, 10, 31), d(2026, 7, 4), d(2025, 12, 7), d(2026, 8, 1)]
+    rows = [_due_on(day, 1000, f"M-{i}") for i, day in enumerate(signed, start=1)]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", original_value=5000)],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+        },
+        {
+            "As Of Date": d(2026, 12, 31),
+            "Business Day Convention": convention,
+            "Holiday Country": country,
+        },
+    )
+    got = [out["milestones"][f"M-{i}"]["payment_due_date"] for i in range(1, 6)]
+    assert got == expected
+
+
 # ------------------------------------------------------------------- late-payment interest
 
 
@@ -1180,6 +1315,125 @@ def test_a_payment_typed_past_the_penny_leaves_no_late_remainder_to_bear_interes
         k: (v["payment_status"], v["outstanding_amount"], v["late_interest"]) for k, v in ms.items()
     }
     assert got == {"M-1": ("Paid", "0.00", "0.00"), "M-2": ("Overdue", "0.01", "70.00")}
+
+
+def test_uk_interest_in_yen_dinars_and_pounds_over_a_leap_february(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # UK, 5% + 8% = 13%, day count 365 even in the leap year 2028; as of 2028-03-15; each due
+    # on its sign-off date (0 days, no move); the fixed sum in the contract's currency:
+    #   M-1 10,000 GBP due 2027-12-15, unpaid: d = 31 + 31 + 29 = 91:
+    #       10,000 x 0.13 x 91/365 = 324.1096... + 100 = 424.11
+    #   M-2 1,234,567 JPY due 2028-01-30, unpaid: d = 30 + 15 = 45:
+    #       1,234,567 x 0.13 x 45/365 = 19,786.8958... + 100 = 19,886.90 -> 19,887 (no decimals)
+    #   M-3 999.999 KWD due 2028-03-05, unpaid: d = 10:
+    #       999.999 x 0.13 x 10/365 = 3.561640... + 40 (< 1,000) = 43.561640 -> 43.562
+    #   M-4 12,345.678 BHD due 2027-11-30; 5,000.5 paid 2028-01-31 (d = 31 + 31 = 62), the
+    #       7,345.178 left unpaid (d = 31 + 31 + 29 + 15 = 106):
+    #       5,000.5 x 0.13 x 62/365 = 110.422 + 7,345.178 x 0.13 x 106/365 = 277.305624...
+    #       = 387.727624... + 100 = 487.727624... -> 487.728
+    r = D("0.13")
+    assert (D(1234567) * r * 45 / 365 + 100).quantize(D(1), ROUND_HALF_UP) == 19887
+    assert (D("999.999") * r * 10 / 365 + 40).quantize(D("0.001"), ROUND_HALF_UP) == D("43.562")
+    bhd = D("5000.5") * r * 62 / 365 + D("7345.178") * r * 106 / 365 + 100
+    assert bhd.quantize(D("0.001"), ROUND_HALF_UP) == D("487.728")
+    cases = [
+        ("M-1", "GBP", 10000, d(2027, 12, 15)),
+        ("M-2", "JPY", 1234567, d(2028, 1, 30)),
+        ("M-3", "KWD", 999.999, d(2028, 3, 5)),
+        ("M-4", "BHD", 12345.678, d(2027, 11, 30)),
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(f"C-{mid}", currency=cur, original_value=2 * amount, payment_terms_days=0)
+                for mid, cur, amount, _due in cases
+            ],
+            "milestones": [
+                _due_on(due, amount, mid) | {"contract_id": f"C-{mid}"}
+                for mid, _cur, amount, due in cases
+            ],
+            "signoffs": [approved(mid, due) for mid, _cur, _amount, due in cases],
+            "invoices": [
+                invoice("INV-4", "M-4", d(2027, 11, 30), 12345.678, d(2028, 1, 31), 5000.5)
+            ],
+            "fx_rates": [
+                {"currency": cur, "rate_to_reporting": 1} for cur in ("JPY", "KWD", "BHD")
+            ],
+        },
+        {
+            "As Of Date": d(2028, 3, 15),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.05,
+        },
+    )
+    ms = out["milestones"]
+    got = {k: (v["days_overdue"], v["late_interest"]) for k, v in ms.items()}
+    assert got == {
+        "M-1": (91, "424.11"),
+        "M-2": (45, "19887"),
+        "M-3": (10, "43.562"),
+        "M-4": (106, "487.728"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("regime", "reference", "expected"),
+    [
+        # 5,000 due 2027-12-01; 2,000 paid 2028-01-10 (d = 40), 3,000 paid 2028-02-29 (d = 90).
+        # us, 4.5% (no margin): 2,000: m = 1, d' = 10: 2,000 x 1.00375 x (1 + 0.045 x 10/360)
+        #   - 2,000 = 10.009375; 3,000: m = 3, d' = 0: 3,000 x 1.00375^3 - 3,000 = 33.876720...
+        #   = 43.886095... -> 43.89
+        ("us", 0.045, "43.89"),
+        # fidic, 5% + 3% = 8%: 2,000: 12-01 -> 01-01 one month, d' = 9: 2,000 x (1 + 0.08/12) x
+        #   (1 + 0.08 x 9/365) - 2,000 = 17.304840...; 3,000: to 02-01 two months, d' = 28 (to
+        #   the 29th of a leap February): 3,000 x (1 + 0.08/12)^2 x (1 + 0.08 x 28/365) - 3,000
+        #   = 58.790589... = 76.095430... -> 76.10
+        ("fidic", 0.05, "76.10"),
+    ],
+)
+def test_compound_regimes_on_two_payments_each_late_by_its_own_days(
+    template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    regime: str,
+    reference: float,
+    expected: str,
+) -> None:
+    r = D("0.08")
+    fidic = (
+        2000 * (1 + r / 12) * (1 + r * 9 / 365)
+        - 2000
+        + 3000 * (1 + r / 12) ** 2 * (1 + r * 28 / 365)
+        - 3000
+    )
+    assert r2(fidic) == D("76.10")
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": [_due_on(d(2027, 12, 1), 5000, "M-1")],
+            "signoffs": [approved("M-1", d(2027, 12, 1))],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2027, 12, 1), 2000, d(2028, 1, 10), 2000),
+                invoice("INV-2", "M-1", d(2027, 12, 1), 3000, d(2028, 2, 29), 3000),
+            ],
+        },
+        {
+            "As Of Date": d(2028, 3, 15),
+            "Business Day Convention": "none",
+            "Late Interest Regime": regime,
+            "Late Interest Reference Rate": reference,
+        },
+    )
+    m = out["milestones"]["M-1"]
+    assert (m["payment_status"], m["days_overdue"], m["late_interest"]) == ("Paid", 0, expected)
 
 
 # -------------------------------------------------------------------------- status and RAG
