@@ -121,6 +121,28 @@ def test_unknown_country_means_no_public_holidays() -> None:
     assert cal.is_business_day(date(2026, 12, 25))
 
 
+@pytest.mark.parametrize(
+    ("start", "days", "basis", "convention", "expected"),
+    [
+        # Invoice Sat 7 Mar 2026, 0 days: preceding would give Fri 6 Mar, before the invoice.
+        (date(2026, 3, 7), 0, "after_invoice", "preceding", date(2026, 3, 9)),
+        # Sign-off Sat 31 Jan 2026, 0 days: modified_following steps back to Fri 30 Jan.
+        (date(2026, 1, 31), 0, "after_signoff", "modified_following", date(2026, 2, 2)),
+        # eom, 0 days, invoice Sat 31 Jan: the month end is the invoice's own day.
+        (date(2026, 1, 31), 0, "eom_after_invoice", "preceding", date(2026, 2, 2)),
+        # Invoice Fri 6 Mar, 1 day -> Sat 7 Mar: preceding reaches Fri 6 Mar, the invoice's
+        # day, which is not before it: kept.
+        (date(2026, 3, 6), 1, "after_invoice", "preceding", date(2026, 3, 6)),
+        # From 15 Jan, eom 0 -> Sat 31 Jan: preceding Fri 30 Jan is after the invoice: kept.
+        (date(2026, 1, 15), 0, "eom_after_invoice", "preceding", date(2026, 1, 30)),
+    ],
+)
+def test_a_convention_never_moves_the_due_date_before_its_start(
+    start: date, days: int, basis: str, convention: str, expected: date
+) -> None:
+    assert payment_due_date(start, days, basis, convention) == expected
+
+
 def test_bad_convention_and_basis() -> None:
     with pytest.raises(ValueError, match="convention"):
         BusinessCalendar().adjust(date(2026, 1, 1), "nearest")
