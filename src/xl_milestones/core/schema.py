@@ -545,7 +545,8 @@ MILESTONES: Final = Sheet(
             "days_late",
             "Days Late",
             T.INT,
-            "Result: days past the revised date (negative = days left).",
+            "Result: days past the revised date: by the actual date when complete (negative = "
+            "early), else by the as-of or forecast date, the later (negative = days left).",
             result=True,
         ),
         _f(
@@ -1054,10 +1055,15 @@ REFRESH_LOG: Final = Sheet(
             ("refreshed_at", "Refreshed At", T.TEXT, "When the refresh ran (UTC)."),
             ("as_of_date", "As Of Date", T.DATE, "The as-of date used."),
             ("tool_version", "Tool Version", T.TEXT, "xl-milestones version."),
-            ("milestones", "Milestones", T.INT, "Milestones computed."),
+            (
+                "milestones",
+                "Milestones",
+                T.INT,
+                "Milestones on the sheet, those not computed (errors) included.",
+            ),
             ("errors", "Errors", T.INT, "Validation errors."),
             ("warnings", "Warnings", T.INT, "Validation warnings."),
-            ("status_counts", "Status Counts", T.TEXT, "Milestones by status."),
+            ("status_counts", "Status Counts", T.TEXT, "Computed milestones by status."),
         )
     ),
 )
