@@ -81,6 +81,18 @@ def test_start_sheet_says_what_the_buttons_do(template: PyxlWorkbook) -> None:
     assert "whether it is required" in lines["Input help"]
 
 
+def test_start_sheet_says_the_payment_schedule_button_refreshes_first(
+    template: PyxlWorkbook,
+) -> None:
+    # excel.macros.payment_schedule (the ribbon button and the Lite script) runs the whole
+    # refresh, then shows the sheet, as the ribbon tip and the help text say: every result
+    # column and output sheet is rewritten, not the Payment Schedule alone.
+    lite = openpyxl.load_workbook(io.BytesIO(B.build_workbook_bytes(edition=B.LITE)))
+    for book, label in ((template, "Payment Schedule"), (lite, "payment_schedule")):
+        text = _start_lines(book)[label]
+        assert text.startswith("Refreshes the workbook, then shows the Payment Schedule"), text
+
+
 def _texts(book: PyxlWorkbook, sheet: str) -> str:
     return "\n".join(str(c.value) for row in book[sheet].iter_rows() for c in row if c.value)
 

@@ -81,9 +81,9 @@ RIBBON_BUTTONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Payment Schedule",
-        "Rewrites the Payment Schedule sheet: per contract and month, planned, forecast and "
-        "certified value (excluding VAT) and due, invoiced and paid (including VAT), with "
-        "their running totals.",
+        "Refreshes the workbook, then shows the Payment Schedule sheet: per contract and "
+        "month, planned, forecast and certified value (excluding VAT) and due, invoiced and "
+        "paid (including VAT), with their running totals.",
     ),
     (
         "Sign-off Pack",
