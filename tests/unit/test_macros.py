@@ -458,6 +458,17 @@ def test_help_shows_its_first_paragraph_and_where_the_rest_is(book: FakeBook) ->
     assert str(macros.HELP_FILE) in prompt
 
 
+@pytest.mark.parametrize("path", [macros.HELP_FILE, macros.LITE_HELP_FILE])
+def test_the_help_text_is_wrapped_as_one_column(path: Path) -> None:
+    # Notepad (desktop) and the task pane's Output (Lite) show the lines as they are: a line
+    # run past the others reads as a layout slip. The first paragraph is one line, since the
+    # help message box shows it and wraps it there.
+    first, rest = path.read_text(encoding="utf-8").split("\n\n", 1)
+    assert "\n" not in first
+    long = [line for line in rest.splitlines() if len(line) > 96]
+    assert long == []
+
+
 def test_the_help_covers_every_ribbon_button_and_every_function() -> None:
     text = macros.HELP_FILE.read_text(encoding="utf-8")
     labels = set()
