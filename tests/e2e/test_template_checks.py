@@ -92,6 +92,30 @@ def test_libreoffice_prints_dashboard_and_milestones(workbook_file: Path, tmp_pa
         assert block.title in dashboard_text
 
 
+@pytest.mark.slow
+def test_fx_rates_of_small_currencies_print_their_digits(tmp_path: Path) -> None:
+    # Rates typed into the template's FX Rates column take its format, as in Excel: a
+    # currency worth a fraction of a penny keeps its significant digits, where four decimals
+    # printed IDR as 0.0000 and KRW as 0.0006.
+    import openpyxl
+
+    path = tmp_path / TEMPLATE_FILE
+    build_template(path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb[S.FX_RATES.name]
+    fmt = ws.column_dimensions["B"].number_format
+    rates = {"EUR": 0.85, "JPY": 0.00523, "KRW": 0.000567, "IDR": 0.0000485}
+    for row, (code, rate) in enumerate(rates.items(), start=2):
+        ws.cell(row, 1).value = code
+        ws.cell(row, 2).value = rate
+        ws.cell(row, 2).number_format = fmt
+    wb.save(path)
+    texts = pdf_page_texts(libreoffice_convert(path, "pdf", tmp_path / "out"))
+    (page,) = _pages_of(texts, S.FX_RATES.name)
+    printed = dict(re.findall(r"^\s*([A-Z]{3})\s+([\d.,]+)\s*$", texts[page - 1], re.M))
+    assert printed == {"EUR": "0.8500", "JPY": "0.00523", "KRW": "0.000567", "IDR": "0.0000485"}
+
+
 def test_blank_page_detection(tmp_path: Path) -> None:
     from PIL import Image, ImageDraw
 

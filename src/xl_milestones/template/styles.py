@@ -22,7 +22,9 @@ NOTE_COLOUR = "#595959"
 # Two decimals so that small daily rates (delay damages of 0.05% a day) stay visible.
 RATIO_FORMAT = "0.00%"
 INT_FORMAT = "0"
-NUMBER_FORMAT = "#,##0.0000"
+# FX rates: four decimals, and up to six more where a rate needs them, so that one unit of a
+# currency worth a fraction of a penny (0.0000485 GBP per IDR) does not show as 0.0000.
+NUMBER_FORMAT = "#,##0.0000######"
 MONTH_FORMAT = "mmm yyyy"
 
 NUM_FORMATS: dict[FieldType, str] = {
