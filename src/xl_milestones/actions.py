@@ -31,7 +31,7 @@ from xl_milestones.core.schema import (
     VALIDATION,
 )
 from xl_milestones.numformats import amount_with_places, with_minor_units
-from xl_milestones.output import emit, plural
+from xl_milestones.output import changes_summary, emit, plural
 
 # ------------------------------------------------------------------------------------ validate
 
@@ -136,7 +136,7 @@ def book_update(
                 ),
             ),
             TableWrite(SIGNOFF_QUEUE, with_minor_units(SIGNOFF_QUEUE, queue)),
-            TableWrite(CHANGES, sheet_rows(changes) if changes is not None else []),
+            changes_table(changes),
             validation_table(issues, result.as_of),
             TableWrite(REFRESH_LOG, [log_row], append=True),
         ],
@@ -173,6 +173,19 @@ def _amount(value: object, places: int) -> object:
     """A Dashboard figure: an amount (a Decimal; counts are ints) marked with the reporting
     currency's minor units, as the Payment Schedule's reporting columns are."""
     return amount_with_places(value, places) if isinstance(value, Decimal) else value
+
+
+def changes_table(report: ChangeReport | None) -> TableWrite:
+    """The Changes sheet's rows; with none to list, one row saying why (the first refresh, or
+    nothing changed since the one as of a date), with the as-of dates compared, as a clean
+    Validation sheet says so."""
+    if report is None:
+        return TableWrite(CHANGES, [])
+    rows = sheet_rows(report)
+    if not rows:
+        said = changes_summary(report)
+        rows.append((None, None, said, None, None, None, report.previous_as_of, report.as_of))
+    return TableWrite(CHANGES, rows)
 
 
 def validation_table(issues: Sequence[Issue], as_of: _dt.date) -> TableWrite:

@@ -108,6 +108,26 @@ def test_sample_refreshed_twice_lists_exactly_what_moved(
     ]
 
 
+def test_a_changes_sheet_with_nothing_to_list_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An empty Changes sheet left a reader wondering whether the comparison ran, as an empty
+    # Validation sheet would: one row says what the summary says, with the as-of dates.
+    first, second = tmp_path / "first.xlsm", tmp_path / "second.xlsm"
+    _run(capsys, "refresh", str(SAMPLE), "--output", str(first))
+    _run(capsys, "refresh", str(first), "--output", str(second))
+
+    def rows(path: Path) -> list[tuple[object, ...]]:
+        ws = openpyxl.load_workbook(path, data_only=True)[CHANGES.name]
+        return list(ws.iter_rows(min_row=2, values_only=True))
+
+    assert rows(first) == [
+        (None, None, "First refresh: nothing to compare.", None, None, None, None, JUNE)
+    ]
+    said = "Since the refresh as of 2026-06-30: nothing changed."
+    assert rows(second) == [(None, None, said, None, None, None, JUNE, JUNE)]
+
+
 def test_json_has_the_changes_and_a_user_typing_over_a_result_is_not_a_change(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

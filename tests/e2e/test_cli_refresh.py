@@ -16,6 +16,7 @@ from tests.tools import run_cli
 from tests.writerbooks import sheet_parts
 
 from xl_milestones.core.schema import (
+    CHANGES,
     MILESTONES,
     PAYMENT_SCHEDULE,
     REFRESH_LOG,
@@ -174,12 +175,18 @@ def test_refresh_twice_gives_identical_results_and_changes_no_input(
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.namelist() == b.namelist()
         differing = {n for n in a.namelist() if a.read(n) != b.read(n)}
-    # Only the Refresh Log (one more row, and its table) may differ between the two.
+    # Only the Refresh Log (one more row, and its table) may differ between the two, and the
+    # Changes sheet's one line: the first refresh had nothing to compare, the second compared.
     wb1, wb2 = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
     for ws1 in wb1.worksheets:
         ws2 = wb2[ws1.title]
         if ws1.title == REFRESH_LOG.name:
             assert ws2.max_row == ws1.max_row + 1
+            continue
+        if ws1.title == CHANGES.name:
+            assert ws1["C2"].value == "First refresh: nothing to compare."
+            assert str(ws2["C2"].value).endswith(": nothing changed.")
+            assert ws1.max_row == ws2.max_row == 2
             continue
         assert [[_unstamped(c.value) for c in r] for r in ws1.iter_rows()] == [
             [_unstamped(c.value) for c in r] for r in ws2.iter_rows()
