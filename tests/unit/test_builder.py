@@ -195,12 +195,36 @@ def test_number_formats_follow_the_field_types(sample: PyxlWorkbook) -> None:
         ws = sample[sheet.name]
         for col, field in enumerate(sheet.fields, start=1):
             want = styles.NUM_FORMATS.get(field.type)
-            if want is None:
+            if want is None or field.type is S.FieldType.MONEY:  # money: by currency, below
                 continue
             cells = next(iter(ws.iter_cols(min_col=col, max_col=col, min_row=2)))
             filled = [c for c in cells if c.value is not None]
             for cell in filled:
                 assert cell.number_format == want, (sheet.name, field.header, cell.coordinate)
+
+
+def test_sample_amounts_show_their_contracts_minor_units(sample: PyxlWorkbook) -> None:
+    # The sample's JPY contract (C-008): its amounts on every input sheet show no decimals, as
+    # a refresh shows its results (48,000,000 where 48,000,000.00 was printed); the others two.
+    from xl_milestones.numformats import money_number_format
+
+    rows = sample_rows()
+    currency = {str(c["contract_id"]): str(c["currency"]) for c in rows[S.CONTRACTS.key]}
+    contract_of = {str(m["milestone_id"]): str(m["contract_id"]) for m in rows[S.MILESTONES.key]}
+    seen = set()
+    for sheet in (S.CONTRACTS, S.MILESTONES, S.CHANGE_ORDERS, S.INVOICES, S.ISSUES):
+        ws = sample[sheet.name]
+        headers = [c.value for c in ws[1]]
+        for r in range(2, ws.max_row + 1):
+            row = dict(zip(headers, (c.value for c in ws[r]), strict=True))
+            contract = row.get("Contract ID") or contract_of[str(row["Milestone ID"])]
+            for field in sheet.fields:
+                cell = ws.cell(r, headers.index(field.header) + 1)
+                if field.type is S.FieldType.MONEY and cell.value is not None and not field.result:
+                    want = money_number_format(currency[str(contract)])
+                    assert cell.number_format == want, (sheet.name, cell.coordinate)
+                    seen.add((sheet.name, want))
+    assert {("Contracts", "#,##0"), ("Invoices", "#,##0"), ("Invoices", "#,##0.00")} <= seen
 
 
 # ------------------------------------------------------------------------------ validation

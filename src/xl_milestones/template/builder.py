@@ -27,6 +27,7 @@ from xl_milestones.a1 import column_letter, column_number
 from xl_milestones.core import schema as S
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.schema import Block, Field, FieldType, Sheet
+from xl_milestones.numformats import money_number_format
 from xl_milestones.template import styles
 
 # Sheets of the template that are not part of the schema: readers ignore them.
@@ -230,9 +231,9 @@ class _Formats:
             valign="vcenter",
         )
 
-    def cell(self, field: Field) -> Format:
+    def cell(self, field: Field, num_format: str | None = None) -> Format:
         props: dict[str, object] = {}
-        num = styles.NUM_FORMATS.get(field.type)
+        num = num_format or styles.NUM_FORMATS.get(field.type)
         if num:
             props["num_format"] = num
         # Top-aligned, so that a row made taller by a wrapped sentence reads from its top.
@@ -904,6 +905,7 @@ class _Builder:
         its columns in characters (for the print setup)."""
         fields = sheet.fields
         width = 0.0
+        currencies = self._row_currencies(sheet, data)
         n_rows = max(len(data), 0) + blank_rows
         n_rows = max(n_rows, 1)  # Excel needs one data row in a table
         ws.add_table(
@@ -925,16 +927,41 @@ class _Builder:
             width += column_width
             ws.set_column(c, c, column_width, self.fmt.cell(field))
             _header_help(ws, 0, c, field)
-            cell_fmt = self.fmt.cell(field)
             for r, value in enumerate(values, start=1):
                 if value is not None:
-                    _write_value(ws, r, c, value, cell_fmt)
+                    money = field.type is FieldType.MONEY and not sheet.output
+                    num = money_number_format(currencies[r - 1]) if money else None
+                    _write_value(ws, r, c, value, self.fmt.cell(field, num))
             if not field.result and not sheet.output:
                 options = _validation(field, self.lists, f"{column_letter(c + 1)}2")
                 if options is not None:
                     ws.data_validation(1, c, LAST_ROW, c, options)
         ws.set_row(0, 20)
         return width
+
+    def _row_currencies(
+        self, sheet: Sheet, data: Sequence[Mapping[str, object]]
+    ) -> list[str | None]:
+        """The currency of each row's amounts: its own, its contract's, or its milestone's
+        contract's; None where the sheet's amounts are in no contract's (Approval Rules)."""
+        rows = self.rows or {}
+        contracts = rows.get(S.CONTRACTS.key, ())
+        by_contract = {c.get("contract_id"): c.get("currency") for c in contracts}
+        by_milestone = {
+            m.get("milestone_id"): by_contract.get(m.get("contract_id"))
+            for m in rows.get(S.MILESTONES.key, ())
+        }
+        names = {f.name for f in sheet.fields}
+        out: list[str | None] = []
+        for row in data:
+            if "currency" in names:
+                currency = row.get("currency")
+            elif "contract_id" in names:
+                currency = by_contract.get(row.get("contract_id"))
+            else:
+                currency = by_milestone.get(row.get("milestone_id"))
+            out.append(str(currency) if currency is not None else None)
+        return out
 
     def _input_sheet(self, sheet: Sheet) -> None:
         ws = self.sheets[sheet.name]
