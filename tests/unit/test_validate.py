@@ -604,3 +604,33 @@ def test_a_paid_date_after_the_as_of_date_is_said_not_counted() -> None:
         "payment is not counted as of it; if it was paid by then, correct the date"
     )
     assert result.model.skipped == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("1.250,50", "1250.50"),  # a decimal comma with dots for thousands
+        ("1250,5", "1250.5"),
+        ("EUR 1,250", "1250"),  # a currency code before or after the amount
+        ("1250 GBP", "1250"),
+        ("\u22121250", "-1250"),  # a minus sign (U+2212) pasted from a report
+        ("1,250.50", "1250.50"),  # as before: thousands commas, and a sign
+        ("£1,250", "1250"),
+    ],
+)
+def test_an_amount_typed_as_text_is_told_the_number_it_reads_as(typed: str, number: str) -> None:
+    # Text in an amount column is an error either way; the message shows the number to enter,
+    # where a decimal comma, a currency code or a minus sign got only "enter a number".
+    result = run(changed(row("contracts", 0, original_value=typed)))
+    (found,) = [i for i in result.issues if i.cell == "E2"]
+    assert found.code == "number-as-text"
+    assert found.message == (
+        f"{typed!r} is a number stored as text: enter it as a number ({number}) so that it counts"
+    )
+
+
+@pytest.mark.parametrize("typed", ["1,000,00", "EURO 100", "EUR", "12,5,0"])
+def test_text_that_is_no_number_is_told_so(typed: str) -> None:
+    result = run(changed(row("contracts", 0, original_value=typed)))
+    (found,) = [i for i in result.issues if i.cell == "E2"]
+    assert found.code == "not-a-number"

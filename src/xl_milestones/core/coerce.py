@@ -55,7 +55,12 @@ _DATE_LIKE = re.compile(
     r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
 )
 _ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CURRENCY_SIGNS = str.maketrans("", "", "£$€¥ \u00a0\u202f")
+_CURRENCY_SIGNS = str.maketrans({c: None for c in "£$€¥ \u00a0\u202f"} | {"\u2212": "-"})
+# A currency code typed before or after the amount ("EUR 1,200", "1200 GBP").
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*(?=[\d(+-])|(?<=[\d)%])\s*[A-Z]{3}$")
+# A decimal comma, as many European locales write numbers ("1.000,00", "12,5", "0,05"); a
+# comma before exactly three digits ("1,000") reads as thousands, as _THOUSANDS has it.
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2}|\d+,\d{4,})$")
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 
@@ -118,8 +123,9 @@ def to_decimal(value: float | int) -> Decimal:
 
 
 def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
-    """The number a text stands for ("1,250.50", "£300", "(40)", "10%"), and whether it had %."""
-    s = text.strip().translate(_CURRENCY_SIGNS)
+    """The number a text stands for ("1,250.50", "£300", "EUR 300", "(40)", "10%", "1.250,50"
+    with a decimal comma, "−40" with a minus sign), and whether it had %."""
+    s = _CURRENCY_CODE.sub("", text.strip()).translate(_CURRENCY_SIGNS)
     negative = False
     if len(s) > 2 and s[0] == "(" and s[-1] == ")":
         negative, s = True, s[1:-1]
@@ -128,6 +134,8 @@ def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
         s = s[:-1].strip()
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
+    elif _DECIMAL_COMMA.match(s):
+        s = s.replace(".", "").replace(",", ".")
     if not _NUMBER_TEXT.match(s):
         return None
     try:
