@@ -967,7 +967,12 @@ SIGNOFF_QUEUE: Final = Sheet(
             ("days_waiting", "Days Waiting", T.INT, "Days since it was completed."),
             ("signoff_due_date", "Sign-off Due", T.DATE, "Completed + Sign-off Days."),
             ("days_overdue", "Days Overdue", T.INT, "Days past Sign-off Due (0 when not)."),
-            ("signoff_ready", "Ready", T.YESNO, "TRUE when no blocking sign-off check fails, else FALSE."),
+            (
+                "signoff_ready",
+                "Ready",
+                T.YESNO,
+                "TRUE when no blocking sign-off check fails, else FALSE.",
+            ),
             (
                 "amount_at_stake",
                 "Amount at Stake",
