@@ -444,6 +444,48 @@ def test_a_long_name_may_break_in_every_table_cell_it_is_in() -> None:
     assert f'<h1 data-running="M-1 · {name}">M-1 · {name}</h1>' in html
 
 
+def test_the_cover_gives_names_a_fair_width_beside_long_blocker_lists() -> None:
+    # Sized by their longest words alone, a contract's name and supplier wrapped word by word
+    # beside long blocker lists: rows six lines tall, 706 milestones on 99 cover pages.
+    weasyprint = pytest.importorskip("weasyprint")
+    model, result, _issues = sample()
+    pack = build_pack(model, result, workbook_name="b.xlsm")
+    long = "no approver listed for role Commercial manager; warning: acceptance criteria blank"
+    lines = [
+        replace(
+            line,
+            name=f"Milestone {n} of C-0001{n}",
+            contract=f"C-0001{n} Contract {n} works package",
+            supplier=f"Supplier {n} Ltd",
+            blockers=f"{long} {n}",
+        )
+        for n, line in enumerate(pack.lines)
+    ]
+    html = render_html(replace(pack, lines=lines, pages=[], actions=[]))
+    page = weasyprint.HTML(string=html).render().pages[0]
+    widths: dict[str, float] = {}
+    boxes = [page._page_box]
+    while boxes:
+        box = boxes.pop()
+        boxes.extend(getattr(box, "children", ()) or ())
+        if type(box).__name__ == "TableCellBox" and box.element_tag == "th":
+            widths["".join(box.element.itertext())] = box.width
+    table = sum(widths[h] for h in _COVER_HEADERS)
+    assert widths["Milestone"] / table > 0.14
+    assert widths["Contract Name / Supplier"] / table > 0.18
+
+
+_COVER_HEADERS = (
+    "Milestone ID",
+    "Milestone",
+    "Contract Name / Supplier",
+    "Amount Due",
+    "Sign-off Ready",
+    "Sign-off Blockers",
+    "Page",
+)
+
+
 # ------------------------------------------------------------------------- sign-off deadline
 
 
