@@ -389,6 +389,7 @@ def new_command(path: str, *, force: bool = False, lite_package: str | None = No
 
 # Imported here rather than at the top so that this section stays one self-contained block.
 import os  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -409,12 +410,14 @@ def signoff_pack(
     as_of: _dt.date | None = None,
     milestones: Sequence[str] | None = None,
     now: _dt.datetime | None = None,
+    large: Callable[[int], None] | None = None,
 ) -> PackWritten:
     """Read and compute ``book``, then write its sign-off pack to ``output`` (.pdf or .html).
 
     Without ``milestones`` the pack covers every milestone awaiting sign-off, ready ones first.
     Raises UsageError (bad extension, blank or unknown id), NothingToSignOff (nothing awaits
-    sign-off; no file is written) or OutputError. The workbook itself is only read.
+    sign-off; no file is written) or OutputError. The workbook itself is only read. ``large``
+    is told how many milestones a PDF long enough to take minutes holds, before it is laid out.
     """
     from xl_milestones.reports.render import pack_format, write_signoff_pack
 
@@ -428,8 +431,21 @@ def signoff_pack(
         milestone_ids=milestones,
         issues=ev.issues,
         prepared=now or _dt.datetime.now(),
+        large=large,
     )
     return PackWritten(path, ev.error_count, ev.result.not_computed)
+
+
+def _large_pack_notice(output: Path, milestones: int) -> None:
+    """A word on stderr before a long PDF is laid out, with the quicker ways to a pack."""
+    html = output.with_suffix(".html").name
+    print(
+        f"xl-milestones: laying out {milestones:,} milestones as PDF (about "
+        f"{3 * milestones:,} pages) takes minutes and gigabytes of memory; --output {html} "
+        "writes the same pack in seconds, or name the meeting's milestones with --milestone",
+        file=_sys.stderr,
+        flush=True,
+    )
 
 
 def signoff_pack_command(
@@ -459,6 +475,7 @@ def signoff_pack_command(
             today=_dt.date.today(),
             as_of=as_of,
             milestones=milestones,
+            large=partial(_large_pack_notice, Path(output)),
         )
     except NothingToSignOff as exc:
         emit(exc.message(book, as_of=as_of))

@@ -178,6 +178,30 @@ def test_html_pack_is_one_printable_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_long_pdf_is_announced_with_the_quicker_ways(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PDF of hundreds of milestones takes minutes and gigabytes to lay out, in silence until
+    # it was written; the sample's 7 stand in for them with the threshold lowered.
+    from xl_milestones.reports import render
+
+    monkeypatch.setattr(render, "LARGE_PACK", 7)
+    out = tmp_path / "pack.pdf"
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "xl-milestones: laying out 7 milestones as PDF (about 21 pages) takes minutes and "
+        "gigabytes of memory; --output pack.html writes the same pack in seconds, or name the "
+        "meeting's milestones with --milestone\n"
+    )
+    assert out.read_bytes().startswith(b"%PDF-")
+    # the HTML is quick at any length: nothing to announce
+    monkeypatch.setattr(render, "LARGE_PACK", 1)
+    assert main(["signoff-pack", str(SAMPLE), "--output", str(tmp_path / "pack.html")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.slow
 def test_hostile_and_non_latin_text_prints_literally(tmp_path: Path) -> None:
     sheets = valid_sheets()
     sheets["contracts"][0]["supplier"] = HOSTILE
