@@ -136,6 +136,24 @@ def test_unreadable_files_exit_2_with_one_line(
         assert "Traceback" not in out.stderr
 
 
+def test_a_workbook_cut_short_is_named_damaged_with_what_to_do(tmp_path: Path) -> None:
+    # It was "the file is damaged or not a workbook (File is not a zip file): give a .xlsx or
+    # .xlsm file", zipfile's words, though it is one: a copy or download that stopped.
+    whole = write_workbook(tmp_path / "whole.xlsx", valid_sheets()).read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    before = (cut.read_bytes(), cut.stat().st_mtime_ns)
+    for fmt in ("text", "json"):
+        out = cli(str(cut), "--format", fmt)
+        assert (out.returncode, out.stdout) == (2, "")
+        assert out.stderr == (
+            f"xl-milestones: error: {cut}: the workbook is damaged (the end of its zip "
+            "directory is missing: the file was cut short): open it in Excel and save it "
+            "again, or get a new copy of the file\n"
+        )
+    assert (cut.read_bytes(), cut.stat().st_mtime_ns) == before
+
+
 def test_missing_column_exit_2_names_it(tmp_path: Path) -> None:
     sheets = valid_sheets()
     for r in sheets["contracts"]:

@@ -258,6 +258,9 @@ def _check_file(file: Path) -> None:
         RuntimeError,
         NotImplementedError,
     ) as exc:
+        # A workbook cut short (a copy or download that stopped) has no zip directory: the
+        # package check names that, where zipfile's words are "File is not a zip file".
+        check_package(file)
         raise WorkbookError(
             f"{file}: the file is damaged or not a workbook ({exc}): "
             "give a .xlsx or .xlsm file saved by Excel"
