@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys as _sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -234,24 +235,19 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
     installed package too; a file of the sample's name in DIR (an earlier demo copy, or a
     workbook of the user's) is kept beside it as its ``.bak``, as a refresh in place keeps one.
     """
-    import tempfile
     from pathlib import Path
 
     from xl_milestones import output as out
-    from xl_milestones.errors import OutputError, UsageError
+    from xl_milestones.errors import UsageError
     from xl_milestones.io.atomic import backup_path
     from xl_milestones.io.filebook import FileBook
     from xl_milestones.template.build import SAMPLE_FILE, build_sample
 
     folder = Path(directory)
     created = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the demo folder ({exc.strerror})") from None
+    tmp_dir = _demo_workspace(folder)
     target = folder / SAMPLE_FILE
     replaced = target.is_file()
-    tmp_dir = tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder)
     with tmp_dir as tmp:
         sample = Path(tmp) / SAMPLE_FILE
         build_sample(sample)
@@ -276,6 +272,31 @@ def demo_command(directory: str, *, as_of: _dt.date | None = None) -> int:
         "Dashboard."
     )
     return report.exit_code
+
+
+def _demo_workspace(folder: Path) -> tempfile.TemporaryDirectory[str]:
+    """The temporary folder the demo builds the sample in, inside ``folder`` (made when
+    missing): the first write DIR takes, so a DIR that takes none is one line, not a
+    traceback."""
+    import errno
+
+    from xl_milestones.errors import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            f"{folder}: is a file, not a folder: give the folder to write the sample into "
+            "(it is made when it does not exist)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(prefix=".xl-milestones-demo.", dir=folder)
+    except OSError as exc:
+        # A folder that takes no new files (/proc) answers "no such file": not the words.
+        why = "it takes no new files" if exc.errno == errno.ENOENT else exc.strerror
+        raise OutputError(
+            f"{folder}: the demo cannot be written into this folder ({why}): "
+            "give a folder you may write to"
+        ) from None
 
 
 def _check_demo_as_of(sample: Book, as_of: _dt.date) -> None:

@@ -345,6 +345,29 @@ def test_demo_keeps_the_file_it_replaces_and_says_so(
     assert _column_values(mine, MILESTONES.header("status"))  # the sample, refreshed
 
 
+def test_demo_into_a_folder_it_cannot_write_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc exists but takes no file, even from root: it was an "internal error:
+    # FileNotFoundError ... please report it", and a file given as DIR "cannot create the demo
+    # folder (File exists)", with nothing to do.
+    code, out, err = run_cli(capsys, "demo", "/proc")
+    assert (code, out) == (2, "")
+    assert err == (
+        "xl-milestones: error: /proc: the demo cannot be written into this folder (it takes "
+        "no new files): give a folder you may write to\n"
+    )
+    book = _book(tmp_path)
+    before = (book.read_bytes(), book.stat().st_mtime_ns)
+    code, out, err = run_cli(capsys, "demo", str(book))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"xl-milestones: error: {book}: is a file, not a folder: give the folder to write the "
+        "sample into (it is made when it does not exist)\n"
+    )
+    assert (book.read_bytes(), book.stat().st_mtime_ns) == before
+
+
 def test_setting_as_of_date_is_used_when_no_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
