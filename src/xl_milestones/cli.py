@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit codes: 0 no errors (warnings allowed), 1 errors found,\n"
         "            2 the file cannot be read or the command is misused",
     )
-    p.add_argument("book", type=_path, help=_BOOK_HELP)
+    p.add_argument("book", type=_path, metavar="BOOK", help=_BOOK_HELP)
     p.add_argument(
         "--as-of",
         type=_iso_date,
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit codes: 0 done, 1 done but with validation errors (those milestones are left\n"
         "            blank), 2 the file cannot be read or written, or the command is misused",
     )
-    p.add_argument("book", type=_path, help=_BOOK_HELP)
+    p.add_argument("book", type=_path, metavar="BOOK", help=_BOOK_HELP)
     p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help=_AS_OF_HELP)
     p.add_argument(
         "--output",
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dir",
         type=_path,
         nargs="?",
+        metavar="DIR",
         default="xl-milestones-demo",
         help="the folder to write the sample into (default: ./xl-milestones-demo)",
     )
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "path",
         type=_path,
+        metavar="PATH",
         help="the new workbook: a name ending in .xlsm (desktop) or .xlsx (xlwings Lite), in a "
         "folder that exists",
     )
@@ -202,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "            blank or unknown milestone, an unreadable workbook or an output that\n"
         "            cannot be written",
     )
-    p.add_argument("book", type=_path, help=_BOOK_HELP)
+    p.add_argument("book", type=_path, metavar="BOOK", help=_BOOK_HELP)
     p.add_argument(
         "--milestone",
         action="append",
@@ -326,10 +328,29 @@ def run() -> NoReturn:
     sys.exit(code)
 
 
+def _refuse_unknown(
+    parser: argparse.ArgumentParser, command: str | None, unknown: list[str]
+) -> None:
+    """Refuse arguments no option takes, with the command's own usage (argparse gives the
+    program's, which shows none of the command's options) and the nearest option to a
+    mistyped one (``--ouput``: did you mean --output?)."""
+    from xl_milestones.core.nearest import nearest_id
+
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    owner = commands.choices.get(command, parser) if command else parser
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    options = [o for a in owner._actions for o in a.option_strings]
+    wrong = next((u.split("=")[0] for u in unknown if u.startswith("--")), None)
+    guess = nearest_id(wrong, options) if wrong else None
+    owner.error(f"{message}: did you mean {guess}?" if guess else message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            _refuse_unknown(parser, args.command, unknown)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)

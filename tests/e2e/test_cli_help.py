@@ -37,6 +37,58 @@ def test_nothing_close_gets_no_guess(capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize(
+    ("args", "usage", "last"),
+    [
+        (
+            ["refresh", "book.xlsx", "--ouput", "out.xlsx"],
+            "usage: xl-milestones refresh ",
+            "refresh: error: unrecognized arguments: --ouput out.xlsx: did you mean --output?",
+        ),
+        (
+            ["portfolio", "a", "--output=p.xlsx", "--jobz=3"],
+            "usage: xl-milestones portfolio ",
+            "portfolio: error: unrecognized arguments: --jobz=3: did you mean --jobs?",
+        ),
+        (
+            ["validate", "book.xlsx", "--bogus"],
+            "usage: xl-milestones validate ",
+            "validate: error: unrecognized arguments: --bogus",
+        ),
+        (
+            ["validate", "a.xlsx", "b.xlsx"],
+            "usage: xl-milestones validate ",
+            "validate: error: unrecognized arguments: b.xlsx",
+        ),
+    ],
+)
+def test_an_unknown_option_gets_the_commands_usage_and_the_nearest_option(
+    capsys: pytest.CaptureFixture[str], args: list[str], usage: str, last: str
+) -> None:
+    # argparse answered with the program's usage (`xl-milestones [-h] [--version] COMMAND`),
+    # which shows none of the command's options, and no guess.
+    code, out, err = run_cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(usage)
+    assert err.strip().splitlines()[-1] == f"xl-milestones {last}"
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [("validate", "BOOK"), ("refresh", "BOOK"), ("signoff-pack", "BOOK"), ("demo", "[DIR]")],
+)
+def test_the_usage_names_the_arguments_as_the_help_and_readme_do(
+    capsys: pytest.CaptureFixture[str], command: str, name: str
+) -> None:
+    # It was `book`, `dir` and `path`, where the text below it says BOOK.bak, DIR, PATH.xlsm.
+    code, out, _err = run_cli(capsys, command, "--help")
+    assert code == 0
+    usage = " ".join(out.split("\n\n")[0].split())
+    assert usage.endswith(f" {name}")
+    code, _out, err = run_cli(capsys, "new")
+    assert err.strip().splitlines()[-1].endswith("the following arguments are required: PATH")
+
+
+@pytest.mark.parametrize(
     ("command", "words"),
     [
         ("validate", ["--format", "json: one JSON object", "exit codes: 0", "1 errors found"]),

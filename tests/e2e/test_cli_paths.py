@@ -18,12 +18,12 @@ from xl_milestones.app.portfolio import find_workbooks
 @pytest.mark.parametrize(
     ("args", "argument"),
     [
-        (["validate", ""], "book"),
-        (["refresh", ""], "book"),
+        (["validate", ""], "BOOK"),
+        (["refresh", ""], "BOOK"),
         (["refresh", "b.xlsm", "--output", ""], "--output"),
-        (["demo", ""], "dir"),
-        (["new", ""], "path"),
-        (["signoff-pack", "", "--output", "p.pdf"], "book"),
+        (["demo", ""], "DIR"),
+        (["new", ""], "PATH"),
+        (["signoff-pack", "", "--output", "p.pdf"], "BOOK"),
         (["signoff-pack", "b.xlsm", "--output", ""], "--output"),
         (["portfolio", "", "--output", "p.xlsx"], "PATH"),
         (["portfolio", "b.xlsm", "--output", ""], "--output"),
