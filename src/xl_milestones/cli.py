@@ -33,8 +33,14 @@ _ONE_BOOK = frozenset({"validate", "refresh", "demo", "signoff-pack"})
 def _iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+    except ValueError as exc:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # the form is right, the day is not
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a day of the calendar ({exc}): give one that is, as YYYY-MM-DD"
+            ) from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-06-30"
+        ) from None
 
 
 def _path(text: str) -> str:

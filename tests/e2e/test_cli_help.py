@@ -89,6 +89,24 @@ def test_the_usage_names_the_arguments_as_the_help_and_readme_do(
 
 
 @pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("2026-13-01", "'2026-13-01' is not a day of the calendar (month must be in 1..12)"),
+        ("2026-02-30", "'2026-02-30' is not a day of the calendar (day is out of range"),
+        ("31/12/2026", "'31/12/2026' is not a date: use YYYY-MM-DD, e.g. 2026-06-30"),
+        ("tomorrow", "'tomorrow' is not a date: use YYYY-MM-DD, e.g. 2026-06-30"),
+    ],
+)
+def test_an_as_of_date_that_does_not_exist_says_why(
+    capsys: pytest.CaptureFixture[str], given: str, why: str
+) -> None:
+    # 2026-13-01 was told "use YYYY-MM-DD", the form it is already in.
+    code, out, err = run_cli(capsys, "refresh", "book.xlsx", "--as-of", given)
+    assert (code, out) == (2, "")
+    assert f"refresh: error: argument --as-of: {why}" in err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
     ("command", "words"),
     [
         ("validate", ["--format", "json: one JSON object", "exit codes: 0", "1 errors found"]),
