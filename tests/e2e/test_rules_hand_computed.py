@@ -734,6 +734,57 @@ def test_delay_damages_accrued_on_milestones_not_payable_are_shown_not_deducted(
     assert D(out["totals"]["amounts"]["delay_damages_taken"]) == D(0)
 
 
+def test_delay_damages_accrued_on_the_dashboard_stay_within_what_the_cap_leaves(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C-1: 100,000, 0.1% a day, cap 1% = 1,000. M-0 fixed 10,000, 10 days late, signed off:
+    #   taken round(0.001 * 10,000 * 10) = 100; the cap leaves 1,000 - 100 = 900.
+    #   M-1, M-2, M-3 fixed 20,000 each, not done, 40 days past 02-03 as of 03-15:
+    #   each round(0.001 * 20,000 * 40) = 800, within the 900 left, so each shows 800;
+    #   together 2,400, but the contract can deduct no more than 900: accrued 900.
+    #   (M-3 has an invoice, which does not make it payable.)
+    # C-2: no cap, N-1 fixed 5,000 60 days late: round(0.001 * 5,000 * 60) = 300.
+    # Dashboard delay damages accrued = 900 + 300 = 1,200 (it said 2,400 + 300 = 2,700).
+    late = {"baseline_date": d(2026, 2, 3), "percent_complete": 0.6, "payment_basis": "fixed"}
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", delay_damages_rate=0.001, delay_damages_cap=0.01),
+                contract("C-2", delay_damages_rate=0.001),
+            ],
+            "milestones": [
+                milestone(
+                    "M-0",
+                    baseline_date=d(2026, 1, 2),
+                    actual_date=d(2026, 1, 12),
+                    payment_basis="fixed",
+                    payment_amount=10000,
+                ),
+                *(milestone(mid, **late, payment_amount=20000) for mid in ("M-1", "M-2", "M-3")),
+                milestone(
+                    "N-1", "C-2", **{**late, "baseline_date": d(2026, 1, 14)}, payment_amount=5000
+                ),
+            ],
+            "signoffs": [approved("M-0", d(2026, 1, 13))],
+            "invoices": [invoice("I-3", "M-3", d(2026, 3, 1), 20000)],
+        },
+        {"As Of Date": d(2026, 3, 15)},
+    )
+    ms = out["milestones"]
+    assert D(ms["M-0"]["delay_damages"]) == D(100)
+    assert [D(ms[m]["delay_damages"]) for m in ("M-1", "M-2", "M-3", "N-1")] == [
+        D(800),
+        D(800),
+        D(800),
+        D(300),
+    ]
+    assert D(out["totals"]["amounts"]["delay_damages_taken"]) == D(100)
+    assert D(out["totals"]["amounts"]["delay_damages_accrued"]) == D(1200)
+
+
 # ---------------------------------------------------------------------- payment due dates
 
 

@@ -144,6 +144,19 @@ class ContractLedger:
     def advance_outstanding(self) -> Decimal:
         return self._advance - self.advance_recovered
 
+    @property
+    def damages_cap_left(self) -> Decimal | None:
+        """What the delay damages cap leaves after the damages taken; None = no cap."""
+        return None if self.damages_cap is None else self.damages_cap - self.damages_taken
+
+    def accrued(self, exposures: Decimal) -> Decimal:
+        """The contract's delay damages accrued on milestones not yet payable: their exposures
+        added up, no more than the cap leaves (each one is within it, not all together)."""
+        left = self.damages_cap_left
+        if left is None or exposures <= left:
+            return exposures
+        return max(left, ZERO)
+
     def certify(self, value: Decimal, days: int, is_last: bool) -> Deductions:
         """Take retention, then advance recovery, then delay damages from one percent/fixed
         milestone, each limited to what the earlier ones left of its value."""
@@ -166,8 +179,7 @@ class ContractLedger:
             self.advance_recovered += advance
             left -= advance
 
-        cap_left = None if self.damages_cap is None else self.damages_cap - self.damages_taken
-        delay = delay_damages_for(value, c.delay_damages_rate, days, cap_left, cur)
+        delay = delay_damages_for(value, c.delay_damages_rate, days, self.damages_cap_left, cur)
         delay = min(delay, left)
         self.damages_taken += delay
         return Deductions(retention, advance, delay)
@@ -176,8 +188,8 @@ class ContractLedger:
         """Delay damages accrued on a milestone not yet payable, within what the cap leaves
         after the damages taken on certified milestones (shown, not deducted)."""
         c = self.contract
-        cap_left = None if self.damages_cap is None else self.damages_cap - self.damages_taken
-        return delay_damages_for(value, c.delay_damages_rate, days, cap_left, c.currency)
+        left = self.damages_cap_left
+        return delay_damages_for(value, c.delay_damages_rate, days, left, c.currency)
 
 
 def payment_status(

@@ -335,6 +335,7 @@ def gather(
     rag_counts, payment_counts = out.rag_counts, out.payment_counts
     ready = overdue = oldest = 0
     invoices = ix.invoices
+    exposures: dict[str, Decimal] = {}
     for w in ix.work:
         mid, p = w.m.milestone_id, w.payment
         assert p is not None
@@ -348,8 +349,9 @@ def gather(
             oldest = max(oldest, w.days_waiting)
         if w.payable or mid in invoices:
             _amounts(w, p, out, ix.as_of)
-        elif w.exposure:
-            tally.add("delay_damages_accrued", w.contract.currency, w.exposure)
+        if w.exposure and not w.payable:
+            cid = w.m.contract_id
+            exposures[cid] = exposures.get(cid, ZERO) + w.exposure
     tally.count("milestones", len(ix.work))
     for rag, n in rag_counts.items():
         tally.count(rag.lower(), n)
@@ -364,6 +366,8 @@ def gather(
         ledger = ledgers.get(cid)
         if ledger is not None:
             tally.add("advance_outstanding", contract.currency, ledger.advance_outstanding)
+            accrued = ledger.accrued(exposures.get(cid, ZERO))
+            tally.add("delay_damages_accrued", contract.currency, accrued)
         elif cid not in skipped_contracts:
             advance = round_money(contract.advance_amount, contract.currency)
             tally.add("advance_outstanding", contract.currency, advance)
@@ -431,5 +435,3 @@ def _amounts(w: MilestoneWork, p: PaymentFields, out: Gathered, as_of: date) -> 
             tally.add("retention_held", cur, -(w.value or ZERO))
         tally.add("retention_held", cur, w.deductions.retention)
         tally.add("delay_damages_taken", cur, w.deductions.delay)
-    elif w.exposure:
-        tally.add("delay_damages_accrued", cur, w.exposure)
