@@ -349,3 +349,59 @@ def test_a_rate_for_the_reporting_currency_itself_is_said_to_be_unused(
     sheets["fx_rates"][0]["rate_to_reporting"] = 1
     path = write_workbook(tmp_path / "book2.xlsx", sheets)
     assert issues(capsys, path) == []
+
+
+def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CO-2 moves every milestone of C-001 by -1,000 days:
+    # M-1: baseline 9999-06-01 + CO-1's 3,650 (its own) - 1,000 = +2,650 days: past 9999-12-31.
+    # M-2: baseline 9999-01-04 + CO-3's 3,000 (its own) - 1,000 = +2,000 days: past it too.
+    # M-3: CO-4 (proposed, +3,650) does not count: 9999-01-04 - 1,000 days is a date.
+    # The refresh stopped with "internal error: OverflowError: date value out of range".
+    d = dt.date
+    sheets: Sheets = valid_sheets()
+    sheets["settings"][0]["value"] = d(9999, 1, 1)
+    sheets["contracts"] = [
+        {**sheets["contracts"][0], "start_date": d(9998, 1, 5), "end_date": d(9999, 12, 31)}
+    ]
+    mine = {"contract_id": "C-001", "milestone_type": "project", "owner": "Dana Lee"}
+    sheets["milestones"] = [
+        {**mine, "milestone_id": "M-1", "milestone_name": "One", "baseline_date": d(9999, 6, 1)},
+        {**mine, "milestone_id": "M-2", "milestone_name": "Two", "baseline_date": d(9999, 1, 4)},
+        {**mine, "milestone_id": "M-3", "milestone_name": "Three", "baseline_date": d(9999, 1, 4)},
+    ]
+    change = {"contract_id": "C-001", "description": "more time", "change_status": "approved"}
+    sheets["change_orders"] = [
+        {**change, "change_id": "CO-1", "milestone_id": "M-1", "extension_days": 3650},
+        {**change, "change_id": "CO-2", "extension_days": -1000},
+        {**change, "change_id": "CO-3", "milestone_id": "M-2", "extension_days": 3000},
+        {**change, "change_id": "CO-4", "milestone_id": "M-3", "extension_days": 3650}
+        | {"change_status": "proposed"},
+    ]
+    for key in ("deliverables", "signoffs", "invoices", "issues", "holidays", "fx_rates"):
+        sheets[key] = []
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    before = path.read_bytes()
+    found = [i for i in issues(capsys, path) if i["severity"] == "error"]
+    later = (
+        "falls after 9999-12-31, the last date a cell shows: correct the Baseline Date or the "
+        "Extension Days"
+    )
+    assert messages(found, "Milestones") == {
+        "F2": (
+            "revised-date-out-of-range",
+            "Baseline Date 9999-06-01 moved by the +2,650 Extension Days of the approved change "
+            f"orders on milestone M-1 and its contract {later}",
+        ),
+        "F3": (
+            "revised-date-out-of-range",
+            "Baseline Date 9999-01-04 moved by the +2,000 Extension Days of the approved change "
+            f"orders on milestone M-2 and its contract {later}",
+        ),
+    }
+    out = tmp_path / "out.xlsx"
+    assert main(["refresh", str(path), "--output", str(out)]) == 1
+    text, err = capsys.readouterr()
+    assert "internal error" not in text + err and "Traceback" not in text + err
+    assert path.read_bytes() == before

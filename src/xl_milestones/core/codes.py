@@ -143,6 +143,12 @@ CODES: Final[dict[str, Code]] = {
         "A change order names a milestone of another contract.",
         "Correct the Contract ID or the Milestone ID.",
     ),
+    "revised-date-out-of-range": Code(
+        "error",
+        "A Baseline Date moved by the Extension Days of its approved change orders falls "
+        "outside the dates a cell shows (1900-01-01 to 9999-12-31).",
+        "Correct the Baseline Date or the Extension Days.",
+    ),
     "predecessor-cycle": Code(
         "error",
         "Predecessors form a cycle (M-1 → M-2 → M-1); every milestone in it is reported.",

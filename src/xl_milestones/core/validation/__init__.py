@@ -34,6 +34,7 @@ from xl_milestones.core.validation.rows import (
     paid_after_as_of,
     paid_dates,
     payment_fields,
+    revised_dates,
     signoff_decisions,
     status_dates,
 )
@@ -56,6 +57,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     status_dates,
     signoff_decisions,
     change_order_milestones,
+    revised_dates,
     paid_dates,
     contract_ranges,  # after contract_dates and date_order, which judge the End Date
     minor_unit_amounts,  # after the errors on the amounts: a cell with one is not told twice

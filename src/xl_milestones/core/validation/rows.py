@@ -304,6 +304,61 @@ def change_order_milestones(book: Book) -> Iterator[Found]:
             )
 
 
+# The dates a cell shows (Excel's 1900 date system): a revised date outside them cannot be written.
+_FIRST_DAY: Final = date(1900, 1, 1).toordinal()
+_LAST_DAY: Final = date.max.toordinal()
+
+
+def _extensions(book: Book) -> tuple[dict[str, int], dict[str, int]]:
+    """Extension Days of the approved change orders, by milestone and, naming none, by contract."""
+    columns = book.tables[CHANGE_ORDERS.key].columns
+    own: dict[str, int] = {}
+    wide: dict[str, int] = {}
+    for cid, mid, status, days in zip(
+        columns["contract_id"],
+        columns["milestone_id"],
+        columns["change_status"],
+        columns["extension_days"],
+        strict=True,
+    ):
+        if status != "approved" or not days:
+            continue
+        if mid is not None:
+            own[mid] = own.get(mid, 0) + days
+        elif cid is not None:
+            wide[cid] = wide.get(cid, 0) + days
+    return own, wide
+
+
+def revised_dates(book: Book) -> Iterator[Found]:
+    """A Baseline Date moved by the approved change orders' Extension Days stays a date a cell
+    shows (1900-01-01 to 9999-12-31): past it no revised date, days late or status exists."""
+    own, wide = _extensions(book)
+    if not own and not wide:
+        return
+    columns = book.tables[MILESTONES.key].columns
+    for i, (mid, cid, baseline) in enumerate(
+        zip(columns["milestone_id"], columns["contract_id"], columns["baseline_date"], strict=True)
+    ):
+        days = own.get(mid, 0) + wide.get(cid, 0)
+        if baseline is None or not days:
+            continue
+        if _FIRST_DAY <= baseline.toordinal() + days <= _LAST_DAY:
+            continue
+        edge = "after 9999-12-31, the last" if days > 0 else "before 1900-01-01, the first"
+        yield Found(
+            MILESTONES.key,
+            i,
+            ERROR,
+            "revised-date-out-of-range",
+            "baseline_date",
+            baseline,
+            f"Baseline Date {baseline.isoformat()} moved by the {days:+,} Extension Days of the "
+            f"approved change orders on milestone {mid} and its contract falls {edge} date a "
+            "cell shows: correct the Baseline Date or the Extension Days",
+        )
+
+
 def paid_dates(book: Book) -> Iterator[Found]:
     """An invoice with a Paid Amount has its Paid Date; one with a Paid Date and no Paid Amount
     (blank or 0, a cell that could not be read aside) counts as unpaid, which is said (once for
