@@ -432,6 +432,141 @@ def test_release_counts_uncertified_milestones_not_cancelled_ones_rounded_retent
     assert ms["M-3"]["status"] == "Cancelled"
 
 
+def test_several_change_orders_a_credit_an_acceleration_and_a_cancelled_milestone(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Original 100,000. Approved: CO-1 contract-wide +20,000 and -5 days; CO-2 M-1 +1,234.56;
+    # CO-3 M-1 -500 and +3 days; CO-4 M-2 -12,000; CO-5 M-3 (cancelled) +7,000. CO-6 (rejected,
+    # M-1 +99) and CO-7 (proposed, +50,000) count for nothing.
+    #   percent_base = 120,000; revised = 100,000 + 20,000 + 1,234.56 - 500 - 12,000 + 7,000
+    #                = 115,734.56; retention cap round(5,786.728) = 5,786.73;
+    #   damages cap round(1,157.3456) = 1,157.35.
+    # M-1 30%: 36,000 + 734.56 = 36,734.56; revised 03-10 - 5 + 3 = 03-08, done 03-12: 4 late.
+    # M-2 fixed 10,000 - 12,000 = -2,000 (a credit): no deduction; VAT -400; due -2,400.
+    # M-4 70% = 84,000, revised 03-20 - 5 = 03-15, done 03-23: 8 late; the last milestone.
+    # Certified M-1 (03-13), M-2 (03-14), M-4 (03-24); retention 10%; advance 30,000 from
+    # above 40% of the original (40,000) at 50%; damages 0.1% a day; VAT 20%:
+    #   M-1: retention round(3,673.456) = 3,673.46; cumulative 36,734.56, not above 40,000: 0;
+    #        damages round(146.93824) = 146.94; net 32,914.16; VAT round(6,582.832) = 6,582.83.
+    #   M-2: cumulative 34,734.56.
+    #   M-4: retention min(8,400, 5,786.73 - 3,673.46) = 2,113.27; the last: all 30,000;
+    #        damages min(672, 1,157.35 - 146.94) = 672; net 84,000 - 2,113.27 - 30,000 - 672
+    #        = 51,214.73; VAT round(10,242.946) = 10,242.95; due 61,457.68.
+    # M-5 release 50% of (M-2 0 + M-1 3,673.46 + M-4 2,113.27 in baseline order) = 2,893.37
+    # (round(2,893.365)); M-3 shows its 12,000 and no damages.
+    c = "C-1"
+
+    def co(change_id: str, milestone_id: str | None, **kw: object) -> dict[str, object]:
+        return {
+            "change_id": change_id,
+            "contract_id": c,
+            "milestone_id": milestone_id,
+            "description": "change",
+            "change_status": "approved",
+            "approved_date": d(2026, 1, 10),
+            **kw,
+        }
+
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract(
+                    c,
+                    retention_rate=0.1,
+                    retention_limit=0.05,
+                    delay_damages_rate=0.001,
+                    delay_damages_cap=0.01,
+                    advance_amount=30000,
+                    advance_recovery_threshold=0.4,
+                    advance_recovery_rate=0.5,
+                    vat_rate=0.2,
+                )
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2026, 3, 10),
+                    actual_date=d(2026, 3, 12),
+                    payment_basis="percent",
+                    payment_percent=0.3,
+                ),
+                _signed("M-2", c, d(2026, 3, 2), payment_basis="fixed", payment_amount=10000),
+                milestone(
+                    "M-3",
+                    baseline_date=d(2026, 3, 6),
+                    payment_basis="fixed",
+                    payment_amount=5000,
+                    cancelled="yes",
+                ),
+                milestone(
+                    "M-4",
+                    baseline_date=d(2026, 3, 20),
+                    actual_date=d(2026, 3, 23),
+                    payment_basis="percent",
+                    payment_percent=0.7,
+                ),
+                milestone(
+                    "M-5",
+                    baseline_date=d(2026, 6, 5),
+                    payment_basis="retention_release",
+                    payment_percent=0.5,
+                ),
+            ],
+            "signoffs": [
+                approved("M-1", d(2026, 3, 13)),
+                approved("M-2", d(2026, 3, 14)),
+                approved("M-4", d(2026, 3, 24)),
+            ],
+            "change_orders": [
+                co("CO-1", None, value_change=20000, extension_days=-5),
+                co("CO-2", "M-1", value_change=1234.56),
+                co("CO-3", "M-1", value_change=-500, extension_days=3),
+                co("CO-4", "M-2", value_change=-12000),
+                co("CO-5", "M-3", value_change=7000),
+                co("CO-6", "M-1", value_change=99, change_status="rejected", approved_date=None),
+                co("CO-7", None, value_change=50000, change_status="proposed", approved_date=None),
+            ],
+        },
+        {"As Of Date": d(2026, 3, 25)},
+    )
+    ms = out["milestones"]
+    assert (ms["M-1"]["revised_date"], ms["M-1"]["days_late"]) == ("2026-03-08", 4)
+    assert (ms["M-4"]["revised_date"], ms["M-4"]["days_late"]) == ("2026-03-15", 8)
+    assert money(ms["M-1"], *AMOUNTS, *DUE) == (
+        D("36734.56"),
+        D("3673.46"),
+        D(0),
+        D("146.94"),
+        D("32914.16"),
+        D("6582.83"),
+        D("39496.99"),
+    )
+    assert money(ms["M-2"], *AMOUNTS, *DUE) == (
+        D(-2000),
+        D(0),
+        D(0),
+        D(0),
+        D(-2000),
+        D(-400),
+        D(-2400),
+    )
+    assert money(ms["M-4"], *AMOUNTS, *DUE) == (
+        D(84000),
+        D("2113.27"),
+        D(30000),
+        D(672),
+        D("51214.73"),
+        D("10242.95"),
+        D("61457.68"),
+    )
+    assert money(ms["M-3"], "milestone_value", "delay_damages") == (D(12000), D(0))
+    assert D(ms["M-5"]["milestone_value"]) == D("2893.37")
+    assert D(out["totals"]["amounts"]["retention_held"]) == D("5786.73")
+
+
 # ----------------------------------------------------------------------- advance payment
 
 
