@@ -634,3 +634,40 @@ def test_text_that_is_no_number_is_told_so(typed: str) -> None:
     result = run(changed(row("contracts", 0, original_value=typed)))
     (found,) = [i for i in result.issues if i.cell == "E2"]
     assert found.code == "not-a-number"
+
+
+def test_a_value_change_on_a_milestone_without_payment_is_said_to_pay_nowhere() -> None:
+    # M-002 changed by 5,000 and made Payment Basis none: no milestone pays the 5,000, yet it
+    # raises the revised contract value (retention limit, delay damages cap) in silence.
+    result = run(changed(ms(1, payment_basis="none", payment_percent=None)))
+    (found,) = [i for i in result.issues if i.code == "change-value-unpaid"]
+    assert (found.sheet, found.column, found.cell, found.severity) == (
+        "Change Orders",
+        "Value Change",
+        "E2",
+        W,
+    )
+    assert found.message == (
+        "milestone M-002 has Payment Basis none, so no milestone pays this Value Change of "
+        "5000, though it counts in the revised contract value: name the payment milestone it "
+        "changes, or leave Milestone ID blank for the whole contract"
+    )
+    assert result.model.skipped == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},  # on a percent milestone: paid with it
+        {"value_change": 0},  # a change of dates alone
+        {"change_status": "rejected"},
+        {"milestone_id": None},  # the whole contract
+    ],
+)
+def test_a_value_change_that_is_paid_or_void_is_not_warned_of(change: dict[str, Any]) -> None:
+    def edit(s: Sheets) -> None:
+        if change:
+            s["milestones"][1].update(payment_basis="none", payment_percent=None)
+        s["change_orders"][0].update(change)
+
+    assert "change-value-unpaid" not in {i.code for i in run(changed(edit)).issues}

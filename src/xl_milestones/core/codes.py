@@ -182,6 +182,14 @@ CODES: Final[dict[str, Code]] = {
     "paid-date-required": Code(
         "error", "An invoice has a Paid Amount but no Paid Date.", "Enter the Paid Date."
     ),
+    "change-value-unpaid": Code(
+        "warning",
+        "A change order's Value Change names a milestone with Payment Basis none: no milestone "
+        "pays it, though it counts in the revised contract value (the retention limit and the "
+        "delay damages cap).",
+        "Name the payment milestone it changes, or leave Milestone ID blank for the whole "
+        "contract.",
+    ),
     "paid-amount-missing": Code(
         "warning",
         "An invoice has a Paid Date but no Paid Amount (blank or 0), so it counts as unpaid: "

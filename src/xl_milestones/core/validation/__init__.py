@@ -28,6 +28,7 @@ from xl_milestones.core.validation.keys import (
 )
 from xl_milestones.core.validation.rows import (
     change_order_milestones,
+    change_values_unpaid,
     date_order,
     milestone_progress,
     not_after_as_of,
@@ -57,6 +58,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     status_dates,
     signoff_decisions,
     change_order_milestones,
+    change_values_unpaid,  # after it: a milestone of another contract is told once
     revised_dates,
     paid_dates,
     contract_ranges,  # after contract_dates and date_order, which judge the End Date

@@ -359,6 +359,37 @@ def revised_dates(book: Book) -> Iterator[Found]:
         )
 
 
+def change_values_unpaid(book: Book) -> Iterator[Found]:
+    """A change order's Value Change on a milestone with no payment (Payment Basis none) is
+    paid by no milestone, yet counts in the revised contract value (the retention limit, the
+    delay damages cap): said, unless the change order was rejected."""
+    key = CHANGE_ORDERS.key
+    columns = book.tables[key].columns
+    milestones = book.tables[MILESTONES.key]
+    bases = milestones.columns["payment_basis"]
+    at = book.milestone_at
+    rows = zip(
+        columns["milestone_id"], columns["value_change"], columns["change_status"], strict=True
+    )
+    for i, (mid, change, status) in enumerate(rows):
+        m = at.get(mid) if mid is not None else None
+        if m is None or not change or status == "rejected" or bases[m] not in (None, "none"):
+            continue
+        if milestones.is_bad(m, "payment_basis"):  # told by its own error
+            continue
+        yield Found(
+            key,
+            i,
+            WARNING,
+            "change-value-unpaid",
+            "value_change",
+            change,
+            f"milestone {mid} has Payment Basis none, so no milestone pays this Value Change "
+            f"of {change}, though it counts in the revised contract value: name the payment "
+            "milestone it changes, or leave Milestone ID blank for the whole contract",
+        )
+
+
 def paid_dates(book: Book) -> Iterator[Found]:
     """An invoice with a Paid Amount has its Paid Date; one with a Paid Date and no Paid Amount
     (blank or 0, a cell that could not be read aside) counts as unpaid, which is said (once for
