@@ -405,3 +405,43 @@ def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
     text, err = capsys.readouterr()
     assert "internal error" not in text + err and "Traceback" not in text + err
     assert path.read_bytes() == before
+
+
+def test_a_rate_of_one_for_another_currency_is_said_to_count_it_unconverted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    # The Reporting Currency changed from GBP to CHF, which no contract uses and the FX Rates
+    # sheet has no row for; the sheet is still quoted in GBP (its own row at 1).
+    sheets["settings"][1]["value"] = "CHF"
+    sheets["fx_rates"] = [
+        {"currency": "GBP", "rate_to_reporting": 1},
+        {"currency": "EUR", "rate_to_reporting": 0.85},
+    ]
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert messages(found, "FX Rates") == {
+        "B2": (
+            "fx-rate-one",
+            "GBP has a rate of 1 to the reporting currency CHF (the Reporting Currency in "
+            "Settings), so every GBP amount counts as the same amount of CHF, as if the rates "
+            "were quoted in GBP: enter what one GBP is worth in CHF, or set Reporting Currency "
+            "in Settings to GBP (1 is right only for a currency pegged 1:1 to CHF)",
+        )
+    }
+    assert [i["severity"] for i in found] == ["warning"]
+    # Without a Reporting Currency, the most common contract currency is the one compared.
+    sheets["settings"][1]["value"] = None
+    sheets["fx_rates"] = [{"currency": "EUR", "rate_to_reporting": 1}]
+    path = write_workbook(tmp_path / "book2.xlsx", sheets)
+    (only,) = issues(capsys, path)
+    assert only["code"] == "fx-rate-one"
+    assert "reporting currency GBP (the most common contract currency" in only["message"]
+    # The rates really quoted in CHF say nothing.
+    sheets["settings"][1]["value"] = "CHF"
+    sheets["fx_rates"] = [
+        {"currency": "GBP", "rate_to_reporting": 1.13},
+        {"currency": "EUR", "rate_to_reporting": 0.96},
+    ]
+    path = write_workbook(tmp_path / "book3.xlsx", sheets)
+    assert issues(capsys, path) == []

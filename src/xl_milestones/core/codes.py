@@ -280,6 +280,15 @@ CODES: Final[dict[str, Code]] = {
         "changed and the rates are still to the old one.",
         "Delete the row, and check that every other rate is in reporting-currency units per unit.",
     ),
+    "fx-rate-one": Code(
+        "warning",
+        "The FX Rates sheet gives a currency other than the reporting currency a rate of "
+        "exactly 1, so its amounts count unconverted: often the rates are quoted in that "
+        "currency and the Reporting Currency was changed to another one.",
+        "Enter the reporting-currency value of one unit of the currency, or set the Reporting "
+        "Currency in Settings to it; keep 1 only for a currency pegged 1:1 to the reporting "
+        "currency.",
+    ),
     # found while computing: a refresh and the workbook's Validate button report them (the
     # Validation sheet, and a refresh's terminal); `xl-milestones validate` does not compute
     "overpaid": Code(

@@ -18,6 +18,7 @@ from xl_milestones.core.validation.contracts import (
     fx_rates,
     minor_unit_amounts,
     payment_totals,
+    rate_of_one,
     reporting_currency_rate,
 )
 from xl_milestones.core.validation.keys import (
@@ -65,6 +66,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     minor_unit_amounts,  # after the errors on the amounts: a cell with one is not told twice
     fx_rates,
     reporting_currency_rate,
+    rate_of_one,
 )
 
 __all__ = ["CHECKS", "Book", "Check", "Found"]

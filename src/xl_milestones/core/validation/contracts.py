@@ -380,3 +380,37 @@ def reporting_currency_rate(book: Book) -> Iterator[Found]:
             f"{cur} is the reporting currency, so its rate is 1 and {rate} is not used: "
             f"delete the row, and check that the other rates are in {cur} per unit",
         )
+
+
+def rate_of_one(book: Book) -> Iterator[Found]:
+    """An FX rate of exactly 1 for a currency other than the reporting currency: the rates
+    look quoted in that currency, as after the Reporting Currency was changed to one the
+    sheet has no row for, and every amount in it would count unconverted."""
+    reporting = book.reporting_currency
+    if reporting is None:
+        return
+    rates = book.column(FX_RATES.key, "rate_to_reporting")
+    source = _reporting_source(book)
+    for i, cur in enumerate(book.column(FX_RATES.key, "currency")):
+        if cur is None or cur == reporting or rates[i] != 1:
+            continue
+        yield Found(
+            FX_RATES.key,
+            i,
+            WARNING,
+            "fx-rate-one",
+            "rate_to_reporting",
+            rates[i],
+            f"{cur} has a rate of 1 to the reporting currency {reporting} ({source}), so "
+            f"every {cur} amount counts as the same amount of {reporting}, as if the rates "
+            f"were quoted in {cur}: enter what one {cur} is worth in {reporting}, or set "
+            f"Reporting Currency in Settings to {cur} (1 is right only for a currency pegged "
+            f"1:1 to {reporting})",
+        )
+
+
+def _reporting_source(book: Book) -> str:
+    """Where the reporting currency comes from, for a message."""
+    if book.settings.reporting_currency:
+        return "the Reporting Currency in Settings"
+    return "the most common contract currency: Settings gives no Reporting Currency"
