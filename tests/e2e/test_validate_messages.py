@@ -328,6 +328,36 @@ def test_a_date_in_the_iso_form_that_is_no_day_is_said_to_be_no_day(
     }
 
 
+def test_an_as_of_date_years_from_every_contract_is_said_on_its_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()  # contracts from 2026-01-05 to 2026-12-31
+    sheets["settings"][0]["value"] = dt.date(2062, 3, 31)  # 2026 with two digits swapped
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    assert messages(issues(capsys, path), "Settings") == {
+        "B2": (
+            "as-of-date-far",
+            "As Of Date 2062-03-31 is more than 10 years after the latest contract date, "
+            "2026-12-31: every status, amount and day count is computed for it; check the year",
+        )
+    }
+    sheets["settings"][0]["value"] = dt.date(2015, 12, 31)
+    path = write_workbook(tmp_path / "book2.xlsx", sheets)
+    assert messages(issues(capsys, path), "Settings")["B2"] == (
+        "as-of-date-far",
+        "As Of Date 2015-12-31 is more than 10 years before the earliest contract date, "
+        "2026-01-05: every status, amount and day count is computed for it; check the year",
+    )
+    # Ten years after the last contract date is still near; a date given with --as-of, not
+    # typed in Settings, is the caller's choice.
+    sheets["settings"][0]["value"] = dt.date(2036, 12, 31)
+    path = write_workbook(tmp_path / "book3.xlsx", sheets)
+    assert messages(issues(capsys, path), "Settings") == {}
+    main(["validate", str(path), "--as-of", "2062-03-31", "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["issues"]
+    assert [i for i in found if i["code"] == "as-of-date-far"] == []
+
+
 def test_a_rate_for_the_reporting_currency_itself_is_said_to_be_unused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -267,6 +267,13 @@ CODES: Final[dict[str, Code]] = {
         "while it stands, so the milestone is still computed.",
         "Name another approver.",
     ),
+    "as-of-date-far": Code(
+        "warning",
+        "The As Of Date in Settings is more than 10 years after every contract date, or "
+        "before them: often a slip of the year (2062 for 2026), which makes every milestone "
+        "decades late.",
+        "Check the year of the As Of Date.",
+    ),
     "missing-fx-rate": Code(
         "error",
         "A contract's currency is not the reporting currency and the FX Rates sheet has no "

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from xl_milestones.core.validation.contracts import (
+    as_of_far,
     contract_dates,
     contract_ranges,
     fx_rates,
@@ -48,6 +49,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     currency_codes,  # first: the others compare the upper-case codes
     unique_values,
     contract_dates,
+    as_of_far,
     references,
     payment_fields,
     not_after_as_of,

@@ -28,6 +28,8 @@ from xl_milestones.core.schema import (
     MINOR_UNIT_AMOUNTS,
     NEAR_CONTRACT_DATES,
     NEAR_CONTRACT_YEARS,
+    SETTINGS,
+    setting_by_name,
 )
 from xl_milestones.core.validation.table import ERROR, WARNING, Book, Found, Table
 
@@ -71,6 +73,47 @@ def contract_dates(book: Book) -> Iterator[Found]:
                 f"the Advance Payment {_amount(advance, cur)} is more than the Original Value "
                 f"{_amount(value, cur)}: correct one of the two",
             )
+
+
+def as_of_far(book: Book) -> Iterator[Found]:
+    """An As Of Date typed in Settings more than NEAR_CONTRACT_YEARS before every contract's
+    dates or after them: a slip of the year (2062 for 2026) computed decades of lateness,
+    interest and sign-off waiting without an issue."""
+    at = _as_of_row(book)
+    columns = book.tables[CONTRACTS.key].columns
+    days = [d for d in (*columns["start_date"], *columns["end_date"]) if d is not None]
+    if at is None or not days:
+        return
+    as_of, years = book.as_of, NEAR_CONTRACT_YEARS
+    first, last = min(days), max(days)
+    if as_of > add_years(last, years):
+        where = f"after the latest contract date, {last.isoformat()}"
+    elif as_of < add_years(first, -years):
+        where = f"before the earliest contract date, {first.isoformat()}"
+    else:
+        return
+    yield Found(
+        SETTINGS.key,
+        at,
+        WARNING,
+        "as-of-date-far",
+        "value",
+        as_of,
+        f"As Of Date {as_of.isoformat()} is more than {years} years {where}: every status, "
+        "amount and day count is computed for it; check the year",
+    )
+
+
+def _as_of_row(book: Book) -> int | None:
+    """The Settings row the as-of date was read from; None when it came from elsewhere (the
+    caller's date, or today)."""
+    if book.settings.as_of_date is None or book.settings.as_of_date != book.as_of:
+        return None
+    for i, name in enumerate(book.column(SETTINGS.key, "setting")):
+        setting = setting_by_name(str(name)) if name is not None else None
+        if setting is not None and setting.name == "as_of_date":
+            return i
+    return None
 
 
 def _amount(value: Decimal, currency: str | None) -> str:
