@@ -328,6 +328,33 @@ def test_a_date_in_the_iso_form_that_is_no_day_is_said_to_be_no_day(
     }
 
 
+def test_a_late_interest_rate_of_1_is_asked_whether_1_percent_was_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheets: Sheets = valid_sheets()
+    sheets["settings"] += [
+        {"setting": setting("late_interest_reference_rate"), "value": 1},  # B5: 100%
+        {"setting": setting("late_interest_margin"), "value": 1},  # B6
+    ]
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    assert messages(found, "Settings") == {
+        "B5": (
+            "rate-of-100-percent",
+            "Late Interest Reference Rate is 100% a year: if 1% is meant, enter 1% (0.01)",
+        ),
+        "B6": (
+            "rate-of-100-percent",
+            "Late Interest Margin is 100% a year: if 1% is meant, enter 1% (0.01)",
+        ),
+    }
+    assert {i["severity"] for i in found} == {"warning"}
+    sheets["settings"][3]["value"] = 0.01
+    sheets["settings"][4]["value"] = 0.99
+    path = write_workbook(tmp_path / "book2.xlsx", sheets)
+    assert issues(capsys, path) == []
+
+
 def test_an_as_of_date_years_from_every_contract_is_said_on_its_cell(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,6 +127,19 @@ CODES: Final[dict[str, Code]] = {
         "Enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), or leave "
         "it blank.",
     ),
+    "rate-of-100-percent": Code(
+        "warning",
+        "The Late Interest Reference Rate or Margin in Settings is 1, which is 100% a year: "
+        "most often 1% was meant (5 for 5% is refused, as a percentage above 100%).",
+        "Enter 1% (0.01) if that is meant; leave 100% only if it is the rate.",
+    ),
+    "as-of-date-far": Code(
+        "warning",
+        "The As Of Date in Settings is more than 10 years after every contract date, or "
+        "before them: often a slip of the year (2062 for 2026), which makes every milestone "
+        "decades late.",
+        "Check the year of the As Of Date.",
+    ),
     # across fields and sheets
     "unknown-reference": Code(
         "error",
@@ -266,13 +279,6 @@ CODES: Final[dict[str, Code]] = {
         "An approver is the milestone's owner. The Approvers sign-off check blocks sign-off "
         "while it stands, so the milestone is still computed.",
         "Name another approver.",
-    ),
-    "as-of-date-far": Code(
-        "warning",
-        "The As Of Date in Settings is more than 10 years after every contract date, or "
-        "before them: often a slip of the year (2062 for 2026), which makes every milestone "
-        "decades late.",
-        "Check the year of the As Of Date.",
     ),
     "missing-fx-rate": Code(
         "error",

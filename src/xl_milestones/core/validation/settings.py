@@ -22,7 +22,7 @@ from xl_milestones.core.schema import (
     setting_by_name,
 )
 from xl_milestones.core.validation.cells import required_text
-from xl_milestones.core.validation.table import ERROR, Found, Table
+from xl_milestones.core.validation.table import ERROR, WARNING, Found, Table
 
 KEY = SETTINGS.key
 _SETTING = SETTINGS.field("setting")
@@ -58,10 +58,25 @@ def read_settings(table: Table, date1904: bool) -> SettingsRead:
             yield Found(KEY, i, problem.severity, problem.code, "value", raw_value, message)
         if value is not None:
             value = yield from _code(i, setting, value)
+        if value == 1 and setting.name in _RATES:
+            yield Found(
+                KEY, i, WARNING, "rate-of-100-percent", "value", value, _RATES[setting.name]
+            )
         if value is not None:
             values[setting.name] = value
     rows = {name: table.rows[i] for name, i in seen.items()}
     return Settings(**values), rows  # type: ignore[arg-type]
+
+
+# A late-interest rate typed as 1: 100% a year, where 1% was most likely meant (5 for 5% is
+# refused as a ratio above 1; 1 is the one such slip a ratio column takes).
+_RATES = {
+    name: f"{header} is 100% a year: if 1% is meant, enter 1% (0.01)"
+    for name, header in (
+        ("late_interest_reference_rate", "Late Interest Reference Rate"),
+        ("late_interest_margin", "Late Interest Margin"),
+    )
+}
 
 
 def _setting(
