@@ -45,6 +45,7 @@ TABLE_TYPE = REL_TYPE + "table"
 DRAWING_TYPE = REL_TYPE + "drawing"
 CHART_TYPE = REL_TYPE + "chart"
 CALC_CHAIN_TYPE = REL_TYPE + "calcChain"
+REVISIONS_TYPE = REL_TYPE + "revisionHeaders"  # a legacy shared workbook's change history
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
@@ -143,6 +144,7 @@ class WorkbookInfo:
     part: str
     date1904: bool
     sheets: list[WorkbookSheet] = field(default_factory=list)
+    lock_structure: bool = False  # Review > Protect Workbook: no sheet may be added
 
 
 def read_workbook_part(data: bytes, part: str, rels: list[Rel]) -> WorkbookInfo:
@@ -153,6 +155,8 @@ def read_workbook_part(data: bytes, part: str, rels: list[Rel]) -> WorkbookInfo:
         local = el.tag.rsplit("}", 1)[-1]
         if local == "workbookPr":
             info.date1904 = el.get("date1904", "").lower() in ("1", "true")
+        elif local == "workbookProtection":
+            info.lock_structure = el.get("lockStructure", "").lower() in ("1", "true")
         elif local == "sheet":
             rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
             rel = by_id.get(rid)

@@ -24,6 +24,7 @@ from xl_milestones.io.package import (
     CALC_CHAIN_TYPE,
     CHART_CT,
     DRAWING_TYPE,
+    REVISIONS_TYPE,
     TABLE_TYPE,
     Package,
     read_rels,
@@ -75,6 +76,7 @@ def apply_update(
 
 def _edit(ed: Sheets, update: BookUpdate, milestones: RawTable | None) -> None:
     """Each editor in turn, then what their edits leave to do."""
+    refuse_what_excel_forbids(ed, update)
     if update.results:
         write_results(ed, update, milestones)
     for tw in update.tables:
@@ -82,6 +84,30 @@ def _edit(ed: Sheets, update: BookUpdate, milestones: RawTable | None) -> None:
     if update.blocks or update.dashboard_header:
         write_dashboard(ed, update)
     ed.close()
+
+
+def refuse_what_excel_forbids(ed: Sheets, update: BookUpdate) -> None:
+    """Refuse, before anything is written, a refresh Excel would not let the user make: a
+    shared workbook's changes must go through its revision log, and a workbook whose structure
+    is protected may gain no sheet."""
+    if any(r.type == REVISIONS_TYPE for r in ed.pkg.workbook_rels):
+        raise WorkbookError(
+            "the workbook is shared (Review > Share Workbook (Legacy)), so Excel keeps each "
+            "change in its change history, which a refresh cannot: stop sharing it (clear "
+            "'Allow changes by more than one user'), save it, refresh, and share it again"
+        )
+    if not ed.pkg.workbook.lock_structure:
+        return
+    wanted = [tw.sheet for tw in update.tables]
+    if update.blocks or update.dashboard_header:
+        wanted.append(DASHBOARD)
+    missing = [sheet.name for sheet in wanted if ed.find(sheet) is None]
+    if missing:
+        raise WorkbookError(
+            "the workbook's structure is protected (Review > Protect Workbook), so no sheet "
+            f"may be added, and the refresh writes sheets it lacks ({', '.join(missing)}): "
+            "unprotect the workbook, refresh, and protect it again, or add those sheets"
+        )
 
 
 def owned_parts(src: Path) -> Mapping[str, str]:
