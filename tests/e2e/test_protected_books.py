@@ -298,3 +298,37 @@ def test_marks_labels_signatures_links_and_queries_are_kept_byte_for_byte(
         kept -= {"xl/styles.xml"}
         assert {n for n in kept if after[n] != before[n]} == set()
     assert re.search(rb"<fileSharing readOnlyRecommended", zip_parts(book)["xl/workbook.xml"])
+
+
+@pytest.mark.parametrize(
+    "sharing",
+    [
+        b'<fileSharing userName="Ann" reservationPassword="CC3D"/>',
+        b'<fileSharing userName="Ann" algorithmName="SHA-512" hashValue="Zq1GJ8Fvq0gNdmqQ"'
+        b' saltValue="QGJvSVdi1ZbqzxW1nTJ7Ng==" spinCount="100000"/>',
+    ],
+)
+def test_a_password_to_modify_keeps_the_workbook_from_a_refresh_in_place(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sharing: bytes
+) -> None:
+    # Excel opens such a workbook read-only without the password; a refresh in place changed
+    # it all the same. A refreshed copy (--output) is a new file, password and all.
+    book = edited(
+        sample,
+        tmp_path / "guarded.xlsm",
+        {"xl/workbook.xml": lambda data: data.replace(b"<workbookPr", sharing + b"<workbookPr", 1)},
+        {},
+    )
+    before = book.read_bytes()
+    code, stdout, err = run_cli(capsys, "refresh", str(book))
+    assert (code, stdout) == (2, "")
+    assert err == (
+        f"xl-milestones: error: {book}: the workbook has a password to modify (Excel opens it "
+        "read-only without it), so it is not refreshed in place: give --output for a refreshed "
+        "copy, or remove the password (File > Save As > Tools > General Options) and refresh "
+        "again\n"
+    )
+    assert book.read_bytes() == before and not book.with_name(book.name + ".bak").exists()
+    out = tmp_path / "copy.xlsm"
+    assert run_cli(capsys, "refresh", str(book), "--output", str(out))[0] == 0
+    assert sharing in zip_parts(out)["xl/workbook.xml"]

@@ -141,7 +141,13 @@ class FileBook:
         def build(tmp: Path) -> None:
             nonlocal milestones_read
             milestones_read = apply_update(
-                self.path, tmp, update, date1904=date1904, milestones=hint, grow=grow
+                self.path,
+                tmp,
+                update,
+                date1904=date1904,
+                milestones=hint,
+                grow=grow,
+                in_place=self.in_place,
             )
 
         def verify(tmp: Path) -> None:

@@ -145,6 +145,8 @@ class WorkbookInfo:
     date1904: bool
     sheets: list[WorkbookSheet] = field(default_factory=list)
     lock_structure: bool = False  # Review > Protect Workbook: no sheet may be added
+    # Save As > General Options > Password to modify: Excel opens it read-only without it.
+    modify_password: bool = False
 
 
 def read_workbook_part(data: bytes, part: str, rels: list[Rel]) -> WorkbookInfo:
@@ -157,6 +159,10 @@ def read_workbook_part(data: bytes, part: str, rels: list[Rel]) -> WorkbookInfo:
             info.date1904 = el.get("date1904", "").lower() in ("1", "true")
         elif local == "workbookProtection":
             info.lock_structure = el.get("lockStructure", "").lower() in ("1", "true")
+        elif local == "fileSharing":
+            info.modify_password = any(
+                el.get(name) for name in ("reservationPassword", "hashValue")
+            )
         elif local == "sheet":
             rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
             rel = by_id.get(rid)

@@ -48,8 +48,10 @@ def apply_update(
     date1904: bool,
     milestones: RawTable | None = None,
     grow: Mapping[str, tuple[str, int]] | None = None,
+    in_place: bool = False,
 ) -> bool:
-    """Write ``src`` with ``update`` applied to ``dst`` (a new file; ``src`` is only read).
+    """Write ``src`` with ``update`` applied to ``dst`` (a new file; ``src`` is only read;
+    ``in_place``: ``dst`` is to replace it).
 
     ``milestones`` is the table the reader found, so that results land in the columns it read;
     without it the header row is looked for the way the reader does. ``grow`` maps a sheet name
@@ -61,7 +63,9 @@ def apply_update(
         with zipfile.ZipFile(src) as zin:
             pkg = Package(zin)
             try:
-                _edit(Sheets(pkg, date1904, grow or {}), update, milestones)
+                ed = Sheets(pkg, date1904, grow or {})
+                refuse_what_excel_forbids(ed, update, in_place)
+                _edit(ed, update, milestones)
                 pkg.write(dst)
                 return bool(pkg.read_back)
             finally:
@@ -76,7 +80,6 @@ def apply_update(
 
 def _edit(ed: Sheets, update: BookUpdate, milestones: RawTable | None) -> None:
     """Each editor in turn, then what their edits leave to do."""
-    refuse_what_excel_forbids(ed, update)
     if update.results:
         write_results(ed, update, milestones)
     for tw in update.tables:
@@ -86,10 +89,17 @@ def _edit(ed: Sheets, update: BookUpdate, milestones: RawTable | None) -> None:
     ed.close()
 
 
-def refuse_what_excel_forbids(ed: Sheets, update: BookUpdate) -> None:
+def refuse_what_excel_forbids(ed: Sheets, update: BookUpdate, in_place: bool = False) -> None:
     """Refuse, before anything is written, a refresh Excel would not let the user make: a
-    shared workbook's changes must go through its revision log, and a workbook whose structure
-    is protected may gain no sheet."""
+    shared workbook's changes must go through its revision log, a workbook whose structure
+    is protected may gain no sheet, and one with a password to modify is not changed in place
+    (Excel opens it read-only without the password; a refreshed copy is a new file)."""
+    if in_place and ed.pkg.workbook.modify_password:
+        raise WorkbookError(
+            "the workbook has a password to modify (Excel opens it read-only without it), so "
+            "it is not refreshed in place: give --output for a refreshed copy, or remove the "
+            "password (File > Save As > Tools > General Options) and refresh again"
+        )
     if any(r.type == REVISIONS_TYPE for r in ed.pkg.workbook_rels):
         raise WorkbookError(
             "the workbook is shared (Review > Share Workbook (Legacy)), so Excel keeps each "
