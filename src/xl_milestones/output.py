@@ -158,6 +158,7 @@ _TODAY_BECAUSE = {
     "no-as-of-date": "today: no As Of Date in Settings",
     "invalid-as-of-date": "today: the As Of Date in Settings is not a date; see Validation",
     "no-settings-sheet": "today: no Settings sheet",
+    "empty-settings-sheet": "today: the Settings sheet has no Setting/Value table",
 }
 
 

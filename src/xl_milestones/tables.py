@@ -222,6 +222,24 @@ def _missing_sheet(sheet: Sheet, near: str | None) -> Issue:
     )
 
 
+def _empty_sheet(sheet: Sheet, sheet_name: str) -> Issue:
+    """The warning that optional input ``sheet`` is there but holds no cell, so is read as
+    empty: said like a missing sheet, since it changes the results the same way."""
+    headers = header_list(sheet)
+    return Issue(
+        Severity.WARNING,
+        "sheet-empty",
+        sheet_name,
+        None,
+        None,
+        None,
+        None,
+        f"sheet '{sheet_name}' is empty: it has no {headers.replace(', ', '/')} table, not "
+        f"even its header row, so {sheet.when_missing}: type the header row ({headers}) in "
+        "its first row, with the rows under it (a template made by xl-milestones new has it)",
+    )
+
+
 def header_list(sheet: Sheet) -> str:
     """The headers a sheet needs, for messages."""
     return ", ".join(f.header for f in sheet.inputs if f.required or sheet is SETTINGS)
@@ -328,8 +346,10 @@ def read_table(
     grid = _Grid(rows, start)
     found = grid.locate(tables, {f.key for f in sheet.fields})
     if found is None:
-        if not rows:
-            return None  # an empty sheet; the caller refuses it when it is required
+        if not rows:  # an empty sheet; the caller refuses it when it is required
+            if not sheet.required and not sheet.output:
+                issues.append(_empty_sheet(sheet, sheet_name))
+            return None
         raise WorkbookError(
             f"{file}: sheet '{sheet_name}' has no header row: its first row must hold the "
             f"column headers ({header_list(sheet)})"

@@ -20,6 +20,7 @@ from xl_milestones.core.schema import (
     MILESTONES,
     PAYMENT_SCHEDULE,
     REFRESH_LOG,
+    SETTINGS,
     SIGNOFF_QUEUE,
     STATUSES,
     VALIDATION,
@@ -483,6 +484,8 @@ def test_a_warning_only_the_refresh_finds_is_listed_and_placed_on_the_validation
     ("drop", "why"),
     [
         ("settings sheet", "today: no Settings sheet"),
+        # The sheet there but cleared, header row and all: not said to be missing.
+        ("settings table", "today: the Settings sheet has no Setting/Value table"),
         ("as-of row", "today: no As Of Date in Settings"),
         ("as-of value", "today: the As Of Date in Settings is not a date; see Validation"),
     ],
@@ -502,6 +505,12 @@ def test_a_refresh_as_of_today_by_default_says_so(
             r for r in sheets["settings"] if r["setting"] != setting("as_of_date")
         ]
     book = _book(tmp_path, sheets)
+    if drop == "settings table":
+        wb = openpyxl.load_workbook(book)
+        ws = wb[SETTINGS.name]
+        ws.delete_rows(1, ws.max_row)
+        del ws.tables[SETTINGS.table_name]
+        wb.save(book)
     out_path = tmp_path / "out.xlsx"
     today = dt.date.today().isoformat()
     code, out, _err = run_cli(capsys, "refresh", str(book), "--output", str(out_path))
@@ -509,9 +518,11 @@ def test_a_refresh_as_of_today_by_default_says_so(
     assert out.splitlines()[0] == f"Refreshed {out_path} as of {today} ({why})."
     ws = openpyxl.load_workbook(out_path)["Dashboard"]
     assert ws["A2"].value.startswith(f"As of {today} ({why}) · amounts in ")
-    source = {"settings sheet": "no-settings-sheet", "as-of value": "invalid-as-of-date"}.get(
-        drop, "no-as-of-date"
-    )
+    source = {
+        "settings sheet": "no-settings-sheet",
+        "settings table": "empty-settings-sheet",
+        "as-of value": "invalid-as-of-date",
+    }.get(drop, "no-as-of-date")
     code, out, _err = run_cli(
         capsys, "refresh", str(book), "--output", str(out_path), "--format", "json"
     )

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from xl_milestones.cli import main
-from xl_milestones.core.schema import DELIVERABLES, INVOICES, VALIDATION
+from xl_milestones.core.schema import DELIVERABLES, INVOICES, SETTINGS, VALIDATION
 from xl_milestones.template.build import SAMPLE_FILE, build_sample
 
 
@@ -99,3 +99,31 @@ def test_a_deleted_deliverables_sheet_is_a_warning_in_validate_and_the_validatio
     assert (severity, issue_code, sheet) == ("warning", "sheet-missing", DELIVERABLES.name)
     assert _cells == [None, None, None, None]
     assert str(message).startswith("the workbook has no 'Deliverables' sheet")
+
+
+def test_a_settings_sheet_cleared_of_its_table_is_a_warning_that_says_it_is_there_but_empty(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No header row at all: the sheet was read as missing, in silence, and the refresh said
+    # "today: no Settings sheet" of a sheet that is there.
+    wb = openpyxl.load_workbook(sample, keep_vba=True)
+    ws = wb[SETTINGS.name]
+    ws.delete_rows(1, ws.max_row)
+    for name in list(ws.tables):
+        del ws.tables[name]
+    book = tmp_path / "book.xlsm"
+    wb.save(book)
+    code, out = run(capsys, "validate", str(book), "--format", "json")
+    assert code == 0
+    (issue,) = json.loads(out)["issues"]
+    assert (issue["severity"], issue["code"], issue["sheet"]) == (
+        "warning",
+        "sheet-empty",
+        SETTINGS.name,
+    )
+    assert issue["message"] == (
+        "sheet 'Settings' is empty: it has no Setting/Value table, not even its header row, so "
+        "every setting takes its default (As Of Date: today, unless one is given): type the "
+        "header row (Setting, Value) in its first row, with the rows under it (a template "
+        "made by xl-milestones new has it)"
+    )

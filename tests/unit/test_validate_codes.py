@@ -35,6 +35,7 @@ NOT_CODES = {
     "pyodide-http",  # a requirement of the Lite edition
     "no-as-of-date",  # Validation.as_of_source values (the JSON's as_of_source)
     "no-settings-sheet",
+    "empty-settings-sheet",
     "invalid-as-of-date",
     "xl-read-back",  # the thread name of the writer's read-back
     "yyyy-mm-dd",  # a number format

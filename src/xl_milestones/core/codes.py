@@ -361,6 +361,14 @@ CODES: Final[dict[str, Code]] = {
         "Add the sheet back with its header row, even if it stays empty (a template made by "
         "`xl-milestones new` has every sheet).",
     ),
+    "sheet-empty": Code(
+        "warning",
+        "An optional input sheet is there but holds nothing, not even its header row, so the "
+        "refresh counts it as empty, as if it were missing (every setting at its default, As "
+        "Of Date today; every milestone with no invoices). The issue names the sheet.",
+        "Type the sheet's header row back (Setting, Value on Settings), with its rows under it "
+        "(a template made by `xl-milestones new` has them).",
+    ),
     "result-column-missing": Code(
         "warning",
         "Milestones has been refreshed before but lacks one or more result columns (renamed or "

@@ -49,6 +49,7 @@ from xl_milestones.core.schema import (
     SIGNOFFS,
     FieldType,
     Sheet,
+    sheet_by_name,
 )
 from xl_milestones.core.validation import CHECKS
 from xl_milestones.core.validation.cells import coerce_table
@@ -70,8 +71,9 @@ class Validation:
     model: Model
     as_of: date
     # Where as_of came from: "option" (the caller's), "settings", or today because there is no
-    # Settings sheet ("no-settings-sheet"), no As Of Date on it ("no-as-of-date"), or one that
-    # is not a date (an error on its cell: "invalid-as-of-date").
+    # Settings sheet ("no-settings-sheet"), an empty one ("empty-settings-sheet"), no As Of
+    # Date on it ("no-as-of-date"), or one that is not a date (an error on its cell:
+    # "invalid-as-of-date").
     as_of_source: str = "settings"
 
     @property
@@ -114,7 +116,10 @@ def _as_of_source(
     if settings.as_of_date is not None:
         return "settings"
     if SETTINGS.key not in raw.tables:
-        return "no-settings-sheet"
+        empty = any(
+            i.code == "sheet-empty" and sheet_by_name(i.sheet) is SETTINGS for i in raw.issues
+        )
+        return "empty-settings-sheet" if empty else "no-settings-sheet"
     row = setting_rows.get("as_of_date")
     bad = table.bad.get("value", ())
     return "invalid-as-of-date" if any(table.rows[i] == row for i in bad) else "no-as-of-date"
