@@ -359,6 +359,9 @@ def read_table(
     table = RawTable(sheet, sheet_name, area.header_row + 1, columns)
     if not sheet.output:
         issues.extend(_near_headers(table, unmatched))
+        headed = {*where.values(), *(c for _t, c in unmatched)}
+        last_data = _last_row(grid, area, scan, _next_table_row(tables, area))
+        issues.extend(_unheaded(table, grid, area, headed, last_data))
     if area.table is not None and area.last_row is not None and not sheet.output:
         table.excel_table = area.table.name
         table.table_last_row = area.last_row + 1
@@ -453,6 +456,51 @@ def _near_headers(table: RawTable, unmatched: list[tuple[str, int]]) -> list[Iss
                 cell,
                 hint,
                 message,
+            )
+        )
+    return found
+
+
+def _unheaded(
+    table: RawTable, grid: _Grid, area: _Area, headed: set[int], last: int
+) -> list[Issue]:
+    """A warning on each column inside the table (its Excel table, else between its first and
+    last header) whose header cell is blank but whose rows hold values: they are not read, and
+    a header cleared by mistake (Forecast Date) lost its column in silence. A value under no
+    header to the right of the table is the user's note, and is not looked at."""
+    if not headed:
+        return []
+    lo, hi = (area.first_col, area.last_col) if area.table else (min(headed), max(headed))
+    missing = [f.header for f in table.sheet.inputs if f.name not in table.columns]
+    found: list[Issue] = []
+    for col in range(lo, hi + 1):
+        if col in headed:
+            continue
+        row = next(
+            (
+                r
+                for r in range(area.header_row + 1, last + 1)
+                if grid.cell(r, col) not in ("", None)
+            ),
+            None,
+        )
+        if row is None:
+            continue
+        letter = column_letter(col + 1)
+        header_cell = f"{letter}{table.header_row}"
+        lacks = f"the sheet lacks {', '.join(missing)}; " if missing else ""
+        found.append(
+            Issue(
+                Severity.WARNING,
+                "column-no-header",
+                table.sheet_name,
+                row + 1,
+                None,
+                f"{letter}{row + 1}",
+                _show(grid.cell(row, col)),
+                f"column {letter} holds values but no header ({header_cell} is blank), so they "
+                f"are not read: type its header in {header_cell} ({lacks}a column of your own "
+                "takes a header of your own)",
             )
         )
     return found

@@ -502,3 +502,27 @@ def test_a_rate_of_one_for_another_currency_is_said_to_count_it_unconverted(
     ]
     path = write_workbook(tmp_path / "book3.xlsx", sheets)
     assert issues(capsys, path) == []
+
+
+@pytest.mark.parametrize("excel_table", [True, False])
+def test_values_under_a_cleared_header_are_warned_of_and_a_note_beside_the_table_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], excel_table: bool
+) -> None:
+    # M-002's Forecast Date (G3) under a header cleared by mistake was not read, in silence.
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets(), tables=excel_table)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Milestones"]
+    assert ws["G1"].value == "Forecast Date"
+    ws["G1"] = None
+    ws.cell(row=2, column=ws.max_column + 2, value="ask Dana")  # a note right of the table
+    wb.save(path)
+    found = issues(capsys, path)
+    assert messages(found, "Milestones") == {
+        "G3": (
+            "column-no-header",
+            "column G holds values but no header (G1 is blank), so they are not read: type its "
+            "header in G1 (the sheet lacks Acceptance Criteria, Forecast Date, Cancelled, "
+            "Notes; a column of your own takes a header of your own)",
+        )
+    }
+    assert [i["severity"] for i in found] == ["warning"]

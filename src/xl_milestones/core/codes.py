@@ -361,6 +361,14 @@ CODES: Final[dict[str, Code]] = {
         "Add the sheet back with its header row, even if it stays empty (a template made by "
         "`xl-milestones new` has every sheet).",
     ),
+    "column-no-header": Code(
+        "warning",
+        "A column inside a table (between its headers, or in its Excel table) has a blank "
+        "header cell but holds values, so they are not read: a header cleared by mistake loses "
+        "its column. The issue is on the column's first value.",
+        "Type the column's header in its header cell: the schema's header if it is one of the "
+        "sheet's columns (the message names those the sheet lacks), or one of your own.",
+    ),
     "sheet-empty": Code(
         "warning",
         "An optional input sheet is there but holds nothing, not even its header row, so the "
