@@ -414,7 +414,8 @@ def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
     # CO-2 moves every milestone of C-001 by -1,000 days:
     # M-1: baseline 9999-06-01 + CO-1's 3,650 (its own) - 1,000 = +2,650 days: past 9999-12-31.
     # M-2: baseline 9999-01-04 + CO-3's 3,000 (its own) - 1,000 = +2,000 days: past it too.
-    # M-3: CO-4 (proposed, +3,650) does not count: 9999-01-04 - 1,000 days is a date.
+    # M-3: CO-4 (proposed, +3,650) and CO-5 (approved only after the as-of date, +3,650) do not
+    # count: 9999-01-04 - 1,000 days is a date.
     # The refresh stopped with "internal error: OverflowError: date value out of range".
     d = dt.date
     sheets: Sheets = valid_sheets()
@@ -435,6 +436,8 @@ def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
         {**change, "change_id": "CO-3", "milestone_id": "M-2", "extension_days": 3000},
         {**change, "change_id": "CO-4", "milestone_id": "M-3", "extension_days": 3650}
         | {"change_status": "proposed"},
+        {**change, "change_id": "CO-5", "milestone_id": "M-3", "extension_days": 3650}
+        | {"approved_date": d(9999, 2, 1)},
     ]
     for key in ("deliverables", "signoffs", "invoices", "issues", "holidays", "fx_rates"):
         sheets[key] = []

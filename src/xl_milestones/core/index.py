@@ -66,9 +66,13 @@ def by_milestone(rows: Iterable[_R]) -> dict[str, list[_R]]:
 
 def counts_as_approved(change: ChangeOrder, as_of: date) -> bool:
     """An approved change counts once its approval date is reached (no date: counts)."""
-    if change.change_status != "approved":
-        return False
-    return change.approved_date is None or change.approved_date <= as_of
+    return approved_by(change.change_status, change.approved_date, as_of)
+
+
+def approved_by(status: object, approved_date: date | None, as_of: date) -> bool:
+    """Whether a change order with this Status and Approved Date counts as of ``as_of``:
+    approved, and its approval date reached (no date: counts)."""
+    return status == "approved" and (approved_date is None or approved_date <= as_of)
 
 
 # The reporting currency of a workbook that gives none (no setting, no contract).

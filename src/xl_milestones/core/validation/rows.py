@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final
 
+from xl_milestones.core.index import approved_by
 from xl_milestones.core.schema import (
     CHANGE_ORDERS,
     CONTRACTS,
@@ -310,18 +311,20 @@ _LAST_DAY: Final = date.max.toordinal()
 
 
 def _extensions(book: Book) -> tuple[dict[str, int], dict[str, int]]:
-    """Extension Days of the approved change orders, by milestone and, naming none, by contract."""
+    """Extension Days of the change orders that count as approved as of the as-of date (as
+    the engine counts them), by milestone and, naming none, by contract."""
     columns = book.tables[CHANGE_ORDERS.key].columns
     own: dict[str, int] = {}
     wide: dict[str, int] = {}
-    for cid, mid, status, days in zip(
+    for cid, mid, status, approved, days in zip(
         columns["contract_id"],
         columns["milestone_id"],
         columns["change_status"],
+        columns["approved_date"],
         columns["extension_days"],
         strict=True,
     ):
-        if status != "approved" or not days:
+        if not days or not approved_by(status, approved, book.as_of):
             continue
         if mid is not None:
             own[mid] = own.get(mid, 0) + days
