@@ -93,6 +93,7 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
         frozenset(raw.tables),
         as_of or settings.as_of_date or today,
         settings,
+        setting_rows,
     )
     recorder.cells()
     for check in CHECKS:

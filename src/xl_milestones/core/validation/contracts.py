@@ -29,7 +29,6 @@ from xl_milestones.core.schema import (
     NEAR_CONTRACT_DATES,
     NEAR_CONTRACT_YEARS,
     SETTINGS,
-    setting_by_name,
 )
 from xl_milestones.core.validation.table import ERROR, WARNING, Book, Found, Table
 
@@ -107,13 +106,10 @@ def as_of_far(book: Book) -> Iterator[Found]:
 def _as_of_row(book: Book) -> int | None:
     """The Settings row the as-of date was read from; None when it came from elsewhere (the
     caller's date, or today)."""
-    if book.settings.as_of_date is None or book.settings.as_of_date != book.as_of:
+    row = book.setting_rows.get("as_of_date")
+    if row is None or book.settings.as_of_date != book.as_of:
         return None
-    for i, name in enumerate(book.column(SETTINGS.key, "setting")):
-        setting = setting_by_name(str(name)) if name is not None else None
-        if setting is not None and setting.name == "as_of_date":
-            return i
-    return None
+    return book.tables[SETTINGS.key].rows.index(row)
 
 
 def _amount(value: Decimal, currency: str | None) -> str:

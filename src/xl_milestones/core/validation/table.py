@@ -88,6 +88,7 @@ class Book:
     present: frozenset[str]  # the keys of the sheets the workbook has
     as_of: date
     settings: Settings
+    setting_rows: dict[str, int] = field(default_factory=dict)  # each setting's Excel row
 
     def column(self, key: str, name: str) -> list[Any]:
         return self.tables[key].columns[name]
