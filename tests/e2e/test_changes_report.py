@@ -218,3 +218,36 @@ def test_a_milestone_no_longer_computed_keeps_its_contract_and_name(
         "not computed: see Validation", JUNE, JUNE,
     )  # fmt: skip
     assert all(r[1] and r[2] for r in sheet)
+
+
+@pytest.mark.parametrize("typed", [None, "M-004 "])
+def test_a_milestone_whose_id_was_cleared_or_mistyped_is_still_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str | None
+) -> None:
+    # M-004 (Awaiting sign-off) gets its ID cleared, or retyped with a trailing space: an
+    # error, so its row is not computed. Its row still holds the Status the last refresh
+    # wrote, so it is not counted as removed either; it was left out of the report in silence.
+    def retype(ws: Worksheet) -> None:
+        assert ws.cell(5, 1).value == "M-004"
+        ws.cell(5, 1).value = typed
+
+    edited, second = _refreshed_then_edited(capsys, tmp_path, retype)
+    assert main(["refresh", str(edited), "--output", str(second), "--format", "json"]) == 1
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    mine = [r for r in changes["rows"] if r["milestone_name"] == "Raised floors and ceilings"]
+    assert mine == [
+        {
+            "milestone_id": None,  # the row's ID is an error: blank, as its other cells are
+            "contract_id": "C-001",
+            "milestone_name": "Raised floors and ceilings",
+            "field": "status",
+            "before": "Awaiting sign-off",
+            "after": "not computed: see Validation",
+        }
+    ]
+    assert changes["counts"] == {"status": len(changes["rows"])}
+    ws = openpyxl.load_workbook(second, data_only=True)[CHANGES.name]
+    assert (
+        None, "C-001", "Raised floors and ceilings", "Status", "Awaiting sign-off",
+        "not computed: see Validation", JUNE, JUNE,
+    ) in list(ws.iter_rows(min_row=2, values_only=True))  # fmt: skip

@@ -144,8 +144,7 @@ def compare(model: Model, result: EngineResult, previous: PreviousRefresh | None
     names = model.names_by_row()
     changes: list[Change] = []
     for r in result.milestones:
-        if r.milestone_id is None:
-            continue
+        # None only on a row not computed (a blank or mistyped ID): still reported, unnamed.
         mid = r.milestone_id
         contract_id, name = names.get(r.row, (None, None))
         cells = previous.results.get(r.row, {})
