@@ -382,7 +382,7 @@ def read_table(
         _keep_rows_right_below(table)
         issues.extend(_below_table(table, inputs))
     if sheet is MILESTONES:
-        _previous_results(table, rows, grid.r0, grid.c0, first, last, where)
+        _previous_results(table, rows, grid.r0, grid.c0, first, last, where, scan)
     _merged_issues(table, where, merged, area, last, issues)
     issues.extend(_hidden_rows(table, inputs, scan.hidden_rows))
     return table
@@ -583,11 +583,7 @@ def _data_rows(
     cols = _columns(
         grid.rows, first - grid.r0, last - grid.r0, [col - grid.c0 for _name, col in inputs]
     )
-    at = {col: j for j, (_name, col) in enumerate(inputs)}
-    for (row, col), code in scan.errors.items():
-        j, i = at.get(col), row - first - 1
-        if j is not None and 0 <= i < len(cols[j]):
-            cols[j][i] = CellError(code)
+    _error_cells(cols, first, [col for _name, col in inputs], scan)
     numbers = range(first + 1, last + 2)
     width = len(inputs)
     # A row of nothing but blanks is not a data row; testing each row's tuple is one C call.
@@ -598,6 +594,16 @@ def _data_rows(
         table.rows = list(compress(numbers, filled))
         cols = [list(compress(col, filled)) for col in cols]
     table.values = {name: col for (name, _col), col in zip(inputs, cols, strict=True)}
+
+
+def _error_cells(cols: list[list[object]], first: int, at: list[int], scan: SheetScan) -> None:
+    """The error cells of ``scan`` into ``cols``, the columns ``at`` (zero-based) read from
+    row ``first`` (zero-based) on: as CellError, where the grid holds a blank."""
+    where = {col: j for j, col in enumerate(at)}
+    for (row, col), code in scan.errors.items():
+        j, i = where.get(col), row - first - 1
+        if j is not None and 0 <= i < len(cols[j]):
+            cols[j][i] = CellError(code)
 
 
 def _below_table(table: RawTable, inputs: list[tuple[str, int]]) -> list[Issue]:
@@ -690,14 +696,17 @@ def _previous_results(
     first: int,
     last: int,
     where: dict[str, int],
+    scan: SheetScan,
 ) -> None:
     """The result cells the change report compares, for each row read (a refresh has not
-    overwritten them yet): by Excel row, blank rows of results left out."""
+    overwritten them yet): by Excel row, blank rows of results left out; an error value as
+    CellError, which no refresh writes, not as a blank."""
     found = [(name, where[name]) for name in CHANGE_FIELDS if name in where]
     if not found or not table.rows:
         return
     names = [name for name, _col in found]
     cols = _columns(rows, first - r0, last - r0, [col - c0 for _name, col in found])
+    _error_cells(cols, first, [col for _name, col in found], scan)
     width = len(names)
     data = set(table.rows)
     # Row tuples from one zip, tested in C: a workbook never refreshed has no result to keep.

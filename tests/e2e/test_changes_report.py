@@ -251,3 +251,25 @@ def test_a_milestone_whose_id_was_cleared_or_mistyped_is_still_reported(
         None, "C-001", "Raised floors and ceilings", "Status", "Awaiting sign-off",
         "not computed: see Validation", JUNE, JUNE,
     ) in list(ws.iter_rows(min_row=2, values_only=True))  # fmt: skip
+
+
+def test_an_error_value_over_a_result_is_not_taken_for_a_blank(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Error values (a formula of the user's over a result, or a pasted #N/A) were read as blank:
+    # M-005's Status made it "added" and one milestone "removed", and M-006's Revised Date and
+    # Sign-off Ready changes from blank. No refresh writes an error value: not a change of ours.
+    def errors_over_results(ws: Worksheet) -> None:
+        headers = [c.value for c in ws[1]]
+        assert [ws.cell(r, 1).value for r in (6, 7)] == ["M-005", "M-006"]
+        ws.cell(6, headers.index("Status") + 1).value = "#N/A"
+        ws.cell(6, headers.index("Amount Due") + 1).value = "#DIV/0!"
+        ws.cell(7, headers.index("Revised Date") + 1).value = "#VALUE!"
+        ws.cell(7, headers.index("Sign-off Ready") + 1).value = "#REF!"
+        assert ws.cell(6, headers.index("Status") + 1).data_type == "e"
+
+    edited, second = _refreshed_then_edited(capsys, tmp_path, errors_over_results)
+    _, out = _run(capsys, "refresh", str(edited), "--output", str(second), "--format", "json")
+    changes = json.loads(out)["changes"]
+    assert changes["summary"] == "Since the refresh as of 2026-06-30: nothing changed."
+    assert changes["rows"] == []
