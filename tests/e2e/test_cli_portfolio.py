@@ -573,3 +573,54 @@ def test_last_months_portfolio_in_the_folder_is_named_as_one(
         "workbook: write the portfolio outside the folders it reads, or move this one out"
     )
     assert "Contracts" not in stdout
+
+
+def test_ctrl_c_while_workers_read_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C reaches the whole process group: each worker printed its own
+    # KeyboardInterrupt traceback (and the fork server one while it imported its modules),
+    # under the command's "interrupted".
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    # A large workbook first: this process writes its rows while the workers wait for work.
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks" / "generate.py"),
+            "--milestones",
+            "3000",
+            str(folder / "a-large.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    for n in range(9):
+        shutil.copy(SAMPLE, folder / f"b{n}.xlsm")
+    out = tmp_path / "portfolio.xlsx"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xl_milestones", "portfolio", str(folder), "--output", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # the workers are reading once the first files are counted
+        lines.append(line)
+        if " files read " in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    rest, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == 130, err
+    assert rest == ""
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.splitlines()[-1] == "xl-milestones: interrupted"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["books"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import signal
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain, islice
@@ -750,19 +752,20 @@ def _in_pool(
     # A fresh server process forks the workers: never a copy of this one and its threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["xl_milestones.app.portfolio", "xl_milestones.app.evaluate"])
+    _start_server_deaf_to_ctrl_c()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
 
         def submit(path: str) -> Future[BookOutcome] | None:
             try:
-                return pool.submit(read_book, path, today, as_of)
+                with _ctrl_c_held():  # it may start a worker
+                    return pool.submit(read_book, path, today, as_of)
             except BrokenProcessPool:
                 return None
 
         todo = iter(paths)
-        waiting: deque[tuple[str, Future[BookOutcome] | None]] = deque(
-            (path, submit(path)) for path in islice(todo, jobs * AHEAD_PER_WORKER)
-        )
+        waiting: deque[tuple[str, Future[BookOutcome] | None]] = deque()
         try:
+            waiting.extend((path, submit(path)) for path in islice(todo, jobs * AHEAD_PER_WORKER))
             while waiting:
                 path, future = waiting.popleft()
                 following = next(todo, None)
@@ -780,6 +783,42 @@ def _in_pool(
             for _path, pending in waiting:
                 if pending is not None:
                     pending.cancel()
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back until the block ends, then raised: one that stopped the command while
+    it started a worker left the worker half made, to fail with a traceback once this process
+    was gone."""
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    except ValueError:  # not the main thread: signals are not this thread's to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _start_server_deaf_to_ctrl_c() -> None:
+    """Start the fork server with Ctrl-C ignored, as every worker it forks then is: a
+    terminal's Ctrl-C reaches the whole process group, and each worker (and the server while
+    it imported its modules) printed a KeyboardInterrupt traceback under the command's one
+    line. The workers only read; this process answers Ctrl-C and stops them."""
+    from multiprocessing import forkserver
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not this thread's to change
+        return
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _on_dask(
