@@ -328,6 +328,26 @@ def test_a_date_in_the_iso_form_that_is_no_day_is_said_to_be_no_day(
     }
 
 
+def test_a_negative_number_under_a_date_format_is_not_called_a_time_of_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Excel shows -5 under a date format as #####; calamine reads 0 and every whole negative
+    # number there as 00:00, which the message called "a time of day".
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets())
+    wb = openpyxl.load_workbook(path)
+    for cell, value in (("G3", -5), ("G4", 0), ("G5", dt.time(6, 0))):
+        wb["Milestones"][cell].value = value
+        wb["Milestones"][cell].number_format = "yyyy-mm-dd" if cell != "G5" else "hh:mm"
+    wb.save(path)
+    zero = "0 or a negative number (Excel shows a negative date as #####) is not a date"
+    enter = ": enter a date such as 2026-03-31"
+    assert messages(issues(capsys, path), "Milestones") == {
+        "G3": ("not-a-date", zero + enter),
+        "G4": ("not-a-date", zero + enter),
+        "G5": ("not-a-date", "a time of day is not a date" + enter),
+    }
+
+
 def test_a_late_interest_rate_of_1_is_asked_whether_1_percent_was_meant(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

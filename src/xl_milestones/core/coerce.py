@@ -299,6 +299,12 @@ def _ids(v: object) -> object:
     )
 
 
+# What a date cell read as midnight holds: calamine reads 0 and every whole negative number
+# under a date format as 00:00 (Excel shows a negative date as #####), which is seldom a time
+# typed into a date column.
+_MIDNIGHT: Final = "0 or a negative number (Excel shows a negative date as #####)"
+
+
 def _date_converter(date1904: bool) -> Converter:
     def convert(v: object) -> object:
         tv = type(v)
@@ -324,6 +330,8 @@ def _date_converter(date1904: bool) -> Converter:
         what = (
             "TRUE/FALSE"
             if tv is bool
+            else _MIDNIGHT
+            if v == dt.time(0)
             else "a time of day"
             if isinstance(v, dt.time)
             else "a duration"
