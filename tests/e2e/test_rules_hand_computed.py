@@ -432,6 +432,72 @@ def test_release_counts_uncertified_milestones_not_cancelled_ones_rounded_retent
     assert ms["M-3"]["status"] == "Cancelled"
 
 
+def test_a_release_signed_off_before_the_retention_it_pays_back_is_warned_of(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Retention 5%. C-1: M-1 fixed 10,000 not yet signed off retains nothing yet; its 100%
+    # release M-2, signed off, is worth round(1.0 * 500.00) = 500.00: Retention Held
+    # 0 - 500.00 = -500.00, said on M-2. C-2: M-3 fixed 10,000.20 signed off retains
+    # round(500.01) = 500.01; two 50% releases M-4, M-5 are round(250.005) = 250.01 each:
+    # 500.02 released, Retention Held -0.01, a cent of rounding (half a cent per release at
+    # most), not said.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", original_value=20000, retention_rate=0.05),
+                contract("C-2", original_value=20000, retention_rate=0.05),
+            ],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    "C-1",
+                    baseline_date=d(2026, 9, 30),
+                    payment_basis="fixed",
+                    payment_amount=10000,
+                ),
+                _signed(
+                    "M-2",
+                    "C-1",
+                    d(2026, 3, 2),
+                    payment_basis="retention_release",
+                    payment_percent=1,
+                ),
+                _signed("M-3", "C-2", d(2026, 2, 2), payment_basis="fixed", payment_amount=10000.2),
+                *(
+                    _signed(
+                        m,
+                        "C-2",
+                        d(2026, 3, 2),
+                        payment_basis="retention_release",
+                        payment_percent=0.5,
+                    )
+                    for m in ("M-4", "M-5")
+                ),
+            ],
+            "signoffs": [approved(m, d(2026, 3, 3)) for m in ("M-2", "M-3", "M-4", "M-5")],
+        },
+        {"As Of Date": d(2026, 4, 2)},
+    )
+    ms = out["milestones"]
+    assert money(ms["M-2"], "milestone_value", "amount_due") == (D("500.00"), D("500.00"))
+    assert (
+        money(ms["M-4"], "milestone_value") == money(ms["M-5"], "milestone_value") == (D("250.01"),)
+    )
+    warned = [i for i in out["issues"] if i["code"] == "retention-released-before-taken"]
+    assert [(i["sheet"], i["cell"], i["severity"]) for i in warned] == [
+        ("Milestones", "AB3", "warning")
+    ]
+    assert warned[0]["message"] == (
+        "Contract C-1 has released 500.00 GBP of retention (signed-off releases, the last M-2) "
+        "but retained only 0.00 GBP on its signed-off milestones, so its Retention Held is "
+        "-500.00 GBP. A release is worked out on the retention of all the contract's "
+        "milestones; sign off those that carry it first, or check the release's Payment %."
+    )
+
+
 def test_several_change_orders_a_credit_an_acceleration_and_a_cancelled_milestone(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -309,6 +309,13 @@ CODES: Final[dict[str, Code]] = {
         "Found by the computation: a milestone's invoices record more paid than its amount due.",
         "Check the Paid Amount of its invoices.",
     ),
+    "retention-released-before-taken": Code(
+        "warning",
+        "Found by the computation: a contract's signed-off retention releases pay back more "
+        "than its signed-off milestones have retained, so its Retention Held is below zero.",
+        "Sign off the milestones that carry the retention before the release, or check the "
+        "release's Payment %.",
+    ),
     "negative-amount-due": Code(
         "warning",
         "Found by the computation: approved change orders take a payable milestone's value "

@@ -15,11 +15,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from xl_milestones.core.model import Contract
-from xl_milestones.core.money import ZERO, round_money
+from xl_milestones.core.money import ZERO, format_money, quantum, round_money
+from xl_milestones.core.schema import MILESTONES
 from xl_milestones.core.status import SIGNED_OFF
 
 if TYPE_CHECKING:
     from xl_milestones.core.index import MilestoneWork, ModelIndex
+    from xl_milestones.core.warn import EngineWarnings
 
 PERCENT: Final = "percent"
 FIXED: Final = "fixed"
@@ -296,3 +298,42 @@ def ledgers(ix: ModelIndex, last_deductible: dict[str, str]) -> dict[str, Contra
         # Not late: no damages accrue (what ContractLedger.exposure gives for it).
         w.exposure = books[m.contract_id].exposure(w.value or ZERO, days) if days > 0 else ZERO
     return books
+
+
+def releases_before_retention(ix: ModelIndex, warnings: EngineWarnings) -> None:
+    """Stage (after the ledgers): a warning on each contract whose signed-off retention
+    releases pay back more than its payable milestones have retained, so that its Retention
+    Held is below zero. A release is worth its share of the retention of every milestone of
+    the contract, as if certified (RULES.md section 2): one signed off before the milestones
+    that carry the retention pays money not yet held. Each release rounds on its own, so an
+    excess of up to half a minor unit per release is rounding, not said."""
+    taken: dict[str, Decimal] = {}
+    released: dict[str, list[MilestoneWork]] = {}
+    for w in ix.work:
+        if not w.payable or w.deductions is None:
+            continue
+        cid = w.m.contract_id
+        if w.m.payment_basis == RELEASE:
+            released.setdefault(cid, []).append(w)
+        else:
+            taken[cid] = taken.get(cid, ZERO) + w.deductions.retention
+    for cid, releases in released.items():
+        cur = releases[0].contract.currency
+        paid_back = sum((w.value or ZERO for w in releases), ZERO)
+        held = taken.get(cid, ZERO) - paid_back
+        if -held <= quantum(cur) * len(releases) / 2:
+            continue
+        last = max(releases, key=_certification_order)
+        warnings.add(
+            "retention-released-before-taken",
+            MILESTONES,
+            last.m.row,
+            "milestone_value",
+            last.value,
+            f"Contract {cid} has released {format_money(paid_back, cur)} of retention "
+            f"(signed-off releases, the last {last.m.milestone_id}) but retained only "
+            f"{format_money(taken.get(cid, ZERO), cur)} on its signed-off milestones, so its "
+            f"Retention Held is {format_money(held, cur)}. A release is worked out on the "
+            "retention of all the contract's milestones; sign off those that carry it first, "
+            "or check the release's Payment %.",
+        )
