@@ -146,6 +146,15 @@ def appended_row(
     return end + 1
 
 
+def totals_row_refused(sheet: str, table: str) -> WorkbookError:
+    """The refusal of an output sheet's Excel table with a totals row, whose every row a
+    refresh rewrites (the file writer's words and the live adapter's)."""
+    return WorkbookError(
+        f"sheet '{sheet}': Excel table {table} has a totals row, and a refresh rewrites "
+        "every row of it: turn its totals row off (Table Design > Total Row)"
+    )
+
+
 @dataclass(slots=True)
 class SheetScan:
     """Hidden rows (1-based) and error cells ((row 1-based, column 0-based) -> code) of a sheet.

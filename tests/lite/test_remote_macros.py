@@ -515,3 +515,78 @@ def test_a_time_of_day_in_an_input_cell_is_reported_live_as_from_the_file(
     assert [i.to_json() for i in live] == from_file
     assert {i["code"] for i in from_file} == {"not-a-date", "not-a-number"}
     capsys.readouterr()
+
+
+def _tables_of(payload: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {
+        s["name"]: [(t["name"], t["range_address"]) for t in s["tables"]] for s in payload["sheets"]
+    }
+
+
+def test_the_output_sheets_excel_tables_end_at_the_rows_a_lite_refresh_wrote_as_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file refresh sets each output sheet's Excel table to end at the last row it wrote (the
+    # Payment Schedule's grows from the template's one row, the Validation's shrinks when the
+    # problems are put right, the Refresh Log's gains a row); Lite's refresh left them as they
+    # were, so the rows it wrote lay under the table, out of its filter, banding and references.
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    wb = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    typed = [wb["Milestones"][f"J{row}"].value for row in (5, 6)]
+    for row in (5, 6):
+        wb["Milestones"][f"J{row}"] = "half"  # a % Complete the Validation sheet lists
+    wb.save(path)
+    out = tmp_path / "out.xlsm"
+    payload = book_payload(path, name="book.xlsx")
+    for run in range(2):
+        args = ["refresh", str(path), "--output", str(out)] if run == 0 else ["refresh", str(out)]
+        assert cli(args) == 1 - run
+        book = _remote(payload)
+        macros.refresh(book)
+        (alert,) = apply_actions(payload, book.json()["actions"])
+        assert alert[3] == "info", alert[0]
+        in_file = _tables_of(book_payload(out))
+        assert _tables_of(payload) == in_file
+        if run == 0:
+            assert in_file["Validation"] != [("tblValidation", "A1:H2")]
+            wb = openpyxl.load_workbook(out, keep_vba=True)
+            for row, value in zip((5, 6), typed, strict=True):
+                wb["Milestones"][f"J{row}"] = value
+                _type(payload, "Milestones", row, 10, value)
+            wb.save(out)
+    assert in_file["Validation"] == [("tblValidation", "A1:H2")]
+    assert in_file["Refresh Log"] == [("tblRefreshLog", "A1:G3")]
+    assert in_file["Payment Schedule"] != [("tblPaymentSchedule", "A1:U2")]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("sheet", ["Payment Schedule", "Refresh Log"])
+def test_an_output_excel_table_with_a_totals_row_is_refused_in_lite_as_by_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str
+) -> None:
+    # A refresh rewrites every row of an output sheet's table: the command line refuses one
+    # with a totals row, where Lite's refresh wrote its rows over the totals row.
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    wb = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    (table,) = wb[sheet].tables.values()
+    table.totalsRowCount = 1
+    wb.save(path)
+    capsys.readouterr()
+    assert cli(["refresh", str(path), "--output", str(tmp_path / "out.xlsm")]) == 2
+    said = capsys.readouterr().err.strip().split(f"{path}: ", 1)[1]
+    assert said.endswith(
+        "has a totals row, and a refresh rewrites every row of it: turn its "
+        "totals row off (Table Design > Total Row)"
+    )
+
+    book = _remote(book_payload(path, name="book.xlsx"))
+    macros.refresh(book)
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]  # nothing written or cleared
+    prompt, title, _buttons, mode, _callback = actions[0]["args"]
+    assert (prompt, title, mode) == (f"book.xlsx: {said}", "xl-milestones: Refresh", "critical")
+    capsys.readouterr()

@@ -46,6 +46,7 @@ from xl_milestones.tables import (
     read_table,
     require_tables,
     schema_sheets,
+    totals_row_refused,
 )
 
 if TYPE_CHECKING:
@@ -284,13 +285,15 @@ class XlwingsBook:
         last = max(1 + len(table.rows), 2)  # an Excel table keeps one row, as the file writer
         width = len(table.sheet.fields)
         what = f"the {table.sheet.name} table"
-        return _old_end(self._find(table.sheet), 1, 1, width, last, what)
+        _refuse_totals_row(sheet := self._find(table.sheet))
+        return _old_end(sheet, 1, 1, width, last, what)
 
     def _appended_row(self, table: TableWrite) -> int:
         """The row a log's new row goes to (header in row 1): under its rows, its Excel table's
         included, a note of the user's right under it refused (``tables.appended_row``, the
         file writer's rule)."""
         sheet = self._find(table.sheet)
+        _refuse_totals_row(sheet)
         filled = _filled_below(sheet, 1, 1, len(table.sheet.fields))
         what = f"the {table.sheet.name} table"
         if sheet is None:
@@ -377,7 +380,7 @@ class XlwingsBook:
     def _write_table(self, table: TableWrite, end: int) -> None:
         """Header in row 1 and the rows under it (the template's layout), in one assignment,
         and the old rows below them cleared, down to ``end``; an append goes to row ``end``
-        (``_appended_row``)."""
+        (``_appended_row``). The sheet's Excel table then ends at the last row written."""
         sheet = self._sheet(table.sheet)
         body = [[excel_value(v) for v in row] for row in table.rows]
         if table.links:
@@ -388,9 +391,11 @@ class XlwingsBook:
         if table.append and sheet.range((1, 1)).value is not None:
             if body:
                 sheet.range((end, 1)).value = body
+            _fit_excel_table(sheet, end - 1 + len(body))
             return
         sheet.range((1, 1)).value = [header, *body]
         _clear_below(sheet, 1 + len(body), end, 1, len(header))
+        _fit_excel_table(sheet, 1 + len(body))
 
     def _write_block(
         self, sheet: Any, block: Block, rows: Sequence[tuple[object, ...]], end: int
@@ -496,16 +501,37 @@ def _old_end(sheet: Any, header: int, first: int, width: int, last: int, what: s
     return old_rows_end(filled, cleared_to, last, str(sheet.name), what)
 
 
+def _excel_table_at(sheet: Any, header: int, first: int) -> Any | None:
+    """The Excel table whose header starts at (``header``, ``first``), None for none."""
+    for table in sheet.tables:
+        area = table.range
+        if area is not None and area.row == header and area.column == first:
+            return table
+    return None
+
+
 def _excel_table_end(sheet: Any, header: int, first: int) -> int:
     """The last row of the Excel table whose header starts at (``header``, ``first``), else
     ``header``. Its rows are all old rows, an empty one among them too, as the file writer
     takes an output sheet's Excel table: a row the user cleared inside it is not taken for
     the end of the old rows, with the rows after it for notes in the way."""
-    for table in sheet.tables:
-        area = table.range
-        if area is not None and area.row == header and area.column == first:
-            return max(header, int(area.last_cell.row))
-    return header
+    table = _excel_table_at(sheet, header, first)
+    return header if table is None else max(header, int(table.range.last_cell.row))
+
+
+def _refuse_totals_row(sheet: Any) -> None:
+    """An output sheet's Excel table (header in row 1) with a totals row refused, as in a file."""
+    table = None if sheet is None else _excel_table_at(sheet, 1, 1)
+    if table is not None and table.show_totals:
+        raise totals_row_refused(str(sheet.name), str(table.name))
+
+
+def _fit_excel_table(sheet: Any, last: int) -> None:
+    """The Excel table over an output table (header in row 1) set to end at row ``last`` (one
+    row at least), its columns kept, as the file writer sets it."""
+    table, last = _excel_table_at(sheet, 1, 1), max(last, 2)
+    if table is not None and int(table.range.last_cell.row) != last:
+        table.resize(sheet.range((1, 1), (last, int(table.range.last_cell.column))))
 
 
 def _filled_below(sheet: Any, top: int, first: int, width: int) -> dict[int, Sequence[int]]:

@@ -21,7 +21,7 @@ from xl_milestones.io.sheet_edit import TableRows, Zone
 from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.io.tablepart import TablePart
-from xl_milestones.tables import appended_row
+from xl_milestones.tables import appended_row, totals_row_refused
 
 
 def write_table(ed: Sheets, tw: TableWrite) -> None:
@@ -93,10 +93,7 @@ def _grow_excel_table(work: SheetWork, table: TablePart, sheet: Sheet, last_row:
     row, or one that would grow into another table, is refused."""
     where = work.entry.name if work.entry else sheet.name
     if table.totals_rows:
-        raise WorkbookError(
-            f"sheet '{where}': Excel table {table.name} has a totals row, and a refresh rewrites "
-            "every row of it: turn its totals row off (Table Design > Total Row)"
-        )
+        raise totals_row_refused(where, table.name)
     for other in work.tables:
         if other is not table and other.overlaps(table.c1, table.r1, table.c2, last_row):
             raise WorkbookError(
