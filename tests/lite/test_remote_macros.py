@@ -266,13 +266,19 @@ def test_a_note_the_new_rows_would_reach_is_refused_in_lite_as_by_the_command_li
     said = capsys.readouterr().err.strip().split(f"{path}: ", 1)[1]
     assert f"sheet '{sheet}': {cell} holds a value below " in said
 
+    _refused_live_in_the_same_words(path, said)
+    capsys.readouterr()
+
+
+def _refused_live_in_the_same_words(path: Path, said: str) -> None:
+    """A Lite refresh of ``path`` shows the command line's refusal ``said`` in one critical
+    alert, and writes or clears nothing."""
     book = _remote(book_payload(path, name="book.xlsx"))
     macros.refresh(book)
     actions = book.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"]  # nothing written or cleared
     prompt, title, _buttons, mode, _callback = actions[0]["args"]
     assert (prompt, title, mode) == (f"book.xlsx: {said}", "xl-milestones: Refresh", "critical")
-    capsys.readouterr()
 
 
 def _refreshed_with_a_row_cleared(tmp_path: Path, sheet: str, row: int, refreshes: int) -> Path:
@@ -583,10 +589,5 @@ def test_an_output_excel_table_with_a_totals_row_is_refused_in_lite_as_by_the_co
         "totals row off (Table Design > Total Row)"
     )
 
-    book = _remote(book_payload(path, name="book.xlsx"))
-    macros.refresh(book)
-    actions = book.json()["actions"]
-    assert [a["func"] for a in actions] == ["alert"]  # nothing written or cleared
-    prompt, title, _buttons, mode, _callback = actions[0]["args"]
-    assert (prompt, title, mode) == (f"book.xlsx: {said}", "xl-milestones: Refresh", "critical")
+    _refused_live_in_the_same_words(path, said)
     capsys.readouterr()
