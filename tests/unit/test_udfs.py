@@ -83,6 +83,7 @@ def test_statuses_of_the_sample_are_real_statuses(raw: RawWorkbook) -> None:
         (None, "#VALUE!: give a milestone ID, e.g. M-001"),
         ("   ", "#VALUE!: give a milestone ID, e.g. M-001"),
         (101.0, "#N/A: unknown milestone 101"),
+        (True, "#VALUE!: TRUE is not a milestone ID: give one, e.g. M-001"),
         # The same id but for case or leading zeros: the one meant is named.
         ("m-002", "#N/A: unknown milestone m-002 (did you mean M-002?)"),
         ("M-2", "#N/A: unknown milestone M-2 (did you mean M-002?)"),

@@ -258,7 +258,12 @@ def _id_text(value: object) -> str:
 
 
 def _milestone_id(value: object) -> str:
-    text = _id_text(_argument("milestone_id", value))
+    value = _argument("milestone_id", value)
+    if isinstance(value, bool):  # a cell holding TRUE was "unknown milestone True"
+        raise UdfError(
+            BAD_INPUT, f"{str(value).upper()} is not a milestone ID: give one, e.g. M-001"
+        )
+    text = _id_text(value)
     if not text:
         raise UdfError(BAD_INPUT, "give a milestone ID, e.g. M-001")
     return text
