@@ -449,6 +449,13 @@ def test_payment_due_date_after_the_last_excel_date_is_num_error_text() -> None:
     assert logic.payment_due(date(9999, 12, 1), 30, None, None, "GB") == date(9999, 12, 31)
 
 
+def test_payment_due_date_in_an_unknown_country_says_what_to_give() -> None:
+    assert logic.payment_due(date(2026, 1, 30), 30, None, None, "XX") == (
+        "#VALUE!: country: no public holidays known for 'XX': give an ISO 3166 code such as "
+        "GB, US or DE (a region as GB-ENG or DE-BY), or leave it blank"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "answer"),
     [

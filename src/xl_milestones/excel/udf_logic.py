@@ -443,7 +443,11 @@ def payment_due(
         code = _code("country", country)
         calendar = BusinessCalendar(country=code)
         if code and not calendar.country_known:
-            raise UdfError(BAD_INPUT, f"country: no public holidays known for {code!r}")
+            raise UdfError(
+                BAD_INPUT,
+                f"country: no public holidays known for {code!r}: give an ISO 3166 code such "
+                "as GB, US or DE (a region as GB-ENG or DE-BY), or leave it blank",
+            )
         assert isinstance(start, date) and isinstance(n, int)
         assert isinstance(how, str) and isinstance(move, str)
         try:
