@@ -14,7 +14,7 @@ from tests.factory import column_of, valid_sheets, write_workbook
 from tests.writerbooks import sheet_parts
 
 from xl_milestones import cli
-from xl_milestones.core.schema import FX_RATES, MILESTONES
+from xl_milestones.core.schema import CHANGE_ORDERS, FX_RATES, MILESTONES
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,31 @@ def test_an_output_sheet_attribute_that_is_not_utf8_is_a_damaged_workbook(
     assert code == 2
     assert "damaged" in err and "internal error" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("char", "name"), [("\ufeff", "U+FEFF"), ("\u200b", "U+200B")])
+def test_an_id_with_an_invisible_character_around_it_is_refused_as_spaces_are(
+    tmp_path: Path, char: str, name: str
+) -> None:
+    """A byte order mark or a zero-width space pasted before or after an id (a web page, an
+    e-mail, a CSV file) looked like the id itself: its own row was a second milestone that
+    read as a duplicate without being one, and a Sign-offs row naming it was "not on the
+    Milestones sheet" for an id the user could see there. It is now ``id-spaces``, naming the
+    character, and the references to the id point at its row."""
+    sheets = valid_sheets()
+    sheets["milestones"][0]["milestone_id"] = char + "M-001"
+    sheets["change_orders"][0]["milestone_id"] = "M-002" + char
+    book = write_workbook(tmp_path / "invisible.xlsx", sheets)
+    code, out, err = run("validate", str(book), "--format", "json")
+    assert code == 1 and err == ""
+    issues = json.loads(out)["issues"]
+    spaced = {(i["sheet"], i["cell"]): i["message"] for i in issues if i["code"] == "id-spaces"}
+    assert spaced.keys() == {
+        (MILESTONES.name, column_of(book, MILESTONES.key, "milestone_id") + "2"),
+        (CHANGE_ORDERS.name, column_of(book, CHANGE_ORDERS.key, "milestone_id") + "2"),
+    }
+    for (sheet, _cell), message in spaced.items():
+        typed = "M-001" if sheet == MILESTONES.name else "M-002"
+        assert message.startswith(f"the id '{typed}' has an invisible character ({name})")
+    unknown = [i["message"] for i in issues if i["code"] == "unknown-reference"]
+    assert unknown and all("M-001 is on the Milestones sheet only with" in m for m in unknown)

@@ -92,8 +92,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "id-spaces": Code(
         "error",
-        "An id has spaces before or after it, so it would not match its references.",
-        "Remove the spaces.",
+        "An id has spaces, or an invisible character (a zero-width space, a byte order mark), "
+        "before or after it, so it would not match its references.",
+        "Remove the spaces, or retype the id.",
     ),
     "unknown-currency": Code(
         "error",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Final, NamedTuple
@@ -247,22 +248,30 @@ def _text(v: object) -> object:
     return show(v)
 
 
+def strip_id(text: str) -> str:
+    """``text`` without the spaces and the invisible characters (zero-width space, byte order
+    mark, direction marks: Unicode format characters) before and after it, which text copied
+    from a web page, an e-mail or a CSV file brings along."""
+    s = text.strip()
+    while s and unicodedata.category(s[0]) == "Cf":
+        s = s[1:].strip()
+    while s and unicodedata.category(s[-1]) == "Cf":
+        s = s[:-1].strip()
+    return s
+
+
 def _id(v: object) -> object:
     tv = type(v)
     if tv is str:
         s: str = v  # type: ignore[assignment]
-        stripped = s.strip()
+        stripped = strip_id(s)
         if stripped == s:
             if s in ERROR_LITERALS:
                 return _error_problem(s)
             return s
         if not stripped:
             return _WHITESPACE
-        return Problem(
-            ERROR,
-            "id-spaces",
-            f"the id {quoted(s)} has spaces before or after it: remove them ({quoted(stripped)})",
-        )
+        return Problem(ERROR, "id-spaces", _id_spaces_text(s, stripped))
     if tv is int:
         return str(v)
     if tv is float:
@@ -273,18 +282,32 @@ def _id(v: object) -> object:
     return Problem(ERROR, "not-an-id", f"{what} is not an id: enter the reference as text")
 
 
+def _id_spaces_text(typed: str, stripped: str) -> str:
+    around = typed.replace(stripped, "", 1)
+    hidden = sorted({f"U+{ord(c):04X}" for c in around if not c.isspace()})
+    if not hidden:
+        return (
+            f"the id {quoted(typed)} has spaces before or after it: remove them "
+            f"({quoted(stripped)})"
+        )
+    return (
+        f"the id {quoted(stripped)} has an invisible character ({', '.join(hidden)}) before or "
+        f"after it, as text copied from a web page or a file can: retype the id"
+    )
+
+
 def _ids(v: object) -> object:
     tv = type(v)
     if tv is str:
         s: str = v  # type: ignore[assignment]
         if "," not in s and ";" not in s:
-            one = s.strip()
+            one = strip_id(s)
             if not one:
                 return _WHITESPACE
             if one in ERROR_LITERALS:
                 return _error_problem(one)
             return (one,)
-        ids = tuple(p for p in (q.strip() for q in s.replace(";", ",").split(",")) if p)
+        ids = tuple(p for p in (strip_id(q) for q in s.replace(";", ",").split(",")) if p)
         return ids or None
     if tv is int:
         return (str(v),)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Final, cast
 
-from xl_milestones.core.coerce import ERROR_LITERALS, Converter, Problem, converter
+from xl_milestones.core.coerce import ERROR_LITERALS, Converter, Problem, converter, strip_id
 from xl_milestones.core.model import CellError, RawTable
 from xl_milestones.core.schema import Field, FieldType, Sheet
 from xl_milestones.core.validation.table import ERROR, Found, Table
@@ -57,7 +57,7 @@ def coerce_table(raw: RawTable, date1904: bool) -> tuple[Table, list[Found], set
                     )
                 )
                 if problem.code == "id-spaces" and f.unique:  # a row's own id
-                    spaced_ids.setdefault(str(column[i]).strip(), i)
+                    spaced_ids.setdefault(strip_id(str(column[i])), i)
                 if problem.code == "whitespace-only":
                     spaces.add(i)
                     if f.required:
@@ -146,6 +146,8 @@ def _convert_strings(
             odd = [i for i, (v, s) in enumerate(zip(typed, stripped, strict=True)) if v != s]
         if not ERROR_LITERALS.isdisjoint(typed):
             odd.extend(i for i, v in enumerate(typed) if v in ERROR_LITERALS)
+        if not all(map(str.isascii, filter(None, stripped))):  # an invisible character?
+            odd.extend(i for i, s in enumerate(stripped) if s and strip_id(s) != s)
     else:
         typed = stripped
         if "" in stripped:  # a cell of spaces, or empty
