@@ -371,6 +371,7 @@ def read_table(
         headed = {*where.values(), *(c for _t, c in unmatched)}
         last_data = _last_row(grid, area, scan, _next_table_row(tables, area))
         issues.extend(_unheaded(table, grid, area, headed, last_data))
+        issues.extend(_beside(table, grid, area))
     if area.table is not None and area.last_row is not None and not sheet.output:
         table.excel_table = area.table.name
         table.table_last_row = area.last_row + 1
@@ -510,6 +511,45 @@ def _unheaded(
                 f"column {letter} holds values but no header ({header_cell} is blank), so they "
                 f"are not read: type its header in {header_cell} ({lacks}a column of your own "
                 "takes a header of your own)",
+            )
+        )
+    return found
+
+
+def _beside(table: RawTable, grid: _Grid, area: _Area) -> list[Issue]:
+    """A warning on each header of one of the sheet's columns right of its Excel table: a
+    column pasted or added by a script beside a table does not grow it (typed there, Excel
+    grows the table), and its values went unread in silence."""
+    if area.table is None:
+        return []
+    keys = {f.key: f for f in table.sheet.inputs}
+    found: list[Issue] = []
+    for col in range(area.last_col + 1, grid.c0 + grid.width):
+        text = grid.cell(area.header_row, col)
+        if not isinstance(text, str) or (f := keys.get(normalize_header(text))) is None:
+            continue
+        cell = f"{column_letter(col + 1)}{area.header_row + 1}"
+        inside = table.columns.get(f.name)
+        what = (
+            f"the table's own {f.header} column ({inside}) is read"
+            if inside
+            else f"{f.header} is blank on every row"
+        )
+        message = (
+            f"the column '{text}' in {cell} is outside the table {area.table.name}, so it is not "
+            f"read and {what}: extend the table over it (Table Design > Resize Table), or "
+            "rename it if it is a column of your own"
+        )
+        found.append(
+            Issue(
+                Severity.WARNING,
+                "column-beside-table",
+                table.sheet_name,
+                area.header_row + 1,
+                f.header,
+                cell,
+                text,
+                message,
             )
         )
     return found

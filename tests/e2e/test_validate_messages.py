@@ -549,3 +549,34 @@ def test_values_under_a_cleared_header_are_warned_of_and_a_note_beside_the_table
         )
     }
     assert [i["severity"] for i in found] == ["warning"]
+
+
+def test_a_column_of_the_sheet_pasted_beside_its_table_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A Notes column and a second Owner column pasted right of tblMilestones (a paste or a
+    # script does not grow the table; typing there does): their values went unread in silence.
+    path = write_workbook(tmp_path / "book.xlsx", valid_sheets(), tables=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Milestones"]
+    assert ws.tables["tblMilestones"].ref == "A1:O5"
+    assert "Notes" not in [c.value for c in ws[1]]
+    ws["P1"], ws["P3"] = "Notes", "waiting for the client"
+    ws["Q1"], ws["Q2"] = "owner", "Dana Lee"
+    wb.save(path)
+    found = issues(capsys, path)
+    assert messages(found, "Milestones") == {
+        "P1": (
+            "column-beside-table",
+            "the column 'Notes' in P1 is outside the table tblMilestones, so it is not read "
+            "and Notes is blank on every row: extend the table over it (Table Design > Resize "
+            "Table), or rename it if it is a column of your own",
+        ),
+        "Q1": (
+            "column-beside-table",
+            "the column 'owner' in Q1 is outside the table tblMilestones, so it is not read "
+            "and the table's own Owner column (E) is read: extend the table over it (Table "
+            "Design > Resize Table), or rename it if it is a column of your own",
+        ),
+    }
+    assert [i["severity"] for i in found] == ["warning", "warning"]

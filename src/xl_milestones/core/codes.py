@@ -377,6 +377,14 @@ CODES: Final[dict[str, Code]] = {
         "Type the column's header in its header cell: the schema's header if it is one of the "
         "sheet's columns (the message names those the sheet lacks), or one of your own.",
     ),
+    "column-beside-table": Code(
+        "warning",
+        "The header of one of the sheet's columns is right of its Excel table, outside the "
+        "table's range (a column pasted or added by a script does not grow the table), so its "
+        "values are not read. The issue is on the header cell.",
+        "Extend the table over the column (Table Design > Resize Table), or give a column of "
+        "your own another header.",
+    ),
     "sheet-empty": Code(
         "warning",
         "An optional input sheet is there but holds nothing, not even its header row, so the "
