@@ -110,10 +110,11 @@ def refresh(
     capsys: pytest.CaptureFixture[str],
     sheets: Mapping[str, Rows],
     settings: Mapping[str, object],
+    stderr: list[str] | None = None,
 ) -> dict[str, Any]:
     """The template with ``sheets`` (sheet key -> rows of field names) and ``settings`` (Settings
     key -> value) filled in, refreshed with ``--format json``: the JSON, after checking that
-    no milestone was left uncomputed."""
+    no milestone was left uncomputed. What the command wrote to stderr goes in ``stderr``."""
     wb = openpyxl.load_workbook(template, keep_vba=True)
     sheets = {"approval_rules": [{"min_value": 0, "approver_role": "Project Manager"}], **sheets}
     for key, rows in sheets.items():
@@ -133,6 +134,8 @@ def refresh(
     code = main(["refresh", str(book), "--output", str(out), "--format", "json"])
     text, err = capsys.readouterr()
     assert code == 0, (text, err)
+    if stderr is not None:
+        stderr.append(err)
     result: dict[str, Any] = json.loads(text)
     errors = [i for i in result["issues"] if i["severity"] == "error"]
     assert not errors, errors
@@ -1312,6 +1315,69 @@ def test_public_holidays_of_a_region_move_the_due_date(
     )
     got = [out["milestones"][f"M-{i}"]["payment_due_date"] for i in range(1, 6)]
     assert got == expected
+
+
+def test_due_dates_in_years_without_holiday_data_are_warned_of_unless_the_sheet_has_them(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GB: signed off 2101-11-25 + 30 = Sun 2101-12-25. The holidays package has no year past
+    # 2100, so Mon 12-26 (Boxing Day) counts as a business day: due 2101-12-26, and said once
+    # on the Holiday Country cell (Settings row 5). With Mon 12-26 and Tue 12-27 (Christmas
+    # substitute) on the Holidays sheet -> Wed 12-28, and nothing to say.
+    signed = d(2101, 11, 25)
+    sheets = {
+        "contracts": [contract("C-1", start_date=d(2100, 1, 1), end_date=d(2102, 12, 31))],
+        "milestones": [_due_on(signed, 1000, "M-1")],
+        "signoffs": [approved("M-1", signed)],
+    }
+    settings = {"As Of Date": d(2101, 11, 30), "Holiday Country": "GB"}
+    out = refresh(template, tmp_path, capsys, sheets, settings)
+    assert out["milestones"]["M-1"]["payment_due_date"] == "2101-12-26"
+    said = [(i["code"], i["sheet"], i["cell"]) for i in out["issues"]]
+    assert said == [("holiday-years-not-known", "Settings", "B5")]
+    assert "GB are not known (in whole or in part) for 2101" in out["issues"][0]["message"]
+    listed = [{"holiday_date": d(2101, 12, 26)}, {"holiday_date": d(2101, 12, 27)}]
+    out = refresh(template, tmp_path, capsys, {**sheets, "holidays": listed}, settings)
+    assert out["milestones"]["M-1"]["payment_due_date"] == "2101-12-28"
+    assert out["issues"] == []
+
+
+def test_india_holidays_print_nothing_on_stderr_and_a_year_past_their_data_is_warned_of(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The holidays package has India's lunar holidays for 2001-2035 only and says so with a
+    # Python warning (and a source line) on stderr each time it is asked for another year.
+    # 2026: signed off 2026-02-24 + 30 = Thu 2026-03-26, Ram Navami -> Fri 03-27, and the
+    # command prints nothing on stderr. 2099: the year is said on the Holiday Country cell.
+    signed = [d(2026, 2, 24), d(2099, 3, 2)]
+    err: list[str] = []
+    due: list[str] = []
+    for day in signed:
+        row = _due_on(day, 1000, "M-1")
+        out = refresh(
+            template,
+            tmp_path,
+            capsys,
+            {
+                "contracts": [
+                    contract(
+                        "C-1",
+                        start_date=d(day.year - 1, 1, 1),
+                        end_date=d(day.year + 1, 12, 31),
+                    )
+                ],
+                "milestones": [row],
+                "signoffs": [approved_on_actual(row)],
+            },
+            {"As Of Date": day, "Holiday Country": "IN"},
+            stderr=err,
+        )
+        codes = [i["code"] for i in out["issues"]]
+        assert codes == ([] if day.year == 2026 else ["holiday-years-not-known"])
+        due.append(out["milestones"]["M-1"]["payment_due_date"])
+    # 2099-03-02 + 30 = Wed 2099-04-01: no holiday known to move it.
+    assert due == ["2026-03-27", "2099-04-01"]
+    assert err == ["", ""]
 
 
 # ------------------------------------------------------------------- late-payment interest

@@ -338,6 +338,16 @@ CODES: Final[dict[str, Code]] = {
         "weekends and the Holidays sheet are non-business days.",
         "Enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY).",
     ),
+    "holiday-years-not-known": Code(
+        "warning",
+        "Found by the computation: a due date was moved in a year whose public holidays of "
+        "Holiday Country the holidays package has only in part or not at all (Japan's after "
+        "2099, every country's after 2100, India's lunar holidays outside 2001-2035), so "
+        "those holidays were not skipped. One warning per refresh, on the Settings cell; "
+        "not given for a year with a date on the Holidays sheet.",
+        "Add that year's public holidays to the Holidays sheet, or check the dates that "
+        "made the due date fall in it.",
+    ),
     "late-interest-regime-missing": Code(
         "warning",
         "Found by the computation: payments are late or overdue but Late Interest Regime is "

@@ -8,6 +8,7 @@ the ``holidays`` package, loaded once per country and year for the whole process
 from __future__ import annotations
 
 import calendar
+import warnings
 from collections.abc import Iterable
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from functools import lru_cache
@@ -68,18 +69,29 @@ def whole_months(start: date, end: date) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=4096)
-def _country_year(country: str, year: int) -> frozenset[date] | None:
+def _country_year(country: str, year: int) -> tuple[frozenset[date], bool] | None:
     """Public holidays of one country (``GB``) or one of its subdivisions (``GB-ENG``, an ISO
-    3166-2 code: the country's holidays and the region's own) and year, or None when the
-    package does not know it."""
+    3166-2 code: the country's holidays and the region's own) and year, and whether the
+    package has that whole year; None when the package does not know the code.
+
+    A year is not whole outside the calendar's years (Japan's ends with 2099, every
+    country's with 2100) or when the package warns that some of its holidays are missing
+    (India's lunar ones outside 2001-2035). That warning is the package's, printed with a
+    source line on the command line's stderr: it is caught here and said by the caller."""
     code, dash, subdiv = country.partition("-")
     if dash and not subdiv:
         return None
-    try:
-        calendar_ = holidays_lib.country_holidays(code, subdiv=subdiv or None, years=year)
-    except NotImplementedError:
-        return None
-    return frozenset(calendar_.keys())
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter(action="always")
+        try:
+            calendar_ = holidays_lib.country_holidays(code, subdiv=subdiv or None, years=year)
+        except NotImplementedError:
+            return None
+    years = getattr(calendar_, "start_year", MINYEAR), getattr(calendar_, "end_year", MAXYEAR)
+    whole = years[0] <= year <= years[1] and not any(
+        issubclass(w.category, UserWarning) for w in said
+    )
+    return frozenset(calendar_.keys()), whole
 
 
 def known_country(country: str) -> bool:
@@ -92,7 +104,7 @@ class BusinessCalendar:
     """Which days are business days: not Saturday or Sunday, not a listed holiday, and not a
     public holiday of ``country`` (when given and known; an unknown code adds none)."""
 
-    __slots__ = ("_by_year", "country", "country_known", "extra")
+    __slots__ = ("_by_year", "country", "country_known", "extra", "years_not_known")
 
     def __init__(self, holidays: Iterable[date] = (), country: str | None = None) -> None:
         self.extra: frozenset[date] = frozenset(holidays)
@@ -100,13 +112,19 @@ class BusinessCalendar:
         self.country: str | None = code
         self.country_known: bool = code is None or known_country(code)
         self._by_year: dict[int, frozenset[date]] = {}
+        # Years looked up whose public holidays the package has only in part, or not at all.
+        self.years_not_known: set[int] = set()
 
     def _public(self, year: int) -> frozenset[date]:
         found = self._by_year.get(year)
         if found is None:
             found = frozenset()
-            if self.country is not None and self.country_known:
-                found = _country_year(self.country, year) or frozenset()
+            country = self.country if self.country_known else None
+            known = None if country is None else _country_year(country, year)
+            if known is not None:
+                found, whole = known
+                if not whole:
+                    self.years_not_known.add(year)
             self._by_year[year] = found
         return found
 

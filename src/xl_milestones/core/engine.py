@@ -244,7 +244,9 @@ def _milestones(
         at_stake.update(_at_stake(model, ix, last_deductible, None))
     readiness_checks(ix, check_modes(s))
     signoff.deadlines(ix, s.signoff_days)
-    payments_due(ix, _terms(model, as_of, warnings), warnings)
+    terms = _terms(model, as_of, warnings)
+    payments_due(ix, terms, warnings)
+    _holiday_years(model, terms.calendar, warnings)
     results = [_result(w) for w in ix.work]
     for skipped in model.skipped:
         results.append(MilestoneResult(skipped.row, skipped.milestone_id, False, blank_values()))
@@ -270,6 +272,31 @@ def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
         s.late_interest_regime, s.late_interest_reference_rate, s.late_interest_margin
     )
     return Terms(as_of, s.business_day_convention, calendar, s.late_interest_regime, rate)
+
+
+def _holiday_years(model: Model, calendar: BusinessCalendar, warnings: EngineWarnings) -> None:
+    """Due dates moved in years whose public holidays the ``holidays`` package lacks (in part
+    or whole) are said once, on the Holiday Country cell: those holidays were not skipped. A
+    year with a date on the Holidays sheet is the user's to fill, and not said."""
+    listed = {day.year for day in calendar.extra}
+    years = sorted(calendar.years_not_known - listed)
+    if not years:
+        return
+    country = calendar.country
+    span, of_span = (
+        ("that year", "that year's") if len(years) == 1 else ("those years", "those years'")
+    )
+    warnings.add(
+        "holiday-years-not-known",
+        SETTINGS,
+        model.setting_rows.get("holiday_country"),
+        "value",
+        country,
+        f"The public holidays of {country} are not known (in whole or in part) for "
+        f"{', '.join(map(str, years))}, so due dates moved in {span} skip only weekends, the "
+        f"Holidays sheet and the holidays that are known: add {of_span} public holidays to the "
+        "Holidays sheet, or check the dates that put a due date there.",
+    )
 
 
 def _result(w: MilestoneWork) -> MilestoneResult:
