@@ -2125,6 +2125,63 @@ def test_required_roles_by_value_in_the_reporting_currency_and_the_last_approval
     assert waits == [("M-3", "Director")]
 
 
+def test_a_threshold_met_only_once_rounded_and_a_credit_below_every_minimum_value(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rules: Project Manager from 0, Director from 50,000 GBP; EUR at 0.8500001.
+    #   M-1 58,823.52 EUR * 0.8500001 = 49,999.997882... -> round() 50,000.00: Director needed.
+    #   M-2 58,823.51 * 0.8500001 = 49,999.989382... -> 49,999.99: PM only, signed off 04-01.
+    #   M-3 100 - 500 (approved change order) = -400 EUR -> -340.00: below every Minimum
+    #       Value, no rule applies, so every listed approver: Legal (pending) holds it.
+    rows = [
+        milestone(
+            mid,
+            baseline_date=d(2026, 3, 31),
+            actual_date=d(2026, 3, 31),
+            payment_basis="fixed",
+            payment_amount=amount,
+        )
+        for mid, amount in (("M-1", 58823.52), ("M-2", 58823.51), ("M-3", 100))
+    ]
+    legal = {"approver_role": "Legal", "approver_name": "Lee Legal", "decision": "pending"}
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", currency="EUR", original_value=200000)],
+            "milestones": rows,
+            "signoffs": [approved(m, d(2026, 4, 1)) for m in ("M-1", "M-2", "M-3")]
+            + [{"milestone_id": "M-3", **legal}],
+            "change_orders": [
+                {
+                    "change_id": "CO-1",
+                    "contract_id": "C-1",
+                    "milestone_id": "M-3",
+                    "description": "Credit",
+                    "value_change": -500,
+                    "change_status": "approved",
+                    "approved_date": d(2026, 3, 1),
+                }
+            ],
+            "approval_rules": [
+                {"min_value": 0, "approver_role": "Project Manager"},
+                {"min_value": 50000, "approver_role": "Director"},
+            ],
+            "fx_rates": [{"currency": "EUR", "rate_to_reporting": 0.8500001}],
+        },
+        {"As Of Date": d(2026, 4, 15)},
+    )
+    got = {k: (v["status"], v["signoff_date"]) for k, v in out["milestones"].items()}
+    assert got == {
+        "M-1": ("Awaiting sign-off", None),
+        "M-2": ("Signed off", "2026-04-01"),
+        "M-3": ("Awaiting sign-off", None),
+    }
+    waits = [(q["milestone_id"], q["approver_role"]) for q in out["signoff_queue"]]
+    assert sorted(waits) == [("M-1", "Director"), ("M-3", "Legal")]
+
+
 # ---------------------------------------------------------------------- payment status
 
 
