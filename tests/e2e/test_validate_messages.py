@@ -348,6 +348,30 @@ def test_a_negative_number_under_a_date_format_is_not_called_a_time_of_day(
     }
 
 
+def test_a_contract_value_past_a_cells_digits_once_converted_is_an_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 999,999,999,999,999 GBP at 999,999,999,999 KWD per GBP is about 10^27 KWD: the refresh
+    # stopped with an internal error (decimal.InvalidOperation) converting it.
+    sheets: Sheets = valid_sheets()
+    # C-001's approved change orders add 5,000: its revised value is 1,000,000,000,004,999.
+    sheets["contracts"][0]["original_value"] = 999_999_999_999_999
+    sheets["contracts"][1]["currency"] = "GBP"
+    sheets["fx_rates"] = [{"currency": "GBP", "rate_to_reporting": 999_999_999_999}]
+    sheets["settings"][1]["value"] = "KWD"
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = messages(issues(capsys, path), "Contracts")
+    assert found["E2"] == (
+        "converted-value-too-large",
+        "contract C-001's revised value of 1,000,000,000,004,999.00 GBP at the FX rate of "
+        "999999999999 KWD per GBP is 1,000,000,000,000,000 KWD or more, past the 15 digits a "
+        "cell holds: check the GBP rate on the FX Rates sheet (KWD for one GBP) and the "
+        "contract's value",
+    )
+    assert main(["refresh", str(path), "--output", str(tmp_path / "out.xlsx")]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
 def test_a_late_interest_rate_of_1_is_asked_whether_1_percent_was_meant(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -96,6 +96,14 @@ CODES: Final[dict[str, Code]] = {
         "before or after it, so it would not match its references.",
         "Remove the spaces, or retype the id.",
     ),
+    "converted-value-too-large": Code(
+        "error",
+        "A contract's value (with its approved change orders), converted to the reporting "
+        "currency at its FX rate, is 10^15 or more: past the 15 digits a cell holds, so its "
+        "figures cannot be shown. The contract's milestones are not computed.",
+        "Check the currency's rate on the FX Rates sheet (reporting currency for one unit of "
+        "the currency) and the contract's Original Value.",
+    ),
     "unknown-currency": Code(
         "error",
         "A currency is not an ISO 4217 code.",

@@ -16,6 +16,7 @@ from xl_milestones.core.validation.contracts import (
     as_of_far,
     contract_dates,
     contract_ranges,
+    converted_values,
     fx_rates,
     minor_unit_amounts,
     payment_totals,
@@ -67,6 +68,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     contract_ranges,  # after contract_dates and date_order, which judge the End Date
     minor_unit_amounts,  # after the errors on the amounts: a cell with one is not told twice
     fx_rates,
+    converted_values,
     reporting_currency_rate,
     rate_of_one,
 )

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from xl_milestones.core.dates import add_years
 from xl_milestones.core.issues import Severity
-from xl_milestones.core.money import EXCEL_DIGITS, minor_units
+from xl_milestones.core.money import EXCEL_DIGITS, LARGEST_AMOUNT, format_money, minor_units
 from xl_milestones.core.schema import (
     AT_MOST_CONTRACT_VALUE,
     CHANGE_ORDERS,
@@ -396,6 +396,43 @@ def fx_rates(book: Book) -> Iterator[Found]:
             cur,
             f"no FX rate for {cur} to the reporting currency {reporting}: add a {cur} row "
             f"to {where}",
+        )
+
+
+def converted_values(book: Book) -> Iterator[Found]:
+    """A contract's value (with its approved change orders) converted at its FX rate stays
+    under what a cell holds (15 digits): the approval thresholds, the Dashboard and the
+    Payment Schedule convert its amounts, and a rate or value far too large (a rate typed as
+    a whole number of millions) left no figure to show and stopped the refresh."""
+    reporting = book.reporting_currency
+    if reporting is None:
+        return
+    rates: dict[str, Decimal] = {}
+    for cur, rate in zip(
+        book.column(FX_RATES.key, "currency"),
+        book.column(FX_RATES.key, "rate_to_reporting"),
+        strict=True,
+    ):
+        if cur and isinstance(rate, Decimal):
+            rates[cur] = max(abs(rate), rates.get(cur, rate))
+    currencies = book.column(CONTRACTS.key, "currency")
+    for cid, value in _contract_values(book).items():
+        i = book.contract_at[cid]
+        cur = currencies[i]
+        rate = rates.get(cur) if cur != reporting else None
+        if rate is None or abs(value) * rate < LARGEST_AMOUNT:
+            continue
+        yield Found(
+            CONTRACTS.key,
+            i,
+            ERROR,
+            "converted-value-too-large",
+            "original_value",
+            value,
+            f"contract {cid}'s revised value of {format_money(value, cur)} at the FX rate of "
+            f"{rate} {reporting} per {cur} is {LARGEST_AMOUNT:,.0f} {reporting} or more, past "
+            f"the 15 digits a cell holds: check the {cur} rate on the FX Rates sheet "
+            f"({reporting} for one {cur}) and the contract's value",
         )
 
 
