@@ -229,6 +229,42 @@ def test_hostile_and_non_latin_text_prints_literally(tmp_path: Path) -> None:
     assert any("WenQuanYi" in f for f in fonts), fonts
 
 
+ARABIC = "مدير المشروع"
+
+
+def test_user_text_is_never_laid_out_in_italic(tmp_path: Path) -> None:
+    """WeasyPrint draws Arabic in italic with the glyphs of another font (DejaVu Sans Oblique
+    has no Arabic: the PDF's text reads right, the page shows unrelated signs). The
+    explanation under a milestone's badges names its approvers ("Rejected by ..."), so it is
+    upright; only the pack's own phrases ("None open.") are in italic."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from weasyprint.formatting_structure.boxes import TextBox  # type: ignore[import-untyped]
+
+    sheets = valid_sheets()
+    for m in sheets["milestones"]:
+        if m["milestone_id"] == "M-002":
+            m.update(actual_date=dt.date(2026, 3, 30), percent_complete=1)
+    sheets["signoffs"].append(
+        {"milestone_id": "M-002", "approver_role": "Project manager", "approver_name": ARABIC,
+         "decision": "rejected", "decision_date": dt.date(2026, 3, 30), "comment": "no"}
+    )  # fmt: skip
+    book = write_workbook(tmp_path / "rtl.xlsx", sheets)
+    out = tmp_path / "pack.html"
+    assert main(["signoff-pack", str(book), "--milestone", "M-002", "--output", str(out)]) == 0
+    document = weasyprint.HTML(string=out.read_text(encoding="utf-8")).render()
+
+    def texts(box: object) -> list[tuple[str, str]]:
+        found = [(box.text, box.style["font_style"])] if isinstance(box, TextBox) else []
+        for child in getattr(box, "children", None) or []:
+            found += texts(child)
+        return found
+
+    laid_out = [t for page in document.pages for t in texts(page._page_box)]
+    assert any(ARABIC in text for text, _style in laid_out)
+    italic = [text for text, style in laid_out if style != "normal"]
+    assert italic and not [text for text in italic if ARABIC in text], italic
+
+
 # The pack's right margin (signoff_pack.css: @page margin 16mm 14mm 18mm 14mm), in points.
 RIGHT_MARGIN = 14 / 25.4 * 72
 LONG_NAME = "COMMISSIONING_HVAC_BMS_INTEGRATION_FLOOR_LEVEL_TWELVE_EAST_WING"
