@@ -304,6 +304,51 @@ def test_long_unbroken_text_wraps_inside_the_page(tmp_path: Path, length: int) -
     assert name in "".join(pdf_page_texts(out, layout=False)[0].split())
 
 
+CLAUSE = "The contractor shall provide all labour, plant and materials for the works. "
+
+
+@pytest.mark.slow
+def test_a_row_taller_than_a_page_breaks_under_its_column_headings(tmp_path: Path) -> None:
+    """A row is kept on one page, but one taller than a page (80 blocking issues listed on the
+    cover, a rejection's comment of a few pages) cannot be: WeasyPrint left the table's heading
+    alone on a page (the cover blank under its band) and printed the row on the next page
+    without its column headings. Such a row breaks where the page ends instead, and every page
+    it runs onto starts with the column headings."""
+    sheets = valid_sheets()
+    for m in sheets["milestones"]:
+        if m["milestone_id"] == "M-002":
+            m.update(actual_date=dt.date(2026, 3, 30), percent_complete=1)
+    sheets["issues"] += [
+        {"issue_id": f"ISSUE-{n:03d}", "milestone_id": "M-002", "category": "issue",
+         "severity": "high", "description": "Blocks", "raised_date": dt.date(2026, 3, 1),
+         "blocking": "yes"}
+        for n in range(80)
+    ]  # fmt: skip
+    sheets["signoffs"].append(
+        {"milestone_id": "M-002", "approver_role": "Project manager", "approver_name": "Sam",
+         "decision": "pending", "comment": CLAUSE * 60}
+    )  # fmt: skip
+    book = write_workbook(tmp_path / "tall.xlsx", sheets)
+    out = tmp_path / "pack.pdf"
+    assert main(["signoff-pack", str(book), "--milestone", "M-002", "--output", str(out)]) == 0
+    texts = pdf_page_texts(out)
+    start = _section_pages(texts, "M-002")[0]
+    pages = [_flat(text) for text in texts]
+    # The cover's table starts on the cover, its one row under its headings.
+    assert "Sign-off Blockers" in pages[0] and "Racks installed" in pages[0]
+    # Each page a tall row runs onto (the cover's, the check's finding, the approver's
+    # comment) starts with its table's headings.
+    tables = (
+        (range(start), "blocks sign-off", "Blockers"),
+        (range(start, len(pages)), "blocks sign-off", "Finding"),
+        (range(start, len(pages)), "contractor shall", "Comment"),
+    )
+    for numbers, text, heading in tables:
+        holding = [n for n in numbers if text in pages[n]]
+        headed = [n for n in numbers if heading in pages[n]]
+        assert len(holding) >= 2 and set(holding) <= set(headed), (text, holding, headed)
+
+
 def _pdf_fonts(pdf: Path) -> list[str]:
     exe = shutil.which("pdffonts")
     if exe is None:

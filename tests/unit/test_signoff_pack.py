@@ -21,7 +21,14 @@ from xl_milestones.core.schema import MILESTONES, SIGNOFF_CHECKS
 from xl_milestones.core.validate import validate
 from xl_milestones.errors import UsageError
 from xl_milestones.io.reader import read_workbook
-from xl_milestones.reports.render import breakable, pack_format, render_html, write_signoff_pack
+from xl_milestones.reports.render import (
+    TALL_TEXT,
+    breakable,
+    is_tall,
+    pack_format,
+    render_html,
+    write_signoff_pack,
+)
 from xl_milestones.reports.signoff import (
     NothingToSignOff,
     build_pack,
@@ -432,6 +439,14 @@ def test_long_runs_without_a_space_may_break_and_words_do_not() -> None:
     assert breakable("a <ABCDEFGHIJKLMN> & b") == (
         'a <span class="long">&lt;ABCDEFGHIJKLMN&gt;</span> &amp; b'
     )
+
+
+def test_a_row_may_break_across_pages_only_with_a_cell_of_much_text() -> None:
+    assert not is_tall(["Racks installed", None, "x" * (TALL_TEXT - 1)])
+    assert is_tall(["Racks installed", "x" * TALL_TEXT])
+    # A wide (CJK) character takes two columns' room: half as many fill the cell as much.
+    assert is_tall(["東" * (TALL_TEXT // 2)])
+    assert not is_tall(["東" * (TALL_TEXT // 2 - 1)])
 
 
 def test_a_long_name_may_break_in_every_table_cell_it_is_in() -> None:

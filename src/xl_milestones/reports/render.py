@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,11 @@ LONG_RUN: Final = 16
 # pages: 11 minutes and 6 GB), where the HTML is written in seconds.
 LARGE_PACK: Final = 100
 _LONG: Final = re.compile(rf"\S{{{LONG_RUN},}}")
+# A table row is kept on one page (signoff_pack.css) unless one of its cells holds this much
+# text, a wide (CJK) character counting twice: from about 1,000 such characters a cell of a
+# narrow column is taller than a page, and WeasyPrint, kept from breaking the row, left the
+# table's heading alone on a page and printed the row on the next without its column headings.
+TALL_TEXT: Final = 800
 
 
 def pack_format(output: str | os.PathLike[str]) -> str:
@@ -78,6 +84,19 @@ def breakable(value: object) -> Markup:
     return Markup("").join(parts)
 
 
+def is_tall(cells: Iterable[object]) -> bool:
+    """Whether a table row with these cell texts may be too tall to keep on one page (TALL_TEXT);
+    its row then gets the CSS class ``tall``, which lets it break across pages."""
+    for value in cells:
+        text = "" if value is None else str(value)
+        if len(text) < TALL_TEXT // 2:
+            continue
+        width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        if width >= TALL_TEXT:
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
@@ -89,6 +108,7 @@ def _environment() -> Environment:
         lstrip_blocks=False,
     )
     env.tests["url"] = _is_url
+    env.tests["tall"] = is_tall
     env.filters["breakable"] = breakable
     return env
 
