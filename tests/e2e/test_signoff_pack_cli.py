@@ -19,7 +19,8 @@ from xl_milestones.core.engine import compute
 from xl_milestones.core.schema import CONTRACTS, MILESTONES, SIGNOFF_CHECKS
 from xl_milestones.core.validate import validate
 from xl_milestones.io.reader import read_workbook
-from xl_milestones.reports.signoff import TERMS_START, fmt_date, fmt_money, pro_forma
+from xl_milestones.reports.render import render_html
+from xl_milestones.reports.signoff import TERMS_START, build_pack, fmt_date, fmt_money, pro_forma
 
 SAMPLE = Path(__file__).resolve().parents[2] / "workbook" / "sample_contract_milestones.xlsm"
 HOSTILE = '=HYPERLINK("http://example.invalid","x")'
@@ -175,6 +176,24 @@ def test_html_pack_is_one_printable_file(tmp_path: Path) -> None:
     assert "<style>" in html and "@page" in html and "<link" not in html
     assert "M-012 · Roof-light replacement" in html
     assert "Northgate Roofing plc" in html
+
+
+def test_only_the_pdf_cover_has_a_page_column(
+    tmp_path: Path, sample_results: tuple[object, object]
+) -> None:
+    """The cover's Page column is filled in by the PDF's layout (CSS target-counter), which no
+    browser does: the .html pack, which the ribbon's button writes, showed it empty. Its
+    milestone ids link to the milestones' sections instead."""
+    html = tmp_path / "pack.html"
+    assert main(["signoff-pack", str(SAMPLE), "--milestone", "M-012", "--output", str(html)]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert 'class="pageref"' not in text and ">Page</th>" not in text
+    assert '<a href="#m1">M-012</a>' in text and 'id="m1"' in text
+    model, result = sample_results
+    ids = ["M-012"]
+    pack = build_pack(model, result, workbook_name="s.xlsm", milestone_ids=ids)  # type: ignore[arg-type]
+    pdf_html = render_html(pack)  # what the PDF is laid out from
+    assert 'class="pageref"' in pdf_html and ">Page</th>" in pdf_html
 
 
 @pytest.mark.slow

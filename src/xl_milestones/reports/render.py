@@ -113,11 +113,13 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(pack: SignoffPack) -> str:
-    """The pack as one HTML document with its stylesheet inlined."""
+def render_html(pack: SignoffPack, *, pdf: bool = True) -> str:
+    """The pack as one HTML document with its stylesheet inlined; with ``pdf`` (to be laid out
+    by WeasyPrint) the cover has a Page column, which only a paged layout fills in (CSS
+    target-counter: a browser shows it empty)."""
     env = _environment()
     css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
-    return env.get_template(TEMPLATE).render(pack=pack, css=css)
+    return env.get_template(TEMPLATE).render(pack=pack, css=css, pdf=pdf)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -187,7 +189,7 @@ def write_signoff_pack(
         issues=issues,
         prepared=prepared,
     )
-    html = render_html(pack)
+    html = render_html(pack, pdf=fmt == "pdf")
     if fmt == "pdf" and large is not None and len(pack.pages) >= LARGE_PACK:
         large(len(pack.pages))
     data = html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
