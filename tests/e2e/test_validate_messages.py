@@ -372,6 +372,45 @@ def test_a_contract_value_past_a_cells_digits_once_converted_is_an_error_not_a_c
     assert "internal error" not in capsys.readouterr().err
 
 
+def test_a_date_too_near_9999_for_its_deadlines_is_an_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workbook set in 9999: a milestone completed on 9999-12-24 has its sign-off deadline 10
+    # days later, past Excel's last date, and the refresh stopped with an internal error
+    # (OverflowError); so did a sign-off on 9999-12-11 with 30 days' payment terms.
+    sheets: Sheets = valid_sheets()
+    for contract in sheets["contracts"]:
+        contract.update(start_date=dt.date(9999, 1, 4), end_date=None)
+    sheets["milestones"] = sheets["milestones"][:1]
+    sheets["milestones"][0].update(
+        baseline_date=dt.date(9999, 12, 20), actual_date=dt.date(9980, 1, 1), percent_complete=1
+    )
+    for key in ("signoffs", "deliverables", "invoices", "issues", "change_orders"):
+        sheets[key] = []
+    sheets["settings"][0]["value"] = dt.date(9979, 12, 31)  # the last date a cell may hold
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    found = issues(capsys, path)
+    told = "(sign-off and payment deadlines, up to years later) would pass 9999-12-31, the last "
+    assert sorted(
+        (i["sheet"], i["cell"], i["message"]) for i in found if i["code"] == "date-too-late"
+    ) == [
+        (
+            sheet,
+            cell,
+            f"{day} is after 9979-12-31: the dates worked out from it {told}"
+            "date Excel shows: correct the year",
+        )
+        for sheet, cell, day in (
+            ("Contracts", "F2", "9999-01-04"),
+            ("Contracts", "F3", "9999-01-04"),
+            ("Milestones", "F2", "9999-12-20"),
+            ("Milestones", "G2", "9980-01-01"),
+        )
+    ]
+    assert main(["refresh", str(path), "--output", str(tmp_path / "out.xlsx")]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
 def test_a_late_interest_rate_of_1_is_asked_whether_1_percent_was_meant(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

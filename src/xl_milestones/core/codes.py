@@ -165,6 +165,13 @@ CODES: Final[dict[str, Code]] = {
         "A change order names a milestone of another contract.",
         "Correct the Contract ID or the Milestone ID.",
     ),
+    "date-too-late": Code(
+        "error",
+        "A date after 9979-12-31: the sign-off deadlines and payment due dates worked out from "
+        "it, up to years later, would pass 9999-12-31, the last date Excel shows. Usually a "
+        "mistyped year.",
+        "Correct the year.",
+    ),
     "revised-date-out-of-range": Code(
         "error",
         "A Baseline Date moved by the Extension Days of its approved change orders falls "

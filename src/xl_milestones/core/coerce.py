@@ -328,7 +328,34 @@ def _ids(v: object) -> object:
 _MIDNIGHT: Final = "0 or a negative number (Excel shows a negative date as #####)"
 
 
+# The last date a cell may hold: the engine works out dates up to years after the ones typed
+# (a sign-off deadline up to 3,650 days on, a due date up to a year and a month on), which
+# must stay within 9999-12-31, the last date Excel shows.
+LAST_DATE: Final = dt.date(9979, 12, 31)
+
+
 def _date_converter(date1904: bool) -> Converter:
+    read = _date_reader(date1904)
+
+    def convert(v: object) -> object:
+        day = read(v)
+        if type(day) is dt.date and day > LAST_DATE:
+            return Problem(ERROR, "date-too-late", too_late(day))
+        return day
+
+    return convert
+
+
+def too_late(day: dt.date) -> str:
+    """Why a date after LAST_DATE is refused, and what to do."""
+    return (
+        f"{day.isoformat()} is after {LAST_DATE.isoformat()}: the dates worked out from it "
+        "(sign-off and payment deadlines, up to years later) would pass 9999-12-31, the last "
+        "date Excel shows: correct the year"
+    )
+
+
+def _date_reader(date1904: bool) -> Converter:
     def convert(v: object) -> object:
         tv = type(v)
         if tv is dt.date:
