@@ -494,23 +494,24 @@ def test_a_rate_for_the_reporting_currency_itself_is_said_to_be_unused(
 def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # CO-2 moves every milestone of C-001 by -1,000 days:
-    # M-1: baseline 9999-06-01 + CO-1's 3,650 (its own) - 1,000 = +2,650 days: past 9999-12-31.
-    # M-2: baseline 9999-01-04 + CO-3's 3,000 (its own) - 1,000 = +2,000 days: past it too.
+    # CO-2 moves every milestone of C-001 by -1,000 days (no date a cell holds is after
+    # 9979-12-31, so only several change orders reach past 9999-12-31):
+    # M-1: baseline 9979-06-01 + CO-1, CO-6, CO-7's 3 x 3,650 (its own) - 1,000 = +9,950 days.
+    # M-2: baseline 9979-01-04 + CO-3, CO-8, CO-9's 3 x 3,000 (its own) - 1,000 = +8,000 days.
     # M-3: CO-4 (proposed, +3,650) and CO-5 (approved only after the as-of date, +3,650) do not
-    # count: 9999-01-04 - 1,000 days is a date.
+    # count: 9979-01-04 - 1,000 days is a date.
     # The refresh stopped with "internal error: OverflowError: date value out of range".
     d = dt.date
     sheets: Sheets = valid_sheets()
-    sheets["settings"][0]["value"] = d(9999, 1, 1)
+    sheets["settings"][0]["value"] = d(9979, 1, 1)
     sheets["contracts"] = [
-        {**sheets["contracts"][0], "start_date": d(9998, 1, 5), "end_date": d(9999, 12, 31)}
+        {**sheets["contracts"][0], "start_date": d(9978, 1, 5), "end_date": d(9979, 12, 31)}
     ]
     mine = {"contract_id": "C-001", "milestone_type": "project", "owner": "Dana Lee"}
     sheets["milestones"] = [
-        {**mine, "milestone_id": "M-1", "milestone_name": "One", "baseline_date": d(9999, 6, 1)},
-        {**mine, "milestone_id": "M-2", "milestone_name": "Two", "baseline_date": d(9999, 1, 4)},
-        {**mine, "milestone_id": "M-3", "milestone_name": "Three", "baseline_date": d(9999, 1, 4)},
+        {**mine, "milestone_id": "M-1", "milestone_name": "One", "baseline_date": d(9979, 6, 1)},
+        {**mine, "milestone_id": "M-2", "milestone_name": "Two", "baseline_date": d(9979, 1, 4)},
+        {**mine, "milestone_id": "M-3", "milestone_name": "Three", "baseline_date": d(9979, 1, 4)},
     ]
     change = {"contract_id": "C-001", "description": "more time", "change_status": "approved"}
     sheets["change_orders"] = [
@@ -520,7 +521,11 @@ def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
         {**change, "change_id": "CO-4", "milestone_id": "M-3", "extension_days": 3650}
         | {"change_status": "proposed"},
         {**change, "change_id": "CO-5", "milestone_id": "M-3", "extension_days": 3650}
-        | {"approved_date": d(9999, 2, 1)},
+        | {"approved_date": d(9979, 2, 1)},
+        {**change, "change_id": "CO-6", "milestone_id": "M-1", "extension_days": 3650},
+        {**change, "change_id": "CO-7", "milestone_id": "M-1", "extension_days": 3650},
+        {**change, "change_id": "CO-8", "milestone_id": "M-2", "extension_days": 3000},
+        {**change, "change_id": "CO-9", "milestone_id": "M-2", "extension_days": 3000},
     ]
     for key in ("deliverables", "signoffs", "invoices", "issues", "holidays", "fx_rates"):
         sheets[key] = []
@@ -534,12 +539,12 @@ def test_a_revised_date_past_the_last_date_a_cell_shows_is_an_error_not_a_crash(
     assert messages(found, "Milestones") == {
         "F2": (
             "revised-date-out-of-range",
-            "Baseline Date 9999-06-01 moved by the +2,650 Extension Days of the approved change "
+            "Baseline Date 9979-06-01 moved by the +9,950 Extension Days of the approved change "
             f"orders on milestone M-1 and its contract {later}",
         ),
         "F3": (
             "revised-date-out-of-range",
-            "Baseline Date 9999-01-04 moved by the +2,000 Extension Days of the approved change "
+            "Baseline Date 9979-01-04 moved by the +8,000 Extension Days of the approved change "
             f"orders on milestone M-2 and its contract {later}",
         ),
     }

@@ -218,8 +218,9 @@ def _range_text(field: Field, bound: str, limit: Decimal) -> str:
     return f"{field.header} must be {bound} {shown}: correct the value"
 
 
-def converter(field: Field, date1904: bool = False) -> Converter:
-    """The converter for one field's cells (``date1904`` for serial numbers in date columns)."""
+def converter(field: Field, date1904: bool = False, *, cell: bool = True) -> Converter:
+    """The converter for one field's cells (``date1904`` for serial numbers in date columns).
+    A workbook's cell (``cell``) holds no date after LAST_DATE; a function's argument may."""
     t = field.type
     if t is FieldType.TEXT:
         return _text
@@ -228,7 +229,7 @@ def converter(field: Field, date1904: bool = False) -> Converter:
     if t is FieldType.IDS:
         return _ids
     if t is FieldType.DATE:
-        return _date_converter(date1904)
+        return _date_converter(date1904) if cell else _date_reader(date1904)
     if t is FieldType.YESNO:
         return _yesno
     if t is FieldType.ENUM:
@@ -328,9 +329,10 @@ def _ids(v: object) -> object:
 _MIDNIGHT: Final = "0 or a negative number (Excel shows a negative date as #####)"
 
 
-# The last date a cell may hold: the engine works out dates up to years after the ones typed
-# (a sign-off deadline up to 3,650 days on, a due date up to a year and a month on), which
-# must stay within 9999-12-31, the last date Excel shows.
+# The last date a workbook's cell may hold: the engine works out dates up to years after the
+# ones typed (a sign-off deadline up to 3,650 days on, a due date up to a year and a month on),
+# which must stay within 9999-12-31, the last date Excel shows. A function's arguments are not
+# bounded so: each works out one date and says when it passes 9999-12-31.
 LAST_DATE: Final = dt.date(9979, 12, 31)
 
 

@@ -365,7 +365,7 @@ def _arg(name: str, field: Field, value: object, *, required: bool = True) -> ob
         return field.default
     if field.type is FieldType.DATE and isinstance(value, datetime):
         value = value.date()
-    typed = coerce.converter(field)(value)
+    typed = coerce.converter(field, cell=False)(value)
     if isinstance(typed, coerce.Problem):
         if typed.severity == coerce.ERROR:
             raise UdfError(BAD_INPUT, f"{name}: {typed.message}")
