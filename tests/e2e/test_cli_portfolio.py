@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import tempfile
 from decimal import Decimal
@@ -624,3 +625,26 @@ def test_ctrl_c_while_workers_read_is_one_line_and_leaves_nothing(tmp_path: Path
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.splitlines()[-1] == "xl-milestones: interrupted"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["books"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_workbook_hard_linked_under_two_names_is_read_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # A shared folder where one workbook is also reachable under another name (a hard link,
+    # as a symbolic link): the same file, whose figures must not count twice.
+    folder = tmp_path / "books"
+    (folder / "north").mkdir(parents=True)
+    book = write_workbook(folder / "north" / "contracts.xlsx", valid_sheets())
+    os.link(book, folder / "contracts (north).xlsx")
+    os.symlink(book, folder / "north link.xlsx")
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = run_cli(
+        capsys, "portfolio", str(folder), str(book), "--output", str(out), "--jobs", jobs
+    )
+    assert code == 0, err
+    assert stdout.startswith("Portfolio of 1 workbook as of ")
+    assert "more than one workbook" not in stdout
+    assert [row["Workbook"] for row in _table(out, SOURCES.name)] == [
+        "books/contracts (north).xlsx"
+    ]

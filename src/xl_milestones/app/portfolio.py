@@ -88,16 +88,16 @@ def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None
 
     files: list[Path] = []
     missing: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
+    seen: set[object] = set()
 
     def add(file: Path) -> str:
         """``added``, ``listed`` (already) or ``output`` (the file skipped)."""
         if skip is not None and same_file(file, skip):
             return "output"
-        real = Path(os.path.realpath(file))
-        if real in seen:
+        key = _file_key(file)
+        if key in seen:
             return "listed"
-        seen.add(real)
+        seen.add(key)
         files.append(file)
         return "added"
 
@@ -117,6 +117,16 @@ def find_workbooks(paths: Sequence[str | os.PathLike[str]], *, skip: Path | None
     if not files:  # nothing else to read: said, not skipped in silence
         missing.extend((lock, lock_file_reason(lock)) for lock in locks)
     return Found(files, missing)
+
+
+def _file_key(file: Path) -> object:
+    """What tells one file from another: its device and inode (a symbolic or hard link is the
+    file it leads to), else, when it cannot be seen, its resolved path."""
+    try:
+        st = file.stat()
+    except OSError:
+        return Path(os.path.realpath(file))
+    return (st.st_dev, st.st_ino)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
