@@ -164,7 +164,10 @@ _TODAY_BECAUSE = {
 
 def validate_command(book: str, as_of: date | None = None) -> str:
     """The command that lists a workbook's errors as of ``as_of`` (else its own date), quoted
-    for a shell: ``xl-milestones validate 'Q3 milestones.xlsm' --as-of 2026-03-31``."""
+    for a shell: ``xl-milestones validate 'Q3 milestones.xlsm' --as-of 2026-03-31``; a name
+    starting with a dash as ``./-north.xlsm``, which is not taken for an option."""
+    if book.startswith("-"):
+        book = f"./{book}"
     command = f"xl-milestones validate {shlex.quote(book)}"
     return command + (f" --as-of {as_of.isoformat()}" if as_of is not None else "")
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import shlex
 import shutil
 import tempfile
 from decimal import Decimal
@@ -648,3 +649,20 @@ def test_a_workbook_hard_linked_under_two_names_is_read_once(
     assert [row["Workbook"] for row in _table(out, SOURCES.name)] == [
         "books/contracts (north).xlsx"
     ]
+
+
+def test_the_validate_command_for_a_name_starting_with_a_dash_runs_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `portfolio .` in a folder holding "-north.xlsx" with errors: the command it suggests must
+    # not give the name as an option (argparse: "the following arguments are required: BOOK").
+    broken = valid_sheets()
+    broken["milestones"][0]["baseline_date"] = "31/05/2026"
+    write_workbook(tmp_path / "-north.xlsx", broken)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(capsys, "portfolio", ".", "--output", "p.xlsx")
+    assert code == 1, err
+    suggested = stdout.split("run xl-milestones ", 1)[1].splitlines()[0]
+    assert suggested == "validate ./-north.xlsx"
+    code, stdout, err = run_cli(capsys, *shlex.split(suggested))
+    assert code == 1 and "-north.xlsx: 1 error" in stdout, err
