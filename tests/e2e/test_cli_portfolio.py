@@ -666,3 +666,26 @@ def test_the_validate_command_for_a_name_starting_with_a_dash_runs_as_given(
     assert suggested == "validate ./-north.xlsx"
     code, stdout, err = run_cli(capsys, *shlex.split(suggested))
     assert code == 1 and "-north.xlsx: 1 error" in stdout, err
+
+
+def test_a_symbolic_link_loop_in_the_folder_is_named_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A link left pointing at itself (or two at each other) in a shared folder: no permission
+    # to check, as "cannot be opened (Too many levels of symbolic links)" advised.
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "good.xlsx", valid_sheets())
+    os.symlink("loop.xlsx", folder / "loop.xlsx")
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 1, err
+    reason = (
+        f"{folder / 'loop.xlsx'}: a symbolic link that leads round in a loop, to no file: "
+        "point it at the workbook, or delete it"
+    )
+    assert f"    {reason}" in stdout.splitlines()
+    sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
+    assert sources["loop.xlsx"]["Not Read Because"] == reason
+    code, _out, err = run_cli(capsys, "validate", str(folder / "loop.xlsx"))
+    assert code == 2 and err == f"xl-milestones: error: {reason}\n"

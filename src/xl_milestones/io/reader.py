@@ -8,6 +8,7 @@ the validator, except what only the reader can see (merged cells, hidden rows).
 
 from __future__ import annotations
 
+import errno
 import os
 import zipfile
 import zlib
@@ -223,9 +224,7 @@ def _check_file(file: Path) -> None:
     except FileNotFoundError:
         raise WorkbookError(f"{file}: no such file: check the path and the file name") from None
     except OSError as exc:  # a folder on the way may not be entered
-        raise WorkbookError(
-            f"{file}: cannot be opened ({exc.strerror}): check its permissions"
-        ) from None
+        raise _cannot_open(file, exc) from None
     if file.is_dir():
         raise WorkbookError(
             f"{file}: is a folder, not a workbook: give the path of a .xlsx or .xlsm file"
@@ -234,9 +233,7 @@ def _check_file(file: Path) -> None:
         with file.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise WorkbookError(
-            f"{file}: cannot be opened ({exc.strerror}): check its permissions"
-        ) from None
+        raise _cannot_open(file, exc) from None
     if not head:
         raise WorkbookError(f"{file}: the file is empty: it is not a workbook")
     if head == _OLE_MAGIC:
@@ -276,6 +273,17 @@ def _check_file(file: Path) -> None:
     # Zip bombs and DTDs are refused before any XML parser sees the file; what kind of file it
     # is comes first, from the zip's directory and the OpenDocument mimetype entry alone.
     check_package(file)
+
+
+def _cannot_open(file: Path, exc: OSError) -> WorkbookError:
+    """Why ``file`` cannot be opened, and what to do: a symbolic link that leads round in a
+    loop (no permission would help), else the permissions to check."""
+    if exc.errno == errno.ELOOP:
+        return WorkbookError(
+            f"{file}: a symbolic link that leads round in a loop, to no file: "
+            "point it at the workbook, or delete it"
+        )
+    return WorkbookError(f"{file}: cannot be opened ({exc.strerror}): check its permissions")
 
 
 def lock_file_reason(file: Path) -> str:
