@@ -689,3 +689,25 @@ def test_a_symbolic_link_loop_in_the_folder_is_named_as_one(
     assert sources["loop.xlsx"]["Not Read Because"] == reason
     code, _out, err = run_cli(capsys, "validate", str(folder / "loop.xlsx"))
     assert code == 2 and err == f"xl-milestones: error: {reason}\n"
+
+
+def test_an_empty_file_in_the_folder_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 0 bytes: what a copy to the share that stopped leaves behind under the workbook's name.
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "good.xlsx", valid_sheets())
+    (folder / "north.xlsm").write_bytes(b"")
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 1, err
+    reason = (
+        f"{folder / 'north.xlsm'}: the file is empty (0 bytes), not a workbook (a copy, "
+        "download or save that stopped leaves one): copy or save the workbook again, or "
+        "delete this file"
+    )
+    assert f"    {reason}" in stdout.splitlines()
+    sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
+    assert sources["north.xlsm"]["Not Read Because"] == reason
+    assert (folder / "north.xlsm").read_bytes() == b""

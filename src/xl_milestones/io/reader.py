@@ -235,7 +235,10 @@ def _check_file(file: Path) -> None:
     except OSError as exc:
         raise _cannot_open(file, exc) from None
     if not head:
-        raise WorkbookError(f"{file}: the file is empty: it is not a workbook")
+        raise WorkbookError(
+            f"{file}: the file is empty (0 bytes), not a workbook (a copy, download or save "
+            "that stopped leaves one): copy or save the workbook again, or delete this file"
+        )
     if head == _OLE_MAGIC:
         _refuse_ole(file)
     if not head.startswith(_ZIP_MAGIC):
