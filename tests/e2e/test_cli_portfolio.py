@@ -691,6 +691,34 @@ def test_a_symbolic_link_loop_in_the_folder_is_named_as_one(
     assert code == 2 and err == f"xl-milestones: error: {reason}\n"
 
 
+def test_a_spreadsheet_of_another_format_in_the_folder_is_listed_as_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A contract kept as .xls or .ods beside the .xlsx ones was left out of the roll-up in
+    # silence; given by name it was refused with the reason. A .csv export is not looked at.
+    import zipfile
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "good.xlsx", valid_sheets())
+    (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with zipfile.ZipFile(folder / "calc.ods", "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    (folder / "export.csv").write_text("Contract ID,Value\nC-9,100\n", encoding="utf-8")
+    out = tmp_path / "p.xlsx"
+    code, stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 1, err
+    sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
+    assert sorted(sources) == ["calc.ods", "good.xlsx", "old.xls"]
+    for name in ("calc.ods", "old.xls"):
+        _code, _out, said = run_cli(capsys, "validate", str(folder / name))
+        reason = said.removeprefix("xl-milestones: error: ").strip()
+        assert sources[name]["Not Read Because"] == reason
+        assert f"    {reason}" in stdout.splitlines()
+    assert sources["good.xlsx"]["Not Read Because"] in (None, "")
+
+
 def test_an_empty_file_in_the_folder_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
