@@ -2266,6 +2266,44 @@ def test_payment_status_ladder_part_paid_overpaid_and_invoices_after_the_as_of_d
     assert (D(amounts["overdue"]), D(amounts["due_30"])) == (D(1000), D(1600))
 
 
+def test_a_payment_beyond_the_amount_due_is_not_a_late_payment(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Late Interest Regime none; 0 days after sign-off, convention none; 1,000 each, signed
+    # off and due 2026-04-01; as of 04-25.
+    #   M-1 1,000 paid on 04-01 (on time), then 10 more on 04-20: paid 1,010, outstanding -10:
+    #       Paid, overpaid; the 10 settles nothing of the 1,000 due, so no part is late.
+    #   M-2 999.99 paid on 04-01: short by a cent, 0.01 outstanding -> Overdue, 24 days.
+    # The warning that late payments bear no interest names M-2 alone (it named M-1 too, a
+    # payment in full on its due date); the Dashboard's overdue outstanding is 0.01.
+    rows = [_due_on(d(2026, 4, 1), 1000, mid) for mid in ("M-1", "M-2")]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1", payment_terms_days=0)],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 4, 1), 1000, d(2026, 4, 1), 1000),
+                invoice("INV-2", "M-1", d(2026, 4, 2), 10, d(2026, 4, 20), 10),
+                invoice("INV-3", "M-2", d(2026, 4, 1), 1000, d(2026, 4, 1), 999.99),
+            ],
+        },
+        {"As Of Date": d(2026, 4, 25), "Business Day Convention": "none"},
+    )
+    ms = out["milestones"]
+    got = {
+        k: (v["payment_status"], v["days_overdue"], v["outstanding_amount"]) for k, v in ms.items()
+    }
+    assert got == {"M-1": ("Paid", 0, "-10.00"), "M-2": ("Overdue", 24, "0.01")}
+    warnings = {i["code"]: i["message"] for i in out["issues"] if i["severity"] == "warning"}
+    assert set(warnings) == {"overpaid", "late-interest-regime-missing"}
+    assert "1 payment is late or overdue (M-2)" in warnings["late-interest-regime-missing"]
+    assert D(out["totals"]["amounts"]["overdue"]) == D("0.01")
+
+
 def test_a_payment_typed_past_the_penny_enters_outstanding_rounded(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -157,12 +157,12 @@ def _payable(
     due = _due_date(w, invoices, invoice_based, terms)
     as_of = terms.as_of
     status = pay.payment_status(True, invoice_based, bool(invoices), owed, paid, due, as_of)
-    late = due is not None and (
-        status == pay.OVERDUE or any(day > due for day, _amount in paid_rows)
-    )
+    # Late: a part of the amount due paid after the due date, or unpaid after it; a payment
+    # beyond the amount due (an overpayment) is no late part.
+    parts = [] if due is None else late_parts(amount_due, due, paid_rows, as_of, owed)
+    late = bool(parts)
     interest: Decimal | None = zero
-    if due is not None and terms.regime != "none" and status != pay.AWAITING_INVOICE:
-        parts = late_parts(amount_due, due, paid_rows, as_of, owed)
+    if due is not None and parts and terms.regime != "none":
         try:
             interest = interest_on_parts(parts, amount_due, due, terms.regime, terms.rate, cur)
         except AmountTooLarge as exc:
