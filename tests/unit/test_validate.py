@@ -606,6 +606,22 @@ def test_a_paid_date_after_the_as_of_date_is_said_not_counted() -> None:
     assert result.model.skipped == []
 
 
+def test_an_invoice_dated_after_the_as_of_date_is_said_not_counted() -> None:
+    # The invoice does not exist yet as of the as-of date (its milestone awaits its invoice
+    # under invoice-based terms), which was done in silence; a warning, as for a Paid Date.
+    as_of = run(valid_sheets()).as_of
+    later = as_of + dt.timedelta(days=5)
+    result = run(changed(row("invoices", 0, invoice_date=later, paid_date=None, paid_amount=None)))
+    (found,) = [i for i in result.issues if i.code == "invoice-after-as-of"]
+    assert (found.sheet, found.column, found.severity) == ("Invoices", "Invoice Date", W)
+    assert found.message == (
+        f"Invoice Date {later.isoformat()} is after the as-of date {as_of.isoformat()}: the "
+        "invoice (and its payment) is not counted as of it; if it was sent by then, correct "
+        "the date"
+    )
+    assert result.model.skipped == []
+
+
 @pytest.mark.parametrize(
     ("typed", "number"),
     [

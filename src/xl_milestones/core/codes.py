@@ -195,6 +195,14 @@ CODES: Final[dict[str, Code]] = {
         "An Actual Date or Decision Date is after the as-of date.",
         "Record only what has happened; correct the date or leave it blank.",
     ),
+    "invoice-after-as-of": Code(
+        "warning",
+        "An invoice's Invoice Date is after the as-of date, so the invoice does not exist yet "
+        "as of it: it and its payment are left out of the milestone's due date (under "
+        "invoice-based terms), paid and outstanding amounts, payment status, late interest, "
+        "Invoice check and Payment Schedule.",
+        "Correct the date if it was sent by then; otherwise nothing (a later refresh counts it).",
+    ),
     "paid-after-as-of": Code(
         "warning",
         "An invoice's Paid Date is after the as-of date, so the payment is not counted as of "

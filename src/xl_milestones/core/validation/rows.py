@@ -92,22 +92,33 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
                     )
 
 
-def paid_after_as_of(book: Book) -> Iterator[Found]:
-    """A Paid Date after the as-of date: the payment is not counted as of it (outstanding,
-    payment status and interest are as of that date), which is said, not done in silence."""
+# An invoice's date after the as-of date: (code, field, what is not counted, what it was).
+_INVOICE_DATES_AFTER_AS_OF: Final = (
+    ("invoice-after-as-of", "invoice_date", "invoice (and its payment)", "sent"),
+    ("paid-after-as-of", "paid_date", "payment", "paid"),
+)
+
+
+def invoice_dates_after_as_of(book: Book) -> Iterator[Found]:
+    """An Invoice Date or a Paid Date after the as-of date: the invoice or the payment is not
+    counted as of it (due date, outstanding, payment status and interest are as of that date),
+    which is said, not done in silence."""
     as_of = book.as_of
-    for i, day in enumerate(book.column(INVOICES.key, "paid_date")):
-        if day is not None and day > as_of:
-            yield Found(
-                INVOICES.key,
-                i,
-                WARNING,
-                "paid-after-as-of",
-                "paid_date",
-                day,
-                f"Paid Date {day.isoformat()} is after the as-of date {as_of.isoformat()}: the "
-                "payment is not counted as of it; if it was paid by then, correct the date",
-            )
+    for code, name, what, done in _INVOICE_DATES_AFTER_AS_OF:
+        header = INVOICES.header(name)
+        for i, day in enumerate(book.column(INVOICES.key, name)):
+            if day is not None and day > as_of:
+                yield Found(
+                    INVOICES.key,
+                    i,
+                    WARNING,
+                    code,
+                    name,
+                    day,
+                    f"{header} {day.isoformat()} is after the as-of date {as_of.isoformat()}: "
+                    f"the {what} is not counted as of it; if it was {done} by then, correct "
+                    "the date",
+                )
 
 
 def payment_fields(book: Book) -> Iterator[Found]:
