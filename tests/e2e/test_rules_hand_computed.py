@@ -1966,6 +1966,99 @@ def test_an_open_dispute_holds_a_milestone_not_yet_signed_off_but_not_one_signed
     assert ms["M-3"]["signoff_blockers"] is None
 
 
+def test_deliverables_and_issues_are_taken_as_they_were_on_the_as_of_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 06-01, dates typed for 06-20 have not happened yet (docs/decisions.md):
+    #   M-1 dispute I-1 closed 06-20: open as of 06-01 -> On hold, Disputes fails.
+    #   M-2 complete, deliverable D-2 submitted 05-01, accepted 06-20: not accepted as of
+    #       06-01 -> Deliverables fails (Awaiting sign-off, not ready).
+    #   M-3 0% done, deliverable D-3 pending, submitted 06-20: not started by it.
+    #   M-4 control: dispute closed 05-20, D-4 accepted 05-20 -> nothing held or blocked.
+    # Each date after the as-of date is a warning on its cell, not an error.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone("M-1", baseline_date=d(2026, 7, 31), milestone_type="project"),
+                milestone(
+                    "M-2",
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 1),
+                    milestone_type="project",
+                ),
+                milestone("M-3", baseline_date=d(2026, 7, 31), milestone_type="project"),
+                milestone(
+                    "M-4",
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 1),
+                    milestone_type="project",
+                ),
+            ],
+            "deliverables": [
+                {
+                    "deliverable_id": did,
+                    "milestone_id": mid,
+                    "deliverable_name": "Report",
+                    "submitted_date": submitted,
+                    "accepted_date": accepted,
+                    "acceptance_status": status,
+                }
+                for did, mid, submitted, accepted, status in (
+                    ("D-2", "M-2", d(2026, 5, 1), d(2026, 6, 20), "accepted"),
+                    ("D-3", "M-3", d(2026, 6, 20), None, "pending"),
+                    ("D-4", "M-4", d(2026, 5, 1), d(2026, 5, 20), "accepted"),
+                )
+            ],
+            "signoffs": [
+                {
+                    "milestone_id": mid,
+                    "approver_role": "Project Manager",
+                    "approver_name": "Pat Approver",
+                    "decision": "pending",
+                }
+                for mid in ("M-1", "M-2", "M-3", "M-4")
+            ],
+            "issues": [
+                {
+                    "issue_id": iid,
+                    "milestone_id": mid,
+                    "category": "dispute",
+                    "issue_status": "closed",
+                    "raised_date": d(2026, 5, 1),
+                    "closed_date": closed,
+                    "description": "quantities",
+                }
+                for iid, mid, closed in (
+                    ("I-1", "M-1", d(2026, 6, 20)),
+                    ("I-4", "M-4", d(2026, 5, 20)),
+                )
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    got = {
+        k: (v["status"], v["signoff_ready"], v["signoff_blockers"])
+        for k, v in out["milestones"].items()
+    }
+    assert got == {
+        "M-1": ("On hold", False, "actual date not entered; open dispute I-1"),
+        "M-2": ("Awaiting sign-off", False, "deliverable D-2 not accepted"),
+        "M-3": ("Not started", False, "actual date not entered; deliverable D-3 not accepted"),
+        "M-4": ("Awaiting sign-off", True, None),
+    }
+    warned = [(i["code"], i["sheet"], i["cell"]) for i in out["issues"]]
+    assert warned == [
+        ("dated-after-as-of", "Deliverables", "F2"),
+        ("dated-after-as-of", "Deliverables", "E3"),
+        ("dated-after-as-of", "Issues", "H2"),
+    ]
+    assert "the issue counts as still open as of it" in out["issues"][2]["message"]
+
+
 def test_sign_off_blockers_name_what_is_missing_blocks_first_then_warnings(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

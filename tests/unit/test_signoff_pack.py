@@ -258,6 +258,20 @@ def test_change_orders_that_touch_the_milestone() -> None:
     assert lines["CO-2"].scope == "whole contract" and lines["CO-2"].status.text == "proposed"
 
 
+def test_an_issue_closed_after_the_as_of_date_is_listed_as_open() -> None:
+    # As of 04-30, I-1 closed on 05-10 was still open: listed with the open issues, as the
+    # Blocking Issues check counts it; I-2 closed on 04-20 is one of the closed ones.
+    model = _awaiting_model()
+    model.issues = [
+        b.issue("I-1", blocking=True, issue_status="closed", closed_date=dt.date(2026, 5, 10)),
+        b.issue("I-2", issue_status="closed", closed_date=dt.date(2026, 4, 20)),
+    ]
+    result = compute(model, AS_OF)
+    page = build_pack(model, result, workbook_name="b.xlsm").pages[0]
+    assert ([i.issue_id for i in page.issues], page.closed_issues) == (["I-1"], 1)
+    assert "issue I-1 blocks sign-off" in str(result.milestones[0].values["signoff_blockers"])
+
+
 def test_value_basis_quotes_the_engines_change_order_sums() -> None:
     model = _awaiting_model(retention_limit=D("0.1"))
     model.change_orders = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
-from xl_milestones.core.index import MilestoneWork, ModelIndex
+from xl_milestones.core.index import MilestoneWork, ModelIndex, accepted_by
 from xl_milestones.core.payments import INVOICE_BASES
 from xl_milestones.core.signoff import (
     CHECK_INDEX,
@@ -55,10 +55,10 @@ def _completion(run: _Run) -> Failed:
 
 
 def _deliverables(run: _Run) -> Failed:
-    by_id = run.index.by_id
+    by_id, as_of = run.index.by_id, run.index.as_of
     for mid, dels in run.index.deliverables.items():
         w = by_id.get(mid)
-        bad = [d.deliverable_id for d in dels if d.acceptance_status != "accepted"]
+        bad = [d.deliverable_id for d in dels if not accepted_by(d, as_of)]
         if w is not None and bad:
             reason = "; ".join(f"deliverable {d} not accepted" for d in bad)
             yield w, run.fail("Deliverables", reason)

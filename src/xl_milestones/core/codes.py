@@ -210,6 +210,14 @@ CODES: Final[dict[str, Code]] = {
         "are those of the as-of date.",
         "Correct the date if it was paid by then; otherwise nothing (a later refresh counts it).",
     ),
+    "dated-after-as-of": Code(
+        "warning",
+        "A deliverable's Submitted or Accepted Date, or an issue's Closed Date, is after the "
+        "as-of date, so the row is taken as it was at that date: not yet submitted or "
+        "accepted (the Deliverables check fails, the milestone is not started by it), or "
+        "still open (it can hold the milestone, put it at risk or block its sign-off).",
+        "Correct the date if it happened by then; otherwise nothing (a later refresh counts it).",
+    ),
     "status-date-required": Code(
         "error",
         "A status needs its date: accepted (Accepted Date), approved or rejected (Decision "

@@ -75,6 +75,28 @@ def approved_by(status: object, approved_date: date | None, as_of: date) -> bool
     return status == "approved" and (approved_date is None or approved_date <= as_of)
 
 
+def open_by(issue: IssueRecord, as_of: date) -> bool:
+    """Whether an Issues row is open as of ``as_of``: open, or closed only after it."""
+    return issue.issue_status == "open" or (
+        issue.closed_date is not None and issue.closed_date > as_of
+    )
+
+
+def accepted_by(d: Deliverable, as_of: date) -> bool:
+    """Whether a deliverable is accepted as of ``as_of``: accepted, and on or before it."""
+    return d.acceptance_status == "accepted" and (
+        d.accepted_date is None or d.accepted_date <= as_of
+    )
+
+
+def started_by(d: Deliverable, as_of: date) -> bool:
+    """Whether a deliverable is submitted or accepted as of ``as_of``: its Submitted Date is
+    reached, or (without one) its status is submitted, or it is accepted by then."""
+    if d.submitted_date is not None:
+        return d.submitted_date <= as_of
+    return d.acceptance_status == "submitted" or accepted_by(d, as_of)
+
+
 # The reporting currency of a workbook that gives none (no setting, no contract).
 FALLBACK_CURRENCY = "EUR"
 
@@ -191,7 +213,8 @@ class ModelIndex:
 
     ``work`` holds the milestones whose contract is in the model, in sheet row order, and
     ``by_id`` the same records by Milestone ID. Child rows are grouped by Milestone ID in sheet
-    order; ``invoices`` only those dated on or before as_of, ``open_issues`` only open ones.
+    order; ``invoices`` only those dated on or before as_of, ``open_issues`` only those open as
+    of as_of (closed after it counts as open).
     """
 
     as_of: date
@@ -231,7 +254,7 @@ def build_index(model: Model, as_of: date) -> ModelIndex:
         inv for inv in in_row_order(model.invoices) if inv.invoice_date <= as_of
     )
     open_issues: dict[str, list[IssueRecord]] = by_milestone(
-        rec for rec in in_row_order(model.issues) if rec.issue_status == "open"
+        rec for rec in in_row_order(model.issues) if open_by(rec, as_of)
     )
     reporting = reporting_currency(model)
     rates = {cur.strip().upper(): fx.rate_to_reporting for cur, fx in model.fx_rates.items()}

@@ -1210,6 +1210,34 @@ NOT_AFTER_AS_OF: Final[dict[str, tuple[str, ...]]] = {
     MILESTONES.key: ("actual_date",),
     SIGNOFFS.key: ("decision_date",),
 }
+# Dates from which a row counts (sheet key -> date field -> the code, what the row counts as
+# until then, what the user would have done by the as-of date): after the as-of date the row is
+# taken as it was at that date, and the date is a warning.
+COUNTED_FROM: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
+    INVOICES.key: {
+        "invoice_date": (
+            "invoice-after-as-of",
+            "the invoice (and its payment) is not counted",
+            "was sent",
+        ),
+        "paid_date": ("paid-after-as-of", "the payment is not counted", "was paid"),
+    },
+    DELIVERABLES.key: {
+        "submitted_date": (
+            "dated-after-as-of",
+            "the deliverable is not counted as submitted",
+            "happened",
+        ),
+        "accepted_date": (
+            "dated-after-as-of",
+            "the deliverable is not counted as accepted",
+            "happened",
+        ),
+    },
+    ISSUES.key: {
+        "closed_date": ("dated-after-as-of", "the issue counts as still open", "happened")
+    },
+}
 
 # ------------------------------------------------------------------ range checks across sheets
 # Dates on a contract's rows (sheet key -> date fields; a row reaches its contract through its

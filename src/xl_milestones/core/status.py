@@ -14,6 +14,8 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
+from xl_milestones.core.index import started_by
+
 if TYPE_CHECKING:
     from xl_milestones.core.index import MilestoneWork, ModelIndex
     from xl_milestones.core.signoff import SignoffState
@@ -305,12 +307,6 @@ def _issue_facts(ix: ModelIndex) -> tuple[dict[str, str], dict[str, tuple[str, s
 
 
 def _started(ix: ModelIndex) -> set[str]:
-    # Milestones with a deliverable submitted or accepted.
-    return {
-        mid
-        for mid, dels in ix.deliverables.items()
-        if any(
-            d.acceptance_status in ("submitted", "accepted") or d.submitted_date is not None
-            for d in dels
-        )
-    }
+    # Milestones with a deliverable submitted or accepted as of as_of.
+    as_of = ix.as_of
+    return {mid for mid, dels in ix.deliverables.items() if any(started_by(d, as_of) for d in dels)}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Final
 
 from xl_milestones.core.engine import EngineResult, MilestoneResult, counts_as_approved
+from xl_milestones.core.index import open_by
 from xl_milestones.core.issues import Issue
 from xl_milestones.core.model import Contract, Milestone, Model
 from xl_milestones.core.money import ZERO, minor_units, round_money
@@ -771,7 +772,7 @@ class _Context:
 
     def _issues(self, m: Milestone, c: Contract) -> tuple[list[IssueLine], int]:
         mine = [i for i in self.model.issues if i.milestone_id == m.milestone_id]
-        open_ = [i for i in mine if i.issue_status == "open"]
+        open_ = [i for i in mine if open_by(i, self.as_of)]
         # Disputes first, then what blocks sign-off: what the meeting must settle.
         open_.sort(key=lambda i: (i.category != "dispute", not i.blocking, i.row))
         lines = [

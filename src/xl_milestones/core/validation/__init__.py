@@ -33,7 +33,7 @@ from xl_milestones.core.validation.rows import (
     change_order_milestones,
     change_values_unpaid,
     date_order,
-    invoice_dates_after_as_of,
+    dated_after_as_of,
     milestone_progress,
     not_after_as_of,
     paid_dates,
@@ -54,7 +54,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     references,
     payment_fields,
     not_after_as_of,
-    invoice_dates_after_as_of,
+    dated_after_as_of,
     milestone_progress,
     predecessors,
     payment_totals,  # after payment_fields, whose errors leave a contract's total unsure

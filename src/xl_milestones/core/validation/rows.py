@@ -17,6 +17,7 @@ from xl_milestones.core.index import approved_by
 from xl_milestones.core.schema import (
     CHANGE_ORDERS,
     CONTRACTS,
+    COUNTED_FROM,
     DATE_ORDER,
     INVOICES,
     MILESTONES,
@@ -93,32 +94,27 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
 
 
 # An invoice's date after the as-of date: (code, field, what is not counted, what it was).
-_INVOICE_DATES_AFTER_AS_OF: Final = (
-    ("invoice-after-as-of", "invoice_date", "invoice (and its payment)", "sent"),
-    ("paid-after-as-of", "paid_date", "payment", "paid"),
-)
-
-
-def invoice_dates_after_as_of(book: Book) -> Iterator[Found]:
-    """An Invoice Date or a Paid Date after the as-of date: the invoice or the payment is not
-    counted as of it (due date, outstanding, payment status and interest are as of that date),
-    which is said, not done in silence."""
+def dated_after_as_of(book: Book) -> Iterator[Found]:
+    """An Invoice, Paid, Submitted, Accepted or Closed Date after the as-of date: the row is
+    taken as it was at that date (the invoice or payment not counted, the deliverable not yet
+    submitted or accepted, the issue still open), which is said, not done in silence."""
     as_of = book.as_of
-    for code, name, what, done in _INVOICE_DATES_AFTER_AS_OF:
-        header = INVOICES.header(name)
-        for i, day in enumerate(book.column(INVOICES.key, name)):
-            if day is not None and day > as_of:
-                yield Found(
-                    INVOICES.key,
-                    i,
-                    WARNING,
-                    code,
-                    name,
-                    day,
-                    f"{header} {day.isoformat()} is after the as-of date {as_of.isoformat()}: "
-                    f"the {what} is not counted as of it; if it was {done} by then, correct "
-                    "the date",
-                )
+    for key, fields in COUNTED_FROM.items():
+        for name, (code, meaning, done) in fields.items():
+            header = book.tables[key].sheet.header(name)
+            for i, day in enumerate(book.column(key, name)):
+                if day is not None and day > as_of:
+                    yield Found(
+                        key,
+                        i,
+                        WARNING,
+                        code,
+                        name,
+                        day,
+                        f"{header} {day.isoformat()} is after the as-of date "
+                        f"{as_of.isoformat()}: {meaning} as of it; if it {done} by then, "
+                        "correct the date",
+                    )
 
 
 def payment_fields(book: Book) -> Iterator[Found]:
