@@ -2059,6 +2059,72 @@ def test_deliverables_and_issues_are_taken_as_they_were_on_the_as_of_date(
     assert "the issue counts as still open as of it" in out["issues"][2]["message"]
 
 
+def test_a_closing_or_acceptance_date_under_another_status_counts_by_the_status_and_is_said(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 06-01, M-1 complete: dispute I-1 with a Closed Date of 05-20 but its Status left
+    # blank (open) still holds M-1 On hold; deliverable D-1 with an Accepted Date of 05-20
+    # but status submitted is not accepted. Each date is a warning on its cell.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 1),
+                    milestone_type="project",
+                ),
+            ],
+            "deliverables": [
+                {
+                    "deliverable_id": "D-1",
+                    "milestone_id": "M-1",
+                    "deliverable_name": "Report",
+                    "accepted_date": d(2026, 5, 20),
+                    "acceptance_status": "submitted",
+                },
+            ],
+            "signoffs": [approved("M-1", d(2026, 5, 1)) | {"decision": "pending"}],
+            "issues": [
+                {
+                    "issue_id": "I-1",
+                    "milestone_id": "M-1",
+                    "category": "dispute",
+                    "closed_date": d(2026, 5, 20),
+                    "description": "quantities",
+                },
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    m1 = out["milestones"]["M-1"]
+    assert (m1["status"], m1["signoff_blockers"]) == (
+        "On hold",
+        "deliverable D-1 not accepted; open dispute I-1",
+    )
+    got = [(i["code"], i["sheet"], i["cell"], i["message"]) for i in out["issues"]]
+    assert got == [
+        (
+            "date-without-status",
+            "Deliverables",
+            "F2",
+            "Accepted Date is filled in but Acceptance Status is submitted: the row counts "
+            "as submitted; set Acceptance Status to accepted, or clear the date",
+        ),
+        (
+            "date-without-status",
+            "Issues",
+            "H2",
+            "Closed Date is filled in but Status is blank, so open: the row counts as open; "
+            "set Status to closed, or clear the date",
+        ),
+    ]
+
+
 def test_sign_off_blockers_name_what_is_missing_blocks_first_then_warnings(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

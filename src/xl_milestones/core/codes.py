@@ -224,6 +224,13 @@ CODES: Final[dict[str, Code]] = {
         "Date), an approved change order (Approved Date), a closed issue (Closed Date).",
         "Enter the date.",
     ),
+    "date-without-status": Code(
+        "warning",
+        "A deliverable's Accepted Date is filled in but its Acceptance Status is not "
+        "accepted, or an issue's Closed Date but its Status is not closed: the row counts by "
+        "its status (not accepted, still open).",
+        "Set the status, or clear the date.",
+    ),
     "paid-date-required": Code(
         "error", "An invoice has a Paid Amount but no Paid Date.", "Enter the Paid Date."
     ),

@@ -33,6 +33,7 @@ from xl_milestones.core.validation.rows import (
     change_order_milestones,
     change_values_unpaid,
     date_order,
+    date_without_status,
     dated_after_as_of,
     milestone_progress,
     not_after_as_of,
@@ -60,6 +61,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     payment_totals,  # after payment_fields, whose errors leave a contract's total unsure
     date_order,
     status_dates,
+    date_without_status,
     signoff_decisions,
     change_order_milestones,
     change_values_unpaid,  # after it: a milestone of another contract is told once

@@ -24,6 +24,7 @@ from xl_milestones.core.schema import (
     NOT_AFTER_AS_OF,
     SIGNOFFS,
     STATUS_DATES,
+    STATUS_ONLY_DATES,
 )
 from xl_milestones.core.validation.table import ERROR, WARNING, Book, Found, Table
 
@@ -70,6 +71,33 @@ def status_dates(book: Book) -> Iterator[Found]:
                         f"{sheet.header(status_field)} is {status} but "
                         f"{sheet.header(date_field)} is blank: enter the date it became {status}",
                     )
+
+
+def date_without_status(book: Book) -> Iterator[Found]:
+    """A date that only one status uses (Accepted Date, Closed Date) filled in under another:
+    the row counts by its status, which is said, not done in silence (a status that could not
+    be read is not judged)."""
+    for key, declared in STATUS_ONLY_DATES.items():
+        table = book.tables[key]
+        sheet = table.sheet
+        for status_field, states, date_field in declared:
+            statuses, dates = book.column(key, status_field), book.column(key, date_field)
+            for i, (status, day) in enumerate(zip(statuses, dates, strict=True)):
+                if day is None or status in states or table.is_bad(i, status_field):
+                    continue
+                counts = status or sheet.field(status_field).default
+                shown = status or f"blank, so {counts}"
+                yield Found(
+                    key,
+                    i,
+                    WARNING,
+                    "date-without-status",
+                    date_field,
+                    day,
+                    f"{sheet.header(date_field)} is filled in but {sheet.header(status_field)} "
+                    f"is {shown}: the row counts as {counts}; set {sheet.header(status_field)} "
+                    f"to {states[0]}, or clear the date",
+                )
 
 
 def not_after_as_of(book: Book) -> Iterator[Found]:
