@@ -1135,6 +1135,67 @@ def test_invoice_terms_run_from_the_earliest_invoice_and_skip_a_sunday(
     assert (m["payment_due_date"], m["payment_status"]) == ("2026-05-04", "Not yet due")
 
 
+def test_invoice_terms_run_from_the_sign_off_when_the_invoice_came_before_it(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An invoice sent before the milestone is signed off starts no term: the term runs from the
+    # later of the earliest invoice and the sign-off (UK Act s.4, EU Directive art. 4(3)(a)(iv),
+    # US Prompt Payment Act: the later of the invoice and acceptance). UK, 4% + 8% = 12%;
+    # convention none; 1,000 each (no VAT), finished and signed off 2026-04-20; as of 05-25.
+    #   M-1 (after_invoice 30) INV-1 dated 03-02, unpaid: from 04-20, not 03-02: due 05-20
+    #       (it was 04-01, 54 days overdue); 5 days overdue:
+    #       1,000 * 0.12 * 5 / 365 = 1.6438... -> 1.64; + 70 (1,000 <= amount < 10,000) = 71.64
+    #   M-2 (after_invoice 30) INV-2 dated 03-10, 400 paid 03-20, before the sign-off: on time;
+    #       INV-3 dated 03-01 (the earliest, a row below) 600 paid 05-25: due 05-20, 5 days
+    #       late: 600 * 0.12 * 5 / 365 = 0.9863... -> 0.99 + 70 = 70.99 (it was 80.85, from a
+    #       due date of 03-31). Paid.
+    #   M-3 (C-2, eom_after_invoice 30) INV-4 dated 03-31, unpaid: from the sign-off's month:
+    #       04-30 + 30 = Sat 05-30 (no move) -> Not yet due (it was 04-30, 25 days overdue).
+    # Dashboard: overdue 1,000 (M-1); due within 30 days 1,000 (M-3).
+    assert r2(D(1000) * D("0.12") * 5 / 365) + 70 == D("71.64")
+    assert r2(D(600) * D("0.12") * 5 / 365) + 70 == D("70.99")
+    rows = [
+        _signed(mid, cid, d(2026, 4, 20), payment_basis="fixed", payment_amount=1000)
+        for mid, cid in (("M-1", "C-1"), ("M-2", "C-1"), ("M-3", "C-2"))
+    ]
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [
+                contract("C-1", payment_terms_basis="after_invoice"),
+                contract("C-2", payment_terms_basis="eom_after_invoice"),
+            ],
+            "milestones": rows,
+            "signoffs": [approved_on_actual(r) for r in rows],
+            "invoices": [
+                invoice("INV-1", "M-1", d(2026, 3, 2), 1000),
+                invoice("INV-2", "M-2", d(2026, 3, 10), 400, d(2026, 3, 20), 400),
+                invoice("INV-3", "M-2", d(2026, 3, 1), 600, d(2026, 5, 25), 600),
+                invoice("INV-4", "M-3", d(2026, 3, 31), 1000),
+            ],
+        },
+        {
+            "As Of Date": d(2026, 5, 25),
+            "Business Day Convention": "none",
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.04,
+        },
+    )
+    got = {
+        k: (v["payment_status"], v["payment_due_date"], v["days_overdue"], D(v["late_interest"]))
+        for k, v in out["milestones"].items()
+    }
+    assert got == {
+        "M-1": ("Overdue", "2026-05-20", 5, D("71.64")),
+        "M-2": ("Paid", "2026-05-20", 0, D("70.99")),
+        "M-3": ("Not yet due", "2026-05-30", 0, D(0)),
+    }
+    amounts = out["totals"]["amounts"]
+    assert (D(amounts["overdue"]), D(amounts["due_30"])) == (D(1000), D(1000))
+
+
 @pytest.mark.parametrize(
     ("convention", "basis", "expected"),
     [

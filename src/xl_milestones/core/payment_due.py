@@ -197,11 +197,13 @@ def _payable(
 def _due_date(
     w: MilestoneWork, invoices: list[Invoice], invoice_based: bool, terms: Terms
 ) -> date | None:
-    # Counted from the sign-off date, or the first invoice's date under invoice terms.
+    # Counted from the sign-off date, or the first invoice's date under invoice terms; an
+    # invoice sent before the sign-off starts no term before it (the later of the two).
     assert w.state is not None
     start = w.state.signoff_date
     if invoice_based:
-        start = min((i.invoice_date for i in invoices), default=None)
+        invoiced = min((i.invoice_date for i in invoices), default=None)
+        start = invoiced if invoiced is None or start is None else max(invoiced, start)
     if start is None:
         return None
     c = w.contract
