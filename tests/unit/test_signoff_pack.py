@@ -207,6 +207,20 @@ def test_page_prints_the_pro_forma_breakdown_and_the_terms() -> None:
     assert "× 10 days late" in basis["Less delay damages"]
 
 
+def test_pro_forma_due_date_of_an_invoice_sent_before_the_sign_off() -> None:
+    # Invoice terms; INV-1 dated 2 Mar 2026, before the milestone was even finished: the term
+    # runs from the later of the invoice and the sign-off, 30 Apr + 30 = Sat 30 May -> Mon 1 Jun
+    # (it said "was due on 1 Apr 2026: 29 days overdue already", from 2 Mar + 30).
+    model = replace(
+        _awaiting_model(payment_terms_basis="after_invoice"),
+        invoices=[b.invoice("INV-1", "M-1", dt.date(2026, 3, 2), 45120)],
+    )
+    page = build_pack(model, compute(model, AS_OF), workbook_name="book.xlsm").pages[0]
+    assert page.payment_note == (
+        "If it is signed off on 30 Apr 2026, the as-of date, 45,120.00 EUR falls due on 1 Jun 2026."
+    )
+
+
 def test_sample_pro_forma_deductions_add_up() -> None:
     model, result, _ = sample()
     forma = pro_forma(model, result, select_milestones(result, None, workbook="x"))
