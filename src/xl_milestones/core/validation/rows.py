@@ -121,7 +121,6 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
                     )
 
 
-# An invoice's date after the as-of date: (code, field, what is not counted, what it was).
 def dated_after_as_of(book: Book) -> Iterator[Found]:
     """An Invoice, Paid, Submitted, Accepted or Closed Date after the as-of date: the row is
     taken as it was at that date (the invoice or payment not counted, the deliverable not yet
