@@ -342,13 +342,13 @@ def _date_converter(date1904: bool) -> Converter:
     def convert(v: object) -> object:
         day = read(v)
         if type(day) is dt.date and day > LAST_DATE:
-            return Problem(ERROR, "date-too-late", too_late(day))
+            return Problem(ERROR, "date-too-late", _too_late(day))
         return day
 
     return convert
 
 
-def too_late(day: dt.date) -> str:
+def _too_late(day: dt.date) -> str:
     """Why a date after LAST_DATE is refused, and what to do."""
     return (
         f"{day.isoformat()} is after {LAST_DATE.isoformat()}: the dates worked out from it "
