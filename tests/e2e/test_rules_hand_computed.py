@@ -2186,6 +2186,57 @@ def test_a_closing_or_acceptance_date_under_another_status_counts_by_the_status_
     ]
 
 
+def test_an_approved_date_on_a_change_order_not_approved_counts_by_the_status_and_is_said(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 06-01, M-1 due 05-01 is not done. CO-1 rejected and CO-2 with its Status blank
+    # (proposed) both carry an Approved Date of 04-20: neither moves M-1 (+10 and +20 days
+    # ignored, revised date stays 05-01, 31 days late) and each date is a warning on its cell.
+    def co(change_id: str, **kw: object) -> dict[str, object]:
+        return {
+            "change_id": change_id,
+            "contract_id": "C-1",
+            "milestone_id": "M-1",
+            "description": "change",
+            "approved_date": d(2026, 4, 20),
+            **kw,
+        }
+
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [milestone("M-1", baseline_date=d(2026, 5, 1))],
+            "change_orders": [
+                co("CO-1", extension_days=10, change_status="rejected"),
+                co("CO-2", extension_days=20),
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    m1 = out["milestones"]["M-1"]
+    assert (m1["revised_date"], m1["days_late"]) == ("2026-05-01", 31)
+    got = [(i["code"], i["sheet"], i["cell"], i["message"]) for i in out["issues"]]
+    assert got == [
+        (
+            "date-without-status",
+            "Change Orders",
+            "H2",
+            "Approved Date is filled in but Status is rejected: the row counts as rejected; "
+            "set Status to approved, or clear the date",
+        ),
+        (
+            "date-without-status",
+            "Change Orders",
+            "H3",
+            "Approved Date is filled in but Status is blank, so proposed: the row counts as "
+            "proposed; set Status to approved, or clear the date",
+        ),
+    ]
+
+
 def test_sign_off_blockers_name_what_is_missing_blocks_first_then_warnings(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

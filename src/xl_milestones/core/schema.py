@@ -1205,11 +1205,11 @@ STATUS_DATES: Final[dict[str, tuple[tuple[str, tuple[str, ...], str], ...]]] = {
     CHANGE_ORDERS.key: (("change_status", ("approved",), "approved_date"),),
     ISSUES.key: (("issue_status", ("closed",), "closed_date"),),
 }
-# The date of a status that only that status uses: sheet key -> (status field, its states, date
-# field). The date filled in under another status is `date-without-status`.
+# The date of a status that only that status uses (STATUS_DATES but a sign-off's: a Decision
+# Date on a pending row withdraws that approver's earlier decision, so it counts). The date
+# filled in under another status is `date-without-status`.
 STATUS_ONLY_DATES: Final[dict[str, tuple[tuple[str, tuple[str, ...], str], ...]]] = {
-    DELIVERABLES.key: (("acceptance_status", ("accepted",), "accepted_date"),),
-    ISSUES.key: (("issue_status", ("closed",), "closed_date"),),
+    key: declared for key, declared in STATUS_DATES.items() if key != SIGNOFFS.key
 }
 # Dates of what has happened: after the as-of date is `future-date`.
 NOT_AFTER_AS_OF: Final[dict[str, tuple[str, ...]]] = {

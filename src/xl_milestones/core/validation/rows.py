@@ -74,7 +74,7 @@ def status_dates(book: Book) -> Iterator[Found]:
 
 
 def date_without_status(book: Book) -> Iterator[Found]:
-    """A date that only one status uses (Accepted Date, Closed Date) filled in under another:
+    """A date that only one status uses (Accepted, Approved, Closed Date) filled in under another:
     the row counts by its status, which is said, not done in silence (a status that could not
     be read is not judged)."""
     for key, declared in STATUS_ONLY_DATES.items():
