@@ -239,7 +239,7 @@ def _milestones(
     ``at_stake``, the amounts at stake are put in it."""
     s = model.settings
     ix, last_deductible, ledgers = _certified(model, as_of)
-    payments.releases_before_retention(ix, warnings)
+    payments.releases_before_retention(ix, ledgers, warnings)
     if at_stake is not None:
         at_stake.update(_at_stake(model, ix, last_deductible, None))
     readiness_checks(ix, check_modes(s))

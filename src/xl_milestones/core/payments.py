@@ -300,27 +300,24 @@ def ledgers(ix: ModelIndex, last_deductible: dict[str, str]) -> dict[str, Contra
     return books
 
 
-def releases_before_retention(ix: ModelIndex, warnings: EngineWarnings) -> None:
+def releases_before_retention(
+    ix: ModelIndex, books: dict[str, ContractLedger], warnings: EngineWarnings
+) -> None:
     """Stage (after the ledgers): a warning on each contract whose signed-off retention
-    releases pay back more than its payable milestones have retained, so that its Retention
-    Held is below zero. A release is worth its share of the retention of every milestone of
-    the contract, as if certified (RULES.md section 2): one signed off before the milestones
-    that carry the retention pays money not yet held. Each release rounds on its own, so an
-    excess of up to half a minor unit per release is rounding, not said."""
-    taken: dict[str, Decimal] = {}
+    releases pay back more than its ledger has retained, so that its Retention Held is below
+    zero. A release is worth its share of the retention of every milestone of the contract,
+    as if certified (RULES.md section 2): one signed off before the milestones that carry the
+    retention pays money not yet held. Each release rounds on its own, so an excess of up to
+    half a minor unit per release is rounding, not said."""
     released: dict[str, list[MilestoneWork]] = {}
     for w in ix.work:
-        if not w.payable or w.deductions is None:
-            continue
-        cid = w.m.contract_id
-        if w.m.payment_basis == RELEASE:
-            released.setdefault(cid, []).append(w)
-        else:
-            taken[cid] = taken.get(cid, ZERO) + w.deductions.retention
+        if w.payable and w.m.payment_basis == RELEASE:
+            released.setdefault(w.m.contract_id, []).append(w)
     for cid, releases in released.items():
         cur = releases[0].contract.currency
+        taken = books[cid].retention_taken
         paid_back = sum((w.value or ZERO for w in releases), ZERO)
-        held = taken.get(cid, ZERO) - paid_back
+        held = taken - paid_back
         if -held <= quantum(cur) * len(releases) / 2:
             continue
         last = max(releases, key=_certification_order)
@@ -332,7 +329,7 @@ def releases_before_retention(ix: ModelIndex, warnings: EngineWarnings) -> None:
             last.value,
             f"Contract {cid} has released {format_money(paid_back, cur)} of retention "
             f"(signed-off releases, the last {last.m.milestone_id}) but retained only "
-            f"{format_money(taken.get(cid, ZERO), cur)} on its signed-off milestones, so its "
+            f"{format_money(taken, cur)} on its signed-off milestones, so its "
             f"Retention Held is {format_money(held, cur)}. A release is worked out on the "
             "retention of all the contract's milestones; sign off those that carry it first, "
             "or check the release's Payment %.",
