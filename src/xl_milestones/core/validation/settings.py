@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Final
 
 from xl_milestones.core.coerce import Problem, converter, quoted
 from xl_milestones.core.currencies import MINOR_UNITS
@@ -59,9 +59,8 @@ def read_settings(table: Table, date1904: bool) -> SettingsRead:
         if value is not None:
             value = yield from _code(i, setting, value)
         if value == 1 and setting.name in _RATES:
-            yield Found(
-                KEY, i, WARNING, "rate-of-100-percent", "value", value, _RATES[setting.name]
-            )
+            message = f"{setting.header} is 100% a year: if 1% is meant, enter 1% (0.01)"
+            yield Found(KEY, i, WARNING, "rate-of-100-percent", "value", value, message)
         if value is not None:
             values[setting.name] = value
     rows = {name: table.rows[i] for name, i in seen.items()}
@@ -70,13 +69,7 @@ def read_settings(table: Table, date1904: bool) -> SettingsRead:
 
 # A late-interest rate typed as 1: 100% a year, where 1% was most likely meant (5 for 5% is
 # refused as a ratio above 1; 1 is the one such slip a ratio column takes).
-_RATES = {
-    name: f"{header} is 100% a year: if 1% is meant, enter 1% (0.01)"
-    for name, header in (
-        ("late_interest_reference_rate", "Late Interest Reference Rate"),
-        ("late_interest_margin", "Late Interest Margin"),
-    )
-}
+_RATES: Final = frozenset({"late_interest_reference_rate", "late_interest_margin"})
 
 
 def _setting(
