@@ -927,9 +927,9 @@ class _Builder:
             width += column_width
             ws.set_column(c, c, column_width, self.fmt.cell(field))
             _header_help(ws, 0, c, field)
+            money = field.type is FieldType.MONEY and not sheet.output
             for r, value in enumerate(values, start=1):
                 if value is not None:
-                    money = field.type is FieldType.MONEY and not sheet.output
                     num = money_number_format(currencies[r - 1]) if money else None
                     _write_value(ws, r, c, value, self.fmt.cell(field, num))
             if not field.result and not sheet.output:
