@@ -19,6 +19,8 @@ from dateutil.relativedelta import relativedelta
 
 CONVENTIONS: Final = ("none", "following", "modified_following", "preceding")
 ONE_DAY: Final = timedelta(days=1)
+# The codes Holiday Country takes, for the messages that ask for one.
+COUNTRY_CODES: Final = "an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY)"
 
 
 def month_start(day: date) -> date:

@@ -20,7 +20,7 @@ from typing import Final, NamedTuple
 
 from xl_milestones.core import payments, proforma, signoff, status
 from xl_milestones.core.checks import readiness_checks
-from xl_milestones.core.dates import BusinessCalendar
+from xl_milestones.core.dates import COUNTRY_CODES, BusinessCalendar
 from xl_milestones.core.index import ChangeSums, MilestoneWork, ModelIndex, build_index, no_text
 from xl_milestones.core.index import counts_as_approved as counts_as_approved
 from xl_milestones.core.index import reporting_currency as reporting_currency
@@ -265,8 +265,7 @@ def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
             "value",
             s.holiday_country,
             f"Holiday Country {s.holiday_country!r} has no public holiday calendar; only "
-            "weekends and the Holidays sheet are non-business days. Enter an ISO 3166 code "
-            "such as GB, US or DE (a region as GB-ENG or DE-BY).",
+            f"weekends and the Holidays sheet are non-business days. Enter {COUNTRY_CODES}.",
         )
     rate = annual_rate(
         s.late_interest_regime, s.late_interest_reference_rate, s.late_interest_margin

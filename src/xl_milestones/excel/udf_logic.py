@@ -22,7 +22,7 @@ from xl_milestones.app.evaluate import ReadableBook, evaluate
 from xl_milestones.collector import collector_paused
 from xl_milestones.core import coerce
 from xl_milestones.core.currencies import MINOR_UNITS
-from xl_milestones.core.dates import BusinessCalendar, payment_due_date
+from xl_milestones.core.dates import COUNTRY_CODES, BusinessCalendar, payment_due_date
 from xl_milestones.core.engine import EngineResult, MilestoneResult
 from xl_milestones.core.interest import late_interest
 from xl_milestones.core.model import RawWorkbook
@@ -445,8 +445,8 @@ def payment_due(
         if code and not calendar.country_known:
             raise UdfError(
                 BAD_INPUT,
-                f"country: no public holidays known for {code!r}: give an ISO 3166 code such "
-                "as GB, US or DE (a region as GB-ENG or DE-BY), or leave it blank",
+                f"country: no public holidays known for {code!r}: give {COUNTRY_CODES}, or "
+                "leave it blank",
             )
         assert isinstance(start, date) and isinstance(n, int)
         assert isinstance(how, str) and isinstance(move, str)

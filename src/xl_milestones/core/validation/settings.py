@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from xl_milestones.core.coerce import Problem, converter, quoted
 from xl_milestones.core.currencies import MINOR_UNITS
-from xl_milestones.core.dates import known_country
+from xl_milestones.core.dates import COUNTRY_CODES, known_country
 from xl_milestones.core.model import RawTable, Settings
 from xl_milestones.core.schema import (
     SETTING_FIELDS,
@@ -132,8 +132,7 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "value",
             value,
             f"Holiday Country {quoted(value)} is not a country or region whose holidays are "
-            "known: enter an ISO 3166 code such as GB, US or DE (a region as GB-ENG or DE-BY), "
-            "or leave it blank",
+            f"known: enter {COUNTRY_CODES}, or leave it blank",
         )
         return None
     return value
