@@ -668,14 +668,21 @@ def test_the_validate_command_for_a_name_starting_with_a_dash_runs_as_given(
     assert code == 1 and "-north.xlsx: 1 error" in stdout, err
 
 
+def _books_with_a_good_one(tmp_path: Path) -> Path:
+    """A folder ``books`` holding one valid workbook, good.xlsx, beside which a case puts the
+    file it is about."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "good.xlsx", valid_sheets())
+    return folder
+
+
 def test_a_symbolic_link_loop_in_the_folder_is_named_as_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A link left pointing at itself (or two at each other) in a shared folder: no permission
     # to check, as "cannot be opened (Too many levels of symbolic links)" advised.
-    folder = tmp_path / "books"
-    folder.mkdir()
-    write_workbook(folder / "good.xlsx", valid_sheets())
+    folder = _books_with_a_good_one(tmp_path)
     os.symlink("loop.xlsx", folder / "loop.xlsx")
     out = tmp_path / "p.xlsx"
     code, stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
@@ -698,9 +705,7 @@ def test_a_spreadsheet_of_another_format_in_the_folder_is_listed_as_not_read(
     # silence; given by name it was refused with the reason. A .csv export is not looked at.
     import zipfile
 
-    folder = tmp_path / "books"
-    folder.mkdir()
-    write_workbook(folder / "good.xlsx", valid_sheets())
+    folder = _books_with_a_good_one(tmp_path)
     (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
     with zipfile.ZipFile(folder / "calc.ods", "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
@@ -723,9 +728,7 @@ def test_an_empty_file_in_the_folder_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # 0 bytes: what a copy to the share that stopped leaves behind under the workbook's name.
-    folder = tmp_path / "books"
-    folder.mkdir()
-    write_workbook(folder / "good.xlsx", valid_sheets())
+    folder = _books_with_a_good_one(tmp_path)
     (folder / "north.xlsm").write_bytes(b"")
     out = tmp_path / "p.xlsx"
     code, stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
