@@ -2120,6 +2120,68 @@ def test_deliverables_and_issues_are_taken_as_they_were_on_the_as_of_date(
     assert "the issue counts as still open as of it" in out["issues"][2]["message"]
 
 
+def test_an_issue_raised_after_the_as_of_date_is_not_counted_and_is_said(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As of 06-01, M-1 and M-2 complete, each with one open dispute:
+    #   I-1 raised 06-20, after the as-of date: it did not exist then, so M-1 is not held
+    #       On hold and its sign-off is not blocked; its Raised Date is a warning (G2).
+    #   I-2 raised 05-20 (control): holds M-2 On hold and blocks its sign-off.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone(
+                    mid,
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 1),
+                    milestone_type="project",
+                )
+                for mid in ("M-1", "M-2")
+            ],
+            "signoffs": [
+                approved(mid, d(2026, 5, 1)) | {"decision": "pending"} for mid in ("M-1", "M-2")
+            ],
+            "issues": [
+                {
+                    "issue_id": iid,
+                    "milestone_id": mid,
+                    "category": "dispute",
+                    "issue_status": "open",
+                    "raised_date": raised,
+                    "description": "quantities",
+                }
+                for iid, mid, raised in (
+                    ("I-1", "M-1", d(2026, 6, 20)),
+                    ("I-2", "M-2", d(2026, 5, 20)),
+                )
+            ],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    got = {
+        k: (v["status"], v["signoff_ready"], v["signoff_blockers"])
+        for k, v in out["milestones"].items()
+    }
+    assert got == {
+        "M-1": ("Awaiting sign-off", True, None),
+        "M-2": ("On hold", False, "open dispute I-2"),
+    }
+    warned = [(i["code"], i["sheet"], i["cell"], i["message"]) for i in out["issues"]]
+    assert warned == [
+        (
+            "dated-after-as-of",
+            "Issues",
+            "G2",
+            "Raised Date 2026-06-20 is after the as-of date 2026-06-01: the issue is not "
+            "counted as of it; if it happened by then, correct the date",
+        )
+    ]
+
+
 def test_a_closing_or_acceptance_date_under_another_status_counts_by_the_status_and_is_said(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -212,10 +212,11 @@ CODES: Final[dict[str, Code]] = {
     ),
     "dated-after-as-of": Code(
         "warning",
-        "A deliverable's Submitted or Accepted Date, or an issue's Closed Date, is after the "
-        "as-of date, so the row is taken as it was at that date: not yet submitted or "
-        "accepted (the Deliverables check fails, the milestone is not started by it), or "
-        "still open (it can hold the milestone, put it at risk or block its sign-off).",
+        "A deliverable's Submitted or Accepted Date, or an issue's Raised or Closed Date, is "
+        "after the as-of date, so the row is taken as it was at that date: not yet submitted "
+        "or accepted (the Deliverables check fails, the milestone is not started by it), not "
+        "yet raised (it holds nothing), or still open (it can hold the milestone, put it at "
+        "risk or block its sign-off).",
         "Correct the date if it happened by then; otherwise nothing (a later refresh counts it).",
     ),
     "status-date-required": Code(

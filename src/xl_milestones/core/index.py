@@ -76,7 +76,10 @@ def approved_by(status: object, approved_date: date | None, as_of: date) -> bool
 
 
 def open_by(issue: IssueRecord, as_of: date) -> bool:
-    """Whether an Issues row is open as of ``as_of``: open, or closed only after it."""
+    """Whether an Issues row is open as of ``as_of``: raised by then (or undated), and open or
+    closed only after it."""
+    if issue.raised_date is not None and issue.raised_date > as_of:
+        return False
     return issue.issue_status == "open" or (
         issue.closed_date is not None and issue.closed_date > as_of
     )

@@ -1241,7 +1241,8 @@ COUNTED_FROM: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
         ),
     },
     ISSUES.key: {
-        "closed_date": ("dated-after-as-of", "the issue counts as still open", "happened")
+        "raised_date": ("dated-after-as-of", "the issue is not counted", "happened"),
+        "closed_date": ("dated-after-as-of", "the issue counts as still open", "happened"),
     },
 }
 

@@ -122,9 +122,10 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
 
 
 def dated_after_as_of(book: Book) -> Iterator[Found]:
-    """An Invoice, Paid, Submitted, Accepted or Closed Date after the as-of date: the row is
-    taken as it was at that date (the invoice or payment not counted, the deliverable not yet
-    submitted or accepted, the issue still open), which is said, not done in silence."""
+    """An Invoice, Paid, Submitted, Accepted, Raised or Closed Date after the as-of date: the
+    row is taken as it was at that date (the invoice or payment not counted, the deliverable not
+    yet submitted or accepted, the issue not yet raised or still open), which is said, not done
+    in silence."""
     as_of = book.as_of
     for key, fields in COUNTED_FROM.items():
         for name, (code, meaning, done) in fields.items():
