@@ -15,6 +15,9 @@ from xl_milestones.core.schema import Block, Sheet
 
 # The most characters an Excel cell holds; every adapter cuts longer text written to a cell.
 EXCEL_MAX_TEXT = 32767
+# The rows and columns of Excel's grid: no cell lies past row 1,048,576 or column XFD.
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
 
 
 @dataclass(slots=True)

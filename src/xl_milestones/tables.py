@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Final, Protocol
 
 from xl_milestones.a1 import column_letter, format_range
+from xl_milestones.book import EXCEL_ROWS
 from xl_milestones.core.changes import computed_count
 from xl_milestones.core.issues import Issue, Severity
 from xl_milestones.core.model import CellError, PreviousRefresh, RawTable
@@ -144,6 +145,26 @@ def appended_row(
             "then refresh again"
         )
     return end + 1
+
+
+def refuse_past_grid(sheet: str, table: str, first: int, count: int) -> None:
+    """Refuse ``count`` rows of the output ``table`` (its schema name) from row ``first`` when
+    they run past Excel's last row: Excel repairs such a file by dropping what lies below it
+    (the file writer's words and the live adapter's, said before anything is written)."""
+    last = first + count - 1
+    if last <= EXCEL_ROWS:
+        return
+    if count < EXCEL_ROWS:
+        todo = "move it up its sheet (its header to row 1), then refresh again"
+    else:
+        todo = (
+            "split the contracts over several workbooks (xl-milestones portfolio rolls them "
+            "up), then refresh each"
+        )
+    raise WorkbookError(
+        f"sheet '{sheet}': the {table} table needs rows {first:,} to {last:,}, past Excel's "
+        f"last row ({EXCEL_ROWS:,}), so the refresh is stopped before writing anything: {todo}"
+    )
 
 
 def totals_row_refused(sheet: str, table: str) -> WorkbookError:

@@ -591,3 +591,65 @@ def test_an_output_excel_table_with_a_totals_row_is_refused_in_lite_as_by_the_co
 
     _refused_live_in_the_same_words(path, said)
     capsys.readouterr()
+
+
+def test_an_output_table_moved_near_excels_last_row_is_refused_as_by_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The sample's Payment Schedule table moved to the bottom of its sheet: its rows would run
+    # past row 1,048,576, which Excel repairs by dropping them. Both ways refuse before writing.
+    from openpyxl.worksheet.table import Table
+
+    from xl_milestones.cli import main as cli
+
+    path = tmp_path / "book.xlsm"
+    wb = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    ws = wb["Payment Schedule"]
+    (name,) = ws.tables.keys()
+    header = [c.value for c in ws[1]]
+    ws.delete_rows(1, ws.max_row)
+    del ws.tables[name]
+    top = 1_048_570
+    for col, text in enumerate(header, start=1):
+        ws.cell(top, col, text)
+    corner = ws.cell(top + 1, len(header)).coordinate
+    ws.add_table(Table(displayName=name, ref=f"A{top}:{corner}"))
+    wb.save(path)
+    before = path.read_bytes()
+    out = tmp_path / "out.xlsm"
+    capsys.readouterr()
+    assert cli(["refresh", str(path), "--output", str(out)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(
+        f"xl-milestones: error: {path}: sheet 'Payment Schedule': the Payment Schedule table "
+        "needs rows 1,048,571 to "
+    )
+    assert said.endswith(
+        ", past Excel's last row (1,048,576), so the refresh is stopped before writing "
+        "anything: move it up its sheet (its header to row 1), then refresh again"
+    )
+    assert not out.exists() and path.read_bytes() == before
+    capsys.readouterr()
+
+
+def test_the_live_adapter_refuses_rows_past_excels_last_row_before_writing(
+    payload: dict[str, Any],
+) -> None:
+    # More Validation rows than Excel's grid holds under its header (a workbook with over a
+    # million issues): refused before the first write, in the file writer's words.
+    from xl_milestones.book import EXCEL_ROWS, BookUpdate, TableWrite
+    from xl_milestones.core.schema import VALIDATION
+    from xl_milestones.errors import WorkbookError
+
+    book = _remote(payload)
+    row = ("error", "date-invalid", "Milestones", 3, "Baseline Date", "E3", "soon", "Enter a date")
+    update = BookUpdate({}, tables=[TableWrite(VALIDATION, [row] * EXCEL_ROWS)])
+    with pytest.raises(WorkbookError) as caught:
+        XlwingsBook(book).write(update)
+    assert str(caught.value) == (
+        "sample_contract_milestones.xlsx: sheet 'Validation': the Validation table needs rows "
+        "2 to 1,048,577, past Excel's last row (1,048,576), so the refresh is stopped before "
+        "writing anything: split the contracts over several workbooks (xl-milestones portfolio "
+        "rolls them up), then refresh each"
+    )
+    assert [a["func"] for a in book.json()["actions"]] == []

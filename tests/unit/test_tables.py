@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.worksheet.table import Table
 
-from xl_milestones.book import BookUpdate, TableWrite
+from xl_milestones.book import EXCEL_ROWS, BookUpdate, TableWrite
 from xl_milestones.core.schema import VALIDATION
+from xl_milestones.errors import WorkbookError
 from xl_milestones.io import writer
-from xl_milestones.tables import HEADER_SCAN_ROWS, TableArea, locate_table
+from xl_milestones.tables import HEADER_SCAN_ROWS, TableArea, locate_table, refuse_past_grid
 
 
 @dataclass
@@ -93,3 +95,13 @@ def test_the_writer_finds_the_header_row_the_reader_would(tmp_path: Path) -> Non
         assert out["A1"].value == "Validation of the workbook" and out["A2"].value == "Severity"
         with zipfile.ZipFile(dst) as zf:
             assert zf.testzip() is None
+
+
+def test_rows_up_to_excels_last_row_are_written_and_one_more_is_refused() -> None:
+    what = "Validation"
+    refuse_past_grid("Validation", what, 2, EXCEL_ROWS - 1)  # ends on the last row
+    refuse_past_grid("Validation", what, EXCEL_ROWS, 1)
+    with pytest.raises(WorkbookError, match=r"rows 2 to 1,048,577, .*: split the contracts"):
+        refuse_past_grid("Validation", what, 2, EXCEL_ROWS)
+    with pytest.raises(WorkbookError, match=r"rows 1,048,576 to 1,048,577, .*: move it up"):
+        refuse_past_grid("Validation", what, EXCEL_ROWS, 2)

@@ -44,6 +44,7 @@ from xl_milestones.tables import (
     old_rows_end,
     previous_refresh,
     read_table,
+    refuse_past_grid,
     require_tables,
     schema_sheets,
     totals_row_refused,
@@ -274,6 +275,8 @@ class XlwingsBook:
             tables = [
                 self._appended_row(t) if t.append else self._table_end(t) for t in update.tables
             ]
+            for t, row in zip(update.tables, tables, strict=True):
+                refuse_past_grid(t.sheet.name, t.sheet.name, row if t.append else 2, len(t.rows))
             dashboard = self._find(DASHBOARD)
             blocks = [self._block_end(dashboard, b.block, b.rows) for b in update.blocks]
         except WorkbookError as exc:
@@ -283,10 +286,9 @@ class XlwingsBook:
     def _table_end(self, table: TableWrite) -> int:
         """The last row of the old rows of an output table (header in row 1)."""
         last = max(1 + len(table.rows), 2)  # an Excel table keeps one row, as the file writer
-        width = len(table.sheet.fields)
         what = f"the {table.sheet.name} table"
         _refuse_totals_row(sheet := self._find(table.sheet))
-        return _old_end(sheet, 1, 1, width, last, what)
+        return _old_end(sheet, 1, 1, len(table.sheet.fields), last, what)
 
     def _appended_row(self, table: TableWrite) -> int:
         """The row a log's new row goes to (header in row 1): under its rows, its Excel table's

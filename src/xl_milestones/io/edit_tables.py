@@ -21,7 +21,7 @@ from xl_milestones.io.sheet_edit import TableRows, Zone
 from xl_milestones.io.sheet_scan import row_values
 from xl_milestones.io.sheets import Sheets
 from xl_milestones.io.tablepart import TablePart
-from xl_milestones.tables import appended_row, totals_row_refused
+from xl_milestones.tables import appended_row, refuse_past_grid, totals_row_refused
 
 
 def write_table(ed: Sheets, tw: TableWrite) -> None:
@@ -50,6 +50,8 @@ def table_work(ed: Sheets, tw: TableWrite) -> SheetWork:
     edit = work.edit
     edit.header_row = header
     first = _first_row(work, tw, header, frozenset(cols), layout.table)
+    where = work.entry.name if work.entry else sheet.name
+    refuse_past_grid(where, sheet.name, first, len(tw.rows))
     edit.table = TableRows(first, cols, [number_kind(f.type) for f in sheet.fields], tw.rows)
     if tw.links or sheet.key == "validation":
         link_col = layout.cols.get("cell")

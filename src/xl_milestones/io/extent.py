@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 
 from xl_milestones.a1 import column_number
+from xl_milestones.book import EXCEL_COLUMNS, EXCEL_ROWS
 
-EXCEL_ROWS = 1_048_576
-EXCEL_COLUMNS = 16_384
 # Every sheet of up to 61 columns (A to BI) fits within this block whatever its rows, which
 # covers the schema's sheets with room for the user's own columns: about 2 GB in calamine.
 MAX_CELLS = 64_000_000
