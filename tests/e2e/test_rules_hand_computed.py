@@ -2120,6 +2120,101 @@ def test_deliverables_and_issues_are_taken_as_they_were_on_the_as_of_date(
     assert "the issue counts as still open as of it" in out["issues"][2]["message"]
 
 
+def test_a_change_order_approved_after_a_sign_off_it_revalues_is_said(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GBP 100,000, VAT 20%, 30 days after sign-off; as of 04-15, uk at 4% + 8%.
+    #   M-1 30%, signed off 02-01 (due 03-03), 36,000 paid 03-01: in full and on time.
+    #   CO-1 +10,000 naming no milestone, approved 04-01: percent base 110,000, so M-1 is
+    #       worth 33,000, due 39,600 (RULES.md section 2): 3,600 outstanding since 03-03,
+    #       43 days, interest 3,600 x 12% x 43 / 365 = 50.89 + the fixed 100 = 150.89.
+    #   CO-2 +1,000 naming M-2 (not signed off): nothing to say.
+    #   CO-3 +500 naming M-3 (fixed, signed off 02-01), approved 03-15: said too.
+    # Each change order that revalues a milestone signed off before its Approved Date is a
+    # warning on that date: the rise is due, and late, from the sign-off's due date.
+    c = "C-1"
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract(c, vat_rate=0.2)],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2026, 1, 31),
+                    actual_date=d(2026, 1, 31),
+                    payment_basis="percent",
+                    payment_percent=0.3,
+                ),
+                milestone(
+                    "M-2",
+                    baseline_date=d(2026, 6, 30),
+                    payment_basis="percent",
+                    payment_percent=0.6,
+                ),
+                milestone(
+                    "M-3",
+                    baseline_date=d(2026, 1, 31),
+                    actual_date=d(2026, 1, 31),
+                    payment_basis="fixed",
+                    payment_amount=5000,
+                ),
+            ],
+            "signoffs": [approved("M-1", d(2026, 2, 1)), approved("M-3", d(2026, 2, 1))],
+            "invoices": [invoice("INV-1", "M-1", d(2026, 2, 2), 36000, d(2026, 3, 1), 36000)],
+            "change_orders": [
+                {
+                    "change_id": cid,
+                    "contract_id": c,
+                    "milestone_id": mid,
+                    "description": "change",
+                    "value_change": value,
+                    "change_status": "approved",
+                    "approved_date": day,
+                }
+                for cid, mid, value, day in (
+                    ("CO-1", None, 10000, d(2026, 4, 1)),
+                    ("CO-2", "M-2", 1000, d(2026, 4, 1)),
+                    ("CO-3", "M-3", 500, d(2026, 3, 15)),
+                )
+            ],
+        },
+        {
+            "As Of Date": d(2026, 4, 15),
+            "Late Interest Regime": "uk",
+            "Late Interest Reference Rate": 0.04,
+        },
+    )
+    m1 = out["milestones"]["M-1"]
+    assert (m1["milestone_value"], m1["amount_due"], m1["outstanding_amount"]) == (
+        "33000.00",
+        "39600.00",
+        "3600.00",
+    )
+    assert (m1["payment_status"], m1["days_overdue"], m1["late_interest"]) == (
+        "Overdue",
+        43,
+        "150.89",
+    )
+    got = [(i["code"], i["sheet"], i["cell"], i["message"]) for i in out["issues"]]
+    assert got == [
+        (
+            "value-changed-after-signoff",
+            "Change Orders",
+            f"H{row}",
+            f"Change order {cid}, approved {day}, changes the value of {mids}, signed off "
+            f"before it: the change counts in {whose} amount due from {whose} due date, so it "
+            "can be overdue, with interest, from before it was approved. To pay the change on "
+            "its own terms, give it a milestone of its own (named in the change order).",
+        )
+        for cid, row, day, mids, whose in (
+            ("CO-1", 2, "2026-04-01", "M-1", "its"),
+            ("CO-3", 4, "2026-03-15", "M-3", "its"),
+        )
+    ]
+
+
 def test_an_issue_raised_after_the_as_of_date_is_not_counted_and_is_said(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -356,6 +356,17 @@ CODES: Final[dict[str, Code]] = {
         "Sign off the milestones that carry the retention before the release, or check the "
         "release's Payment %.",
     ),
+    "value-changed-after-signoff": Code(
+        "warning",
+        "Found by the computation: an approved change order changes the value of milestones "
+        "signed off before its Approved Date (one it names, or every percent milestone of its "
+        "contract when it names none). Their amount due includes the change from the "
+        "sign-off's due date, so a part paid before the change can be overdue and bear "
+        "interest for days when it was not owed.",
+        "To pay the change on its own terms, give it a milestone of its own (a fixed "
+        "milestone for the change, named in the change order's Milestone ID); otherwise "
+        "nothing.",
+    ),
     "negative-amount-due": Code(
         "warning",
         "Found by the computation: approved change orders take a payable milestone's value "

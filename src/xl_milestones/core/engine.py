@@ -12,7 +12,7 @@ its own module and each filling in the milestones' typed records (``index.Milest
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -21,12 +21,19 @@ from typing import Final, NamedTuple
 from xl_milestones.core import payments, proforma, signoff, status
 from xl_milestones.core.checks import readiness_checks
 from xl_milestones.core.dates import COUNTRY_CODES, BusinessCalendar
-from xl_milestones.core.index import ChangeSums, MilestoneWork, ModelIndex, build_index, no_text
+from xl_milestones.core.index import (
+    ChangeSums,
+    MilestoneWork,
+    ModelIndex,
+    build_index,
+    in_row_order,
+    no_text,
+)
 from xl_milestones.core.index import counts_as_approved as counts_as_approved
 from xl_milestones.core.index import reporting_currency as reporting_currency
 from xl_milestones.core.interest import annual_rate
 from xl_milestones.core.issues import Issue
-from xl_milestones.core.model import Model, SkippedMilestone
+from xl_milestones.core.model import ChangeOrder, Model, SkippedMilestone
 from xl_milestones.core.money import zero as zero_of
 from xl_milestones.core.payment_due import PaymentFields, Terms, payments_due
 from xl_milestones.core.portfolio import (
@@ -39,6 +46,7 @@ from xl_milestones.core.portfolio import (
     scurve,
 )
 from xl_milestones.core.schema import (
+    CHANGE_ORDERS,
     FX_RATES,
     MILESTONES,
     NOT_COMPUTED,
@@ -240,6 +248,7 @@ def _milestones(
     s = model.settings
     ix, last_deductible, ledgers = _certified(model, as_of)
     payments.releases_before_retention(ix, ledgers, warnings)
+    _changes_after_signoff(ix, model.change_orders, warnings)
     if at_stake is not None:
         at_stake.update(_at_stake(model, ix, last_deductible, None))
     readiness_checks(ix, check_modes(s))
@@ -252,6 +261,54 @@ def _milestones(
         results.append(MilestoneResult(skipped.row, skipped.milestone_id, False, blank_values()))
     results.sort(key=lambda r: r.row)
     return ix, ledgers, results
+
+
+def _changes_after_signoff(
+    ix: ModelIndex, change_orders: Sequence[ChangeOrder], warnings: EngineWarnings
+) -> None:
+    """A warning on the Approved Date of each counted change order that changes the value of
+    milestones signed off before that date (RULES.md values a milestone with every change
+    counted at the as-of date): the rise is due, and late, from the sign-off's due date."""
+    signed: dict[str, list[MilestoneWork]] = {}
+    for w in ix.work:
+        if w.payable and w.m.payment_basis in payments.DEDUCTIBLE:
+            signed.setdefault(w.m.contract_id, []).append(w)
+    for co in in_row_order(change_orders):
+        day = co.approved_date
+        if day is None or not co.value_change or not counts_as_approved(co, ix.as_of):
+            continue
+        hit = [w for w in signed.get(co.contract_id, ()) if _revalued_after(co, day, w)]
+        if hit:
+            warnings.add(
+                "value-changed-after-signoff",
+                CHANGE_ORDERS,
+                co.row,
+                "approved_date",
+                day,
+                _revalued_message(co.change_id, day, [w.m.milestone_id for w in hit]),
+            )
+
+
+def _revalued_after(co: ChangeOrder, day: date, w: MilestoneWork) -> bool:
+    """Whether the change order changes the value of the milestone, signed off before ``day``:
+    it names the milestone, or it names none and the milestone is a percent of the contract."""
+    if co.milestone_id:
+        revalued = w.m.milestone_id == co.milestone_id
+    else:
+        revalued = w.m.payment_basis == payments.PERCENT
+    since = w.state.signoff_date if w.state is not None else None
+    return revalued and since is not None and since < day
+
+
+def _revalued_message(change_id: str, day: date, ids: list[str]) -> str:
+    shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+    whose = "its" if len(ids) == 1 else "their"
+    return (
+        f"Change order {change_id}, approved {day.isoformat()}, changes the value of {shown}, "
+        f"signed off before it: the change counts in {whose} amount due from {whose} due "
+        "date, so it can be overdue, with interest, from before it was approved. To pay the "
+        "change on its own terms, give it a milestone of its own (named in the change order)."
+    )
 
 
 def _terms(model: Model, as_of: date, warnings: EngineWarnings) -> Terms:
