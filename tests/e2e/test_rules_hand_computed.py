@@ -2491,8 +2491,8 @@ def test_sign_off_blockers_name_what_is_missing_blocks_first_then_warnings(
     assert m2["signoff_blockers"] == (
         "approver Pat Approver is the milestone owner; contract C-2 is suspended"
     )
-    # Readiness does not decide the status: its approver approved, so it is Signed off.
-    assert (m2["signoff_ready"], m2["status"]) == (False, "Signed off")
+    # Its only approval is its owner's, which counts towards no role: still awaiting sign-off.
+    assert (m2["signoff_ready"], m2["status"]) == (False, "Awaiting sign-off")
 
 
 def test_required_roles_by_value_in_the_reporting_currency_and_the_last_approval(

@@ -316,8 +316,9 @@ CODES: Final[dict[str, Code]] = {
     ),
     "self-approval": Code(
         "warning",
-        "An approver is the milestone's owner. The Approvers sign-off check blocks sign-off "
-        "while it stands, so the milestone is still computed.",
+        "An approver is the milestone's owner. The owner's approval does not count towards "
+        "any role and the Approvers sign-off check blocks sign-off while it stands, so the "
+        "milestone is still computed.",
         "Name another approver.",
     ),
     "missing-fx-rate": Code(

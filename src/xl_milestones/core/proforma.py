@@ -51,12 +51,12 @@ def missing_approvals(
 ) -> list[Signoff]:
     """The approvals, dated ``as_of``, that sign off a milestone whose roles stand as
     ``roles``: one by each listed approver of a required role not yet met who has not approved
-    (the role's name standing in when none is listed or all approved without a date), or one
+    and is not the milestone's owner (the role's name standing in when there is none), or one
     by "Approver" when no role applies. They take the rows after ``row``."""
     needed: list[tuple[str, str]] = []
     for ra in roles:
         if ra.required and not ra.satisfied:
-            names = [e.name for e in ra.approvers if e.decision != "approved"]
+            names = [e.name for e in ra.approvers if e.decision != "approved" and not e.owner]
             needed += [(ra.role, n) for n in names] or [(ra.role, ra.role)]
     if not roles:
         needed.append(("Approver", "Approver"))

@@ -19,7 +19,7 @@ from xl_milestones.core.engine import (
 from xl_milestones.core.model import Model
 from xl_milestones.core.proforma import PRO_FORMA_ROW, counts, missing_approvals, stakes_on
 from xl_milestones.core.schema import SIGNOFF_QUEUE
-from xl_milestones.core.signoff import RoleApproval, approval, signoff_deadline
+from xl_milestones.core.signoff import ApproverEntry, RoleApproval, approval, signoff_deadline
 from xl_milestones.core.status import AWAITING, SIGNED_OFF
 
 NO_APPROVER: Final = "no approver listed"
@@ -100,14 +100,22 @@ def waiting_on(roles: Sequence[RoleApproval]) -> list[tuple[str | None, str | No
             out.append((ra.role, None, NO_APPROVER))
             continue
         names = [e.name for e in waited]
-        decisions = [
-            "approved without a date" if e.decision == "approved" else e.decision for e in waited
-        ]
+        decisions = [_waiting_decision(e) for e in waited]
         decision = decisions[0] if len(set(decisions)) == 1 else ", ".join(decisions)
         out.append((ra.role, ", ".join(names), decision))
     if not roles:
         out.append((None, None, NO_APPROVER))
     return out
+
+
+def _waiting_decision(e: ApproverEntry) -> str:
+    """An approver's latest decision as the queue shows it, saying why an approval does not
+    count."""
+    if e.decision != "approved":
+        return e.decision
+    if e.owner:
+        return "approved by the milestone owner (does not count)"
+    return "approved without a date"
 
 
 def signoff_queue(

@@ -48,13 +48,15 @@ def match_key(text: str) -> str:
 
 
 class ApproverEntry(NamedTuple):
-    """One approver's latest decision on a milestone."""
+    """One approver's latest decision on a milestone; ``owner`` when the approver is the
+    milestone's owner, whose approval does not count (SCHEMA.md: not the milestone's owner)."""
 
     role: str
     name: str
     decision: str
     decision_date: date | None
     row: int
+    owner: bool = False
 
 
 class RoleApproval(NamedTuple):
@@ -227,12 +229,14 @@ def _required_roles(by_role: dict[str, list[ApproverEntry]], required: Sequence[
 
 
 def _every_listed_role(by_role: dict[str, list[ApproverEntry]]) -> _Roles:
-    # No rule applies: every listed approver must approve.
+    # No rule applies: every listed approver but the milestone's owner must approve, and a
+    # role held by the owner alone is not met.
     roles: list[RoleApproval] = []
     missing: list[str] = []
     met_dates: list[date] = []
     for listed in by_role.values():
-        ok = all(approval(e) for e in listed)
+        others = [e for e in listed if not e.owner]
+        ok = bool(others) and all(approval(e) for e in others)
         if not ok:
             missing.append(listed[0].role)
         met_dates.extend(e.decision_date for e in listed if approval(e) and e.decision_date)
@@ -243,7 +247,7 @@ def _every_listed_role(by_role: dict[str, list[ApproverEntry]]) -> _Roles:
 def _one_approver_state(complete: bool, e: ApproverEntry, required: Sequence[str]) -> SignoffState:
     # signoff_state for a single listed approver (the usual case), without its grouping.
     key = match_key(e.role)
-    approved = e.decision == "approved" and e.decision_date is not None
+    approved = approval(e)
     listed = (e,)
     roles: list[RoleApproval] = []
     missing: list[str] = []
@@ -314,8 +318,16 @@ def _after_withdrawn_rejections(
 
 
 def approval(e: ApproverEntry) -> bool:
-    """Whether an approver's latest decision is an approval that counts: approved, dated."""
-    return e.decision == "approved" and e.decision_date is not None
+    """Whether an approver's latest decision is an approval that counts: approved, dated, and
+    not by the milestone's owner."""
+    return e.decision == "approved" and e.decision_date is not None and not e.owner
+
+
+def _marked_owner(entries: list[ApproverEntry], owner: str) -> list[ApproverEntry]:
+    """``entries`` with the milestone owner's own entries marked: a self-approval signs off
+    nothing, so the role waits for another approver (the Approvers check names the owner)."""
+    key = match_key(owner)
+    return [e._replace(owner=True) if match_key(e.name) == key else e for e in entries]
 
 
 def _decided_order(e: ApproverEntry) -> tuple[date, int]:
@@ -394,6 +406,8 @@ def approvals(
     for w in ix.work if work is None else work:
         rows = signoffs.get(w.m.milestone_id)
         entries = latest_decisions(rows) if rows else []
+        if entries and w.m.owner:
+            entries = _marked_owner(entries, w.m.owner)
         required: tuple[str, ...] = ()
         if has_rules:
             cur = w.contract.currency
