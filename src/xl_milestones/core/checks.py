@@ -20,7 +20,6 @@ from xl_milestones.core.signoff import (
     OFF,
     CheckResult,
     all_passing,
-    match_key,
     readiness,
 )
 from xl_milestones.core.status import SIGNED_OFF
@@ -107,7 +106,7 @@ def _approvers(run: _Run) -> Failed:
     for w in run.index.work:
         state = w.state
         assert state is not None
-        owners = _owner_approves(w) if w.m.owner and state.roles else []
+        owners = _owner_approves(w) if state.roles else []
         unnamed = state.no_rule and not state.roles
         if not (owners or state.unlisted_roles or unnamed):
             continue
@@ -124,14 +123,14 @@ def _approvers(run: _Run) -> Failed:
 
 
 def _owner_approves(w: MilestoneWork) -> list[str]:
-    # The milestone owner may not approve it: each listed approver who is the owner.
-    assert w.state is not None and w.m.owner
-    owner = match_key(w.m.owner)
+    # The milestone owner may not approve it: each listed approver who is the owner (marked
+    # so by signoff.approvals).
+    assert w.state is not None
     return [
         f"approver {e.name} is the milestone owner"
         for role in w.state.roles
         for e in role.approvers
-        if match_key(e.name) == owner
+        if e.owner
     ]
 
 
