@@ -176,3 +176,25 @@ def test_as_of_date_in_the_workbook_judges_future_dates(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "b.xlsx", sheets)
     data = json.loads(cli(str(path), "--format", "json").stdout)
     assert [i["code"] for i in data["issues"]] == ["future-date"]
+    assert data["issues"][0]["message"].endswith(
+        "is after the as-of date 2026-03-31: a date that has not happened yet cannot be "
+        "recorded; correct it or leave it blank"
+    )
+
+
+def test_an_as_of_date_given_to_look_back_is_named_as_the_one_to_move(tmp_path: Path) -> None:
+    # The workbook is right as of its own date; --as-of looks back to before the Actual Date.
+    sheets = valid_sheets()
+    sheets["milestones"][1]["actual_date"] = dt.date(2026, 3, 20)
+    sheets["milestones"][1]["percent_complete"] = 1
+    path = write_workbook(tmp_path / "b.xlsx", sheets)
+    assert json.loads(cli(str(path), "--format", "json").stdout)["issues"] == []
+    data = json.loads(cli(str(path), "--as-of", "2026-03-10", "--format", "json").stdout)
+    found = [(i["code"], i["message"]) for i in data["issues"] if i["severity"] == "error"]
+    assert found == [
+        (
+            "future-date",
+            "Actual Date 2026-03-20 is after the as-of date 2026-03-10 given for this run; give "
+            "an as-of date on or after it, or correct the date",
+        )
+    ]

@@ -193,7 +193,8 @@ CODES: Final[dict[str, Code]] = {
     "future-date": Code(
         "error",
         "An Actual Date or Decision Date is after the as-of date.",
-        "Record only what has happened; correct the date or leave it blank.",
+        "Record only what has happened; correct the date or leave it blank. Under an as-of "
+        "date given for the run (`--as-of`, to look back), give one on or after the date.",
     ),
     "invoice-after-as-of": Code(
         "warning",

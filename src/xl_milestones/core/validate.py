@@ -94,6 +94,7 @@ def validate(raw: RawWorkbook, *, today: date, as_of: date | None = None) -> Val
         as_of or settings.as_of_date or today,
         settings,
         setting_rows,
+        as_of is not None,
     )
     recorder.cells()
     for check in CHECKS:

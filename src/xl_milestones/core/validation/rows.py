@@ -101,8 +101,14 @@ def date_without_status(book: Book) -> Iterator[Found]:
 
 
 def not_after_as_of(book: Book) -> Iterator[Found]:
-    """Dates of what has happened are not after the as-of date."""
+    """Dates of what has happened are not after the as-of date. Under an as-of date given for
+    the run (an earlier one than the workbook's, to look back), the date may well be right: the
+    message says to give a later as-of date too."""
     as_of = book.as_of
+    if book.as_of_given:
+        why = " given for this run; give an as-of date on or after it, or correct the date"
+    else:
+        why = ": a date that has not happened yet cannot be recorded; correct it or leave it blank"
     for key, names in NOT_AFTER_AS_OF.items():
         sheet = book.tables[key].sheet
         for name in names:
@@ -116,8 +122,7 @@ def not_after_as_of(book: Book) -> Iterator[Found]:
                         name,
                         day,
                         f"{sheet.header(name)} {day.isoformat()} is after the as-of date "
-                        f"{as_of.isoformat()}: a date that has not happened yet cannot be "
-                        "recorded; correct it or leave it blank",
+                        f"{as_of.isoformat()}{why}",
                     )
 
 

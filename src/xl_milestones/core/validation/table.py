@@ -89,6 +89,7 @@ class Book:
     as_of: date
     settings: Settings
     setting_rows: dict[str, int] = field(default_factory=dict)  # each setting's Excel row
+    as_of_given: bool = False  # the as-of date is the caller's (``--as-of``), not the workbook's
 
     def column(self, key: str, name: str) -> list[Any]:
         return self.tables[key].columns[name]
