@@ -2215,6 +2215,46 @@ def test_a_change_order_approved_after_a_sign_off_it_revalues_is_said(
     ]
 
 
+def test_a_rejected_deliverable_is_named_as_rejected_not_as_awaiting_acceptance(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M-1 complete with three deliverables: D-1 submitted, D-2 rejected, D-3 accepted. The
+    # Deliverables check fails on D-1 and D-2, each named for what the owner has to do.
+    out = refresh(
+        template,
+        tmp_path,
+        capsys,
+        {
+            "contracts": [contract("C-1")],
+            "milestones": [
+                milestone(
+                    "M-1",
+                    baseline_date=d(2026, 5, 1),
+                    actual_date=d(2026, 5, 1),
+                    milestone_type="project",
+                )
+            ],
+            "deliverables": [
+                {
+                    "deliverable_id": did,
+                    "milestone_id": "M-1",
+                    "deliverable_name": "Report",
+                    "acceptance_status": status,
+                    "accepted_date": d(2026, 5, 2) if status == "accepted" else None,
+                }
+                for did, status in (("D-1", "submitted"), ("D-2", "rejected"), ("D-3", "accepted"))
+            ],
+            "signoffs": [approved("M-1", d(2026, 5, 1)) | {"decision": "pending"}],
+        },
+        {"As Of Date": d(2026, 6, 1)},
+    )
+    m1 = out["milestones"]["M-1"]
+    assert (m1["signoff_ready"], m1["signoff_blockers"]) == (
+        False,
+        "deliverable D-1 not accepted; deliverable D-2 rejected",
+    )
+
+
 def test_an_issue_raised_after_the_as_of_date_is_not_counted_and_is_said(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

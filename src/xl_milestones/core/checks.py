@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 from xl_milestones.core.index import MilestoneWork, ModelIndex, accepted_by
+from xl_milestones.core.model import Deliverable
 from xl_milestones.core.payments import INVOICE_BASES
 from xl_milestones.core.signoff import (
     CHECK_INDEX,
@@ -57,10 +58,17 @@ def _deliverables(run: _Run) -> Failed:
     by_id, as_of = run.index.by_id, run.index.as_of
     for mid, dels in run.index.deliverables.items():
         w = by_id.get(mid)
-        bad = [d.deliverable_id for d in dels if not accepted_by(d, as_of)]
+        bad = [_not_accepted(d) for d in dels if not accepted_by(d, as_of)]
         if w is not None and bad:
-            reason = "; ".join(f"deliverable {d} not accepted" for d in bad)
-            yield w, run.fail("Deliverables", reason)
+            yield w, run.fail("Deliverables", "; ".join(bad))
+
+
+def _not_accepted(d: Deliverable) -> str:
+    """The reason a deliverable holds its milestone back: a rejected one is to be reworked and
+    submitted again, which "not accepted" does not say."""
+    if d.acceptance_status == "rejected":
+        return f"deliverable {d.deliverable_id} rejected"
+    return f"deliverable {d.deliverable_id} not accepted"
 
 
 def _predecessors(run: _Run) -> Failed:
