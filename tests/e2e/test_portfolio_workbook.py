@@ -124,7 +124,8 @@ def test_dashboard_figures_status_and_scurve(
     }
     assert shown == data["status"]
 
-    # The S-curve ends at the cumulative reporting totals of the Payment Schedule.
+    # The S-curve ends at each contract's totals converted once: for these books, the
+    # Payment Schedule's reporting columns added up (no contract's months round apart).
     schedule = _rows(wb[PAYMENT_SCHEDULE.name])
     header = [c.value for c in wb[PAYMENT_SCHEDULE.name][1]]
     col = openpyxl.utils.column_index_from_string(DASHBOARD_SCURVE.first_column)

@@ -63,7 +63,9 @@ def _with_rows(path: str, *milestone_ids: str) -> BookOutcome:
         book.milestones.append(tuple(row))
     month = [None] * len(PAYMENT_SCHEDULE.fields)
     month[0], month[1], month[2] = date(2026, 5, 1), "C-1", "GBP"
-    month[3] = Decimal("100.00")  # planned value, in GBP
+    # Planned value 100.00 GBP, cumulative 100.00; the other measures nothing.
+    month[3:15] = [Decimal("0.00")] * 12
+    month[3] = month[9] = Decimal("100.00")
     book.schedule.append(tuple(month))
     return book
 

@@ -413,7 +413,7 @@ class RollUp:
         self.status_counts = dict.fromkeys(STATUSES, 0)
         self.queue: list[tuple[object, ...]] = []
         self.by_contract: list[tuple[object, ...]] = []
-        self.curve = CurveTally()
+        self.curve = CurveTally(FALLBACK_CURRENCY)  # in the currency once known
         self.begun = False
         # Whether no workbook gave the currency (nor ``currency``): EUR by default.
         self.assumed = False
@@ -434,6 +434,7 @@ class RollUp:
         """The reporting currency is known: the sinks are told, the waiting outcomes rolled."""
         self.begun = True
         self.currency = currency
+        self.curve = CurveTally(currency)
         for sink in self.sinks:
             sink.begin(currency)
         waiting, self.waiting = self.waiting, []
@@ -465,7 +466,8 @@ class RollUp:
             for i, j in _CONVERSIONS:
                 amount = row[j]
                 cells[i] = convert(amount, rate, target) if isinstance(amount, Decimal) else None
-            self.curve.add(cells)
+            # Each book's contracts are its own, whatever their IDs: told apart by position.
+            self.curve.add(cells, rate, len(self.outcomes))
             schedule.append((o.path, *cells))
         self.queue += _queue_rows(o, rates, target, missing)
         milestones = []

@@ -448,7 +448,7 @@ def _portfolio(
         if c.contract_id in found.flows.by_contract:
             ix.rate_of(c.currency)
     schedule = payment_schedule(ordered, found.flows, ix.rates, reporting)
-    curve = scurve(schedule)
+    curve = scurve(schedule, ix.rates, reporting)
     figures, missing = dashboard(found.tally, ix.rates, reporting)
     for currency in sorted(ix.missing_fx | missing):
         warnings.add(

@@ -175,7 +175,7 @@ def payment_schedule(
 
 
 _I_MONTH: Final = SCHEDULE_FIELDS.index("month")
-_I_REPORTING: Final = SCHEDULE_FIELDS.index(MEASURES[0] + "_reporting")
+_I_AMOUNT: Final = SCHEDULE_FIELDS.index(MEASURES[0])
 _I_CUMULATIVE: Final = SCHEDULE_FIELDS.index("cumulative_" + MEASURES[0])
 _I_CONTRACT: Final = SCHEDULE_FIELDS.index("contract_id")
 _I_CURRENCY: Final = SCHEDULE_FIELDS.index("currency")
@@ -186,27 +186,50 @@ _ZEROS: Final = (ZERO,) * _N
 
 @dataclass(slots=True)
 class CurveTally:
-    """The S-curve gathered Payment Schedule row by row (in PAYMENT_SCHEDULE field order), so
-    a portfolio need not keep its rows: per month, each measure in the reporting currency."""
+    """The S-curve in ``reporting`` gathered Payment Schedule row by row (in PAYMENT_SCHEDULE
+    field order), so a portfolio need not keep its rows: per month, each measure's change.
 
+    A contract's cumulative amounts are converted once a month, not each month's amount, so
+    the curve ends at each contract's total converted once, as ``dashboard`` converts: two
+    measures with one total in the contract currency end at one reporting amount.
+    """
+
+    reporting: str
     per_month: dict[date, list[Decimal]] = field(default_factory=dict)
+    # The contract of the rows being added (its workbook and ID) and its cumulative amounts
+    # as converted at its last row.
+    _contract: tuple[object, object] | None = None
+    _converted: list[Decimal] = field(default_factory=list)
+    _q: Decimal = field(init=False)
 
-    def add(self, row: Sequence[object]) -> None:
+    def __post_init__(self) -> None:
+        self._q = quantum(self.reporting)
+
+    def add(self, row: Sequence[object], rate: Decimal | None, book: object = None) -> None:
+        """One row, ``rate`` the reporting currency per unit of its currency (None: left
+        out). A contract's rows come together, months in order; ``book`` tells apart the
+        contracts of workbooks that share an ID."""
         month = row[_I_MONTH]
         assert isinstance(month, date)
-        # Reporting amounts are a Decimal, or None without an FX rate (left out); added to
-        # zeros first, as a sum is: a rounded -0.00 counts as 0.00.
-        amounts = row[_I_REPORTING : _I_REPORTING + _N]
-        found = self.per_month.get(month)
-        if found is not None and not any(amounts):  # nothing to add (a month without figures)
+        cells = self.per_month.get(month)
+        if cells is None:
+            cells = self.per_month[month] = list(_ZEROS)
+        if rate is None:
             return
-        cells = found or _ZEROS
-        try:
-            self.per_month[month] = list(map(add, cells, amounts))
-        except TypeError:  # a None
-            self.per_month[month] = [
-                c + a if isinstance(a, Decimal) else c for c, a in zip(cells, amounts, strict=True)
-            ]
+        key = (book, row[_I_CONTRACT])
+        if key != self._contract:
+            self._contract, self._converted = key, list(_ZEROS)
+        before, q = self._converted, self._q
+        # Already in the reporting currency: its cumulative amounts are its own.
+        same = row[_I_CURRENCY] == self.reporting
+        for k in range(_N):
+            if row[_I_AMOUNT + k]:  # its cumulative moved: converted again
+                cumulative = row[_I_CUMULATIVE + k]
+                assert isinstance(cumulative, Decimal)
+                now = cumulative if same else (cumulative * rate).quantize(q, ROUND_HALF_UP)
+                # Added to zeros first, as a sum is: a rounded -0.00 counts as 0.00.
+                cells[k] += now - before[k]
+                before[k] = now
 
     def rows(self) -> list[tuple[object, ...]]:
         """Rows in DASHBOARD_SCURVE field order: every month from the first to the last, each
@@ -227,12 +250,15 @@ class CurveTally:
         return out
 
 
-def scurve(schedule: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
+def scurve(
+    schedule: Iterable[Sequence[object]], rates: Mapping[str, Decimal], reporting: str
+) -> list[tuple[object, ...]]:
     """Portfolio rows in DASHBOARD_SCURVE field order: every month from the first to the last,
-    each measure cumulative in the reporting currency (amounts without a rate are left out)."""
-    tally = CurveTally()
+    each measure cumulative in the reporting currency, each contract's cumulative amount
+    converted at ``rates`` (its currency without one is left out)."""
+    tally = CurveTally(reporting)
     for row in schedule:
-        tally.add(row)
+        tally.add(row, rates.get(str(row[_I_CURRENCY])))
     return tally.rows()
 
 
