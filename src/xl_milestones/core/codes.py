@@ -325,7 +325,9 @@ CODES: Final[dict[str, Code]] = {
     "missing-fx-rate": Code(
         "error",
         "A contract's currency is not the reporting currency and the FX Rates sheet has no "
-        "rate for it.",
+        "rate for it. A refresh also says so as a warning on the FX Rates sheet, once per "
+        "currency, when it leaves that currency's amounts out of the Dashboard and the "
+        "reporting columns of the Payment Schedule.",
         "Add a row for the currency to the FX Rates sheet.",
     ),
     "reporting-currency-rate": Code(
