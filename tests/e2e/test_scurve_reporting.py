@@ -16,6 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from tests.e2e.test_rules_combinations import change
 from tests.e2e.test_rules_hand_computed import approved, contract, milestone, refresh
 
 from xl_milestones.cli import main
@@ -71,18 +72,6 @@ YEN: dict[str, Any] = {
 }
 
 
-def _change(change_id: str, milestone_id: str | None, value: object) -> dict[str, object]:
-    return {
-        "change_id": change_id,
-        "contract_id": "C-1",
-        "milestone_id": milestone_id,
-        "description": "change",
-        "value_change": value,
-        "change_status": "approved",
-        "approved_date": d(2026, 1, 10),
-    }
-
-
 # KWD (3 decimals), 10,000 + CO-1 1,234.567 + CO-2 (on M-3) 500.5 = 11,735.067 at 2.6 GBP;
 # converted once: 30,511.1742 -> 30,511.17.
 #   M-1 25% 2,808.642 (Feb, signed off Mar) -> 7,302.4692 -> 7,302.47
@@ -102,7 +91,7 @@ DINAR: dict[str, Any] = {
         approved("M-2", d(2026, 5, 6)),
         approved("M-3", d(2026, 5, 4)),
     ],
-    "change_orders": [_change("CO-1", None, 1234.567), _change("CO-2", "M-3", 500.5)],
+    "change_orders": [change("CO-1", None, 1234.567), change("CO-2", "M-3", 500.5)],
     "fx_rates": [{"currency": "KWD", "rate_to_reporting": 2.6}],
 }
 
