@@ -121,9 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the date the checks take as today, as refresh --as-of does (an Actual Date or "
-        "Decision Date after it is an error; default: the Settings sheet's As Of Date, else "
-        "today)",
+        help="the as-of date of the checks, as refresh --as-of gives it (an Actual Date or "
+        "Decision Date after it is an error, an Invoice or Paid Date after it a warning; "
+        "default: the Settings sheet's As Of Date, else today)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(handler=_validate)
