@@ -742,3 +742,45 @@ def test_an_empty_file_in_the_folder_says_what_to_do(
     sources = {Path(str(r["Workbook"])).name: r for r in _table(out, SOURCES.name)}
     assert sources["north.xlsm"]["Not Read Because"] == reason
     assert (folder / "north.xlsm").read_bytes() == b""
+
+
+def test_a_milestone_not_computed_keeps_its_inputs_and_contract_on_all_milestones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M-001's baseline is typed as text (an error): M-001 is not computed, nor M-002 and M-003
+    # (payment milestones of its contract). Their rows keep what was typed and their contract.
+    sheets = valid_sheets()
+    sheets["milestones"][0]["baseline_date"] = "31/05/2026"
+    book = write_workbook(tmp_path / "with-errors.xlsx", sheets)
+    out = tmp_path / "portfolio.xlsx"
+    code, _stdout, err = run_cli(
+        capsys, "portfolio", str(book), "--output", str(out), "--parquet", str(tmp_path / "pq")
+    )
+    assert code == 1, err
+    rows = {r["Milestone ID"]: r for r in _table(out, ALL_MILESTONES.name)}
+    m1, m2, m3 = rows["M-001"], rows["M-002"], rows["M-003"]
+    assert m1["Computed"] is m2["Computed"] is m3["Computed"] is False
+    assert m2["Status"] is None and m2["Milestone Value"] is None  # results blank
+    for row in (m1, m2, m3):
+        assert (row["Contract Name"], row["Supplier"], row["Currency"]) == (
+            "Data centre fit-out",
+            "Acme Build Ltd",
+            "GBP",
+        )
+        assert row["Type"] == "payment"
+    assert (m1["Owner"], m1["Payment Basis"], m1["Baseline Date"]) == ("Dana Lee", "percent", None)
+    assert m1["Actual Date"] == dt.datetime(2026, 2, 25)
+    assert (m2["Baseline Date"], m2["Forecast Date"]) == (
+        dt.datetime(2026, 5, 29),
+        dt.datetime(2026, 6, 5),
+    )
+    assert m3["Payment Basis"] == "retention_release"
+    # The Parquet table says the same.
+    pq = pytest.importorskip("pyarrow.parquet")
+    parquet = {
+        r["milestone_id"]: r
+        for r in pq.read_table(tmp_path / "pq" / "all_milestones.parquet").to_pylist()
+    }
+    assert parquet["M-002"]["supplier"] == "Acme Build Ltd"
+    assert parquet["M-002"]["baseline_date"] == dt.date(2026, 5, 29)
+    assert parquet["M-001"]["baseline_date"] is None

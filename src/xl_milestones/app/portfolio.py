@@ -258,7 +258,11 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
             if at is None:  # each Milestones row's position in the table, once per book
                 table = ev.raw.tables.get(MILESTONES.key)
                 at = {row: i for i, row in enumerate(table.rows)} if table is not None else {}
-            rows.append(_skipped_row(table, at.get(r.row), r.row, r.milestone_id))
+            rows.append(
+                _skipped_row(
+                    table, at.get(r.row), r.row, r.milestone_id, contracts, ev.raw.date1904
+                )
+            )
     first = next((i for i in ev.issues if i.is_error), None)
     # Only what the workbook gives: a blank one's EUR is the engine's, not the book's.
     currency = own_reporting_currency(model)
@@ -292,11 +296,31 @@ def read_book(path: str, today: _dt.date, as_of: _dt.date | None = None) -> Book
     )
 
 
+# The inputs of a milestone not computed that All Milestones shows as typed, when readable.
+_SKIPPED_INPUTS: Final = (
+    "milestone_type",
+    "owner",
+    "baseline_date",
+    "forecast_date",
+    "actual_date",
+    "payment_basis",
+)
+
+
 def _skipped_row(
-    table: Any, index: int | None, row: int, milestone_id: str | None
+    table: Any,
+    index: int | None,
+    row: int,
+    milestone_id: str | None,
+    contracts: Mapping[str, Any],
+    date1904: bool,
 ) -> tuple[object, ...]:
     """A milestone not computed (at ``index`` of the Milestones ``table``): what its row
-    says, as typed, and blank results."""
+    says, as typed (an input that cannot be read is blank: Validation says why), its
+    contract's name, supplier and currency when the contract was read, and blank results."""
+    from xl_milestones.core.coerce import Problem, converter
+    from xl_milestones.core.issues import Severity
+
     raw: Mapping[str, object] = {}
     if table is not None and index is not None:
         raw = table.row_values(index)
@@ -308,6 +332,18 @@ def _skipped_row(
         values[BOOK_INDEX[name]] = None if shown is None else str(shown)
     if values[BOOK_INDEX["milestone_id"]] is None:
         values[BOOK_INDEX["milestone_id"]] = milestone_id
+    for name in _SKIPPED_INPUTS:
+        typed = raw.get(name)
+        if typed is not None:
+            value = converter(MILESTONES.field(name), date1904)(typed)
+            if isinstance(value, Problem):  # a warning's value is used, as the validator does
+                value = None if value.severity is Severity.ERROR else value.value
+            values[BOOK_INDEX[name]] = value
+    contract = contracts.get(str(values[BOOK_INDEX["contract_id"]]))
+    if contract is not None:
+        values[BOOK_INDEX["contract_name"]] = contract.contract_name
+        values[BOOK_INDEX["supplier"]] = contract.supplier
+        values[BOOK_INDEX["currency"]] = contract.currency
     return tuple(values)
 
 
@@ -476,8 +512,8 @@ class RollUp:
         for row in o.milestones:
             cur = row[BOOK_INDEX["currency"]]
             rate = rates.get(str(cur)) if cur is not None else None
-            if cur is not None and rate is None:
-                missing.add(str(cur))
+            if cur is not None and rate is None and row[BOOK_INDEX["computed"]]:
+                missing.add(str(cur))  # one not computed has no amount to leave out
             due, outstanding = row[BOOK_INDEX["amount_due"]], row[BOOK_INDEX["outstanding_amount"]]
             links.append(f"{o.path}#{row[BOOK_INDEX['row']]}")
             milestones.append(
