@@ -784,3 +784,31 @@ def test_a_milestone_not_computed_keeps_its_inputs_and_contract_on_all_milestone
     assert parquet["M-002"]["supplier"] == "Acme Build Ltd"
     assert parquet["M-002"]["baseline_date"] == dt.date(2026, 5, 29)
     assert parquet["M-001"]["baseline_date"] is None
+
+
+def test_the_dashboard_says_how_many_milestones_its_figures_leave_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # M-001's baseline typed as text skips M-001 to M-003 (C-001's payment milestones); M-101
+    # is computed. A second, clean copy adds 4 computed milestones.
+    sheets = valid_sheets()
+    sheets["milestones"][0]["baseline_date"] = "31/05/2026"
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_workbook(folder / "a-with-errors.xlsx", sheets)
+    write_workbook(folder / "b-clean.xlsx", valid_sheets())
+    out = tmp_path / "portfolio.xlsx"
+    code, _stdout, err = run_cli(capsys, "portfolio", str(folder), "--output", str(out))
+    assert code == 1, err
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    line = str(ws["A2"].value)
+    assert "3 of 8 milestones not computed (see Sources)" in line, line
+    assert ws["B8"].value == 5 and ws["A8"].value == "Milestones"
+    # Without errors, nothing is said.
+    clean = tmp_path / "clean.xlsx"
+    code, _stdout, err = run_cli(
+        capsys, "portfolio", str(folder / "b-clean.xlsx"), "--output", str(clean)
+    )
+    assert code == 0, err
+    line = str(openpyxl.load_workbook(clean)["Dashboard"]["A2"].value)
+    assert "not computed" not in line, line

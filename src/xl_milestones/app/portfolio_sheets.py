@@ -302,6 +302,17 @@ class Portfolio:
         )
 
     @property
+    def not_computed_text(self) -> str:
+        """``3 of 24 milestones not computed``: those with errors in their rows, left out of
+        every figure and count of the Dashboard; "" when every milestone was computed."""
+        read = [o for o in self.outcomes if o.read]
+        skipped = sum(o.skipped for o in read)
+        if not skipped:
+            return ""
+        total = skipped + sum(o.computed for o in read)
+        return f"{skipped:,} of {total:,} milestone{'' if total == 1 else 's'} not computed"
+
+    @property
     def currency_text(self) -> str:
         """``GBP``, or ``EUR (no workbook gives a currency)`` for the default."""
         if self.currency_assumed:

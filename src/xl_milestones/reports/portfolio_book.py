@@ -233,6 +233,8 @@ class PortfolioWriter:
             if no_rate
             else ""
         )
+        if p.not_computed_text:
+            left_out += f" · {p.not_computed_text} (see Sources)"
         if p.shared_contracts:
             left_out += f" · {p.shared_text} (see Sources)"
         ws.write_string(
