@@ -62,6 +62,9 @@ _CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*(?=[\d(+-])|(?<=[\d)%])\s*[A-Z]{3}$")
 # A decimal comma, as many European locales write numbers ("1.000,00", "12,5", "0,05"); a
 # comma before exactly three digits ("1,000") reads as thousands, as _THOUSANDS has it.
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2}|\d+,\d{4,})$")
+# One dot before exactly three digits ("1.234", "250.000"): a decimal point to
+# parse_number_text, a thousands separator in German, Dutch or Italian.
+_DOT_GROUP = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 
@@ -126,6 +129,34 @@ def to_decimal(value: float | int) -> Decimal:
 def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
     """The number a text stands for ("1,250.50", "£300", "EUR 300", "(40)", "10%", "1.250,50"
     with a decimal comma, "−40" with a minus sign), and whether it had %."""
+    core, negative, percent = _number_core(text)
+    s = core
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    elif _DECIMAL_COMMA.match(s):
+        s = s.replace(".", "").replace(",", ".")
+    number = _signed(s, negative, percent)
+    return None if number is None else (number, percent)
+
+
+def number_text_reading(text: str) -> str | None:
+    """The number a text stands for as a message shows it ("1234.56"), or None. One dot
+    before exactly three digits ("1.234") gets both readings: a decimal point in English, a
+    thousands separator in German. (A comma before three digits reads as thousands.)"""
+    parsed = parse_number_text(text)
+    if parsed is None:
+        return None
+    shown = show(parsed[0]) or ""
+    core, negative, percent = _number_core(text)
+    if not _DOT_GROUP.match(core):
+        return shown
+    other = _signed(core.replace(".", ""), negative, percent)
+    return f"{shown}, or {show(other)} if the dot separates thousands"
+
+
+def _number_core(text: str) -> tuple[str, bool, bool]:
+    """A number's text without currency signs, codes, spaces, parentheses and %: the digits
+    with their sign and separators, whether it was in parentheses and whether it had %."""
     s = _CURRENCY_CODE.sub("", text.strip()).translate(_CURRENCY_SIGNS)
     negative = False
     if len(s) > 2 and s[0] == "(" and s[-1] == ")":
@@ -133,10 +164,11 @@ def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
     percent = s.endswith("%")
     if percent:
         s = s[:-1].strip()
-    if _THOUSANDS.match(s):
-        s = s.replace(",", "")
-    elif _DECIMAL_COMMA.match(s):
-        s = s.replace(".", "").replace(",", ".")
+    return s, negative, percent
+
+
+def _signed(s: str, negative: bool, percent: bool) -> Decimal | None:
+    """``s``, a plain decimal literal, as a number: negated, or divided by 100 for %."""
     if not _NUMBER_TEXT.match(s):
         return None
     try:
@@ -147,7 +179,7 @@ def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
         number = -number
     if percent:
         number = number / _HUNDRED
-    return number, percent
+    return number
 
 
 def serial_to_date(serial: float, date1904: bool) -> dt.date | None:
@@ -559,14 +591,13 @@ def _number_text(s: str, kind: str) -> Problem:
         return _WHITESPACE
     if text in ERROR_LITERALS:
         return _error_problem(text)
-    parsed = parse_number_text(s)
-    if parsed is not None:
-        number, _pct = parsed
+    reading = number_text_reading(s)
+    if reading is not None:
         return Problem(
             ERROR,
             "number-as-text",
             f"{quoted(text)} is a number stored as text: enter it as a number "
-            f"({show(number)}) so that it counts",
+            f"({reading}) so that it counts",
         )
     return Problem(ERROR, "not-a-number", f"{quoted(text)} is not {kind}: enter {kind}")
 

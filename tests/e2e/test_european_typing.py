@@ -1,0 +1,56 @@
+"""What users outside the UK and the US type into a workbook, read back by `xl-milestones
+validate` from a real file: amounts, dates and currencies written the way their locale writes
+them, as text. Each is either read exactly or refused with the number, date or code to enter.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.factory import valid_sheets, write_workbook
+
+from xl_milestones.cli import main
+
+
+def issue_at(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str, i: int, **values: Any
+) -> dict[str, Any]:
+    """The one issue `validate` reports on the cell of ``values`` in row ``i`` of ``sheet``."""
+    sheets = valid_sheets()
+    sheets[sheet][i].update(values)
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    assert main(["validate", str(path), "--format", "json"]) == 1
+    found: list[dict[str, Any]] = json.loads(capsys.readouterr().out)["issues"]
+    (column,) = values
+    on_cell = [f for f in found if f["column"] and f["row"] == i + 2 and f["value"] is not None]
+    (hit,) = [f for f in on_cell if f["value"] == values[column]]
+    return hit
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        # One dot before exactly three digits: a decimal point in English, a thousands
+        # separator in German. The message names both, so that a German user who typed 1.234
+        # for 1234 is not told to enter 1.234.
+        ("1.234", "1.234, or 1234 if the dot separates thousands"),
+        ("250.000", "250.000, or 250000 if the dot separates thousands"),
+        ("€ -1.234", "-1.234, or -1234 if the dot separates thousands"),
+        # Read one way only: a comma before three digits as thousands (docs/decisions.md).
+        ("1,234", "1234"),
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1,234,567", "1234567"),
+    ],
+)
+def test_an_amount_with_one_dot_before_three_digits_is_told_both_readings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, reading: str
+) -> None:
+    hit = issue_at(tmp_path, capsys, "contracts", 0, original_value=typed)
+    assert (hit["sheet"], hit["cell"], hit["code"]) == ("Contracts", "E2", "number-as-text")
+    assert hit["message"] == (
+        f"'{typed}' is a number stored as text: enter it as a number ({reading}) so that it counts"
+    )
