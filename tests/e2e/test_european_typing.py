@@ -54,3 +54,22 @@ def test_an_amount_with_one_dot_before_three_digits_is_told_both_readings(
     assert hit["message"] == (
         f"'{typed}' is a number stored as text: enter it as a number ({reading}) so that it counts"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        # A comma after a lone 0 is a decimal comma: no number's thousands start with 0.
+        ("0,055", "0.055"),
+        ("5,5%", "0.055"),
+        ("-0,125", "-0.125"),
+    ],
+)
+def test_a_percentage_with_a_decimal_comma_after_zero_is_read_as_a_fraction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, reading: str
+) -> None:
+    hit = issue_at(tmp_path, capsys, "milestones", 0, payment_percent=typed)
+    assert (hit["sheet"], hit["cell"], hit["code"]) == ("Milestones", "K2", "number-as-text")
+    assert hit["message"] == (
+        f"'{typed}' is a number stored as text: enter it as a number ({reading}) so that it counts"
+    )

@@ -50,7 +50,7 @@ _EPOCH_1900: Final = dt.date(1899, 12, 30)
 _EPOCH_1900_EARLY: Final = dt.date(1899, 12, 31)
 _EPOCH_1904: Final = dt.date(1904, 1, 1)
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
 _DATE_LIKE = re.compile(
     r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ ,-]*\d{2,4}|"
     r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
@@ -60,8 +60,9 @@ _CURRENCY_SIGNS = str.maketrans({c: None for c in "£$€¥ \u00a0\u202f"} | {"\
 # A currency code typed before or after the amount ("EUR 1,200", "1200 GBP").
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*(?=[\d(+-])|(?<=[\d)%])\s*[A-Z]{3}$")
 # A decimal comma, as many European locales write numbers ("1.000,00", "12,5", "0,05"); a
-# comma before exactly three digits ("1,000") reads as thousands, as _THOUSANDS has it.
-_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2}|\d+,\d{4,})$")
+# comma before exactly three digits ("1,000") reads as thousands, as _THOUSANDS has it, but
+# not after a lone 0 ("0,055"): no number's thousands start with 0.
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2}|\d+,\d{4,}|0,\d+)$")
 # One dot before exactly three digits ("1.234", "250.000"): a decimal point to
 # parse_number_text, a thousands separator in German, Dutch or Italian.
 _DOT_GROUP = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
