@@ -73,3 +73,31 @@ def test_a_percentage_with_a_decimal_comma_after_zero_is_read_as_a_fraction(
     assert hit["message"] == (
         f"'{typed}' is a number stored as text: enter it as a number ({reading}) so that it counts"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        # A currency sign is not a code: the message names the code to enter.
+        ("€", "enter EUR"),
+        ("£", "enter GBP"),
+        ("$", "enter the code of the dollar meant, such as USD, CAD or AUD"),
+        ("¥", "enter the code of the yen or yuan meant, JPY or CNY"),
+    ],
+)
+def test_a_currency_sign_is_told_the_code_to_enter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, code: str
+) -> None:
+    hit = issue_at(tmp_path, capsys, "contracts", 1, currency=typed)
+    assert (hit["sheet"], hit["cell"], hit["code"]) == ("Contracts", "D3", "unknown-currency")
+    assert hit["message"] == f"'{typed}' is a currency sign, not an ISO 4217 code: {code}"
+
+
+def test_a_currency_sign_as_the_reporting_currency_is_told_the_code_to_enter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hit = issue_at(tmp_path, capsys, "settings", 1, value="€")
+    assert (hit["sheet"], hit["cell"], hit["code"]) == ("Settings", "B3", "unknown-currency")
+    assert hit["message"] == (
+        "Reporting Currency '€' is a currency sign, not an ISO 4217 code: enter EUR"
+    )

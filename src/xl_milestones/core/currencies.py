@@ -34,6 +34,37 @@ MINOR_UNITS: Final[dict[str, int]] = {
     "XPF": 0, "YER": 2, "ZAR": 2, "ZMW": 2, "ZWG": 2, "ZWL": 2,
 }  # fmt: skip
 
+# Currency signs typed where a code belongs, with the code to enter, or the codes a sign
+# shared by several currencies may stand for.
+SIGN_CODES: Final[dict[str, str]] = {
+    "€": "enter EUR",
+    "£": "enter GBP",
+    "₹": "enter INR",
+    "₩": "enter KRW",
+    "₺": "enter TRY",
+    "₪": "enter ILS",
+    "₽": "enter RUB",
+    "zł": "enter PLN",
+    "Kč": "enter CZK",
+    "Ft": "enter HUF",
+    "R$": "enter BRL",
+    "US$": "enter USD",
+    "$": "enter the code of the dollar meant, such as USD, CAD or AUD",
+    "¥": "enter the code of the yen or yuan meant, JPY or CNY",
+    "kr": "enter the code of the krona or krone meant, such as SEK, NOK or DKK",
+    "Fr.": "enter the code of the franc meant, such as CHF",
+}
+
+
+def sign_hint(value: object) -> str | None:
+    """What to enter for a currency sign typed as a currency ("'€' is a currency sign, not an
+    ISO 4217 code: enter EUR"), or None when ``value`` is no sign."""
+    text = str(value).strip()
+    hint = SIGN_CODES.get(text)
+    if hint is None:
+        return None
+    return f"'{text}' is a currency sign, not an ISO 4217 code: {hint}"
+
 
 def most_common_currency(codes: Iterable[str]) -> str | None:
     """The code met most often; on a tie, the one met first (the first contract on the

@@ -11,7 +11,7 @@ from collections.abc import Generator
 from typing import Any, Final
 
 from xl_milestones.core.coerce import Problem, converter, quoted
-from xl_milestones.core.currencies import MINOR_UNITS
+from xl_milestones.core.currencies import MINOR_UNITS, sign_hint
 from xl_milestones.core.dates import COUNTRY_CODES, known_country
 from xl_milestones.core.model import RawTable, Settings
 from xl_milestones.core.schema import (
@@ -103,6 +103,17 @@ def _setting(
     return setting
 
 
+def _reporting_currency_text(value: object) -> str:
+    """Why a Reporting Currency is refused, and the code to enter."""
+    hint = sign_hint(value)
+    if hint is not None:
+        return f"Reporting Currency {hint}"
+    return (
+        f"Reporting Currency {quoted(value)} is not an ISO 4217 currency code: "
+        "enter a code such as GBP, EUR or USD"
+    )
+
+
 def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
     """A currency or country setting as its upper-case code; None when it is not one."""
     if setting.name == "reporting_currency":
@@ -116,8 +127,7 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "unknown-currency",
             "value",
             value,
-            f"Reporting Currency {quoted(value)} is not an ISO 4217 currency code: "
-            "enter a code such as GBP, EUR or USD",
+            _reporting_currency_text(value),
         )
         return None
     if setting.name == "holiday_country":
