@@ -101,3 +101,15 @@ def test_a_currency_sign_as_the_reporting_currency_is_told_the_code_to_enter(
     assert hit["message"] == (
         "Reporting Currency '€' is a currency sign, not an ISO 4217 code: enter EUR"
     )
+
+
+@pytest.mark.parametrize("typed", ["31. März 2026", "1. Jan. 2026", "31 déc. 2026", "31-mrt-2026"])
+def test_a_date_with_a_month_name_in_another_language_is_told_it_is_a_date_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    hit = issue_at(tmp_path, capsys, "milestones", 0, baseline_date=typed)
+    assert (hit["sheet"], hit["cell"], hit["code"]) == ("Milestones", "F2", "date-text-not-iso")
+    assert hit["message"] == (
+        f"'{typed}' is a date written as text: enter it as a date (or as text in the form "
+        "2026-03-31)"
+    )

@@ -51,9 +51,11 @@ _EPOCH_1900_EARLY: Final = dt.date(1899, 12, 31)
 _EPOCH_1904: Final = dt.date(1904, 1, 1)
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
+# Month names in any language ("Mar", "März", "déc."), after a day with or without its dot
+# ("31. März 2026", as German writes it).
 _DATE_LIKE = re.compile(
-    r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ ,-]*\d{2,4}|"
-    r"[A-Za-z]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
+    r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?[ -]?[^\W\d_]{3,9}\.?[ ,-]*\d{2,4}|"
+    r"[^\W\d_]{3,9}[ .-]?\d{1,2},?[ -]?\d{2,4}|\d{4}-\d{1,2}-\d{1,2}([ T].*)?)\s*$"
 )
 _ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CURRENCY_SIGNS = str.maketrans({c: None for c in "£$€¥ \u00a0\u202f"} | {"\u2212": "-"})
