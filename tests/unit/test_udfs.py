@@ -483,6 +483,7 @@ def test_late_interest_optional_arguments_default_as_documented() -> None:
         ("XYZ", "#VALUE!: currency: 'XYZ' is not an ISO 4217 currency code"),
         (5, "#VALUE!: currency: '5' is not an ISO 4217 currency code"),
         ("GB", "#VALUE!: currency: 'GB' is not an ISO 4217 currency code"),
+        ("€", "#VALUE!: currency: '€' is a currency sign, not an ISO 4217 code: enter EUR"),
     ],
 )
 def test_late_interest_refuses_a_currency_that_is_not_iso_4217(

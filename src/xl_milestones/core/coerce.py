@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Final, NamedTuple
 
+from xl_milestones.core.currencies import SIGN_CODES
 from xl_milestones.core.issues import Severity
 from xl_milestones.core.model import CellError
 from xl_milestones.core.money import LARGEST_AMOUNT
@@ -120,6 +121,18 @@ def _float_text(value: float) -> str:
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return repr(value)
+
+
+def not_a_code(value: object) -> str:
+    """Why ``value`` is refused as a currency, and the code to enter: for a currency sign
+    ("'€' is a currency sign, not an ISO 4217 code: enter EUR"), the code it stands for."""
+    hint = SIGN_CODES.get(str(value).strip())
+    if hint is None:
+        return (
+            f"{quoted(value)} is not an ISO 4217 currency code: enter a code such as GBP, EUR "
+            "or USD"
+        )
+    return f"{quoted(value)} is a currency sign, not an ISO 4217 code: {hint}"
 
 
 def to_decimal(value: float | int) -> Decimal:

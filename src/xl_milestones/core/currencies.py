@@ -56,16 +56,6 @@ SIGN_CODES: Final[dict[str, str]] = {
 }
 
 
-def sign_hint(value: object) -> str | None:
-    """What to enter for a currency sign typed as a currency ("'€' is a currency sign, not an
-    ISO 4217 code: enter EUR"), or None when ``value`` is no sign."""
-    text = str(value).strip()
-    hint = SIGN_CODES.get(text)
-    if hint is None:
-        return None
-    return f"'{text}' is a currency sign, not an ISO 4217 code: {hint}"
-
-
 def most_common_currency(codes: Iterable[str]) -> str | None:
     """The code met most often; on a tie, the one met first (the first contract on the
     Contracts sheet, when ``codes`` are the contracts' currencies in sheet order). None when

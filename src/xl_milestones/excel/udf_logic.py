@@ -384,8 +384,7 @@ def _currency(value: object) -> str | None:
     if code is not None and code not in MINOR_UNITS:
         raise UdfError(
             BAD_INPUT,
-            f"currency: {coerce.quoted(code)} is not an ISO 4217 currency code: enter a code "
-            "such as GBP, EUR or USD",
+            f"currency: {coerce.not_a_code(code)}",
         )
     return code
 

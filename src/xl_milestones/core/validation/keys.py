@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from xl_milestones.core.coerce import quoted, show
-from xl_milestones.core.currencies import MINOR_UNITS, sign_hint
+from xl_milestones.core.coerce import not_a_code, show
+from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.schema import (
     CONTRACTS,
     FX_RATES,
@@ -49,9 +49,7 @@ def currency_codes(book: Book) -> Iterator[Found]:
                 "unknown-currency",
                 "currency",
                 value,
-                sign_hint(value)
-                or f"{quoted(value)} is not an ISO 4217 currency code: enter a code such as "
-                "GBP, EUR or USD",
+                not_a_code(value),
             )
 
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Generator
 from typing import Any, Final
 
-from xl_milestones.core.coerce import Problem, converter, quoted
-from xl_milestones.core.currencies import MINOR_UNITS, sign_hint
+from xl_milestones.core.coerce import Problem, converter, not_a_code, quoted
+from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.dates import COUNTRY_CODES, known_country
 from xl_milestones.core.model import RawTable, Settings
 from xl_milestones.core.schema import (
@@ -103,17 +103,6 @@ def _setting(
     return setting
 
 
-def _reporting_currency_text(value: object) -> str:
-    """Why a Reporting Currency is refused, and the code to enter."""
-    hint = sign_hint(value)
-    if hint is not None:
-        return f"Reporting Currency {hint}"
-    return (
-        f"Reporting Currency {quoted(value)} is not an ISO 4217 currency code: "
-        "enter a code such as GBP, EUR or USD"
-    )
-
-
 def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
     """A currency or country setting as its upper-case code; None when it is not one."""
     if setting.name == "reporting_currency":
@@ -127,7 +116,7 @@ def _code(i: int, setting: Field, value: object) -> Generator[Found, None, Any]:
             "unknown-currency",
             "value",
             value,
-            _reporting_currency_text(value),
+            f"Reporting Currency {not_a_code(value)}",
         )
         return None
     if setting.name == "holiday_country":
