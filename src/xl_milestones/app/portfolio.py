@@ -47,9 +47,11 @@ from xl_milestones.app.portfolio_sheets import (  # noqa: F401 - the roll-up's n
     Portfolio,
     key_figure_rows,
 )
+from xl_milestones.core.coerce import Problem, converter
 from xl_milestones.core.currencies import MINOR_UNITS
 from xl_milestones.core.engine import RESULT_FIELDS
 from xl_milestones.core.index import FALLBACK_CURRENCY, own_reporting_currency
+from xl_milestones.core.model import Contract
 from xl_milestones.core.money import ZERO
 from xl_milestones.core.portfolio import (
     MAX_METRICS,
@@ -312,15 +314,12 @@ def _skipped_row(
     index: int | None,
     row: int,
     milestone_id: str | None,
-    contracts: Mapping[str, Any],
+    contracts: Mapping[str, Contract],
     date1904: bool,
 ) -> tuple[object, ...]:
     """A milestone not computed (at ``index`` of the Milestones ``table``): what its row
     says, as typed (an input that cannot be read is blank: Validation says why), its
     contract's name, supplier and currency when the contract was read, and blank results."""
-    from xl_milestones.core.coerce import Problem, converter
-    from xl_milestones.core.issues import Severity
-
     raw: Mapping[str, object] = {}
     if table is not None and index is not None:
         raw = table.row_values(index)
@@ -336,8 +335,8 @@ def _skipped_row(
         typed = raw.get(name)
         if typed is not None:
             value = converter(MILESTONES.field(name), date1904)(typed)
-            if isinstance(value, Problem):  # a warning's value is used, as the validator does
-                value = None if value.severity is Severity.ERROR else value.value
+            if isinstance(value, Problem):  # as the validator: a warning's value, else blank
+                value = value.value
             values[BOOK_INDEX[name]] = value
     contract = contracts.get(str(values[BOOK_INDEX["contract_id"]]))
     if contract is not None:
