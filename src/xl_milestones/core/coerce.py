@@ -146,12 +146,7 @@ def parse_number_text(text: str) -> tuple[Decimal, bool] | None:
     """The number a text stands for ("1,250.50", "£300", "EUR 300", "(40)", "10%", "1.250,50"
     with a decimal comma, "−40" with a minus sign), and whether it had %."""
     core, negative, percent = _number_core(text)
-    s = core
-    if _THOUSANDS.match(s):
-        s = s.replace(",", "")
-    elif _DECIMAL_COMMA.match(s):
-        s = s.replace(".", "").replace(",", ".")
-    number = _signed(s, negative, percent)
+    number = _core_number(core, negative, percent)
     return None if number is None else (number, percent)
 
 
@@ -159,15 +154,25 @@ def number_text_reading(text: str) -> str | None:
     """The number a text stands for as a message shows it ("1234.56"), or None. One dot
     before exactly three digits ("1.234") gets both readings: a decimal point in English, a
     thousands separator in German. (A comma before three digits reads as thousands.)"""
-    parsed = parse_number_text(text)
-    if parsed is None:
-        return None
-    shown = show(parsed[0]) or ""
     core, negative, percent = _number_core(text)
+    number = _core_number(core, negative, percent)
+    if number is None:
+        return None
+    shown = show(number) or ""
     if not _DOT_GROUP.match(core):
         return shown
     other = _signed(core.replace(".", ""), negative, percent)
     return f"{shown}, or {show(other)} if the dot separates thousands"
+
+
+def _core_number(core: str, negative: bool, percent: bool) -> Decimal | None:
+    """The number of a text's core (``_number_core``): commas as thousands before groups of
+    three digits, else as a decimal comma where the text reads so."""
+    if _THOUSANDS.match(core):
+        core = core.replace(",", "")
+    elif _DECIMAL_COMMA.match(core):
+        core = core.replace(".", "").replace(",", ".")
+    return _signed(core, negative, percent)
 
 
 def _number_core(text: str) -> tuple[str, bool, bool]:
